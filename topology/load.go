@@ -1,0 +1,119 @@
+package topology
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Load reads and validates a topology file.
+func Load(path string) (*Topology, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		var pathErr *fs.PathError
+		if errors.As(err, &pathErr) {
+			err = pathErr.Err
+		}
+		return nil, Errors{{File: path, Msg: "cannot read the topology: " + err.Error()}}
+	}
+	return Parse(path, data)
+}
+
+// Parse reads and validates a topology; source names it in messages and in Topology.Source. Every problem
+// found is returned at once, as Errors.
+func Parse(source string, data []byte) (*Topology, error) {
+	p := &problems{file: source, at: positions{}, origins: ipvsOrigins{}, unread: map[string]bool{}}
+	root := document(p, data)
+	if root == nil {
+		return nil, p.err()
+	}
+	d := &decoder{problems: p, lines: strings.Split(strings.ReplaceAll(string(data), "\r\n", "\n"), "\n")}
+	t := d.topology(root)
+	if t == nil {
+		return nil, p.err()
+	}
+	t.Source = source
+	validate(t, p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// document returns the root node of data's one YAML document, or nil when there is none or YAML cannot read it.
+func document(p *problems, data []byte) *yaml.Node {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if err == io.EOF {
+			p.addAt(0, 0, "", "the file is empty; a topology needs name, networks and hosts")
+		} else {
+			syntaxError(p, err, data)
+		}
+		return nil
+	}
+	var next yaml.Node
+	switch err := dec.Decode(&next); {
+	case err == io.EOF:
+	case err != nil:
+		syntaxError(p, err, data)
+		return nil
+	default:
+		p.addAt(next.Line, next.Column, "", "a second YAML document starts here; a topology file holds one")
+		return nil
+	}
+	var root *yaml.Node
+	if len(doc.Content) > 0 {
+		root = resolve(doc.Content[0])
+	}
+	if isNull(root) {
+		p.addAt(0, 0, "", "the file is empty; a topology needs name, networks and hosts")
+		return nil
+	}
+	return root
+}
+
+var (
+	yamlLineMessage = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	unknownAnchor   = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+)
+
+// syntaxError reports a YAML error at the line yaml.v3 names. yaml.v3 gives no column, and counts the lines of
+// parser (not scanner) errors from 0; a message without a line is about the first line.
+func syntaxError(p *problems, err error, data []byte) {
+	msg := err.Error()
+	line := 1
+	if m := yamlLineMessage.FindStringSubmatch(msg); m != nil {
+		line, _ = strconv.Atoi(m[1])
+		msg = m[2]
+		if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found undefined tag") {
+			line++
+		}
+	} else {
+		msg = strings.TrimPrefix(msg, "yaml: ")
+	}
+	lines := strings.Split(string(data), "\n")
+	line = min(max(line, 1), len(lines))
+	col := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t")) + 1
+	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+		line, col = find(lines, "*"+m[1])
+	}
+	p.addAt(line, col, "", "YAML syntax: %s", msg)
+}
+
+// find gives the 1-based line and column of the first occurrence of s, or 1, 1.
+func find(lines []string, s string) (line, col int) {
+	for i, text := range lines {
+		if j := strings.Index(text, s); j >= 0 {
+			return i + 1, j + 1
+		}
+	}
+	return 1, 1
+}

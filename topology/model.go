@@ -1,0 +1,110 @@
+// Package topology is the lab model: networks, hosts with their interfaces, routes, sysctls and servers, and
+// the IPVS services of the director. It loads and validates topology files; it has no side effects.
+package topology
+
+import (
+	"net/netip"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// Topology is a whole lab as requested. Hosts and Networks keep the order of the file.
+type Topology struct {
+	Name     string
+	Networks []*Network
+	Hosts    []*Host
+	IPVS     *IPVS // nil when the lab has no load balancer
+
+	// Source names where the topology came from (a file path, or "embedded:nat-walkthrough.yaml").
+	Source string
+}
+
+// Network is one L2 segment, built as a bridge.
+type Network struct {
+	Name   string
+	Subnet netip.Prefix
+}
+
+// Host is one machine of the lab, built as a network namespace.
+type Host struct {
+	Name       string
+	Interfaces []*Interface
+	Gateway    netip.Addr // default route; zero for none
+	Routes     []Route
+	Sysctls    []Sysctl // per-namespace settings only (net.*)
+	HTTP       *HTTPServer
+}
+
+// Interface is a host's port on a network.
+type Interface struct {
+	Name    string // as seen inside the host, at most 15 bytes ("eth0")
+	Network string
+	Address netip.Prefix // the host's address with its network's prefix length
+}
+
+// Route is an extra static route.
+type Route struct {
+	To  netip.Prefix
+	Via netip.Addr
+}
+
+// Sysctl is one setting under /proc/sys, keyed by its dotted name ("net.ipv4.ip_forward").
+type Sysctl struct {
+	Key   string
+	Value string
+}
+
+// HTTPServer is the tiny web server a real server runs. It answers every request with Body and names
+// itself and the client address it saw in its headers.
+type HTTPServer struct {
+	Port uint16
+	Body string
+}
+
+// IPVS is the load balancer: the host it runs on and its virtual services, in the order they were defined.
+type IPVS struct {
+	On       string
+	Services []*ipvsadm.Service
+}
+
+// Host returns the host with the given name, or nil.
+func (t *Topology) Host(name string) *Host {
+	for _, h := range t.Hosts {
+		if h.Name == name {
+			return h
+		}
+	}
+	return nil
+}
+
+// Network returns the network with the given name, or nil.
+func (t *Topology) Network(name string) *Network {
+	for _, n := range t.Networks {
+		if n.Name == name {
+			return n
+		}
+	}
+	return nil
+}
+
+// HostByAddr returns the host owning addr and the interface that carries it, or nils.
+func (t *Topology) HostByAddr(addr netip.Addr) (*Host, *Interface) {
+	for _, h := range t.Hosts {
+		for _, ifc := range h.Interfaces {
+			if ifc.Address.Addr() == addr {
+				return h, ifc
+			}
+		}
+	}
+	return nil, nil
+}
+
+// Interface returns the host's interface with the given name, or nil.
+func (h *Host) Interface(name string) *Interface {
+	for _, ifc := range h.Interfaces {
+		if ifc.Name == name {
+			return ifc
+		}
+	}
+	return nil
+}
