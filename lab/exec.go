@@ -1,0 +1,105 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+
+	"golang.org/x/sys/unix"
+)
+
+// Namespace returns the path of a host's namespace, or an error naming the lab's hosts.
+func (l *Lab) Namespace(host string) (string, error) {
+	for _, ns := range l.state.Namespaces {
+		if ns.Host == host {
+			return netnsPath(ns.Name), nil
+		}
+	}
+	var hosts []string
+	for _, h := range l.Topology.Hosts {
+		hosts = append(hosts, h.Name)
+	}
+	return "", fmt.Errorf("lab %s has no host %q; its hosts are %s", l.Name, host, strings.Join(hosts, ", "))
+}
+
+// Start starts cmd inside the host's namespace (the process is forked from a thread in it).
+func (l *Lab) Start(cmd *exec.Cmd, host string) error {
+	path, err := l.Namespace(host)
+	if err != nil {
+		return err
+	}
+	return inNamespace(path, cmd.Start)
+}
+
+// Run runs cmd inside the host's namespace and waits for it.
+func (l *Lab) Run(cmd *exec.Cmd, host string) error {
+	if err := l.Start(cmd, host); err != nil {
+		return err
+	}
+	return cmd.Wait()
+}
+
+// Exec replaces this process with argv run inside the host's namespace, as `ip netns exec` does: the
+// command's exit status and signals are its own. It returns only on error.
+func (l *Lab) Exec(host string, argv []string) error {
+	path, err := l.Namespace(host)
+	if err != nil {
+		return err
+	}
+	bin, err := exec.LookPath(argv[0])
+	if err != nil {
+		return err
+	}
+	return inNamespace(path, func() error {
+		// execve from this thread keeps its namespace: the new program starts with only this thread.
+		return fmt.Errorf("running %s: %w", bin, syscall.Exec(bin, argv, os.Environ()))
+	})
+}
+
+// RunChild runs the registered child inside the host's namespace with in as its JSON input, decodes its
+// JSON output into out, and passes its stderr (progress, diagnostics) to stderr. The child's stdin stays
+// open until it finishes; the child exits if it closes early, so it never outlives this process.
+func (l *Lab) RunChild(ctx context.Context, host, child string, in, out any, stderr io.Writer) error {
+	if _, ok := children[child]; !ok {
+		return fmt.Errorf("no child %q is registered (have %s)", child, childNames())
+	}
+	input, err := json.Marshal(in)
+	if err != nil {
+		return err
+	}
+	var stdout, errout bytes.Buffer
+	cmd := exec.CommandContext(ctx, "/proc/self/exe")
+	cmd.Args = []string{child}
+	cmd.Stdout = &stdout
+	cmd.Stderr = io.MultiWriter(stderr, &errout)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return err
+	}
+	if err := l.Start(cmd, host); err != nil {
+		return err
+	}
+	_, werr := stdin.Write(input)
+	err = cmd.Wait()
+	stdin.Close()
+	if err != nil {
+		return fmt.Errorf("%s on %s: %w %s", child, host, err, strings.TrimSpace(errout.String()))
+	}
+	if werr != nil {
+		return werr
+	}
+	return json.Unmarshal(stdout.Bytes(), out)
+}
+
+// exitWhenParentGoes ends the child when its stdin reaches end of file: the parent closed it or died.
+func exitWhenParentGoes(r io.Reader) {
+	io.Copy(io.Discard, r)
+	fmt.Fprintf(os.Stderr, "%s: parent went away; stopping\n", os.Args[0])
+	unix.Exit(3)
+}

@@ -1,0 +1,175 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/topology"
+)
+
+func TestMain(m *testing.M) {
+	RunChildIfRequested()
+	os.Exit(m.Run())
+}
+
+func requireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: builds network namespaces (make test runs as root in CI)")
+	}
+}
+
+// uniqueName gives each test its own lab name, so tests and a user's labs never collide.
+func uniqueName(t testing.TB) string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return "lt-" + hex.EncodeToString(b)
+}
+
+// upDefault brings up the NAT walkthrough under a fresh name in a private state directory and takes it
+// down when the test ends.
+func upDefault(t testing.TB) *Lab {
+	t.Helper()
+	return upTopology(t, topology.Default())
+}
+
+func upTopology(t testing.TB, topo *topology.Topology) *Lab {
+	t.Helper()
+	requireRoot(t)
+	ctx := context.Background()
+	l, err := Up(ctx, topo, Options{Name: uniqueName(t), StateDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Down(ctx); err != nil {
+			t.Error(err)
+		}
+	})
+	return l
+}
+
+// get performs GET url from inside host, on a connection dialled from that host's namespace.
+func get(l *Lab, host, url string) (*http.Response, string, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return nil, "", err
+	}
+	req.Close = true
+	path, err := l.Namespace(host)
+	if err != nil {
+		return nil, "", err
+	}
+	var resp *http.Response
+	var body []byte
+	err = inNamespace(path, func() error {
+		// A single literal address is dialled on this goroutine, hence from this namespace.
+		conn, err := net.DialTimeout("tcp", req.URL.Host+":80", 2*time.Second)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		conn.SetDeadline(time.Now().Add(2 * time.Second))
+		if err := req.Write(conn); err != nil {
+			return err
+		}
+		resp, err = http.ReadResponse(bufio.NewReader(conn), req)
+		if err != nil {
+			return err
+		}
+		defer resp.Body.Close()
+		body, err = io.ReadAll(resp.Body)
+		return err
+	})
+	return resp, string(body), err
+}
+
+// rootSnapshot describes what a user would notice changing in the root namespace: links, addresses,
+// routes and named namespaces.
+func rootSnapshot(t testing.TB) string {
+	t.Helper()
+	var lines []string
+	links, err := netlink.LinkList()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range links {
+		a := l.Attrs()
+		lines = append(lines, fmt.Sprintf("link %d %s %s %v", a.Index, a.Name, a.HardwareAddr, a.Flags))
+	}
+	addrs, err := netlink.AddrList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range addrs {
+		lines = append(lines, fmt.Sprintf("addr %d %s", a.LinkIndex, a.IPNet))
+	}
+	routes, err := netlink.RouteList(nil, netlink.FAMILY_ALL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range routes {
+		lines = append(lines, "route "+r.String())
+	}
+	entries, _ := os.ReadDir(NetnsDir)
+	for _, e := range entries {
+		lines = append(lines, "netns "+e.Name())
+	}
+	sort.Strings(lines)
+	return strings.Join(lines, "\n")
+}
+
+// strayProcesses lists processes running this test binary other than this process: lab children that
+// outlived their lab.
+func strayProcesses(t testing.TB) []string {
+	self, err := os.Readlink("/proc/self/exe")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, _ := os.ReadDir("/proc")
+	var out []string
+	for _, e := range entries {
+		if e.Name() == fmt.Sprint(os.Getpid()) {
+			continue
+		}
+		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
+		if err == nil && exe == self {
+			if state, _, err := procStat(atoi(e.Name())); err == nil && state != 'Z' {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	return out
+}
+
+func atoi(s string) int {
+	n := 0
+	fmt.Sscan(s, &n)
+	return n
+}
+
+// labNamespaces lists the named namespaces belonging to lab name.
+func labNamespaces(name string) []string {
+	entries, _ := os.ReadDir(NetnsDir)
+	var out []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), name+"-") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}

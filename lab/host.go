@@ -1,0 +1,126 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/topology"
+)
+
+// hostDefaults are set in every host namespace before the host's own sysctls, which may override them.
+// A wide ephemeral port range lets one client open tens of thousands of connections without reusing a
+// port that IPVS or the server still remembers in TIME_WAIT.
+var hostDefaults = []topology.Sysctl{
+	{Key: "net.ipv4.ip_local_port_range", Value: "1024 65535"},
+}
+
+// configureHost runs inside the host's namespace once its interfaces exist: loopback, addresses, links up,
+// sysctls, routes, the HTTP listener; then it waits until every interface has carrier. The listener is
+// returned as a file to hand to the server process.
+func configureHost(ctx context.Context, h *topology.Host) (*os.File, error) {
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return nil, err
+	}
+	defer nl.Close()
+	lo, err := nl.LinkByName("lo")
+	if err == nil {
+		err = nl.LinkSetUp(lo)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("bringing up lo: %w", err)
+	}
+	links := make([]netlink.Link, len(h.Interfaces))
+	for i, ifc := range h.Interfaces {
+		link, err := nl.LinkByName(ifc.Name)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", ifc.Name, err)
+		}
+		if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(ifc.Address)}); err != nil {
+			return nil, fmt.Errorf("adding %s to %s: %w", ifc.Address, ifc.Name, err)
+		}
+		if err := nl.LinkSetUp(link); err != nil {
+			return nil, fmt.Errorf("bringing up %s: %w", ifc.Name, err)
+		}
+		links[i] = link
+	}
+	for _, s := range append(hostDefaults, h.Sysctls...) {
+		if err := writeSysctl(s.Key, s.Value); err != nil {
+			return nil, err
+		}
+	}
+	if h.Gateway.IsValid() {
+		if err := nl.RouteAdd(&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}); err != nil {
+			return nil, fmt.Errorf("adding default route via %s: %w", h.Gateway, err)
+		}
+	}
+	for _, r := range h.Routes {
+		if err := nl.RouteAdd(&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}); err != nil {
+			return nil, fmt.Errorf("adding route to %s via %s: %w", r.To, r.Via, err)
+		}
+	}
+	var listener *os.File
+	if h.HTTP != nil {
+		if listener, err = listenTCP(h.HTTP.Port); err != nil {
+			return nil, err
+		}
+	}
+	if err := waitCarrier(ctx, nl, links); err != nil {
+		if listener != nil {
+			listener.Close()
+		}
+		return nil, err
+	}
+	return listener, nil
+}
+
+// waitCarrier polls until every link is operationally up (both ends of its veth are up).
+func waitCarrier(ctx context.Context, nl *netlink.Handle, links []netlink.Link) error {
+	return poll(ctx, 5*time.Second, func() (bool, string) {
+		for _, l := range links {
+			cur, err := nl.LinkByIndex(l.Attrs().Index)
+			if err != nil {
+				return false, err.Error()
+			}
+			if cur.Attrs().OperState != netlink.OperUp {
+				return false, fmt.Sprintf("%s is %s, want up", l.Attrs().Name, cur.Attrs().OperState)
+			}
+		}
+		return true, ""
+	})
+}
+
+// listenTCP opens the server's socket in the current namespace; the server process inherits it, so the
+// port accepts connections (into the backlog) from the moment Up returns.
+func listenTCP(port uint16) (*os.File, error) {
+	ln, err := net.ListenTCP("tcp", &net.TCPAddr{Port: int(port)})
+	if err != nil {
+		return nil, fmt.Errorf("listening on port %d: %w", port, err)
+	}
+	defer ln.Close()
+	return ln.File()
+}
+
+// writeSysctl sets a /proc/sys value for the calling thread's network namespace ("net.ipv4.ip_forward";
+// a key may also use '/' separators, for interface names that contain dots).
+func writeSysctl(key, value string) error {
+	path := key
+	if !strings.Contains(key, "/") {
+		path = strings.ReplaceAll(key, ".", "/")
+	}
+	if err := os.WriteFile("/proc/sys/"+path, []byte(value), 0); err != nil {
+		return fmt.Errorf("setting sysctl %s=%s: %w", key, value, err)
+	}
+	return nil
+}
+
+func ipNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}

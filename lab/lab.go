@@ -1,0 +1,292 @@
+// Package lab brings a topology up on the running kernel and takes it down again: one network namespace
+// per host, bridges in a namespace of the lab's own, veth links, addresses, routes, sysctls and the real
+// servers' HTTP servers, all through netlink from this process. Every object is recorded in a state file
+// before it is made, so Down works from the state file alone.
+package lab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/lvslab/lvslab/topology"
+)
+
+// Lab is a lab that is up (or was being brought up).
+type Lab struct {
+	Name     string
+	Topology *topology.Topology
+	state    *State
+	dir      string
+}
+
+// Options adjust Up. The zero value uses the topology's name and StateDir().
+type Options struct {
+	Name     string // overrides the topology's name
+	StateDir string
+}
+
+// switchHost is the reserved name of the namespace holding the lab's bridges.
+const switchHost = "switch"
+
+// NamespaceName is the network namespace of a lab's host: "<lab>-<host>".
+func NamespaceName(lab, host string) string { return lab + "-" + host }
+
+// Up builds the topology. If it fails part-way, what it made is taken down again before it returns.
+func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
+	if err := topology.Validate(t); err != nil {
+		return nil, err
+	}
+	name := t.Name
+	if o.Name != "" {
+		name = o.Name
+		if err := topology.ValidateName(name); err != nil {
+			return nil, fmt.Errorf("--name: %w", err)
+		}
+	}
+	dir := o.StateDir
+	if dir == "" {
+		dir = StateDir()
+	}
+	l := &Lab{Name: name, Topology: t, dir: dir, state: plan(name, t, dir)}
+	if err := createState(dir, l.state); err != nil {
+		return nil, err
+	}
+	if err := l.build(ctx); err != nil {
+		if derr := l.Down(context.WithoutCancel(ctx)); derr != nil {
+			err = errors.Join(err, fmt.Errorf("and undoing the partial lab failed: %w", derr))
+		}
+		return nil, fmt.Errorf("bringing up lab %s: %w", name, err)
+	}
+	return l, nil
+}
+
+// plan names everything the lab will make, before anything is made.
+func plan(name string, t *topology.Topology, dir string) *State {
+	s := &State{Name: name, Phase: phaseCreating, Created: time.Now().UTC(), Topology: t}
+	s.Namespaces = append(s.Namespaces, Namespace{Name: NamespaceName(name, switchHost)})
+	for _, h := range t.Hosts {
+		s.Namespaces = append(s.Namespaces, Namespace{Name: NamespaceName(name, h.Name), Host: h.Name})
+	}
+	s.Files = []string{controlPath(dir, name), logPath(dir, name)}
+	return s
+}
+
+func (l *Lab) build(ctx context.Context) error {
+	s := l.state
+	if err := l.createNamespaces(); err != nil {
+		return err
+	}
+	if err := saveState(l.dir, s); err != nil {
+		return err
+	}
+	hostNS, err := l.openHostNamespaces()
+	if err != nil {
+		return err
+	}
+	defer func() {
+		for _, fd := range hostNS {
+			closeFD(fd)
+		}
+	}()
+	switchNS := NamespaceName(l.Name, switchHost)
+	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
+		return err
+	}
+	listeners, err := l.configureHosts(ctx)
+	defer func() {
+		for _, f := range listeners {
+			f.Close()
+		}
+	}()
+	if err != nil {
+		return err
+	}
+	if len(listeners) > 0 {
+		bodies := map[string]string{}
+		for _, h := range l.Topology.Hosts {
+			if h.HTTP != nil {
+				bodies[h.Name] = h.HTTP.Body
+			}
+		}
+		proc, err := startServers(ctx, l.dir, l.Name, switchNS, listeners, bodies)
+		s.Server = proc
+		if err != nil {
+			return err
+		}
+	}
+	s.Phase = phaseUp
+	return saveState(l.dir, s)
+}
+
+// createNamespaces makes every namespace in parallel and records their inodes. A namespace that could not
+// be made is dropped from the state: its name may belong to someone else, and Down must not touch it.
+func (l *Lab) createNamespaces() error {
+	ns := l.state.Namespaces
+	errs := make([]error, len(ns))
+	var wg sync.WaitGroup
+	for i := range ns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ns[i].Inode, errs[i] = createNamespace(ns[i].Name)
+		}()
+	}
+	wg.Wait()
+	made := ns[:0]
+	for i := range ns {
+		if errs[i] == nil {
+			made = append(made, ns[i])
+		}
+	}
+	l.state.Namespaces = made
+	return errors.Join(errs...)
+}
+
+func (l *Lab) openHostNamespaces() (map[string]int, error) {
+	fds := map[string]int{}
+	for _, ns := range l.state.Namespaces {
+		if ns.Host == "" {
+			continue
+		}
+		fd, err := openFD(netnsPath(ns.Name))
+		if err != nil {
+			for _, fd := range fds {
+				closeFD(fd)
+			}
+			return nil, err
+		}
+		fds[ns.Host] = fd
+	}
+	return fds, nil
+}
+
+// configureHosts configures every host in parallel, each from a thread inside its namespace, and returns
+// the HTTP listeners by host.
+func (l *Lab) configureHosts(ctx context.Context) (map[string]*os.File, error) {
+	hosts := l.Topology.Hosts
+	files := make([]*os.File, len(hosts))
+	errs := make([]error, len(hosts))
+	var wg sync.WaitGroup
+	for i, h := range hosts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = inNamespace(netnsPath(NamespaceName(l.Name, h.Name)), func() (err error) {
+				files[i], err = configureHost(ctx, h)
+				return err
+			})
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("host %s: %w", h.Name, errs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	listeners := map[string]*os.File{}
+	for i, f := range files {
+		if f != nil {
+			listeners[hosts[i].Name] = f
+		}
+	}
+	return listeners, errors.Join(errs...)
+}
+
+// Open returns the lab with the given name from its state file.
+func Open(name string) (*Lab, error) { return openIn(StateDir(), name) }
+
+func openIn(dir, name string) (*Lab, error) {
+	s, err := readState(dir, name)
+	if err != nil {
+		return nil, err
+	}
+	return &Lab{Name: s.Name, Topology: s.Topology, state: s, dir: dir}, nil
+}
+
+// List returns every lab that has a state file, by name.
+func List() ([]*Lab, error) {
+	dir := StateDir()
+	names, err := labNames(dir)
+	if err != nil {
+		return nil, err
+	}
+	var labs []*Lab
+	var errs []error
+	for _, n := range names {
+		l, err := openIn(dir, n)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		labs = append(labs, l)
+	}
+	return labs, errors.Join(errs...)
+}
+
+// Down takes the lab down from its state file: it stops every process inside the lab's namespaces (the
+// HTTP servers, and anything started with Exec), deletes the namespaces (and with them every link and
+// bridge), and removes the lab's files, the state file last. Objects already gone are skipped, so Down
+// can be repeated; a namespace with the lab's name that the lab did not make is left alone.
+func (l *Lab) Down(ctx context.Context) error {
+	s := l.state
+	if _, err := os.Stat(statePath(l.dir, l.Name)); err == nil {
+		s.Phase = phaseDeleting
+		if err := saveState(l.dir, s); err != nil {
+			return err
+		}
+	}
+	var errs []error
+	ours := map[string]uint64{}
+	inodes := map[uint64]bool{}
+	for _, ns := range s.Namespaces {
+		ino, err := inode(netnsPath(ns.Name))
+		switch {
+		case errors.Is(err, os.ErrNotExist):
+			continue
+		case err != nil:
+			errs = append(errs, err)
+			continue
+		case ns.Inode != 0 && ino != ns.Inode:
+			errs = append(errs, fmt.Errorf("namespace %s is not the one lab %s made; left alone", ns.Name, l.Name))
+			continue
+		case ns.Inode == 0 && !madeSince(netnsPath(ns.Name), s.Created):
+			continue // planned, but up was killed before making it and someone else has the name
+		}
+		ours[ns.Name] = ino
+		inodes[ino] = true
+	}
+	if err := killAndWait(ctx, processesIn(inodes)); err != nil {
+		errs = append(errs, err)
+	}
+	for name, ino := range ours {
+		if err := deleteNamespace(name, ino); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, f := range s.Files {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("taking down lab %s: %w (the state file %s is kept; run down again after fixing this)", l.Name, errors.Join(errs...), statePath(l.dir, l.Name))
+	}
+	if err := os.Remove(statePath(l.dir, l.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// Down takes down the lab with the given name; see (*Lab).Down.
+func Down(ctx context.Context, name string) error {
+	l, err := Open(name)
+	if err != nil {
+		return err
+	}
+	return l.Down(ctx)
+}
+
+// State returns the lab's recorded state.
+func (l *Lab) State() State { return *l.state }

@@ -1,0 +1,129 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// NetnsDir is where named namespaces are bound, as iproute2 does, so `ip netns` sees lab namespaces.
+const NetnsDir = "/run/netns"
+
+func netnsPath(name string) string { return filepath.Join(NetnsDir, name) }
+
+// createNamespace makes a network namespace bound at /run/netns/name and returns its inode. The name is
+// claimed (O_EXCL) before anything is made, so a taken name fails without side effects.
+func createNamespace(name string) (uint64, error) {
+	if err := os.MkdirAll(NetnsDir, 0o755); err != nil {
+		return 0, err
+	}
+	path := netnsPath(name)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDONLY, 0o444)
+	if errors.Is(err, os.ErrExist) {
+		return 0, fmt.Errorf("namespace %s already exists and is not part of this lab: choose another lab name, or remove it with `ip netns del %s` if nothing uses it", name, name)
+	}
+	if err != nil {
+		return 0, err
+	}
+	f.Close()
+	err = onThrowawayThread(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+			if errors.Is(err, syscall.EPERM) {
+				return fmt.Errorf("creating a network namespace: %w (lvslab needs root: run it with sudo)", err)
+			}
+			return fmt.Errorf("creating a network namespace: %w", err)
+		}
+		return unix.Mount("/proc/thread-self/ns/net", path, "none", unix.MS_BIND, "")
+	})
+	if err != nil {
+		os.Remove(path)
+		return 0, fmt.Errorf("namespace %s: %w", name, err)
+	}
+	return inode(path)
+}
+
+// inNamespace runs fn on an OS thread that has entered the namespace bound at path. Sockets, netlink
+// handles and /proc/sys/net writes made by fn belong to that namespace; goroutines fn starts do not.
+func inNamespace(path string, fn func() error) error {
+	return onThrowawayThread(func() error {
+		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		defer unix.Close(fd)
+		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("entering namespace %s: %w", path, err)
+		}
+		return fn()
+	})
+}
+
+// onThrowawayThread runs fn on a locked OS thread that is never unlocked: when the goroutine ends, the
+// runtime retires the thread, so a namespace change can never leak into other goroutines.
+func onThrowawayThread(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		errc <- fn()
+	}()
+	return <-errc
+}
+
+// deleteNamespace unbinds and removes /run/netns/name if it is the namespace with the given inode (any
+// inode when want is 0). The kernel frees the namespace, and every link in it, once no process or open
+// handle holds it.
+func deleteNamespace(name string, want uint64) error {
+	path := netnsPath(name)
+	got, err := inode(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if want != 0 && got != want {
+		return fmt.Errorf("namespace %s is not the one this lab made (inode %d, recorded %d); left alone", name, got, want)
+	}
+	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
+		return fmt.Errorf("unmounting %s: %w", path, err)
+	}
+	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+func inode(path string) (uint64, error) {
+	var st unix.Stat_t
+	if err := unix.Stat(path, &st); err != nil {
+		return 0, &os.PathError{Op: "stat", Path: path, Err: err}
+	}
+	return st.Ino, nil
+}
+
+func openFD(path string) (int, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return fd, nil
+}
+
+func closeFD(fd int) { unix.Close(fd) }
+
+// madeSince reports whether the namespace at path was bound no earlier than t: one bound after the lab
+// recorded its plan is the lab's own even if up was killed before it could note the inode. The kernel
+// stamps files from a clock that may run a tick (up to 10 ms) behind.
+func madeSince(path string, t time.Time) bool {
+	var st unix.Stat_t
+	if unix.Stat(path, &st) != nil {
+		return false
+	}
+	return !time.Unix(st.Ctim.Unix()).Before(t.Add(-10 * time.Millisecond))
+}

@@ -1,0 +1,112 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// processesIn lists the processes whose network namespace is one of inodes, never this process.
+func processesIn(inodes map[uint64]bool) []int {
+	entries, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	self := os.Getpid()
+	var pids []int
+	for _, e := range entries {
+		pid, err := strconv.Atoi(e.Name())
+		if err != nil || pid == self {
+			continue
+		}
+		link, err := os.Readlink("/proc/" + e.Name() + "/ns/net")
+		if err != nil {
+			continue // gone, or a kernel thread
+		}
+		if ino, ok := parseNsLink(link); ok && inodes[ino] {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
+}
+
+// parseNsLink reads "net:[4026532281]".
+func parseNsLink(link string) (uint64, bool) {
+	rest, ok := strings.CutPrefix(link, "net:[")
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(strings.TrimSuffix(rest, "]"), 10, 64)
+	return n, err == nil
+}
+
+// killAndWait SIGKILLs pids and polls until each has exited, reaping those that are our children.
+func killAndWait(ctx context.Context, pids []int) error {
+	for _, pid := range pids {
+		unix.Kill(pid, syscall.SIGKILL)
+	}
+	return poll(ctx, 5*time.Second, func() (bool, string) {
+		var left []string
+		for _, pid := range pids {
+			if alive(pid) {
+				left = append(left, strconv.Itoa(pid))
+			}
+		}
+		return len(left) == 0, "processes " + strings.Join(left, ", ") + " still running after SIGKILL"
+	})
+}
+
+// alive reports whether pid runs; a zombie has dropped its namespaces and sockets and does not count.
+// Our own zombie children are reaped on the way.
+func alive(pid int) bool {
+	var ws unix.WaitStatus
+	if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
+		return false
+	}
+	state, _, err := procStat(pid)
+	return err == nil && state != 'Z' && state != 'X'
+}
+
+// procStat returns a process's state letter and start time (in clock ticks since boot).
+func procStat(pid int) (byte, uint64, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return 0, 0, err
+	}
+	// The command name is in parentheses and may contain anything; fields resume after the last ')'.
+	i := bytes.LastIndexByte(data, ')')
+	if i < 0 {
+		return 0, 0, errors.New("malformed /proc stat")
+	}
+	fields := strings.Fields(string(data[i+1:]))
+	if len(fields) < 20 {
+		return 0, 0, errors.New("malformed /proc stat")
+	}
+	start, err := strconv.ParseUint(fields[19], 10, 64) // field 22 overall
+	return fields[0][0], start, err
+}
+
+// running reports whether p is still the process that was recorded (not a reused PID).
+func (p *Process) running() bool {
+	if p == nil {
+		return false
+	}
+	state, start, err := procStat(p.PID)
+	return err == nil && start == p.StartTime && state != 'Z' && state != 'X'
+}
+
+func processOf(pid int) (*Process, error) {
+	_, start, err := procStat(pid)
+	if err != nil {
+		return nil, fmt.Errorf("reading process %d: %w", pid, err)
+	}
+	return &Process{PID: pid, StartTime: start}, nil
+}

@@ -1,0 +1,121 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
+func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }
+
+// startServers starts the lab's server process inside the switch namespace, hands it the listeners, and
+// waits until it says it serves. It returns the process.
+func startServers(ctx context.Context, dir, lab, switchNS string, listeners map[string]*os.File, bodies map[string]string) (*Process, error) {
+	spec := serveSpec{Lab: lab}
+	var files []*os.File
+	for host, f := range listeners {
+		spec.Servers = append(spec.Servers, serveListener{Host: host, Body: bodies[host], FD: 3 + len(files)})
+		files = append(files, f)
+	}
+	control, err := listenUnix(controlPath(dir, lab))
+	if err != nil {
+		return nil, err
+	}
+	defer control.Close()
+	spec.Control = 3 + len(files)
+	files = append(files, control)
+
+	logFile, err := os.OpenFile(logPath(dir, lab), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logFile.Close()
+	stdinR, stdinW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer stdinR.Close()
+	defer stdinW.Close()
+	readyR, readyW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	defer readyR.Close()
+	defer readyW.Close()
+
+	cmd := &exec.Cmd{
+		Path:        "/proc/self/exe",
+		Args:        []string{serverChild, lab},
+		Stdin:       stdinR,
+		Stdout:      readyW,
+		Stderr:      logFile,
+		ExtraFiles:  files,
+		SysProcAttr: &syscall.SysProcAttr{Setsid: true}, // a Ctrl-C at the terminal that ran `up` must not reach it
+	}
+	if err := inNamespace(netnsPath(switchNS), cmd.Start); err != nil {
+		return nil, fmt.Errorf("starting the HTTP servers: %w", err)
+	}
+	proc, err := processOf(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	readyW.Close()
+	if err := json.NewEncoder(stdinW).Encode(spec); err != nil {
+		return proc, fmt.Errorf("starting the HTTP servers: %w", err)
+	}
+	stdinW.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
+		deadline = d
+	}
+	readyR.SetReadDeadline(deadline)
+	line, err := bufio.NewReader(readyR).ReadString('\n')
+	if strings.TrimSpace(line) != "ready" {
+		return proc, fmt.Errorf("the HTTP server process did not start (%v); its log is %s", err, logPath(dir, lab))
+	}
+	return proc, nil
+}
+
+func listenUnix(path string) (*os.File, error) {
+	os.Remove(path) // a socket file left by a lab that was killed; the state file has already claimed the name
+	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	if err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
+	ln.SetUnlinkOnClose(false) // the server process keeps serving it after we close our copy
+	defer ln.Close()
+	return ln.File()
+}
+
+// ServerStats asks the lab's server process what each real server has seen: connections accepted and
+// requests answered, per host, since the lab came up.
+func (l *Lab) ServerStats(ctx context.Context) (map[string]ServerStats, error) {
+	client := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, "unix", controlPath(l.dir, l.Name))
+		},
+	}}
+	defer client.CloseIdleConnections()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://lab/stats", nil)
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("asking lab %s's server process for its counts: %w", l.Name, err)
+	}
+	defer resp.Body.Close()
+	out := map[string]ServerStats{}
+	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
+		return nil, fmt.Errorf("reading lab %s's server counts: %w", l.Name, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,159 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/lvslab/lvslab/topology"
+)
+
+// DefaultStateDir holds one state file per lab. Like /run/netns it is a tmpfs: a reboot clears both.
+const DefaultStateDir = "/run/lvslab"
+
+// StateDir is where state files live: $LVSLAB_STATE_DIR, or DefaultStateDir.
+func StateDir() string {
+	if d := os.Getenv("LVSLAB_STATE_DIR"); d != "" {
+		return d
+	}
+	return DefaultStateDir
+}
+
+// Phases of a lab's life, as recorded in its state file.
+const (
+	phaseCreating = "creating"
+	phaseUp       = "up"
+	phaseDeleting = "deleting"
+)
+
+// State is everything a lab made, written before the first object is made and kept current, so that Down
+// works from it alone: after a crash, a kill -9, or without the topology file.
+type State struct {
+	Name       string             `json:"name"`
+	Phase      string             `json:"phase"`
+	Created    time.Time          `json:"created"`
+	Topology   *topology.Topology `json:"topology"`
+	Namespaces []Namespace        `json:"namespaces"`
+	Server     *Process           `json:"server,omitempty"` // the HTTP server process, once started
+	Files      []string           `json:"files"`            // sockets and logs, removed by Down
+}
+
+// Namespace is one network namespace of the lab: a host's, or the switch holding the bridges.
+type Namespace struct {
+	Name  string `json:"name"`
+	Host  string `json:"host,omitempty"` // empty for the switch
+	Inode uint64 `json:"inode,omitempty"`
+}
+
+// Process identifies a process across PID reuse.
+type Process struct {
+	PID       int    `json:"pid"`
+	StartTime uint64 `json:"start_time"` // field 22 of /proc/PID/stat
+}
+
+func statePath(dir, name string) string { return filepath.Join(dir, name+".json") }
+
+// createState publishes a new state file atomically; it fails with ErrExists if the lab is already up.
+func createState(dir string, s *State) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating state directory: %w", err)
+	}
+	tmp, err := writeTemp(dir, s)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	// link(2) fails if the target exists: two concurrent `up`s of one name cannot both win.
+	if err := os.Link(tmp, statePath(dir, s.Name)); err != nil {
+		if errors.Is(err, os.ErrExist) {
+			return existsError(dir, s.Name)
+		}
+		return fmt.Errorf("writing state file: %w", err)
+	}
+	return nil
+}
+
+// saveState replaces the state file atomically.
+func saveState(dir string, s *State) error {
+	tmp, err := writeTemp(dir, s)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, statePath(dir, s.Name)); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing state file: %w", err)
+	}
+	return nil
+}
+
+func writeTemp(dir string, s *State) (string, error) {
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("encoding state: %w", err)
+	}
+	f, err := os.CreateTemp(dir, "."+s.Name+".*.tmp")
+	if err != nil {
+		return "", fmt.Errorf("writing state file: %w", err)
+	}
+	_, werr := f.Write(data)
+	cerr := f.Close()
+	if err := errors.Join(werr, cerr); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("writing state file: %w", err)
+	}
+	return f.Name(), nil
+}
+
+func readState(dir, name string) (*State, error) {
+	data, err := os.ReadFile(statePath(dir, name))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, notFoundError(dir, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("state file %s is damaged (%v); its namespaces are %s-*: remove them with `ip netns del` and then the file", statePath(dir, name), err, name)
+	}
+	return &s, nil
+}
+
+// labNames lists the labs that have a state file, sorted.
+func labNames(dir string) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, e := range entries {
+		n := e.Name()
+		if strings.HasSuffix(n, ".json") && !strings.HasPrefix(n, ".") {
+			names = append(names, strings.TrimSuffix(n, ".json"))
+		}
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// ErrExists is returned by Up when a lab of that name is already up; ErrNotFound when no lab has the name.
+var (
+	ErrExists   = errors.New("lab already exists")
+	ErrNotFound = errors.New("no such lab")
+)
+
+func existsError(dir, name string) error {
+	return fmt.Errorf("%w: lab %q is already up (state file %s); nothing was changed. Use it, pick another name with --name, or run `lvslab down %s` first", ErrExists, name, statePath(dir, name), name)
+}
+
+func notFoundError(dir, name string) error {
+	return fmt.Errorf("%w: no lab named %q is up (no state file %s); `lvslab status` lists the labs", ErrNotFound, name, statePath(dir, name))
+}
