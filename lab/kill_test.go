@@ -82,4 +82,3 @@ func TestDownAfterKill9DuringUpLeavesNothing(t *testing.T) {
 		t.Errorf("root namespace differs:\nbefore:\n%s\nafter:\n%s", before, after)
 	}
 }
-
