@@ -127,10 +127,18 @@ func rootSnapshot(t testing.TB) string {
 	}
 	entries, _ := os.ReadDir(NetnsDir)
 	for _, e := range entries {
-		lines = append(lines, "netns "+e.Name())
+		if !otherPackagesLab(e.Name()) {
+			lines = append(lines, "netns "+e.Name())
+		}
 	}
 	sort.Strings(lines)
 	return strings.Join(lines, "\n")
+}
+
+// otherPackagesLab reports a namespace of a lab made by the tests of cmd/lvslab ("ct-") or scenarios
+// ("st-"), which go test runs at the same time as these.
+func otherPackagesLab(netns string) bool {
+	return strings.HasPrefix(netns, "ct-") || strings.HasPrefix(netns, "st-")
 }
 
 // strayProcesses lists processes running this test binary other than this process: lab children that
