@@ -1,0 +1,205 @@
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
+	"testing"
+	"time"
+)
+
+// measure runs load (Run or RunRate) and fails the test on an error.
+func measure(t *testing.T, load func(context.Context, Options) (*Result, error), o Options) *Result {
+	t.Helper()
+	res, err := load(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func wantServers(t *testing.T, res *Result, want map[string]ServerCount) {
+	t.Helper()
+	if len(res.PerServer) != len(want) {
+		t.Errorf("PerServer has %d servers, want %d: %v", len(res.PerServer), len(want), res.PerServer)
+	}
+	for name, w := range want {
+		if got := res.PerServer[name]; got == nil || *got != w {
+			t.Errorf("PerServer[%q] = %+v, want %+v", name, got, w)
+		}
+	}
+}
+
+func wantNoFailures(t *testing.T, res *Result) {
+	t.Helper()
+	if res.Failures.Total() != 0 {
+		t.Errorf("failures: %+v", res.Failures)
+	}
+}
+
+func TestRunOpensAConnectionPerRequest(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	res := measure(t, Run, Options{URL: rs1.url, Requests: 2000, Concurrency: 20})
+
+	wantNoFailures(t, res)
+	if res.Requests != 2000 || res.Completed != 2000 || res.Connections != 2000 {
+		t.Errorf("requests %d, completed %d, connections %d; want 2000 each", res.Requests, res.Completed, res.Connections)
+	}
+	if got := rs1.accepted.Load(); got != 2000 {
+		t.Errorf("server accepted %d connections, want 2000", got)
+	}
+	if got := rs1.requests.Load(); got != 2000 {
+		t.Errorf("server served %d requests, want 2000", got)
+	}
+	wantServers(t, res, map[string]ServerCount{"rs1": {Connections: 2000, Requests: 2000}})
+	l := res.Latency
+	if !(0 < l.Min && l.Min <= l.P50 && l.P50 <= l.P90 && l.P90 <= l.P99 && l.P99 <= l.Max && l.Mean <= l.Max) {
+		t.Errorf("latency out of order: %+v", l)
+	}
+	if res.RequestsPerSecond <= 0 || res.Duration <= 0 {
+		t.Errorf("rate %v over %v", res.RequestsPerSecond, res.Duration)
+	}
+}
+
+func TestRunAttributesConnectionsToServers(t *testing.T) {
+	rs1, rs2 := startServer(t, "rs1", nil), startServer(t, "rs2", nil)
+	director := startProxy(t, rs1, rs2)
+	res := measure(t, Run, Options{URL: director.url, Requests: 2000, Concurrency: 20})
+
+	wantNoFailures(t, res)
+	wantServers(t, res, map[string]ServerCount{
+		"rs1": {Connections: 1000, Requests: 1000},
+		"rs2": {Connections: 1000, Requests: 1000},
+	})
+	if director.accepted.Load() != 2000 || rs1.accepted.Load() != 1000 || rs2.accepted.Load() != 1000 {
+		t.Errorf("accepted: director %d, rs1 %d, rs2 %d; want 2000, 1000, 1000",
+			director.accepted.Load(), rs1.accepted.Load(), rs2.accepted.Load())
+	}
+}
+
+func TestRunKeepAliveReusesConnections(t *testing.T) {
+	rs1, rs2 := startServer(t, "rs1", nil), startServer(t, "rs2", nil)
+	director := startProxy(t, rs1, rs2)
+	res := measure(t, Run, Options{URL: director.url, Requests: 1000, Concurrency: 10, KeepAlive: true})
+
+	wantNoFailures(t, res)
+	if res.Completed != 1000 || res.Connections != 10 || director.accepted.Load() != 10 {
+		t.Errorf("completed %d over %d connections (director accepted %d); want 1000 over 10",
+			res.Completed, res.Connections, director.accepted.Load())
+	}
+	for _, rs := range []*realServer{rs1, rs2} {
+		got := res.PerServer[rs.name]
+		if got == nil || got.Connections != 5 || int64(got.Connections) != rs.accepted.Load() || int64(got.Requests) != rs.requests.Load() {
+			t.Errorf("%s: measured %+v, server accepted %d and served %d; want 5 connections",
+				rs.name, got, rs.accepted.Load(), rs.requests.Load())
+		}
+	}
+}
+
+func TestRunUsesSourcesInTurn(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	sources := []string{"127.0.0.1", "127.0.0.2", "127.0.0.3"}
+	o := Options{URL: rs1.url, Requests: 300, Concurrency: 6}
+	for _, s := range sources {
+		o.Sources = append(o.Sources, netip.MustParseAddr(s))
+	}
+	res := measure(t, Run, o)
+
+	wantNoFailures(t, res)
+	for _, s := range sources {
+		if got := rs1.connectionsFrom(s); got != 100 {
+			t.Errorf("server saw %d connections from %s, want 100", got, s)
+		}
+	}
+}
+
+func TestRunReadsChunkedBodies(t *testing.T) {
+	chunked := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Trailer", "X-Checksum")
+		for i := range 3 {
+			fmt.Fprintf(w, "part %d\n", i)
+			w.(http.Flusher).Flush()
+		}
+		w.Header().Set("X-Checksum", "abc")
+	}
+	for _, keepAlive := range []bool{false, true} {
+		t.Run(fmt.Sprintf("keepalive=%t", keepAlive), func(t *testing.T) {
+			rs1 := startServer(t, "rs1", chunked)
+			res := measure(t, Run, Options{URL: rs1.url, Requests: 200, Concurrency: 4, KeepAlive: keepAlive})
+
+			wantNoFailures(t, res)
+			wantConnections := 200
+			if keepAlive {
+				wantConnections = 4 // each body was read to its end, trailer included
+			}
+			wantServers(t, res, map[string]ServerCount{"rs1": {Connections: wantConnections, Requests: 200}})
+			if got := rs1.accepted.Load(); got != int64(wantConnections) {
+				t.Errorf("server accepted %d connections, want %d", got, wantConnections)
+			}
+		})
+	}
+}
+
+func TestRunRetriesAKeepAliveConnectionTheServerDropped(t *testing.T) {
+	flaky := startRawServer(t, answerOnceThenDrop)
+	res := measure(t, Run, Options{URL: flaky.url, Requests: 100, Concurrency: 2, KeepAlive: true})
+
+	wantNoFailures(t, res)
+	if res.Completed != 100 || res.Connections != 100 || flaky.accepted.Load() != 100 {
+		t.Errorf("completed %d over %d connections (server accepted %d); want 100 over 100",
+			res.Completed, res.Connections, flaky.accepted.Load())
+	}
+}
+
+func TestRunStopsAtTheTimeLimit(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	began := time.Now()
+	res := measure(t, Run, Options{URL: rs1.url, Requests: 1 << 30, Concurrency: 4, TimeLimit: 300 * time.Millisecond})
+
+	if took := time.Since(began); took < 300*time.Millisecond || took > 3*time.Second {
+		t.Errorf("took %v with a time limit of 300ms", took)
+	}
+	wantNoFailures(t, res)
+	if !res.TimeLimitReached || res.Requests == 0 || res.Requests != res.Completed {
+		t.Errorf("time limit reached %t, requests %d, completed %d", res.TimeLimitReached, res.Requests, res.Completed)
+	}
+	// The server may have served the few requests that the limit cut off.
+	if served := rs1.requests.Load(); served < int64(res.Requests) || served > int64(res.Requests+4) {
+		t.Errorf("server served %d requests, loadgen counted %d", served, res.Requests)
+	}
+}
+
+func TestRunTimeLimitInterruptsRequestsInFlight(t *testing.T) {
+	silent := startRawServer(t, neverAnswer)
+	began := time.Now()
+	res := measure(t, Run, Options{URL: silent.url, Requests: 3, Concurrency: 3, TimeLimit: 200 * time.Millisecond})
+
+	if took := time.Since(began); took > 3*time.Second {
+		t.Errorf("took %v with a time limit of 200ms and a timeout of 10s", took)
+	}
+	if !res.TimeLimitReached || res.Requests != 0 || res.Failures.Total() != 0 || silent.accepted.Load() != 3 {
+		t.Errorf("time limit reached %t, requests %d, failures %+v, accepted %d; want true, 0, none, 3",
+			res.TimeLimitReached, res.Requests, res.Failures, silent.accepted.Load())
+	}
+}
+
+func TestRunReturnsWhatItMeasuredWhenCancelled(t *testing.T) {
+	accepted := make(chan struct{}, 2)
+	silent := startRawServer(t, func(c net.Conn) {
+		accepted <- struct{}{}
+		neverAnswer(c)
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	go func() {
+		<-accepted
+		<-accepted
+		cancel()
+	}()
+	res, err := Run(ctx, Options{URL: silent.url, Requests: 2, Concurrency: 2})
+	if !errors.Is(err, context.Canceled) || res == nil || res.TimeLimitReached || res.Requests != 0 {
+		t.Errorf("Run = %+v, %v; want a result with no requests and context.Canceled", res, err)
+	}
+}

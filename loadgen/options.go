@@ -1,0 +1,141 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Options describe one load run. Zero values take the defaults noted on each field.
+type Options struct {
+	// URL is the page to request: http://host[:port][/path]. Only plain HTTP.
+	URL string
+	// Requests is ab's -n: how many requests Run makes (0 means 1, as in ab).
+	// For RunRate it is an optional cap on the number of requests (0: no cap).
+	Requests int
+	// Concurrency is ab's -c: how many requests Run keeps in flight (0 means 1).
+	// For RunRate it caps the requests in flight (0 means 1000).
+	Concurrency int
+	// KeepAlive is ab's -k: reuse connections. Without it every request opens a
+	// new TCP connection and sends "Connection: close".
+	KeepAlive bool
+	// Timeout bounds each request, connecting included (0 means 10s).
+	Timeout time.Duration
+	// TimeLimit bounds the whole run: it stops by itself then, done or not
+	// (0 means 5 minutes; for RunRate never less than Duration plus Timeout).
+	TimeLimit time.Duration
+	// Sources are client addresses to connect from, one per connection in turn, for
+	// schedulers that hash the client address. Empty: the kernel picks.
+	Sources []netip.Addr
+	// Rate (requests per second) and Duration drive RunRate's open loop.
+	Rate     float64
+	Duration time.Duration
+	// Progress, when set, receives a progress line redrawn in place; pass a
+	// terminal only (see IsTerminal).
+	Progress io.Writer `json:"-"`
+}
+
+const (
+	defaultTimeout        = 10 * time.Second
+	defaultTimeLimit      = 5 * time.Minute
+	defaultOpenLoopFlight = 1000
+	maxRate               = 1e6 // vegeta paces in whole nanoseconds; this leaves a thousand per request
+)
+
+// closedLoop validates o for Run and fills in its defaults.
+func (o Options) closedLoop() (Options, error) {
+	if err := o.validateCommon(); err != nil {
+		return o, err
+	}
+	if o.Rate != 0 || o.Duration != 0 {
+		return o, fmt.Errorf("loadgen: Rate %g and Duration %s are given, but they drive the open loop: call RunRate, or leave them zero for Run", o.Rate, o.Duration)
+	}
+	o.Requests = max(o.Requests, 1)
+	o.Concurrency = max(o.Concurrency, 1)
+	if o.Concurrency > o.Requests {
+		return o, invalid("Concurrency", o.Concurrency, fmt.Sprintf("at most Requests (%d), as in ab", o.Requests))
+	}
+	o.Timeout = or(o.Timeout, defaultTimeout)
+	o.TimeLimit = or(o.TimeLimit, defaultTimeLimit)
+	return o, nil
+}
+
+// openLoop validates o for RunRate and fills in its defaults.
+func (o Options) openLoop() (Options, error) {
+	if err := o.validateCommon(); err != nil {
+		return o, err
+	}
+	if !(o.Rate > 0 && o.Rate <= maxRate) {
+		return o, invalid("Rate", o.Rate, fmt.Sprintf("more than 0 and at most %g requests per second", maxRate))
+	}
+	if o.Duration <= 0 {
+		return o, invalid("Duration", o.Duration, "more than 0")
+	}
+	if o.TimeLimit != 0 && o.TimeLimit < o.Duration {
+		return o, invalid("TimeLimit", o.TimeLimit, fmt.Sprintf("at least Duration (%s), or 0 for the default", o.Duration))
+	}
+	o.Concurrency = or(o.Concurrency, defaultOpenLoopFlight)
+	o.Timeout = or(o.Timeout, defaultTimeout)
+	o.TimeLimit = or(o.TimeLimit, max(defaultTimeLimit, o.Duration+o.Timeout))
+	return o, nil
+}
+
+func (o Options) validateCommon() error {
+	if _, err := parseURL(o.URL); err != nil {
+		return err
+	}
+	for _, c := range []struct {
+		field string
+		value int64
+		given any
+	}{
+		{"Requests", int64(o.Requests), o.Requests},
+		{"Concurrency", int64(o.Concurrency), o.Concurrency},
+		{"Timeout", int64(o.Timeout), o.Timeout},
+		{"TimeLimit", int64(o.TimeLimit), o.TimeLimit},
+	} {
+		if c.value < 0 {
+			return invalid(c.field, c.given, "0 (the default) or more")
+		}
+	}
+	for i, s := range o.Sources {
+		if !s.IsValid() || s.IsUnspecified() {
+			return invalid(fmt.Sprintf("Sources[%d]", i), s, "a client IP address")
+		}
+	}
+	return nil
+}
+
+// parseURL accepts http://host[:port][/path?query] and nothing else.
+func parseURL(raw string) (*url.URL, error) {
+	if raw == "" {
+		return nil, errors.New("loadgen: no URL given; want http://host[:port]/path")
+	}
+	if !strings.HasPrefix(strings.ToLower(raw), "http://") {
+		return nil, invalid("URL", raw, "an http:// URL (only plain HTTP is supported)")
+	}
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("loadgen: URL %q: %w", raw, err)
+	}
+	if u.Hostname() == "" {
+		return nil, invalid("URL", raw, "a URL with a host: http://host[:port]/path")
+	}
+	return u, nil
+}
+
+func invalid(field string, given any, allowed string) error {
+	return fmt.Errorf("loadgen: %s is %v; allowed: %s", field, given, allowed)
+}
+
+func or[T comparable](v, fallback T) T {
+	var zero T
+	if v == zero {
+		return fallback
+	}
+	return v
+}

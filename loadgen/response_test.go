@@ -1,0 +1,91 @@
+package loadgen
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+func TestResponseReader(t *testing.T) {
+	cases := []struct {
+		name  string
+		input string
+		want  response
+		fail  failureClass // noFailure: the response reads whole
+	}{
+		{"content length", "HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 5\r\n\r\nhello",
+			response{status: 200, server: "rs1", reusable: true}, noFailure},
+		{"header names in any case", "HTTP/1.1 200 OK\r\nx-real-server:  rs2 \r\ncontent-length:0\r\n\r\n",
+			response{status: 200, server: "rs2", reusable: true}, noFailure},
+		{"chunked with trailer", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=1\r\n!\r\n0\r\nX-Sum: 1\r\n\r\n",
+			response{status: 200, reusable: true}, noFailure},
+		{"connection close", "HTTP/1.1 302 Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n",
+			response{status: 302}, noFailure},
+		{"http/1.0 closes by default", "HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n",
+			response{status: 200}, noFailure},
+		{"http/1.0 keep-alive", "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 0\r\n\r\n",
+			response{status: 200, reusable: true}, noFailure},
+		{"body until close", "HTTP/1.1 200 OK\r\n\r\nall of it",
+			response{status: 200}, noFailure},
+		{"no body for 204", "HTTP/1.1 204 No Content\r\n\r\n",
+			response{status: 204, reusable: true}, noFailure},
+		{"interim response skipped", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n",
+			response{status: 500, reusable: true}, noFailure},
+		{"not http", "SSH-2.0-OpenSSH_9.2\r\n\r\n", response{}, badResponse},
+		{"bad status code", "HTTP/1.1 2x0 OK\r\n\r\n", response{}, badResponse},
+		{"bad content length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", response{}, badResponse},
+		{"header without colon", "HTTP/1.1 200 OK\r\nnonsense\r\n\r\n", response{}, badResponse},
+		{"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", response{}, badResponse},
+		{"header too long", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n", response{}, badResponse},
+		{"body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", response{}, reset},
+		{"chunk cut short", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe", response{}, reset},
+		{"head cut short", "HTTP/1.1 200 OK\r\nContent-Le", response{}, reset},
+		{"nothing at all", "", response{}, reset},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := newResponseReader()
+			r.reset(strings.NewReader(c.input))
+			got, err := r.read()
+			if c.fail != noFailure {
+				if err == nil || classify(err) != c.fail {
+					t.Fatalf("read() error %v, want class %d", err, c.fail)
+				}
+				return
+			}
+			if err != nil || got != c.want {
+				t.Fatalf("read() = %+v, %v; want %+v", got, err, c.want)
+			}
+			if _, err := r.br.ReadByte(); err != io.EOF {
+				t.Errorf("the response was not read to its end: %v", err)
+			}
+		})
+	}
+}
+
+func TestResponseReaderReadsResponsesInTurn(t *testing.T) {
+	r := newResponseReader()
+	r.reset(strings.NewReader(strings.Repeat("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 2\r\n\r\nok", 3)))
+	for i := range 3 {
+		if got, err := r.read(); err != nil || got.server != "rs1" {
+			t.Fatalf("response %d: %+v, %v", i, got, err)
+		}
+	}
+	var none *noResponseError
+	if _, err := r.read(); !errors.As(err, &none) {
+		t.Errorf("after the last response: %v, want a noResponseError", err)
+	}
+}
+
+func TestAwaitClose(t *testing.T) {
+	r := newResponseReader()
+	r.reset(strings.NewReader(""))
+	if err := r.awaitClose(); err != nil {
+		t.Errorf("at EOF: %v", err)
+	}
+	r.reset(strings.NewReader("more"))
+	if err := r.awaitClose(); classify(err) != badResponse {
+		t.Errorf("with data left: %v, want a bad response", err)
+	}
+}

@@ -1,0 +1,90 @@
+package loadgen
+
+import "time"
+
+// ServerHeader names the response header by which a real server names itself.
+const ServerHeader = "X-Real-Server"
+
+// UnknownServer is the PerServer key for responses without ServerHeader.
+const UnknownServer = "unknown"
+
+// Result is what a run measured. It is plain data, meant to cross a process
+// boundary as JSON.
+type Result struct {
+	URL         string  `json:"url"`
+	Concurrency int     `json:"concurrency"`
+	KeepAlive   bool    `json:"keep_alive"`
+	Rate        float64 `json:"rate,omitempty"` // open loop only
+
+	// Requests counts the requests that came to an end, completed or failed; a
+	// request cut off by the end of the run is not counted.
+	Requests int `json:"requests"`
+	// Completed counts 2xx and 3xx responses.
+	Completed int `json:"completed"`
+	// Connections counts the TCP connections opened.
+	Connections int `json:"connections"`
+	// Duration is the wall time of the run.
+	Duration          time.Duration `json:"duration_ns"`
+	RequestsPerSecond float64       `json:"requests_per_second"`
+	// PerServer is keyed by the ServerHeader of the responses (UnknownServer when
+	// missing). A connection counts once, for the server of its first response;
+	// one that carried no response (it failed, or, with RunRate and keep-alive,
+	// net/http dialed it but used another) counts in Connections only.
+	PerServer map[string]*ServerCount `json:"per_server"`
+	Failures  Failures                `json:"failures"`
+	// Latency summarises the completed requests, connecting included.
+	Latency Latency `json:"latency"`
+	// TimeLimitReached says the run stopped at Options.TimeLimit, not done.
+	TimeLimitReached bool `json:"time_limit_reached,omitempty"`
+}
+
+// ServerCount is what one real server answered.
+type ServerCount struct {
+	Connections int `json:"connections"`
+	Requests    int `json:"requests"`
+}
+
+// Failures counts the requests that did not complete, by cause.
+type Failures struct {
+	Refused     int `json:"refused"`      // ECONNREFUSED
+	Reset       int `json:"reset"`        // ECONNRESET, EPIPE, or the connection ended mid-response
+	Timeout     int `json:"timeout"`      // Options.Timeout passed
+	Unreachable int `json:"unreachable"`  // EHOSTUNREACH, ENETUNREACH
+	BadStatus   int `json:"bad_status"`   // a response, but not 2xx or 3xx
+	BadResponse int `json:"bad_response"` // not parseable as HTTP/1.x
+	Other       int `json:"other"`
+	// Example is the first failure's message, to explain the counts.
+	Example string `json:"example,omitempty"`
+}
+
+// Total is the number of failed requests.
+func (f Failures) Total() int {
+	total := 0
+	for _, c := range f.byClass() {
+		total += c.count
+	}
+	return total
+}
+
+type classCount struct {
+	name  string
+	count int
+}
+
+func (f Failures) byClass() []classCount {
+	return []classCount{
+		{"refused", f.Refused}, {"reset", f.Reset}, {"timeout", f.Timeout},
+		{"unreachable", f.Unreachable}, {"bad status", f.BadStatus},
+		{"bad response", f.BadResponse}, {"other", f.Other},
+	}
+}
+
+// Latency is an exact summary over all completed requests.
+type Latency struct {
+	Min  time.Duration `json:"min_ns"`
+	Mean time.Duration `json:"mean_ns"`
+	P50  time.Duration `json:"p50_ns"`
+	P90  time.Duration `json:"p90_ns"`
+	P99  time.Duration `json:"p99_ns"`
+	Max  time.Duration `json:"max_ns"`
+}

@@ -1,0 +1,106 @@
+package loadgen
+
+import (
+	"fmt"
+	"time"
+)
+
+// outcome is what one request came to.
+type outcome struct {
+	failure   failureClass // noFailure: completed
+	answered  bool         // a whole response arrived: status and server are set
+	status    int
+	server    string
+	freshConn bool // the first response on its connection
+	latency   time.Duration
+	err       error
+}
+
+func answered(resp response, freshConn bool, latency time.Duration) outcome {
+	return outcome{failure: statusClass(resp.status), answered: true, status: resp.status,
+		server: resp.server, freshConn: freshConn, latency: latency}
+}
+
+// tally adds outcomes up. Run keeps one per worker and merges them at the end.
+type tally struct {
+	requests  int
+	completed int
+	failures  [numClasses]int
+	example   string
+	latencies []time.Duration
+	perServer map[string]*ServerCount
+}
+
+func newTally() *tally { return &tally{perServer: map[string]*ServerCount{}} }
+
+func (t *tally) add(o outcome) {
+	t.requests++
+	if o.answered {
+		s := t.server(or(o.server, UnknownServer))
+		s.Requests++
+		if o.freshConn {
+			s.Connections++
+		}
+	}
+	if o.failure == noFailure {
+		t.completed++
+		t.latencies = append(t.latencies, o.latency)
+		return
+	}
+	t.failures[o.failure]++
+	if t.example == "" {
+		t.example = o.describe()
+	}
+}
+
+func (o outcome) describe() string {
+	if o.err != nil {
+		return o.err.Error()
+	}
+	return fmt.Sprintf("status %d from %s", o.status, or(o.server, UnknownServer))
+}
+
+func (t *tally) server(name string) *ServerCount {
+	s := t.perServer[name]
+	if s == nil {
+		s = &ServerCount{}
+		t.perServer[name] = s
+	}
+	return s
+}
+
+func (t *tally) merge(other *tally) {
+	t.requests += other.requests
+	t.completed += other.completed
+	for c, n := range other.failures {
+		t.failures[c] += n
+	}
+	t.example = or(t.example, other.example)
+	t.latencies = append(t.latencies, other.latencies...)
+	for name, o := range other.perServer {
+		s := t.server(name)
+		s.Connections += o.Connections
+		s.Requests += o.Requests
+	}
+}
+
+func (t *tally) result(connections int64, elapsed time.Duration) *Result {
+	f := t.failures
+	r := &Result{
+		Requests:    t.requests,
+		Completed:   t.completed,
+		Connections: int(connections),
+		Duration:    elapsed,
+		PerServer:   t.perServer,
+		Failures: Failures{
+			Refused: f[refused], Reset: f[reset], Timeout: f[timedOut], Unreachable: f[unreachable],
+			BadStatus: f[badStatus], BadResponse: f[badResponse], Other: f[otherFailure],
+			Example: t.example,
+		},
+		Latency: summarize(t.latencies),
+	}
+	if elapsed > 0 {
+		r.RequestsPerSecond = float64(t.requests) / elapsed.Seconds()
+	}
+	return r
+}
