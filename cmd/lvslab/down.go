@@ -1,0 +1,76 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/lab"
+)
+
+func newDownCommand() *cobra.Command {
+	var all bool
+	cmd := &cobra.Command{
+		Use:   "down [NAME | --all]",
+		Short: "Take a lab down, leaving nothing behind",
+		Long: `Take a lab down from its state file (` + lab.StateDir() + `/<name>.json): stop every process running inside
+the lab's namespaces (its HTTP servers, and anything started with lvslab exec), delete the namespaces and
+with them every link and bridge, and remove the lab's files. It needs no topology file and works after a
+crash or a kill -9 of lvslab up. Running it again is harmless. Nothing the lab did not make is touched.
+
+With no NAME, the only lab that is up is taken down.`,
+		Example: `  sudo lvslab down
+  sudo lvslab down lab2
+  sudo lvslab down --all`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var labs []*lab.Lab
+			switch {
+			case all && len(args) > 0:
+				return unusable(errors.New("give a lab name or --all, not both"))
+			case all:
+				var err error
+				if labs, err = lab.List(); err != nil {
+					return err
+				}
+			case len(args) == 1:
+				l, err := lab.Open(args[0])
+				if errors.Is(err, lab.ErrNotFound) {
+					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", args[0])
+					return nil
+				}
+				if err != nil {
+					return err
+				}
+				labs = append(labs, l)
+			default:
+				up, err := lab.List()
+				if err != nil {
+					return err
+				}
+				if len(up) > 1 {
+					_, err := selectLab(cmd) // names the labs and asks which
+					return unusable(err)
+				}
+				labs = up
+			}
+			if len(labs) == 0 {
+				fmt.Fprintln(cmd.OutOrStdout(), "no lab is up; nothing to do")
+			}
+			var errs []error
+			for _, l := range labs {
+				start := time.Now()
+				if err := l.Down(cmd.Context()); err != nil {
+					errs = append(errs, err)
+					continue
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", l.Name, time.Since(start).Round(time.Millisecond))
+			}
+			return errors.Join(errs...)
+		},
+	}
+	cmd.Flags().BoolVar(&all, "all", false, "take down every lab that is up")
+	return cmd
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/lab"
+)
+
+func newStatusCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "status [NAME]",
+		Short: "Show the labs that are up: hosts, addresses, servers and what they have served",
+		Example: `  sudo lvslab status
+  sudo lvslab status lab2`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var labs []*lab.Lab
+			if len(args) == 1 {
+				l, err := lab.Open(args[0])
+				if err != nil {
+					return err
+				}
+				labs = append(labs, l)
+			} else {
+				var err error
+				if labs, err = lab.List(); err != nil {
+					return err
+				}
+			}
+			w := cmd.OutOrStdout()
+			if len(labs) == 0 {
+				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
+				return nil
+			}
+			for i, l := range labs {
+				if i > 0 {
+					fmt.Fprintln(w)
+				}
+				st := l.State()
+				fmt.Fprintf(w, "lab %s: up since %s (%s ago), from %s\n", l.Name, st.Created.Local().Format(time.DateTime),
+					time.Since(st.Created).Round(time.Second), l.Topology.Source)
+				for _, p := range l.Problems() {
+					fmt.Fprintln(w, "  problem:", p)
+				}
+				stats, _ := l.ServerStats(cmd.Context())
+				fmt.Fprintln(w)
+				writeHosts(w, l, stats)
+			}
+			return nil
+		},
+	}
+}
+
+// writeHosts prints one line per host interface: namespace, addresses, gateway, server and its counts.
+func writeHosts(w io.Writer, l *lab.Lab, stats map[string]lab.ServerStats) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER")
+	for _, h := range l.Topology.Hosts {
+		server := "-"
+		if h.HTTP != nil {
+			server = fmt.Sprintf("http :%d %q", h.HTTP.Port, strings.TrimSpace(h.HTTP.Body))
+			if s, ok := stats[h.Name]; ok {
+				server += fmt.Sprintf(" (%d connections, %d requests)", s.Connections, s.Requests)
+			}
+		}
+		gw := "-"
+		if h.Gateway.IsValid() {
+			gw = h.Gateway.String()
+		}
+		for i, ifc := range h.Interfaces {
+			name, ns := h.Name, lab.NamespaceName(l.Name, h.Name)
+			if i > 0 {
+				name, ns, gw, server = "", "", "", ""
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ns, ifc.Name, ifc.Address, ifc.Network, gw, server)
+		}
+	}
+	tw.Flush()
+}

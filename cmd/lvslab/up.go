@@ -1,0 +1,95 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/topology"
+)
+
+func newUpCommand() *cobra.Command {
+	var file, name string
+	cmd := &cobra.Command{
+		Use:   "up [-f FILE] [--name NAME]",
+		Short: "Build a lab from a topology file (default: the LVS NAT walkthrough)",
+		Long: `Build a lab: one network namespace per host named <lab>-<host>, a bridge per network (kept in the
+lab's own <lab>-switch namespace), veth links, addresses, routes, sysctls and an HTTP server on every
+host that has one. Each server answers with its body and names itself in the X-Real-Server header and
+the client it saw in X-Client-Addr (GET /whoami prints both).
+
+-f takes a topology file, or the name of a topology built into lvslab (` + strings.Join(topology.EmbeddedNames(), ", ") + `).
+Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as it is.`,
+		Example: `  sudo lvslab up
+  sudo lvslab up -f my-lab.yaml
+  sudo lvslab up -f nat-walkthrough --name lab2     # a second copy beside the first`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			t, err := loadTopology(file)
+			if err != nil {
+				return unusable(err)
+			}
+			start := time.Now()
+			l, err := lab.Up(cmd.Context(), t, lab.Options{Name: name})
+			if err != nil {
+				return unusable(err)
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up in %v (%s)\n\n", l.Name, time.Since(start).Round(time.Millisecond), t.Source)
+			writeHosts(cmd.OutOrStdout(), l, nil)
+			if from, server, ok := tryRequest(t); ok {
+				fmt.Fprintf(cmd.OutOrStdout(), "\nTry: lvslab exec %s -- curl -s http://%s/\n", from, server)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
+	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
+	return cmd
+}
+
+// loadTopology reads a topology file, or a built-in topology by name; "" is the NAT walkthrough.
+func loadTopology(file string) (*topology.Topology, error) {
+	if file == "" {
+		return topology.Default(), nil
+	}
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(file, "/.") {
+		if t, err := topology.Embedded(file); err == nil {
+			return t, nil
+		}
+		return nil, fmt.Errorf("no topology file %s, and no built-in topology of that name (built in: %s)", file, strings.Join(topology.EmbeddedNames(), ", "))
+	}
+	return topology.Load(file)
+}
+
+// tryRequest picks a request a newcomer can make at once: from a host without a server to a server on
+// one of its networks (the NAT walkthrough's client reaches the real servers only through IPVS).
+func tryRequest(t *topology.Topology) (from, server string, ok bool) {
+	for _, srv := range t.Hosts {
+		if srv.HTTP == nil {
+			continue
+		}
+		for _, h := range t.Hosts {
+			if h.HTTP != nil {
+				continue
+			}
+			for _, sifc := range srv.Interfaces {
+				for _, hifc := range h.Interfaces {
+					if sifc.Network == hifc.Network {
+						addr := sifc.Address.Addr().String()
+						if srv.HTTP.Port != 80 {
+							addr = fmt.Sprintf("%s:%d", addr, srv.HTTP.Port)
+						}
+						return h.Name, addr, true
+					}
+				}
+			}
+		}
+	}
+	return "", "", false
+}
