@@ -32,7 +32,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	loop.remaining.Store(int64(o.Requests))
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
-		workers[i] = &worker{loop: loop, dog: newWatchdog(runCtx), reader: newResponseReader(), tally: newTally()}
+		workers[i] = &worker{loop: loop, dog: newWatchdog(runCtx), reader: newResponseReader(), tally: newTally().recording(o.Sequence)}
 	}
 	stopWorkers := context.AfterFunc(runCtx, func() {
 		for _, w := range workers {
@@ -51,7 +51,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	stopped := !stopWorkers()
 	stopProgress()
 
-	total := newTally()
+	total := newTally().recording(o.Sequence)
 	for _, w := range workers {
 		total.merge(w.tally)
 	}

@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -201,5 +202,18 @@ func TestRunReturnsWhatItMeasuredWhenCancelled(t *testing.T) {
 	res, err := Run(ctx, Options{URL: silent.url, Requests: 2, Concurrency: 2})
 	if !errors.Is(err, context.Canceled) || res == nil || res.TimeLimitReached || res.Requests != 0 {
 		t.Errorf("Run = %+v, %v; want a result with no requests and context.Canceled", res, err)
+	}
+}
+
+func TestRunRecordsTheServerOfEachConnectionInOrder(t *testing.T) {
+	rs1, rs2, rs3 := startServer(t, "rs1", nil), startServer(t, "rs2", nil), startServer(t, "rs3", nil)
+	proxy := startProxy(t, rs1, rs2, rs3)
+	res := measure(t, Run, Options{URL: proxy.url, Requests: 7, Sequence: true})
+	want := []string{"rs1", "rs2", "rs3", "rs1", "rs2", "rs3", "rs1"}
+	if !slices.Equal(res.Sequence, want) {
+		t.Errorf("sequence %v, want %v", res.Sequence, want)
+	}
+	if res := measure(t, Run, Options{URL: proxy.url, Requests: 3}); res.Sequence != nil {
+		t.Errorf("a sequence %v recorded though not asked for", res.Sequence)
 	}
 }

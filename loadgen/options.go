@@ -31,6 +31,9 @@ type Options struct {
 	// Sources are client addresses to connect from, one per connection in turn, for
 	// schedulers that hash the client address. Empty: the kernel picks.
 	Sources []netip.Addr
+	// Sequence records the server of every connection in Result.Sequence, in the order the connections
+	// completed: with Concurrency 1, the order the scheduler chose them. Run only.
+	Sequence bool
 	// Rate (requests per second) and Duration drive RunRate's open loop.
 	Rate     float64
 	Duration time.Duration
@@ -43,6 +46,7 @@ const (
 	defaultTimeout        = 10 * time.Second
 	defaultTimeLimit      = 5 * time.Minute
 	defaultOpenLoopFlight = 1000
+	maxSequence           = 1 << 20
 	maxRate               = 1e6 // vegeta paces in whole nanoseconds; this leaves a thousand per request
 )
 
@@ -55,6 +59,9 @@ func (o Options) closedLoop() (Options, error) {
 		return o, fmt.Errorf("loadgen: Rate %g and Duration %s are given, but they drive the open loop: call RunRate, or leave them zero for Run", o.Rate, o.Duration)
 	}
 	o.Requests = max(o.Requests, 1)
+	if o.Sequence && o.Requests > maxSequence {
+		return o, invalid("Requests", o.Requests, fmt.Sprintf("at most %d when recording the sequence", maxSequence))
+	}
 	o.Concurrency = max(o.Concurrency, 1)
 	if o.Concurrency > o.Requests {
 		return o, invalid("Concurrency", o.Concurrency, fmt.Sprintf("at most Requests (%d), as in ab", o.Requests))
@@ -71,6 +78,9 @@ func (o Options) openLoop() (Options, error) {
 	}
 	if !(o.Rate > 0 && o.Rate <= maxRate) {
 		return o, invalid("Rate", o.Rate, fmt.Sprintf("more than 0 and at most %g requests per second", maxRate))
+	}
+	if o.Sequence {
+		return o, errors.New("loadgen: Sequence is for Run (the closed loop), where the order of connections is known")
 	}
 	if o.Duration <= 0 {
 		return o, invalid("Duration", o.Duration, "more than 0")

@@ -31,7 +31,9 @@ type Result struct {
 	// one that carried no response (it failed, or, with RunRate and keep-alive,
 	// net/http dialed it but used another) counts in Connections only.
 	PerServer map[string]*ServerCount `json:"per_server"`
-	Failures  Failures                `json:"failures"`
+	// Sequence is the server of each connection, when Options.Sequence asked for it.
+	Sequence []string `json:"sequence,omitempty"`
+	Failures Failures `json:"failures"`
 	// Latency summarises the completed requests, connecting included.
 	Latency Latency `json:"latency"`
 	// TimeLimitReached says the run stopped at Options.TimeLimit, not done.

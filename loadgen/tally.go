@@ -29,9 +29,18 @@ type tally struct {
 	example   string
 	latencies []time.Duration
 	perServer map[string]*ServerCount
+	sequence  []string // nil unless recorded
 }
 
 func newTally() *tally { return &tally{perServer: map[string]*ServerCount{}} }
+
+// recording makes the tally record the server of every connection.
+func (t *tally) recording(on bool) *tally {
+	if on {
+		t.sequence = []string{}
+	}
+	return t
+}
 
 func (t *tally) add(o outcome) {
 	t.requests++
@@ -40,6 +49,9 @@ func (t *tally) add(o outcome) {
 		s.Requests++
 		if o.freshConn {
 			s.Connections++
+			if t.sequence != nil {
+				t.sequence = append(t.sequence, or(o.server, UnknownServer))
+			}
 		}
 	}
 	if o.failure == noFailure {
@@ -77,6 +89,9 @@ func (t *tally) merge(other *tally) {
 	}
 	t.example = or(t.example, other.example)
 	t.latencies = append(t.latencies, other.latencies...)
+	if other.sequence != nil {
+		t.sequence = append(t.sequence, other.sequence...)
+	}
 	for name, o := range other.perServer {
 		s := t.server(name)
 		s.Connections += o.Connections
@@ -97,7 +112,8 @@ func (t *tally) result(connections int64, elapsed time.Duration) *Result {
 			BadStatus: f[badStatus], BadResponse: f[badResponse], Other: f[otherFailure],
 			Example: t.example,
 		},
-		Latency: summarize(t.latencies),
+		Latency:  summarize(t.latencies),
+		Sequence: t.sequence,
 	}
 	if elapsed > 0 {
 		r.RequestsPerSecond = float64(t.requests) / elapsed.Seconds()
