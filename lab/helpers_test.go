@@ -51,7 +51,7 @@ func upTopology(t testing.TB, topo *topology.Topology) *Lab {
 	t.Helper()
 	requireRoot(t)
 	ctx := context.Background()
-	l, err := Up(ctx, topo, Options{Name: uniqueName(t), StateDir: t.TempDir()})
+	l, err := Up(ctx, topo, Options{Name: uniqueName(t), StateDir: t.TempDir(), WithoutIPVS: noIPVS()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -181,3 +181,7 @@ func labNamespaces(name string) []string {
 	}
 	return out
 }
+
+// noIPVS reports a kernel without IPVS: the lab tests that are not about IPVS build their labs without
+// it there (the IPVS tests run in the microVM).
+func noIPVS() bool { return CheckIPVS() != nil }

@@ -27,6 +27,9 @@ type Lab struct {
 type Options struct {
 	Name     string // overrides the topology's name
 	StateDir string
+	// WithoutIPVS builds everything but the director's IPVS table: for kernels without IPVS, where the
+	// namespaces, links and servers still work.
+	WithoutIPVS bool
 }
 
 // switchHost is the reserved name of the namespace holding the lab's bridges.
@@ -52,6 +55,12 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 		dir = StateDir()
 	}
 	l := &Lab{Name: name, Topology: t, dir: dir, state: plan(name, t, dir)}
+	l.state.WithoutIPVS = o.WithoutIPVS || t.IPVS == nil || len(t.IPVS.Services) == 0
+	if !l.state.WithoutIPVS {
+		if err := CheckIPVS(); err != nil {
+			return nil, err
+		}
+	}
 	if err := createState(dir, l.state); err != nil {
 		return nil, err
 	}
@@ -104,6 +113,11 @@ func (l *Lab) build(ctx context.Context) error {
 	}()
 	if err != nil {
 		return err
+	}
+	if !s.WithoutIPVS {
+		if err := l.programIPVS(ctx); err != nil {
+			return err
+		}
 	}
 	if len(listeners) > 0 {
 		bodies := map[string]string{}

@@ -69,7 +69,7 @@ func TestUpAndDownLeaveTheRootNamespaceAsItWas(t *testing.T) {
 	requireRoot(t)
 	before := rootSnapshot(t)
 	dir := t.TempDir()
-	l, err := Up(context.Background(), topology.Default(), Options{Name: uniqueName(t), StateDir: dir})
+	l, err := Up(context.Background(), topology.Default(), Options{Name: uniqueName(t), StateDir: dir, WithoutIPVS: noIPVS()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestSecondUpOfTheSameNameChangesNothing(t *testing.T) {
 	for _, ns := range labNamespaces(l.Name) {
 		inodes[ns], _ = inode(netnsPath(ns))
 	}
-	_, err := Up(context.Background(), topology.Default(), Options{Name: l.Name, StateDir: l.dir})
+	_, err := Up(context.Background(), topology.Default(), Options{Name: l.Name, StateDir: l.dir, WithoutIPVS: noIPVS()})
 	if !errors.Is(err, ErrExists) || !strings.Contains(err.Error(), "already up") {
 		t.Fatalf("second up: got %v, want ErrExists saying the lab is already up", err)
 	}
@@ -158,7 +158,7 @@ func TestUpFailingPartWayUndoesItselfAndSparesWhatItDidNotMake(t *testing.T) {
 	}
 	defer deleteNamespace(foreign, ino)
 	dir := t.TempDir()
-	_, err = Up(context.Background(), topology.Default(), Options{Name: name, StateDir: dir})
+	_, err = Up(context.Background(), topology.Default(), Options{Name: name, StateDir: dir, WithoutIPVS: noIPVS()})
 	if err == nil || !strings.Contains(err.Error(), foreign+" already exists") {
 		t.Fatalf("got %v, want an error naming the namespace %s that already exists", err, foreign)
 	}
@@ -178,7 +178,7 @@ func TestBadSysctlFailsWithItsNameAndLeavesNothing(t *testing.T) {
 	topo := topology.Default()
 	topo.Host("director").Sysctls = append(topo.Host("director").Sysctls, topology.Sysctl{Key: "net.ipv4.no_such_setting", Value: "1"})
 	name, dir := uniqueName(t), t.TempDir()
-	_, err := Up(context.Background(), topo, Options{Name: name, StateDir: dir})
+	_, err := Up(context.Background(), topo, Options{Name: name, StateDir: dir, WithoutIPVS: noIPVS()})
 	if err == nil || !strings.Contains(err.Error(), "net.ipv4.no_such_setting") || !strings.Contains(err.Error(), "director") {
 		t.Fatalf("got %v, want an error naming the director and the sysctl", err)
 	}

@@ -41,6 +41,8 @@ type State struct {
 	Namespaces []Namespace        `json:"namespaces"`
 	Server     *Process           `json:"server,omitempty"` // the HTTP server process, once started
 	Files      []string           `json:"files"`            // sockets and logs, removed by Down
+	// WithoutIPVS: the director's IPVS table was not programmed (none asked for, or Options.WithoutIPVS).
+	WithoutIPVS bool `json:"without_ipvs,omitempty"`
 }
 
 // Namespace is one network namespace of the lab: a host's, or the switch holding the bridges.

@@ -1,0 +1,62 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+	"github.com/vishvananda/netlink"
+)
+
+// ErrNoIPVS says the running kernel cannot program IPVS. Callers may run the lab in the microVM instead.
+var ErrNoIPVS = errors.New("this kernel has no IPVS")
+
+var quietMoby sync.Once
+
+// CheckIPVS makes sure the kernel speaks IPVS over generic netlink, loading ip_vs if it can. moby/ipvs
+// looks the family up once per process and fails silently ever after when it is missing, so this must
+// run before the first moby/ipvs call.
+func CheckIPVS() error {
+	// moby/ipvs logs through logrus, onto stderr, when it cannot find the family; lvslab reports errors itself.
+	quietMoby.Do(func() { logrus.SetLevel(logrus.PanicLevel) })
+	if ipvsFamilyPresent() {
+		return nil
+	}
+	out, err := exec.Command(modprobe(), "ip_vs").CombinedOutput()
+	if ipvsFamilyPresent() {
+		return nil
+	}
+	why := "modprobe ip_vs"
+	switch {
+	case err != nil && len(out) > 0:
+		why += ": " + strings.TrimSpace(string(out))
+	case err != nil:
+		why += ": " + err.Error()
+	default:
+		why += " succeeded, yet the family is still missing"
+	}
+	return fmt.Errorf("%w: the generic netlink family \"IPVS\" is absent (%s). Run lvslab with --vm=always "+
+		"to use the microVM, or on a kernel built with CONFIG_IP_VS", ErrNoIPVS, why)
+}
+
+func ipvsFamilyPresent() bool {
+	_, err := netlink.GenlFamilyGet("IPVS")
+	return err == nil
+}
+
+// modprobe finds modprobe where Debian keeps it, which a user's PATH may lack.
+func modprobe() string {
+	if p, err := exec.LookPath("modprobe"); err == nil {
+		return p
+	}
+	for _, p := range []string{"/usr/sbin/modprobe", "/sbin/modprobe"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	return "modprobe"
+}
