@@ -31,7 +31,7 @@ func upDefault(t testing.TB) *lab.Lab {
 	b := make([]byte, 3)
 	rand.Read(b)
 	ctx := context.Background()
-	l, err := lab.Up(ctx, topology.Default(), lab.Options{Name: "st-" + hex.EncodeToString(b), StateDir: t.TempDir()})
+	l, err := lab.Up(ctx, topology.Default(), lab.Options{Name: "st-" + hex.EncodeToString(b), StateDir: t.TempDir(), WithoutIPVS: lab.CheckIPVS() != nil})
 	if err != nil {
 		t.Fatal(err)
 	}
