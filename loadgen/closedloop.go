@@ -25,10 +25,12 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	loop := &closedLoop{
 		run:       runCtx,
 		connect:   newConnector(to.addr, o.Sources),
-		request:   to.request(o.KeepAlive),
+		request:   to.request(o.KeepAlive || o.Hold),
 		timeout:   o.Timeout,
 		keepAlive: o.KeepAlive,
+		hold:      o.Hold,
 	}
+	defer loop.releaseHeld()
 	loop.remaining.Store(int64(o.Requests))
 	workers := make([]*worker, o.Concurrency)
 	for i := range workers {
@@ -68,7 +70,26 @@ type closedLoop struct {
 	remaining atomic.Int64
 	timeout   time.Duration
 	keepAlive bool
+	hold      bool
 	counters  counters
+
+	heldMu sync.Mutex
+	held   []net.Conn // with hold: every answered connection, open until the run ends
+}
+
+func (l *closedLoop) keep(c net.Conn) {
+	l.heldMu.Lock()
+	l.held = append(l.held, c)
+	l.heldMu.Unlock()
+}
+
+func (l *closedLoop) releaseHeld() {
+	l.heldMu.Lock()
+	defer l.heldMu.Unlock()
+	for _, c := range l.held {
+		c.Close()
+	}
+	l.held = nil
 }
 
 // claim takes one of the remaining requests.
@@ -117,7 +138,12 @@ func (w *worker) do() (outcome, bool) {
 		}
 		return outcome{failure: classify(err), err: err, latency: time.Since(start)}, true
 	}
-	if !w.loop.keepAlive || !resp.reusable {
+	switch {
+	case w.loop.hold:
+		w.dog.watch(nil)
+		w.loop.keep(w.conn)
+		w.conn = nil
+	case !w.loop.keepAlive || !resp.reusable:
 		w.closeConn()
 	}
 	return answered(resp, fresh, time.Since(start)), true
@@ -160,7 +186,7 @@ func (w *worker) exchange() (response, error) {
 		return response{}, &noResponseError{err}
 	}
 	resp, err := w.reader.read()
-	if err == nil && !w.loop.keepAlive {
+	if err == nil && !w.loop.keepAlive && !w.loop.hold {
 		err = w.reader.awaitClose()
 	}
 	return resp, err

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/netip"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -215,5 +216,28 @@ func TestRunRecordsTheServerOfEachConnectionInOrder(t *testing.T) {
 	}
 	if res := measure(t, Run, Options{URL: proxy.url, Requests: 3}); res.Sequence != nil {
 		t.Errorf("a sequence %v recorded though not asked for", res.Sequence)
+	}
+}
+
+func TestRunHoldKeepsEveryConnectionOpenUntilTheEnd(t *testing.T) {
+	var open, most atomic.Int64
+	rs1 := startRawServer(t, func(c net.Conn) {
+		defer c.Close()
+		n := open.Add(1)
+		for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+		}
+		defer open.Add(-1)
+		buf := make([]byte, 4096)
+		for {
+			if _, err := c.Read(buf); err != nil {
+				return
+			}
+			c.Write([]byte("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 3\r\n\r\nrs1"))
+		}
+	})
+	res := measure(t, Run, Options{URL: rs1.url, Requests: 5, Hold: true, Sequence: true})
+	wantNoFailures(t, res)
+	if most.Load() != 5 || res.Connections != 5 || len(res.Sequence) != 5 {
+		t.Errorf("with Hold, %d connections were open at once (want all 5); %d opened, sequence %v", most.Load(), res.Connections, res.Sequence)
 	}
 }

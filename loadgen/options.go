@@ -31,6 +31,10 @@ type Options struct {
 	// Sources are client addresses to connect from, one per connection in turn, for
 	// schedulers that hash the client address. Empty: the kernel picks.
 	Sources []netip.Addr
+	// Hold keeps every connection open after its response, until the run ends: each request gets a
+	// connection of its own that stays established, so the director counts it active (lc, wlc, sed, nq
+	// steer by active connections). Run only; implies keep-alive requests.
+	Hold bool
 	// Sequence records the server of every connection in Result.Sequence, in the order the connections
 	// completed: with Concurrency 1, the order the scheduler chose them. Run only.
 	Sequence bool
@@ -78,6 +82,9 @@ func (o Options) openLoop() (Options, error) {
 	}
 	if !(o.Rate > 0 && o.Rate <= maxRate) {
 		return o, invalid("Rate", o.Rate, fmt.Sprintf("more than 0 and at most %g requests per second", maxRate))
+	}
+	if o.Hold {
+		return o, errors.New("loadgen: Hold is for Run (the closed loop)")
 	}
 	if o.Sequence {
 		return o, errors.New("loadgen: Sequence is for Run (the closed loop), where the order of connections is known")

@@ -1,0 +1,116 @@
+package assert
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Seq expands a compact sequence: names separated by spaces, "|" ignored
+// (to mark rounds), "name*N" (or "name×N") for N repeats. It panics on a
+// malformed repeat; use ParseSeq for input that is not a literal.
+//
+//	Seq("C B | C B C C B") → [C B C B C C B]
+//	Seq("C*7 B*5 A*2")
+func Seq(s string) []string {
+	seq, err := ParseSeq(s)
+	if err != nil {
+		panic(err)
+	}
+	return seq
+}
+
+// ParseSeq is Seq returning an error.
+func ParseSeq(s string) ([]string, error) {
+	var seq []string
+	for _, f := range strings.Fields(s) {
+		if f == "|" {
+			continue
+		}
+		name, reps, found := strings.Cut(strings.ReplaceAll(f, "×", "*"), "*")
+		n := 1
+		if found {
+			var err error
+			n, err = strconv.Atoi(reps)
+			if err != nil || n < 1 || name == "" {
+				return nil, fmt.Errorf("sequence item %q: want name*count with count ≥ 1", f)
+			}
+		}
+		for range n {
+			seq = append(seq, name)
+		}
+	}
+	return seq, nil
+}
+
+// Sequence checks that the servers took the connections in exactly the
+// expected order (connection i went to expected[i]).
+func Sequence(expected, observed []string) Verdict {
+	const name = "sequence"
+	if len(expected) == 0 {
+		return invalid(name, "no expected sequence")
+	}
+	n := max(len(expected), len(observed))
+	first, differ := -1, 0
+	for i := range n {
+		if at(expected, i) != at(observed, i) {
+			differ++
+			if first < 0 {
+				first = i
+			}
+		}
+	}
+	if first < 0 {
+		return pass(name, plural(n, "connection")+" in the expected order", "")
+	}
+	summary := fmt.Sprintf("%d of %d connections differ; first at #%d: expected %s, observed %s",
+		differ, n, first+1, at(expected, first), at(observed, first))
+	if len(expected) != len(observed) {
+		summary = fmt.Sprintf("expected %s, observed %d; ", plural(len(expected), "connection"), len(observed)) + summary
+	}
+	detail := sequenceWindow(expected, observed, first) + "\n" +
+		countTable("expected", "observed", Counts(expected), Counts(observed))
+	return fail(name, summary, detail)
+}
+
+// sequenceWindow prints the sequences one connection a line around the
+// first divergence (5 before, 10 after), each differing line marked.
+func sequenceWindow(expected, observed []string, first int) string {
+	n := max(len(expected), len(observed))
+	lo, hi := max(0, first-5), min(n, first+11)
+	var b strings.Builder
+	if lo > 0 {
+		fmt.Fprintf(&b, "(%d connections before, all as expected)\n", lo)
+	}
+	t := newTable("rll", "#", "expected", "observed")
+	for i := lo; i < hi; i++ {
+		e, o := at(expected, i), at(observed, i)
+		note := mark(e != o, "<- differs")
+		if i == first {
+			note = "<- first divergence"
+		}
+		t.add(fmt.Sprint(i+1), e, o, note)
+	}
+	b.WriteString(t.String())
+	if hi < n {
+		fmt.Fprintf(&b, "(%d connections after not shown)\n", n-hi)
+	}
+	return b.String()
+}
+
+// at is seq[i], or "-" past its end.
+func at(seq []string, i int) string {
+	if i < len(seq) {
+		return seq[i]
+	}
+	return "-"
+}
+
+// Counts is how many connections each server took in a sequence.
+func Counts(seq []string) map[string]int {
+	m := map[string]int{}
+	for _, s := range seq {
+		m[s]++
+	}
+	return m
+}
