@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"sort"
@@ -185,3 +186,18 @@ func labNamespaces(name string) []string {
 // noIPVS reports a kernel without IPVS: the lab tests that are not about IPVS build their labs without
 // it there (the IPVS tests run in the microVM).
 func noIPVS() bool { return CheckIPVS() != nil }
+
+// bindFrom binds a socket to addr inside host: the address is the host's.
+func bindFrom(l *Lab, host string, addr netip.Addr) error {
+	path, err := l.Namespace(host)
+	if err != nil {
+		return err
+	}
+	return inNamespace(path, func() error {
+		ln, err := net.ListenTCP("tcp", net.TCPAddrFromAddrPort(netip.AddrPortFrom(addr, 0)))
+		if err == nil {
+			ln.Close()
+		}
+		return err
+	})
+}

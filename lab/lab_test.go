@@ -3,6 +3,7 @@ package lab
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -187,5 +188,25 @@ func TestBadSysctlFailsWithItsNameAndLeavesNothing(t *testing.T) {
 	}
 	if stray := strayProcesses(t); len(stray) > 0 {
 		t.Errorf("processes left running: %v", stray)
+	}
+}
+
+func TestAddAddressesGivesTheClientMoreSources(t *testing.T) {
+	l := upDefault(t)
+	addrs, err := l.AddAddresses("client", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 192.168.0.100 is the client's own; .75 is the director's, below it.
+	if fmt.Sprint(addrs) != "[192.168.0.101 192.168.0.102 192.168.0.103]" {
+		t.Errorf("got %v", addrs)
+	}
+	for _, a := range addrs {
+		if err := bindFrom(l, "client", a); err != nil {
+			t.Errorf("cannot use %s in the client: %v", a, err)
+		}
+	}
+	if _, err := l.AddAddresses("client", 200); err == nil || !strings.Contains(err.Error(), "room for") {
+		t.Errorf("asking for more addresses than the /24 holds: got %v", err)
 	}
 }

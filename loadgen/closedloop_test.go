@@ -214,6 +214,9 @@ func TestRunRecordsTheServerOfEachConnectionInOrder(t *testing.T) {
 	if !slices.Equal(res.Sequence, want) {
 		t.Errorf("sequence %v, want %v", res.Sequence, want)
 	}
+	if len(res.Clients) != 7 {
+		t.Errorf("clients %v, want one per connection", res.Clients)
+	}
 	if res := measure(t, Run, Options{URL: proxy.url, Requests: 3}); res.Sequence != nil {
 		t.Errorf("a sequence %v recorded though not asked for", res.Sequence)
 	}

@@ -19,7 +19,8 @@ type responseReader struct {
 type response struct {
 	status   int
 	server   string
-	reusable bool // the connection may carry another request
+	client   string // the client address the server saw (ClientHeader), port removed
+	reusable bool   // the connection may carry another request
 }
 
 // head is a response's status line and the headers that matter here.
@@ -27,6 +28,7 @@ type head struct {
 	status        int
 	http10        bool
 	server        string
+	client        string
 	contentLength int64 // -1: not given
 	chunked       bool
 	close         bool
@@ -48,7 +50,7 @@ func (r *responseReader) read() (response, error) {
 	if err != nil {
 		return response{}, err
 	}
-	resp := response{status: h.status, server: h.server, reusable: !h.close && (!h.http10 || h.keepAlive)}
+	resp := response{status: h.status, server: h.server, client: h.client, reusable: !h.close && (!h.http10 || h.keepAlive)}
 	switch {
 	case h.status == 204 || h.status == 304:
 	case h.chunked:
@@ -123,6 +125,11 @@ func (h *head) parseHeader(line []byte, intern func([]byte) string) error {
 		h.keepAlive = hasToken(value, "keep-alive")
 	case bytes.EqualFold(name, []byte(ServerHeader)):
 		h.server = intern(value)
+	case bytes.EqualFold(name, []byte(ClientHeader)):
+		if i := bytes.LastIndexByte(value, ':'); i > 0 {
+			value = bytes.Trim(value[:i], "[]")
+		}
+		h.client = intern(value)
 	}
 	return nil
 }

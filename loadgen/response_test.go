@@ -89,3 +89,17 @@ func TestAwaitClose(t *testing.T) {
 		t.Errorf("with data left: %v, want a bad response", err)
 	}
 }
+
+func TestResponseReaderTakesTheClientTheServerSaw(t *testing.T) {
+	for header, want := range map[string]string{
+		"192.168.0.100:51234": "192.168.0.100",
+		"[fd00::1]:80":        "fd00::1",
+	} {
+		r := newResponseReader()
+		r.reset(strings.NewReader("HTTP/1.1 200 OK\r\nX-Client-Addr: " + header + "\r\nContent-Length: 0\r\n\r\n"))
+		resp, err := r.read()
+		if err != nil || resp.client != want {
+			t.Errorf("X-Client-Addr %s: got client %q (%v), want %q", header, resp.client, err, want)
+		}
+	}
+}

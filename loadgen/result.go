@@ -5,6 +5,9 @@ import "time"
 // ServerHeader names the response header by which a real server names itself.
 const ServerHeader = "X-Real-Server"
 
+// ClientHeader names the response header in which a real server tells the client address it saw.
+const ClientHeader = "X-Client-Addr"
+
 // UnknownServer is the PerServer key for responses without ServerHeader.
 const UnknownServer = "unknown"
 
@@ -33,6 +36,9 @@ type Result struct {
 	PerServer map[string]*ServerCount `json:"per_server"`
 	// Sequence is the server of each connection, when Options.Sequence asked for it.
 	Sequence []string `json:"sequence,omitempty"`
+	// Clients is, with Sequence, the client address each connection's server saw (ClientHeader), "" when
+	// it did not say: the address a scheduler hashed.
+	Clients  []string `json:"clients,omitempty"`
 	Failures Failures `json:"failures"`
 	// Latency summarises the completed requests, connecting included.
 	Latency Latency `json:"latency"`

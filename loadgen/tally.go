@@ -11,6 +11,7 @@ type outcome struct {
 	answered  bool         // a whole response arrived: status and server are set
 	status    int
 	server    string
+	client    string
 	freshConn bool // the first response on its connection
 	latency   time.Duration
 	err       error
@@ -18,7 +19,7 @@ type outcome struct {
 
 func answered(resp response, freshConn bool, latency time.Duration) outcome {
 	return outcome{failure: statusClass(resp.status), answered: true, status: resp.status,
-		server: resp.server, freshConn: freshConn, latency: latency}
+		server: resp.server, client: resp.client, freshConn: freshConn, latency: latency}
 }
 
 // tally adds outcomes up. Run keeps one per worker and merges them at the end.
@@ -30,6 +31,7 @@ type tally struct {
 	latencies []time.Duration
 	perServer map[string]*ServerCount
 	sequence  []string // nil unless recorded
+	clients   []string // with sequence
 }
 
 func newTally() *tally { return &tally{perServer: map[string]*ServerCount{}} }
@@ -37,7 +39,7 @@ func newTally() *tally { return &tally{perServer: map[string]*ServerCount{}} }
 // recording makes the tally record the server of every connection.
 func (t *tally) recording(on bool) *tally {
 	if on {
-		t.sequence = []string{}
+		t.sequence, t.clients = []string{}, []string{}
 	}
 	return t
 }
@@ -51,6 +53,7 @@ func (t *tally) add(o outcome) {
 			s.Connections++
 			if t.sequence != nil {
 				t.sequence = append(t.sequence, or(o.server, UnknownServer))
+				t.clients = append(t.clients, o.client)
 			}
 		}
 	}
@@ -91,6 +94,7 @@ func (t *tally) merge(other *tally) {
 	t.latencies = append(t.latencies, other.latencies...)
 	if other.sequence != nil {
 		t.sequence = append(t.sequence, other.sequence...)
+		t.clients = append(t.clients, other.clients...)
 	}
 	for name, o := range other.perServer {
 		s := t.server(name)
@@ -114,6 +118,7 @@ func (t *tally) result(connections int64, elapsed time.Duration) *Result {
 		},
 		Latency:  summarize(t.latencies),
 		Sequence: t.sequence,
+		Clients:  t.clients,
 	}
 	if elapsed > 0 {
 		r.RequestsPerSecond = float64(t.requests) / elapsed.Seconds()

@@ -1,0 +1,78 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+
+	"github.com/vishvananda/netlink"
+)
+
+// AddAddresses gives host n more addresses on its first interface, the next free ones of its network
+// (skipping every address the topology uses), and returns them: a client with many addresses lets
+// schedulers that hash the client (sh, dh, mh, persistence) be seen at work. They go with the namespace.
+func (l *Lab) AddAddresses(host string, n int) ([]netip.Addr, error) {
+	h := l.Topology.Host(host)
+	if h == nil || len(h.Interfaces) == 0 {
+		return nil, fmt.Errorf("lab %s has no host %q with an interface", l.Name, host)
+	}
+	ifc := h.Interfaces[0]
+	used := map[netip.Addr]bool{}
+	for _, other := range l.Topology.Hosts {
+		for _, i := range other.Interfaces {
+			used[i.Address.Addr()] = true
+		}
+		if other.Gateway.IsValid() {
+			used[other.Gateway] = true
+		}
+	}
+	subnet := ifc.Address.Masked()
+	var addrs []netip.Addr
+	for a := ifc.Address.Addr().Next(); len(addrs) < n; a = a.Next() {
+		if !subnet.Contains(a) || a == lastAddr(subnet) {
+			return nil, fmt.Errorf("%s's network %s has room for %d more addresses, not %d", host, subnet, len(addrs), n)
+		}
+		if !used[a] {
+			addrs = append(addrs, a)
+		}
+	}
+	path, err := l.Namespace(host)
+	if err != nil {
+		return nil, err
+	}
+	err = inNamespace(path, func() error {
+		nl, err := netlink.NewHandle()
+		if err != nil {
+			return err
+		}
+		defer nl.Close()
+		link, err := nl.LinkByName(ifc.Name)
+		if err != nil {
+			return err
+		}
+		for _, a := range addrs {
+			p := netip.PrefixFrom(a, ifc.Address.Bits())
+			if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
+				return fmt.Errorf("adding %s to %s: %w", p, ifc.Name, err)
+			}
+		}
+		return nil
+	})
+	return addrs, err
+}
+
+// lastAddr is a prefix's broadcast address.
+func lastAddr(p netip.Prefix) netip.Addr {
+	a := p.Addr().As16()
+	bits := p.Bits()
+	if p.Addr().Is4() {
+		bits += 96
+	}
+	for i := bits; i < 128; i++ {
+		a[i/8] |= 0x80 >> (i % 8)
+	}
+	out := netip.AddrFrom16(a)
+	if p.Addr().Is4() {
+		return out.Unmap()
+	}
+	return out
+}
