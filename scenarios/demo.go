@@ -76,10 +76,11 @@ func Demo(ctx context.Context, w io.Writer, o DemoOptions) (err error) {
 }
 
 type demo struct {
-	ctx context.Context
-	w   io.Writer
-	o   DemoOptions
-	l   *lab.Lab
+	sent int // connections made so far
+	ctx  context.Context
+	w    io.Writer
+	o    DemoOptions
+	l    *lab.Lab
 }
 
 func (d *demo) run() error {
@@ -104,6 +105,7 @@ func (d *demo) run() error {
 		}
 		fmt.Fprintf(d.w, "%-16s (%s)\n", body, s)
 	}
+	d.sent += seq.Connections
 	if n := distinct(seq.Sequence); n != 3 || seq.Completed != 6 {
 		return fmt.Errorf("%w: six requests under rr reached %d real servers (%v), want all 3", ErrDemoFailed, n, seq.Sequence)
 	}
@@ -128,7 +130,7 @@ func (d *demo) run() error {
 func (d *demo) loadAndCheck() error {
 	d.step(fmt.Sprintf("5. From the client: ab -n %d -c %d %s", d.o.Requests, d.o.Concurrency, walkthroughVIP))
 	key := ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:80")}
-	ipvsBefore, err := d.l.IPVS()
+	ipvsBefore, err := awaitConns(d.ctx, d.l, d.sent)
 	if err != nil {
 		return err
 	}
@@ -146,7 +148,7 @@ func (d *demo) loadAndCheck() error {
 	if err != nil {
 		return err
 	}
-	ipvsAfter, err := d.awaitIPVSConns(key, ipvsBefore.Stats[key].Conns+uint64(d.o.Requests))
+	ipvsAfter, err := awaitConns(d.ctx, d.l, d.sent+res.Connections)
 	if err != nil {
 		return err
 	}
@@ -171,27 +173,6 @@ func (d *demo) loadAndCheck() error {
 		return err
 	}
 	return verdict(d.w, rows, res)
-}
-
-// awaitIPVSConns polls the director until its service counted want connections: IPVS folds its per-CPU
-// counters into the totals it reports every two seconds.
-func (d *demo) awaitIPVSConns(key ipvsadm.ServiceKey, want uint64) (*ipvsadm.Snapshot, error) {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		snap, err := d.l.IPVS()
-		if err != nil {
-			return nil, err
-		}
-		st := snap.Stats[key]
-		if (st != nil && st.Conns >= want) || time.Now().After(deadline) {
-			return snap, nil
-		}
-		select {
-		case <-d.ctx.Done():
-			return nil, d.ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
-	}
 }
 
 func destConns(s *ipvsadm.Snapshot, key ipvsadm.ServiceKey, dest netip.AddrPort) uint64 {

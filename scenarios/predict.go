@@ -1,0 +1,112 @@
+package scenarios
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+
+	"github.com/lvslab/lvslab/assert/model"
+	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// predictor follows the scenario's one virtual service in the reference model, so that every connection
+// can be predicted before the kernel's choice is looked at.
+type predictor struct {
+	svc   *model.Service
+	key   ipvsadm.ServiceKey
+	topo  *topology.Topology
+	unfit error // why the model cannot predict this scenario, if it cannot
+}
+
+// apply mirrors one ipvsadm command in the model.
+func (p *predictor) apply(c ipvsadm.Command) {
+	if p.unfit != nil {
+		return
+	}
+	if c.Op != ipvsadm.OpClear && p.svc != nil && c.Service.ServiceKey != p.key {
+		p.unfit = fmt.Errorf("the model follows one virtual service, and the rules name %s besides %s", c.Service.ServiceKey, p.key)
+		return
+	}
+	var err error
+	switch c.Op {
+	case ipvsadm.OpAddService:
+		if c.Service.Persistent {
+			p.unfit = errors.New("the model does not cover persistence (-p)")
+			return
+		}
+		p.key = c.Service.ServiceKey
+		p.svc, err = model.New(c.Service.Scheduler, modelFlags(c.Service.SchedFlags)...)
+	case ipvsadm.OpEditService:
+		err = p.svc.SetScheduler(c.Service.Scheduler, modelFlags(c.Service.SchedFlags)...)
+	case ipvsadm.OpAddDest:
+		_, err = p.svc.AddDest(destConfig(c.Dest))
+	case ipvsadm.OpEditDest:
+		_, err = p.svc.EditDest(destConfig(c.Dest))
+	case ipvsadm.OpDeleteDest:
+		err = p.svc.DeleteDest(c.Dest.Addr)
+	default:
+		p.unfit = fmt.Errorf("the model does not follow %s", c.Op)
+	}
+	if err != nil {
+		p.unfit = fmt.Errorf("the model refused %s: %w", c, err)
+	}
+}
+
+// predict gives the server the model picks for each connection, in order: the kernel's view of each
+// connection is its client address (ports are the kernel's own choice, and only sh-port/mh-port read
+// them). Connections not held are closed after their response, as the load generator does.
+func (p *predictor) predict(clients []netip.Addr, hold bool) ([]string, error) {
+	if p.unfit != nil {
+		return nil, p.unfit
+	}
+	if p.svc == nil {
+		return nil, errors.New("no virtual service to predict")
+	}
+	var out []string
+	var held []*model.Entry
+	for _, client := range clients {
+		conn := model.Conn{Proto: model.Protocol(p.key.Protocol), Client: netip.AddrPortFrom(client, 0), Virtual: p.key.Addr}
+		e, err := p.svc.Connect(conn)
+		if err != nil {
+			out = append(out, "(none)")
+			continue
+		}
+		out = append(out, p.serverName(e.Dest.Addr()))
+		if hold {
+			held = append(held, e)
+		} else {
+			p.svc.Close(e)
+		}
+	}
+	for _, e := range held {
+		p.svc.Close(e)
+	}
+	return out, nil
+}
+
+func (p *predictor) serverName(a netip.AddrPort) string {
+	if h, _ := p.topo.HostByAddr(a.Addr()); h != nil {
+		return h.Name
+	}
+	return a.String()
+}
+
+func modelFlags(names []string) []model.Flag {
+	var out []model.Flag
+	for _, n := range names {
+		switch n {
+		case "sh-fallback", "mh-fallback", "flag-1":
+			out = append(out, model.FlagSched1)
+		case "sh-port", "mh-port", "flag-2":
+			out = append(out, model.FlagSched2)
+		case "flag-3":
+			out = append(out, model.FlagSched3)
+		}
+	}
+	return out
+}
+
+func destConfig(d ipvsadm.Dest) model.DestConfig {
+	return model.DestConfig{Addr: d.Addr, Weight: d.Weight, UThreshold: int(d.UThreshold), LThreshold: int(d.LThreshold)}
+}

@@ -1,0 +1,303 @@
+package scenarios
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// Outcome is what running a scenario came to.
+type Outcome struct {
+	Scenario *Scenario
+	Phases   []PhaseOutcome
+	Duration time.Duration
+	// Err says the scenario could not be run to a verdict: the lab did not come up, a rule was refused,
+	// the load could not start. Its expectations are then neither passed nor failed.
+	Err error
+}
+
+// PhaseOutcome holds one phase's verdicts and the load it measured.
+type PhaseOutcome struct {
+	Verdicts assert.Verdicts
+	Load     *loadgen.Result
+}
+
+// Pass reports whether every expectation of every phase held.
+func (o *Outcome) Pass() bool {
+	if o.Err != nil || len(o.Phases) == 0 {
+		return false
+	}
+	for _, p := range o.Phases {
+		if !p.Verdicts.Pass() {
+			return false
+		}
+	}
+	return true
+}
+
+// RunOptions say where a scenario's lab goes.
+type RunOptions struct {
+	LabName  string // default "t-" + scenario name
+	StateDir string // default lab.StateDir()
+}
+
+// Run runs a scenario in a lab of its own, so that no connection entry of an earlier scenario biases the
+// schedulers (DESIGN.md, principle 6), and takes the lab down after.
+func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
+	start := time.Now()
+	out = &Outcome{Scenario: sc}
+	defer func() { out.Duration = time.Since(start) }()
+	t, err := firstTable(sc)
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	name := o.LabName
+	if name == "" {
+		name = labName(sc.Name)
+	}
+	l, err := lab.Up(ctx, t, lab.Options{Name: name, StateDir: o.StateDir})
+	if err != nil {
+		out.Err = err
+		return out
+	}
+	defer func() {
+		if err := l.Down(context.WithoutCancel(ctx)); err != nil {
+			out.Err = errors.Join(out.Err, err)
+		}
+	}()
+	r := &runner{ctx: ctx, l: l, sc: sc, pred: &predictor{topo: t}}
+	for i, p := range sc.Phases {
+		po, err := r.phase(i, p)
+		if err != nil {
+			out.Err = fmt.Errorf("phase %d: %w", i+1, err)
+			return out
+		}
+		out.Phases = append(out.Phases, po)
+	}
+	return out
+}
+
+// labName keeps namespace names short: "t-" and at most 20 characters of the scenario's name.
+func labName(s string) string {
+	if len(s) > 20 {
+		s = s[:20]
+	}
+	return "t-" + s
+}
+
+// firstTable is the scenario's topology with the first phase's rules as the director's table.
+func firstTable(sc *Scenario) (*topology.Topology, error) {
+	t := *sc.Topology
+	ipvs := *t.IPVS
+	var table ipvsadm.Table
+	for _, c := range sc.Phases[0].Rules {
+		if err := table.Apply(c); err != nil {
+			return nil, fmt.Errorf("rule %s: %w", c, err)
+		}
+	}
+	ipvs.Services = table.Services
+	t.IPVS = &ipvs
+	return &t, nil
+}
+
+type runner struct {
+	ctx     context.Context
+	l       *lab.Lab
+	sc      *Scenario
+	pred    *predictor
+	sources map[string][]netip.Addr // per host, its own address first
+	sent    int                     // connections made so far, in every phase
+}
+
+func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
+	for _, c := range p.Rules {
+		if i > 0 {
+			if err := r.l.ApplyRule(r.ctx, c); err != nil {
+				return PhaseOutcome{}, err
+			}
+		}
+		r.pred.apply(c)
+	}
+	sources, err := r.clientAddrs(p.Load.From, p.Load.Sources)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	url := p.Load.URL
+	if url == "" {
+		if url, err = firstServiceURL(r.l); err != nil {
+			return PhaseOutcome{}, err
+		}
+	}
+	ipvsBefore, err := awaitConns(r.ctx, r.l, r.sent)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	serversBefore, err := r.l.ServerStats(r.ctx)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	o := loadgen.Options{URL: url, Requests: p.Load.Connections, Concurrency: p.Load.Concurrency, Hold: p.Load.Hold,
+		Sequence: true}
+	if len(sources) > 1 {
+		o.Sources = sources
+	}
+	res, err := RunLoad(r.ctx, r.l, p.Load.From, o, nil)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	serversAfter, err := r.l.ServerStats(r.ctx)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	r.sent += res.Connections
+	ipvsAfter, err := awaitConns(r.ctx, r.l, r.sent)
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	seen := map[string]int{}
+	for host, a := range serversAfter {
+		if n := int(a.Connections - serversBefore[host].Connections); n > 0 {
+			seen[host] = n
+		}
+	}
+	ipvsSeen := r.ipvsConns(ipvsBefore, ipvsAfter)
+	return PhaseOutcome{Load: res, Verdicts: r.verdicts(p, res, sources, seen, ipvsSeen)}, nil
+}
+
+func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, seen, ipvsSeen map[string]int) assert.Verdicts {
+	e := p.Expect
+	var vs assert.Verdicts
+	if n := res.Failures.Total(); n > 0 {
+		vs = append(vs, assert.Verdict{Name: "load", Summary: fmt.Sprintf("%d of %d connections failed: %s", n, res.Requests, res.Failures.Example)})
+	}
+	if e.Sequence != "" {
+		want, err := assert.ParseSeq(e.Sequence)
+		if err != nil {
+			vs = append(vs, assert.Verdict{Name: "sequence", Summary: "expect.sequence: " + err.Error(), Err: err})
+		} else {
+			vs = append(vs, assert.Sequence(want, res.Sequence))
+		}
+	}
+	if len(e.Split) > 0 {
+		weights := map[string]float64{}
+		for s, w := range e.Split {
+			weights[s] = float64(w)
+		}
+		if e.Exact {
+			vs = append(vs, assert.ProportionsWithin(weights, seen, 1))
+		} else {
+			vs = append(vs, assert.Proportions(weights, seen, 0))
+		}
+	}
+	if e.Affinity {
+		var pairs []assert.Pair
+		for i, s := range res.Sequence {
+			pairs = append(pairs, assert.Pair{Client: res.Clients[i], Server: s})
+		}
+		vs = append(vs, assert.Affinity(pairs))
+	}
+	if e.Model {
+		clients := make([]netip.Addr, res.Connections)
+		for i := range clients {
+			clients[i] = sources[i%len(sources)]
+		}
+		predicted, err := r.pred.predict(clients, p.Load.Hold)
+		if err != nil {
+			vs = append(vs, assert.Verdict{Name: "model", Summary: err.Error(), Err: err})
+		} else {
+			v := assert.Sequence(predicted, res.Sequence)
+			v.Name = "model"
+			vs = append(vs, v)
+		}
+	}
+	if e.Conservation == nil || *e.Conservation {
+		vs = append(vs, assert.Conservation(res.Connections, seen, ipvsSeen))
+	}
+	return vs
+}
+
+// clientAddrs gives host n addresses to send from: its own, and more added once when asked.
+func (r *runner) clientAddrs(host string, n int) ([]netip.Addr, error) {
+	if r.sources == nil {
+		r.sources = map[string][]netip.Addr{}
+	}
+	have := r.sources[host]
+	if len(have) == 0 {
+		h := r.l.Topology.Host(host)
+		have = []netip.Addr{h.Interfaces[0].Address.Addr()}
+	}
+	if len(have) < n {
+		more, err := r.l.AddAddresses(host, n-len(have))
+		if err != nil {
+			return nil, err
+		}
+		have = append(have, more...)
+	}
+	r.sources[host] = have
+	return have[:n], nil
+}
+
+// ipvsConns is how many connections IPVS counted per real server between two snapshots, by host name.
+func (r *runner) ipvsConns(before, after *ipvsadm.Snapshot) map[string]int {
+	out := map[string]int{}
+	for key, st := range after.Stats {
+		for addr, d := range st.Dests {
+			n := d.Conns
+			if b := before.Stats[key]; b != nil && b.Dests[addr] != nil {
+				n -= b.Dests[addr].Conns
+			}
+			if n == 0 {
+				continue
+			}
+			name := addr.String()
+			if h, _ := r.l.Topology.HostByAddr(addr.Addr()); h != nil {
+				name = h.Name
+			}
+			out[name] += int(n)
+		}
+	}
+	return out
+}
+
+// awaitConns polls until IPVS has counted at least want connections in all, and returns that table: the
+// kernel folds its per-CPU counters into the totals it reports only every two seconds, so a table read
+// too early misses the latest connections.
+func awaitConns(ctx context.Context, l *lab.Lab, want int) (*ipvsadm.Snapshot, error) {
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		snap, err := l.IPVS()
+		if err != nil || totalConns(snap) >= uint64(want) || time.Now().After(deadline) {
+			return snap, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+}
+
+func totalConns(s *ipvsadm.Snapshot) (sum uint64) {
+	for _, st := range s.Stats {
+		sum += st.Conns
+	}
+	return sum
+}
+
+func firstServiceURL(l *lab.Lab) (string, error) {
+	for _, s := range l.Topology.IPVS.Services {
+		if s.Protocol == ipvsadm.TCP {
+			return "http://" + s.Addr.String() + "/", nil
+		}
+	}
+	return "", errors.New("no TCP virtual service to send to; give load.url")
+}

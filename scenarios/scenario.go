@@ -1,0 +1,189 @@
+package scenarios
+
+import (
+	"bytes"
+	"cmp"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// Scenario is one check of the kernel's IPVS: a topology, the director's rules, load, and what must come
+// of it, possibly in several phases (rules changed with -E, -e, -d between loads).
+type Scenario struct {
+	Name     string
+	About    string
+	Source   string // file or embedded:NAME.yaml
+	Topology *topology.Topology
+	Phases   []*Phase
+}
+
+// Phase is one round: rules applied to the director, then load, then expectations. The first phase's
+// rules build the table from nothing; later phases' rules change it as ipvsadm would.
+type Phase struct {
+	Rules  []ipvsadm.Command
+	Load   Load
+	Expect Expect
+}
+
+// Load is what the client sends in a phase.
+type Load struct {
+	From        string `yaml:"from"`        // default "client"
+	URL         string `yaml:"url"`         // default http://<first service>/
+	Connections int    `yaml:"connections"` // default 100
+	Concurrency int    `yaml:"concurrency"` // default 1: connections one after another, in a known order
+	Hold        bool   `yaml:"hold"`        // keep every connection open until the phase's load ends
+	Sources     int    `yaml:"sources"`     // client addresses to send from, in turn (default 1)
+}
+
+// Expect is what a phase must show. Every field is optional; conservation is checked unless turned off.
+type Expect struct {
+	Sequence     string         `yaml:"sequence"`     // the server of each connection: "rs1 rs2 rs1*3"
+	Split        map[string]int `yaml:"split"`        // weights of the connections' split among servers
+	Exact        bool           `yaml:"exact"`        // the split within ±1 (deterministic schedulers)
+	Affinity     bool           `yaml:"affinity"`     // each client address always reached one server
+	Model        bool           `yaml:"model"`        // every connection went where the reference model says
+	Conservation *bool          `yaml:"conservation"` // sent = seen by the servers = IPVS Conns (default on)
+}
+
+type phaseYAML struct {
+	Rules  string `yaml:"rules"`
+	Load   Load   `yaml:"load"`
+	Expect Expect `yaml:"expect"`
+}
+
+type scenarioYAML struct {
+	Name      string `yaml:"name"`
+	About     string `yaml:"about"`
+	Topology  string `yaml:"topology"`
+	phaseYAML `yaml:",inline"`
+	Phases    []phaseYAML `yaml:"phases"`
+}
+
+// LoadFile reads a scenario file.
+func LoadFile(path string) (*Scenario, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", path, err)
+	}
+	return Parse(path, data)
+}
+
+// Parse reads a scenario. Errors name the source and, where YAML knows it, the line.
+func Parse(source string, data []byte) (*Scenario, error) {
+	var y scenarioYAML
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	if err := dec.Decode(&y); err != nil {
+		return nil, fmt.Errorf("%s: %s", source, strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	s := &Scenario{Name: y.Name, About: strings.TrimSpace(y.About), Source: source}
+	if s.Name == "" {
+		return nil, fmt.Errorf("%s: name: missing; give the scenario a name", source)
+	}
+	if err := topology.ValidateName(s.Name); err != nil {
+		return nil, fmt.Errorf("%s: name: %w", source, err)
+	}
+	var err error
+	if s.Topology, err = scenarioTopology(y.Topology); err != nil {
+		return nil, fmt.Errorf("%s: topology: %w", source, err)
+	}
+	phases := y.Phases
+	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) {
+		if len(phases) > 0 {
+			return nil, fmt.Errorf("%s: give rules, load and expect either at the top or under phases, not both", source)
+		}
+		phases = []phaseYAML{y.phaseYAML}
+	}
+	if len(phases) == 0 {
+		return nil, fmt.Errorf("%s: nothing to do: give rules, load and expect", source)
+	}
+	for i, py := range phases {
+		p, err := s.phase(py, i == 0)
+		if err != nil {
+			where := ""
+			if len(y.Phases) > 0 {
+				where = fmt.Sprintf("phases[%d].", i)
+			}
+			return nil, fmt.Errorf("%s: %s%w", source, where, err)
+		}
+		s.Phases = append(s.Phases, p)
+	}
+	return s, nil
+}
+
+func emptyExpect(e Expect) bool {
+	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil
+}
+
+// scenarioTopology is a built-in topology by name or a topology file; the NAT walkthrough by default.
+// Its own IPVS rules are dropped: the scenario's first phase says what the director holds.
+func scenarioTopology(name string) (*topology.Topology, error) {
+	var t *topology.Topology
+	var err error
+	switch {
+	case name == "":
+		t = topology.Default()
+	case strings.ContainsAny(name, "/."):
+		t, err = topology.Load(name)
+	default:
+		t, err = topology.Embedded(name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if t.IPVS == nil {
+		return nil, fmt.Errorf("%s has no ipvs section: no host to run the director", t.Source)
+	}
+	t.IPVS.Services = nil
+	return t, nil
+}
+
+func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
+	p := &Phase{Load: py.Load, Expect: py.Expect}
+	cmds, errs := ipvsadm.ParseRules(py.Rules)
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("rules: %w", errs[0])
+	}
+	p.Rules = cmds
+	if first && len(cmds) == 0 {
+		return nil, errors.New("rules: the first phase must build the director's table (-A, -a)")
+	}
+	l := &p.Load
+	l.From = cmp.Or(l.From, "client")
+	if s.Topology.Host(l.From) == nil {
+		return nil, fmt.Errorf("load.from: no host %q in %s", l.From, s.Topology.Source)
+	}
+	if l.Connections == 0 {
+		l.Connections = 100
+	}
+	if l.Concurrency == 0 {
+		l.Concurrency = 1
+	}
+	if l.Sources == 0 {
+		l.Sources = 1
+	}
+	if l.Connections < 0 || l.Concurrency < 0 || l.Sources < 0 || l.Concurrency > l.Connections {
+		return nil, fmt.Errorf("load: connections %d, concurrency %d, sources %d: want positive numbers, concurrency at most connections",
+			l.Connections, l.Concurrency, l.Sources)
+	}
+	e := &p.Expect
+	for name := range e.Split {
+		if h := s.Topology.Host(name); h == nil || h.HTTP == nil {
+			return nil, fmt.Errorf("expect.split: %q is not a real server of %s", name, s.Topology.Source)
+		}
+	}
+	if (e.Sequence != "" || e.Model) && l.Concurrency != 1 {
+		return nil, errors.New("expect: a sequence or the model's predictions need load.concurrency 1, where connections come in a known order")
+	}
+	if e.Affinity && l.Sources < 2 {
+		return nil, errors.New("expect.affinity: needs load.sources of 2 or more client addresses")
+	}
+	return p, nil
+}
