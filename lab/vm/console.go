@@ -1,0 +1,64 @@
+package vm
+
+import (
+	"bytes"
+	"strings"
+	"sync"
+	"time"
+)
+
+const consoleTailLines = 50
+
+// initMarker is the first line the guest's /init writes to the console; its arrival times the boot.
+const initMarker = "lvslab: guest init running"
+
+// consoleTail copies the kernel console to an optional writer, keeps its last lines for error messages
+// and notes when /init announced itself.
+type consoleTail struct {
+	mu      sync.Mutex
+	lines   []string
+	partial []byte
+	initAt  time.Time
+}
+
+func (c *consoleTail) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.partial = append(c.partial, p...)
+	for {
+		i := bytes.IndexByte(c.partial, '\n')
+		if i < 0 {
+			break
+		}
+		line := strings.TrimRight(string(c.partial[:i]), "\r")
+		c.partial = c.partial[i+1:]
+		if c.initAt.IsZero() && strings.Contains(line, initMarker) {
+			c.initAt = time.Now()
+		}
+		c.lines = append(c.lines, line)
+		if len(c.lines) > consoleTailLines {
+			c.lines = c.lines[len(c.lines)-consoleTailLines:]
+		}
+	}
+	return len(p), nil
+}
+
+func (c *consoleTail) initTime() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.initAt
+}
+
+// String is the tail, indented, for an error message.
+func (c *consoleTail) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	lines := c.lines
+	if len(c.partial) > 0 {
+		lines = append(lines[:len(lines):len(lines)], string(c.partial))
+	}
+	if len(lines) == 0 {
+		return "\nthe kernel console was silent"
+	}
+	return "\nlast lines of the kernel console:\n  " + strings.Join(lines, "\n  ")
+}

@@ -1,0 +1,113 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+)
+
+// resolvePackage asks apt which package and version linux-image-amd64 stands for right now.
+func resolvePackage(ctx context.Context) (pkg, version string, err error) {
+	out, err := command(ctx, "", "apt-cache", "depends", metaPackage)
+	if err != nil {
+		return "", "", err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if dep, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && strings.HasPrefix(dep, "linux-image-") {
+			pkg = strings.TrimSpace(dep)
+			break
+		}
+	}
+	if pkg == "" {
+		return "", "", fmt.Errorf("apt-cache depends %s named no linux-image-* package:\n%s\nrun apt-get update, or pass --kernel and --modules", metaPackage, out)
+	}
+	out, err = command(ctx, "", "apt-cache", "show", "--no-all-versions", pkg)
+	if err != nil {
+		return "", "", err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if v, ok := strings.CutPrefix(line, "Version: "); ok {
+			return pkg, strings.ReplaceAll(strings.TrimSpace(v), ":", "%3a"), nil
+		}
+	}
+	return "", "", fmt.Errorf("apt-cache show %s gave no Version: line; run apt-get update", pkg)
+}
+
+// fetchPackage downloads pkg and unpacks it into dest. Both steps happen in a temporary directory next to
+// dest that is renamed into place at the end, so dest is either complete or absent.
+func fetchPackage(ctx context.Context, root, pkg, dest string) error {
+	tmp, err := os.MkdirTemp(root, tmpPrefix)
+	if err != nil {
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	defer os.RemoveAll(tmp)
+	dl := filepath.Join(tmp, "deb")
+	if err := os.Mkdir(dl, 0o755); err != nil {
+		return err
+	}
+	if _, err := command(ctx, dl, "apt-get", "download", pkg); err != nil {
+		return err
+	}
+	debs, _ := filepath.Glob(filepath.Join(dl, "*.deb"))
+	if len(debs) != 1 {
+		return fmt.Errorf("apt-get download %s: expected one .deb in %s, found %d", pkg, dl, len(debs))
+	}
+	x := filepath.Join(tmp, "x")
+	if _, err := command(ctx, "", "dpkg-deb", "-x", debs[0], x); err != nil {
+		return err
+	}
+	k, err := unpackedKernel(x)
+	if err != nil {
+		return fmt.Errorf("package %s: %w", pkg, err)
+	}
+	if err := writeIndex(k.Modules); err != nil {
+		return err
+	}
+	if err := writeVmlinux(ctx, k); err != nil {
+		return err
+	}
+	if err := os.Rename(x, dest); err != nil {
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	return nil
+}
+
+// command runs a helper program and returns its output, or an error that carries it.
+func command(ctx context.Context, dir, name string, args ...string) (string, error) {
+	if _, err := exec.LookPath(name); err != nil {
+		return "", fmt.Errorf("%s not found: fetching Debian's kernel needs apt and dpkg (a Debian or Ubuntu host); elsewhere pass --kernel and --modules", name)
+	}
+	cmd := exec.Command(name, args...)
+	cmd.Dir = dir
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := runSupervised(ctx, cmd); err != nil {
+		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
+	}
+	return out.String(), nil
+}
+
+// writeVmlinux stores the kernel's ELF image next to its bzImage, for fast boots. Kernels that lvslab
+// cannot unpack still boot, only slower.
+func writeVmlinux(ctx context.Context, k *Kernel) error {
+	if k.Vmlinux != "" {
+		return nil
+	}
+	path := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version)
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	err = extractVmlinux(ctx, k.Vmlinuz, f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || !hasPVHEntry(path) {
+		os.Remove(path)
+	}
+	return nil
+}

@@ -1,0 +1,166 @@
+package vm
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// RunGuestIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
+// (pid 1 with the job file present), which runs the job and powers off without returning, or into the
+// guest's modprobe. Anywhere else it returns at once.
+func RunGuestIfInit() {
+	if os.Getpid() == 1 {
+		if _, err := os.Stat(jobPath); err == nil {
+			guestInit()
+		}
+		return
+	}
+	if filepath.Base(os.Args[0]) == "modprobe" && InGuest() {
+		os.Exit(guestModprobe(os.Args[1:]))
+	}
+}
+
+// InGuest tells whether this process runs in a VM that Run started (so IPVS is there, and starting
+// another VM would only nest).
+func InGuest() bool {
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil || !strings.Contains(string(cmdline), cmdlineMarker) {
+		return false
+	}
+	_, err = os.Stat("/proc/1/root" + jobPath)
+	return err == nil
+}
+
+// guestInit runs the job and powers the VM off, whatever happens: even a panic ends in a power-off, so
+// the host's qemu exits instead of idling until its deadline.
+func guestInit() {
+	g := &guest{}
+	defer func() {
+		if r := recover(); r != nil {
+			g.fail(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
+		}
+		powerOff()
+	}()
+	fmt.Println(initMarker)
+	if err := g.run(); err != nil {
+		g.fail(err)
+	}
+}
+
+type guest struct {
+	job job
+	fw  *frameWriter // nil until the channel to the host is open
+}
+
+func (g *guest) run() error {
+	if err := mountBasics(""); err != nil {
+		return err
+	}
+	data, err := os.ReadFile(jobPath)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, &g.job); err != nil {
+		return fmt.Errorf("job %s: %w", jobPath, err)
+	}
+	params := cmdlineParams()
+	if err := loadBootModules(g.job.Boot, params); err != nil {
+		return err
+	}
+	if err := g.openChannel(); err != nil {
+		return err
+	}
+	if err := g.fw.send(frameHello); err != nil {
+		return err
+	}
+	if err := g.prepareRoot(); err != nil {
+		return err
+	}
+	for _, s := range g.job.Load {
+		err := loadModule(s.Name, filepath.Join(hostMount, g.job.Tree, s.Path), params[s.Name])
+		if err != nil && !s.Optional {
+			return err
+		}
+	}
+	if err := setupHost(g.job.Hostname); err != nil {
+		return err
+	}
+	code, err := g.runCommand()
+	if err != nil {
+		return err
+	}
+	for _, o := range g.job.Outputs {
+		content, err := os.ReadFile(filepath.Join(newRoot, o))
+		if err != nil {
+			continue // the host reports a missing output if the command claimed success
+		}
+		if err := g.fw.sendFile(o, content); err != nil {
+			return err
+		}
+	}
+	return g.fw.sendExit(code)
+}
+
+// fail reports an error to the host over the channel if it is open, and on the console always.
+func (g *guest) fail(err error) {
+	fmt.Fprintf(os.Stderr, "lvslab: guest init: %v\n", err)
+	if g.fw != nil {
+		g.fw.send(frameError, []byte(err.Error()))
+	}
+}
+
+// openChannel opens the virtio serial port named portName, waiting for the driver to publish it.
+func (g *guest) openChannel() error {
+	var dev string
+	err := pollUntil(5*time.Second, func() (bool, string) {
+		names, _ := filepath.Glob("/sys/class/virtio-ports/*/name")
+		for _, n := range names {
+			if b, _ := os.ReadFile(n); strings.TrimSpace(string(b)) == portName {
+				dev = "/dev/" + filepath.Base(filepath.Dir(n))
+				_, err := os.Stat(dev)
+				return err == nil, dev + " not created yet"
+			}
+		}
+		return false, fmt.Sprintf("no virtio port named %s in /sys/class/virtio-ports", portName)
+	})
+	if err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dev, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("opening the host channel: %w", err)
+	}
+	g.fw = &frameWriter{w: f}
+	return nil
+}
+
+func powerOff() {
+	unix.Sync()
+	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
+	unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART) // with -no-reboot, qemu exits on reset too
+	select {}
+}
+
+// pollUntil calls check until it reports done or the timeout passes; the error carries its last reason.
+func pollUntil(timeout time.Duration, check func() (bool, string)) error {
+	deadline := time.Now().Add(timeout)
+	interval := 100 * time.Microsecond
+	for {
+		done, why := check()
+		if done {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("gave up after %v: %s", timeout, why)
+		}
+		time.Sleep(interval)
+		interval = min(interval*2, 10*time.Millisecond)
+	}
+}

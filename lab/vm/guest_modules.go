@@ -1,0 +1,153 @@
+package vm
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// loadModule loads one module file with finit_module. A module that is already loaded is fine; for one
+// that is still loading, finit_module waits until it is done.
+func loadModule(name, path, params string) error {
+	if state, _ := os.ReadFile("/sys/module/" + name + "/initstate"); string(state) == "live\n" {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("module %s: %w", name, err)
+	}
+	defer f.Close()
+	if err := unix.FinitModule(int(f.Fd()), params, 0); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("loading module %s from %s: %w", name, path, err)
+	}
+	return nil
+}
+
+// cmdlineParams collects module.param=value words of the kernel command line, as kmod's modprobe does:
+// the kernel applies them only to modules built in.
+func cmdlineParams() map[string]string {
+	data, _ := os.ReadFile("/proc/cmdline")
+	params := map[string]string{}
+	for _, w := range strings.Fields(string(data)) {
+		mod, param, ok := strings.Cut(w, ".")
+		if !ok || !strings.Contains(param, "=") || strings.Contains(mod, "=") {
+			continue
+		}
+		mod = modName(mod)
+		params[mod] = strings.TrimSpace(params[mod] + " " + param)
+	}
+	return params
+}
+
+// guestModprobe is `modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]` for the guest: the kernel's
+// request_module and the command both call it. It reads the job and module index through /proc/1/root,
+// which is the initramfs whether it runs there or in the command's root.
+func guestModprobe(args []string) int {
+	names, params, quiet, err := parseModprobeArgs(args)
+	if err == nil {
+		err = modprobe(names, params)
+	}
+	if err != nil {
+		if !quiet {
+			fmt.Fprintln(os.Stderr, "modprobe:", err)
+		}
+		return 1
+	}
+	return 0
+}
+
+// parseModprobeArgs reads modprobe's command line: the names to load and, without -a, the parameters
+// for the first one.
+func parseModprobeArgs(args []string) (names []string, params string, quiet bool, err error) {
+	all := false
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		if a == "--" {
+			names = append(names, args[i+1:]...)
+			break
+		}
+		switch {
+		case a == "-C" || a == "-d" || a == "-S" || a == "--config" || a == "--dirname" || a == "--set-version":
+			i++ // options with an argument, which this modprobe has no use for
+		case a == "-q" || a == "--quiet":
+			quiet = true
+		case a == "-a" || a == "--all":
+			all = true
+		case a == "-r" || a == "--remove":
+			return nil, "", false, errors.New("removing modules is not supported in the lvslab VM")
+		case strings.HasPrefix(a, "-"):
+		default:
+			names = append(names, a)
+		}
+	}
+	if len(names) == 0 {
+		return nil, "", quiet, errors.New("expected a module name")
+	}
+	if !all {
+		params, names = strings.Join(names[1:], " "), names[:1]
+	}
+	return names, params, quiet, nil
+}
+
+func modprobe(names []string, params string) error {
+	const root = "/proc/1/root"
+	var j job
+	var ix modIndex
+	for path, v := range map[string]any{jobPath: &j, indexPath: &ix} {
+		data, err := os.ReadFile(root + path)
+		if err == nil {
+			err = json.Unmarshal(data, v)
+		}
+		if err != nil {
+			return fmt.Errorf("reading %s: %w", path, err)
+		}
+	}
+	steps, err := ix.plan(names)
+	if err != nil {
+		return err
+	}
+	cmdline := cmdlineParams()
+	targets, _ := ix.lookup(names[0])
+	for _, s := range steps {
+		p := cmdline[s.Name]
+		if contains(targets, s.Name) {
+			p = strings.TrimSpace(p + " " + params)
+		}
+		err := loadModule(s.Name, filepath.Join(root, hostMount, j.Tree, s.Path), p)
+		if err != nil && !s.Optional {
+			return err
+		}
+	}
+	return nil
+}
+
+// loadBootModules loads the initramfs's modules, each as soon as those it needs are in: module loading
+// is CPU-bound under TCG, and the guest has more than one CPU.
+func loadBootModules(mods []bootModule, params map[string]string) error {
+	done := map[string]chan struct{}{}
+	for _, m := range mods {
+		done[m.Name] = make(chan struct{})
+	}
+	errs := make(chan error, len(mods))
+	for _, m := range mods {
+		go func() {
+			defer close(done[m.Name])
+			for _, a := range m.After {
+				if c, ok := done[a]; ok {
+					<-c
+				}
+			}
+			errs <- loadModule(m.Name, filepath.Join(bootModuleDir, m.Name+".ko"), params[m.Name])
+		}()
+	}
+	var err error
+	for range mods {
+		err = errors.Join(err, <-errs)
+	}
+	return err
+}

@@ -1,0 +1,98 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+type mountSpec struct {
+	fstype, source, target, data string
+	flags                        uintptr
+}
+
+func (m mountSpec) mount() error {
+	if err := os.MkdirAll(m.target, 0o755); err != nil {
+		return fmt.Errorf("mount %s on %s: %w", m.fstype, m.target, err)
+	}
+	if err := unix.Mount(m.source, m.target, m.fstype, m.flags, m.data); err != nil {
+		return fmt.Errorf("mount -t %s %s %s -o %q: %w", m.fstype, m.source, m.target, m.data, err)
+	}
+	return nil
+}
+
+// mountBasics mounts the kernel's filesystems under root: proc, sysfs and devtmpfs for /init; for the
+// command's root also devpts, /dev/shm, cgroup2 and an empty /run (lab state and /run/netns live there).
+func mountBasics(root string) error {
+	const nosuid = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	specs := []mountSpec{
+		{"proc", "proc", root + "/proc", "", nosuid},
+		{"sysfs", "sysfs", root + "/sys", "", nosuid},
+		{"devtmpfs", "devtmpfs", root + "/dev", "mode=0755", unix.MS_NOSUID},
+	}
+	if root != "" {
+		specs = append(specs,
+			mountSpec{"devpts", "devpts", root + "/dev/pts", "newinstance,ptmxmode=0666,mode=0620", unix.MS_NOSUID | unix.MS_NOEXEC},
+			mountSpec{"tmpfs", "shm", root + "/dev/shm", "mode=1777", unix.MS_NOSUID | unix.MS_NODEV},
+			mountSpec{"cgroup2", "cgroup2", root + "/sys/fs/cgroup", "", nosuid},
+			mountSpec{"tmpfs", "run", root + "/run", "mode=0755", unix.MS_NOSUID | unix.MS_NODEV},
+		)
+	}
+	for _, m := range specs {
+		if err := m.mount(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// prepareRoot builds the command's root: the host's / over 9p, read-only, under an overlay whose upper
+// layer is a tmpfs, so the command can write anywhere and nothing reaches the host.
+func (g *guest) prepareRoot() error {
+	// msize=512000 is the most the virtio transport takes; cache=loose lets the guest cache what it read,
+	// which is safe as long as the host does not change those files during the run.
+	ninep := mountSpec{"9p", mountTag, hostMount,
+		"trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
+	if err := ninep.mount(); err != nil {
+		return err
+	}
+	if err := (mountSpec{"tmpfs", "rw", rwMount, "mode=0755", 0}).mount(); err != nil {
+		return err
+	}
+	upper, work := filepath.Join(rwMount, "upper"), filepath.Join(rwMount, "work")
+	if err := errors.Join(os.Mkdir(upper, 0o755), os.Mkdir(work, 0o755)); err != nil {
+		return err
+	}
+	overlay := mountSpec{"overlay", "overlay", newRoot,
+		"lowerdir=" + hostMount + ",upperdir=" + upper + ",workdir=" + work, 0}
+	if err := overlay.mount(); err != nil {
+		return err
+	}
+	if err := mountBasics(newRoot); err != nil {
+		return err
+	}
+	return installModprobe()
+}
+
+// installModprobe puts this binary where the command looks for modprobe (lvslab runs `modprobe ip_vs`):
+// the host's modprobe would look for the guest kernel's modules in the host's /lib/modules.
+func installModprobe() error {
+	for _, p := range []string{"/usr/sbin/modprobe", "/sbin/modprobe"} {
+		dst := filepath.Join(newRoot, p)
+		if st, err := os.Lstat(filepath.Dir(dst)); err != nil || !st.IsDir() {
+			continue // /sbin is a symlink to usr/sbin on merged-/usr systems
+		}
+		if _, err := os.Stat(dst); err != nil { // a bind mount needs a file to cover
+			if f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755); err == nil {
+				f.Close()
+			}
+		}
+		if err := unix.Mount("/init", dst, "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("bind-mounting /init on %s: %w", p, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,73 @@
+package vm
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"golang.org/x/sys/unix"
+)
+
+// buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
+// inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
+func buildInitramfs(exe string, j *job, ix *modIndex, boot []loadStep) (*os.File, error) {
+	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
+	if err != nil {
+		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
+	}
+	f := os.NewFile(uintptr(fd), "lvslab-initramfs")
+	if err := writeInitramfs(f, exe, j, ix, boot); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return f, nil
+}
+
+func writeInitramfs(f *os.File, exe string, j *job, ix *modIndex, boot []loadStep) error {
+	bw := bufio.NewWriterSize(f, 1<<20)
+	c := &cpioWriter{w: bw}
+	for _, d := range []string{"dev", "proc", "sys", "sbin", "lvslab", "lvslab/ko", hostMount[1:], rwMount[1:], newRoot[1:]} {
+		c.Dir(d, 0o755)
+	}
+	c.CharDev("dev/console", 0o600, 5, 1) // the kernel opens it as /init's stdin, stdout and stderr
+	if err := addFile(c, "init", exe); err != nil {
+		return err
+	}
+	c.Symlink("sbin/modprobe", "/init") // the kernel's request_module runs /sbin/modprobe
+	for _, s := range boot {
+		if err := addFile(c, bootModuleDir[1:]+"/"+s.Name+".ko", filepath.Join(j.Tree, s.Path)); err != nil {
+			return err
+		}
+	}
+	for name, v := range map[string]any{jobPath: j, indexPath: ix} {
+		data, err := json.Marshal(v)
+		if err != nil {
+			return err
+		}
+		c.File(name[1:], 0o644, int64(len(data)), bytes.NewReader(data))
+	}
+	if err := c.Close(); err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
+	return nil
+}
+
+func addFile(c *cpioWriter, name, src string) error {
+	f, err := os.Open(src)
+	if err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	c.File(name, uint32(st.Mode().Perm()), st.Size(), f)
+	return nil
+}

@@ -1,0 +1,118 @@
+package vm
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// job is what the host tells the guest's /init, as /lvslab/job.json in the initramfs.
+type job struct {
+	Argv     []string     `json:"argv"` // Argv[0] is an absolute path, resolved on the host
+	Env      []string     `json:"env"`
+	Dir      string       `json:"dir"`
+	Tree     string       `json:"tree"` // host path of the module tree, reached in the guest under hostMount
+	Boot     []bootModule `json:"boot"` // modules in the initramfs, in load order, as bootModuleDir/<name>.ko
+	Load     []loadStep   `json:"load"` // Options.Modules and what they need, in load order
+	Outputs  []string     `json:"outputs"`
+	Hostname string       `json:"hostname"`
+}
+
+// bootModule is a module in the initramfs and the modules that must be loaded before it.
+type bootModule struct {
+	Name  string   `json:"name"`
+	After []string `json:"after,omitempty"`
+}
+
+// Paths in the initramfs and in the guest.
+const (
+	jobPath       = "/lvslab/job.json"
+	indexPath     = "/lvslab/" + indexFile // the module index, for the guest's modprobe
+	bootModuleDir = "/lvslab/ko"
+	hostMount     = "/host"    // the host's root over 9p, read-only
+	rwMount       = "/rw"      // tmpfs holding the overlay's upper and work directories
+	newRoot       = "/newroot" // the command's root: the overlay of rwMount over hostMount
+	portName      = "lvslab"   // the virtio serial port that carries frames to the host
+	mountTag      = "hostroot" // the 9p share of the host's /
+	cmdlineMarker = "lvslab.guest=1"
+)
+
+// bootModules are what the guest's /init needs before it can reach the host: virtio over MMIO (microvm
+// has no PCI), the console port, 9p and overlayfs. Debian builds them all as modules.
+var bootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay"}
+
+// newJob resolves what the guest cannot: the command's path and directory, the module plans.
+func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job, error) {
+	env := opts.Env
+	if env == nil {
+		env = os.Environ()
+	}
+	dir := opts.Dir
+	if dir == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			return nil, fmt.Errorf("working directory: %w", err)
+		}
+	}
+	dir, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, err
+	}
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, statWhy(err))
+	}
+	argv0, err := lookPath(opts.Argv[0], dir, env)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range opts.Outputs {
+		if !filepath.IsAbs(o) {
+			return nil, fmt.Errorf("output %q: expected an absolute path", o)
+		}
+	}
+	j := &job{
+		Argv: append([]string{argv0}, opts.Argv[1:]...), Env: env, Dir: dir, Tree: k.Modules,
+		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm",
+	}
+	for _, s := range boot {
+		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.before(s.Name)})
+	}
+	return j, nil
+}
+
+// lookPath finds the command as the guest will: the guest's root is the host's, so a host path works there.
+func lookPath(name, dir string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		if isExecutable(name) {
+			return name, nil
+		}
+		return "", fmt.Errorf("command %s: not an executable file", name)
+	}
+	path := ""
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = p
+		}
+	}
+	for _, d := range filepath.SplitList(path) {
+		if d == "" {
+			d = "."
+		}
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		if p := filepath.Join(d, name); isExecutable(p) {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("command %s: not found in PATH=%s", name, path)
+}
+
+func isExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}

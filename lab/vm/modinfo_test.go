@@ -1,0 +1,178 @@
+package vm
+
+import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+)
+
+// fakeModule writes a minimal ELF64 relocatable file whose only sections are .modinfo and .shstrtab.
+func fakeModule(t *testing.T, dir, name, modinfo string) string {
+	t.Helper()
+	shstrtab := "\x00.modinfo\x00.shstrtab\x00"
+	const ehsize, shentsize = 64, 64
+	infoOff := ehsize
+	strOff := infoOff + len(modinfo)
+	shOff := align4(strOff + len(shstrtab))
+	b := make([]byte, shOff+3*shentsize)
+	copy(b, "\x7fELF\x02\x01\x01")
+	le := binary.LittleEndian
+	le.PutUint16(b[16:], 1)  // ET_REL
+	le.PutUint16(b[18:], 62) // EM_X86_64
+	le.PutUint32(b[20:], 1)
+	le.PutUint64(b[40:], uint64(shOff))
+	le.PutUint16(b[52:], ehsize)
+	le.PutUint16(b[58:], shentsize)
+	le.PutUint16(b[60:], 3) // section headers: null, .modinfo, .shstrtab
+	le.PutUint16(b[62:], 2) // .shstrtab's index
+	copy(b[infoOff:], modinfo)
+	copy(b[strOff:], shstrtab)
+	section := func(i, name, typ, off, size int) {
+		s := b[shOff+i*shentsize:]
+		le.PutUint32(s[0:], uint32(name))
+		le.PutUint32(s[4:], uint32(typ))
+		le.PutUint64(s[24:], uint64(off))
+		le.PutUint64(s[32:], uint64(size))
+		le.PutUint64(s[48:], 1)
+	}
+	section(1, 1, 1, infoOff, len(modinfo))  // PROGBITS
+	section(2, 10, 3, strOff, len(shstrtab)) // STRTAB
+	p := filepath.Join(dir, name+".ko")
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestReadModinfo(t *testing.T) {
+	p := fakeModule(t, t.TempDir(), "libcrc32c",
+		"license=GPL\x00softdep=pre: crc32c\x00depends=a,b-c\x00alias=crypto-x\x00name=libcrc32c\x00vermagic=6.1.0 SMP\x00")
+	mi, err := readModinfo(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mi.name != "libcrc32c" || !slices.Equal(mi.depends, []string{"a", "b-c"}) || !slices.Equal(mi.pre, []string{"crc32c"}) ||
+		mi.post != nil || !slices.Equal(mi.aliases, []string{"crypto-x"}) {
+		t.Errorf("got %+v", mi)
+	}
+	if _, err := readModinfo(filepath.Join(t.TempDir(), "missing.ko")); err == nil {
+		t.Error("a missing module: got no error")
+	}
+}
+
+func TestParseSoftdep(t *testing.T) {
+	pre, post := parseSoftdep("pre: a b post: c")
+	if !slices.Equal(pre, []string{"a", "b"}) || !slices.Equal(post, []string{"c"}) {
+		t.Errorf("got pre %v post %v", pre, post)
+	}
+	pre, post = parseSoftdep("post: x")
+	if pre != nil || !slices.Equal(post, []string{"x"}) {
+		t.Errorf("got pre %v post %v", pre, post)
+	}
+}
+
+// TestIndexFakeTree builds an index over fake modules and plans a load with hard and soft dependencies,
+// an alias that two modules answer to, a builtin dependency and a glob alias.
+func TestIndexFakeTree(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "lib/modules/6.1.0-test")
+	dir := filepath.Join(tree, "kernel/x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fakeModule(t, dir, "ip_vs", "depends=nf_conntrack,libcrc32c\x00alias=net-pf-16-proto-16-family-IPVS\x00")
+	fakeModule(t, dir, "nf_conntrack", "depends=\x00")
+	fakeModule(t, dir, "libcrc32c", "depends=\x00softdep=pre: crc32c\x00")
+	fakeModule(t, dir, "crc32c_generic", "alias=crc32c\x00alias=crypto-crc32c\x00")
+	fakeModule(t, dir, "crc32c-intel", "alias=crc32c\x00alias=cpu:type:x86,ven*\x00")
+	fakeModule(t, dir, "loop", "depends=builtin_dep\x00alias=block-major-7-*\x00")
+	os.WriteFile(filepath.Join(tree, "modules.builtin"), []byte("kernel/y/builtin_dep.ko\n"), 0o644)
+	os.WriteFile(filepath.Join(tree, "modules.builtin.modinfo"), []byte("builtin_dep.alias=fs-builtin\x00"), 0o644)
+
+	if err := writeIndex(tree); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := loadIndex(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := ix.plan([]string{"net-pf-16-proto-16-family-IPVS", "block-major-7-0", "fs-builtin"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range steps {
+		n := s.Name
+		if s.Optional {
+			n += "?"
+		}
+		got = append(got, n)
+	}
+	want := []string{"nf_conntrack", "crc32c_generic?", "crc32c_intel?", "libcrc32c", "ip_vs", "loop"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan: got %v, want %v", got, want)
+	}
+	if steps[1].Path != "kernel/x/crc32c_generic.ko" {
+		t.Errorf("path of crc32c_generic: %s", steps[1].Path)
+	}
+	if _, err := ix.plan([]string{"no_such_module"}); err == nil {
+		t.Error("planning a missing module: got no error")
+	}
+	if mods, _ := ix.lookup("cpu:type:x86,ven0000"); mods != nil {
+		t.Errorf("bus aliases are for udev, yet the index resolves one to %v", mods)
+	}
+}
+
+// TestIndexRealKernel plans ip_vs against the cached Debian kernel: the DESIGN's pitfall is that
+// libcrc32c needs crc32c_generic, which only a softdep names.
+func TestIndexRealKernel(t *testing.T) {
+	cache, _ := CacheDir()
+	k := newestCached(filepath.Join(cache, "kernel"))
+	if k == nil {
+		t.Skipf("no kernel in the cache %s (any VM test fetches one)", cache)
+	}
+	ix, err := loadIndex(k.Modules)
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps, err := ix.plan([]string{"ip_vs_wrr", "rtnl-link-veth", "9p"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := map[string]int{}
+	for i, s := range steps {
+		at[s.Name] = i + 1
+	}
+	for _, before := range [][2]string{{"crc32c_generic", "libcrc32c"}, {"libcrc32c", "ip_vs"}, {"nf_conntrack", "ip_vs"},
+		{"ip_vs", "ip_vs_wrr"}, {"9pnet", "9p"}, {"netfs", "9p"}} {
+		if at[before[0]] == 0 || at[before[1]] == 0 || at[before[0]] > at[before[1]] {
+			t.Errorf("%s must load before %s; plan %v", before[0], before[1], steps)
+		}
+	}
+	if at["veth"] == 0 {
+		t.Errorf("the alias rtnl-link-veth did not resolve to veth: %v", steps)
+	}
+}
+
+func TestParseModprobeArgs(t *testing.T) {
+	for _, c := range []struct {
+		args   []string
+		names  []string
+		params string
+		quiet  bool
+	}{
+		{[]string{"-q", "--", "rtnl-link-veth"}, []string{"rtnl-link-veth"}, "", true},
+		{[]string{"ip_vs", "conn_tab_bits=12"}, []string{"ip_vs"}, "conn_tab_bits=12", false},
+		{[]string{"-a", "-v", "veth", "bridge"}, []string{"veth", "bridge"}, "", false},
+		{[]string{"-S", "6.1.0", "-d", "/", "ipip"}, []string{"ipip"}, "", false},
+	} {
+		names, params, quiet, err := parseModprobeArgs(c.args)
+		if err != nil || !slices.Equal(names, c.names) || params != c.params || quiet != c.quiet {
+			t.Errorf("%q: got %q %q %v %v, want %q %q %v", c.args, names, params, quiet, err, c.names, c.params, c.quiet)
+		}
+	}
+	if _, _, _, err := parseModprobeArgs([]string{"-r", "ip_vs"}); err == nil {
+		t.Error("modprobe -r: got no error")
+	}
+}

@@ -1,0 +1,51 @@
+// Package vm runs a command inside a throwaway qemu microVM that boots a stock Debian kernel, for hosts
+// whose kernel lacks IPVS or where lvslab may not touch the kernel. The host's root is the guest's root
+// (read-only over 9p, writable through an overlay), the running lvslab binary is the guest's /init, and the
+// command's output, result files and exit code come back over a virtio serial port.
+package vm
+
+import (
+	"io"
+	"time"
+)
+
+// Options says what to run in the VM and how to build it. Zero values pick the defaults.
+type Options struct {
+	Argv    []string // the command; Argv[0] is looked up in PATH on the host
+	Env     []string // the command's environment; nil means the host's
+	Dir     string   // the command's working directory; empty means the host's
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Outputs []string // absolute paths of files the command writes, copied back to the host afterwards
+	// Modules (names or aliases) are loaded with their dependencies before the command. Others load on
+	// demand: the guest's modprobe, which both the kernel and the command call, is this binary.
+	Modules []string
+
+	Memory  int           // MiB; default 1024
+	CPUs    int           // default 2
+	Timeout time.Duration // the whole run, boot included; default 10 minutes
+
+	Kernel     string    // a vmlinuz to boot instead of Debian's, with ModulesDir
+	ModulesDir string    // its module tree: lib/modules/<version> or a root that holds it
+	Cache      string    // the kernel cache; default CacheDir()
+	Console    io.Writer // the kernel console; when nil its last lines go into errors
+}
+
+// Result is how a run ended.
+type Result struct {
+	ExitCode   int           // the command's; 128+n when signal n killed it
+	BootToInit time.Duration // from starting qemu to the guest's /init saying hello
+	Total      time.Duration // from starting qemu to its exit
+}
+
+func (o *Options) setDefaults() {
+	if o.Memory == 0 {
+		o.Memory = 1024
+	}
+	if o.CPUs == 0 {
+		o.CPUs = 2
+	}
+	if o.Timeout == 0 {
+		o.Timeout = 10 * time.Minute
+	}
+}

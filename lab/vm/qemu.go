@@ -1,0 +1,102 @@
+package vm
+
+import (
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+const qemuBinary = "qemu-system-x86_64"
+
+// File descriptors qemu inherits, in exec.Cmd.ExtraFiles order.
+const (
+	fdInitrd  = 3 // the memfd initramfs
+	fdChannel = 4 // socketpair end for the virtio serial port
+	fdConsole = 5 // socketpair end for ttyS0, the kernel console
+	fdKernel  = 6 // a memfd with the kernel, when it was unpacked for this run
+)
+
+type qemuConfig struct {
+	kernel string // what -kernel loads
+	name   string // -name, unique per run, so a stray qemu can be told apart
+	memory int
+	cpus   int
+	kvm    bool
+	tscKHz int // the host's TSC rate, which a TCG guest shares; 0 if unknown
+	hz     int // the kernel's CONFIG_HZ; 0 if unknown
+}
+
+// qemuArgs is the whole qemu command line. microvm has no PCI, firmware tables to speak of or legacy
+// devices to probe: under TCG it reaches init about as fast as the kernel allows.
+func qemuArgs(c qemuConfig) []string {
+	accel := []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
+	if c.kvm {
+		accel = []string{"-accel", "kvm", "-cpu", "host"}
+	}
+	cmdline := []string{
+		"console=ttyS0", "quiet", "loglevel=4",
+		// A panic reboots, and -no-reboot makes qemu exit.
+		"panic=-1",
+		// microvm has one ISA serial port; do not probe for more.
+		"8250.nr_uarts=1",
+		// Crypto self-tests take 0.2 s under TCG.
+		"cryptomgr.notests", "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace",
+		cmdlineMarker,
+	}
+	if !c.kvm && c.tscKHz > 0 {
+		cmdline = append(cmdline, "tsc_early_khz="+strconv.Itoa(c.tscKHz), "tsc=reliable")
+		if c.hz > 0 {
+			// The second CPU calibrates its delay loop against jiffies, slowly and badly under TCG.
+			cmdline = append(cmdline, "lpj="+strconv.Itoa(c.tscKHz*1000/c.hz))
+		}
+	}
+	args := []string{
+		"-name", c.name,
+		// Without the RTC the kernel waits a second for it, twice; without the PIT it cannot calibrate.
+		"-machine", "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on",
+	}
+	args = append(args, accel...)
+	return append(args,
+		"-smp", strconv.Itoa(c.cpus),
+		"-m", strconv.Itoa(c.memory),
+		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+		"-kernel", c.kernel,
+		"-initrd", "/proc/self/fd/"+strconv.Itoa(fdInitrd),
+		"-append", strings.Join(cmdline, " "),
+		"-chardev", "socket,id=console,fd="+strconv.Itoa(fdConsole),
+		"-serial", "chardev:console",
+		"-device", "virtio-serial-device",
+		"-chardev", "socket,id=channel,fd="+strconv.Itoa(fdChannel),
+		"-device", "virtserialport,chardev=channel,name="+portName,
+		// multidevs=remap keeps inode numbers unique across the host's filesystems: without it the guest
+		// takes /proc and /sys (both inode 1) for one directory.
+		"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
+		"-device", "virtio-9p-device,fsdev=root,mount_tag="+mountTag,
+	)
+}
+
+// kvmUsable reports whether /dev/kvm opens for reading and writing, which is what qemu needs.
+func kvmUsable() bool {
+	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
+	if err != nil {
+		return false
+	}
+	f.Close()
+	return true
+}
+
+// socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
+// take deadlines, and one for qemu.
+func socketpair(name string) (ours, theirs *os.File, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	if err == nil {
+		err = unix.SetNonblock(fds[0], true)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("socketpair for the %s: %w", name, err)
+	}
+	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name+" (qemu)"), nil
+}

@@ -1,0 +1,94 @@
+package vm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+)
+
+// Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
+// could not be run to its end (no qemu or kernel, boot failure, deadline), and also, with the Result,
+// when an output file could not be copied back or a command that exited 0 did not write it.
+func Run(ctx context.Context, opts Options) (*Result, error) {
+	opts.setDefaults()
+	if len(opts.Argv) == 0 {
+		return nil, errors.New("vm: no command to run: expected Options.Argv")
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	b, err := prepare(ctx, &opts)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	s := &session{opts: &opts}
+	return s.run(ctx, b)
+}
+
+// machine is what one qemu run needs.
+type machine struct {
+	qemu   string
+	cfg    qemuConfig
+	initrd *os.File
+	kernel *os.File // a memfd with the unpacked kernel, or nil when cfg.kernel is a path
+}
+
+func (m *machine) close() {
+	m.initrd.Close()
+	if m.kernel != nil {
+		m.kernel.Close()
+	}
+}
+
+// prepare finds qemu and the kernel, plans the modules and builds the initramfs.
+func prepare(ctx context.Context, opts *Options) (*machine, error) {
+	qemu, err := exec.LookPath(qemuBinary)
+	if err != nil {
+		return nil, fmt.Errorf("%s not found; install it: apt-get install qemu-system-x86", qemuBinary)
+	}
+	k, err := EnsureKernel(ctx, *opts)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := loadIndex(k.Modules)
+	if err != nil {
+		return nil, err
+	}
+	boot, err := ix.plan(bootModules)
+	if err != nil {
+		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
+	}
+	load, err := ix.plan(opts.Modules)
+	if err != nil {
+		return nil, fmt.Errorf("kernel %s: %w", k.Version, err)
+	}
+	j, err := newJob(opts, k, ix, boot, load)
+	if err != nil {
+		return nil, err
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("finding the running binary to use as the guest's /init: %w", err)
+	}
+	if err := checkStatic(exe); err != nil {
+		return nil, err
+	}
+	initrd, err := buildInitramfs(exe, j, ix, boot)
+	if err != nil {
+		return nil, err
+	}
+	m := &machine{qemu: qemu, initrd: initrd, cfg: qemuConfig{
+		name:   fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32()),
+		memory: opts.Memory,
+		cpus:   opts.CPUs,
+		kvm:    kvmUsable(),
+	}}
+	if !m.cfg.kvm {
+		m.cfg.tscKHz, m.cfg.hz = hostTSCkHz(), k.HZ
+	}
+	m.cfg.kernel, m.kernel = bootImage(ctx, k)
+	return m, nil
+}

@@ -1,0 +1,24 @@
+package vm
+
+import (
+	"bytes"
+	"debug/elf"
+	"fmt"
+	"io"
+)
+
+// checkStatic makes sure exe can run as /init in an initramfs that has no dynamic loader or libc.
+func checkStatic(exe string) error {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			interp, _ := io.ReadAll(p.Open())
+			return fmt.Errorf("%s is dynamically linked (it needs %s), but the VM runs it as /init without a libc: build it with CGO_ENABLED=0 (make build does)", exe, bytes.TrimRight(interp, "\x00"))
+		}
+	}
+	return nil
+}

@@ -1,0 +1,58 @@
+package vm
+
+import (
+	"context"
+	"fmt"
+	"os/exec"
+	"runtime"
+	"syscall"
+	"time"
+)
+
+// startSupervised starts cmd so that it dies with this process: Pdeathsig fires when the thread that
+// forked the child exits, so the fork happens on a goroutine locked to its thread that lives until the
+// child is reaped. The returned channel yields cmd.Wait's result.
+func startSupervised(cmd *exec.Cmd) (<-chan error, error) {
+	if cmd.SysProcAttr == nil {
+		cmd.SysProcAttr = &syscall.SysProcAttr{}
+	}
+	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	if cmd.WaitDelay == 0 {
+		cmd.WaitDelay = 2 * time.Second // a grandchild holding the output pipes must not stall Wait
+	}
+	started := make(chan error, 1)
+	done := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine, after the reap
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		done <- cmd.Wait()
+	}()
+	if err := <-started; err != nil {
+		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
+	}
+	return done, nil
+}
+
+// runSupervised runs a helper program (apt-get, dpkg-deb, xz) to its end in a process group of its own,
+// which it kills when ctx ends. If this process dies instead, Pdeathsig kills the helper itself; its
+// children (dpkg-deb forks a decompressor and tar) finish on their own, and the next fetch removes what
+// they wrote.
+func runSupervised(ctx context.Context, cmd *exec.Cmd) error {
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	done, err := startSupervised(cmd)
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		<-done
+		return ctx.Err()
+	}
+}

@@ -1,0 +1,118 @@
+package vm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"debug/elf"
+	"encoding/binary"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// A bzImage decompresses itself at boot, which under TCG takes about 3 s for Debian's xz-compressed kernel.
+// The host does it in under a second, and qemu boots the resulting ELF vmlinux through its PVH entry point.
+
+// extractVmlinux writes the ELF kernel inside a bzImage to w. It knows the payloads Debian uses: xz
+// (through the xz program) and gzip.
+func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
+	data, err := os.ReadFile(bzImage)
+	if err != nil {
+		return err
+	}
+	// The boot protocol header (Documentation/arch/x86/boot.rst): "HdrS" at 0x202, setup_sects at 0x1f1,
+	// payload_offset and payload_length at 0x248 (protocol 2.08 and later).
+	if len(data) < 0x250 || string(data[0x202:0x206]) != "HdrS" || binary.LittleEndian.Uint16(data[0x206:]) < 0x208 {
+		return fmt.Errorf("%s: expected a bzImage (boot protocol 2.08 or later)", bzImage)
+	}
+	setup := int(data[0x1f1])
+	if setup == 0 {
+		setup = 4
+	}
+	start := (setup+1)*512 + int(binary.LittleEndian.Uint32(data[0x248:]))
+	end := start + int(binary.LittleEndian.Uint32(data[0x24c:]))
+	if end > len(data) || start >= end {
+		return fmt.Errorf("%s: payload [%d,%d) lies outside the file", bzImage, start, end)
+	}
+	payload := data[start:end]
+	switch {
+	case bytes.HasPrefix(payload, []byte("\xfd7zXZ\x00")):
+		cmd := exec.Command("xz", "-dc", "--single-stream")
+		cmd.Stdin, cmd.Stdout = bytes.NewReader(payload), w
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if err := runSupervised(ctx, cmd); err != nil {
+			return fmt.Errorf("xz -dc on %s's payload: %v %s", bzImage, err, stderr.String())
+		}
+		return nil
+	case bytes.HasPrefix(payload, []byte{0x1f, 0x8b}):
+		zr, err := gzip.NewReader(bytes.NewReader(payload))
+		if err != nil {
+			return err
+		}
+		zr.Multistream(false)
+		_, err = io.Copy(w, zr)
+		return err
+	}
+	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x)", bzImage, payload[:min(6, len(payload))])
+}
+
+// hasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
+// PHYS32_ENTRY note (CONFIG_PVH).
+func hasPVHEntry(path string) bool {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type != elf.PT_NOTE {
+			continue
+		}
+		notes, err := io.ReadAll(p.Open())
+		if err != nil {
+			return false
+		}
+		for len(notes) >= 12 {
+			namesz := int(binary.LittleEndian.Uint32(notes))
+			descsz := int(binary.LittleEndian.Uint32(notes[4:]))
+			typ := binary.LittleEndian.Uint32(notes[8:])
+			name := notes[12:min(len(notes), 12+namesz)]
+			if typ == 18 && bytes.Equal(bytes.TrimRight(name, "\x00"), []byte("Xen")) { // XEN_ELFNOTE_PHYS32_ENTRY
+				return true
+			}
+			next := 12 + align4(namesz) + align4(descsz)
+			if next > len(notes) {
+				break
+			}
+			notes = notes[next:]
+		}
+	}
+	return false
+}
+
+func align4(n int) int { return (n + 3) &^ 3 }
+
+// bootImage picks what qemu boots: the kernel's vmlinux; else one extracted now into a memfd (returned,
+// for qemu to inherit as fdKernel); else the bzImage as it is.
+func bootImage(ctx context.Context, k *Kernel) (string, *os.File) {
+	if k.Vmlinux != "" {
+		return k.Vmlinux, nil
+	}
+	fd, err := unix.MemfdCreate("lvslab-vmlinux", unix.MFD_CLOEXEC)
+	if err != nil {
+		return k.Vmlinuz, nil
+	}
+	f := os.NewFile(uintptr(fd), "lvslab-vmlinux")
+	path := "/proc/self/fd/" + strconv.Itoa(fd)
+	if extractVmlinux(ctx, k.Vmlinuz, f) != nil || !hasPVHEntry(path) {
+		f.Close()
+		return k.Vmlinuz, nil
+	}
+	return "/proc/self/fd/" + strconv.Itoa(fdKernel), f
+}
