@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -278,6 +279,11 @@ func (l *Lab) Down(ctx context.Context) error {
 		if err := deleteNamespace(name, ino); err != nil {
 			errs = append(errs, err)
 		}
+	}
+	// A state file half written when lvslab was killed: its temporary copy.
+	stale, _ := filepath.Glob(filepath.Join(l.dir, "."+l.Name+".*.tmp"))
+	for _, f := range stale {
+		os.Remove(f)
 	}
 	for _, f := range s.Files {
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
