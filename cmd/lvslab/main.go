@@ -7,16 +7,21 @@ import (
 	"os"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/lab/vm"
 	_ "github.com/lvslab/lvslab/scenarios" // registers the load generator's child process
 )
 
 func main() {
+	vm.RunGuestIfInit()
 	lab.RunChildIfRequested()
 	err := newRootCommand().Execute()
 	if err == nil {
 		return
 	}
-	fmt.Fprintln(os.Stderr, "lvslab:", err)
+	var quiet *exitError
+	if !errors.As(err, &quiet) || !quiet.quiet {
+		fmt.Fprintln(os.Stderr, "lvslab:", err)
+	}
 	os.Exit(exitCode(err))
 }
 
@@ -29,15 +34,21 @@ const (
 
 // exitError carries an exit code with an error.
 type exitError struct {
-	code int
-	err  error
+	code  int
+	err   error
+	quiet bool // the reason was printed already (by the command run in the microVM)
 }
 
-func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit status %d", e.code)
+	}
+	return e.err.Error()
+}
 func (e *exitError) Unwrap() error { return e.err }
 
-func failed(err error) error   { return &exitError{exitFailed, err} }
-func unusable(err error) error { return &exitError{exitUnusable, err} }
+func failed(err error) error   { return &exitError{code: exitFailed, err: err} }
+func unusable(err error) error { return &exitError{code: exitUnusable, err: err} }
 
 func exitCode(err error) int {
 	var e *exitError

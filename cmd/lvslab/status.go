@@ -51,6 +51,7 @@ func newStatusCommand() *cobra.Command {
 				stats, _ := l.ServerStats(cmd.Context())
 				fmt.Fprintln(w)
 				writeHosts(w, l, stats)
+				writeIPVS(w, l)
 			}
 			return nil
 		},
@@ -82,4 +83,23 @@ func writeHosts(w io.Writer, l *lab.Lab, stats map[string]lab.ServerStats) {
 		}
 	}
 	tw.Flush()
+}
+
+// writeIPVS prints the director's table as ipvsadm -L -n would, or why there is none.
+func writeIPVS(w io.Writer, l *lab.Lab) {
+	ipvs := l.Topology.IPVS
+	if ipvs == nil || len(ipvs.Services) == 0 {
+		return
+	}
+	if l.State().WithoutIPVS {
+		fmt.Fprintf(w, "\nIPVS on %s: not programmed (the kernel had no IPVS when the lab came up)\n", ipvs.On)
+		return
+	}
+	snap, err := l.IPVS()
+	if err != nil {
+		fmt.Fprintf(w, "\nIPVS on %s: %v\n", ipvs.On, err)
+		return
+	}
+	fmt.Fprintf(w, "\nIPVS on %s (ipvsadm -L -n):\n", ipvs.On)
+	snap.WriteList(w)
 }

@@ -35,8 +35,12 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 			if err != nil {
 				return unusable(err)
 			}
+			o := lab.Options{Name: name}
+			if o.WithoutIPVS, err = upWithoutIPVS(cmd, t); err != nil {
+				return unusable(err)
+			}
 			start := time.Now()
-			l, err := lab.Up(cmd.Context(), t, lab.Options{Name: name})
+			l, err := lab.Up(cmd.Context(), t, o)
 			if err != nil {
 				return unusable(err)
 			}
@@ -51,6 +55,32 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
 	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
 	return cmd
+}
+
+// upWithoutIPVS decides, by --vm, what up does with a topology's IPVS rules on a kernel without IPVS. A lab
+// outlives the command that built it, and the microVM does not, so up never moves into the VM: with
+// --vm=auto it builds the rest of the lab and says what is missing.
+func upWithoutIPVS(cmd *cobra.Command, t *topology.Topology) (bool, error) {
+	if t.IPVS == nil || len(t.IPVS.Services) == 0 {
+		return false, nil
+	}
+	mode, _ := cmd.Flags().GetString("vm")
+	switch mode {
+	case "never":
+		return false, nil
+	case "always":
+		return false, errors.New("lvslab up builds a lab that outlives the command, and a microVM lives only as long as its command: " +
+			"run the whole session in one, e.g. lvslab vm -- sh -c 'lvslab up && lvslab load -n 1000 && lvslab down'")
+	case "auto":
+	default:
+		return false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
+	}
+	if err := lab.CheckIPVS(); err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, so the lab comes up without its virtual services; "+
+			"lvslab demo and lvslab test run IPVS in a microVM, and lvslab vm -- sh -c '...' runs any session there")
+		return true, nil
+	}
+	return false, nil
 }
 
 // loadTopology reads a topology file, or a built-in topology by name; "" is the NAT walkthrough.

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lvslab/lvslab/lab"
+)
+
+// requireIPVS skips where the kernel has no IPVS; make test runs these tests again in the microVM.
+func requireIPVS(t *testing.T) {
+	t.Helper()
+	requireRoot(t)
+	if err := lab.CheckIPVS(); err != nil {
+		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
+	}
+}
+
+func TestIPVSDemoPassesAndNarrates(t *testing.T) {
+	requireIPVS(t)
+	c, name := newCLI(t), labName()
+	out := c.expect(0, "--vm=never", "demo", "-n", "400", "-c", "20", "--name", name)
+	for _, want := range []string{"# ipvsadm -E -t 192.168.0.75:80 -s wrr", "# ipvsadm -L -n --stats", "PASS: rs1:rs2 = 300:100"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestIPVSTestFailsWrongExpectationsWithADiff(t *testing.T) {
+	requireIPVS(t)
+	dir := t.TempDir()
+	twoToOne := filepath.Join(dir, "two-to-one.yaml")
+	os.WriteFile(twoToOne, []byte(`name: two-to-one
+about: a wrong expectation - wrr 3:1 asked to split 2:1
+rules: |
+  -A -t 192.168.0.75:80 -s wrr
+  -a -t 192.168.0.75:80 -r 172.16.0.45 -m -w 3
+  -a -t 192.168.0.75:80 -r 172.16.0.55 -m -w 1
+load: {connections: 400, concurrency: 10}
+expect: {split: {rs1: 2, rs2: 1}, exact: true}
+`), 0o644)
+	sedOrder := filepath.Join(dir, "sed-wrong-order.yaml")
+	os.WriteFile(sedOrder, []byte(`name: sed-wrong-order
+about: a wrong expectation - the tutorial's sed sequence, with the real servers added in the other order
+rules: |
+  -A -t 192.168.0.75:80 -s sed
+  -a -t 192.168.0.75:80 -r 172.16.0.45 -m -w 1
+  -a -t 192.168.0.75:80 -r 172.16.0.55 -m -w 4
+  -a -t 192.168.0.75:80 -r 172.16.0.65 -m -w 6
+load: {connections: 7, hold: true}
+expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
+`), 0o644)
+	c := newCLI(t)
+	junit := filepath.Join(dir, "report.xml")
+	out := c.expect(exitFailed, "--vm=never", "test", twoToOne, sedOrder, "sed-tutorial", "--junit", junit)
+	for _, want := range []string{"FAIL  two-to-one", "FAIL  sed-wrong-order", "PASS  sed-tutorial", "1 passed, 2 failed"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lvslab test output lacks %q:\n%s", want, out)
+		}
+	}
+	report, err := os.ReadFile(junit)
+	if err != nil || !strings.Contains(string(report), `tests="3" failures="2" errors="0"`) {
+		t.Errorf("JUnit report (%v):\n%s", err, report)
+	}
+	t.Logf("what a user sees:\n%s", out)
+}

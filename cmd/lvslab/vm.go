@@ -1,0 +1,62 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/lab/vm"
+)
+
+func newVMCommand() *cobra.Command {
+	var o vm.Options
+	var prepare bool
+	cmd := &cobra.Command{
+		Use:   "vm [--kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
+		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
+		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel (KVM when /dev/kvm is
+usable, otherwise TCG), with IPVS and every scheduler, veth, bridge and ipip loaded, and this machine's
+files visible read-only (writes land in the VM's memory and vanish with it). Output streams live and the
+exit status is the command's. This is how lvslab runs IPVS labs where the kernel has no IPVS (WSL2,
+containers, sandboxes); lvslab demo and lvslab test do it by themselves (--vm=auto).
+
+The kernel is fetched once with apt-get download (linux-image-amd64) into ~/.cache/lvslab (or
+$LVSLAB_CACHE); --prepare only does that. --kernel and --modules boot your own kernel instead: a vmlinuz
+and the directory holding its lib/modules/<version> tree. Nothing outlives lvslab: qemu dies with it.`,
+		Example: `  lvslab vm -- cat /proc/net/ip_vs
+  lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
+  lvslab vm --prepare                    # fetch the kernel now (make kernel)
+  lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if prepare {
+				k, err := vm.EnsureKernel(cmd.Context(), o)
+				if err != nil {
+					return unusable(err)
+				}
+				fmt.Fprintf(cmd.OutOrStdout(), "kernel %s: %s, modules in %s\n", k.Version, k.Vmlinuz, k.Modules)
+				return nil
+			}
+			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 {
+				return unusable(errors.New("write the command after --: lvslab vm -- COMMAND [ARG...]"))
+			}
+			o.Argv, o.Stdout, o.Stderr = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			o.Modules = guestModules()
+			res, err := vm.Run(cmd.Context(), o)
+			if err != nil {
+				return unusable(err)
+			}
+			if res.ExitCode != 0 {
+				return &exitError{code: res.ExitCode, quiet: true}
+			}
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
+	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
+	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
+	f.BoolVar(&prepare, "prepare", false, "only fetch and unpack the kernel into the cache")
+	return cmd
+}

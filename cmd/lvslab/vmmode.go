@@ -1,0 +1,110 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// inVMEnv marks lvslab running inside the microVM it started, so that it never starts another.
+const inVMEnv = "LVSLAB_IN_VM"
+
+// guestModules are loaded in the microVM before lvslab runs there, at once and in parallel, rather than one
+// by one on first use: IPVS with every scheduler, and what labs build.
+func guestModules() []string {
+	mods := []string{"ip_vs", "veth", "bridge", "ipip"}
+	for _, s := range ipvsadm.Schedulers {
+		if s != "twos" { // twos came with Linux 6.7: Debian 12's 6.1 kernel has no ip_vs_twos
+			mods = append(mods, "ip_vs_"+s)
+		}
+	}
+	return mods
+}
+
+func addVMFlags(root *cobra.Command) {
+	root.PersistentFlags().String("vm", "auto", "run in the microVM: auto (where this kernel lacks IPVS or you are not root), always, never")
+}
+
+// maybeInVM re-runs the command inside the microVM when --vm asks for it: always, or auto where this
+// kernel has no IPVS or the user is not root. It reports whether it did; err then carries the exit status
+// of the command inside. outputs are files the command writes, copied back to the host.
+func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
+	mode, _ := cmd.Flags().GetString("vm")
+	var reason string
+	switch mode {
+	case "never":
+		return false, nil
+	case "always":
+		reason = "--vm=always"
+	case "auto":
+		if vm.InGuest() || os.Getenv(inVMEnv) != "" {
+			return false, nil
+		}
+		switch {
+		case os.Geteuid() != 0:
+			reason = "not root"
+		case lab.CheckIPVS() != nil:
+			reason = "this kernel has no IPVS"
+		default:
+			return false, nil
+		}
+	default:
+		return true, unusable(fmt.Errorf("--vm=%s: want auto, always or never", mode))
+	}
+	if vm.InGuest() || os.Getenv(inVMEnv) != "" {
+		return true, unusable(errors.New("--vm=always inside the microVM: lvslab does not nest microVMs"))
+	}
+	return true, runSelfInVM(cmd, reason, outputs)
+}
+
+func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
+	self, err := os.Executable()
+	if err != nil {
+		return unusable(err)
+	}
+	stderr := cmd.ErrOrStderr()
+	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
+	start := time.Now()
+	res, err := vm.Run(cmd.Context(), vm.Options{
+		Argv:    append([]string{self}, withVMNever(os.Args[1:])...),
+		Env:     append(os.Environ(), inVMEnv+"=1"),
+		Stdout:  cmd.OutOrStdout(),
+		Stderr:  stderr,
+		Outputs: outputs,
+		Modules: guestModules(),
+	})
+	if err != nil {
+		return unusable(fmt.Errorf("the microVM: %w", err))
+	}
+	fmt.Fprintf(stderr, "lvslab: microVM: kernel booted to init in %.1f s; %.1f s in all\n", res.BootToInit.Seconds(), time.Since(start).Seconds())
+	if res.ExitCode != 0 {
+		return &exitError{code: res.ExitCode, quiet: true}
+	}
+	return nil
+}
+
+// withVMNever replaces any --vm flag before "--" with --vm=never.
+func withVMNever(args []string) []string {
+	out := []string{"--vm=never"}
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...)
+		case strings.HasPrefix(a, "--vm="):
+		case a == "--vm" && i+1 < len(args):
+			i++
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
+}
