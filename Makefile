@@ -1,16 +1,28 @@
-# lvslab: `make build` builds bin/lvslab, `make test` runs lint and every test (the lab tests need root),
+# lvslab: `make demo` replays the LVS NAT walkthrough, `make test` runs lint and every test (as root: the lab
+# tests build namespaces; where the kernel has no IPVS the IPVS tests run again inside the microVM),
 # `make bench` compares lvslab with a shell script of `ip` commands and with ab.
-export PATH := /usr/local/go/bin:$(PATH)
+export PATH := /usr/local/go/bin:$(PATH):/usr/sbin:/sbin
 GO ?= go
 BIN := bin/lvslab
+# Packages whose tests program IPVS, and the tests that do (their names contain IPVS).
+IPVS_PACKAGES := ./lab ./scenarios ./cmd/lvslab
 
-.PHONY: build test lint bench fuzz clean
+.PHONY: build test test-vm lint bench fuzz demo kernel vm-deps clean
 
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/lvslab
 
-test: lint
-	$(GO) test -count=1 ./...
+test: lint build
+	CGO_ENABLED=0 $(GO) test -count=1 ./...
+	@$(MAKE) --no-print-directory test-vm
+
+# Where this kernel has no IPVS, run the IPVS tests inside the microVM: each test binary is the command
+# that `lvslab vm` runs there. (Static test binaries: the guest has the host's files but not its loader.)
+test-vm: build
+	@if [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null; then echo "IPVS tests ran natively"; exit 0; fi; \
+	$(MAKE) --no-print-directory vm-deps && \
+	echo "this kernel has no IPVS: running the IPVS tests in the microVM" && \
+	CGO_ENABLED=0 $(GO) test -count=1 -exec "$(CURDIR)/$(BIN) vm --" -run IPVS $(IPVS_PACKAGES)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
@@ -21,6 +33,24 @@ bench:
 
 fuzz:
 	$(GO) test ./topology -run '^$$' -fuzz FuzzParse -fuzztime 60s
+
+demo: build vm-deps
+	$(BIN) demo
+
+# The microVM's set-up, only where the kernel lacks IPVS: qemu from Debian's packages, and Debian's kernel
+# fetched into lvslab's cache.
+vm-deps:
+	@if [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null; then exit 0; fi; \
+	if ! command -v qemu-system-x86_64 >/dev/null; then \
+		echo "installing qemu-system-x86 for the microVM"; \
+		apt-get install -y --no-install-recommends qemu-system-x86 >/dev/null || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends qemu-system-x86 >/dev/null; } || \
+		{ echo "could not install qemu-system-x86: run as root, or install it yourself"; exit 2; }; \
+	fi; \
+	$(MAKE) --no-print-directory kernel
+
+kernel: build
+	$(BIN) vm --prepare
 
 clean:
 	rm -rf bin
