@@ -65,9 +65,14 @@ func TestIPVSAbThroughTheVIPSplitsThreeToOne(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rs1 := after["rs1"].Connections - before["rs1"].Connections
-	rs2 := after["rs2"].Connections - before["rs2"].Connections
-	if rs1 < 2999 || rs1 > 3001 || rs2 < 999 || rs2 > 1001 {
-		t.Errorf("ab's 4000 connections reached rs1 %d and rs2 %d times, want 3000 and 1000 (±1)", rs1, rs2)
+	// ab may open a few connections more than it needs near the end and close them unused; IPVS schedules
+	// those too, so the 3:1 holds for the connections the servers accepted, whatever their number.
+	rs1 := int(after["rs1"].Connections - before["rs1"].Connections)
+	rs2 := int(after["rs2"].Connections - before["rs2"].Connections)
+	requests := after["rs1"].Requests + after["rs2"].Requests - before["rs1"].Requests - before["rs2"].Requests
+	total := rs1 + rs2
+	if requests != 4000 || total < 4000 || abs(rs1-3*total/4) > 1 || abs(rs2-total/4) > 1 {
+		t.Errorf("ab's 4000 requests came on %d connections, rs1 %d and rs2 %d; want 3:1 within one (%d and %d)",
+			total, rs1, rs2, 3*total/4, total/4)
 	}
 }
