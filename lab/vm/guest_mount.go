@@ -85,6 +85,13 @@ func installModprobe() error {
 		if st, err := os.Lstat(filepath.Dir(dst)); err != nil || !st.IsDir() {
 			continue // /sbin is a symlink to usr/sbin on merged-/usr systems
 		}
+		// Debian's /usr/sbin/modprobe is an absolute symlink to /bin/kmod, which the mount would resolve
+		// outside the new root: replace it (in the overlay's upper layer) with a file to cover.
+		if st, err := os.Lstat(dst); err == nil && st.Mode()&os.ModeSymlink != 0 {
+			if err := os.Remove(dst); err != nil {
+				return fmt.Errorf("replacing the symlink %s: %w", p, err)
+			}
+		}
 		if _, err := os.Stat(dst); err != nil { // a bind mount needs a file to cover
 			if f, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY, 0o755); err == nil {
 				f.Close()
