@@ -60,3 +60,18 @@ func modprobe() string {
 	}
 	return "modprobe"
 }
+
+// ErrNoScheduler says the kernel has IPVS but not the scheduler asked for (twos, say, before Linux 6.7).
+var ErrNoScheduler = errors.New("this kernel lacks the scheduler")
+
+// CheckScheduler makes sure the kernel can schedule with name, loading its module (ip_vs_NAME) if needed.
+func CheckScheduler(name string) error {
+	if err := CheckIPVS(); err != nil {
+		return err
+	}
+	out, err := exec.Command(modprobe(), "ip_vs_"+name).CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%w %s: modprobe ip_vs_%s: %s", ErrNoScheduler, name, name, strings.TrimSpace(string(out)+" "+err.Error()))
+	}
+	return nil
+}

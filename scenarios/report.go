@@ -13,6 +13,9 @@ import (
 func (o *Outcome) WriteText(w io.Writer) {
 	status := "PASS"
 	switch {
+	case o.Skipped != "":
+		fmt.Fprintf(w, "%-5s %-20s %6.1fs  %s\n      %s\n", "SKIP", o.Scenario.Name, o.Duration.Seconds(), o.Scenario.About, o.Skipped)
+		return
 	case o.Err != nil:
 		status = "ERROR"
 	case !o.Pass():
@@ -45,6 +48,7 @@ type junitSuite struct {
 	Tests    int         `xml:"tests,attr"`
 	Failures int         `xml:"failures,attr"`
 	Errors   int         `xml:"errors,attr"`
+	Skipped  int         `xml:"skipped,attr"`
 	Time     float64     `xml:"time,attr"`
 	Cases    []junitCase `xml:"testcase"`
 }
@@ -55,6 +59,7 @@ type junitCase struct {
 	Time      float64       `xml:"time,attr"`
 	Failure   *junitProblem `xml:"failure,omitempty"`
 	Error     *junitProblem `xml:"error,omitempty"`
+	Skipped   *junitProblem `xml:"skipped,omitempty"`
 	SystemOut string        `xml:"system-out,omitempty"`
 }
 
@@ -72,6 +77,9 @@ func WriteJUnit(w io.Writer, outcomes []*Outcome, elapsed time.Duration) error {
 		c := junitCase{Name: o.Scenario.Name, ClassName: "lvslab." + strings.TrimSuffix(strings.TrimPrefix(o.Scenario.Source, "embedded:"), ".yaml"),
 			Time: o.Duration.Seconds(), SystemOut: text.String()}
 		switch {
+		case o.Skipped != "":
+			s.Skipped++
+			c.Skipped = &junitProblem{Message: o.Skipped}
 		case o.Err != nil:
 			s.Errors++
 			c.Error = &junitProblem{Message: o.Err.Error(), Text: text.String()}
@@ -121,6 +129,8 @@ func WriteJSON(w io.Writer, outcomes []*Outcome) error {
 	for _, o := range outcomes {
 		j := jsonOutcome{Name: o.Scenario.Name, Source: o.Scenario.Source, Scenario: o.Scenario.About, Seconds: o.Duration.Seconds(), Result: "pass"}
 		switch {
+		case o.Skipped != "":
+			j.Result, j.Error = "skipped", o.Skipped
 		case o.Err != nil:
 			j.Result, j.Error = "error", o.Err.Error()
 		case !o.Pass():

@@ -22,6 +22,8 @@ type Outcome struct {
 	// Err says the scenario could not be run to a verdict: the lab did not come up, a rule was refused,
 	// the load could not start. Its expectations are then neither passed nor failed.
 	Err error
+	// Skipped says why the scenario did not run: this kernel lacks one of its schedulers.
+	Skipped string
 }
 
 // PhaseOutcome holds one phase's verdicts and the load it measured.
@@ -60,6 +62,12 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 		out.Err = err
 		return out
 	}
+	for _, sched := range schedulers(sc) {
+		if err := lab.CheckScheduler(sched); errors.Is(err, lab.ErrNoScheduler) {
+			out.Skipped = err.Error()
+			return out
+		}
+	}
 	name := o.LabName
 	if name == "" {
 		name = labName(sc.Name)
@@ -82,6 +90,19 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 			return out
 		}
 		out.Phases = append(out.Phases, po)
+	}
+	return out
+}
+
+// schedulers lists the schedulers a scenario's rules use.
+func schedulers(sc *Scenario) []string {
+	var out []string
+	for _, p := range sc.Phases {
+		for _, c := range p.Rules {
+			if c.Op == ipvsadm.OpAddService || c.Op == ipvsadm.OpEditService {
+				out = append(out, c.Service.Scheduler)
+			}
+		}
 	}
 	return out
 }

@@ -15,7 +15,7 @@ func TestTheSuiteLoads(t *testing.T) {
 	for _, s := range suite {
 		names[s.Name] = true
 	}
-	for _, want := range []string{"rr", "wrr-tutorial", "sed-tutorial", "nq", "lc", "wlc", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "weight-zero", "scheduler-change"} {
+	for _, want := range []string{"rr", "wrr-tutorial", "sed-tutorial", "nq", "lc", "wlc", "sh", "dh", "mh", "lblc", "lblcr", "fo", "ovf", "weight-zero", "scheduler-change", "twos"} {
 		if !names[want] {
 			t.Errorf("the suite has no scenario %q", want)
 		}

@@ -59,12 +59,14 @@ func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, junit, jsonFi
 	w := cmd.OutOrStdout()
 	start := time.Now()
 	var outcomes []*scenarios.Outcome
-	failedN, errorsN := 0, 0
+	failedN, errorsN, skippedN := 0, 0, 0
 	for _, s := range suite {
 		o := scenarios.Run(cmd.Context(), s, scenarios.RunOptions{})
 		o.WriteText(w)
 		outcomes = append(outcomes, o)
 		switch {
+		case o.Skipped != "":
+			skippedN++
 		case o.Err != nil:
 			errorsN++
 		case !o.Pass():
@@ -72,8 +74,8 @@ func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, junit, jsonFi
 		}
 	}
 	elapsed := time.Since(start)
-	fmt.Fprintf(w, "\n%d scenarios in %.1f s: %d passed, %d failed, %d could not run\n", len(outcomes), elapsed.Seconds(),
-		len(outcomes)-failedN-errorsN, failedN, errorsN)
+	fmt.Fprintf(w, "\n%d scenarios in %.1f s: %d passed, %d failed, %d could not run, %d skipped\n", len(outcomes), elapsed.Seconds(),
+		len(outcomes)-failedN-errorsN-skippedN, failedN, errorsN, skippedN)
 	if err := writeReport(junit, func(f *os.File) error { return scenarios.WriteJUnit(f, outcomes, elapsed) }); err != nil {
 		return unusable(err)
 	}
