@@ -25,6 +25,11 @@ func (l *Lab) AddAddresses(host string, n int) ([]netip.Addr, error) {
 			used[other.Gateway] = true
 		}
 	}
+	if l.Topology.IPVS != nil {
+		for _, s := range l.Topology.IPVS.Services {
+			used[s.Addr.Addr()] = true // a VIP the lab adds to the director
+		}
+	}
 	subnet := ifc.Address.Masked()
 	var addrs []netip.Addr
 	for a := ifc.Address.Addr().Next(); len(addrs) < n; a = a.Next() {

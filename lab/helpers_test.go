@@ -50,9 +50,17 @@ func upDefault(t testing.TB) *Lab {
 
 func upTopology(t testing.TB, topo *topology.Topology) *Lab {
 	t.Helper()
+	return upTopologyWith(t, topo, Options{WithoutIPVS: noIPVS()})
+}
+
+// upTopologyWith brings topo up with o under a fresh name and state directory, and takes it down when the
+// test ends.
+func upTopologyWith(t testing.TB, topo *topology.Topology, o Options) *Lab {
+	t.Helper()
 	requireRoot(t)
 	ctx := context.Background()
-	l, err := Up(ctx, topo, Options{Name: uniqueName(t), StateDir: t.TempDir(), WithoutIPVS: noIPVS()})
+	o.Name, o.StateDir = uniqueName(t), t.TempDir()
+	l, err := Up(ctx, topo, o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -22,6 +23,7 @@ type Lab struct {
 	Topology *topology.Topology
 	state    *State
 	dir      string
+	noLint   bool
 }
 
 // Options adjust Up. The zero value uses the topology's name and StateDir().
@@ -31,6 +33,9 @@ type Options struct {
 	// WithoutIPVS builds everything but the director's IPVS table: for kernels without IPVS, where the
 	// namespaces, links and servers still work.
 	WithoutIPVS bool
+	// NoLint brings the lab up even when its real servers are not set up for their forwarding methods
+	// (see Lint), to show what then breaks.
+	NoLint bool
 }
 
 // switchHost is the reserved name of the namespace holding the lab's bridges.
@@ -55,7 +60,7 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 	if dir == "" {
 		dir = StateDir()
 	}
-	l := &Lab{Name: name, Topology: t, dir: dir, state: plan(name, t, dir)}
+	l := &Lab{Name: name, Topology: t, dir: dir, state: plan(name, t, dir), noLint: o.NoLint}
 	l.state.WithoutIPVS = o.WithoutIPVS || t.IPVS == nil || len(t.IPVS.Services) == 0
 	if !l.state.WithoutIPVS {
 		if err := CheckIPVS(); err != nil {
@@ -116,6 +121,13 @@ func (l *Lab) build(ctx context.Context) error {
 		return err
 	}
 	if !s.WithoutIPVS {
+		if err := l.deriveRealServers(); err != nil {
+			return err
+		}
+		if problems := l.Lint(); len(problems) > 0 && !l.noLint {
+			return fmt.Errorf("%w:\n  %s\n(fix the topology, or set ipvs: derive: true to have lvslab set them up; --no-lint brings the lab up anyway)",
+				ErrLint, strings.Join(problems, "\n  "))
+		}
 		if err := l.programIPVS(ctx); err != nil {
 			return err
 		}

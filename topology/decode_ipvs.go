@@ -9,7 +9,7 @@ import (
 )
 
 var (
-	ipvsFields    = []string{"on", "services", "rules"}
+	ipvsFields    = []string{"on", "derive", "services", "rules"}
 	serviceFields = []string{"protocol", "address", "fwmark", "scheduler", "persistent", "netmask", "sched-flags", "ops", "servers"}
 	serverFields  = []string{"address", "method", "weight", "upper", "lower"}
 
@@ -25,9 +25,14 @@ func (d *decoder) ipvs(n *yaml.Node) *IPVS {
 		return nil
 	}
 	f := d.fields(n, "ipvs", ipvsFields...)
-	x := &IPVS{}
+	x := &IPVS{Derive: true}
 	if v := f["on"]; v != nil {
 		x.On = d.str(v, "ipvs.on")
+	}
+	if v := f["derive"]; v != nil {
+		if b, ok := d.boolean(v, "ipvs.derive"); ok {
+			x.Derive = b
+		}
 	}
 	tbl := &ipvsadm.Table{}
 	for i, item := range d.items(f["services"], "ipvs.services", "services") {

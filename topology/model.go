@@ -65,6 +65,10 @@ type HTTPServer struct {
 type IPVS struct {
 	On       string
 	Services []*ipvsadm.Service
+	// Derive has the lab set up each real server for its forwarding method: for direct routing the VIP on
+	// lo with arp_ignore 1 and arp_announce 2, for tunnelling the VIP on tunl0 with rp_filter 0. Off (ipvs:
+	// derive: false) the topology's own settings stand, to show what breaks without them.
+	Derive bool
 }
 
 // Host returns the host with the given name, or nil.

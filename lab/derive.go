@@ -1,0 +1,258 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"os/exec"
+	"sort"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// realServerRole is what the director's rules ask of one real server host: the VIPs it must accept
+// packets for, by forwarding method.
+type realServerRole struct {
+	host    *topology.Host
+	direct  []netip.Addr // VIPs of services that reach it by direct routing (-g)
+	tunnel  []netip.Addr // VIPs of services that reach it through a tunnel (-i)
+	masq    []netip.Addr // VIPs of services that reach it by NAT (-m)
+	servers []string     // "TCP 192.168.0.75:80" of each service it serves, for messages
+}
+
+// realServerRoles reads the director's table: which lab host serves which VIP by which method. Real
+// servers outside the lab are not its business.
+func realServerRoles(t *topology.Topology) []*realServerRole {
+	if t.IPVS == nil {
+		return nil
+	}
+	roles := map[string]*realServerRole{}
+	for _, s := range t.IPVS.Services {
+		if s.IsFWMark() {
+			continue // a firewall-mark service has no single VIP to derive from
+		}
+		vip := s.Addr.Addr()
+		for _, d := range s.Dests {
+			h, _ := t.HostByAddr(d.Addr.Addr())
+			if h == nil || h.Name == t.IPVS.On {
+				continue
+			}
+			r := roles[h.Name]
+			if r == nil {
+				r = &realServerRole{host: h}
+				roles[h.Name] = r
+			}
+			switch d.Method {
+			case ipvsadm.Route:
+				r.direct = appendOnce(r.direct, vip)
+			case ipvsadm.Tunnel:
+				r.tunnel = appendOnce(r.tunnel, vip)
+			case ipvsadm.Masq:
+				r.masq = appendOnce(r.masq, vip)
+			}
+			r.servers = append(r.servers, s.ServiceKey.String())
+		}
+	}
+	var out []*realServerRole
+	for _, r := range roles {
+		out = append(out, r)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].host.Name < out[j].host.Name })
+	return out
+}
+
+func appendOnce(s []netip.Addr, a netip.Addr) []netip.Addr {
+	for _, x := range s {
+		if x == a {
+			return s
+		}
+	}
+	return append(s, a)
+}
+
+// Sysctls that direct routing and tunnelling need on a real server holding the VIP: answer ARP only for
+// addresses of the interface asked on, and announce the interface's own address, so that the real
+// servers never claim the VIP on the LAN; no reverse-path filter on the tunnel, whose packets arrive
+// from the director with the client's address inside.
+var (
+	directSysctls = []topology.Sysctl{
+		{Key: "net.ipv4.conf.all.arp_ignore", Value: "1"},
+		{Key: "net.ipv4.conf.all.arp_announce", Value: "2"},
+	}
+	tunnelSysctls = []topology.Sysctl{
+		{Key: "net.ipv4.conf.all.rp_filter", Value: "0"},
+		{Key: "net.ipv4.conf.tunl0.rp_filter", Value: "0"},
+	}
+)
+
+// deriveRealServers sets the director and each real server up for the forwarding methods of the rules,
+// when the topology asks for it.
+func (l *Lab) deriveRealServers() error {
+	if l.Topology.IPVS == nil || !l.Topology.IPVS.Derive {
+		return nil
+	}
+	if err := l.deriveDirectorVIPs(); err != nil {
+		return err
+	}
+	if err := l.deriveConnReuse(); err != nil {
+		return err
+	}
+	for _, r := range realServerRoles(l.Topology) {
+		if len(r.direct) == 0 && len(r.tunnel) == 0 {
+			continue
+		}
+		if len(r.tunnel) > 0 {
+			if err := loadIPIP(); err != nil {
+				return err
+			}
+		}
+		path, err := l.Namespace(r.host.Name)
+		if err != nil {
+			return err
+		}
+		if err := inNamespace(path, func() error { return r.setUp() }); err != nil {
+			return fmt.Errorf("setting up %s for %s: %w", r.host.Name, methodsOf(r), err)
+		}
+	}
+	return nil
+}
+
+// deriveDirectorVIPs gives the director each VIP it does not hold yet, as a /32 beside its own address on
+// the interface of the VIP's network, as `ip addr add VIP/32 dev eth0` does in the tutorials: its own
+// address (the DIP) stays the source of what it sends, above all of its ARP requests, which real servers
+// holding the VIP on lo would drop as coming from one of their own addresses.
+func (l *Lab) deriveDirectorVIPs() error {
+	d := l.Topology.Host(l.Topology.IPVS.On)
+	if d == nil {
+		return nil
+	}
+	missing := map[string][]netip.Addr{}
+	for _, s := range l.Topology.IPVS.Services {
+		if s.IsFWMark() {
+			continue
+		}
+		vip := s.Addr.Addr()
+		if h, _ := l.Topology.HostByAddr(vip); h == d {
+			continue
+		}
+		for _, ifc := range d.Interfaces {
+			if ifc.Address.Masked().Contains(vip) {
+				missing[ifc.Name] = appendOnce(missing[ifc.Name], vip)
+				break
+			}
+		}
+	}
+	if len(missing) == 0 {
+		return nil
+	}
+	path, err := l.Namespace(d.Name)
+	if err != nil {
+		return err
+	}
+	return inNamespace(path, func() error {
+		nl, err := netlink.NewHandle()
+		if err != nil {
+			return err
+		}
+		defer nl.Close()
+		for ifname, vips := range missing {
+			link, err := nl.LinkByName(ifname)
+			if err != nil {
+				return err
+			}
+			for _, vip := range vips {
+				if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(vip, vip.BitLen()))}); err != nil {
+					return fmt.Errorf("adding the VIP %s to the director's %s: %w", vip, ifname, err)
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// deriveConnReuse has the director schedule a new connection that reuses the client port of a finished one,
+// under direct routing and tunnelling too. The director sees only the client's half of those connections,
+// so their entries end in FIN_WAIT rather than TIME_WAIT, where conn_reuse_mode 1 (the default) keeps
+// sending the new connection to the old real server unscheduled: clients reuse ports at once, having
+// closed second, and a 3:1 split drifts. Bit 2 (ip_vs_core.c, is_new_conn_expected) covers that case.
+func (l *Lab) deriveConnReuse() error {
+	for _, r := range realServerRoles(l.Topology) {
+		if len(r.direct) > 0 || len(r.tunnel) > 0 {
+			path, err := l.Namespace(l.Topology.IPVS.On)
+			if err != nil {
+				return err
+			}
+			return inNamespace(path, func() error { return writeSysctl("net.ipv4.vs.conn_reuse_mode", "3") })
+		}
+	}
+	return nil
+}
+
+func (r *realServerRole) setUp() error {
+	nl, err := netlink.NewHandle()
+	if err != nil {
+		return err
+	}
+	defer nl.Close()
+	add := func(ifname string, vips []netip.Addr) error {
+		link, err := nl.LinkByName(ifname)
+		if err != nil {
+			return fmt.Errorf("%s: %w", ifname, err)
+		}
+		for _, vip := range vips {
+			if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(vip, vip.BitLen()))}); err != nil {
+				return fmt.Errorf("adding the VIP %s to %s: %w", vip, ifname, err)
+			}
+		}
+		return nl.LinkSetUp(link)
+	}
+	if len(r.direct) > 0 {
+		if err := add("lo", r.direct); err != nil {
+			return err
+		}
+		if err := writeSysctls(directSysctls); err != nil {
+			return err
+		}
+	}
+	if len(r.tunnel) > 0 {
+		if err := add("tunl0", r.tunnel); err != nil {
+			return err
+		}
+		if err := writeSysctls(append(directSysctls, tunnelSysctls...)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func writeSysctls(ss []topology.Sysctl) error {
+	for _, s := range ss {
+		if err := writeSysctl(s.Key, s.Value); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func methodsOf(r *realServerRole) string {
+	switch {
+	case len(r.direct) > 0 && len(r.tunnel) > 0:
+		return "direct routing and tunnelling"
+	case len(r.tunnel) > 0:
+		return "tunnelling"
+	}
+	return "direct routing"
+}
+
+// loadIPIP makes sure the ipip module is loaded: it creates tunl0 in every namespace, the lab's included.
+func loadIPIP() error {
+	if _, err := netlink.LinkByName("tunl0"); err == nil {
+		return nil
+	}
+	if out, err := exec.Command(modprobe(), "ipip").CombinedOutput(); err != nil {
+		return fmt.Errorf("tunnelling (-i) needs the ipip module, and modprobe ipip failed: %v %s", err, out)
+	}
+	return nil
+}
