@@ -191,7 +191,11 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		}
 	}
 	ipvsSeen := r.ipvsConns(ipvsBefore, ipvsAfter)
-	return PhaseOutcome{Load: res, Verdicts: r.verdicts(p, res, sources, seen, ipvsSeen)}, nil
+	vs := r.verdicts(p, res, sources, seen, ipvsSeen)
+	if p.Expect.DirectReturn {
+		vs = append(vs, directReturn(ipvsBefore, ipvsAfter, res.Connections))
+	}
+	return PhaseOutcome{Load: res, Verdicts: vs}, nil
 }
 
 func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, seen, ipvsSeen map[string]int) assert.Verdicts {
@@ -312,6 +316,26 @@ func totalConns(s *ipvsadm.Snapshot) (sum uint64) {
 		sum += st.Conns
 	}
 	return sum
+}
+
+// directReturn checks that no reply passed the director: with direct routing and tunnelling the real
+// servers answer the client themselves, so IPVS counts packets in and none out.
+func directReturn(before, after *ipvsadm.Snapshot, conns int) assert.Verdict {
+	var in, out uint64
+	for key, st := range after.Stats {
+		in += st.InPkts
+		out += st.OutPkts
+		if b := before.Stats[key]; b != nil {
+			in -= b.InPkts
+			out -= b.OutPkts
+		}
+	}
+	v := assert.Verdict{Name: "direct return", Pass: out == 0 && in > 0}
+	v.Summary = fmt.Sprintf("over %d connections the director forwarded %d packets from the client and %d replies", conns, in, out)
+	if !v.Pass {
+		v.Detail = "want 0 replies through the director: the real servers answer the client straight from the VIP"
+	}
+	return v
 }
 
 func firstServiceURL(l *lab.Lab) (string, error) {

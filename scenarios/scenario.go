@@ -44,12 +44,13 @@ type Load struct {
 
 // Expect is what a phase must show. Every field is optional; conservation is checked unless turned off.
 type Expect struct {
-	Sequence     string         `yaml:"sequence"`     // the server of each connection: "rs1 rs2 rs1*3"
-	Split        map[string]int `yaml:"split"`        // weights of the connections' split among servers
-	Exact        bool           `yaml:"exact"`        // the split within ±1 (deterministic schedulers)
-	Affinity     bool           `yaml:"affinity"`     // each client address always reached one server
-	Model        bool           `yaml:"model"`        // every connection went where the reference model says
-	Conservation *bool          `yaml:"conservation"` // sent = seen by the servers = IPVS Conns (default on)
+	Sequence     string         `yaml:"sequence"`      // the server of each connection: "rs1 rs2 rs1*3"
+	Split        map[string]int `yaml:"split"`         // weights of the connections' split among servers
+	Exact        bool           `yaml:"exact"`         // the split within ±1 (deterministic schedulers)
+	Affinity     bool           `yaml:"affinity"`      // each client address always reached one server
+	Model        bool           `yaml:"model"`         // every connection went where the reference model says
+	Conservation *bool          `yaml:"conservation"`  // sent = seen by the servers = IPVS Conns (default on)
+	DirectReturn bool           `yaml:"direct_return"` // replies bypassed the director: IPVS OutPkts did not move (DR, TUN)
 }
 
 type phaseYAML struct {
@@ -119,7 +120,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 }
 
 func emptyExpect(e Expect) bool {
-	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil
+	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn
 }
 
 // scenarioTopology is a built-in topology by name or a topology file; the NAT walkthrough by default.

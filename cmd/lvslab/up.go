@@ -16,6 +16,7 @@ import (
 
 func newUpCommand() *cobra.Command {
 	var file, name string
+	var noLint bool
 	cmd := &cobra.Command{
 		Use:   "up [-f FILE] [--name NAME]",
 		Short: "Build a lab from a topology file (default: the LVS NAT walkthrough)",
@@ -23,6 +24,11 @@ func newUpCommand() *cobra.Command {
 lab's own <lab>-switch namespace), veth links, addresses, routes, sysctls and an HTTP server on every
 host that has one. Each server answers with its body and names itself in the X-Real-Server header and
 the client it saw in X-Client-Addr (GET /whoami prints both).
+
+Before any traffic, lvslab checks each real server's set-up for its forwarding method and names what is
+missing (the VIP on lo and arp_ignore/arp_announce for direct routing, the VIP on tunl0 and rp_filter for
+tunnelling, replies routed through the director for NAT); with ipvs: derive (the default) it sets these
+up itself. --no-lint brings a lab up anyway, to see what breaks.
 
 -f takes a topology file, or the name of a topology built into lvslab (` + strings.Join(topology.EmbeddedNames(), ", ") + `).
 Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as it is.`,
@@ -35,7 +41,7 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 			if err != nil {
 				return unusable(err)
 			}
-			o := lab.Options{Name: name}
+			o := lab.Options{Name: name, NoLint: noLint}
 			if o.WithoutIPVS, err = upWithoutIPVS(cmd, t); err != nil {
 				return unusable(err)
 			}
@@ -54,6 +60,7 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 	}
 	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
 	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
+	cmd.Flags().BoolVar(&noLint, "no-lint", false, "bring the lab up even if its real servers are not set up for their forwarding methods (to see what breaks)")
 	return cmd
 }
 
