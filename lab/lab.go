@@ -120,6 +120,9 @@ func (l *Lab) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := l.installMarks(); err != nil {
+		return err
+	}
 	if !s.WithoutIPVS {
 		if err := l.deriveRealServers(); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/google/nftables"
 	"os"
 	"strings"
 	"testing"
@@ -208,5 +209,30 @@ func TestAddAddressesGivesTheClientMoreSources(t *testing.T) {
 	}
 	if _, err := l.AddAddresses("client", 200); err == nil || !strings.Contains(err.Error(), "room for") {
 		t.Errorf("asking for more addresses than the /24 holds: got %v", err)
+	}
+}
+
+func TestMarksAreInstalledInTheDirector(t *testing.T) {
+	topo, err := topology.Embedded("nat-fwmark")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := upTopology(t, topo)
+	path, _ := l.Namespace("director")
+	fd, err := openFD(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeFD(fd)
+	c, err := nftables.New(nftables.WithNetNSFd(fd))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules, err := c.GetRules(&nftables.Table{Name: markTable, Family: nftables.TableFamilyIPv4}, &nftables.Chain{Name: "prerouting"})
+	if err != nil || len(rules) != 1 {
+		t.Fatalf("the director's prerouting chain holds %d rules (%v), want 1 marking 192.168.0.75:80", len(rules), err)
+	}
+	if got := rules[0].Exprs; len(got) != len(markExprs(topo.IPVS.Marks[0], 80)) {
+		t.Errorf("the rule has %d expressions, want %d", len(got), len(markExprs(topo.IPVS.Marks[0], 80)))
 	}
 }

@@ -9,7 +9,8 @@ import (
 )
 
 var (
-	ipvsFields    = []string{"on", "derive", "services", "rules"}
+	ipvsFields    = []string{"on", "derive", "marks", "services", "rules"}
+	markFields    = []string{"mark", "protocol", "address", "ports"}
 	serviceFields = []string{"protocol", "address", "fwmark", "scheduler", "persistent", "netmask", "sched-flags", "ops", "servers"}
 	serverFields  = []string{"address", "method", "weight", "upper", "lower"}
 
@@ -32,6 +33,11 @@ func (d *decoder) ipvs(n *yaml.Node) *IPVS {
 	if v := f["derive"]; v != nil {
 		if b, ok := d.boolean(v, "ipvs.derive"); ok {
 			x.Derive = b
+		}
+	}
+	for i, item := range d.items(f["marks"], "ipvs.marks", "marks") {
+		if m, ok := d.mark(item, itemField("ipvs.marks", i)); ok {
+			x.Marks = append(x.Marks, m)
 		}
 	}
 	tbl := &ipvsadm.Table{}
@@ -191,4 +197,45 @@ func (d *decoder) word(n *yaml.Node, path string) (string, bool) {
 		return "", false
 	}
 	return s, true
+}
+
+// mark reads one firewall-mark rule: {mark: 1, protocol: tcp, address: 192.168.0.75, ports: [80, 443]}.
+func (d *decoder) mark(n *yaml.Node, path string) (FWMark, bool) {
+	f := d.fields(n, path, markFields...)
+	m := FWMark{Protocol: ipvsadm.TCP}
+	ok := true
+	if v := f["mark"]; v != nil {
+		mark, good := d.integer(v, childField(path, "mark"), 1, 1<<32-1)
+		m.Mark, ok = uint32(mark), ok && good
+	} else {
+		d.add(path, "a mark rule needs the mark to set, such as mark: 1 (the -f of its service)")
+		ok = false
+	}
+	if v := f["protocol"]; v != nil {
+		switch d.choose(v, childField(path, "protocol"), "protocol", protocolOptions[:2]) {
+		case "-u":
+			m.Protocol = ipvsadm.UDP
+		case "":
+			ok = false
+		}
+	}
+	if v := f["address"]; v != nil {
+		m.Addr = d.addr(v, childField(path, "address"), "192.168.0.75")
+		ok = ok && m.Addr.IsValid()
+	} else {
+		d.add(path, "a mark rule needs the address whose packets it marks, such as address: 192.168.0.75")
+		ok = false
+	}
+	for i, item := range d.items(f["ports"], childField(path, "ports"), "ports") {
+		if port, good := d.integer(item, itemField(childField(path, "ports"), i), 1, 65535); good {
+			m.Ports = append(m.Ports, uint16(port))
+		} else {
+			ok = false
+		}
+	}
+	if f["ports"] == nil {
+		d.add(path, "a mark rule needs the ports it marks, such as ports: [80, 443]")
+		ok = false
+	}
+	return m, ok
 }

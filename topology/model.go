@@ -69,6 +69,18 @@ type IPVS struct {
 	// lo with arp_ignore 1 and arp_announce 2, for tunnelling the VIP on tunl0 with rp_filter 0. Off (ipvs:
 	// derive: false) the topology's own settings stand, to show what breaks without them.
 	Derive bool
+	// Marks set firewall marks on the director's incoming packets, for firewall-mark services (-f): a mark
+	// joins several ports (80 and 443, say) into one service.
+	Marks []FWMark
+}
+
+// FWMark marks the packets to Addr on any of Ports with Mark, in the director's namespace (nftables, in
+// the prerouting hook at mangle priority).
+type FWMark struct {
+	Mark     uint32
+	Protocol ipvsadm.Protocol
+	Addr     netip.Addr
+	Ports    []uint16
 }
 
 // Host returns the host with the given name, or nil.

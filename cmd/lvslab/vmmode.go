@@ -20,7 +20,7 @@ const inVMEnv = "LVSLAB_IN_VM"
 // guestModules are loaded in the microVM before lvslab runs there, at once and in parallel, rather than one
 // by one on first use: IPVS with every scheduler, and what labs build.
 func guestModules() []string {
-	mods := []string{"ip_vs", "veth", "bridge", "ipip"}
+	mods := []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}
 	for _, s := range ipvsadm.Schedulers {
 		if s != "twos" { // twos came with Linux 6.7: Debian 12's 6.1 kernel has no ip_vs_twos
 			mods = append(mods, "ip_vs_"+s)
