@@ -14,7 +14,7 @@ func newVMCommand() *cobra.Command {
 	var o vm.Options
 	var prepare bool
 	cmd := &cobra.Command{
-		Use:   "vm [--kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
+		Use:   "vm [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
 		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel (KVM when /dev/kvm is
 usable, otherwise TCG), with IPVS and every scheduler, veth, bridge and ipip loaded, and this machine's
@@ -23,11 +23,15 @@ exit status is the command's. This is how lvslab runs IPVS labs where the kernel
 containers, sandboxes); lvslab demo and lvslab test do it by themselves (--vm=auto).
 
 The kernel is fetched once with apt-get download (linux-image-amd64) into ~/.cache/lvslab (or
-$LVSLAB_CACHE); --prepare only does that. --kernel and --modules boot your own kernel instead: a vmlinuz
-and the directory holding its lib/modules/<version> tree. Nothing outlives lvslab: qemu dies with it.`,
+$LVSLAB_CACHE); --prepare only does that. --kernel-package picks another of Debian's kernel packages, e.g.
+linux-image-6.12-amd64 (Linux 6.12, which has the twos scheduler); $LVSLAB_KERNEL_PACKAGE does the same
+for every command that boots the microVM (lvslab test, demo, --vm). --kernel and --modules boot your own
+kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tree. Nothing outlives
+lvslab: qemu dies with it.`,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
   lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
   lvslab vm --prepare                    # fetch the kernel now (make kernel)
+  lvslab vm --kernel-package linux-image-6.12-amd64 -- sh -c 'modprobe ip_vs_twos && grep twos /proc/modules'
   lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if prepare {
@@ -54,6 +58,7 @@ and the directory holding its lib/modules/<version> tree. Nothing outlives lvsla
 		},
 	}
 	f := cmd.Flags()
+	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+vm.PackageEnv+", else linux-image-amd64)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +13,8 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The Debian package whose dependency names the current kernel, e.g. linux-image-6.1.0-56-amd64.
+// The default kernel package: Debian's metapackage whose dependency names its current kernel, e.g.
+// linux-image-6.1.0-56-amd64.
 const metaPackage = "linux-image-amd64"
 
 // tmpPrefix marks unpack directories under the cache's kernel/ folder; a finished unpack is renamed, so any
@@ -35,37 +37,53 @@ func CacheDir() (string, error) {
 }
 
 // EnsureKernel returns the kernel to boot: the one given in opts.Kernel and opts.ModulesDir, else the
-// newest one in the cache, else Debian's current generic kernel, fetched into the cache with apt first.
+// cached kernel of the package opts asks for (Options.Package, $LVSLAB_KERNEL_PACKAGE, linux-image-amd64),
+// else that package's kernel, fetched into the cache with apt first.
 func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 	if opts.Kernel != "" || opts.ModulesDir != "" {
+		if opts.Package != "" {
+			return nil, fmt.Errorf("kernel package %s and a kernel given by hand (%s, %s): expected one of them", opts.Package, opts.Kernel, opts.ModulesDir)
+		}
 		return userKernel(opts.Kernel, opts.ModulesDir)
+	}
+	pkg, err := opts.kernelPackage()
+	if err != nil {
+		return nil, err
 	}
 	root, err := kernelRoot(opts.Cache)
 	if err != nil {
 		return nil, err
 	}
 	cleanStaleIfIdle(root)
-	if k := newestCached(root); k != nil {
+	if k := cachedKernel(root, pkg); k != nil {
 		return k, nil
 	}
-	return FetchKernel(ctx, opts)
+	return fetchKernel(ctx, root, pkg)
 }
 
-// FetchKernel asks apt which package linux-image-amd64 stands for now and unpacks it into the cache unless
-// it is there already. EnsureKernel calls it when the cache is empty; call it to move to a newer kernel.
+// FetchKernel asks apt which kernel the package stands for now (linux-image-amd64 and
+// linux-image-6.12-amd64 name a versioned package such as linux-image-6.12.117+deb12-amd64) and unpacks
+// it into the cache unless it is there already. EnsureKernel calls it when the package has no kernel in
+// the cache; call it to move to a newer kernel.
 func FetchKernel(ctx context.Context, opts Options) (*Kernel, error) {
+	pkg, err := opts.kernelPackage()
+	if err != nil {
+		return nil, err
+	}
 	root, err := kernelRoot(opts.Cache)
 	if err != nil {
 		return nil, err
 	}
-	pkg, version, err := resolvePackage(ctx)
+	return fetchKernel(ctx, root, pkg)
+}
+
+func fetchKernel(ctx context.Context, root, pkg string) (*Kernel, error) {
+	versioned, version, err := resolvePackage(ctx, pkg)
 	if err != nil {
 		return nil, err
 	}
-	dir := filepath.Join(root, pkg+"_"+version)
-	if _, err := os.Stat(dir); err == nil {
-		return unpackedKernel(dir)
-	}
+	name := versioned + "_" + version
+	dir := filepath.Join(root, name)
 	unlock, err := lockDir(ctx, root)
 	if err != nil {
 		return nil, err
@@ -73,11 +91,18 @@ func FetchKernel(ctx context.Context, opts Options) (*Kernel, error) {
 	defer unlock()
 	cleanStale(root)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) { // another run may have fetched it meanwhile
-		if err := fetchPackage(ctx, root, pkg, dir); err != nil {
+		if err := fetchPackage(ctx, root, versioned, dir); err != nil {
 			return nil, err
 		}
 	}
-	return unpackedKernel(dir)
+	k, err := unpackedKernel(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := linkPackage(root, pkg, name); err != nil {
+		return nil, err
+	}
+	return k, nil
 }
 
 func kernelRoot(cache string) (string, error) {
@@ -94,13 +119,41 @@ func kernelRoot(cache string) (string, error) {
 	return root, nil
 }
 
-// newestCached is the most recently fetched complete kernel in the cache, or nil.
-func newestCached(root string) *Kernel {
+// The cache holds one directory per fetched kernel, <versioned package>_<version>, and for each package
+// asked for a symlink named after it that points to the directory of the kernel it stood for when it was
+// fetched: linux-image-6.12-amd64 -> linux-image-6.12.117+deb12-amd64_6.12.117-1~deb12u1.
+
+// cachedKernel is the package's kernel in the cache, or nil: the directory its link points to; else, for
+// a versioned package, the newest directory of that package; else, for linux-image-amd64, the newest
+// directory no link claims (caches filled before the links existed held only its kernels).
+func cachedKernel(root, pkg string) *Kernel {
+	if target, err := os.Readlink(filepath.Join(root, pkg)); err == nil {
+		k, _ := unpackedKernel(filepath.Join(root, target))
+		return k
+	}
+	if k := newestCached(root, func(dir string) bool { return strings.HasPrefix(dir, pkg+"_") }); k != nil || pkg != metaPackage {
+		return k
+	}
+	claimed := map[string]bool{}
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.Type()&fs.ModeSymlink != 0 {
+			if target, err := os.Readlink(filepath.Join(root, e.Name())); err == nil {
+				claimed[target] = true
+			}
+		}
+	}
+	return newestCached(root, func(dir string) bool { return !claimed[dir] })
+}
+
+// newestCached is the most recently fetched complete kernel in the cache whose directory name passes
+// keep, or nil.
+func newestCached(root string, keep func(dir string) bool) *Kernel {
 	entries, _ := os.ReadDir(root)
 	var best *Kernel
 	var bestTime time.Time
 	for _, e := range entries {
-		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+		if !e.IsDir() || strings.HasPrefix(e.Name(), ".") || !keep(e.Name()) {
 			continue
 		}
 		info, err := e.Info()
@@ -112,6 +165,25 @@ func newestCached(root string) *Kernel {
 		}
 	}
 	return best
+}
+
+// linkPackage points the package's link at the kernel directory name, atomically. The caller holds the
+// cache lock.
+func linkPackage(root, pkg, name string) error {
+	link := filepath.Join(root, pkg)
+	if target, err := os.Readlink(link); err == nil && target == name {
+		return nil
+	}
+	tmp := filepath.Join(root, tmpPrefix+pkg)
+	os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	if err := os.Rename(tmp, link); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	return nil
 }
 
 // unpackedKernel finds boot/vmlinuz-*, the vmlinux lvslab extracted from it, and the module tree in an

@@ -10,31 +10,44 @@ import (
 	"strings"
 )
 
-// resolvePackage asks apt which package and version linux-image-amd64 stands for right now.
-func resolvePackage(ctx context.Context) (pkg, version string, err error) {
-	out, err := command(ctx, "", "apt-cache", "depends", metaPackage)
-	if err != nil {
-		return "", "", err
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if dep, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && strings.HasPrefix(dep, "linux-image-") {
-			pkg = strings.TrimSpace(dep)
+// resolvePackage asks apt which versioned kernel package pkg stands for right now, and its version. A
+// metapackage (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends
+// on no linux-image-* package itself.
+func resolvePackage(ctx context.Context, pkg string) (versioned, version string, err error) {
+	versioned = pkg
+	for hops := 0; ; hops++ {
+		out, err := command(ctx, "", "apt-cache", "depends", versioned)
+		if err != nil {
+			return "", "", fmt.Errorf("kernel package %s: %w\nrun apt-get update, check the name (apt-cache search linux-image), or pass --kernel and --modules", pkg, err)
+		}
+		dep := ""
+		for _, line := range strings.Split(out, "\n") {
+			if d, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && strings.HasPrefix(d, "linux-image-") {
+				dep = strings.TrimSpace(d)
+				break
+			}
+		}
+		if dep == "" {
 			break
 		}
+		if hops == 3 {
+			return "", "", fmt.Errorf("kernel package %s: expected a linux-image package within 3 dependencies, still at %s", pkg, dep)
+		}
+		versioned = dep
 	}
-	if pkg == "" {
-		return "", "", fmt.Errorf("apt-cache depends %s named no linux-image-* package:\n%s\nrun apt-get update, or pass --kernel and --modules", metaPackage, out)
+	if !strings.HasPrefix(versioned, "linux-image-") {
+		return "", "", fmt.Errorf("kernel package %s: expected a linux-image-* package or one that depends on it", pkg)
 	}
-	out, err = command(ctx, "", "apt-cache", "show", "--no-all-versions", pkg)
+	out, err := command(ctx, "", "apt-cache", "show", "--no-all-versions", versioned)
 	if err != nil {
 		return "", "", err
 	}
 	for _, line := range strings.Split(out, "\n") {
 		if v, ok := strings.CutPrefix(line, "Version: "); ok {
-			return pkg, strings.ReplaceAll(strings.TrimSpace(v), ":", "%3a"), nil
+			return versioned, strings.ReplaceAll(strings.TrimSpace(v), ":", "%3a"), nil
 		}
 	}
-	return "", "", fmt.Errorf("apt-cache show %s gave no Version: line; run apt-get update", pkg)
+	return "", "", fmt.Errorf("apt-cache show %s gave no Version: line; run apt-get update", versioned)
 }
 
 // fetchPackage downloads pkg and unpacks it into dest. Both steps happen in a temporary directory next to
@@ -64,7 +77,7 @@ func fetchPackage(ctx context.Context, root, pkg, dest string) error {
 	if err != nil {
 		return fmt.Errorf("package %s: %w", pkg, err)
 	}
-	if err := writeIndex(k.Modules); err != nil {
+	if err := writeIndex(ctx, k.Modules); err != nil {
 		return err
 	}
 	if err := writeVmlinux(ctx, k); err != nil {

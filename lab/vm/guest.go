@@ -84,7 +84,7 @@ func (g *guest) run() error {
 		return err
 	}
 	for _, s := range g.job.Load {
-		err := loadModule(s.Name, filepath.Join(hostMount, g.job.Tree, s.Path), params[s.Name])
+		err := loadModule(s.Name, modulePath("", g.job.Tree, s), params[s.Name], g.job.Unpacks)
 		if err != nil && !s.Optional {
 			return err
 		}

@@ -11,9 +11,10 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// loadModule loads one module file with finit_module. A module that is already loaded is fine; for one
-// that is still loading, finit_module waits until it is done.
-func loadModule(name, path, params string) error {
+// loadModule loads one module file with finit_module; the kernel decompresses a .ko.xz, .ko.zst or .ko.gz
+// itself, if it can: unpacks is the suffix its config says it can (Kernel.Unpacks). A module that is
+// already loaded is fine; for one that is still loading, finit_module waits until it is done.
+func loadModule(name, path, params, unpacks string) error {
 	if state, _ := os.ReadFile("/sys/module/" + name + "/initstate"); string(state) == "live\n" {
 		return nil
 	}
@@ -22,10 +23,34 @@ func loadModule(name, path, params string) error {
 		return fmt.Errorf("module %s: %w", name, err)
 	}
 	defer f.Close()
-	if err := unix.FinitModule(int(f.Fd()), params, 0); err != nil && !errors.Is(err, unix.EEXIST) {
-		return fmt.Errorf("loading module %s from %s: %w", name, path, err)
+	flags := 0
+	if isCompressed(path) {
+		flags = unix.MODULE_INIT_COMPRESSED_FILE
 	}
-	return nil
+	err = unix.FinitModule(int(f.Fd()), params, flags)
+	switch {
+	case err == nil || errors.Is(err, unix.EEXIST):
+		return nil
+	case flags != 0 && moduleSuffix(path) != unpacks:
+		return fmt.Errorf("loading module %s from %s: %w; the kernel's config does not say that it decompresses "+
+			"%s modules itself (CONFIG_MODULE_DECOMPRESS with that format): name the module in Options.Modules, "+
+			"whose compressed modules the host unpacks into the initramfs, or boot a tree of plain .ko files", name, path, err, moduleSuffix(path))
+	}
+	return fmt.Errorf("loading module %s from %s: %w", name, path, err)
+}
+
+// modulePath is where the guest finds a module: in the initramfs (root is "" for /init, /proc/1/root
+// elsewhere) if the host put it there, unpacked; else in the host's module tree over 9p.
+func modulePath(root, tree string, s loadStep) string {
+	if p := filepath.Join(root, bootModuleDir, s.Name+".ko"); fileExists(p) {
+		return p
+	}
+	return filepath.Join(root, hostMount, tree, s.Path)
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
 
 // cmdlineParams collects module.param=value words of the kernel command line, as kmod's modprobe does:
@@ -118,7 +143,7 @@ func modprobe(names []string, params string) error {
 		if contains(targets, s.Name) {
 			p = strings.TrimSpace(p + " " + params)
 		}
-		err := loadModule(s.Name, filepath.Join(root, hostMount, j.Tree, s.Path), p)
+		err := loadModule(s.Name, modulePath(root, j.Tree, s), p, j.Unpacks)
 		if err != nil && !s.Optional {
 			return err
 		}
@@ -142,7 +167,7 @@ func loadBootModules(mods []bootModule, params map[string]string) error {
 					<-c
 				}
 			}
-			errs <- loadModule(m.Name, filepath.Join(bootModuleDir, m.Name+".ko"), params[m.Name])
+			errs <- loadModule(m.Name, filepath.Join(bootModuleDir, m.Name+".ko"), params[m.Name], "")
 		}()
 	}
 	var err error

@@ -3,6 +3,7 @@ package vm
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -13,20 +14,35 @@ import (
 
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
 // inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
-func buildInitramfs(exe string, j *job, ix *modIndex, boot []loadStep) (*os.File, error) {
+// mods are the modules it carries, unpacked if compressed.
+func buildInitramfs(ctx context.Context, exe string, j *job, ix *modIndex, mods []loadStep) (*os.File, error) {
 	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "lvslab-initramfs")
-	if err := writeInitramfs(f, exe, j, ix, boot); err != nil {
+	if err := writeInitramfs(ctx, f, exe, j, ix, mods); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
 }
 
-func writeInitramfs(f *os.File, exe string, j *job, ix *modIndex, boot []loadStep) error {
+func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *modIndex, mods []loadStep) error {
+	var packed []string
+	for _, s := range mods {
+		if isCompressed(s.Path) {
+			packed = append(packed, filepath.Join(j.Tree, s.Path))
+		}
+	}
+	unpacked := make([][]byte, len(packed))
+	err := unpackModules(ctx, packed, func(i int, data []byte) error {
+		unpacked[i] = data
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("initramfs: %w", err)
+	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	c := &cpioWriter{w: bw}
 	for _, d := range []string{"dev", "proc", "sys", "sbin", "lvslab", "lvslab/ko", hostMount[1:], rwMount[1:], newRoot[1:]} {
@@ -37,8 +53,12 @@ func writeInitramfs(f *os.File, exe string, j *job, ix *modIndex, boot []loadSte
 		return err
 	}
 	c.Symlink("sbin/modprobe", "/init") // the kernel's request_module runs /sbin/modprobe
-	for _, s := range boot {
-		if err := addFile(c, bootModuleDir[1:]+"/"+s.Name+".ko", filepath.Join(j.Tree, s.Path)); err != nil {
+	for _, s := range mods {
+		name := bootModuleDir[1:] + "/" + s.Name + ".ko"
+		if isCompressed(s.Path) {
+			c.File(name, 0o644, int64(len(unpacked[0])), bytes.NewReader(unpacked[0]))
+			unpacked = unpacked[1:]
+		} else if err := addFile(c, name, filepath.Join(j.Tree, s.Path)); err != nil {
 			return err
 		}
 	}

@@ -17,6 +17,9 @@ type job struct {
 	Load     []loadStep   `json:"load"` // Options.Modules and what they need, in load order
 	Outputs  []string     `json:"outputs"`
 	Hostname string       `json:"hostname"`
+	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
+	// the compressed modules of Load, unpacked as bootModuleDir/<name>.ko.
+	Unpacks string `json:"unpacks,omitempty"`
 }
 
 // bootModule is a module in the initramfs and the modules that must be loaded before it.
@@ -72,7 +75,7 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 		}
 	}
 	j := &job{
-		Argv: append([]string{argv0}, opts.Argv[1:]...), Env: env, Dir: dir, Tree: k.Modules,
+		Argv: append([]string{argv0}, opts.Argv[1:]...), Env: env, Dir: dir, Tree: k.Modules, Unpacks: k.Unpacks,
 		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm",
 	}
 	for _, s := range boot {

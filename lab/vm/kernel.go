@@ -15,6 +15,9 @@ type Kernel struct {
 	Modules string // the lib/modules/<version> directory, symlinks resolved
 	Version string // <version>, the module tree's directory name
 	HZ      int    // CONFIG_HZ from the config-<version> beside the image; 0 if unknown
+	// Unpacks is the module file suffix (.ko.xz, .ko.zst or .ko.gz) that the kernel decompresses itself in
+	// finit_module (CONFIG_MODULE_DECOMPRESS with that CONFIG_MODULE_COMPRESS_*); "" if none or unknown.
+	Unpacks string
 }
 
 // userKernel checks a kernel given by hand: vmlinuz must be a file and modules either
@@ -38,23 +41,41 @@ func userKernel(vmlinuz, modules string) (*Kernel, error) {
 	if hasPVHEntry(abs) {
 		k.Vmlinux = abs
 	}
-	k.HZ = configHZ(filepath.Join(filepath.Dir(abs), "config-"+k.Version))
+	config := readConfig(filepath.Join(filepath.Dir(abs), "config-"+k.Version))
+	k.HZ, _ = strconv.Atoi(config["CONFIG_HZ"])
+	k.Unpacks = configUnpacks(config)
 	return k, nil
 }
 
-// configHZ reads CONFIG_HZ from a kernel config file.
-func configHZ(path string) int {
+// readConfig reads the CONFIG_* settings of a kernel config file; nil if there is none.
+func readConfig(path string) map[string]string {
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return 0
+		return nil
 	}
+	config := map[string]string{}
 	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "CONFIG_HZ="); ok {
-			hz, _ := strconv.Atoi(v)
-			return hz
+		if k, v, ok := strings.Cut(line, "="); ok && strings.HasPrefix(k, "CONFIG_") {
+			config[k] = v
 		}
 	}
-	return 0
+	return config
+}
+
+// configUnpacks is the module suffix that a kernel with this config decompresses in finit_module: it
+// unpacks the format its modules were compressed with, and only that one.
+func configUnpacks(config map[string]string) string {
+	if config["CONFIG_MODULE_DECOMPRESS"] != "y" {
+		return ""
+	}
+	for _, c := range []struct{ option, suffix string }{
+		{"CONFIG_MODULE_COMPRESS_XZ", ".ko.xz"}, {"CONFIG_MODULE_COMPRESS_ZSTD", ".ko.zst"}, {"CONFIG_MODULE_COMPRESS_GZIP", ".ko.gz"},
+	} {
+		if config[c.option] == "y" {
+			return c.suffix
+		}
+	}
+	return ""
 }
 
 // findModuleTree accepts lib/modules/<version> itself or any parent that holds exactly one such tree.

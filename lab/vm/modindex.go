@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,10 +10,8 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strings"
-	"sync"
 )
 
 // indexFile is the module index written next to modules.builtin. Debian's package carries no modules.dep
@@ -36,7 +35,7 @@ type indexedModule struct {
 }
 
 // loadIndex reads the index of a module tree, or builds it when the tree has none (a tree given by hand).
-func loadIndex(tree string) (*modIndex, error) {
+func loadIndex(ctx context.Context, tree string) (*modIndex, error) {
 	data, err := os.ReadFile(filepath.Join(tree, indexFile))
 	if err == nil {
 		ix := new(modIndex)
@@ -48,12 +47,12 @@ func loadIndex(tree string) (*modIndex, error) {
 	if !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
-	return buildIndex(tree)
+	return buildIndex(ctx, tree)
 }
 
 // writeIndex builds the index of a module tree and stores it in the tree.
-func writeIndex(tree string) error {
-	ix, err := buildIndex(tree)
+func writeIndex(ctx context.Context, tree string) error {
+	ix, err := buildIndex(ctx, tree)
 	if err != nil {
 		return err
 	}
@@ -64,48 +63,35 @@ func writeIndex(tree string) error {
 	return os.WriteFile(filepath.Join(tree, indexFile), data, 0o644)
 }
 
-// buildIndex walks the tree once and reads each module's .modinfo, on all CPUs.
-func buildIndex(tree string) (*modIndex, error) {
+// buildIndex walks the tree once and reads each module's .modinfo, on all CPUs. Compressed modules
+// (.ko.xz, .ko.zst, .ko.gz) are decompressed in memory, .ko.xz in batches: about 10 s for the 4230
+// modules of Debian's 6.12 kernel on 2 CPUs, against 1.4 s for the 4023 plain ones of its 6.1 kernel.
+func buildIndex(ctx context.Context, tree string) (*modIndex, error) {
 	var paths []string
 	err := filepath.WalkDir(filepath.Join(tree, "kernel"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		switch {
-		case strings.HasSuffix(p, ".ko"):
+		if !d.IsDir() && moduleSuffix(p) != "" {
 			paths = append(paths, p)
-		case strings.HasSuffix(p, ".ko.xz"), strings.HasSuffix(p, ".ko.zst"), strings.HasSuffix(p, ".ko.gz"):
-			return fmt.Errorf("module %s is compressed; lvslab reads uncompressed .ko files only (Debian's 6.1 packages); unpack them with unxz/unzstd first", p)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, fmt.Errorf("module tree %s: %w", tree, err)
 	}
-	infos := make([]modinfo, len(paths))
-	errs := make([]error, len(paths))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range runtime.GOMAXPROCS(0) {
-		wg.Go(func() {
-			for i := range next {
-				infos[i], errs[i] = readModinfo(paths[i])
-			}
-		})
-	}
-	for i := range paths {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	infos, err := readModinfos(ctx, paths)
+	if err != nil {
+		return nil, fmt.Errorf("module tree %s: %w", tree, err)
 	}
 	ix := &modIndex{Modules: map[string]*indexedModule{}, Builtin: map[string]bool{}, Aliases: map[string][]string{}}
 	for i, p := range paths {
 		mi := infos[i]
-		name := modName(strings.TrimSuffix(filepath.Base(p), ".ko"))
+		name := moduleFileName(p)
 		rel, _ := filepath.Rel(tree, p)
+		if m := ix.Modules[name]; m != nil {
+			return nil, fmt.Errorf("module tree %s: module %s is there twice, as %s and %s; expected one file per module", tree, name, m.Path, rel)
+		}
 		ix.Modules[name] = &indexedModule{Path: rel, Depends: mi.depends, Pre: mi.pre, Post: mi.post}
 		ix.addAliases(name, mi.aliases)
 	}
@@ -117,6 +103,40 @@ func buildIndex(tree string) (*modIndex, error) {
 	}
 	sort.Slice(ix.Globs, func(i, j int) bool { return ix.Globs[i][0]+ix.Globs[i][1] < ix.Globs[j][0]+ix.Globs[j][1] })
 	return ix, nil
+}
+
+// readModinfos reads the .modinfo of each module file, plain or compressed.
+func readModinfos(ctx context.Context, paths []string) ([]modinfo, error) {
+	infos := make([]modinfo, len(paths))
+	var plain, packed []int // indexes into paths
+	for i, p := range paths {
+		if isCompressed(p) {
+			packed = append(packed, i)
+		} else {
+			plain = append(plain, i)
+		}
+	}
+	err := parallel(len(plain), func(j int) error {
+		var err error
+		infos[plain[j]], err = readModinfo(paths[plain[j]])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	files := make([]string, len(packed))
+	for j, i := range packed {
+		files[j] = paths[i]
+	}
+	err = unpackModules(ctx, files, func(j int, data []byte) error {
+		var err error
+		infos[packed[j]], err = elfModinfo(files[j], bytes.NewReader(data))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return infos, nil
 }
 
 // addAliases keeps the aliases request_module can ask for; bus ids (pci:..., usb:..., acpi*:...) are for

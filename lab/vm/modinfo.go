@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"debug/elf"
 	"fmt"
+	"io"
+	"os"
 	"strings"
 )
 
@@ -18,11 +20,20 @@ type modinfo struct {
 
 // readModinfo reads the .modinfo section of an uncompressed .ko file: NUL-separated key=value strings.
 func readModinfo(path string) (modinfo, error) {
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
-		return modinfo{}, fmt.Errorf("module %s: expected an uncompressed ELF .ko: %w", path, err)
+		return modinfo{}, fmt.Errorf("module %s: %w", path, err)
 	}
 	defer f.Close()
+	return elfModinfo(path, f)
+}
+
+// elfModinfo reads the .modinfo section of a module's ELF image; path is for errors.
+func elfModinfo(path string, r io.ReaderAt) (modinfo, error) {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return modinfo{}, fmt.Errorf("module %s: expected an ELF .ko (a compressed one decompressed): %w", path, err)
+	}
 	sec := f.Section(".modinfo")
 	if sec == nil {
 		return modinfo{}, fmt.Errorf("module %s has no .modinfo section", path)

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"encoding/binary"
 	"os"
 	"path/filepath"
@@ -90,10 +91,10 @@ func TestIndexFakeTree(t *testing.T) {
 	os.WriteFile(filepath.Join(tree, "modules.builtin"), []byte("kernel/y/builtin_dep.ko\n"), 0o644)
 	os.WriteFile(filepath.Join(tree, "modules.builtin.modinfo"), []byte("builtin_dep.alias=fs-builtin\x00"), 0o644)
 
-	if err := writeIndex(tree); err != nil {
+	if err := writeIndex(context.Background(), tree); err != nil {
 		t.Fatal(err)
 	}
-	ix, err := loadIndex(tree)
+	ix, err := loadIndex(context.Background(), tree)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -127,12 +128,8 @@ func TestIndexFakeTree(t *testing.T) {
 // TestIndexRealKernel plans ip_vs against the cached Debian kernel: the DESIGN's pitfall is that
 // libcrc32c needs crc32c_generic, which only a softdep names.
 func TestIndexRealKernel(t *testing.T) {
-	cache, _ := CacheDir()
-	k := newestCached(filepath.Join(cache, "kernel"))
-	if k == nil {
-		t.Skipf("no kernel in the cache %s (any VM test fetches one)", cache)
-	}
-	ix, err := loadIndex(k.Modules)
+	k := cachedTestKernel(t)
+	ix, err := loadIndex(context.Background(), k.Modules)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,7 +5,10 @@
 package vm
 
 import (
+	"fmt"
 	"io"
+	"os"
+	"regexp"
 	"time"
 )
 
@@ -25,11 +28,39 @@ type Options struct {
 	CPUs    int           // default 2
 	Timeout time.Duration // the whole run, boot included; default 10 minutes
 
+	// Package is the Debian package whose kernel boots, e.g. linux-image-6.12-amd64 (the 6.12 kernel, with
+	// ip_vs_twos) or a versioned one such as linux-image-6.12.117+deb12-amd64; default
+	// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64 (Debian 12: 6.1). Kernels of several packages share
+	// the cache.
+	Package    string
 	Kernel     string    // a vmlinuz to boot instead of Debian's, with ModulesDir
 	ModulesDir string    // its module tree: lib/modules/<version> or a root that holds it
 	Cache      string    // the kernel cache; default CacheDir()
 	Console    io.Writer // the kernel console; when nil its last lines go into errors
 }
+
+// PackageEnv names the environment variable that picks the kernel package when Options.Package is empty,
+// so that every command that boots the VM (lvslab test, demo, --vm) follows it.
+const PackageEnv = "LVSLAB_KERNEL_PACKAGE"
+
+// kernelPackage is the package to boot: Options.Package, else $LVSLAB_KERNEL_PACKAGE, else
+// linux-image-amd64. It must look like a Debian package name, since it also names a link in the cache.
+func (o *Options) kernelPackage() (string, error) {
+	pkg, from := o.Package, "Options.Package"
+	if pkg == "" {
+		pkg, from = os.Getenv(PackageEnv), "$"+PackageEnv
+	}
+	if pkg == "" {
+		return metaPackage, nil
+	}
+	if !debianName.MatchString(pkg) {
+		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
+	}
+	return pkg, nil
+}
+
+// debianName is what Debian allows in a package name (Policy 5.6.1).
+var debianName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 
 // Result is how a run ended.
 type Result struct {

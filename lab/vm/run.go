@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"slices"
 )
 
 // Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
@@ -53,7 +54,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := loadIndex(k.Modules)
+	ix, err := loadIndex(ctx, k.Modules)
 	if err != nil {
 		return nil, err
 	}
@@ -76,7 +77,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err := checkStatic(exe); err != nil {
 		return nil, err
 	}
-	initrd, err := buildInitramfs(exe, j, ix, boot)
+	initrd, err := buildInitramfs(ctx, exe, j, ix, initramfsModules(boot, load))
 	if err != nil {
 		return nil, err
 	}
@@ -91,4 +92,17 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	}
 	m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	return m, nil
+}
+
+// initramfsModules are the modules the initramfs carries: those the guest loads before it can reach the
+// host's module tree, and the compressed ones of Options.Modules. The host unpacks those: a kernel that
+// can decompress them itself (Kernel.Unpacks) takes seconds to do it under TCG, and some kernels cannot.
+func initramfsModules(boot, load []loadStep) []loadStep {
+	mods := append([]loadStep(nil), boot...)
+	for _, s := range load {
+		if isCompressed(s.Path) && !slices.ContainsFunc(mods, func(m loadStep) bool { return m.Name == s.Name }) {
+			mods = append(mods, s)
+		}
+	}
+	return mods
 }

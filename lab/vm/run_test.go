@@ -40,6 +40,25 @@ func needVM(t *testing.T) Options {
 	return opts
 }
 
+// cachedTestKernel is the cached kernel of the package the VM tests boot ($LVSLAB_KERNEL_PACKAGE, else
+// linux-image-amd64), or skips.
+func cachedTestKernel(t *testing.T) *Kernel {
+	t.Helper()
+	pkg, err := (&Options{}).kernelPackage()
+	if err != nil {
+		t.Fatal(err)
+	}
+	root, err := kernelRoot("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := cachedKernel(root, pkg)
+	if k == nil {
+		t.Skipf("no kernel of %s in the cache %s (any VM test fetches one)", pkg, root)
+	}
+	return k
+}
+
 // logWriter sends the kernel console to the test log (LVSLAB_VM_CONSOLE=1).
 type logWriter struct{ t *testing.T }
 
@@ -141,8 +160,7 @@ func TestRunGuestFailure(t *testing.T) {
 // TestRunBadKernel boots a file that is no kernel: qemu refuses it, and its complaint must reach the error.
 func TestRunBadKernel(t *testing.T) {
 	opts := needVM(t)
-	cache, _ := CacheDir()
-	k := newestCached(filepath.Join(cache, "kernel"))
+	k := cachedTestKernel(t)
 	bogus := filepath.Join(t.TempDir(), "vmlinuz")
 	os.WriteFile(bogus, []byte("not a kernel"), 0o644)
 	opts.Kernel, opts.ModulesDir = bogus, k.Modules

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -19,7 +20,7 @@ import (
 // The host does it in under a second, and qemu boots the resulting ELF vmlinux through its PVH entry point.
 
 // extractVmlinux writes the ELF kernel inside a bzImage to w. It knows the payloads Debian uses: xz
-// (through the xz program) and gzip.
+// (through the xz program; Debian 12's 6.1 kernel), zstd (through the zstd program; its 6.12 kernel) and gzip.
 func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	data, err := os.ReadFile(bzImage)
 	if err != nil {
@@ -42,14 +43,10 @@ func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	payload := data[start:end]
 	switch {
 	case bytes.HasPrefix(payload, []byte("\xfd7zXZ\x00")):
-		cmd := exec.Command("xz", "-dc", "--single-stream")
-		cmd.Stdin, cmd.Stdout = bytes.NewReader(payload), w
-		var stderr bytes.Buffer
-		cmd.Stderr = &stderr
-		if err := runSupervised(ctx, cmd); err != nil {
-			return fmt.Errorf("xz -dc on %s's payload: %v %s", bzImage, err, stderr.String())
-		}
-		return nil
+		return unpackPayload(ctx, bzImage, "xz", payload, w, "-dc", "--single-stream")
+	case bytes.HasPrefix(payload, []byte("\x28\xb5\x2f\xfd")) && len(payload) > 4:
+		// Debian's 6.12 kernel. The kernel's build appends the unpacked size, 4 bytes, to the zstd frame.
+		return unpackPayload(ctx, bzImage, "zstd", payload[:len(payload)-4], w, "-dc")
 	case bytes.HasPrefix(payload, []byte{0x1f, 0x8b}):
 		zr, err := gzip.NewReader(bytes.NewReader(payload))
 		if err != nil {
@@ -60,6 +57,18 @@ func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 		return err
 	}
 	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x)", bzImage, payload[:min(6, len(payload))])
+}
+
+// unpackPayload runs a decompressor from payload to w.
+func unpackPayload(ctx context.Context, bzImage, program string, payload []byte, w io.Writer, args ...string) error {
+	cmd := exec.Command(program, args...)
+	cmd.Stdin, cmd.Stdout = bytes.NewReader(payload), w
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := runSupervised(ctx, cmd); err != nil {
+		return fmt.Errorf("%s %s on %s's payload: %v %s", program, strings.Join(args, " "), bzImage, err, stderr.String())
+	}
+	return nil
 }
 
 // hasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen

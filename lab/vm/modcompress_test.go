@@ -1,0 +1,238 @@
+package vm
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"encoding/binary"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestModuleSuffix(t *testing.T) {
+	for _, c := range []struct{ path, suffix, name string }{
+		{"kernel/fs/9p/9p.ko", ".ko", "9p"},
+		{"kernel/fs/9p/9p.ko.xz", ".ko.xz", "9p"},
+		{"kernel/arch/x86/crypto/crc32c-intel.ko.zst", ".ko.zst", "crc32c_intel"},
+		{"kernel/x/y.ko.gz", ".ko.gz", "y"},
+		{"modules.order", "", ""},
+		{"kernel/x/y.ko.bz2", "", ""},
+	} {
+		if got := moduleSuffix(c.path); got != c.suffix {
+			t.Errorf("moduleSuffix(%q) = %q, want %q", c.path, got, c.suffix)
+		}
+		if c.suffix != "" {
+			if got := moduleFileName(c.path); got != c.name {
+				t.Errorf("moduleFileName(%q) = %q, want %q", c.path, got, c.name)
+			}
+		}
+		if isCompressed(c.path) != (c.suffix != "" && c.suffix != ".ko") {
+			t.Errorf("isCompressed(%q) = %v", c.path, isCompressed(c.path))
+		}
+	}
+}
+
+// compressWith compresses files in place with one run of program (xz or zstd), which replaces each
+// with file.xz or file.zst; it skips the test if program is not installed.
+func compressWith(t *testing.T, program string, files ...string) {
+	t.Helper()
+	if _, err := exec.LookPath(program); err != nil {
+		t.Skipf("%s not installed: %v", program, err)
+	}
+	args := append([]string{"-q", "--rm"}, files...)
+	if program == "xz" {
+		args = append([]string{"-q", "-T1"}, files...) // xz removes its input by default
+	}
+	if out, err := exec.Command(program, args...).CombinedOutput(); err != nil {
+		t.Fatalf("%s %v: %v\n%s", program, args, err, out)
+	}
+}
+
+func gzipFile(t *testing.T, path string) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Write(data)
+	zw.Close()
+	if err := os.WriteFile(path+".gz", buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Remove(path)
+}
+
+// TestIndexCompressedTree indexes a tree of .ko.xz modules, more than one xz batch of them, with a .ko.gz
+// and a plain .ko among them, as Debian's 6.12 kernel ships them, and plans a load across the three.
+func TestIndexCompressedTree(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
+	dir := filepath.Join(tree, "kernel/x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var xz []string
+	for i := range xzBatch + 3 {
+		xz = append(xz, fakeModule(t, dir, fmt.Sprintf("m%03d", i), fmt.Sprintf("alias=fake-%d\x00depends=\x00", i)))
+	}
+	xz = append(xz, fakeModule(t, dir, "ip_vs_twos", "depends=ip_vs\x00alias=ip_vs_scheduler_twos\x00"))
+	compressWith(t, "xz", xz...)
+	gzipFile(t, fakeModule(t, dir, "ip_vs", "depends=libcrc32c\x00softdep=pre: m007\x00"))
+	fakeModule(t, dir, "libcrc32c", "depends=\x00")
+	os.WriteFile(filepath.Join(tree, "modules.builtin"), nil, 0o644)
+
+	start := time.Now()
+	ix, err := buildIndex(context.Background(), tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("indexed %d modules in %v", len(ix.Modules), time.Since(start))
+	if len(ix.Modules) != xzBatch+6 {
+		t.Errorf("indexed %d modules, want %d", len(ix.Modules), xzBatch+6)
+	}
+	for i := range xzBatch + 3 {
+		name := fmt.Sprintf("m%03d", i)
+		if mods, _ := ix.lookup(fmt.Sprintf("fake-%d", i)); !slices.Equal(mods, []string{name}) {
+			t.Fatalf("alias fake-%d resolves to %v, want %s: the batch's contents went to the wrong modules", i, mods, name)
+		}
+	}
+	steps, err := ix.plan([]string{"ip_vs_twos"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, s := range steps {
+		got = append(got, s.Name+":"+s.Path)
+	}
+	want := []string{"m007:kernel/x/m007.ko.xz", "libcrc32c:kernel/x/libcrc32c.ko", "ip_vs:kernel/x/ip_vs.ko.gz", "ip_vs_twos:kernel/x/ip_vs_twos.ko.xz"}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan: got %v, want %v", got, want)
+	}
+
+	// A corrupt module makes the index fail, naming the program and the file.
+	bad := filepath.Join(dir, "zz_bad.ko.xz")
+	os.WriteFile(bad, []byte("\xfd7zXZ\x00 not really"), 0o644)
+	_, err = buildIndex(context.Background(), tree)
+	if err == nil || !strings.Contains(err.Error(), "xz") || !strings.Contains(err.Error(), "zz_bad.ko.xz") {
+		t.Fatalf("a corrupt .ko.xz: got %v, want an error naming xz and the file", err)
+	}
+	t.Log(err)
+}
+
+func TestReadModinfoZstd(t *testing.T) {
+	dir := t.TempDir()
+	p := fakeModule(t, dir, "veth", "alias=rtnl-link-veth\x00depends=\x00")
+	compressWith(t, "zstd", p)
+	infos, err := readModinfos(context.Background(), []string{p + ".zst"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(infos[0].aliases, []string{"rtnl-link-veth"}) {
+		t.Errorf("got %+v", infos[0])
+	}
+}
+
+// TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked.
+func TestInitramfsUnpacksModules(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
+	dir := filepath.Join(tree, "kernel/x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := fakeModule(t, dir, "virtio_mmio", "depends=\x00")
+	packed := fakeModule(t, dir, "ip_vs", "depends=\x00")
+	want, _ := os.ReadFile(packed)
+	compressWith(t, "xz", packed)
+
+	boot := []loadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}}
+	load := []loadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}, {Name: "ip_vs", Path: "kernel/x/ip_vs.ko.xz"}}
+	mods := initramfsModules(boot, load)
+	if len(mods) != 2 || mods[1].Name != "ip_vs" {
+		t.Fatalf("initramfsModules: got %v, want virtio_mmio and ip_vs", mods)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "initramfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	j := &job{Tree: tree}
+	if err := writeInitramfs(context.Background(), f, plain, j, &modIndex{}, mods); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(f.Name())
+	entries, err := parseCpio(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, e := range entries {
+		switch e.name {
+		case "lvslab/ko/ip_vs.ko":
+			found++
+			if e.data != string(want) {
+				t.Errorf("lvslab/ko/ip_vs.ko holds %d bytes, want the %d of the unpacked module", len(e.data), len(want))
+			}
+		case "lvslab/ko/virtio_mmio.ko":
+			found++
+		}
+	}
+	if found != 2 {
+		t.Errorf("the initramfs lacks a module: %v", entries)
+	}
+}
+
+func TestConfigUnpacks(t *testing.T) {
+	for _, c := range []struct {
+		config map[string]string
+		want   string
+	}{
+		{map[string]string{"CONFIG_MODULE_DECOMPRESS": "y", "CONFIG_MODULE_COMPRESS_XZ": "y"}, ".ko.xz"}, // Debian's 6.12
+		{map[string]string{"CONFIG_MODULE_DECOMPRESS": "y", "CONFIG_MODULE_COMPRESS_ZSTD": "y"}, ".ko.zst"},
+		{map[string]string{"CONFIG_MODULE_COMPRESS_XZ": "y"}, ""}, // compressed, but kmod must unpack them
+		{nil, ""}, // Debian's 6.1, or no config
+	} {
+		if got := configUnpacks(c.config); got != c.want {
+			t.Errorf("configUnpacks(%v) = %q, want %q", c.config, got, c.want)
+		}
+	}
+}
+
+// TestExtractVmlinuxZstd unpacks a fake bzImage whose payload is zstd with the size the kernel's build
+// appends, as in Debian's 6.12 kernel.
+func TestExtractVmlinuxZstd(t *testing.T) {
+	if _, err := exec.LookPath("zstd"); err != nil {
+		t.Skipf("zstd not installed: %v", err)
+	}
+	elf := bytes.Repeat([]byte("\x7fELF fake kernel "), 1000)
+	cmd := exec.Command("zstd", "-q", "-c")
+	cmd.Stdin = bytes.NewReader(elf)
+	payload, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload = binary.LittleEndian.AppendUint32(payload, uint32(len(elf)))
+	const setupSects = 1
+	img := make([]byte, (setupSects+1)*512)
+	img[0x1f1] = setupSects
+	copy(img[0x202:], "HdrS")
+	binary.LittleEndian.PutUint16(img[0x206:], 0x20f)
+	binary.LittleEndian.PutUint32(img[0x248:], 16) // payload offset, from the protected-mode code
+	binary.LittleEndian.PutUint32(img[0x24c:], uint32(len(payload)))
+	img = append(append(img, make([]byte, 16)...), payload...)
+	path := filepath.Join(t.TempDir(), "vmlinuz")
+	os.WriteFile(path, img, 0o644)
+	var out bytes.Buffer
+	if err := extractVmlinux(context.Background(), path, &out); err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(out.Bytes(), elf) {
+		t.Errorf("unpacked %d bytes, want the %d of the fake kernel", out.Len(), len(elf))
+	}
+}
