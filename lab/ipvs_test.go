@@ -153,3 +153,23 @@ func TestNoIPVSUpSaysSoAndBuildsNothing(t *testing.T) {
 		t.Errorf("namespaces made anyway: %v", ns)
 	}
 }
+
+func TestIPVSSetTimeoutsIsIpvsadmSet(t *testing.T) {
+	requireIPVS(t)
+	if _, err := exec.LookPath("ipvsadm"); err != nil {
+		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
+	}
+	l := upDefault(t)
+	if err := l.SetTimeouts(0, 2e9, 0); err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	cmd := exec.Command("ipvsadm", "-L", "--timeout")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := l.Run(cmd, "director"); err != nil {
+		t.Fatalf("ipvsadm: %v\n%s", err, out.String())
+	}
+	if got := strings.TrimSpace(out.String()); got != "Timeout (tcp tcpfin udp): 900 2 300" {
+		t.Errorf("ipvsadm -L --timeout after SetTimeouts(0, 2s, 0): %q", got)
+	}
+}

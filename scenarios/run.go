@@ -148,6 +148,17 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		}
 		r.pred.apply(c)
 	}
+	if t := p.Timeouts; t != (Timeouts{}) {
+		sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
+		if err := r.l.SetTimeouts(sec(t.TCP), sec(t.TCPFin), sec(t.UDP)); err != nil {
+			return PhaseOutcome{}, err
+		}
+	}
+	if p.AwaitExpiry {
+		if err := r.l.AwaitEmptyConnectionTable(r.ctx, 3*time.Minute); err != nil {
+			return PhaseOutcome{}, fmt.Errorf("waiting for the connection entries to expire: %w", err)
+		}
+	}
 	sources, err := r.clientAddrs(p.Load.From, p.Load.Sources)
 	if err != nil {
 		return PhaseOutcome{}, err

@@ -27,9 +27,20 @@ type Scenario struct {
 // Phase is one round: rules applied to the director, then load, then expectations. The first phase's
 // rules build the table from nothing; later phases' rules change it as ipvsadm would.
 type Phase struct {
-	Rules  []ipvsadm.Command
-	Load   Load
-	Expect Expect
+	Rules    []ipvsadm.Command
+	Timeouts Timeouts
+	// AwaitExpiry waits, before the load, until the director's connection table is empty: every
+	// connection entry and persistence template of the earlier phases has expired.
+	AwaitExpiry bool
+	Load        Load
+	Expect      Expect
+}
+
+// Timeouts are ipvsadm --set's, in seconds; zero keeps one as it is.
+type Timeouts struct {
+	TCP    int `yaml:"tcp"`
+	TCPFin int `yaml:"tcpfin"`
+	UDP    int `yaml:"udp"`
 }
 
 // Load is what the client sends in a phase.
@@ -54,9 +65,11 @@ type Expect struct {
 }
 
 type phaseYAML struct {
-	Rules  string `yaml:"rules"`
-	Load   Load   `yaml:"load"`
-	Expect Expect `yaml:"expect"`
+	Rules       string   `yaml:"rules"`
+	Timeouts    Timeouts `yaml:"timeouts"`
+	AwaitExpiry bool     `yaml:"await_expiry"`
+	Load        Load     `yaml:"load"`
+	Expect      Expect   `yaml:"expect"`
 }
 
 type scenarioYAML struct {
@@ -96,7 +109,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		return nil, fmt.Errorf("%s: topology: %w", source, err)
 	}
 	phases := y.Phases
-	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) {
+	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry {
 		if len(phases) > 0 {
 			return nil, fmt.Errorf("%s: give rules, load and expect either at the top or under phases, not both", source)
 		}
@@ -147,7 +160,10 @@ func scenarioTopology(name string) (*topology.Topology, error) {
 }
 
 func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
-	p := &Phase{Load: py.Load, Expect: py.Expect}
+	p := &Phase{Load: py.Load, Expect: py.Expect, Timeouts: py.Timeouts, AwaitExpiry: py.AwaitExpiry}
+	if t := py.Timeouts; t.TCP < 0 || t.TCPFin < 0 || t.UDP < 0 {
+		return nil, fmt.Errorf("timeouts: %+v: want seconds, 0 to keep one as it is", t)
+	}
 	cmds, errs := ipvsadm.ParseRules(py.Rules)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("rules: %w", errs[0])
