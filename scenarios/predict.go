@@ -110,3 +110,39 @@ func modelFlags(names []string) []model.Flag {
 func destConfig(d ipvsadm.Dest) model.DestConfig {
 	return model.DestConfig{Addr: d.Addr, Weight: d.Weight, UThreshold: int(d.UThreshold), LThreshold: int(d.LThreshold)}
 }
+
+// simulatedShares is the share of connections each server takes on average when the model runs the
+// phase's connections runs times over, each run from the rules with its own random numbers: the
+// expectation for a scheduler that draws random numbers (twos). rules are every command so far.
+func simulatedShares(topo *topology.Topology, rules []ipvsadm.Command, clients []netip.Addr, hold bool, runs int) (map[string]float64, error) {
+	shares := map[string]float64{}
+	for run := 0; run < runs; run++ {
+		p := &predictor{topo: topo}
+		for _, c := range rules {
+			p.apply(c)
+		}
+		if p.unfit != nil {
+			return nil, p.unfit
+		}
+		p.svc.Random = xorshift(uint32(2*run + 1))
+		got, err := p.predict(clients, hold)
+		if err != nil {
+			return nil, err
+		}
+		for _, s := range got {
+			shares[s] += 1 / float64(len(got)*runs)
+		}
+	}
+	return shares, nil
+}
+
+// xorshift is a small seeded generator standing in for the kernel's prandom_u32.
+func xorshift(seed uint32) func() uint32 {
+	x := seed
+	return func() uint32 {
+		x ^= x << 13
+		x ^= x >> 17
+		x ^= x << 5
+		return x
+	}
+}

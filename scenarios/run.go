@@ -82,7 +82,7 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 			out.Err = errors.Join(out.Err, err)
 		}
 	}()
-	r := &runner{ctx: ctx, l: l, sc: sc, pred: &predictor{topo: t}}
+	r := &runner{ctx: ctx, l: l, sc: sc, pred: &predictor{topo: t}, topo: t}
 	for i, p := range sc.Phases {
 		po, err := r.phase(i, p)
 		if err != nil {
@@ -137,6 +137,8 @@ type runner struct {
 	pred    *predictor
 	sources map[string][]netip.Addr // per host, its own address first
 	sent    int                     // connections made so far, in every phase
+	topo    *topology.Topology
+	rules   []ipvsadm.Command // every rule applied so far
 }
 
 func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
@@ -147,6 +149,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 			}
 		}
 		r.pred.apply(c)
+		r.rules = append(r.rules, c)
 	}
 	if t := p.Timeouts; t != (Timeouts{}) {
 		sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
@@ -252,6 +255,19 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, s
 		} else {
 			v := assert.Sequence(predicted, res.Sequence)
 			v.Name = "model"
+			vs = append(vs, v)
+		}
+	}
+	if e.Distribution {
+		clients := make([]netip.Addr, res.Connections)
+		for i := range clients {
+			clients[i] = sources[i%len(sources)]
+		}
+		if shares, err := simulatedShares(r.topo, r.rules, clients, p.Load.Hold, 200); err != nil {
+			vs = append(vs, assert.Verdict{Name: "distribution", Summary: err.Error(), Err: err})
+		} else {
+			v := assert.Proportions(shares, seen, 0)
+			v.Name = "distribution (the model's shares over 200 simulated runs)"
 			vs = append(vs, v)
 		}
 	}

@@ -62,6 +62,9 @@ type Expect struct {
 	Model        bool           `yaml:"model"`         // every connection went where the reference model says
 	Conservation *bool          `yaml:"conservation"`  // sent = seen by the servers = IPVS Conns (default on)
 	DirectReturn bool           `yaml:"direct_return"` // replies bypassed the director: IPVS OutPkts did not move (DR, TUN)
+	// Distribution checks the split against the shares the model expects, averaged over many simulated
+	// runs, for a scheduler that draws random numbers (twos).
+	Distribution bool `yaml:"distribution"`
 }
 
 type phaseYAML struct {
@@ -133,7 +136,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 }
 
 func emptyExpect(e Expect) bool {
-	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn
+	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn && !e.Distribution
 }
 
 // scenarioTopology is a built-in topology by name or a topology file; the NAT walkthrough by default.
@@ -196,7 +199,7 @@ func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
 			return nil, fmt.Errorf("expect.split: %q is not a real server of %s", name, s.Topology.Source)
 		}
 	}
-	if (e.Sequence != "" || e.Model) && l.Concurrency != 1 {
+	if (e.Sequence != "" || e.Model || e.Distribution) && l.Concurrency != 1 {
 		return nil, errors.New("expect: a sequence or the model's predictions need load.concurrency 1, where connections come in a known order")
 	}
 	if e.Affinity && l.Sources < 2 {
