@@ -11,14 +11,18 @@ import (
 var (
 	topologyFields  = []string{"name", "networks", "hosts", "ipvs"}
 	networkFields   = []string{"subnet"}
-	hostFields      = []string{"interfaces", "gateway", "routes", "sysctls", "http"}
+	hostFields      = []string{"interfaces", "gateway", "routes", "sysctls", "http", "udp"}
 	interfaceFields = []string{"name", "network", "address"}
 	routeFields     = []string{"to", "via"}
 	httpFields      = []string{"port", "body"}
+	udpFields       = []string{"port"}
 )
 
 // DefaultHTTPPort is the port of a host's web server when its http section gives none.
 const DefaultHTTPPort = 80
+
+// DefaultUDPPort is the port of a host's UDP echo server when its udp section gives none (DNS's).
+const DefaultUDPPort = 53
 
 // topology returns nil when the file is not a mapping at all: nothing else can be said of it then.
 func (d *decoder) topology(root *yaml.Node) *Topology {
@@ -68,6 +72,9 @@ func (d *decoder) hosts(n *yaml.Node, t *Topology) []*Host {
 		h.Sysctls = d.sysctls(f["sysctls"], childField(path, "sysctls"))
 		if v, ok := f["http"]; ok {
 			h.HTTP = d.http(v, childField(path, "http"), h.Name)
+		}
+		if v, ok := f["udp"]; ok {
+			h.UDP = d.udp(v, childField(path, "udp"))
 		}
 		out = append(out, h)
 	}
@@ -155,6 +162,16 @@ func (d *decoder) http(n *yaml.Node, path, host string) *HTTPServer {
 	}
 	if v := f["body"]; v != nil {
 		s.Body = d.str(v, childField(path, "body"))
+	}
+	return s
+}
+
+func (d *decoder) udp(n *yaml.Node, path string) *UDPServer {
+	s := &UDPServer{Port: DefaultUDPPort}
+	if v := d.fields(n, path, udpFields...)["port"]; v != nil {
+		if port, ok := d.integer(v, childField(path, "port"), 1, 65535); ok {
+			s.Port = uint16(port)
+		}
 	}
 	return s
 }

@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strings"
 )
 
@@ -39,5 +40,6 @@ func EmbeddedNames() []string {
 	for i, f := range files {
 		names[i] = strings.TrimSuffix(strings.TrimPrefix(f, "embedded/"), ".yaml")
 	}
+	slices.Sort(names) // by name: "dr" before "dr-udp", which the files' ".yaml" would put after it
 	return names
 }

@@ -33,6 +33,7 @@ type Host struct {
 	Routes     []Route
 	Sysctls    []Sysctl // per-namespace settings only (net.*)
 	HTTP       *HTTPServer
+	UDP        *UDPServer
 }
 
 // Interface is a host's port on a network.
@@ -59,6 +60,13 @@ type Sysctl struct {
 type HTTPServer struct {
 	Port uint16
 	Body string
+}
+
+// UDPServer is the tiny UDP echo server a real server runs. It answers every datagram with one that names
+// the host and the client address it saw, "rs1 192.168.0.100:40000\n", sent from the address the datagram
+// was sent to (the VIP under direct routing and tunnelling).
+type UDPServer struct {
+	Port uint16
 }
 
 // IPVS is the load balancer: the host it runs on and its virtual services, in the order they were defined.

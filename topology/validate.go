@@ -74,6 +74,18 @@ func (v *validator) hosts() {
 		if h.HTTP != nil && h.HTTP.Port == 0 {
 			v.add(childField(field, "http.port"), "port 0 is not allowed; allowed: 1 to 65535")
 		}
+		v.udp(h, childField(field, "udp"))
+	}
+}
+
+// udp checks a host's UDP echo server: a port in range, and an interface for datagrams to arrive on.
+func (v *validator) udp(h *Host, field string) {
+	switch {
+	case h.UDP == nil:
+	case h.UDP.Port == 0:
+		v.add(childField(field, "port"), "port 0 is not allowed; allowed: 1 to 65535")
+	case len(h.Interfaces) == 0:
+		v.add(field, "host %s has a UDP server but no interfaces for datagrams to reach it; add an interface or drop udp", h.Name)
 	}
 }
 
