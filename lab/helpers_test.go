@@ -173,6 +173,18 @@ func strayProcesses(t testing.TB) []string {
 	return out
 }
 
+// serverRunning reports a lab server process of this test binary: its argv[0] is the server child's name.
+// (Counting this binary's processes would also count a fork on its way to exec modprobe.)
+func serverRunning(t testing.TB) bool {
+	for _, pid := range strayProcesses(t) {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", pid, "cmdline"))
+		if err == nil && strings.HasPrefix(string(cmdline), serverChild+"\x00") {
+			return true
+		}
+	}
+	return false
+}
+
 func atoi(s string) int {
 	n := 0
 	fmt.Sscan(s, &n)

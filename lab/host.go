@@ -22,9 +22,9 @@ var hostDefaults = []topology.Sysctl{
 }
 
 // configureHost runs inside the host's namespace once its interfaces exist: loopback, addresses, links up,
-// sysctls, routes, the HTTP listener; then it waits until every interface has carrier. The listener is
-// returned as a file to hand to the server process.
-func configureHost(ctx context.Context, h *topology.Host) (*os.File, error) {
+// sysctls, routes, the HTTP listener and the UDP socket; then it waits until every interface has carrier.
+// The sockets are returned to hand to the server process; nil when the host serves nothing.
+func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) {
 	nl, err := netlink.NewHandle()
 	if err != nil {
 		return nil, err
@@ -66,19 +66,39 @@ func configureHost(ctx context.Context, h *topology.Host) (*os.File, error) {
 			return nil, fmt.Errorf("adding route to %s via %s: %w", r.To, r.Via, err)
 		}
 	}
-	var listener *os.File
-	if h.HTTP != nil {
-		if listener, err = listenTCP(h.HTTP.Port); err != nil {
-			return nil, err
-		}
+	sockets, err := openServerSockets(h)
+	if err != nil {
+		return nil, err
 	}
 	if err := waitCarrier(ctx, nl, links); err != nil {
-		if listener != nil {
-			listener.Close()
+		if sockets != nil {
+			sockets.Close()
 		}
 		return nil, err
 	}
-	return listener, nil
+	return sockets, nil
+}
+
+// openServerSockets opens the sockets of the host's servers in the current namespace, bound to all its
+// addresses (a VIP added later on lo or tunl0 included); nil when it has no server.
+func openServerSockets(h *topology.Host) (*hostSockets, error) {
+	if h.HTTP == nil && h.UDP == nil {
+		return nil, nil
+	}
+	s := &hostSockets{}
+	var err error
+	if h.HTTP != nil {
+		if s.http, err = listenTCP(h.HTTP.Port); err != nil {
+			return nil, err
+		}
+	}
+	if h.UDP != nil {
+		if s.udp, err = listenUDP(h.UDP.Port); err != nil {
+			s.Close()
+			return nil, err
+		}
+	}
+	return s, nil
 }
 
 // waitCarrier polls until every link is operationally up (both ends of its veth are up).

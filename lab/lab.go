@@ -195,10 +195,10 @@ func (l *Lab) openHostNamespaces() (map[string]int, error) {
 }
 
 // configureHosts configures every host in parallel, each from a thread inside its namespace, and returns
-// the HTTP listeners by host.
-func (l *Lab) configureHosts(ctx context.Context) (map[string]*os.File, error) {
+// the servers' sockets by host.
+func (l *Lab) configureHosts(ctx context.Context) (map[string]*hostSockets, error) {
 	hosts := l.Topology.Hosts
-	files := make([]*os.File, len(hosts))
+	files := make([]*hostSockets, len(hosts))
 	errs := make([]error, len(hosts))
 	var wg sync.WaitGroup
 	for i, h := range hosts {
@@ -215,7 +215,7 @@ func (l *Lab) configureHosts(ctx context.Context) (map[string]*os.File, error) {
 		}()
 	}
 	wg.Wait()
-	listeners := map[string]*os.File{}
+	listeners := map[string]*hostSockets{}
 	for i, f := range files {
 		if f != nil {
 			listeners[hosts[i].Name] = f

@@ -20,10 +20,11 @@ const serverChild = "lvslab-serve"
 
 func init() { RegisterChild(serverChild, serveMain) }
 
-// serveSpec is what the parent hands the server process on stdin. Listener i is file descriptor 3+i.
+// serveSpec is what the parent hands the server process on stdin: each socket's file descriptor, from 3 on.
 type serveSpec struct {
 	Lab     string          `json:"lab"`
 	Servers []serveListener `json:"servers"`
+	UDP     []serveUDPSpec  `json:"udp,omitempty"`
 	Control int             `json:"control"` // fd of the unix socket answering /stats
 }
 
@@ -33,10 +34,17 @@ type serveListener struct {
 	FD   int    `json:"fd"`
 }
 
+// serveUDPSpec is a host's UDP echo server: its bound socket.
+type serveUDPSpec struct {
+	Host string `json:"host"`
+	FD   int    `json:"fd"`
+}
+
 // ServerStats is what one real server has seen since the lab came up.
 type ServerStats struct {
-	Connections uint64 `json:"connections"`
-	Requests    uint64 `json:"requests"`
+	Connections uint64 `json:"connections"` // TCP connections accepted by the HTTP server
+	Requests    uint64 `json:"requests"`    // HTTP requests answered
+	Datagrams   uint64 `json:"datagrams"`   // UDP datagrams answered by the echo server
 }
 
 // Response headers naming the server and the client it saw: under NAT the client address must survive.
@@ -52,16 +60,30 @@ func serveMain() int {
 		return 1
 	}
 	stats := map[string]*serverCounters{}
+	counters := func(host string) *serverCounters {
+		if stats[host] == nil {
+			stats[host] = &serverCounters{}
+		}
+		return stats[host]
+	}
 	for _, s := range spec.Servers {
 		ln, err := net.FileListener(os.NewFile(uintptr(s.FD), s.Host))
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %s: %v\n", serverChild, s.Host, err)
 			return 1
 		}
-		c := &serverCounters{}
-		stats[s.Host] = c
+		c := counters(s.Host)
 		srv := &http.Server{Handler: realServer(s.Host, s.Body, c), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 		go srv.Serve(countingListener{ln, c})
+	}
+	for _, s := range spec.UDP {
+		conn, err := net.FilePacketConn(os.NewFile(uintptr(s.FD), s.Host+" udp"))
+		udp, ok := conn.(*net.UDPConn)
+		if err != nil || !ok {
+			fmt.Fprintf(os.Stderr, "%s: %s: UDP socket: %v (a %T)\n", serverChild, s.Host, err, conn)
+			return 1
+		}
+		serveUDP(udp, s.Host, counters(s.Host))
 	}
 	control, err := net.FileListener(os.NewFile(uintptr(spec.Control), "control"))
 	if err != nil {
@@ -80,10 +102,10 @@ func serveMain() int {
 	return 0
 }
 
-type serverCounters struct{ connections, requests atomic.Uint64 }
+type serverCounters struct{ connections, requests, datagrams atomic.Uint64 }
 
 func (c *serverCounters) snapshot() ServerStats {
-	return ServerStats{Connections: c.connections.Load(), Requests: c.requests.Load()}
+	return ServerStats{Connections: c.connections.Load(), Requests: c.requests.Load(), Datagrams: c.datagrams.Load()}
 }
 
 type countingListener struct {

@@ -18,14 +18,36 @@ import (
 func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
 func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }
 
-// startServers starts the lab's server process inside the switch namespace, hands it the listeners, and
-// waits until it says it serves. It returns the process.
-func startServers(ctx context.Context, dir, lab, switchNS string, listeners map[string]*os.File, bodies map[string]string) (*Process, error) {
+// hostSockets are the sockets a host's servers answer on, opened inside the host's namespace and handed to
+// the server process.
+type hostSockets struct {
+	http *os.File // the HTTP server's listening TCP socket, or nil
+	udp  *os.File // the UDP echo server's bound socket, or nil
+}
+
+// Close closes this process's copies; the server process keeps its own.
+func (s *hostSockets) Close() {
+	for _, f := range []*os.File{s.http, s.udp} {
+		if f != nil {
+			f.Close()
+		}
+	}
+}
+
+// startServers starts the lab's server process inside the switch namespace, hands it each host's sockets,
+// and waits until it says it serves. It returns the process.
+func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[string]*hostSockets, bodies map[string]string) (*Process, error) {
 	spec := serveSpec{Lab: lab}
 	var files []*os.File
-	for host, f := range listeners {
-		spec.Servers = append(spec.Servers, serveListener{Host: host, Body: bodies[host], FD: 3 + len(files)})
-		files = append(files, f)
+	for host, s := range sockets {
+		if s.http != nil {
+			spec.Servers = append(spec.Servers, serveListener{Host: host, Body: bodies[host], FD: 3 + len(files)})
+			files = append(files, s.http)
+		}
+		if s.udp != nil {
+			spec.UDP = append(spec.UDP, serveUDPSpec{Host: host, FD: 3 + len(files)})
+			files = append(files, s.udp)
+		}
 	}
 	control, err := listenUnix(controlPath(dir, lab))
 	if err != nil {
@@ -63,7 +85,7 @@ func startServers(ctx context.Context, dir, lab, switchNS string, listeners map[
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true}, // a Ctrl-C at the terminal that ran `up` must not reach it
 	}
 	if err := inNamespace(netnsPath(switchNS), cmd.Start); err != nil {
-		return nil, fmt.Errorf("starting the HTTP servers: %w", err)
+		return nil, fmt.Errorf("starting the servers: %w", err)
 	}
 	proc, err := processOf(cmd.Process.Pid)
 	if err != nil {
@@ -71,7 +93,7 @@ func startServers(ctx context.Context, dir, lab, switchNS string, listeners map[
 	}
 	readyW.Close()
 	if err := json.NewEncoder(stdinW).Encode(spec); err != nil {
-		return proc, fmt.Errorf("starting the HTTP servers: %w", err)
+		return proc, fmt.Errorf("starting the servers: %w", err)
 	}
 	stdinW.Close()
 	deadline := time.Now().Add(10 * time.Second)
@@ -81,7 +103,7 @@ func startServers(ctx context.Context, dir, lab, switchNS string, listeners map[
 	readyR.SetReadDeadline(deadline)
 	line, err := bufio.NewReader(readyR).ReadString('\n')
 	if strings.TrimSpace(line) != "ready" {
-		return proc, fmt.Errorf("the HTTP server process did not start (%v); its log is %s", err, logPath(dir, lab))
+		return proc, fmt.Errorf("the server process (HTTP and UDP) did not start (%v); its log is %s", err, logPath(dir, lab))
 	}
 	return proc, nil
 }
@@ -97,8 +119,8 @@ func listenUnix(path string) (*os.File, error) {
 	return ln.File()
 }
 
-// ServerStats asks the lab's server process what each real server has seen: connections accepted and
-// requests answered, per host, since the lab came up.
+// ServerStats asks the lab's server process what each real server has seen: connections accepted,
+// requests answered and UDP datagrams answered, per host, since the lab came up.
 func (l *Lab) ServerStats(ctx context.Context) (map[string]ServerStats, error) {
 	client := &http.Client{Transport: &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
