@@ -13,11 +13,15 @@ import (
 
 // Run makes o.Requests requests with o.Concurrency in flight, as ab -n -c does
 // (ab -k with o.KeepAlive), and stops early at o.TimeLimit. When ctx ends first,
-// it returns what was measured so far together with an error.
+// it returns what was measured so far together with an error. A udp:// URL sends
+// datagrams instead (see Options.Datagrams).
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o, to, err := prepare(ctx, o, Options.closedLoop)
 	if err != nil {
 		return nil, err
+	}
+	if to.udp {
+		return runUDP(ctx, o, to)
 	}
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()

@@ -12,7 +12,8 @@ import (
 
 // Options describe one load run. Zero values take the defaults noted on each field.
 type Options struct {
-	// URL is the page to request: http://host[:port][/path]. Only plain HTTP.
+	// URL is the page to request: http://host[:port][/path], plain HTTP only. Or udp://host[:port] (port 53
+	// by default) for Run to send UDP datagrams to a UDP echo server instead: see Datagrams.
 	URL string
 	// Requests is ab's -n: how many requests Run makes (0 means 1, as in ab).
 	// For RunRate it is an optional cap on the number of requests (0: no cap).
@@ -36,8 +37,14 @@ type Options struct {
 	// steer by active connections). Run only; implies keep-alive requests.
 	Hold bool
 	// Sequence records the server of every connection in Result.Sequence, in the order the connections
-	// completed: with Concurrency 1, the order the scheduler chose them. Run only.
+	// completed: with Concurrency 1, the order the scheduler chose them. Run only. For a udp:// URL it
+	// records the server of every datagram.
 	Sequence bool
+	// Datagrams is, for a udp:// URL, how many datagrams each socket sends, one after another, each
+	// awaiting its reply before the next (0 means 1). Requests then counts sockets, each new, with a source
+	// port of its own, which IPVS schedules as a connection: all its datagrams go to the server the first
+	// went to, unless the service schedules every datagram on its own (one-packet scheduling, ipvsadm -o).
+	Datagrams int
 	// Rate (requests per second) and Duration drive RunRate's open loop.
 	Rate     float64
 	Duration time.Duration
@@ -63,8 +70,11 @@ func (o Options) closedLoop() (Options, error) {
 		return o, fmt.Errorf("loadgen: Rate %g and Duration %s are given, but they drive the open loop: call RunRate, or leave them zero for Run", o.Rate, o.Duration)
 	}
 	o.Requests = max(o.Requests, 1)
-	if o.Sequence && o.Requests > maxSequence {
-		return o, invalid("Requests", o.Requests, fmt.Sprintf("at most %d when recording the sequence", maxSequence))
+	if err := o.udpMode(); err != nil {
+		return o, err
+	}
+	if o.Sequence && o.Requests*o.Datagrams > maxSequence {
+		return o, invalid("Requests", o.Requests, fmt.Sprintf("at most %d, datagrams included, when recording the sequence", maxSequence))
 	}
 	o.Concurrency = max(o.Concurrency, 1)
 	if o.Concurrency > o.Requests {
@@ -85,6 +95,9 @@ func (o Options) openLoop() (Options, error) {
 	}
 	if o.Hold {
 		return o, errors.New("loadgen: Hold is for Run (the closed loop)")
+	}
+	if isUDP(o.URL) || o.Datagrams != 0 {
+		return o, invalid("URL", o.URL, "an http:// URL for RunRate; udp:// URLs and Datagrams are for Run (the closed loop)")
 	}
 	if o.Sequence {
 		return o, errors.New("loadgen: Sequence is for Run (the closed loop), where the order of connections is known")
@@ -114,6 +127,7 @@ func (o Options) validateCommon() error {
 		{"Concurrency", int64(o.Concurrency), o.Concurrency},
 		{"Timeout", int64(o.Timeout), o.Timeout},
 		{"TimeLimit", int64(o.TimeLimit), o.TimeLimit},
+		{"Datagrams", int64(o.Datagrams), o.Datagrams},
 	} {
 		if c.value < 0 {
 			return invalid(c.field, c.given, "0 (the default) or more")
@@ -127,20 +141,24 @@ func (o Options) validateCommon() error {
 	return nil
 }
 
-// parseURL accepts http://host[:port][/path?query] and nothing else.
+// parseURL accepts http://host[:port][/path?query] and udp://host[:port], and nothing else.
 func parseURL(raw string) (*url.URL, error) {
 	if raw == "" {
-		return nil, errors.New("loadgen: no URL given; want http://host[:port]/path")
+		return nil, errors.New("loadgen: no URL given; want http://host[:port]/path or udp://host[:port]")
 	}
-	if !strings.HasPrefix(strings.ToLower(raw), "http://") {
-		return nil, invalid("URL", raw, "an http:// URL (only plain HTTP is supported)")
+	lower := strings.ToLower(raw)
+	if !strings.HasPrefix(lower, "http://") && !strings.HasPrefix(lower, "udp://") {
+		return nil, invalid("URL", raw, "an http:// URL (only plain HTTP is supported), or udp://host[:port] for datagrams")
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, fmt.Errorf("loadgen: URL %q: %w", raw, err)
 	}
 	if u.Hostname() == "" {
-		return nil, invalid("URL", raw, "a URL with a host: http://host[:port]/path")
+		return nil, invalid("URL", raw, "a URL with a host: http://host[:port]/path or udp://host[:port]")
+	}
+	if u.Scheme == "udp" && (strings.Trim(u.Path, "/") != "" || u.RawQuery != "" || u.User != nil) {
+		return nil, invalid("URL", raw, "udp://host[:port] and nothing more: a datagram has no path, query or user")
 	}
 	return u, nil
 }

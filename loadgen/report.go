@@ -23,7 +23,11 @@ func (r *Result) WriteReport(w io.Writer) {
 	} else {
 		field("Concurrency Level", "%d", r.Concurrency)
 	}
-	field("Keep-Alive", "%t", r.KeepAlive)
+	if r.Datagrams > 0 {
+		field("Datagrams per socket", "%d", r.Datagrams)
+	} else {
+		field("Keep-Alive", "%t", r.KeepAlive)
+	}
 	stoppedEarly := ""
 	if r.TimeLimitReached {
 		stoppedEarly = " (stopped at the time limit)"

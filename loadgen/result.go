@@ -18,6 +18,9 @@ type Result struct {
 	Concurrency int     `json:"concurrency"`
 	KeepAlive   bool    `json:"keep_alive"`
 	Rate        float64 `json:"rate,omitempty"` // open loop only
+	// Datagrams is, for a udp:// URL, the datagrams each socket sent (Options.Datagrams). Connections then
+	// counts sockets, Requests datagrams, and Sequence and Clients have an entry for every answered datagram.
+	Datagrams int `json:"datagrams,omitempty"`
 
 	// Requests counts the requests that came to an end, completed or failed; a
 	// request cut off by the end of the run is not counted.

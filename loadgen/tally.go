@@ -32,6 +32,9 @@ type tally struct {
 	perServer map[string]*ServerCount
 	sequence  []string // nil unless recorded
 	clients   []string // with sequence
+	// everyRequest records the server of every answered request in sequence, not only of each
+	// connection's first: a UDP socket's datagrams are each scheduled on their own under ipvsadm -o.
+	everyRequest bool
 }
 
 func newTally() *tally { return &tally{perServer: map[string]*ServerCount{}} }
@@ -44,6 +47,12 @@ func (t *tally) recording(on bool) *tally {
 	return t
 }
 
+// recordingEveryRequest makes a recording tally record the server of every answered request.
+func (t *tally) recordingEveryRequest() *tally {
+	t.everyRequest = true
+	return t
+}
+
 func (t *tally) add(o outcome) {
 	t.requests++
 	if o.answered {
@@ -51,10 +60,10 @@ func (t *tally) add(o outcome) {
 		s.Requests++
 		if o.freshConn {
 			s.Connections++
-			if t.sequence != nil {
-				t.sequence = append(t.sequence, or(o.server, UnknownServer))
-				t.clients = append(t.clients, o.client)
-			}
+		}
+		if t.sequence != nil && (o.freshConn || t.everyRequest) {
+			t.sequence = append(t.sequence, or(o.server, UnknownServer))
+			t.clients = append(t.clients, o.client)
 		}
 	}
 	if o.failure == noFailure {

@@ -10,6 +10,7 @@ import (
 
 // target is where the requests go, resolved once per run (as ab does).
 type target struct {
+	udp  bool // a udp:// URL: datagrams to a UDP echo server
 	addr netip.AddrPort
 	host string // the Host header: host[:port] as the URL gives it
 	path string // the request target: path and query
@@ -32,6 +33,9 @@ func resolveTarget(ctx context.Context, rawURL string, sources []netip.Addr) (ta
 		return target{}, err
 	}
 	port := uint64(80)
+	if u.Scheme == "udp" {
+		port = defaultUDPPort
+	}
 	if p := u.Port(); p != "" {
 		if port, err = strconv.ParseUint(p, 10, 16); err != nil || port == 0 {
 			return target{}, invalid("URL port", p, "1 to 65535")
@@ -46,7 +50,7 @@ func resolveTarget(ctx context.Context, rawURL string, sources []netip.Addr) (ta
 			return target{}, fmt.Errorf("loadgen: source %s cannot reach %s: the address families differ", s, ip)
 		}
 	}
-	return target{addr: netip.AddrPortFrom(ip, uint16(port)), host: u.Host, path: u.RequestURI()}, nil
+	return target{udp: u.Scheme == "udp", addr: netip.AddrPortFrom(ip, uint16(port)), host: u.Host, path: u.RequestURI()}, nil
 }
 
 // resolveHost prefers an address of the sources' family, so that a name with both
