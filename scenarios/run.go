@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/assert"
@@ -168,7 +169,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	}
 	url := p.Load.URL
 	if url == "" {
-		if url, err = firstServiceURL(r.l); err != nil {
+		if url, err = firstServiceURL(r.l, p.Load.Protocol); err != nil {
 			return PhaseOutcome{}, err
 		}
 	}
@@ -181,7 +182,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		return PhaseOutcome{}, err
 	}
 	o := loadgen.Options{URL: url, Requests: p.Load.Connections, Concurrency: p.Load.Concurrency, Hold: p.Load.Hold,
-		Sequence: true}
+		Datagrams: p.Load.Datagrams, Sequence: true}
 	if len(sources) > 1 {
 		o.Sources = sources
 	}
@@ -193,30 +194,29 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
-	r.sent += res.Connections
+	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(ipvsBefore, p.Load, url))
+	r.sent += m.sent
 	ipvsAfter, err := awaitConns(r.ctx, r.l, r.sent)
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
-	seen := map[string]int{}
-	for host, a := range serversAfter {
-		if n := int(a.Connections - serversBefore[host].Connections); n > 0 {
-			seen[host] = n
-		}
-	}
-	ipvsSeen := r.ipvsConns(ipvsBefore, ipvsAfter)
-	vs := r.verdicts(p, res, sources, seen, ipvsSeen)
+	m.ipvs = r.ipvsConns(ipvsBefore, ipvsAfter)
+	vs := r.verdicts(p, res, sources, m)
 	if p.Expect.DirectReturn {
 		vs = append(vs, directReturn(ipvsBefore, ipvsAfter, res.Connections))
 	}
 	return PhaseOutcome{Load: res, Verdicts: vs}, nil
 }
 
-func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, seen, ipvsSeen map[string]int) assert.Verdicts {
+func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m measured) assert.Verdicts {
 	e := p.Expect
 	var vs assert.Verdicts
 	if n := res.Failures.Total(); n > 0 {
-		vs = append(vs, assert.Verdict{Name: "load", Summary: fmt.Sprintf("%d of %d connections failed: %s", n, res.Requests, res.Failures.Example)})
+		what := "connections"
+		if p.Load.Protocol == ProtocolUDP {
+			what = "datagrams"
+		}
+		vs = append(vs, assert.Verdict{Name: "load", Summary: fmt.Sprintf("%d of %d %s failed: %s", n, res.Requests, what, res.Failures.Example)})
 	}
 	if e.Sequence != "" {
 		want, err := assert.ParseSeq(e.Sequence)
@@ -232,9 +232,9 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, s
 			weights[s] = float64(w)
 		}
 		if e.Exact {
-			vs = append(vs, assert.ProportionsWithin(weights, seen, 1))
+			vs = append(vs, assert.ProportionsWithin(weights, m.split, 1))
 		} else {
-			vs = append(vs, assert.Proportions(weights, seen, 0))
+			vs = append(vs, assert.Proportions(weights, m.split, 0))
 		}
 	}
 	if e.Affinity {
@@ -250,6 +250,10 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, s
 			clients[i] = sources[i%len(sources)]
 		}
 		predicted, err := r.pred.predict(clients, p.Load.Hold)
+		if err == nil && m.onePacket {
+			err = errors.New("the model does not follow one-packet scheduling (-o), which schedules every datagram on its own; expect a sequence instead")
+		}
+		predicted = perDatagram(predicted, p.Load)
 		if err != nil {
 			vs = append(vs, assert.Verdict{Name: "model", Summary: err.Error(), Err: err})
 		} else {
@@ -266,13 +270,13 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, s
 		if shares, err := simulatedShares(r.topo, r.rules, clients, p.Load.Hold, 200); err != nil {
 			vs = append(vs, assert.Verdict{Name: "distribution", Summary: err.Error(), Err: err})
 		} else {
-			v := assert.Proportions(shares, seen, 0)
+			v := assert.Proportions(shares, m.seen, 0)
 			v.Name = "distribution (the model's shares over 200 simulated runs)"
 			vs = append(vs, v)
 		}
 	}
 	if e.Conservation == nil || *e.Conservation {
-		vs = append(vs, assert.Conservation(res.Connections, seen, ipvsSeen))
+		vs = append(vs, assert.Conservation(m.sent, m.seen, m.ipvs))
 	}
 	return vs
 }
@@ -365,11 +369,16 @@ func directReturn(before, after *ipvsadm.Snapshot, conns int) assert.Verdict {
 	return v
 }
 
-func firstServiceURL(l *lab.Lab) (string, error) {
+// firstServiceURL is the URL of the lab's first virtual service of the load's protocol.
+func firstServiceURL(l *lab.Lab, protocol string) (string, error) {
+	want, url := ipvsadm.TCP, "http://%s/"
+	if protocol == ProtocolUDP {
+		want, url = ipvsadm.UDP, "udp://%s"
+	}
 	for _, s := range l.Topology.IPVS.Services {
-		if s.Protocol == ipvsadm.TCP {
-			return "http://" + s.Addr.String() + "/", nil
+		if s.Protocol == want && s.Addr.IsValid() {
+			return fmt.Sprintf(url, s.Addr), nil
 		}
 	}
-	return "", errors.New("no TCP virtual service to send to; give load.url")
+	return "", fmt.Errorf("no %s virtual service to send to; give load.url", strings.ToUpper(protocol))
 }

@@ -45,18 +45,30 @@ type Timeouts struct {
 
 // Load is what the client sends in a phase.
 type Load struct {
-	From        string `yaml:"from"`        // default "client"
-	URL         string `yaml:"url"`         // default http://<first service>/
+	From string `yaml:"from"` // default "client"
+	// Protocol is tcp (HTTP requests, the default) or udp (datagrams to the real servers' UDP echo
+	// servers). With udp each connection is a new socket, a new source port, which IPVS schedules as a
+	// connection: it sends Datagrams datagrams, which all go where its first went unless the service
+	// schedules every datagram on its own (ipvsadm -o).
+	Protocol    string `yaml:"protocol"`
+	URL         string `yaml:"url"`         // default http://<first TCP service>/, or udp://<first UDP service>
 	Connections int    `yaml:"connections"` // default 100
 	Concurrency int    `yaml:"concurrency"` // default 1: connections one after another, in a known order
-	Hold        bool   `yaml:"hold"`        // keep every connection open until the phase's load ends
+	Hold        bool   `yaml:"hold"`        // keep every connection open until the phase's load ends (tcp)
 	Sources     int    `yaml:"sources"`     // client addresses to send from, in turn (default 1)
+	Datagrams   int    `yaml:"datagrams"`   // udp: datagrams per socket, one after another (default 1)
 }
+
+// Load protocols.
+const (
+	ProtocolTCP = "tcp"
+	ProtocolUDP = "udp"
+)
 
 // Expect is what a phase must show. Every field is optional; conservation is checked unless turned off.
 type Expect struct {
 	Sequence     string         `yaml:"sequence"`      // the server of each connection: "rs1 rs2 rs1*3"
-	Split        map[string]int `yaml:"split"`         // weights of the connections' split among servers
+	Split        map[string]int `yaml:"split"`         // weights of the connections' split among servers (udp: of the datagrams')
 	Exact        bool           `yaml:"exact"`         // the split within ±1 (deterministic schedulers)
 	Affinity     bool           `yaml:"affinity"`      // each client address always reached one server
 	Model        bool           `yaml:"model"`         // every connection went where the reference model says
@@ -193,10 +205,13 @@ func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
 		return nil, fmt.Errorf("load: connections %d, concurrency %d, sources %d: want positive numbers, concurrency at most connections",
 			l.Connections, l.Concurrency, l.Sources)
 	}
+	if err := checkProtocol(l); err != nil {
+		return nil, err
+	}
 	e := &p.Expect
 	for name := range e.Split {
-		if h := s.Topology.Host(name); h == nil || h.HTTP == nil {
-			return nil, fmt.Errorf("expect.split: %q is not a real server of %s", name, s.Topology.Source)
+		if h := s.Topology.Host(name); h == nil || !serves(h, l.Protocol) {
+			return nil, fmt.Errorf("expect.split: %q is not a real server of %s with a %s server", name, s.Topology.Source, serverKind(l.Protocol))
 		}
 	}
 	if (e.Sequence != "" || e.Model || e.Distribution) && l.Concurrency != 1 {
@@ -206,4 +221,51 @@ func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
 		return nil, errors.New("expect.affinity: needs load.sources of 2 or more client addresses")
 	}
 	return p, nil
+}
+
+// checkProtocol checks a load's protocol and what depends on it, and fills in its defaults.
+func checkProtocol(l *Load) error {
+	l.Protocol = strings.ToLower(cmp.Or(l.Protocol, ProtocolTCP))
+	scheme := strings.ToLower(l.URL)
+	if i := strings.Index(scheme, "://"); i >= 0 {
+		scheme = scheme[:i]
+	}
+	switch l.Protocol {
+	case ProtocolTCP:
+		if l.Datagrams != 0 {
+			return fmt.Errorf("load.datagrams: %d, but datagrams are for protocol: udp; leave it out for tcp", l.Datagrams)
+		}
+		if l.URL != "" && scheme != "http" {
+			return fmt.Errorf("load.url: %q is not an http:// URL; for datagrams say protocol: udp and give udp://HOST:PORT", l.URL)
+		}
+	case ProtocolUDP:
+		if l.Datagrams < 0 {
+			return fmt.Errorf("load.datagrams: %d; want 1 or more datagrams per socket", l.Datagrams)
+		}
+		l.Datagrams = max(l.Datagrams, 1)
+		if l.Hold {
+			return errors.New("load.hold: holds TCP connections open; a UDP socket has none to hold (leave hold out for protocol: udp)")
+		}
+		if l.URL != "" && scheme != "udp" {
+			return fmt.Errorf("load.url: %q is not a udp:// URL; protocol udp sends datagrams to udp://HOST:PORT", l.URL)
+		}
+	default:
+		return fmt.Errorf("load.protocol: unknown protocol %q; allowed: tcp, udp", l.Protocol)
+	}
+	return nil
+}
+
+// serves reports whether host has a server for protocol.
+func serves(h *topology.Host, protocol string) bool {
+	if protocol == ProtocolUDP {
+		return h.UDP != nil
+	}
+	return h.HTTP != nil
+}
+
+func serverKind(protocol string) string {
+	if protocol == ProtocolUDP {
+		return "UDP"
+	}
+	return "HTTP"
 }

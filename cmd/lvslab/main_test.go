@@ -129,7 +129,7 @@ func TestBadInputExitsTwoAndSaysWhy(t *testing.T) {
 		want string
 	}{
 		{[]string{"up", "-f", bad}, "bad.yaml:3:"},
-		{[]string{"up", "-f", "no-such-topology"}, "built in: nat-walkthrough"},
+		{[]string{"up", "-f", "no-such-topology"}, "no built-in topology of that name (built in: dr, "},
 		{[]string{"exec", "director", "curl"}, "write the command after --"},
 		{[]string{"load", "-n", "x"}, "invalid argument"},
 		{[]string{"frobnicate"}, "unknown command"},

@@ -1,0 +1,84 @@
+package scenarios
+
+import (
+	"net/netip"
+	"net/url"
+
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+// measured is what a phase's load came to, counted in the units IPVS schedules: TCP connections; for UDP
+// sockets (a client address and port), or every datagram under one-packet scheduling (ipvsadm -o).
+type measured struct {
+	sent      int            // units the load generator sent
+	seen      map[string]int // units each real server saw
+	split     map[string]int // what the split is checked on: the units; for UDP every datagram
+	ipvs      map[string]int // units IPVS counted per real server (Conns), filled in by the runner
+	onePacket bool           // the UDP service schedules every datagram on its own
+}
+
+// measure counts a phase's units from the load's result and the servers' counts before and after it.
+func measure(l Load, res *loadgen.Result, before, after map[string]lab.ServerStats, onePacket bool) measured {
+	m := measured{sent: res.Connections, seen: map[string]int{}, split: map[string]int{}, onePacket: onePacket}
+	if l.Protocol != ProtocolUDP {
+		for host, a := range after {
+			if n := int(a.Connections - before[host].Connections); n > 0 {
+				m.seen[host] = n
+			}
+		}
+		m.split = m.seen
+		return m
+	}
+	// A server cannot tell a socket's datagrams apart from another socket's, but each socket's all go to
+	// one server unless every datagram is scheduled on its own: so it saw datagrams/Datagrams sockets (a
+	// socket cut short by a failure counts whole; the load's verdict reports the failure).
+	perUnit := l.Datagrams
+	if onePacket {
+		m.sent, perUnit = res.Requests, 1
+	}
+	for host, a := range after {
+		if n := int(a.Datagrams - before[host].Datagrams); n > 0 {
+			m.split[host] = n
+			m.seen[host] = (n + perUnit - 1) / perUnit
+		}
+	}
+	return m
+}
+
+// onePacket reports whether the load's target is a UDP service with one-packet scheduling (-o).
+func onePacket(table *ipvsadm.Snapshot, l Load, rawURL string) bool {
+	if l.Protocol != ProtocolUDP || table == nil {
+		return false
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	to, err := netip.ParseAddrPort(u.Host)
+	if err != nil {
+		return false
+	}
+	for _, s := range table.Services {
+		if s.Protocol == ipvsadm.UDP && s.Addr == to {
+			return s.OnePacket
+		}
+	}
+	return false
+}
+
+// perDatagram repeats each socket's predicted server for each of its datagrams, which without one-packet
+// scheduling all go where the first went: the load generator records the server of every datagram.
+func perDatagram(predicted []string, l Load) []string {
+	if l.Protocol != ProtocolUDP || l.Datagrams <= 1 {
+		return predicted
+	}
+	out := make([]string, 0, len(predicted)*l.Datagrams)
+	for _, s := range predicted {
+		for range l.Datagrams {
+			out = append(out, s)
+		}
+	}
+	return out
+}
