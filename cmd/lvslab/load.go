@@ -30,6 +30,9 @@ ab does: -n requests in all, -c at a time, each on a NEW TCP connection unless -
 IPVS balances connections, not requests, so lvslab counts connections per real server, from the
 X-Real-Server header of each response, and asks the servers what they saw too.
 
+A udp:// URL (udp://192.168.0.75:53) sends datagrams instead, each request from a new socket, to the
+lab's UDP echo servers, which name themselves in the reply.
+
 With --rate and --duration the load is open-loop instead: R requests a second for D, whatever the
 latency (built on vegeta).
 
@@ -83,6 +86,7 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 	f.IntVarP(&o.Requests, "requests", "n", 1000, "requests in all (closed loop)")
 	f.IntVarP(&o.Concurrency, "concurrency", "c", 10, "requests at a time (closed loop)")
 	f.BoolVarP(&o.KeepAlive, "keepalive", "k", false, "reuse connections (HTTP keep-alive) instead of one per request")
+	f.IntVar(&o.Datagrams, "datagrams", 0, "udp:// URLs: datagrams per socket (default 1; more shows one-packet scheduling, -o)")
 	f.StringVar(&from, "from", "", `host to send from (default "client")`)
 	f.Float64Var(&o.Rate, "rate", 0, "open loop: requests per second (with --duration)")
 	f.DurationVar(&o.Duration, "duration", 0, "open loop: how long to send at --rate")
@@ -128,7 +132,11 @@ func writeServerSide(w io.Writer, before, after map[string]lab.ServerStats) {
 	fmt.Fprintln(w, "\nSeen by the servers during the run:")
 	for _, h := range hosts {
 		a, b := after[h], before[h]
-		fmt.Fprintf(w, "  %-10s %8d connections %8d requests\n", h, a.Connections-b.Connections, a.Requests-b.Requests)
+		line := fmt.Sprintf("  %-10s %8d connections %8d requests", h, a.Connections-b.Connections, a.Requests-b.Requests)
+		if d := a.Datagrams - b.Datagrams; d > 0 {
+			line += fmt.Sprintf(" %8d datagrams", d)
+		}
+		fmt.Fprintln(w, line)
 	}
 }
 

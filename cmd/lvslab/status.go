@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/topology"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -63,13 +64,7 @@ func writeHosts(w io.Writer, l *lab.Lab, stats map[string]lab.ServerStats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER")
 	for _, h := range l.Topology.Hosts {
-		server := "-"
-		if h.HTTP != nil {
-			server = fmt.Sprintf("http :%d %q", h.HTTP.Port, strings.TrimSpace(h.HTTP.Body))
-			if s, ok := stats[h.Name]; ok {
-				server += fmt.Sprintf(" (%d connections, %d requests)", s.Connections, s.Requests)
-			}
-		}
+		server := serverColumn(h, stats)
 		gw := "-"
 		if h.Gateway.IsValid() {
 			gw = h.Gateway.String()
@@ -102,4 +97,29 @@ func writeIPVS(w io.Writer, l *lab.Lab) {
 	}
 	fmt.Fprintf(w, "\nIPVS on %s (ipvsadm -L -n):\n", ipvs.On)
 	snap.WriteList(w)
+}
+
+// serverColumn describes a host's servers and what they have answered: "http :80 "RS1.magedu.com" (3
+// connections, 3 requests), udp :53 (2 datagrams)".
+func serverColumn(h *topology.Host, stats map[string]lab.ServerStats) string {
+	st, counted := stats[h.Name]
+	var parts []string
+	if h.HTTP != nil {
+		p := fmt.Sprintf("http :%d %q", h.HTTP.Port, strings.TrimSpace(h.HTTP.Body))
+		if counted {
+			p += fmt.Sprintf(" (%d connections, %d requests)", st.Connections, st.Requests)
+		}
+		parts = append(parts, p)
+	}
+	if h.UDP != nil {
+		p := fmt.Sprintf("udp :%d", h.UDP.Port)
+		if counted {
+			p += fmt.Sprintf(" (%d datagrams)", st.Datagrams)
+		}
+		parts = append(parts, p)
+	}
+	if len(parts) == 0 {
+		return "-"
+	}
+	return strings.Join(parts, ", ")
 }
