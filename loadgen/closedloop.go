@@ -33,6 +33,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		timeout:   o.Timeout,
 		keepAlive: o.KeepAlive,
 		hold:      o.Hold,
+		reset:     o.Reset,
 	}
 	defer loop.releaseHeld()
 	loop.remaining.Store(int64(o.Requests))
@@ -75,6 +76,7 @@ type closedLoop struct {
 	timeout   time.Duration
 	keepAlive bool
 	hold      bool
+	reset     bool
 	counters  counters
 
 	heldMu sync.Mutex
@@ -199,6 +201,9 @@ func (w *worker) exchange() (response, error) {
 func (w *worker) closeConn() {
 	if w.conn != nil {
 		w.dog.watch(nil)
+		if tcp, ok := w.conn.(*net.TCPConn); ok && w.loop.reset {
+			tcp.SetLinger(0)
+		}
 		w.conn.Close()
 		w.conn = nil
 	}

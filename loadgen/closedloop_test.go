@@ -9,6 +9,7 @@ import (
 	"net/netip"
 	"slices"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -242,5 +243,23 @@ func TestRunHoldKeepsEveryConnectionOpenUntilTheEnd(t *testing.T) {
 	wantNoFailures(t, res)
 	if most.Load() != 5 || res.Connections != 5 || len(res.Sequence) != 5 {
 		t.Errorf("with Hold, %d connections were open at once (want all 5); %d opened, sequence %v", most.Load(), res.Connections, res.Sequence)
+	}
+}
+
+func TestRunResetClosesWithARST(t *testing.T) {
+	resets := make(chan error, 4)
+	rs1 := startRawServer(t, func(c net.Conn) {
+		buf := make([]byte, 4096)
+		c.Read(buf)
+		c.Write([]byte("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nrs1"))
+		c.(*net.TCPConn).CloseWrite()
+		_, err := c.Read(buf) // the client's close: EOF for a FIN, ECONNRESET for a reset
+		resets <- err
+	})
+	wantNoFailures(t, measure(t, Run, Options{URL: rs1.url, Requests: 2, Reset: true}))
+	for range 2 {
+		if err := <-resets; !errors.Is(err, syscall.ECONNRESET) {
+			t.Errorf("the server saw the client close with %v, want a reset", err)
+		}
 	}
 }

@@ -36,6 +36,10 @@ type Options struct {
 	// connection of its own that stays established, so the director counts it active (lc, wlc, sed, nq
 	// steer by active connections). Run only; implies keep-alive requests.
 	Hold bool
+	// Reset closes each connection with a TCP reset rather than a FIN (SO_LINGER 0), as some clients do:
+	// the director then forgets the connection in 10 s (the CLOSE state) instead of two minutes
+	// (TIME_WAIT), which lets persistence templates expire quickly under NAT. TCP, Run only.
+	Reset bool
 	// Sequence records the server of every connection in Result.Sequence, in the order the connections
 	// completed: with Concurrency 1, the order the scheduler chose them. Run only. For a udp:// URL it
 	// records the server of every datagram.
@@ -93,8 +97,8 @@ func (o Options) openLoop() (Options, error) {
 	if !(o.Rate > 0 && o.Rate <= maxRate) {
 		return o, invalid("Rate", o.Rate, fmt.Sprintf("more than 0 and at most %g requests per second", maxRate))
 	}
-	if o.Hold {
-		return o, errors.New("loadgen: Hold is for Run (the closed loop)")
+	if o.Hold || o.Reset {
+		return o, errors.New("loadgen: Hold and Reset are for Run (the closed loop)")
 	}
 	if isUDP(o.URL) || o.Datagrams != 0 {
 		return o, invalid("URL", o.URL, "an http:// URL for RunRate; udp:// URLs and Datagrams are for Run (the closed loop)")

@@ -22,8 +22,8 @@ func (o *Options) udpMode() error {
 		}
 		return nil
 	}
-	if o.KeepAlive || o.Hold {
-		return errors.New("loadgen: KeepAlive and Hold are for HTTP; with a udp:// URL every request is a new socket, which sends Datagrams datagrams")
+	if o.KeepAlive || o.Hold || o.Reset {
+		return errors.New("loadgen: KeepAlive, Hold and Reset are for HTTP; with a udp:// URL every request is a new socket, which sends Datagrams datagrams")
 	}
 	if o.Datagrams > maxDatagrams {
 		return invalid("Datagrams", o.Datagrams, fmt.Sprintf("at most %d per socket", maxDatagrams))

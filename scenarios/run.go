@@ -181,7 +181,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
-	o := loadgen.Options{URL: url, Requests: p.Load.Connections, Concurrency: p.Load.Concurrency, Hold: p.Load.Hold,
+	o := loadgen.Options{URL: url, Requests: p.Load.Connections, Concurrency: p.Load.Concurrency, Hold: p.Load.Hold, Reset: p.Load.Reset,
 		Datagrams: p.Load.Datagrams, Sequence: true}
 	if len(sources) > 1 {
 		o.Sources = sources

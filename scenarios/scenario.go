@@ -54,7 +54,8 @@ type Load struct {
 	URL         string `yaml:"url"`         // default http://<first TCP service>/, or udp://<first UDP service>
 	Connections int    `yaml:"connections"` // default 100
 	Concurrency int    `yaml:"concurrency"` // default 1: connections one after another, in a known order
-	Hold        bool   `yaml:"hold"`        // keep every connection open until the phase's load ends (tcp)
+	Hold        bool   `yaml:"hold"`        // keep every connection open until the phase's load ends
+	Reset       bool   `yaml:"reset"`       // close connections with a TCP reset (the director forgets them in 10 s) (tcp)
 	Sources     int    `yaml:"sources"`     // client addresses to send from, in turn (default 1)
 	Datagrams   int    `yaml:"datagrams"`   // udp: datagrams per socket, one after another (default 1)
 }
