@@ -36,7 +36,7 @@ func TestDownAfterKill9DuringUpLeavesNothing(t *testing.T) {
 			_, err := os.Stat(statePath(dir, name))
 			return err == nil
 		},
-		"first namespace made": func(name, dir string) bool { return len(labNamespaces(name)) > 0 },
+		"first namespace made":   func(name, dir string) bool { return len(labNamespaces(name)) > 0 },
 		"server process started": func(name, dir string) bool { return serverRunning(t) },
 	}
 	for stage, reached := range stages {
