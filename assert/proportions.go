@@ -3,6 +3,7 @@ package assert
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 )
 
@@ -230,7 +231,7 @@ func (sh *shares) table(extra func(shareRow) string) string {
 	}
 	t := newTable("lrrrrrrrrl", header...)
 	for _, r := range sh.rows {
-		weight := fmt.Sprintf("%g", r.weight)
+		weight := strconv.FormatFloat(r.weight, 'g', 4, 64) // model shares are long fractions
 		if r.configuredZero {
 			weight = "-"
 		}
