@@ -36,6 +36,11 @@ func (l *Lab) director() (string, error) {
 // withIPVS opens an IPVS handle in the director's namespace for fn, and closes it: an open handle keeps a
 // deleted namespace, and its table, alive.
 func (l *Lab) withIPVS(fn func(h *ipvs.Handle) error) error {
+	return l.withIPVSAt(func(h *ipvs.Handle, _ string) error { return fn(h) })
+}
+
+// withIPVSAt is withIPVS that also gives fn the director namespace's path.
+func (l *Lab) withIPVSAt(fn func(h *ipvs.Handle, path string) error) error {
 	host, err := l.director()
 	if err != nil {
 		return err
@@ -52,7 +57,7 @@ func (l *Lab) withIPVS(fn func(h *ipvs.Handle) error) error {
 		return fmt.Errorf("opening IPVS in %s's namespace: %w", host, err)
 	}
 	defer h.Close()
-	return fn(h)
+	return fn(h, path)
 }
 
 // programIPVS builds the topology's table in the director and waits until the kernel shows it.
@@ -61,14 +66,14 @@ func (l *Lab) programIPVS(ctx context.Context) error {
 	if len(want.Services) == 0 {
 		return nil
 	}
-	err := l.withIPVS(func(h *ipvs.Handle) error {
+	err := l.withIPVSAt(func(h *ipvs.Handle, path string) error {
 		for _, s := range want.Services {
-			if err := apply(h, ipvsadm.Command{Op: ipvsadm.OpAddService, Service: *s}); err != nil {
+			if err := apply(h, path, ipvsadm.Command{Op: ipvsadm.OpAddService, Service: *s}); err != nil {
 				return err
 			}
 			// The kernel puts each new real server at the head of its list: add them oldest first.
 			for i := len(s.Dests) - 1; i >= 0; i-- {
-				if err := apply(h, ipvsadm.Command{Op: ipvsadm.OpAddDest, Service: *s, Dest: s.Dests[i]}); err != nil {
+				if err := apply(h, path, ipvsadm.Command{Op: ipvsadm.OpAddDest, Service: *s, Dest: s.Dests[i]}); err != nil {
 					return err
 				}
 			}
@@ -89,7 +94,7 @@ func (l *Lab) ApplyRule(ctx context.Context, c ipvsadm.Command) error {
 	if err := next.Apply(c); err != nil {
 		return fmt.Errorf("%s: %w", c, err)
 	}
-	if err := l.withIPVS(func(h *ipvs.Handle) error { return apply(h, c) }); err != nil {
+	if err := l.withIPVSAt(func(h *ipvs.Handle, path string) error { return apply(h, path, c) }); err != nil {
 		return err
 	}
 	l.Topology.IPVS.Services = next.Services
@@ -110,9 +115,24 @@ func cloneServices(in []*ipvsadm.Service) []*ipvsadm.Service {
 	return out
 }
 
-// apply sends one command to the kernel through moby/ipvs.
-func apply(h *ipvs.Handle, c ipvsadm.Command) error {
+// apply sends one command to the kernel through moby/ipvs, or, for a real server with GUE or GRE
+// tunnelling, which moby/ipvs cannot express, through lvslab's own message.
+func apply(h *ipvs.Handle, path string, c ipvsadm.Command) error {
 	svc := mobyService(&c.Service)
+	var err error
+	switch {
+	case (c.Op == ipvsadm.OpAddDest || c.Op == ipvsadm.OpEditDest) && needsOwnTunnelMessage(c.Dest):
+		err = putTunnelDest(path, &c.Service, c.Dest, c.Op == ipvsadm.OpEditDest)
+	default:
+		err = applyMoby(h, svc, c)
+	}
+	if err != nil {
+		return fmt.Errorf("the kernel refused ipvsadm %s: %w%s", c, err, schedulerHint(c, err))
+	}
+	return nil
+}
+
+func applyMoby(h *ipvs.Handle, svc *ipvs.Service, c ipvsadm.Command) error {
 	var err error
 	switch c.Op {
 	case ipvsadm.OpAddService:
@@ -132,10 +152,7 @@ func apply(h *ipvs.Handle, c ipvsadm.Command) error {
 	default:
 		err = errors.New("unknown operation")
 	}
-	if err != nil {
-		return fmt.Errorf("the kernel refused ipvsadm %s: %w%s", c, err, schedulerHint(c, err))
-	}
-	return nil
+	return err
 }
 
 // schedulerHint explains the kernel's ENOENT for a scheduler whose module is not loaded.
@@ -166,7 +183,7 @@ func (l *Lab) awaitTable(ctx context.Context, want *ipvsadm.Table) error {
 // IPVS reads the director's table back from the kernel, with every connection count and counter.
 func (l *Lab) IPVS() (*ipvsadm.Snapshot, error) {
 	snap := &ipvsadm.Snapshot{Stats: map[ipvsadm.ServiceKey]*ipvsadm.ServiceStats{}}
-	err := l.withIPVS(func(h *ipvs.Handle) error {
+	err := l.withIPVSAt(func(h *ipvs.Handle, path string) error {
 		services, err := h.GetServices()
 		if err != nil {
 			return fmt.Errorf("listing IPVS services: %w", err)
@@ -184,6 +201,9 @@ func (l *Lab) IPVS() (*ipvsadm.Snapshot, error) {
 				st.Dests[d.Addr] = &ipvsadm.DestStats{ActiveConns: uint32(md.ActiveConnections),
 					InactConns: uint32(md.InactiveConnections), Counters: countersOf(ipvs.SvcStats(md.Stats))}
 			}
+			if err := readTunnels(path, s); err != nil {
+				return err
+			}
 			snap.Services = append(snap.Services, s)
 			snap.Stats[s.ServiceKey] = st
 		}
@@ -193,4 +213,26 @@ func (l *Lab) IPVS() (*ipvsadm.Snapshot, error) {
 		return nil, err
 	}
 	return snap, nil
+}
+
+// readTunnels fills in the tunnel options of a service's tunnelling real servers, which moby/ipvs does
+// not read.
+func readTunnels(path string, s *ipvsadm.Service) error {
+	tunnelled := false
+	for _, d := range s.Dests {
+		tunnelled = tunnelled || d.Method == ipvsadm.Tunnel
+	}
+	if !tunnelled {
+		return nil
+	}
+	opts, err := tunnelOptions(path, s)
+	if err != nil {
+		return fmt.Errorf("reading the tunnel options of %s: %w", s.ServiceKey, err)
+	}
+	for i := range s.Dests {
+		if s.Dests[i].Method == ipvsadm.Tunnel {
+			s.Dests[i].Tunnel = opts[s.Dests[i].Addr]
+		}
+	}
+	return nil
 }
