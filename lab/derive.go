@@ -7,6 +7,8 @@ import (
 	"sort"
 
 	"github.com/vishvananda/netlink"
+	nlpkg "github.com/vishvananda/netlink/nl"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
@@ -17,7 +19,9 @@ import (
 type realServerRole struct {
 	host    *topology.Host
 	direct  []netip.Addr // VIPs of services that reach it by direct routing (-g)
-	tunnel  []netip.Addr // VIPs of services that reach it through a tunnel (-i)
+	tunnel  []netip.Addr // VIPs of services that reach it through an IP-in-IP tunnel (-i), GUE's included
+	gre     []netip.Addr // VIPs of services that reach it through a GRE tunnel (-i --tun-type gre)
+	gue     []uint16     // UDP ports it receives GUE on (-i --tun-type gue --tun-port N)
 	masq    []netip.Addr // VIPs of services that reach it by NAT (-m)
 	servers []string     // "TCP 192.168.0.75:80" of each service it serves, for messages
 }
@@ -48,7 +52,15 @@ func realServerRoles(t *topology.Topology) []*realServerRole {
 			case ipvsadm.Route:
 				r.direct = appendOnce(r.direct, vip)
 			case ipvsadm.Tunnel:
-				r.tunnel = appendOnce(r.tunnel, vip)
+				switch d.Tunnel.Type {
+				case "gre":
+					r.gre = appendOnce(r.gre, vip)
+				case "gue":
+					r.tunnel = appendOnce(r.tunnel, vip)
+					r.gue = appendPortOnce(r.gue, d.Tunnel.Port)
+				default:
+					r.tunnel = appendOnce(r.tunnel, vip)
+				}
 			case ipvsadm.Masq:
 				r.masq = appendOnce(r.masq, vip)
 			}
@@ -61,6 +73,15 @@ func realServerRoles(t *topology.Topology) []*realServerRole {
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].host.Name < out[j].host.Name })
 	return out
+}
+
+func appendPortOnce(s []uint16, p uint16) []uint16 {
+	for _, x := range s {
+		if x == p {
+			return s
+		}
+	}
+	return append(s, p)
 }
 
 func appendOnce(s []netip.Addr, a netip.Addr) []netip.Addr {
@@ -100,11 +121,21 @@ func (l *Lab) deriveRealServers() error {
 		return err
 	}
 	for _, r := range realServerRoles(l.Topology) {
-		if len(r.direct) == 0 && len(r.tunnel) == 0 {
+		if len(r.direct) == 0 && len(r.tunnel) == 0 && len(r.gre) == 0 {
 			continue
 		}
 		if len(r.tunnel) > 0 {
-			if err := loadIPIP(); err != nil {
+			if err := loadModule("ipip", "tunnelling (-i)"); err != nil {
+				return err
+			}
+		}
+		if len(r.gue) > 0 {
+			if err := loadModule("fou", "GUE tunnelling (--tun-type gue)"); err != nil {
+				return err
+			}
+		}
+		if len(r.gre) > 0 {
+			if err := loadModule("ip_gre", "GRE tunnelling (--tun-type gre)"); err != nil {
 				return err
 			}
 		}
@@ -179,7 +210,7 @@ func (l *Lab) deriveDirectorVIPs() error {
 // closed second, and a 3:1 split drifts. Bit 2 (ip_vs_core.c, is_new_conn_expected) covers that case.
 func (l *Lab) deriveConnReuse() error {
 	for _, r := range realServerRoles(l.Topology) {
-		if len(r.direct) > 0 || len(r.tunnel) > 0 {
+		if len(r.direct) > 0 || len(r.tunnel) > 0 || len(r.gre) > 0 {
 			path, err := l.Namespace(l.Topology.IPVS.On)
 			if err != nil {
 				return err
@@ -224,6 +255,22 @@ func (r *realServerRole) setUp() error {
 			return err
 		}
 	}
+	for _, port := range r.gue {
+		// ip fou add port PORT gue: unwrap GUE arriving on PORT, and hand the IP-in-IP inside to tunl0.
+		if err := addGUEPort(port); err != nil {
+			return fmt.Errorf("receiving GUE on port %d: %w", port, err)
+		}
+	}
+	if len(r.gre) > 0 {
+		if err := add("gre0", r.gre); err != nil {
+			return err
+		}
+		greSysctls := append(directSysctls, topology.Sysctl{Key: "net.ipv4.conf.all.rp_filter", Value: "0"},
+			topology.Sysctl{Key: "net.ipv4.conf.gre0.rp_filter", Value: "0"})
+		if err := writeSysctls(greSysctls); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
@@ -240,19 +287,35 @@ func methodsOf(r *realServerRole) string {
 	switch {
 	case len(r.direct) > 0 && len(r.tunnel) > 0:
 		return "direct routing and tunnelling"
-	case len(r.tunnel) > 0:
+	case len(r.tunnel) > 0 || len(r.gre) > 0:
 		return "tunnelling"
 	}
 	return "direct routing"
 }
 
-// loadIPIP makes sure the ipip module is loaded: it creates tunl0 in every namespace, the lab's included.
-func loadIPIP() error {
-	if _, err := netlink.LinkByName("tunl0"); err == nil {
-		return nil
-	}
-	if out, err := exec.Command(modprobe(), "ipip").CombinedOutput(); err != nil {
-		return fmt.Errorf("tunnelling (-i) needs the ipip module, and modprobe ipip failed: %v %s", err, out)
+// loadModule loads a kernel module the lab needs (ipip, fou, ip_gre create their devices and families in
+// every namespace), saying what for when it cannot.
+func loadModule(name, what string) error {
+	if out, err := exec.Command(modprobe(), name).CombinedOutput(); err != nil {
+		return fmt.Errorf("%s needs the %s module, and modprobe %s failed: %v %s", what, name, name, err, out)
 	}
 	return nil
+}
+
+// addGUEPort is `ip fou add port PORT gue` in this thread's namespace. netlink.FouAdd sends an IP protocol
+// of 0 along with GUE, which kernels since 6.1 refuse (FOU_ATTR_IPPROTO must be at least 1): GUE names the
+// protocol in each packet, so the attribute is left out here.
+func addGUEPort(port uint16) error {
+	fam, err := netlink.GenlFamilyGet("fou")
+	if err != nil {
+		return err
+	}
+	const fouCmdAdd, fouAttrPort, fouAttrAF, fouAttrType = 1, 1, 2, 4
+	req := nlpkg.NewNetlinkRequest(int(fam.ID), unix.NLM_F_ACK)
+	req.AddData(&nlpkg.Genlmsg{Command: fouCmdAdd, Version: 1})
+	req.AddData(nlpkg.NewRtAttr(fouAttrPort, be16(port)))
+	req.AddData(nlpkg.NewRtAttr(fouAttrType, []byte{netlink.FOU_ENCAP_GUE}))
+	req.AddData(nlpkg.NewRtAttr(fouAttrAF, []byte{unix.AF_INET}))
+	_, err = req.Execute(unix.NETLINK_GENERIC, 0)
+	return err
 }

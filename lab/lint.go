@@ -113,6 +113,14 @@ func (l *Lab) lintHost(r *realServerRole) []string {
 			}
 		}
 	}
+	for _, vip := range r.gre {
+		switch on := where[vip]; {
+		case on == "":
+			say("GRE tunnelling needs the VIP %s/32 on gre0 (modprobe ip_gre); %s does not have it", vip, name)
+		case on != "gre0":
+			say("GRE tunnelling needs the VIP %s/32 on gre0; %s has it on %s", vip, name, on)
+		}
+	}
 	if len(r.masq) > 0 {
 		out = append(out, l.lintNATReturn(r)...)
 	}

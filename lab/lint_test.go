@@ -12,6 +12,7 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 func embedded(t *testing.T, name string, edit func(*topology.Topology)) *topology.Topology {
@@ -132,6 +133,60 @@ func TestIPVSIpvsadmListsRouteAndTunnel(t *testing.T) {
 		snap.WriteList(&ours)
 		if ours.String() != out.String() {
 			t.Errorf("%s: ipvsadm printed:\n%s\nlvslab's table reads:\n%s", name, out.String(), ours.String())
+		}
+	}
+}
+
+// TestIPVSTunnelTypesAsIpvsadmSeesThem programs GUE and GRE real servers, which moby/ipvs cannot, and
+// cross-checks them with Debian's ipvsadm -S -n.
+func TestIPVSTunnelTypesAsIpvsadmSeesThem(t *testing.T) {
+	requireIPVS(t)
+	if _, err := exec.LookPath("ipvsadm"); err != nil {
+		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
+	}
+	topo := embedded(t, "tun", func(t *topology.Topology) {
+		var table ipvsadm.Table
+		for _, r := range []string{
+			"-A -t 192.168.0.75:80 -s rr",
+			"-a -t 192.168.0.75:80 -r 10.0.0.45 -i --tun-type gue --tun-port 6080 --tun-csum",
+			"-a -t 192.168.0.75:80 -r 10.0.0.55 -i --tun-type gre",
+		} {
+			c, err := ipvsadm.ParseRule(r)
+			if err == nil {
+				err = table.Apply(c)
+			}
+			if err != nil {
+				panic(err)
+			}
+		}
+		t.IPVS.Services = table.Services
+	})
+	l := upTopologyWith(t, topo, Options{})
+	var out bytes.Buffer
+	cmd := exec.Command("ipvsadm", "-S", "-n")
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := l.Run(cmd, "director"); err != nil {
+		t.Fatalf("ipvsadm: %v\n%s", err, out.String())
+	}
+	for _, want := range []string{"-r 10.0.0.45:80 -i -w 1 --tun-type gue --tun-port 6080 --tun-csum", "-r 10.0.0.55:80 -i -w 1 --tun-type gre --tun-nocsum"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("ipvsadm -S -n lacks %q:\n%s", want, out.String())
+		}
+	}
+	snap, err := l.IPVS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ours bytes.Buffer
+	snap.Save(&ours)
+	if ours.String() != out.String() {
+		t.Errorf("ipvsadm -S -n printed:\n%s\nlvslab's table reads:\n%s", out.String(), ours.String())
+	}
+	for _, h := range []string{"rs1", "rs2"} {
+		if resp, _, err := get(l, "client", "http://192.168.0.75/"); err != nil {
+			t.Errorf("client → VIP (%s's turn): %v", h, err)
+		} else if got := resp.Header.Get(ServerHeader); got != "rs1" && got != "rs2" {
+			t.Errorf("answered by %q", got)
 		}
 	}
 }
