@@ -44,25 +44,43 @@ func (l *Lab) AddAddresses(host string, n int) ([]netip.Addr, error) {
 	if err != nil {
 		return nil, err
 	}
+	prefixes := make([]netip.Prefix, len(addrs))
+	for i, a := range addrs {
+		prefixes[i] = netip.PrefixFrom(a, ifc.Address.Bits())
+	}
 	err = inNamespace(path, func() error {
 		nl, err := netlink.NewHandle()
 		if err != nil {
 			return err
 		}
 		defer nl.Close()
-		link, err := nl.LinkByName(ifc.Name)
-		if err != nil {
-			return err
-		}
-		for _, a := range addrs {
-			p := netip.PrefixFrom(a, ifc.Address.Bits())
-			if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
-				return fmt.Errorf("adding %s to %s: %w", p, ifc.Name, err)
-			}
-		}
-		return nil
+		_, err = addAddrs(nl, ifc.Name, prefixes...)
+		return err
 	})
 	return addrs, err
+}
+
+// addAddrs adds prefixes to the interface ifname of the handle's namespace and returns the interface.
+func addAddrs(nl *netlink.Handle, ifname string, prefixes ...netip.Prefix) (netlink.Link, error) {
+	link, err := nl.LinkByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", ifname, err)
+	}
+	for _, p := range prefixes {
+		if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
+			return nil, fmt.Errorf("adding %s to %s: %w", p, ifname, err)
+		}
+	}
+	return link, nil
+}
+
+// hostPrefixes are the addresses as /32 (/128): a VIP held beside an interface's own address, or on lo.
+func hostPrefixes(addrs []netip.Addr) []netip.Prefix {
+	out := make([]netip.Prefix, len(addrs))
+	for i, a := range addrs {
+		out[i] = netip.PrefixFrom(a, a.BitLen())
+	}
+	return out
 }
 
 // lastAddr is a prefix's broadcast address.

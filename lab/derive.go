@@ -3,7 +3,6 @@ package lab
 import (
 	"fmt"
 	"net/netip"
-	"os/exec"
 	"sort"
 
 	"github.com/vishvananda/netlink"
@@ -189,14 +188,8 @@ func (l *Lab) deriveDirectorVIPs() error {
 		}
 		defer nl.Close()
 		for ifname, vips := range missing {
-			link, err := nl.LinkByName(ifname)
-			if err != nil {
-				return err
-			}
-			for _, vip := range vips {
-				if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(vip, vip.BitLen()))}); err != nil {
-					return fmt.Errorf("adding the VIP %s to the director's %s: %w", vip, ifname, err)
-				}
+			if _, err := addAddrs(nl, ifname, hostPrefixes(vips)...); err != nil {
+				return fmt.Errorf("the director: %w", err)
 			}
 		}
 		return nil
@@ -228,14 +221,9 @@ func (r *realServerRole) setUp() error {
 	}
 	defer nl.Close()
 	add := func(ifname string, vips []netip.Addr) error {
-		link, err := nl.LinkByName(ifname)
+		link, err := addAddrs(nl, ifname, hostPrefixes(vips)...)
 		if err != nil {
-			return fmt.Errorf("%s: %w", ifname, err)
-		}
-		for _, vip := range vips {
-			if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(netip.PrefixFrom(vip, vip.BitLen()))}); err != nil {
-				return fmt.Errorf("adding the VIP %s to %s: %w", vip, ifname, err)
-			}
+			return err
 		}
 		return nl.LinkSetUp(link)
 	}
@@ -296,8 +284,8 @@ func methodsOf(r *realServerRole) string {
 // loadModule loads a kernel module the lab needs (ipip, fou, ip_gre create their devices and families in
 // every namespace), saying what for when it cannot.
 func loadModule(name, what string) error {
-	if out, err := exec.Command(modprobe(), name).CombinedOutput(); err != nil {
-		return fmt.Errorf("%s needs the %s module, and modprobe %s failed: %v %s", what, name, name, err, out)
+	if err := modprobeModule(name); err != nil {
+		return fmt.Errorf("%s needs the %s module, and %w", what, name, err)
 	}
 	return nil
 }

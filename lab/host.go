@@ -11,6 +11,7 @@ import (
 
 	"github.com/vishvananda/netlink"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -103,7 +104,7 @@ func openServerSockets(h *topology.Host) (*hostSockets, error) {
 
 // waitCarrier polls until every link is operationally up (both ends of its veth are up).
 func waitCarrier(ctx context.Context, nl *netlink.Handle, links []netlink.Link) error {
-	return poll(ctx, 5*time.Second, func() (bool, string) {
+	return wait.Until(ctx, 5*time.Second, func() (bool, string) {
 		for _, l := range links {
 			cur, err := nl.LinkByIndex(l.Attrs().Index)
 			if err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/moby/ipvs"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
@@ -166,7 +167,7 @@ func schedulerHint(c ipvsadm.Command, err error) string {
 // awaitTable polls until the kernel's table equals want, or says how it still differs.
 func (l *Lab) awaitTable(ctx context.Context, want *ipvsadm.Table) error {
 	var readErr error
-	err := poll(ctx, ipvsConvergeTimeout, func() (bool, string) {
+	err := wait.Until(ctx, ipvsConvergeTimeout, func() (bool, string) {
 		snap, err := l.IPVS()
 		if readErr = err; err != nil {
 			return errors.Is(err, ErrNoIPVS), err.Error()
@@ -235,4 +236,37 @@ func readTunnels(path string, s *ipvsadm.Service) error {
 		}
 	}
 	return nil
+}
+
+// ipvsCountingTimeout bounds the wait for IPVS's totals to catch up: it folds its per-CPU counters into
+// the totals it reports every two seconds.
+const ipvsCountingTimeout = 5 * time.Second
+
+// IPVSCounted reads the director's table once IPVS has counted at least want connections over all its
+// services, so that the table holds the latest connections. After ipvsCountingTimeout it returns the
+// table as it is, for the caller to report what is missing.
+func (l *Lab) IPVSCounted(ctx context.Context, want int) (*ipvsadm.Snapshot, error) {
+	var snap *ipvsadm.Snapshot
+	var readErr error
+	err := wait.Until(ctx, ipvsCountingTimeout, func() (bool, string) {
+		snap, readErr = l.IPVS()
+		if readErr != nil {
+			return true, ""
+		}
+		return totalConns(snap) >= uint64(want), fmt.Sprintf("IPVS has counted %d connections of %d", totalConns(snap), want)
+	})
+	if readErr != nil {
+		return nil, readErr
+	}
+	if ctx.Err() != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+func totalConns(s *ipvsadm.Snapshot) (sum uint64) {
+	for _, st := range s.Stats {
+		sum += st.Conns
+	}
+	return sum
 }

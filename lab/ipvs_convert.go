@@ -22,19 +22,13 @@ const (
 
 // mobyService translates a service into what moby/ipvs sends: the same attributes ipvsadm sends.
 func mobyService(s *ipvsadm.Service) *ipvs.Service {
-	out := &ipvs.Service{SchedName: s.Scheduler, PEName: s.PE, AddressFamily: syscall.AF_INET}
+	out := &ipvs.Service{SchedName: s.Scheduler, PEName: s.PE, AddressFamily: serviceFamily(s)}
 	if s.IsFWMark() {
 		out.FWMark = s.FWMark
-		if s.IPv6 {
-			out.AddressFamily = syscall.AF_INET6
-		}
 	} else {
 		out.Protocol = uint16(s.Protocol)
 		out.Address = net.IP(s.Addr.Addr().AsSlice())
 		out.Port = s.Addr.Port()
-		if s.Addr.Addr().Is6() {
-			out.AddressFamily = syscall.AF_INET6
-		}
 	}
 	if s.Persistent {
 		out.Flags |= svcPersistent
@@ -43,7 +37,7 @@ func mobyService(s *ipvsadm.Service) *ipvs.Service {
 	if s.OnePacket {
 		out.Flags |= svcOnePacket
 	}
-	out.Flags |= uint32(schedFlagBits(s)) << svcSchedShift
+	out.Flags |= uint32(s.SchedFlagMask()) << svcSchedShift
 	out.Netmask = netmaskAttr(s.Netmask, out.AddressFamily == syscall.AF_INET6)
 	return out
 }
@@ -65,33 +59,24 @@ func netmaskAttr(m netip.Addr, v6 bool) uint32 {
 	return binary.NativeEndian.Uint32(b[:])
 }
 
-func schedFlagBits(s *ipvsadm.Service) uint8 {
-	names := []string{"flag-1", "flag-2", "flag-3"}
-	if s.Scheduler == "sh" || s.Scheduler == "mh" {
-		names = []string{s.Scheduler + "-fallback", s.Scheduler + "-port"}
-	}
-	var bits uint8
-	for i, n := range names {
-		for _, f := range s.SchedFlags {
-			if f == n {
-				bits |= 1 << i
-			}
+// serviceFamily is the address family of a service: its address's, or -6 for a firewall-mark service.
+func serviceFamily(s *ipvsadm.Service) uint16 {
+	if s.IsFWMark() {
+		if s.IPv6 {
+			return syscall.AF_INET6
 		}
+		return syscall.AF_INET
 	}
-	return bits
+	return family(s.Addr.Addr())
 }
 
 func mobyDest(d *ipvsadm.Dest) *ipvs.Destination {
-	family := uint16(syscall.AF_INET)
-	if d.Addr.Addr().Is6() {
-		family = syscall.AF_INET6
-	}
 	return &ipvs.Destination{
 		Address:         net.IP(d.Addr.Addr().AsSlice()),
 		Port:            d.Addr.Port(),
 		Weight:          d.Weight,
 		ConnectionFlags: uint32(d.Method),
-		AddressFamily:   family,
+		AddressFamily:   family(d.Addr.Addr()),
 		UpperThreshold:  d.UThreshold,
 		LowerThreshold:  d.LThreshold,
 	}
@@ -113,17 +98,7 @@ func fromMobyService(m *ipvs.Service) *ipvsadm.Service {
 		s.Netmask = netmaskOf(m.Netmask, m.AddressFamily == syscall.AF_INET6)
 	}
 	s.OnePacket = m.Flags&svcOnePacket != 0
-	if bits := (m.Flags & svcSchedMask) >> svcSchedShift; bits != 0 {
-		names := []string{"flag-1", "flag-2", "flag-3"}
-		if s.Scheduler == "sh" || s.Scheduler == "mh" {
-			names = []string{s.Scheduler + "-fallback", s.Scheduler + "-port", "flag-3"}
-		}
-		for i, n := range names {
-			if bits&(1<<i) != 0 {
-				s.SchedFlags = append(s.SchedFlags, n)
-			}
-		}
-	}
+	s.SchedFlags = ipvsadm.SchedFlagNames(s.Scheduler, uint8((m.Flags&svcSchedMask)>>svcSchedShift))
 	return s
 }
 

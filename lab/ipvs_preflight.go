@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/sirupsen/logrus"
 	"github.com/vishvananda/netlink"
@@ -15,7 +16,12 @@ import (
 // ErrNoIPVS says the running kernel cannot program IPVS. Callers may run the lab in the microVM instead.
 var ErrNoIPVS = errors.New("this kernel has no IPVS")
 
-var quietMoby sync.Once
+var (
+	quietMoby sync.Once
+	// ipvsPresent remembers a successful check: the family stays once ip_vs is loaded, and every read of
+	// the table (polled while waiting) would otherwise ask the kernel again.
+	ipvsPresent atomic.Bool
+)
 
 // CheckIPVS makes sure the kernel speaks IPVS over generic netlink, loading ip_vs if it can. moby/ipvs
 // looks the family up once per process and fails silently ever after when it is missing, so this must
@@ -23,11 +29,13 @@ var quietMoby sync.Once
 func CheckIPVS() error {
 	// moby/ipvs logs through logrus, onto stderr, when it cannot find the family; lvslab reports errors itself.
 	quietMoby.Do(func() { logrus.SetLevel(logrus.PanicLevel) })
-	if ipvsFamilyPresent() {
+	if ipvsPresent.Load() || ipvsFamilyPresent() {
+		ipvsPresent.Store(true)
 		return nil
 	}
 	out, err := exec.Command(modprobe(), "ip_vs").CombinedOutput()
 	if ipvsFamilyPresent() {
+		ipvsPresent.Store(true)
 		return nil
 	}
 	why := "modprobe ip_vs"
@@ -69,9 +77,17 @@ func CheckScheduler(name string) error {
 	if err := CheckIPVS(); err != nil {
 		return err
 	}
-	out, err := exec.Command(modprobe(), "ip_vs_"+name).CombinedOutput()
+	if err := modprobeModule("ip_vs_" + name); err != nil {
+		return fmt.Errorf("%w %s: %w", ErrNoScheduler, name, err)
+	}
+	return nil
+}
+
+// modprobeModule runs modprobe name; its error carries what modprobe said.
+func modprobeModule(name string) error {
+	out, err := exec.Command(modprobe(), name).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("%w %s: modprobe ip_vs_%s: %s", ErrNoScheduler, name, name, strings.TrimSpace(string(out)+" "+err.Error()))
+		return fmt.Errorf("modprobe %s failed: %s", name, strings.TrimSpace(string(out)+" "+err.Error()))
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -63,7 +64,7 @@ func TestIPVSRequestsToTheVIPAreBalancedAndCounted(t *testing.T) {
 	if counts["rs1"] != 6 || counts["rs2"] != 2 {
 		t.Errorf("8 connections under wrr 3:1 went %v, want rs1 6 and rs2 2", counts)
 	}
-	err := poll(context.Background(), 5e9, func() (bool, string) {
+	err := wait.Until(context.Background(), 5e9, func() (bool, string) {
 		snap, err := l.IPVS()
 		if err != nil {
 			return false, err.Error()

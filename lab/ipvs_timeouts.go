@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/moby/ipvs"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 // SetTimeouts is ipvsadm --set TCP TCPFIN UDP on the director: how long IPVS keeps an established TCP
@@ -34,7 +36,7 @@ func (l *Lab) AwaitEmptyConnectionTable(ctx context.Context, timeout time.Durati
 	if err != nil {
 		return err
 	}
-	return poll(ctx, timeout, func() (bool, string) {
+	return wait.Until(ctx, timeout, func() (bool, string) {
 		var n int
 		err := inNamespace(path, func() error {
 			// /proc/thread-self/net follows this thread's namespace; /proc/self/net the main thread's.

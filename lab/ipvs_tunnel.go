@@ -182,16 +182,11 @@ func parseTunnelDest(b []byte) (netip.AddrPort, ipvsadm.TunnelOptions, error) {
 
 func serviceAttr(s *ipvsadm.Service) *nl.RtAttr {
 	a := nl.NewRtAttr(ipvsCmdAttrService|unix.NLA_F_NESTED, nil)
+	a.AddRtAttr(ipvsSvcAttrAF, nl.Uint16Attr(serviceFamily(s)))
 	if s.IsFWMark() {
-		af := uint16(syscall.AF_INET)
-		if s.IPv6 {
-			af = syscall.AF_INET6
-		}
-		a.AddRtAttr(ipvsSvcAttrAF, nl.Uint16Attr(af))
 		a.AddRtAttr(ipvsSvcAttrFWMark, nl.Uint32Attr(s.FWMark))
 		return a
 	}
-	a.AddRtAttr(ipvsSvcAttrAF, nl.Uint16Attr(family(s.Addr.Addr())))
 	a.AddRtAttr(ipvsSvcAttrProtocol, nl.Uint16Attr(uint16(s.Protocol)))
 	a.AddRtAttr(ipvsSvcAttrAddr, addrBytes(s.Addr.Addr()))
 	a.AddRtAttr(ipvsSvcAttrPort, be16(s.Addr.Port()))

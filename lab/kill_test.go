@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -49,7 +50,7 @@ func TestDownAfterKill9DuringUpLeavesNothing(t *testing.T) {
 				t.Fatal(err)
 			}
 			json.NewEncoder(stdin).Encode(upRequest{name, dir})
-			err := poll(context.Background(), 10*time.Second, func() (bool, string) {
+			err := wait.Until(context.Background(), 10*time.Second, func() (bool, string) {
 				return reached(name, dir), "waiting for: " + stage
 			})
 			cmd.Process.Signal(syscall.SIGKILL)

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/google/nftables"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/google/nftables"
 
 	"github.com/lvslab/lvslab/topology"
 )

@@ -23,7 +23,8 @@ var ErrLint = errors.New("the real servers are not set up for their forwarding m
 // through the director (NAT).
 func (l *Lab) Lint() []string {
 	problems := l.lintDirector()
-	for _, r := range realServerRoles(l.Topology) {
+	roles := realServerRoles(l.Topology)
+	for _, r := range roles {
 		path, err := l.Namespace(r.host.Name)
 		if err != nil {
 			problems = append(problems, err.Error())
@@ -31,7 +32,7 @@ func (l *Lab) Lint() []string {
 		}
 		var found []string
 		err = inNamespace(path, func() error {
-			found = l.lintHost(r)
+			found = l.lintHost(r, roles)
 			return nil
 		})
 		if err != nil {
@@ -66,19 +67,23 @@ func (l *Lab) lintDirector() []string {
 	return out
 }
 
-func (l *Lab) lintHost(r *realServerRole) []string {
+func (l *Lab) lintHost(r *realServerRole, roles []*realServerRole) []string {
 	name := r.host.Name
 	var out []string
 	say := func(format string, args ...any) { out = append(out, name+": "+fmt.Sprintf(format, args...)) }
 	where := vipLinks()
-	for _, vip := range r.direct {
-		switch on := where[vip]; {
-		case on == "":
-			say("DR needs the VIP %s/32 on lo; %s does not have it", vip, name)
-		case on != "lo":
-			say("DR needs the VIP %s/32 on lo; %s has it on %s", vip, name, on)
+	// vipsOn names each VIP that is not on the interface the method needs, or nowhere.
+	vipsOn := func(method, ifname, hint string, vips []netip.Addr) {
+		for _, vip := range vips {
+			switch on := where[vip]; {
+			case on == "":
+				say("%s needs the VIP %s/32 on %s%s; %s does not have it", method, vip, ifname, hint, name)
+			case on != ifname:
+				say("%s needs the VIP %s/32 on %s; %s has it on %s", method, vip, ifname, name, on)
+			}
 		}
 	}
+	vipsOn("DR", "lo", "", r.direct)
 	if len(r.direct) > 0 {
 		lan := l.sharedNetworkInterface(r.host)
 		if lan == nil {
@@ -99,43 +104,29 @@ func (l *Lab) lintHost(r *realServerRole) []string {
 		if _, err := netlink.LinkByName("tunl0"); err != nil {
 			say("TUN needs tunl0 (load the ipip module: modprobe ipip)")
 		}
-		for _, vip := range r.tunnel {
-			switch on := where[vip]; {
-			case on == "":
-				say("TUN needs the VIP %s/32 on tunl0; %s does not have it", vip, name)
-			case on != "tunl0":
-				say("TUN needs the VIP %s/32 on tunl0; %s has it on %s", vip, name, on)
-			}
-		}
+		vipsOn("TUN", "tunl0", "", r.tunnel)
 		for _, ifname := range []string{"all", "tunl0"} {
 			if v, err := readConf(ifname, "rp_filter"); err == nil && v != 0 {
 				say("rp_filter is %d on %s; TUN needs 0 on tunl0 and all (the kernel applies the larger)", v, ifname)
 			}
 		}
 	}
-	for _, vip := range r.gre {
-		switch on := where[vip]; {
-		case on == "":
-			say("GRE tunnelling needs the VIP %s/32 on gre0 (modprobe ip_gre); %s does not have it", vip, name)
-		case on != "gre0":
-			say("GRE tunnelling needs the VIP %s/32 on gre0; %s has it on %s", vip, name, on)
-		}
-	}
+	vipsOn("GRE tunnelling", "gre0", " (modprobe ip_gre)", r.gre)
 	if len(r.masq) > 0 {
-		out = append(out, l.lintNATReturn(r)...)
+		out = append(out, l.lintNATReturn(r, roles)...)
 	}
 	return out
 }
 
 // lintNATReturn checks that the real server sends replies to the clients through the director, which
 // must undo its address translation on the way back.
-func (l *Lab) lintNATReturn(r *realServerRole) []string {
+func (l *Lab) lintNATReturn(r *realServerRole, roles []*realServerRole) []string {
 	director := l.Topology.Host(l.Topology.IPVS.On)
 	if director == nil {
 		return nil
 	}
 	var out []string
-	for _, client := range l.clientAddrs(r.host) {
+	for _, client := range l.clientAddrs(roles) {
 		routes, err := netlink.RouteGet(net.IP(client.AsSlice()))
 		if err != nil || len(routes) == 0 {
 			out = append(out, fmt.Sprintf("%s: NAT needs a route back to the client %s through the director; %s has none", r.host.Name, client, r.host.Name))
@@ -154,16 +145,16 @@ func (l *Lab) lintNATReturn(r *realServerRole) []string {
 	return out
 }
 
-// clientAddrs are the addresses of the lab's hosts that are neither the director nor this real server nor
-// another real server: who the replies go to.
-func (l *Lab) clientAddrs(rs *topology.Host) []netip.Addr {
+// clientAddrs are the addresses of the lab's hosts that are neither the director nor a real server: who
+// the replies go to.
+func (l *Lab) clientAddrs(roles []*realServerRole) []netip.Addr {
 	servers := map[string]bool{l.Topology.IPVS.On: true}
-	for _, r := range realServerRoles(l.Topology) {
+	for _, r := range roles {
 		servers[r.host.Name] = true
 	}
 	var out []netip.Addr
 	for _, h := range l.Topology.Hosts {
-		if !servers[h.Name] && h != rs && h.HTTP == nil {
+		if !servers[h.Name] && h.HTTP == nil {
 			for _, i := range h.Interfaces {
 				out = append(out, i.Address.Addr())
 			}

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 // processesIn lists the processes whose network namespace is one of inodes, never this process.
@@ -53,7 +55,7 @@ func killAndWait(ctx context.Context, pids []int) error {
 	for _, pid := range pids {
 		unix.Kill(pid, syscall.SIGKILL)
 	}
-	return poll(ctx, 5*time.Second, func() (bool, string) {
+	return wait.Until(ctx, 5*time.Second, func() (bool, string) {
 		var left []string
 		for _, pid := range pids {
 			if alive(pid) {

@@ -37,31 +37,13 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	}
 	defer loop.releaseHeld()
 	loop.remaining.Store(int64(o.Requests))
-	workers := make([]*worker, o.Concurrency)
-	for i := range workers {
-		workers[i] = &worker{loop: loop, dog: newWatchdog(runCtx), reader: newResponseReader(), tally: newTally().recording(o.Sequence)}
+	var c crew
+	for range o.Concurrency {
+		w := &worker{loop: loop, dog: newWatchdog(runCtx), reader: newResponseReader(), tally: newTally().recording(o.Sequence)}
+		c.add(w.dog, w.run, w.tally)
 	}
-	stopWorkers := context.AfterFunc(runCtx, func() {
-		for _, w := range workers {
-			w.dog.stop()
-		}
-	})
-	stopProgress := showProgress(o.Progress, o.Requests, &loop.counters)
-
-	start := time.Now()
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Go(w.run)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	stopped := !stopWorkers()
-	stopProgress()
-
-	total := newTally().recording(o.Sequence)
-	for _, w := range workers {
-		total.merge(w.tally)
-	}
+	elapsed, stopped := c.drive(runCtx, o.Progress, o.Requests, &loop.counters)
+	total := newTally().recording(o.Sequence).merged(c.tallies)
 	res := total.result(loop.connect.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.KeepAlive = o.URL, o.Concurrency, o.KeepAlive
 	return res, endOfRun(ctx, stopped, res)

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -84,8 +85,8 @@ func (o Options) closedLoop() (Options, error) {
 	if o.Concurrency > o.Requests {
 		return o, invalid("Concurrency", o.Concurrency, fmt.Sprintf("at most Requests (%d), as in ab", o.Requests))
 	}
-	o.Timeout = or(o.Timeout, defaultTimeout)
-	o.TimeLimit = or(o.TimeLimit, defaultTimeLimit)
+	o.Timeout = cmp.Or(o.Timeout, defaultTimeout)
+	o.TimeLimit = cmp.Or(o.TimeLimit, defaultTimeLimit)
 	return o, nil
 }
 
@@ -112,9 +113,9 @@ func (o Options) openLoop() (Options, error) {
 	if o.TimeLimit != 0 && o.TimeLimit < o.Duration {
 		return o, invalid("TimeLimit", o.TimeLimit, fmt.Sprintf("at least Duration (%s), or 0 for the default", o.Duration))
 	}
-	o.Concurrency = or(o.Concurrency, defaultOpenLoopFlight)
-	o.Timeout = or(o.Timeout, defaultTimeout)
-	o.TimeLimit = or(o.TimeLimit, max(defaultTimeLimit, o.Duration+o.Timeout))
+	o.Concurrency = cmp.Or(o.Concurrency, defaultOpenLoopFlight)
+	o.Timeout = cmp.Or(o.Timeout, defaultTimeout)
+	o.TimeLimit = cmp.Or(o.TimeLimit, max(defaultTimeLimit, o.Duration+o.Timeout))
 	return o, nil
 }
 
@@ -169,12 +170,4 @@ func parseURL(raw string) (*url.URL, error) {
 
 func invalid(field string, given any, allowed string) error {
 	return fmt.Errorf("loadgen: %s is %v; allowed: %s", field, given, allowed)
-}
-
-func or[T comparable](v, fallback T) T {
-	var zero T
-	if v == zero {
-		return fallback
-	}
-	return v
 }

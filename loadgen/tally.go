@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -56,13 +57,13 @@ func (t *tally) recordingEveryRequest() *tally {
 func (t *tally) add(o outcome) {
 	t.requests++
 	if o.answered {
-		s := t.server(or(o.server, UnknownServer))
+		s := t.server(cmp.Or(o.server, UnknownServer))
 		s.Requests++
 		if o.freshConn {
 			s.Connections++
 		}
 		if t.sequence != nil && (o.freshConn || t.everyRequest) {
-			t.sequence = append(t.sequence, or(o.server, UnknownServer))
+			t.sequence = append(t.sequence, cmp.Or(o.server, UnknownServer))
 			t.clients = append(t.clients, o.client)
 		}
 	}
@@ -81,7 +82,7 @@ func (o outcome) describe() string {
 	if o.err != nil {
 		return o.err.Error()
 	}
-	return fmt.Sprintf("status %d from %s", o.status, or(o.server, UnknownServer))
+	return fmt.Sprintf("status %d from %s", o.status, cmp.Or(o.server, UnknownServer))
 }
 
 func (t *tally) server(name string) *ServerCount {
@@ -93,13 +94,21 @@ func (t *tally) server(name string) *ServerCount {
 	return s
 }
 
+// merged adds up the workers' tallies into t.
+func (t *tally) merged(parts []*tally) *tally {
+	for _, p := range parts {
+		t.merge(p)
+	}
+	return t
+}
+
 func (t *tally) merge(other *tally) {
 	t.requests += other.requests
 	t.completed += other.completed
 	for c, n := range other.failures {
 		t.failures[c] += n
 	}
-	t.example = or(t.example, other.example)
+	t.example = cmp.Or(t.example, other.example)
 	t.latencies = append(t.latencies, other.latencies...)
 	if other.sequence != nil {
 		t.sequence = append(t.sequence, other.sequence...)

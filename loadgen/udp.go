@@ -27,32 +27,14 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	}
 	defer loop.closeAll()
 	loop.remaining.Store(int64(o.Requests))
-	workers := make([]*udpWorker, o.Concurrency)
-	for i := range workers {
-		workers[i] = &udpWorker{loop: loop, dog: newWatchdog(runCtx), buf: make([]byte, 2048), names: map[string]string{},
+	var c crew
+	for range o.Concurrency {
+		w := &udpWorker{loop: loop, dog: newWatchdog(runCtx), buf: make([]byte, 2048), names: map[string]string{},
 			tally: newTally().recording(o.Sequence).recordingEveryRequest()}
+		c.add(w.dog, w.run, w.tally)
 	}
-	stopWorkers := context.AfterFunc(runCtx, func() {
-		for _, w := range workers {
-			w.dog.stop()
-		}
-	})
-	stopProgress := showProgress(o.Progress, o.Requests*o.Datagrams, &loop.counters)
-
-	start := time.Now()
-	var wg sync.WaitGroup
-	for _, w := range workers {
-		wg.Go(w.run)
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	stopped := !stopWorkers()
-	stopProgress()
-
-	total := newTally().recording(o.Sequence).recordingEveryRequest()
-	for _, w := range workers {
-		total.merge(w.tally)
-	}
+	elapsed, stopped := c.drive(runCtx, o.Progress, o.Requests*o.Datagrams, &loop.counters)
+	total := newTally().recording(o.Sequence).recordingEveryRequest().merged(c.tallies)
 	res := total.result(loop.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.Datagrams = o.URL, o.Concurrency, o.Datagrams
 	return res, endOfRun(ctx, stopped, res)

@@ -130,7 +130,7 @@ func (d *demo) run() error {
 func (d *demo) loadAndCheck() error {
 	d.step(fmt.Sprintf("5. From the client: ab -n %d -c %d %s", d.o.Requests, d.o.Concurrency, walkthroughVIP))
 	key := ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:80")}
-	ipvsBefore, err := awaitConns(d.ctx, d.l, d.sent)
+	ipvsBefore, err := d.l.IPVSCounted(d.ctx, d.sent)
 	if err != nil {
 		return err
 	}
@@ -148,7 +148,7 @@ func (d *demo) loadAndCheck() error {
 	if err != nil {
 		return err
 	}
-	ipvsAfter, err := awaitConns(d.ctx, d.l, d.sent+res.Connections)
+	ipvsAfter, err := d.l.IPVSCounted(d.ctx, d.sent+res.Connections)
 	if err != nil {
 		return err
 	}

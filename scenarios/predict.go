@@ -36,9 +36,9 @@ func (p *predictor) apply(c ipvsadm.Command) {
 			return
 		}
 		p.key = c.Service.ServiceKey
-		p.svc, err = model.New(c.Service.Scheduler, modelFlags(c.Service.SchedFlags)...)
+		p.svc, err = model.New(c.Service.Scheduler, modelFlags(&c.Service))
 	case ipvsadm.OpEditService:
-		err = p.svc.SetScheduler(c.Service.Scheduler, modelFlags(c.Service.SchedFlags)...)
+		err = p.svc.SetScheduler(c.Service.Scheduler, modelFlags(&c.Service))
 	case ipvsadm.OpAddDest:
 		_, err = p.svc.AddDest(destConfig(c.Dest))
 	case ipvsadm.OpEditDest:
@@ -92,19 +92,9 @@ func (p *predictor) serverName(a netip.AddrPort) string {
 	return a.String()
 }
 
-func modelFlags(names []string) []model.Flag {
-	var out []model.Flag
-	for _, n := range names {
-		switch n {
-		case "sh-fallback", "mh-fallback", "flag-1":
-			out = append(out, model.FlagSched1)
-		case "sh-port", "mh-port", "flag-2":
-			out = append(out, model.FlagSched2)
-		case "flag-3":
-			out = append(out, model.FlagSched3)
-		}
-	}
-	return out
+// modelFlags is the service's -b flags as the model's: the kernel's IP_VS_SVC_F_SCHED bits.
+func modelFlags(s *ipvsadm.Service) model.Flag {
+	return model.Flag(s.SchedFlagMask()) * model.FlagSched1
 }
 
 func destConfig(d ipvsadm.Dest) model.DestConfig {

@@ -173,7 +173,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 			return PhaseOutcome{}, err
 		}
 	}
-	ipvsBefore, err := awaitConns(r.ctx, r.l, r.sent)
+	ipvsBefore, err := r.l.IPVSCounted(r.ctx, r.sent)
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
@@ -196,7 +196,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	}
 	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(ipvsBefore, p.Load, url))
 	r.sent += m.sent
-	ipvsAfter, err := awaitConns(r.ctx, r.l, r.sent)
+	ipvsAfter, err := r.l.IPVSCounted(r.ctx, r.sent)
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
@@ -245,11 +245,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		vs = append(vs, assert.Affinity(pairs))
 	}
 	if e.Model {
-		clients := make([]netip.Addr, res.Connections)
-		for i := range clients {
-			clients[i] = sources[i%len(sources)]
-		}
-		predicted, err := r.pred.predict(clients, p.Load.Hold)
+		predicted, err := r.pred.predict(inTurn(sources, res.Connections), p.Load.Hold)
 		if err == nil && m.onePacket {
 			err = errors.New("the model does not follow one-packet scheduling (-o), which schedules every datagram on its own; expect a sequence instead")
 		}
@@ -263,11 +259,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		}
 	}
 	if e.Distribution {
-		clients := make([]netip.Addr, res.Connections)
-		for i := range clients {
-			clients[i] = sources[i%len(sources)]
-		}
-		if shares, err := simulatedShares(r.topo, r.rules, clients, p.Load.Hold, 200); err != nil {
+		if shares, err := simulatedShares(r.topo, r.rules, inTurn(sources, res.Connections), p.Load.Hold, 200); err != nil {
 			vs = append(vs, assert.Verdict{Name: "distribution", Summary: err.Error(), Err: err})
 		} else {
 			v := assert.Proportions(shares, m.seen, 0)
@@ -279,6 +271,15 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		vs = append(vs, assert.Conservation(m.sent, m.seen, m.ipvs))
 	}
 	return vs
+}
+
+// inTurn is the client address of each of n connections: the load generator dials from the sources in turn.
+func inTurn(sources []netip.Addr, n int) []netip.Addr {
+	clients := make([]netip.Addr, n)
+	for i := range clients {
+		clients[i] = sources[i%len(sources)]
+	}
+	return clients
 }
 
 // clientAddrs gives host n addresses to send from: its own, and more added once when asked.
@@ -324,31 +325,6 @@ func (r *runner) ipvsConns(before, after *ipvsadm.Snapshot) map[string]int {
 	return out
 }
 
-// awaitConns polls until IPVS has counted at least want connections in all, and returns that table: the
-// kernel folds its per-CPU counters into the totals it reports only every two seconds, so a table read
-// too early misses the latest connections.
-func awaitConns(ctx context.Context, l *lab.Lab, want int) (*ipvsadm.Snapshot, error) {
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		snap, err := l.IPVS()
-		if err != nil || totalConns(snap) >= uint64(want) || time.Now().After(deadline) {
-			return snap, err
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(50 * time.Millisecond):
-		}
-	}
-}
-
-func totalConns(s *ipvsadm.Snapshot) (sum uint64) {
-	for _, st := range s.Stats {
-		sum += st.Conns
-	}
-	return sum
-}
-
 // directReturn checks that no reply passed the director: with direct routing and tunnelling the real
 // servers answer the client themselves, so IPVS counts packets in and none out.
 func directReturn(before, after *ipvsadm.Snapshot, conns int) assert.Verdict {
@@ -375,10 +351,8 @@ func firstServiceURL(l *lab.Lab, protocol string) (string, error) {
 	if protocol == ProtocolUDP {
 		want, url = ipvsadm.UDP, "udp://%s"
 	}
-	for _, s := range l.Topology.IPVS.Services {
-		if s.Protocol == want && s.Addr.IsValid() {
-			return fmt.Sprintf(url, s.Addr), nil
-		}
+	if s := l.Topology.FirstService(want); s != nil {
+		return fmt.Sprintf(url, s.Addr), nil
 	}
 	return "", fmt.Errorf("no %s virtual service to send to; give load.url", strings.ToUpper(protocol))
 }

@@ -55,11 +55,7 @@ func TestSuiteSequencesAgreeWithTheModel(t *testing.T) {
 			pred.apply(c)
 		}
 		client := s.Topology.Host(p.Load.From).Interfaces[0].Address.Addr()
-		clients := make([]netip.Addr, p.Load.Connections)
-		for i := range clients {
-			clients[i] = client
-		}
-		got, err := pred.predict(clients, p.Load.Hold)
+		got, err := pred.predict(inTurn([]netip.Addr{client}, p.Load.Connections), p.Load.Hold)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -91,6 +91,20 @@ type FWMark struct {
 	Ports    []uint16
 }
 
+// FirstService is the first virtual service of the protocol, in the order they were defined: where load
+// goes when no address is given. Nil when there is none (firewall-mark services have no protocol).
+func (t *Topology) FirstService(p ipvsadm.Protocol) *ipvsadm.Service {
+	if t.IPVS == nil {
+		return nil
+	}
+	for _, s := range t.IPVS.Services {
+		if s.Protocol == p && s.Addr.IsValid() {
+			return s
+		}
+	}
+	return nil
+}
+
 // Host returns the host with the given name, or nil.
 func (t *Topology) Host(name string) *Host {
 	for _, h := range t.Hosts {

@@ -114,25 +114,8 @@ func (s *Service) MHSlot(c Conn) uint32 {
 func (m *mh) schedule(s *Service, c Conn) (*Dest, error) {
 	fold, port := clientKey(s, c)
 	slot := mhHash(fold, port, mhKey1, 0) % MHTableSize
-	d := m.lookup[slot]
-	if d == nil {
-		return nil, ErrNoDestination
-	}
-	if !shUnavailable(d) {
-		return d, nil
-	}
-	if s.flags&MHFallback == 0 {
-		return nil, ErrNoDestination
-	}
-	for k := uint32(0); k < MHTableSize; k++ {
+	return pickHashed(m.lookup[slot], s.flags&MHFallback != 0, MHTableSize, func(k uint32) *Dest {
 		roffset := (k + slot) % MHTableSize
-		d := m.lookup[mhHash(fold, port, mhKey1, roffset)%MHTableSize]
-		if d == nil {
-			break
-		}
-		if !shUnavailable(d) {
-			return d, nil
-		}
-	}
-	return nil, ErrNoDestination
+		return m.lookup[mhHash(fold, port, mhKey1, roffset)%MHTableSize]
+	})
 }

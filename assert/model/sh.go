@@ -64,19 +64,27 @@ func shUnavailable(d *Dest) bool { return d.weight <= 0 || d.overload }
 // 256, i.e. from 2*hash on, and stops at an empty bucket.
 func (h *sh) schedule(s *Service, c Conn) (*Dest, error) {
 	hash := hash32(shKey(s, c), SHTableBits)
-	d := h.table[hash]
+	return pickHashed(h.table[hash], s.flags&SHFallback != 0, shTableSize, func(k uint32) *Dest {
+		roffset := (k + hash) % shTableSize
+		return h.table[(roffset+hash)&(shTableSize-1)]
+	})
+}
+
+// pickHashed is what sh and mh do with the destination their table gives: take it if it can take a
+// connection; else, with their fallback flag, probe the table for k = 0, 1, ... n-1 and take the first
+// that can, stopping at an empty slot.
+func pickHashed(d *Dest, fallback bool, n uint32, probe func(k uint32) *Dest) (*Dest, error) {
 	if d == nil {
 		return nil, ErrNoDestination
 	}
 	if !shUnavailable(d) {
 		return d, nil
 	}
-	if s.flags&SHFallback == 0 {
+	if !fallback {
 		return nil, ErrNoDestination
 	}
-	for k := uint32(0); k < shTableSize; k++ {
-		roffset := (k + hash) % shTableSize
-		d := h.table[(roffset+hash)&(shTableSize-1)]
+	for k := uint32(0); k < n; k++ {
+		d := probe(k)
 		if d == nil {
 			break
 		}

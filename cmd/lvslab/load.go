@@ -98,12 +98,8 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 
 // defaultURL is the first TCP virtual service of the topology.
 func defaultURL(t *topology.Topology) (string, error) {
-	if t.IPVS != nil {
-		for _, s := range t.IPVS.Services {
-			if s.Protocol == ipvsadm.TCP {
-				return "http://" + s.Addr.String() + "/", nil
-			}
-		}
+	if s := t.FirstService(ipvsadm.TCP); s != nil {
+		return "http://" + s.Addr.String() + "/", nil
 	}
 	return "", errors.New("the lab has no TCP virtual service to load; give a URL, e.g. lvslab load http://172.16.0.45/")
 }

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 // The default kernel package: Debian's metapackage whose dependency names its current kernel, e.g.
@@ -46,11 +48,7 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 		}
 		return userKernel(opts.Kernel, opts.ModulesDir)
 	}
-	pkg, err := opts.kernelPackage()
-	if err != nil {
-		return nil, err
-	}
-	root, err := kernelRoot(opts.Cache)
+	root, pkg, err := opts.cachedPackage()
 	if err != nil {
 		return nil, err
 	}
@@ -66,15 +64,20 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 // it into the cache unless it is there already. EnsureKernel calls it when the package has no kernel in
 // the cache; call it to move to a newer kernel.
 func FetchKernel(ctx context.Context, opts Options) (*Kernel, error) {
-	pkg, err := opts.kernelPackage()
-	if err != nil {
-		return nil, err
-	}
-	root, err := kernelRoot(opts.Cache)
+	root, pkg, err := opts.cachedPackage()
 	if err != nil {
 		return nil, err
 	}
 	return fetchKernel(ctx, root, pkg)
+}
+
+// cachedPackage is the kernel cache's folder and the Debian package whose kernel opts asks for.
+func (opts Options) cachedPackage() (root, pkg string, err error) {
+	if pkg, err = opts.kernelPackage(); err != nil {
+		return "", "", err
+	}
+	root, err = kernelRoot(opts.Cache)
+	return root, pkg, err
 }
 
 func fetchKernel(ctx context.Context, root, pkg string) (*Kernel, error) {
@@ -233,25 +236,25 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel cache lock: %w", err)
 	}
-	deadline := time.Now().Add(10 * time.Minute) // a fetch takes seconds; a holder this slow is stuck
-	for {
+	var lockErr error
+	// A fetch takes seconds; a holder slower than 10 minutes is stuck.
+	err = wait.Until(ctx, 10*time.Minute, func() (bool, string) {
 		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err == nil {
-			return func() { f.Close() }, nil
+		if err != nil && !errors.Is(err, unix.EWOULDBLOCK) {
+			lockErr = err
 		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("kernel cache lock %s: %w", f.Name(), err)
-		}
-		if time.Now().After(deadline) {
-			f.Close()
-			return nil, fmt.Errorf("kernel cache %s: another lvslab has held %s for 10 minutes while fetching; stop it or wait", dir, f.Name())
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, fmt.Errorf("waiting for another lvslab to finish fetching the kernel into %s: %w", dir, ctx.Err())
-		case <-time.After(50 * time.Millisecond):
-		}
+		return !errors.Is(err, unix.EWOULDBLOCK), "another lvslab holds " + f.Name()
+	})
+	switch {
+	case lockErr != nil:
+		f.Close()
+		return nil, fmt.Errorf("kernel cache lock %s: %w", f.Name(), lockErr)
+	case ctx.Err() != nil:
+		f.Close()
+		return nil, fmt.Errorf("waiting for another lvslab to finish fetching the kernel into %s: %w", dir, ctx.Err())
+	case err != nil:
+		f.Close()
+		return nil, fmt.Errorf("kernel cache %s: another lvslab has held %s for 10 minutes while fetching; stop it or wait", dir, f.Name())
 	}
+	return func() { f.Close() }, nil
 }

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 // RunGuestIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
@@ -119,7 +122,7 @@ func (g *guest) fail(err error) {
 // openChannel opens the virtio serial port named portName, waiting for the driver to publish it.
 func (g *guest) openChannel() error {
 	var dev string
-	err := pollUntil(5*time.Second, func() (bool, string) {
+	err := wait.Until(context.Background(), 5*time.Second, func() (bool, string) {
 		names, _ := filepath.Glob("/sys/class/virtio-ports/*/name")
 		for _, n := range names {
 			if b, _ := os.ReadFile(n); strings.TrimSpace(string(b)) == portName {
@@ -146,21 +149,4 @@ func powerOff() {
 	unix.Reboot(unix.LINUX_REBOOT_CMD_POWER_OFF)
 	unix.Reboot(unix.LINUX_REBOOT_CMD_RESTART) // with -no-reboot, qemu exits on reset too
 	select {}
-}
-
-// pollUntil calls check until it reports done or the timeout passes; the error carries its last reason.
-func pollUntil(timeout time.Duration, check func() (bool, string)) error {
-	deadline := time.Now().Add(timeout)
-	interval := 100 * time.Microsecond
-	for {
-		done, why := check()
-		if done {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("gave up after %v: %s", timeout, why)
-		}
-		time.Sleep(interval)
-		interval = min(interval*2, 10*time.Millisecond)
-	}
 }

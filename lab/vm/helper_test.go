@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 const helperEnv = "LVSLAB_VM_TEST_HELPER"
@@ -73,12 +75,12 @@ func TestKill9LeavesNothing(t *testing.T) {
 	helper.Process.Signal(syscall.SIGKILL)
 	helper.Wait()
 
-	deadline := time.Now().Add(10 * time.Second)
-	for len(processesWith(marker)) > 0 {
-		if time.Now().After(deadline) {
-			t.Fatalf("qemu outlived the helper killed with SIGKILL: pids %v", processesWith(marker))
-		}
-		time.Sleep(10 * time.Millisecond)
+	err = wait.Until(context.Background(), 10*time.Second, func() (bool, string) {
+		left := processesWith(marker)
+		return len(left) == 0, fmt.Sprintf("qemu outlived the helper killed with SIGKILL: pids %v", left)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 	if left := listDir(t, tmp); len(left) > 0 {
 		t.Errorf("the killed helper left files in its TMPDIR: %v", left)

@@ -166,5 +166,13 @@ func (s *Service) Dest(addr netip.AddrPort) *Dest {
 	return nil
 }
 
+// SchedFlagMask is SchedFlags as the kernel's bits, shifted down: 1 is IP_VS_SVC_F_SCHED1 (flag-1,
+// sh-fallback, mh-fallback), 2 is SCHED2, 4 is SCHED3.
+func (s *Service) SchedFlagMask() uint8 { return schedFlagMask(s.SchedFlags) }
+
+// SchedFlagNames gives the -b names of a scheduler's flag bits (as SchedFlagMask counts them), as
+// ipvsadm prints them.
+func SchedFlagNames(sched string, mask uint8) []string { return schedFlagNames(sched, mask) }
+
 // SchedFlagList formats SchedFlags as ipvsadm's -b argument.
 func (s *Service) SchedFlagList() string { return strings.Join(s.SchedFlags, ",") }

@@ -1,4 +1,5 @@
-package lab
+// Package wait polls for a state with a deadline: lvslab never sleeps a fixed time for something to happen.
+package wait
 
 import (
 	"context"
@@ -6,10 +7,10 @@ import (
 	"time"
 )
 
-// poll calls check until it reports done, the timeout passes, or ctx ends. The interval starts at 100µs
+// Until calls check until it reports done, the timeout passes, or ctx ends. The interval starts at 100µs
 // and doubles up to 10ms: most lab state (a link's carrier, a process's exit) settles within a millisecond.
 // On timeout the error carries the last reason check gave.
-func poll(ctx context.Context, timeout time.Duration, check func() (done bool, why string)) error {
+func Until(ctx context.Context, timeout time.Duration, check func() (done bool, why string)) error {
 	deadline := time.Now().Add(timeout)
 	interval := 100 * time.Microsecond
 	for {
