@@ -14,13 +14,23 @@ func newVMCommand() *cobra.Command {
 	var o vm.Options
 	var prepare bool
 	cmd := &cobra.Command{
-		Use:   "vm [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
+		Use:   "vm [--accel auto|kvm|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
-		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel (KVM when /dev/kvm is
-usable, otherwise TCG), with IPVS and every scheduler, veth, bridge and ipip loaded, and this machine's
-files visible read-only (writes land in the VM's memory and vanish with it). Output streams live and the
-exit status is the command's. This is how lvslab runs IPVS labs where the kernel has no IPVS (WSL2,
-containers, sandboxes); lvslab demo and lvslab test do it by themselves (--vm=auto).
+		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel, with IPVS and every
+scheduler, veth, bridge and ipip loaded, and this machine's files visible read-only (writes land in the
+VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
+that started the VM is first on the command's PATH, so scripts in the VM can call lvslab. This is how
+lvslab runs IPVS labs where the kernel has no IPVS (WSL2, containers, sandboxes); lvslab demo and
+lvslab test do it by themselves (--vm=auto).
+
+The accelerator (--accel, or $LVSLAB_ACCEL for every command that boots the VM): auto, the default,
+uses KVM where /dev/kvm can boot a stock kernel and TCG (software emulation, about 2 s to boot)
+elsewhere. A /dev/kvm that opens is not always one that boots: PVM devices (kvm_pvm, found on cloud
+machines without VMX or SVM) are ruled out up front; any other KVM must get the guest's /init running
+within 10 s, and a KVM boot that fails, or that qemu reports failing ("KVM internal error"), is retried
+once under TCG. That verdict is remembered in the cache's accel/ folder for this host (its kernel and
+device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
+accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it.
 
 The kernel is fetched once with apt-get download (linux-image-amd64) into ~/.cache/lvslab (or
 $LVSLAB_CACHE); --prepare only does that. --kernel-package picks another of Debian's kernel packages, e.g.
@@ -30,6 +40,7 @@ kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tr
 lvslab: qemu dies with it.`,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
   lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
+  lvslab vm --accel tcg -- uname -r       # never try KVM
   lvslab vm --prepare                    # fetch the kernel now (make kernel)
   lvslab vm --kernel-package linux-image-6.12-amd64 -- sh -c 'modprobe ip_vs_twos && grep twos /proc/modules'
   lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
@@ -45,7 +56,8 @@ lvslab: qemu dies with it.`,
 			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 {
 				return unusable(errors.New("write the command after --: lvslab vm -- COMMAND [ARG...]"))
 			}
-			o.Argv, o.Stdout, o.Stderr = args, cmd.OutOrStdout(), cmd.ErrOrStderr()
+			o.Argv, o.Stdout, o.Stderr, o.Notices = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
+			o.Self = "lvslab"
 			o.Modules = guestModules()
 			res, err := vm.Run(cmd.Context(), o)
 			if err != nil {
@@ -61,7 +73,9 @@ lvslab: qemu dies with it.`,
 	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+vm.PackageEnv+", else linux-image-amd64)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
+	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
+	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")
 	f.BoolVar(&prepare, "prepare", false, "only fetch and unpack the kernel into the cache")
 	return cmd
 }

@@ -80,11 +80,13 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 		Stderr:  stderr,
 		Outputs: outputs,
 		Modules: guestModules(),
+		Self:    "lvslab",
+		Notices: stderr,
 	})
 	if err != nil {
 		return unusable(fmt.Errorf("the microVM: %w", err))
 	}
-	fmt.Fprintf(stderr, "lvslab: microVM: kernel booted to init in %.1f s; %.1f s in all\n", res.BootToInit.Seconds(), time.Since(start).Seconds())
+	fmt.Fprintf(stderr, "lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all\n", strings.ToUpper(res.Accel), res.BootToInit.Seconds(), time.Since(start).Seconds())
 	if res.ExitCode != 0 {
 		return &exitError{code: res.ExitCode, quiet: true}
 	}

@@ -15,10 +15,11 @@ const initMarker = "lvslab: guest init running"
 // consoleTail copies the kernel console to an optional writer, keeps its last lines for error messages
 // and notes when /init announced itself.
 type consoleTail struct {
-	mu      sync.Mutex
-	lines   []string
-	partial []byte
-	initAt  time.Time
+	mu       sync.Mutex
+	lines    []string
+	partial  []byte
+	initAt   time.Time
+	initSeen chan struct{} // closed when the marker arrives, if not nil
 }
 
 func (c *consoleTail) Write(p []byte) (int, error) {
@@ -34,6 +35,9 @@ func (c *consoleTail) Write(p []byte) (int, error) {
 		c.partial = c.partial[i+1:]
 		if c.initAt.IsZero() && strings.Contains(line, initMarker) {
 			c.initAt = time.Now()
+			if c.initSeen != nil {
+				close(c.initSeen)
+			}
 		}
 		c.lines = append(c.lines, line)
 		if len(c.lines) > consoleTailLines {

@@ -74,7 +74,30 @@ func (g *guest) prepareRoot() error {
 	if err := mountBasics(newRoot); err != nil {
 		return err
 	}
-	return installModprobe()
+	if err := installModprobe(); err != nil {
+		return err
+	}
+	return installSelf(g.job.Self)
+}
+
+// installSelf puts this binary, the one that booted the VM, in selfDir under the name the job gives it;
+// the host put selfDir first on the command's PATH.
+func installSelf(name string) error {
+	if name == "" {
+		return nil
+	}
+	dir := filepath.Join(newRoot, selfDir)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	dst := filepath.Join(dir, filepath.Base(name))
+	if err := os.WriteFile(dst, nil, 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mount("/init", dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("bind-mounting /init on %s: %w", selfDir, err)
+	}
+	return nil
 }
 
 // installModprobe puts this binary where the command looks for modprobe (lvslab runs `modprobe ip_vs`):

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 )
 
@@ -17,6 +18,7 @@ type job struct {
 	Load     []loadStep   `json:"load"` // Options.Modules and what they need, in load order
 	Outputs  []string     `json:"outputs"`
 	Hostname string       `json:"hostname"`
+	Self     string       `json:"self,omitempty"` // Options.Self: /init appears as selfDir/<Self>
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as bootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
@@ -39,6 +41,7 @@ const (
 	portName      = "lvslab"   // the virtio serial port that carries frames to the host
 	mountTag      = "hostroot" // the 9p share of the host's /
 	cmdlineMarker = "lvslab.guest=1"
+	selfDir       = "/usr/local/libexec/lvslab-vm" // in the command's root: Options.Self, first on PATH
 )
 
 // bootModules are what the guest's /init needs before it can reach the host: virtio over MMIO (microvm
@@ -50,6 +53,12 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
+	}
+	if opts.Self != "" {
+		if !validSelf(opts.Self) {
+			return nil, fmt.Errorf("Options.Self %q: expected a command name (letters, digits, . _ -)", opts.Self)
+		}
+		env = prependPath(env, selfDir)
 	}
 	dir := opts.Dir
 	if dir == "" {
@@ -65,9 +74,11 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, statWhy(err))
 	}
-	argv0, err := lookPath(opts.Argv[0], dir, env)
-	if err != nil {
-		return nil, err
+	argv0 := filepath.Join(selfDir, opts.Self) // exists only in the guest
+	if opts.Self == "" || opts.Argv[0] != opts.Self {
+		if argv0, err = lookPath(opts.Argv[0], dir, env); err != nil {
+			return nil, err
+		}
 	}
 	for _, o := range opts.Outputs {
 		if !filepath.IsAbs(o) {
@@ -76,7 +87,7 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 	}
 	j := &job{
 		Argv: append([]string{argv0}, opts.Argv[1:]...), Env: env, Dir: dir, Tree: k.Modules, Unpacks: k.Unpacks,
-		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm",
+		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm", Self: opts.Self,
 	}
 	for _, s := range boot {
 		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.before(s.Name)})
@@ -118,4 +129,26 @@ func lookPath(name, dir string, env []string) (string, error) {
 func isExecutable(p string) bool {
 	st, err := os.Stat(p)
 	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}
+
+var selfName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+
+func validSelf(name string) bool { return selfName.MatchString(name) && name != "." && name != ".." }
+
+// prependPath puts dir first on the environment's PATH (Debian's default PATH if it has none).
+func prependPath(env []string, dir string) []string {
+	out := make([]string, 0, len(env)+1)
+	found := false
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok && !found {
+			kv, found = "PATH="+dir+string(filepath.ListSeparator)+p, true
+		} else if ok {
+			continue // a second PATH= would not be the one a shell reads
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		out = append(out, "PATH="+dir+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return out
 }

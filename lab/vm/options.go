@@ -28,6 +28,17 @@ type Options struct {
 	CPUs    int           // default 2
 	Timeout time.Duration // the whole run, boot included; default 10 minutes
 
+	// Accel is auto, kvm or tcg; default $LVSLAB_ACCEL, else auto: KVM where it can boot a stock kernel
+	// (a KVM boot that fails falls back to TCG, and the host remembers it), TCG elsewhere.
+	Accel string
+	// BootTimeout is how long the guest's /init gets to start; default 10 s under KVM, 30 s under TCG.
+	BootTimeout time.Duration
+	// Self, when set, is the name under which the command finds on its PATH the binary that booted the
+	// VM (the running one, which is the guest's /init): "lvslab", so that scripts in the VM can call it.
+	Self string
+	// Notices receives one-line notices of how the VM runs (the accelerator and why); nil drops them.
+	Notices io.Writer
+
 	// Package is the Debian package whose kernel boots, e.g. linux-image-6.12-amd64 (the 6.12 kernel, with
 	// ip_vs_twos) or a versioned one such as linux-image-6.12.117+deb12-amd64; default
 	// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64 (Debian 12: 6.1). Kernels of several packages share
@@ -66,7 +77,16 @@ var debianName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
 type Result struct {
 	ExitCode   int           // the command's; 128+n when signal n killed it
 	BootToInit time.Duration // from starting qemu to the guest's /init saying hello
-	Total      time.Duration // from starting qemu to its exit
+	Total      time.Duration // from starting qemu to its exit, of the boot that ran the command
+	Accel      string        // the accelerator that ran the command: kvm or tcg
+	// AccelFallback says why KVM was tried first and failed, when the command ran under TCG after it.
+	AccelFallback string
+}
+
+func (o *Options) notice(format string, args ...any) {
+	if o.Notices != nil {
+		fmt.Fprintf(o.Notices, "lvslab: "+format+"\n", args...)
+	}
 }
 
 func (o *Options) setDefaults() {

@@ -25,7 +25,7 @@ type qemuConfig struct {
 	memory int
 	cpus   int
 	kvm    bool
-	tscKHz int // the host's TSC rate, which a TCG guest shares; 0 if unknown
+	tscKHz int // the host's TSC rate, which a TCG guest shares; 0 if unknown (unused under KVM)
 	hz     int // the kernel's CONFIG_HZ; 0 if unknown
 }
 
@@ -76,16 +76,6 @@ func qemuArgs(c qemuConfig) []string {
 		"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
 		"-device", "virtio-9p-device,fsdev=root,mount_tag="+mountTag,
 	)
-}
-
-// kvmUsable reports whether /dev/kvm opens for reading and writing, which is what qemu needs.
-func kvmUsable() bool {
-	f, err := os.OpenFile("/dev/kvm", os.O_RDWR, 0)
-	if err != nil {
-		return false
-	}
-	f.Close()
-	return true
 }
 
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads

@@ -20,13 +20,59 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
+	plan, err := planAccel(&opts)
+	if err != nil {
+		return nil, err
+	}
 	b, err := prepare(ctx, &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer b.close()
-	s := &session{opts: &opts}
-	return s.run(ctx, b)
+	b.cfg.kvm = plan.kvm
+	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
+	res, err := (&session{opts: &opts}).run(ctx, b)
+	var be *bootError
+	if !errors.As(err, &be) {
+		if plan.kvm && err == nil && plan.probeWhy == "" {
+			plan.memo.forget() // KVM boots here after all
+		}
+		return res, err
+	}
+	be.adviseFor(plan)
+	if !plan.fallback || !be.beforeInit {
+		return res, err
+	}
+	// KVM could not boot the kernel: TCG can. Remember it when qemu named KVM, or below once TCG booted.
+	first := be
+	remembered := ""
+	if first.accelFault {
+		remembered = rememberKVMFailure(plan.memo, first.what)
+	}
+	opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG%s", first.what, remembered)
+	b.cfg.kvm = false
+	res, err = (&session{opts: &opts}).run(ctx, b)
+	if errors.As(err, &be) {
+		be.adviseFor(&accelPlan{})
+		return res, fmt.Errorf("under KVM: %s\nthen under TCG: %w", first.what, be)
+	}
+	if !first.accelFault && res != nil {
+		if r := rememberKVMFailure(plan.memo, first.what); r != "" {
+			opts.notice("microVM: TCG booted where KVM did not%s", r)
+		}
+	}
+	if res != nil {
+		res.AccelFallback = first.what
+	}
+	return res, err
+}
+
+// rememberKVMFailure records that KVM could not boot here and says where, for a notice.
+func rememberKVMFailure(m *memo, why string) string {
+	if err := m.remember(why); err != nil {
+		return fmt.Sprintf(" (could not remember that for later runs: %v)", err)
+	}
+	return fmt.Sprintf("; later runs on this host go straight to TCG (remembered in %s)", m.path)
 }
 
 // machine is what one qemu run needs.
@@ -85,11 +131,9 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		name:   fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32()),
 		memory: opts.Memory,
 		cpus:   opts.CPUs,
-		kvm:    kvmUsable(),
+		tscKHz: hostTSCkHz(),
+		hz:     k.HZ,
 	}}
-	if !m.cfg.kvm {
-		m.cfg.tscKHz, m.cfg.hz = hostTSCkHz(), k.HZ
-	}
 	m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	return m, nil
 }

@@ -83,7 +83,8 @@ func TestRunExitCodeAndStreams(t *testing.T) {
 }
 
 // TestRunJob checks in one boot: working directory, environment, output files, Options.Modules, the
-// guest's modprobe (as a command and as the kernel's request_module), a writable root and an empty /run.
+// guest's modprobe (as a command and as the kernel's request_module), a writable root, an empty /run and
+// Options.Self (the binary that booted the VM, first on PATH under that name).
 func TestRunJob(t *testing.T) {
 	opts := needVM(t)
 	dir := t.TempDir()
@@ -97,6 +98,8 @@ test -z "$(ls /run)" || { echo "/run holds $(ls /run)"; exit 15; }
 echo written >/etc/lvslab-vm-test || exit 16
 hostname >out.txt
 printf 'a\0b\377' >bin.dat
+test "$(command -v vm-self)" = /usr/local/libexec/lvslab-vm/vm-self || { echo "vm-self is $(command -v vm-self)"; exit 17; }
+vm-self -test.list='^TestRunJob$' | grep -qx TestRunJob || { echo "vm-self is not this test binary"; exit 18; }
 `
 	var out bytes.Buffer
 	opts.Argv = []string{"sh", "-c", script}
@@ -104,6 +107,7 @@ printf 'a\0b\377' >bin.dat
 	opts.Dir = dir
 	opts.Stdout, opts.Stderr = &out, &out
 	opts.Modules = []string{"ip_vs"}
+	opts.Self = "vm-self"
 	opts.Outputs = []string{filepath.Join(dir, "out.txt"), filepath.Join(dir, "bin.dat")}
 	res, err := Run(context.Background(), opts)
 	if err != nil {
@@ -142,12 +146,10 @@ func TestRunDeadlineKillsQemu(t *testing.T) {
 }
 
 // TestRunGuestFailure makes the guest's init fail: kvm_intel refuses to load on a CPU without VMX, which
-// is what TCG emulates.
+// is what TCG emulates (under KVM the guest may have VMX).
 func TestRunGuestFailure(t *testing.T) {
 	opts := needVM(t)
-	if kvmUsable() {
-		t.Skip("with KVM the guest may have VMX, and kvm_intel would load")
-	}
+	opts.Accel = AccelTCG
 	opts.Argv = []string{"true"}
 	opts.Modules = []string{"kvm_intel"}
 	_, err := Run(context.Background(), opts)

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -25,8 +26,17 @@ type session struct {
 	guestErr string   // the guest's /init failed with this
 	written  []string // outputs copied back
 	fileErr  error
+	hello    chan struct{} // closed when the guest's /init first shows it runs
 	helloAt  time.Time
 }
+
+// How a run ended before the guest finished, when it was lvslab that stopped it.
+const (
+	stoppedNot       = iota
+	stoppedContext   // the run's deadline, or the caller canceled
+	stoppedWatchdog  // the guest's /init did not start in time
+	stoppedComplaint // qemu said the accelerator failed
+)
 
 func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	chanOurs, chanQemu, err := socketpair("guest channel")
@@ -45,8 +55,12 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	if m.kernel != nil {
 		cmd.ExtraFiles = append(cmd.ExtraFiles, m.kernel)
 	}
-	qemuOut := &limitedBuffer{max: 8 << 10}
+	qemuOut := newQemuLog(8 << 10)
 	cmd.Stdout, cmd.Stderr = qemuOut, qemuOut
+	// A group of its own, so that what a qemu wrapper forks is stopped with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	s.hello = make(chan struct{})
+	s.console.initSeen = make(chan struct{})
 	start := time.Now()
 	done, err := startSupervised(cmd)
 	chanQemu.Close()
@@ -71,18 +85,41 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 		close(framesDone)
 	}()
 
-	var waitErr error
-	var killedFor error
-	select {
-	case <-lastFrame:
-	case <-framesDone:
-	case waitErr = <-done:
-		done = nil
-	case <-ctx.Done():
-		killedFor = ctx.Err()
+	bootTimeout := m.bootTimeout(s.opts)
+	watchdog := time.NewTimer(bootTimeout)
+	defer watchdog.Stop()
+	var waitErr, ctxErr error
+	stopped, complaint := stoppedNot, ""
+	hello, initSeen := s.hello, s.console.initSeen
+wait:
+	for {
+		select {
+		case <-hello:
+			hello, initSeen = nil, nil
+			watchdog.Stop()
+		case <-initSeen:
+			hello, initSeen = nil, nil
+			watchdog.Stop()
+		case <-lastFrame:
+			break wait
+		case <-framesDone:
+			break wait
+		case waitErr = <-done:
+			done = nil
+			break wait
+		case <-ctx.Done():
+			stopped, ctxErr = stoppedContext, ctx.Err()
+			break wait
+		case <-watchdog.C:
+			stopped = stoppedWatchdog
+			break wait
+		case complaint = <-qemuOut.complained:
+			stopped = stoppedComplaint
+			break wait
+		}
 	}
 	if done != nil {
-		waitErr = s.reap(cmd, done, killedFor != nil)
+		waitErr = s.reap(cmd, done, stopped != stoppedNot)
 	}
 	total := time.Since(start)
 	// qemu is gone, so both streams end now; the deadline is for a qemu that left a child holding them.
@@ -91,13 +128,33 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	<-framesDone
 	<-consoleDone
 
-	res := &Result{ExitCode: s.exitCode, Total: total}
+	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.kvm))}
 	if at := s.console.initTime(); !at.IsZero() {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {
 		res.BootToInit = s.helloAt.Sub(start)
 	}
-	return s.verdict(res, m.cfg.name, killedFor, waitErr, qemuOut.String())
+	out := end{stopped: stopped, ctxErr: ctxErr, complaint: complaint, waitErr: waitErr, bootTimeout: bootTimeout}
+	return s.verdict(res, m, out, qemuOut.String())
+}
+
+// end is how the wait for qemu ended.
+type end struct {
+	stopped     int
+	ctxErr      error
+	complaint   string
+	waitErr     error
+	bootTimeout time.Duration
+}
+
+// started tells whether the guest's /init ran: after that, a failure is no longer the machine's.
+func (s *session) started() bool {
+	select {
+	case <-s.hello:
+		return true
+	default:
+		return !s.console.initTime().IsZero()
+	}
 }
 
 // reap waits for qemu to power off, killing it at once (kill) or after exitGrace.
@@ -111,6 +168,13 @@ func (s *session) reap(cmd *exec.Cmd, done <-chan error, kill bool) error {
 		case <-t.C:
 		}
 	}
+	select {
+	case err := <-done:
+		return err // it exited by itself meanwhile; its group is empty or gone
+	default:
+	}
+	// qemu is not reaped yet, so its pid, which names the group, is still its own.
+	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
 	cmd.Process.Kill()
 	return <-done
 }
@@ -127,7 +191,10 @@ func (s *session) readFrames(r io.Reader, last chan<- struct{}) {
 		}
 		switch f.typ {
 		case frameHello:
-			s.helloAt = time.Now()
+			if s.helloAt.IsZero() {
+				s.helloAt = time.Now()
+				close(s.hello)
+			}
 		case frameStdout:
 			writeTo(s.opts.Stdout, f.payload)
 		case frameStderr:
@@ -171,25 +238,41 @@ func writeTo(w io.Writer, p []byte) {
 	}
 }
 
-func (s *session) verdict(res *Result, name string, killedFor, waitErr error, qemuOut string) (*Result, error) {
+func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Result, error) {
 	tail := ""
-	if s.opts.Console == nil {
-		tail = s.console.String()
-	}
 	if qemuOut != "" {
-		tail = "\nqemu said: " + strings.TrimSpace(qemuOut) + tail
+		tail = "\nqemu said: " + strings.TrimSpace(qemuOut)
 	}
+	if s.opts.Console == nil {
+		tail += s.console.String()
+	}
+	accel := accelName(m.cfg.kvm)
 	switch {
-	case killedFor != nil && !s.exited:
+	case e.stopped == stoppedComplaint:
+		return nil, &bootError{
+			accel: accel, accelFault: true, beforeInit: !s.started(), tail: tail,
+			what: fmt.Sprintf("qemu reported that %s cannot run the VM, %v after it started: %q; killed qemu %s", accel, res.Total.Round(time.Millisecond), e.complaint, m.cfg.name),
+		}
+	case e.stopped == stoppedWatchdog:
+		return nil, &bootError{
+			accel: accel, beforeInit: true, tail: tail,
+			what: fmt.Sprintf("the guest's /init did not start within %v under %s (%s); killed qemu %s", e.bootTimeout, accel, qemuState(qemuOut), m.cfg.name),
+		}
+	case e.stopped == stoppedContext && !s.exited:
 		why := fmt.Sprintf("the VM run hit its deadline (Options.Timeout %v)", s.opts.Timeout)
-		if errors.Is(killedFor, context.Canceled) {
+		if errors.Is(e.ctxErr, context.Canceled) {
 			why = "the VM run was canceled"
 		}
-		return nil, fmt.Errorf("%s after %v; killed qemu %s%s", why, res.Total.Round(time.Millisecond), name, tail)
+		return nil, fmt.Errorf("%s after %v; killed qemu %s%s", why, res.Total.Round(time.Millisecond), m.cfg.name, tail)
 	case s.guestErr != "":
 		return nil, fmt.Errorf("the VM's init failed: %s%s", s.guestErr, tail)
+	case !s.exited && !s.started():
+		return nil, &bootError{
+			accel: accel, beforeInit: true, tail: tail,
+			what: fmt.Sprintf("qemu exited (%s) %v after it started, before the guest's /init ran, under %s", exitStatus(e.waitErr), res.Total.Round(time.Millisecond), accel),
+		}
 	case !s.exited:
-		return nil, fmt.Errorf("the VM stopped before the command finished (qemu: %v); the kernel may have panicked or failed to boot%s", exitStatus(waitErr), tail)
+		return nil, fmt.Errorf("the VM stopped before the command finished (qemu: %v); the kernel may have panicked%s", exitStatus(e.waitErr), tail)
 	case s.fileErr != nil:
 		return res, s.fileErr
 	}
@@ -203,24 +286,16 @@ func (s *session) verdict(res *Result, name string, killedFor, waitErr error, qe
 	return res, nil
 }
 
+func qemuState(qemuOut string) string {
+	if strings.TrimSpace(qemuOut) == "" {
+		return "qemu still running, silent"
+	}
+	return "qemu still running"
+}
+
 func exitStatus(err error) string {
 	if err == nil {
 		return "exited 0"
 	}
 	return err.Error()
 }
-
-// limitedBuffer keeps the first max bytes written to it: enough of qemu's own complaints.
-type limitedBuffer struct {
-	max int
-	buf []byte
-}
-
-func (b *limitedBuffer) Write(p []byte) (int, error) {
-	if room := b.max - len(b.buf); room > 0 {
-		b.buf = append(b.buf, p[:min(room, len(p))]...)
-	}
-	return len(p), nil
-}
-
-func (b *limitedBuffer) String() string { return string(b.buf) }

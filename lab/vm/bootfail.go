@@ -1,0 +1,59 @@
+package vm
+
+import (
+	"strings"
+	"time"
+)
+
+// How long the guest's /init gets to show it runs, from qemu's start. A working KVM gets there in about a
+// second and TCG in 2-3 s on a 2-core machine; the margin is for a loaded machine (make test boots VMs
+// while it compiles), not for a hung one.
+var (
+	bootTimeoutKVM = 10 * time.Second
+	bootTimeoutTCG = 30 * time.Second
+)
+
+func (m *machine) bootTimeout(opts *Options) time.Duration {
+	switch {
+	case opts.BootTimeout > 0:
+		return opts.BootTimeout
+	case m.cfg.kvm:
+		return bootTimeoutKVM
+	}
+	return bootTimeoutTCG
+}
+
+// bootError is a VM that never ran the command because the machine failed under it: qemu said its
+// accelerator cannot run the guest, the guest's /init did not start in time, or qemu exited first.
+type bootError struct {
+	accel      string // KVM or TCG
+	what       string // what happened
+	accelFault bool   // qemu named the accelerator
+	beforeInit bool   // nothing of the command ran, so another boot may take its place
+	advice     string // what to do, set by Run once it knows how the accelerator was chosen
+	tail       string // what qemu said and the console's last lines
+}
+
+func (e *bootError) Error() string {
+	msg := e.what
+	if e.advice != "" {
+		msg += "\n" + e.advice
+	}
+	return msg + e.tail
+}
+
+// adviseFor says what to do about a boot that failed under the accelerator plan p.
+func (e *bootError) adviseFor(p *accelPlan) {
+	var a []string
+	switch {
+	case e.accel == "KVM" && p.probeWhy != "":
+		a = append(a, "the KVM here cannot boot a stock kernel: "+p.probeWhy+"; use --accel tcg (or auto, the default), or LVSLAB_ACCEL=tcg")
+	case e.accel == "KVM":
+		a = append(a, "the KVM here cannot boot the kernel; use --accel tcg (or LVSLAB_ACCEL=tcg)")
+	case !e.accelFault && strings.Contains(e.what, "did not start within"):
+		a = append(a, "under TCG the kernel reaches /init in a few seconds: the machine may be overloaded (raise --boot-timeout), or qemu or the kernel is broken (see below)")
+	default:
+		a = append(a, "check that qemu-system-x86_64 runs (qemu-system-x86_64 --version) and that the kernel is a bootable x86-64 vmlinuz")
+	}
+	e.advice = strings.Join(a, "\n")
+}
