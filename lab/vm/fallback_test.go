@@ -89,21 +89,7 @@ func (f *fakeQemu) requireNoneLeft(t *testing.T) {
 // a cache of the test's own for the accelerator's memo, and the notices kept.
 func fakeOptions(t *testing.T) (Options, *bytes.Buffer) {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: skipping the tests that need a kernel")
-	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkStatic(exe); err != nil {
-		t.Skipf("the test binary cannot be the guest's /init: %v", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	if _, err := EnsureKernel(ctx, Options{}); err != nil {
-		t.Skipf("no kernel for the VM: %v", err)
-	}
+	needGuestKernel(t)
 	realRoot, err := kernelRoot("")
 	if err != nil {
 		t.Fatal(err)
@@ -282,5 +268,40 @@ func TestRunPicksAnAcceleratorThatBoots(t *testing.T) {
 	}
 	if !strings.Contains(notices.String(), "microVM under "+strings.ToUpper(res.Accel)) {
 		t.Errorf("no notice names the accelerator:\n%s", &notices)
+	}
+}
+
+// On a PVM host, the real qemu under KVM spins for many seconds before it reports an internal error, then
+// pauses the VM: with the probe told KVM is fine, the watchdog must end that boot, TCG run the command, and
+// the next run go straight to TCG.
+func TestRealKVMThatCannotBootFallsBack(t *testing.T) {
+	if !isPVM() {
+		t.Skip("this host's KVM is not PVM: a real KVM boot that fails cannot be had here")
+	}
+	opts := needVM(t)
+	withProbe(t, usableKVM)
+	old := bootTimeoutKVM
+	bootTimeoutKVM = 3 * time.Second
+	t.Cleanup(func() { bootTimeoutKVM = old })
+	own, notices := fakeOptions(t) // a cache of the test's own, for the memo
+	opts.Cache, opts.Notices, opts.Argv = own.Cache, notices, []string{"true"}
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatalf("%v\nnotices:\n%s", err, notices)
+	}
+	t.Logf("notices:\n%s", notices)
+	if res.Accel != AccelTCG || res.AccelFallback == "" {
+		t.Fatalf("got accel %q, fallback %q; want TCG after KVM failed", res.Accel, res.AccelFallback)
+	}
+	notices.Reset()
+	res, err = Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Accel != AccelTCG || res.AccelFallback != "" || !strings.Contains(notices.String(), "KVM failed to boot the kernel here before") {
+		t.Errorf("second run: accel %q, fallback %q, notices %q; want TCG at once, for the remembered failure", res.Accel, res.AccelFallback, notices)
+	}
+	if pids := qemuChildren(os.Getpid()); len(pids) > 0 {
+		t.Errorf("qemu still running: %v", pids)
 	}
 }

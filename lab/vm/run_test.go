@@ -15,11 +15,23 @@ import (
 // needVM skips when this machine cannot boot the VM, fetching the kernel into the cache if needed.
 func needVM(t *testing.T) Options {
 	t.Helper()
-	if testing.Short() {
-		t.Skip("-short: skipping the VM tests (each boots a VM)")
-	}
 	if _, err := exec.LookPath(qemuBinary); err != nil {
 		t.Skipf("%s not installed (apt-get install qemu-system-x86): skipping the VM tests", qemuBinary)
+	}
+	needGuestKernel(t)
+	opts := Options{Timeout: 2 * time.Minute}
+	if os.Getenv("LVSLAB_VM_CONSOLE") != "" {
+		opts.Console = logWriter{t}
+	}
+	return opts
+}
+
+// needGuestKernel skips unless a VM can be planned here: a kernel in the cache (fetched if need be) and
+// a test binary that can be the guest's /init.
+func needGuestKernel(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: skipping the tests that need the VM's kernel")
 	}
 	exe, err := os.Executable()
 	if err != nil {
@@ -33,11 +45,6 @@ func needVM(t *testing.T) Options {
 	if _, err := EnsureKernel(ctx, Options{}); err != nil {
 		t.Skipf("no kernel for the VM: %v", err)
 	}
-	opts := Options{Timeout: 2 * time.Minute}
-	if os.Getenv("LVSLAB_VM_CONSOLE") != "" {
-		opts.Console = logWriter{t}
-	}
-	return opts
 }
 
 // cachedTestKernel is the cached kernel of the package the VM tests boot ($LVSLAB_KERNEL_PACKAGE, else
