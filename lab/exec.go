@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -12,13 +13,16 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/fds"
 )
 
-// Namespace returns the path of a host's namespace, or an error naming the lab's hosts.
+// Namespace returns the path of a host's namespace once it has checked that the namespace there is the one
+// the lab made; or an error naming the lab's hosts, or saying what became of the namespace.
 func (l *Lab) Namespace(host string) (string, error) {
 	for _, ns := range l.state.Namespaces {
 		if ns.Host == host {
-			return netnsPath(ns.Name), nil
+			return l.checkNamespace(ns)
 		}
 	}
 	var hosts []string
@@ -28,12 +32,14 @@ func (l *Lab) Namespace(host string) (string, error) {
 	return "", fmt.Errorf("lab %s has no host %q; its hosts are %s", l.Name, host, strings.Join(hosts, ", "))
 }
 
-// Start starts cmd inside the host's namespace (the process is forked from a thread in it).
+// Start starts cmd inside the host's namespace (the process is forked from a thread in it), with only the
+// descriptors cmd names.
 func (l *Lab) Start(cmd *exec.Cmd, host string) error {
 	path, err := l.Namespace(host)
 	if err != nil {
 		return err
 	}
+	fds.CloseOnExecInherited()
 	return inNamespace(path, cmd.Start)
 }
 
@@ -102,4 +108,20 @@ func exitWhenParentGoes(r io.Reader) {
 	io.Copy(io.Discard, r)
 	fmt.Fprintf(os.Stderr, "%s: parent went away; stopping\n", os.Args[0])
 	unix.Exit(3)
+}
+
+func (l *Lab) checkNamespace(ns Namespace) (string, error) {
+	path := netnsPath(ns.Name)
+	ino, err := inode(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", fmt.Errorf("host %s's namespace %s is gone, so lab %s is broken: `lvslab status %s` shows what is missing; rebuild it with `lvslab down %s` and `lvslab up`", ns.Host, ns.Name, l.Name, l.Name, l.Name)
+	case err != nil:
+		return "", err
+	case ns.Inode == 0:
+		return "", fmt.Errorf("lab %s never finished coming up (host %s's namespace was not recorded); take it down with `lvslab down %s`", l.Name, ns.Host, l.Name)
+	case ino != ns.Inode:
+		return "", fmt.Errorf("namespace %s is not the one lab %s made for host %s (inode %d, recorded %d): lvslab acts on nothing in it; `lvslab down %s` and `lvslab up` rebuild the lab", ns.Name, l.Name, ns.Host, ino, ns.Inode, l.Name)
+	}
+	return path, nil
 }

@@ -24,6 +24,8 @@ type Lab struct {
 	state    *State
 	dir      string
 	noLint   bool
+	// leftAlone: what Down found under the lab's names and could not prove the lab made.
+	leftAlone []string
 }
 
 // Options adjust Up. The zero value uses the topology's name and StateDir().
@@ -67,15 +69,23 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 			return nil, err
 		}
 	}
+	lock, err := lockLab(ctx, dir, name)
+	if err != nil {
+		return nil, err
+	}
 	if err := createState(dir, l.state); err != nil {
+		lock.release(!errors.Is(err, ErrExists))
 		return nil, err
 	}
 	if err := l.build(ctx); err != nil {
-		if derr := l.Down(context.WithoutCancel(ctx)); derr != nil {
+		derr := l.downLocked(context.WithoutCancel(ctx))
+		if derr != nil {
 			err = errors.Join(err, fmt.Errorf("and undoing the partial lab failed: %w", derr))
 		}
+		lock.release(derr == nil)
 		return nil, fmt.Errorf("bringing up lab %s: %w", name, err)
 	}
+	lock.release(false)
 	return l, nil
 }
 
@@ -86,7 +96,7 @@ func plan(name string, t *topology.Topology, dir string) *State {
 	for _, h := range t.Hosts {
 		s.Namespaces = append(s.Namespaces, Namespace{Name: NamespaceName(name, h.Name), Host: h.Name})
 	}
-	s.Files = []string{controlPath(dir, name), logPath(dir, name)}
+	s.Files = ownFiles(dir, name)
 	return s
 }
 
@@ -235,7 +245,8 @@ func openIn(dir, name string) (*Lab, error) {
 	return &Lab{Name: s.Name, Topology: s.Topology, state: s, dir: dir}, nil
 }
 
-// List returns every lab that has a state file, by name.
+// List returns every lab that has a state file, by name, and an error for each state file it could not
+// read: the labs it returns are whole all the same.
 func List() ([]*Lab, error) {
 	dir := StateDir()
 	names, err := labNames(dir)
@@ -246,6 +257,9 @@ func List() ([]*Lab, error) {
 	var errs []error
 	for _, n := range names {
 		l, err := openIn(dir, n)
+		if errors.Is(err, ErrNotFound) {
+			continue // taken down meanwhile
+		}
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -258,18 +272,42 @@ func List() ([]*Lab, error) {
 // Down takes the lab down from its state file: it stops every process inside the lab's namespaces (the
 // HTTP servers, and anything started with Exec), deletes the namespaces (and with them every link and
 // bridge), and removes the lab's files, the state file last. Objects already gone are skipped, so Down
-// can be repeated; a namespace with the lab's name that the lab did not make is left alone.
+// can be repeated, and a lab another Down took down meanwhile is simply down. A namespace with the lab's
+// name that the lab cannot prove it made is left alone, and LeftAlone says so. Two Downs (or an Up and a
+// Down) of one lab never run at once: the second waits for the first.
 func (l *Lab) Down(ctx context.Context) error {
+	lock, err := lockLab(ctx, l.dir, l.Name)
+	if err != nil {
+		return err
+	}
+	s, err := readState(l.dir, l.Name) // what is on disk now, not what this Lab saw when it was opened
+	switch {
+	case errors.Is(err, ErrNotFound):
+		lock.release(true)
+		return nil
+	case err != nil:
+		lock.release(false)
+		return err
+	}
+	l.state = s
+	err = l.downLocked(ctx)
+	lock.release(err == nil)
+	return err
+}
+
+// LeftAlone lists what the last Down found under the lab's names but could not prove the lab made.
+func (l *Lab) LeftAlone() []string { return l.leftAlone }
+
+func (l *Lab) downLocked(ctx context.Context) error {
 	s := l.state
-	if _, err := os.Stat(statePath(l.dir, l.Name)); err == nil {
-		s.Phase = phaseDeleting
-		if err := saveState(l.dir, s); err != nil {
-			return err
-		}
+	s.Phase = phaseDeleting
+	if err := saveState(l.dir, s); err != nil {
+		return err
 	}
 	var errs []error
 	ours := map[string]uint64{}
 	inodes := map[uint64]bool{}
+	l.leftAlone = nil
 	for _, ns := range s.Namespaces {
 		ino, err := inode(netnsPath(ns.Name))
 		switch {
@@ -279,10 +317,12 @@ func (l *Lab) Down(ctx context.Context) error {
 			errs = append(errs, err)
 			continue
 		case ns.Inode != 0 && ino != ns.Inode:
-			errs = append(errs, fmt.Errorf("namespace %s is not the one lab %s made; left alone", ns.Name, l.Name))
+			errs = append(errs, fmt.Errorf("namespace %s is not the one lab %s made (inode %d, recorded %d); left alone", ns.Name, l.Name, ino, ns.Inode))
 			continue
 		case ns.Inode == 0 && !madeSince(netnsPath(ns.Name), s.Created):
-			continue // planned, but up was killed before making it and someone else has the name
+			// Planned, but up was stopped before it could make it, and this one predates the plan.
+			l.leftAlone = append(l.leftAlone, fmt.Sprintf("namespace %s was made before lab %s planned it (%s), so it is not the lab's", ns.Name, l.Name, s.Created.Format(time.RFC3339Nano)))
+			continue
 		}
 		ours[ns.Name] = ino
 		inodes[ino] = true
@@ -300,7 +340,7 @@ func (l *Lab) Down(ctx context.Context) error {
 	for _, f := range stale {
 		os.Remove(f)
 	}
-	for _, f := range s.Files {
+	for _, f := range ownFiles(l.dir, l.Name) { // never the list in the file: it is data, not orders
 		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/fds"
 )
 
 func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
@@ -84,6 +86,7 @@ func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[st
 		ExtraFiles:  files,
 		SysProcAttr: &syscall.SysProcAttr{Setsid: true}, // a Ctrl-C at the terminal that ran `up` must not reach it
 	}
+	fds.CloseOnExecInherited() // the servers outlive this command: they must hold nothing of its caller's
 	if err := inNamespace(netnsPath(switchNS), cmd.Start); err != nil {
 		return nil, fmt.Errorf("starting the servers: %w", err)
 	}

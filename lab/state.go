@@ -112,19 +112,38 @@ func writeTemp(dir string, s *State) (string, error) {
 }
 
 func readState(dir, name string) (*State, error) {
-	data, err := os.ReadFile(statePath(dir, name))
+	if err := topology.ValidateName(name); err != nil {
+		return nil, fmt.Errorf("lab name: %w", err)
+	}
+	f, err := os.Open(statePath(dir, name))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, notFoundError(dir, name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("state file %s is damaged (%v); its namespaces are %s-*: remove them with `ip netns del` and then the file", statePath(dir, name), err, name)
+	defer f.Close()
+	s, err := decodeState(f, dir, name)
+	if err != nil {
+		return nil, &DamagedError{Path: statePath(dir, name), Lab: name, Err: err}
 	}
-	return &s, nil
+	return s, nil
 }
+
+// DamagedError is a state file that is not one lvslab would have written for its lab. lvslab then cannot
+// tell what the lab made, and touches nothing of it.
+type DamagedError struct {
+	Path, Lab string
+	Err       error
+}
+
+func (e *DamagedError) Error() string {
+	return fmt.Sprintf("state file %s is damaged or not lvslab's: %v. lvslab cannot tell what lab %s made, so it touched nothing of it: "+
+		"check `ip netns list` for namespaces of yours named %s-<host> (`ip netns pids NAME` shows what runs there), "+
+		"delete those with `ip netns del NAME`, then remove the file", e.Path, e.Err, e.Lab, e.Lab)
+}
+
+func (e *DamagedError) Unwrap() error { return e.Err }
 
 // labNames lists the labs that have a state file, sorted.
 func labNames(dir string) ([]string, error) {

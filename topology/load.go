@@ -13,9 +13,13 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// MaxFileBytes bounds a topology file. The largest lab a machine runs (a few hundred hosts) takes well
+// under 100 KB.
+const MaxFileBytes = 1 << 20
+
 // Load reads and validates a topology file.
 func Load(path string) (*Topology, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		var pathErr *fs.PathError
 		if errors.As(err, &pathErr) {
@@ -26,10 +30,24 @@ func Load(path string) (*Topology, error) {
 	return Parse(path, data)
 }
 
+// readBounded reads at most MaxFileBytes and a byte more, for Parse to refuse: /dev/zero ends too.
+func readBounded(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
+}
+
 // Parse reads and validates a topology; source names it in messages and in Topology.Source. Every problem
 // found is returned at once, as Errors.
 func Parse(source string, data []byte) (*Topology, error) {
 	p := &problems{file: source, at: positions{}, origins: ipvsOrigins{}, unread: map[string]bool{}}
+	if len(data) > MaxFileBytes {
+		p.addAt(0, 0, "", "the file is larger than %d bytes; a topology is at most that", MaxFileBytes)
+		return nil, p.err()
+	}
 	root := document(p, data)
 	if root == nil {
 		return nil, p.err()

@@ -27,14 +27,14 @@ With no NAME, the only lab that is up is taken down.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
+			var errs []error
 			switch {
 			case all && len(args) > 0:
 				return unusable(errors.New("give a lab name or --all, not both"))
 			case all:
-				var err error
-				if labs, err = lab.List(); err != nil {
-					return err
-				}
+				var damaged error
+				labs, damaged = lab.List()
+				errs = append(errs, damaged) // every healthy lab goes down all the same
 			case len(args) == 1:
 				l, err := lab.Open(args[0])
 				if errors.Is(err, lab.ErrNotFound) {
@@ -42,33 +42,40 @@ With no NAME, the only lab that is up is taken down.`,
 					return nil
 				}
 				if err != nil {
-					return err
+					return unusable(err)
 				}
 				labs = append(labs, l)
 			default:
-				up, err := lab.List()
-				if err != nil {
-					return err
-				}
+				up, damaged := lab.List()
 				if len(up) > 1 {
 					_, err := selectLab(cmd) // names the labs and asks which
 					return unusable(err)
 				}
+				if len(up) == 0 && damaged != nil {
+					return unusable(damaged)
+				}
+				warn(cmd, damaged)
 				labs = up
 			}
-			if len(labs) == 0 {
+			if len(labs) == 0 && errors.Join(errs...) == nil {
 				fmt.Fprintln(cmd.OutOrStdout(), "no lab is up; nothing to do")
 			}
-			var errs []error
 			for _, l := range labs {
 				start := time.Now()
-				if err := l.Down(cmd.Context()); err != nil {
+				err := l.Down(cmd.Context())
+				for _, what := range l.LeftAlone() {
+					fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", l.Name, what)
+				}
+				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", l.Name, time.Since(start).Round(time.Millisecond))
 			}
-			return errors.Join(errs...)
+			if err := errors.Join(errs...); err != nil {
+				return unusable(err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "take down every lab that is up")

@@ -16,14 +16,15 @@ func selectLab(cmd *cobra.Command) (*lab.Lab, error) {
 	if name != "" {
 		return lab.Open(name)
 	}
-	labs, err := lab.List()
-	if err != nil {
-		return nil, err
-	}
+	labs, damaged := lab.List()
 	switch len(labs) {
 	case 0:
+		if damaged != nil {
+			return nil, damaged
+		}
 		return nil, errors.New("no lab is up; start one with `lvslab up`")
 	case 1:
+		warn(cmd, damaged)
 		return labs[0], nil
 	}
 	var names []string
@@ -31,4 +32,11 @@ func selectLab(cmd *cobra.Command) (*lab.Lab, error) {
 		names = append(names, l.Name)
 	}
 	return nil, fmt.Errorf("%d labs are up (%s); say which with --lab NAME", len(labs), strings.Join(names, ", "))
+}
+
+// warn prints an error that does not stop the command, such as another lab's damaged state file.
+func warn(cmd *cobra.Command, err error) {
+	if err != nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: warning:", err)
+	}
 }

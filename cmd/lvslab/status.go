@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -22,23 +23,22 @@ func newStatusCommand() *cobra.Command {
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
+			var damaged error
 			if len(args) == 1 {
 				l, err := lab.Open(args[0])
 				if err != nil {
-					return err
+					return unusable(err)
 				}
 				labs = append(labs, l)
 			} else {
-				var err error
-				if labs, err = lab.List(); err != nil {
-					return err
-				}
+				labs, damaged = lab.List() // the healthy labs are shown all the same
 			}
 			w := cmd.OutOrStdout()
-			if len(labs) == 0 {
+			if len(labs) == 0 && damaged == nil {
 				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
 				return nil
 			}
+			var broken []string
 			for i, l := range labs {
 				if i > 0 {
 					fmt.Fprintln(w)
@@ -46,13 +46,24 @@ func newStatusCommand() *cobra.Command {
 				st := l.State()
 				fmt.Fprintf(w, "lab %s: up since %s (%s ago), from %s\n", l.Name, st.Created.Local().Format(time.DateTime),
 					time.Since(st.Created).Round(time.Second), l.Topology.Source)
-				for _, p := range l.Problems() {
+				problems := l.Problems()
+				for _, p := range problems {
 					fmt.Fprintln(w, "  problem:", p)
+				}
+				if len(problems) > 0 {
+					broken = append(broken, l.Name)
 				}
 				stats, _ := l.ServerStats(cmd.Context())
 				fmt.Fprintln(w)
 				writeHosts(w, l, stats)
 				writeIPVS(w, l)
+			}
+			var errs []error
+			if len(broken) > 0 {
+				errs = append(errs, fmt.Errorf("lab %s has problems (listed above)", strings.Join(broken, ", ")))
+			}
+			if err := errors.Join(append(errs, damaged)...); err != nil {
+				return unusable(err)
 			}
 			return nil
 		},

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/fds"
 )
 
 // How long qemu gets to power off by itself once the guest has sent everything.
@@ -61,6 +63,7 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s.hello = make(chan struct{})
 	s.console.initSeen = make(chan struct{})
+	fds.CloseOnExecInherited()
 	start := time.Now()
 	done, err := startSupervised(cmd)
 	chanQemu.Close()
