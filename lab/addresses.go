@@ -67,7 +67,7 @@ func addAddrs(nl *netlink.Handle, ifname string, prefixes ...netip.Prefix) (netl
 		return nil, fmt.Errorf("%s: %w", ifname, err)
 	}
 	for _, p := range prefixes {
-		if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(p)}); err != nil {
+		if err := nl.AddrAdd(link, labAddr(p)); err != nil {
 			return nil, fmt.Errorf("adding %s to %s: %w", p, ifname, err)
 		}
 	}

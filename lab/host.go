@@ -2,6 +2,7 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
@@ -10,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
@@ -44,7 +46,7 @@ func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", ifc.Name, err)
 		}
-		if err := nl.AddrAdd(link, &netlink.Addr{IPNet: ipNet(ifc.Address)}); err != nil {
+		if err := nl.AddrAdd(link, labAddr(ifc.Address)); err != nil {
 			return nil, fmt.Errorf("adding %s to %s: %w", ifc.Address, ifc.Name, err)
 		}
 		if err := nl.LinkSetUp(link); err != nil {
@@ -71,13 +73,52 @@ func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) 
 	if err != nil {
 		return nil, err
 	}
-	if err := waitCarrier(ctx, nl, links); err != nil {
+	if err := errors.Join(waitCarrier(ctx, nl, links), waitAddressesUsable(ctx, nl)); err != nil {
 		if sockets != nil {
 			sockets.Close()
 		}
 		return nil, err
 	}
 	return sockets, nil
+}
+
+// labAddr is a lab address as netlink adds it. An IPv6 address skips duplicate address detection: lab
+// addresses are unique by construction, and DAD would leave them tentative, unusable, for a second or two
+// after Up returned.
+func labAddr(p netip.Prefix) *netlink.Addr {
+	a := &netlink.Addr{IPNet: ipNet(p)}
+	if p.Addr().Is6() {
+		a.Flags = unix.IFA_F_NODAD
+	}
+	return a
+}
+
+// waitAddressesUsable polls until no global IPv6 address of the namespace is tentative (DAD still running,
+// as for an address a user's sysctls or a derived VIP brought without NODAD); one whose DAD failed is an
+// error.
+func waitAddressesUsable(ctx context.Context, nl *netlink.Handle) error {
+	failed := ""
+	err := wait.Until(ctx, 5*time.Second, func() (bool, string) {
+		addrs, err := nl.AddrList(nil, netlink.FAMILY_V6)
+		if err != nil {
+			return false, err.Error()
+		}
+		for _, a := range addrs {
+			switch {
+			case a.IP.IsLinkLocalUnicast():
+			case a.Flags&unix.IFA_F_DADFAILED != 0:
+				failed = a.IPNet.String()
+				return true, ""
+			case a.Flags&unix.IFA_F_TENTATIVE != 0:
+				return false, fmt.Sprintf("%s is still tentative (duplicate address detection)", a.IPNet)
+			}
+		}
+		return true, ""
+	})
+	if failed != "" {
+		return fmt.Errorf("address %s failed duplicate address detection: another host on its network has it", failed)
+	}
+	return err
 }
 
 // openServerSockets opens the sockets of the host's servers in the current namespace, bound to all its
@@ -137,10 +178,47 @@ func writeSysctl(key, value string) error {
 		path = strings.ReplaceAll(key, ".", "/")
 	}
 	if err := os.WriteFile("/proc/sys/"+path, []byte(value), 0); err != nil {
-		return fmt.Errorf("setting sysctl %s=%s: %w", key, value, err)
+		return sysctlError(key, value, path, err)
 	}
 	return nil
 }
+
+// sysctlError says why the kernel would not take a sysctl, and what to do.
+func sysctlError(key, value, path string, err error) error {
+	kv := key + "=" + topology.Clip(value, 40)
+	switch {
+	case errors.Is(err, os.ErrNotExist) && existsOutsideLab("/proc/sys/"+path):
+		return fmt.Errorf("sysctl %s is not per network namespace: a lab host cannot have its own (the machine's is shared by every namespace); drop it from the topology, or set it on the machine with sysctl -w", key)
+	case errors.Is(err, os.ErrNotExist):
+		return fmt.Errorf("sysctl %s does not exist in this kernel (%s); check its name with `sysctl -a | grep %s`", key, kernelRelease(), lastWord(key))
+	case errors.Is(err, unix.EINVAL), errors.Is(err, unix.ERANGE):
+		return fmt.Errorf("the kernel refused %s (%v): the value is outside what it takes; see the kernel's ip-sysctl documentation for its range", kv, errors.Unwrap(err))
+	case errors.Is(err, os.ErrPermission):
+		return fmt.Errorf("sysctl %s is not per network namespace (inside one it is read-only: %v), so a lab host cannot have its own; drop it from the topology, or set it on the machine with sysctl -w", key, errors.Unwrap(err))
+	}
+	return fmt.Errorf("setting sysctl %s: %w", kv, err)
+}
+
+// existsOutsideLab stats path from a thread of the root namespace (a new goroutine never runs on a thread
+// locked into a lab namespace), where /proc/sys shows the machine's own settings.
+func existsOutsideLab(path string) bool {
+	found := make(chan bool)
+	go func() {
+		_, err := os.Stat(path)
+		found <- err == nil
+	}()
+	return <-found
+}
+
+func kernelRelease() string {
+	var u unix.Utsname
+	if unix.Uname(&u) != nil {
+		return "release unknown"
+	}
+	return "Linux " + unix.ByteSliceToString(u.Release[:])
+}
+
+func lastWord(key string) string { return key[strings.LastIndexAny(key, "./")+1:] }
 
 func ipNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: net.IP(p.Addr().AsSlice()), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}

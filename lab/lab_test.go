@@ -182,14 +182,28 @@ func TestBadSysctlFailsWithItsNameAndLeavesNothing(t *testing.T) {
 	topo.Host("director").Sysctls = append(topo.Host("director").Sysctls, topology.Sysctl{Key: "net.ipv4.no_such_setting", Value: "1"})
 	name, dir := uniqueName(t), t.TempDir()
 	_, err := Up(context.Background(), topo, Options{Name: name, StateDir: dir, WithoutIPVS: noIPVS()})
-	if err == nil || !strings.Contains(err.Error(), "net.ipv4.no_such_setting") || !strings.Contains(err.Error(), "director") {
-		t.Fatalf("got %v, want an error naming the director and the sysctl", err)
+	if err == nil || !strings.Contains(err.Error(), "director: sysctl net.ipv4.no_such_setting does not exist in this kernel") || !strings.Contains(err.Error(), "sysctl -a | grep no_such_setting") {
+		t.Fatalf("got %v, want an error naming the director and the sysctl, saying how to look for it", err)
 	}
 	if left := labNamespaces(name); len(left) > 0 {
 		t.Errorf("namespaces left: %v", left)
 	}
 	if stray := strayProcesses(t); len(stray) > 0 {
 		t.Errorf("processes left running: %v", stray)
+	}
+}
+
+// A setting the machine has but a namespace does not (net.core.rmem_max is global) is named as such.
+func TestGlobalSysctlIsRefusedAsNotPerNamespace(t *testing.T) {
+	requireRoot(t)
+	if _, err := os.Stat("/proc/sys/net/core/rmem_max"); err != nil {
+		t.Skip("this machine has no net.core.rmem_max")
+	}
+	topo := topology.Default()
+	topo.Host("rs1").Sysctls = append(topo.Host("rs1").Sysctls, topology.Sysctl{Key: "net.core.rmem_max", Value: "1000000"})
+	_, err := Up(context.Background(), topo, Options{Name: uniqueName(t), StateDir: t.TempDir(), WithoutIPVS: noIPVS()})
+	if err == nil || !strings.Contains(err.Error(), "rs1: sysctl net.core.rmem_max is not per network namespace") {
+		t.Fatalf("got %v", err)
 	}
 }
 

@@ -25,7 +25,7 @@ func (e *Error) Error() string {
 		b.WriteString(": ")
 	}
 	if e.Field != "" {
-		b.WriteString(e.Field + ": ")
+		b.WriteString(Clip(e.Field, 120) + ": ") // a field path holds the file's own keys, of any length
 	}
 	b.WriteString(e.Msg)
 	return b.String()

@@ -62,6 +62,9 @@ func interfaceNameProblem(name string) string {
 // sysctlKeyProblem allows only dotted net.* keys: those are per network namespace, whereas vm.*, kernel.* and
 // the like would change the machine the lab runs on.
 func sysctlKeyProblem(key string) string {
+	if len(key) > maxSysctlKey {
+		return fmt.Sprintf("sysctl %s is %d bytes long; a key is at most %d", Clip(key, 40), len(key), maxSysctlKey)
+	}
 	if strings.Contains(key, "/") {
 		return fmt.Sprintf("sysctl %q: write the key with dots, as in %s", key, strings.ReplaceAll(key, "/", "."))
 	}
@@ -78,4 +81,19 @@ func sysctlKeyProblem(key string) string {
 
 func isSysctlChar(r rune) bool {
 	return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || '0' <= r && r <= '9' || r == '_' || r == '-'
+}
+
+// Bounds of a sysctl: the longest key under /proc/sys/net is well under 100 bytes, and the longest value
+// (tcp_rmem's three numbers) under 40.
+const (
+	maxSysctlKey   = 128
+	maxSysctlValue = 256
+)
+
+// Clip shortens s for a message: at most n bytes of it, marked when cut.
+func Clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return strings.ToValidUTF8(s[:n], "") + fmt.Sprintf("… (%d bytes)", len(s))
 }

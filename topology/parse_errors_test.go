@@ -97,6 +97,10 @@ var errorCases = []struct {
 		"21:30: ipvs.rules: ", []string{"no host has 172.16.0.65; add a host with that address or drop the rule"}},
 	{"folded rules", "  rules: |\n", "  rules: >\n",
 		"19:10: ipvs.rules: ", []string{"folded block (>)", "literal block (|)"}},
+	{"sysctl value too long", "net.ipv4.ip_forward: 1", "net.ipv4.ip_forward: " + strings.Repeat("1", 100<<10),
+		"12:15: hosts.director.sysctls.net.ipv4.ip_forward: ", []string{"102400 bytes long; at most 256"}},
+	{"sysctl key too long", "net.ipv4.ip_forward: 1", "net." + strings.Repeat("x", 200) + ": 1",
+		"12:15: hosts.director.sysctls.", []string{"204 bytes long; a key is at most 128"}},
 	{"missing name", "name: lab\n", "",
 		"1:1: name: ", []string{"a lab name is required"}},
 	{"second document", "ipvs:\n", "---\nipvs:\n",
@@ -120,5 +124,12 @@ func TestParseErrors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestParseRefusesAnOversizedFile(t *testing.T) {
+	_, err := Parse("big.yaml", []byte("name: x\n#"+strings.Repeat("x", MaxFileBytes)))
+	if err == nil || !strings.Contains(err.Error(), "big.yaml: the file is larger than 1048576 bytes") {
+		t.Errorf("got %v", err)
 	}
 }

@@ -19,6 +19,7 @@ func validate(t *Topology, p *problems) {
 	v.lab()
 	v.networks()
 	v.hosts()
+	v.networkPorts()
 	v.addresses()
 	v.ipvs()
 }
@@ -37,6 +38,35 @@ func (v *validator) lab() {
 	}
 	if len(v.t.Hosts) == 0 {
 		v.add("hosts", "at least one host is required, such as client: {interfaces: [{network: bridged, address: 192.168.0.100}]}")
+	}
+	if len(v.t.Hosts) > MaxHosts {
+		v.add("hosts", "%d hosts; a lab has at most %d (each is a network namespace with its own processes)", len(v.t.Hosts), MaxHosts)
+	}
+	if len(v.t.Networks) > MaxNetworks {
+		v.add("networks", "%d networks; a lab has at most %d", len(v.t.Networks), MaxNetworks)
+	}
+}
+
+// Bounds of a lab. A Linux bridge has at most 1023 ports (BR_MAX_PORTS, less port 0), one per interface
+// on its network.
+const (
+	MaxHosts           = 1000
+	MaxNetworks        = 100
+	MaxPortsPerNetwork = 1023
+)
+
+// networkPorts reports a network with more interfaces than its bridge can take.
+func (v *validator) networkPorts() {
+	ports := map[string]int{}
+	for _, h := range v.t.Hosts {
+		for _, ifc := range h.Interfaces {
+			ports[ifc.Network]++
+		}
+	}
+	for i, n := range v.t.Networks {
+		if ports[n.Name] > MaxPortsPerNetwork {
+			v.add(namedField("networks", i, n.Name), "%d interfaces on network %s; its bridge takes at most %d: split the hosts over several networks", ports[n.Name], n.Name, MaxPortsPerNetwork)
+		}
 	}
 }
 
@@ -135,8 +165,10 @@ func (v *validator) sysctls(h *Host, field string) {
 			v.add(sfield, "sysctl %s is set twice", s.Key)
 		case s.Value == "":
 			v.add(sfield, "sysctl %s needs a value, such as 1", s.Key)
-		case strings.ContainsFunc(s.Value, func(r rune) bool { return r < ' ' }):
-			v.add(sfield, "sysctl %s: value %q must be one line without control characters", s.Key, s.Value)
+		case len(s.Value) > maxSysctlValue:
+			v.add(sfield, "sysctl %s: the value is %d bytes long; at most %d", s.Key, len(s.Value), maxSysctlValue)
+		case strings.ContainsFunc(s.Value, func(r rune) bool { return r < ' ' || r == 0x7f }):
+			v.add(sfield, "sysctl %s: value %q must be one line without control characters", s.Key, Clip(s.Value, 40))
 		}
 		seen[s.Key] = true
 	}

@@ -2,6 +2,7 @@ package topology
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"strings"
 	"testing"
@@ -78,6 +79,20 @@ func TestValidateName(t *testing.T) {
 		err := ValidateName(name)
 		if want == "" && err != nil || want != "" && (err == nil || !strings.HasPrefix(err.Error(), want)) {
 			t.Errorf("ValidateName(%q) = %v, want %q", name, err, want)
+		}
+	}
+}
+
+func TestValidateBoundsTheLab(t *testing.T) {
+	many := &Topology{Name: "big", Networks: []*Network{{Name: "lan", Subnet: netip.MustParsePrefix("10.0.0.0/16")}}}
+	for i := range 1100 {
+		many.Hosts = append(many.Hosts, &Host{Name: fmt.Sprintf("h%d", i), Interfaces: []*Interface{{
+			Name: "eth0", Network: "lan", Address: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(i / 250), byte(1 + i%250)}), 16)}}})
+	}
+	err := Validate(many)
+	for _, want := range []string{"1100 hosts; a lab has at most 1000", "networks.lan: 1100 interfaces on network lan; its bridge takes at most 1023"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("1100 hosts on one network: got %v, want %q", err, want)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"net/netip"
 	"os"
 	"strings"
 	"time"
@@ -118,15 +119,22 @@ func tryRequest(t *topology.Topology) (from, server string, ok bool) {
 			for _, sifc := range srv.Interfaces {
 				for _, hifc := range h.Interfaces {
 					if sifc.Network == hifc.Network {
-						addr := sifc.Address.Addr().String()
-						if srv.HTTP.Port != 80 {
-							addr = fmt.Sprintf("%s:%d", addr, srv.HTTP.Port)
-						}
-						return h.Name, addr, true
+						return h.Name, urlHost(sifc.Address.Addr(), srv.HTTP.Port), true
 					}
 				}
 			}
 		}
 	}
 	return "", "", false
+}
+
+// urlHost is the host part of an http URL: the port only when it is not 80, an IPv6 address in brackets.
+func urlHost(a netip.Addr, port uint16) string {
+	if port != 80 {
+		return netip.AddrPortFrom(a, port).String()
+	}
+	if a.Is6() {
+		return "[" + a.String() + "]"
+	}
+	return a.String()
 }
