@@ -13,15 +13,15 @@ import (
 //	Seq("C B | C B C C B") → [C B C B C C B]
 //	Seq("C*7 B*5 A*2")
 func Seq(s string) []string {
-	seq, err := ParseSeq(s)
+	seq, err := ParseSeq(s, 1<<20)
 	if err != nil {
 		panic(err)
 	}
 	return seq
 }
 
-// ParseSeq is Seq returning an error.
-func ParseSeq(s string) ([]string, error) {
+// ParseSeq is Seq returning an error, and refusing a sequence longer than limit before it grows.
+func ParseSeq(s string, limit int) ([]string, error) {
 	var seq []string
 	for _, f := range strings.Fields(s) {
 		if f == "|" {
@@ -33,14 +33,24 @@ func ParseSeq(s string) ([]string, error) {
 			var err error
 			n, err = strconv.Atoi(reps)
 			if err != nil || n < 1 || name == "" {
-				return nil, fmt.Errorf("sequence item %q: want name*count with count ≥ 1", f)
+				return nil, fmt.Errorf("item %q: want name*count with count ≥ 1", clip(f))
 			}
+		}
+		if n > limit-len(seq) {
+			return nil, fmt.Errorf("item %q takes the sequence past %d entries, the most there can be", clip(f), limit)
 		}
 		for range n {
 			seq = append(seq, name)
 		}
 	}
 	return seq, nil
+}
+
+func clip(s string) string {
+	if len(s) > 40 {
+		return s[:40] + "…"
+	}
+	return s
 }
 
 // Sequence checks that the servers took the connections in exactly the

@@ -21,7 +21,7 @@ func TestParseSeq(t *testing.T) {
 		{"*3", nil, true},
 	}
 	for _, tt := range tests {
-		got, err := ParseSeq(tt.in)
+		got, err := ParseSeq(tt.in, 100)
 		if (err != nil) != tt.wantErr || !slices.Equal(got, tt.want) {
 			t.Errorf("ParseSeq(%q) = %q, %v; want %q, error %v", tt.in, got, err, tt.want, tt.wantErr)
 		}
@@ -116,5 +116,17 @@ func TestSequenceDetailWindow(t *testing.T) {
 func TestSequenceNeedsExpectation(t *testing.T) {
 	if v := Sequence(nil, []string{"A"}); v.Pass || v.Err == nil {
 		t.Errorf("empty expectation: %v", v)
+	}
+}
+
+func TestParseSeqStopsAtItsLimit(t *testing.T) {
+	if _, err := ParseSeq("rs1*9999999999999", 100); err == nil || !strings.Contains(err.Error(), "past 100 entries") {
+		t.Errorf("a huge count: got %v", err)
+	}
+	if got, err := ParseSeq("rs1*3 rs2*2", 5); err != nil || len(got) != 5 {
+		t.Errorf("exactly at the limit: %q, %v", got, err)
+	}
+	if _, err := ParseSeq("rs1*3 rs2*3", 5); err == nil {
+		t.Error("one past the limit accepted")
 	}
 }

@@ -219,7 +219,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		vs = append(vs, assert.Verdict{Name: "load", Summary: fmt.Sprintf("%d of %d %s failed: %s", n, res.Requests, what, res.Failures.Example)})
 	}
 	if e.Sequence != "" {
-		want, err := assert.ParseSeq(e.Sequence)
+		want, err := assert.ParseSeq(e.Sequence, MaxUnits) // Parse checked it against the load
 		if err != nil {
 			vs = append(vs, assert.Verdict{Name: "sequence", Summary: "expect.sequence: " + err.Error(), Err: err})
 		} else {

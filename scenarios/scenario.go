@@ -5,11 +5,17 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"io"
+	"net/netip"
+	"net/url"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lvslab/lvslab/assert"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -96,72 +102,134 @@ type scenarioYAML struct {
 	Phases    []phaseYAML `yaml:"phases"`
 }
 
+// Bounds of a scenario: what one lab can carry in a test run of minutes.
+const (
+	MaxFileBytes   = 256 << 10
+	MaxConnections = 100_000
+	MaxConcurrency = 1_000
+	MaxSources     = 1_000
+	MaxDatagrams   = 1_000
+	MaxUnits       = 1_000_000 // connections × datagrams: the length of a sequence
+	MaxTimeout     = 31 * 86400
+	maxPhases      = 100
+)
+
 // LoadFile reads a scenario file.
 func LoadFile(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("scenario %s: %w", path, err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, MaxFileBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("scenario %s: %w", path, err)
 	}
 	return Parse(path, data)
 }
 
-// Parse reads a scenario. Errors name the source and, where YAML knows it, the line.
+// Parse reads a scenario and checks every value in it before anything runs. Errors name the source and
+// the line and column of the field.
 func Parse(source string, data []byte) (*Scenario, error) {
-	var y scenarioYAML
+	if len(data) > MaxFileBytes {
+		return nil, fmt.Errorf("%s: the file is larger than %d bytes; a scenario is at most that", source, MaxFileBytes)
+	}
+	nowhere := &where{source: source}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
-	dec.KnownFields(true)
-	if err := dec.Decode(&y); err != nil {
-		return nil, fmt.Errorf("%s: %s", source, strings.TrimPrefix(err.Error(), "yaml: "))
+	var doc yaml.Node
+	switch err := dec.Decode(&doc); {
+	case errors.Is(err, io.EOF):
+		return nil, fmt.Errorf("%s: the file is empty; a scenario needs name, rules, load and expect", source)
+	case err != nil:
+		return nil, nowhere.decodeError(err)
+	}
+	var next yaml.Node
+	if err := dec.Decode(&next); !errors.Is(err, io.EOF) {
+		if err != nil {
+			return nil, nowhere.decodeError(err)
+		}
+		return nil, fmt.Errorf("%s:%d:%d: a second YAML document starts here; a scenario file holds one", source, next.Line, next.Column)
+	}
+	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil, fmt.Errorf("%s:1:1: expected a mapping with name, rules, load and expect", source)
+	}
+	w := newWhere(source, doc.Content[0])
+	var y scenarioYAML
+	strict := yaml.NewDecoder(bytes.NewReader(data))
+	strict.KnownFields(true)
+	if err := strict.Decode(&y); err != nil {
+		return nil, w.decodeError(err)
 	}
 	s := &Scenario{Name: y.Name, About: strings.TrimSpace(y.About), Source: source}
 	if s.Name == "" {
-		return nil, fmt.Errorf("%s: name: missing; give the scenario a name", source)
+		return nil, w.errf("name", "missing; give the scenario a name")
 	}
 	if err := topology.ValidateName(s.Name); err != nil {
-		return nil, fmt.Errorf("%s: name: %w", source, err)
+		return nil, w.errf("name", "%v", err)
 	}
 	var err error
-	if s.Topology, err = scenarioTopology(y.Topology); err != nil {
-		return nil, fmt.Errorf("%s: topology: %w", source, err)
+	if s.Topology, err = scenarioTopology(source, y.Topology); err != nil {
+		return nil, w.errf("topology", "%v", err)
 	}
-	phases := y.Phases
+	phases, prefix := y.Phases, "phases[%d]."
 	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry {
 		if len(phases) > 0 {
-			return nil, fmt.Errorf("%s: give rules, load and expect either at the top or under phases, not both", source)
+			return nil, w.errf("phases", "give rules, load and expect either at the top or under phases, not both")
 		}
-		phases = []phaseYAML{y.phaseYAML}
+		phases, prefix = []phaseYAML{y.phaseYAML}, ""
 	}
-	if len(phases) == 0 {
-		return nil, fmt.Errorf("%s: nothing to do: give rules, load and expect", source)
+	switch {
+	case len(phases) == 0:
+		return nil, w.errf("", "nothing to do: give rules, load and expect")
+	case len(phases) > maxPhases:
+		return nil, w.errf("phases", "%d phases; a scenario has at most %d", len(phases), maxPhases)
 	}
 	for i, py := range phases {
-		p, err := s.phase(py, i == 0)
+		pw := &phaseWhere{where: w, prefix: prefix}
+		if prefix != "" {
+			pw.prefix = fmt.Sprintf(prefix, i)
+		}
+		p, err := s.phase(py, i == 0, pw)
 		if err != nil {
-			where := ""
-			if len(y.Phases) > 0 {
-				where = fmt.Sprintf("phases[%d].", i)
-			}
-			return nil, fmt.Errorf("%s: %s%w", source, where, err)
+			return nil, err
 		}
 		s.Phases = append(s.Phases, p)
 	}
-	return s, nil
+	return s, s.checkTargets(w, prefix)
+}
+
+// phaseWhere places a phase's fields: under phases[i]. or at the top.
+type phaseWhere struct {
+	*where
+	prefix string
+}
+
+func (pw *phaseWhere) errf(field, format string, args ...any) error {
+	return pw.where.errf(pw.prefix+field, format, args...)
 }
 
 func emptyExpect(e Expect) bool {
 	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn && !e.Distribution
 }
 
-// scenarioTopology is a built-in topology by name or a topology file; the NAT walkthrough by default.
-// Its own IPVS rules are dropped: the scenario's first phase says what the director holds.
-func scenarioTopology(name string) (*topology.Topology, error) {
+// scenarioTopology is a built-in topology by name, or a topology file beside the scenario (its path taken
+// from the scenario file's folder, never above it); the NAT walkthrough by default. Its own IPVS rules are
+// dropped: the scenario's first phase says what the director holds.
+func scenarioTopology(source, name string) (*topology.Topology, error) {
 	var t *topology.Topology
 	var err error
 	switch {
 	case name == "":
 		t = topology.Default()
 	case strings.ContainsAny(name, "/."):
-		t, err = topology.Load(name)
+		if strings.HasPrefix(source, "embedded:") {
+			return nil, fmt.Errorf("%q: a built-in scenario names a built-in topology (%s)", topology.Clip(name, 60), strings.Join(topology.EmbeddedNames(), ", "))
+		}
+		if filepath.IsAbs(name) || slices.Contains(strings.Split(filepath.ToSlash(name), "/"), "..") {
+			return nil, fmt.Errorf("%q: expected a built-in topology (%s) or a file in the scenario's folder or below it, without .. or a leading /",
+				topology.Clip(name, 60), strings.Join(topology.EmbeddedNames(), ", "))
+		}
+		t, err = topology.Load(filepath.Join(filepath.Dir(source), name))
 	default:
 		t, err = topology.Embedded(name)
 	}
@@ -175,83 +243,180 @@ func scenarioTopology(name string) (*topology.Topology, error) {
 	return t, nil
 }
 
-func (s *Scenario) phase(py phaseYAML, first bool) (*Phase, error) {
+func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error) {
 	p := &Phase{Load: py.Load, Expect: py.Expect, Timeouts: py.Timeouts, AwaitExpiry: py.AwaitExpiry}
-	if t := py.Timeouts; t.TCP < 0 || t.TCPFin < 0 || t.UDP < 0 {
-		return nil, fmt.Errorf("timeouts: %+v: want seconds, 0 to keep one as it is", t)
+	for field, v := range map[string]int{"timeouts.tcp": py.Timeouts.TCP, "timeouts.tcpfin": py.Timeouts.TCPFin, "timeouts.udp": py.Timeouts.UDP} {
+		if v < 0 || v > MaxTimeout {
+			return nil, w.errf(field, "%d: want seconds from 1 to %d, or 0 to keep it as it is", v, MaxTimeout)
+		}
 	}
 	cmds, errs := ipvsadm.ParseRules(py.Rules)
 	if len(errs) > 0 {
-		return nil, fmt.Errorf("rules: %w", errs[0])
+		return nil, w.errf("rules", "%v", errs[0])
 	}
 	p.Rules = cmds
 	if first && len(cmds) == 0 {
-		return nil, errors.New("rules: the first phase must build the director's table (-A, -a)")
+		return nil, w.errf("rules", "the first phase must build the director's table (-A, -a)")
 	}
 	l := &p.Load
 	l.From = cmp.Or(l.From, "client")
 	if s.Topology.Host(l.From) == nil {
-		return nil, fmt.Errorf("load.from: no host %q in %s", l.From, s.Topology.Source)
+		return nil, w.errf("load.from", "no host %q in %s", topology.Clip(l.From, 40), s.Topology.Source)
 	}
-	if l.Connections == 0 {
-		l.Connections = 100
+	if err := checkCounts(l, w); err != nil {
+		return nil, err
 	}
-	if l.Concurrency == 0 {
-		l.Concurrency = 1
-	}
-	if l.Sources == 0 {
-		l.Sources = 1
-	}
-	if l.Connections < 0 || l.Concurrency < 0 || l.Sources < 0 || l.Concurrency > l.Connections {
-		return nil, fmt.Errorf("load: connections %d, concurrency %d, sources %d: want positive numbers, concurrency at most connections",
-			l.Connections, l.Concurrency, l.Sources)
-	}
-	if err := checkProtocol(l); err != nil {
+	if err := checkProtocol(l, w); err != nil {
 		return nil, err
 	}
 	e := &p.Expect
-	for name := range e.Split {
+	total := 0
+	for name, weight := range e.Split {
 		if h := s.Topology.Host(name); h == nil || !serves(h, l.Protocol) {
-			return nil, fmt.Errorf("expect.split: %q is not a real server of %s with a %s server", name, s.Topology.Source, serverKind(l.Protocol))
+			return nil, w.errf("expect.split."+name, "%q is not a real server of %s with a %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
+		}
+		if weight < 0 {
+			return nil, w.errf("expect.split."+name, "weight %d: want 0 (takes nothing) or more", weight)
+		}
+		total += weight
+	}
+	if len(e.Split) > 0 && total == 0 {
+		return nil, w.errf("expect.split", "every weight is 0: some server must take the load")
+	}
+	if e.Sequence != "" {
+		if err := s.checkSequence(e.Sequence, l); err != nil {
+			return nil, w.errf("expect.sequence", "%v", err)
 		}
 	}
 	if (e.Sequence != "" || e.Model || e.Distribution) && l.Concurrency != 1 {
-		return nil, errors.New("expect: a sequence or the model's predictions need load.concurrency 1, where connections come in a known order")
+		return nil, w.errf("expect", "a sequence or the model's predictions need load.concurrency 1, where connections come in a known order")
 	}
 	if e.Affinity && l.Sources < 2 {
-		return nil, errors.New("expect.affinity: needs load.sources of 2 or more client addresses")
+		return nil, w.errf("expect.affinity", "needs load.sources of 2 or more client addresses")
 	}
 	return p, nil
 }
 
+// checkCounts fills in the load's defaults and bounds its numbers.
+func checkCounts(l *Load, w *phaseWhere) error {
+	l.Connections = cmp.Or(l.Connections, 100)
+	l.Concurrency = cmp.Or(l.Concurrency, 1)
+	l.Sources = cmp.Or(l.Sources, 1)
+	for _, c := range []struct {
+		field    string
+		n, limit int
+	}{{"load.connections", l.Connections, MaxConnections}, {"load.concurrency", l.Concurrency, MaxConcurrency},
+		{"load.sources", l.Sources, MaxSources}, {"load.datagrams", l.Datagrams, MaxDatagrams}} {
+		if c.n < 0 || c.n > c.limit {
+			return w.errf(c.field, "%d: want 1 to %d", c.n, c.limit)
+		}
+	}
+	if l.Concurrency > l.Connections {
+		return w.errf("load.concurrency", "%d is more than the %d connections", l.Concurrency, l.Connections)
+	}
+	if l.Connections*max(l.Datagrams, 1) > MaxUnits {
+		return w.errf("load", "%d connections of %d datagrams: at most %d datagrams in a phase", l.Connections, l.Datagrams, MaxUnits)
+	}
+	return nil
+}
+
+// checkSequence checks an expected sequence against the load: one real server per connection (per
+// datagram under udp), each a host that serves the load's protocol.
+func (s *Scenario) checkSequence(seq string, l *Load) error {
+	units := l.Connections
+	if l.Protocol == ProtocolUDP {
+		units *= l.Datagrams
+	}
+	want, err := assert.ParseSeq(seq, units)
+	if err != nil {
+		return err
+	}
+	for _, name := range want {
+		if h := s.Topology.Host(name); h == nil || !serves(h, l.Protocol) {
+			return fmt.Errorf("%q is not a real server of %s with a %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
+		}
+	}
+	if len(want) != units {
+		return fmt.Errorf("%d servers for %d %s: give one for each", len(want), units, unitName(l))
+	}
+	return nil
+}
+
+func unitName(l *Load) string {
+	if l.Protocol == ProtocolUDP {
+		return "datagrams"
+	}
+	return "connections"
+}
+
+// checkTargets refuses a load URL outside the lab: its host must be an address of one of the lab's hosts
+// or a virtual service of the scenario's rules, given as an address (no name goes to DNS).
+func (s *Scenario) checkTargets(w *where, prefix string) error {
+	ours := map[netip.Addr]bool{}
+	for _, h := range s.Topology.Hosts {
+		for _, ifc := range h.Interfaces {
+			ours[ifc.Address.Addr()] = true
+		}
+	}
+	for _, p := range s.Phases {
+		for _, c := range p.Rules {
+			if c.Service.Addr.IsValid() {
+				ours[c.Service.Addr.Addr()] = true
+			}
+		}
+	}
+	for _, m := range s.Topology.IPVS.Marks {
+		ours[m.Addr] = true
+	}
+	for i, p := range s.Phases {
+		if p.Load.URL == "" {
+			continue
+		}
+		field := "load.url"
+		if prefix != "" {
+			field = fmt.Sprintf(prefix, i) + field
+		}
+		u, err := url.Parse(p.Load.URL)
+		if err != nil || u.Host == "" || u.User != nil {
+			return w.errf(field, "%q is not a URL such as http://192.168.0.75/ or udp://192.168.0.75:53", topology.Clip(p.Load.URL, 80))
+		}
+		a, err := netip.ParseAddr(u.Hostname())
+		if err != nil {
+			return w.errf(field, "%q: give an address, not a name (a name would go to DNS, outside the lab)", topology.Clip(u.Hostname(), 60))
+		}
+		if !ours[a.Unmap()] {
+			return w.errf(field, "%s is not an address of this lab (its hosts' addresses and the rules' virtual services); load goes only into the lab", a)
+		}
+	}
+	return nil
+}
+
 // checkProtocol checks a load's protocol and what depends on it, and fills in its defaults.
-func checkProtocol(l *Load) error {
+func checkProtocol(l *Load, w *phaseWhere) error {
 	l.Protocol = strings.ToLower(cmp.Or(l.Protocol, ProtocolTCP))
 	scheme := strings.ToLower(l.URL)
 	if i := strings.Index(scheme, "://"); i >= 0 {
 		scheme = scheme[:i]
 	}
+	url := topology.Clip(l.URL, 80)
 	switch l.Protocol {
 	case ProtocolTCP:
 		if l.Datagrams != 0 {
-			return fmt.Errorf("load.datagrams: %d, but datagrams are for protocol: udp; leave it out for tcp", l.Datagrams)
+			return w.errf("load.datagrams", "%d, but datagrams are for protocol: udp; leave it out for tcp", l.Datagrams)
 		}
 		if l.URL != "" && scheme != "http" {
-			return fmt.Errorf("load.url: %q is not an http:// URL; for datagrams say protocol: udp and give udp://HOST:PORT", l.URL)
+			return w.errf("load.url", "%q is not an http:// URL; for datagrams say protocol: udp and give udp://HOST:PORT", url)
 		}
 	case ProtocolUDP:
-		if l.Datagrams < 0 {
-			return fmt.Errorf("load.datagrams: %d; want 1 or more datagrams per socket", l.Datagrams)
-		}
 		l.Datagrams = max(l.Datagrams, 1)
 		if l.Hold {
-			return errors.New("load.hold: holds TCP connections open; a UDP socket has none to hold (leave hold out for protocol: udp)")
+			return w.errf("load.hold", "holds TCP connections open; a UDP socket has none to hold (leave hold out for protocol: udp)")
 		}
 		if l.URL != "" && scheme != "udp" {
-			return fmt.Errorf("load.url: %q is not a udp:// URL; protocol udp sends datagrams to udp://HOST:PORT", l.URL)
+			return w.errf("load.url", "%q is not a udp:// URL; protocol udp sends datagrams to udp://HOST:PORT", url)
 		}
 	default:
-		return fmt.Errorf("load.protocol: unknown protocol %q; allowed: tcp, udp", l.Protocol)
+		return w.errf("load.protocol", "unknown protocol %q; allowed: tcp, udp", topology.Clip(l.Protocol, 20))
 	}
 	return nil
 }

@@ -37,9 +37,9 @@ func TestUDPLoadErrors(t *testing.T) {
 		{"load: {datagrams: 3}", "load.datagrams: 3, but datagrams are for protocol: udp"},
 		{"load: {url: 'udp://192.168.0.75:53'}", `load.url: "udp://192.168.0.75:53" is not an http:// URL; for datagrams say protocol: udp`},
 		{"load: {protocol: udp, url: 'http://192.168.0.75/'}", `load.url: "http://192.168.0.75/" is not a udp:// URL`},
-		{"load: {protocol: udp, datagrams: -1}", "load.datagrams: -1; want 1 or more"},
+		{"load: {protocol: udp, datagrams: -1}", "t.yaml:4:34: load.datagrams: -1: want 1 to 1000"},
 		{"load: {protocol: udp, hold: true}", "load.hold: holds TCP connections open"},
-		{"load: {protocol: udp}\nexpect: {split: {client: 1}}", `expect.split: "client" is not a real server of embedded:nat-udp.yaml with a UDP server`},
+		{"load: {protocol: udp}\nexpect: {split: {client: 1}}", `t.yaml:5:18: expect.split.client: "client" is not a real server of embedded:nat-udp.yaml with a UDP server`},
 	} {
 		_, err := Parse("t.yaml", []byte("name: x\n"+udpRules+tc.yaml+"\n"))
 		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "t.yaml") {

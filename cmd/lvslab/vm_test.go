@@ -20,6 +20,9 @@ func needMicroVM(t *testing.T) {
 	if vm.InGuest() {
 		t.Skip("already in the microVM, which does not nest")
 	}
+	if err := vm.CheckInit(); err != nil {
+		t.Skipf("this test binary cannot be the guest's /init: %v", err)
+	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
 		t.Skip("qemu-system-x86_64 not installed (apt-get install qemu-system-x86)")
 	}

@@ -5,6 +5,7 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
+	"os"
 )
 
 // checkStatic makes sure exe can run as /init in an initramfs that has no dynamic loader or libc.
@@ -21,4 +22,13 @@ func checkStatic(exe string) error {
 		}
 	}
 	return nil
+}
+
+// CheckInit tells whether the running binary can be the guest's /init, and if not, why.
+func CheckInit() error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	return checkStatic(exe)
 }
