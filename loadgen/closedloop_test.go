@@ -134,13 +134,21 @@ func TestRunReadsChunkedBodies(t *testing.T) {
 			res := measure(t, Run, Options{URL: rs1.url, Requests: 200, Concurrency: 4, KeepAlive: keepAlive})
 
 			wantNoFailures(t, res)
-			wantConnections := 200
-			if keepAlive {
-				wantConnections = 4 // each body was read to its end, trailer included
+			if !keepAlive {
+				wantServers(t, res, map[string]ServerCount{"rs1": {Connections: 200, Requests: 200}})
+				if got := rs1.accepted.Load(); got != 200 {
+					t.Errorf("server accepted %d connections, want 200", got)
+				}
+				return
 			}
-			wantServers(t, res, map[string]ServerCount{"rs1": {Connections: wantConnections, Requests: 200}})
-			if got := rs1.accepted.Load(); got != int64(wantConnections) {
-				t.Errorf("server accepted %d connections, want %d", got, wantConnections)
+			// Each body was read to its end, trailer included, so every worker kept its connection: at most
+			// one each (fewer when some workers found no request left to send on a busy machine).
+			got := res.PerServer["rs1"]
+			if got == nil || got.Requests != 200 || got.Connections < 1 || got.Connections > 4 {
+				t.Errorf("PerServer[rs1] = %+v, want 200 requests on 1 to 4 connections", got)
+			}
+			if n := rs1.accepted.Load(); n < 1 || n > 4 {
+				t.Errorf("server accepted %d connections, want 1 to 4", n)
 			}
 		})
 	}
