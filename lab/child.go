@@ -1,11 +1,15 @@
 package lab
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // A child is a function of this binary that runs as its own process, started inside a host's namespace:
@@ -30,26 +34,44 @@ func RunChildIfRequested() {
 	}
 }
 
-// ChildIO reads the child's JSON input from stdin, runs do, and writes its JSON output to stdout. A
-// failure is printed on stderr and gives exit status 1. The child stops if its parent goes away.
-func ChildIO[In, Out any](do func(In) (Out, error)) int {
+// ChildIO reads the child's JSON input from stdin, runs do with a context that ends when the child is
+// told to stop (SIGINT, SIGTERM), and writes its outcome to stdout as one JSON envelope: the output, and
+// the error if do failed. Output and error may come together: a run stopped part-way returns what it had
+// measured. The child's stderr is left to progress lines. The child stops if its parent goes away.
+func ChildIO[In, Out any](do func(context.Context, In) (Out, error)) int {
 	var in In
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: reading input: %v\n", os.Args[0], err)
-		return 1
+		return writeEnvelope[Out](nil, fmt.Errorf("reading input: %w", err), false)
 	}
 	go exitWhenParentGoes(os.Stdin)
-	out, err := do(in)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "%s: %v\n", os.Args[0], err)
-		return 1
-	}
-	if err := json.NewEncoder(os.Stdout).Encode(out); err != nil {
-		fmt.Fprintf(os.Stderr, "%s: writing output: %v\n", os.Args[0], err)
-		return 1
-	}
-	return 0
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	out, err := do(ctx, in)
+	return writeEnvelope(&out, err, ctx.Err() != nil)
 }
+
+// envelope is what a child writes on stdout.
+type envelope[Out any] struct {
+	Output      *Out   `json:"output,omitempty"`
+	Error       string `json:"error,omitempty"`
+	Interrupted bool   `json:"interrupted,omitempty"` // the child was told to stop
+}
+
+func writeEnvelope[Out any](out *Out, err error, interrupted bool) int {
+	e := envelope[Out]{Output: out}
+	code := 0
+	if err != nil {
+		e.Error, e.Interrupted, code = err.Error(), interrupted, 1
+	}
+	if werr := json.NewEncoder(os.Stdout).Encode(e); werr != nil {
+		fmt.Fprintf(os.Stderr, "%s: writing output: %v\n", os.Args[0], werr)
+		return 1
+	}
+	return code
+}
+
+// ErrInterrupted is a child that was told to stop part-way; what it had done is in the output all the same.
+var ErrInterrupted = errors.New("interrupted")
 
 func childNames() string {
 	var names []string

@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"strings"
 	"syscall"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -69,8 +70,10 @@ func (l *Lab) Exec(host string, argv []string) error {
 }
 
 // RunChild runs the registered child inside the host's namespace with in as its JSON input, decodes its
-// JSON output into out, and passes its stderr (progress, diagnostics) to stderr. The child's stdin stays
-// open until it finishes; the child exits if it closes early, so it never outlives this process.
+// output into out, and passes its stderr (progress lines) to stderr. When ctx ends, the child is told to
+// stop (SIGTERM) and given a moment to report what it did: out is filled all the same and the error wraps
+// ErrInterrupted. The child's stdin stays open until it finishes; the child exits if it closes early, so
+// it never outlives this process.
 func (l *Lab) RunChild(ctx context.Context, host, child string, in, out any, stderr io.Writer) error {
 	if _, ok := children[child]; !ok {
 		return fmt.Errorf("no child %q is registered (have %s)", child, childNames())
@@ -79,11 +82,13 @@ func (l *Lab) RunChild(ctx context.Context, host, child string, in, out any, std
 	if err != nil {
 		return err
 	}
-	var stdout, errout bytes.Buffer
+	var stdout bytes.Buffer
 	cmd := exec.CommandContext(ctx, "/proc/self/exe")
 	cmd.Args = []string{child}
-	cmd.Stdout = &stdout
-	cmd.Stderr = io.MultiWriter(stderr, &errout)
+	cmd.Stdout = io.Writer(&limitedWriter{w: &stdout, n: maxChildOutput})
+	cmd.Stderr = stderr
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	cmd.WaitDelay = 10 * time.Second // then SIGKILL
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		return err
@@ -92,15 +97,48 @@ func (l *Lab) RunChild(ctx context.Context, host, child string, in, out any, std
 		return err
 	}
 	_, werr := stdin.Write(input)
-	err = cmd.Wait()
+	waitErr := cmd.Wait()
 	stdin.Close()
-	if err != nil {
-		return fmt.Errorf("%s on %s: %w %s", child, host, err, strings.TrimSpace(errout.String()))
+	var e struct {
+		Output      json.RawMessage `json:"output"`
+		Error       string          `json:"error"`
+		Interrupted bool            `json:"interrupted"`
 	}
-	if werr != nil {
-		return werr
+	if err := json.Unmarshal(stdout.Bytes(), &e); err != nil {
+		if waitErr != nil {
+			return fmt.Errorf("%s on %s: %w", child, host, waitErr)
+		}
+		return fmt.Errorf("%s on %s: unreadable output: %w", child, host, errors.Join(err, werr))
 	}
-	return json.Unmarshal(stdout.Bytes(), out)
+	if len(e.Output) > 0 && string(e.Output) != "null" {
+		if err := json.Unmarshal(e.Output, out); err != nil {
+			return fmt.Errorf("%s on %s: unreadable output: %w", child, host, err)
+		}
+	}
+	switch {
+	case e.Interrupted || (e.Error != "" && ctx.Err() != nil):
+		return fmt.Errorf("%s on %s: %w", child, host, ErrInterrupted)
+	case e.Error != "":
+		return errors.New(e.Error)
+	}
+	return nil
+}
+
+// maxChildOutput bounds what a child may send back: a load's result with a sequence of a million servers.
+const maxChildOutput = 64 << 20
+
+// limitedWriter keeps the first n bytes and fails after, so that a runaway child cannot fill memory.
+type limitedWriter struct {
+	w io.Writer
+	n int
+}
+
+func (l *limitedWriter) Write(p []byte) (int, error) {
+	if len(p) > l.n {
+		return 0, fmt.Errorf("a child sent more than %d bytes", maxChildOutput)
+	}
+	l.n -= len(p)
+	return l.w.Write(p)
 }
 
 // exitWhenParentGoes ends the child when its stdin reaches end of file: the parent closed it or died.

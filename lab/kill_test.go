@@ -21,8 +21,8 @@ type upRequest struct{ Name, Dir string }
 
 func init() {
 	RegisterChild(upChild, func() int {
-		return ChildIO(func(r upRequest) (struct{}, error) {
-			_, err := Up(context.Background(), topology.Default(), Options{Name: r.Name, StateDir: r.Dir, WithoutIPVS: noIPVS()})
+		return ChildIO(func(ctx context.Context, r upRequest) (struct{}, error) {
+			_, err := Up(ctx, topology.Default(), Options{Name: r.Name, StateDir: r.Dir, WithoutIPVS: noIPVS()})
 			return struct{}{}, err
 		})
 	})

@@ -77,7 +77,11 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 		lock.release(!errors.Is(err, ErrExists))
 		return nil, err
 	}
-	if err := l.build(ctx); err != nil {
+	err = l.build(ctx)
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("stopped before it was up: %w", context.Cause(ctx)) // a lab its caller gave up on is taken down
+	}
+	if err != nil {
 		derr := l.downLocked(context.WithoutCancel(ctx))
 		if derr != nil {
 			err = errors.Join(err, fmt.Errorf("and undoing the partial lab failed: %w", derr))
@@ -105,6 +109,9 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := l.createNamespaces(); err != nil {
 		return err
 	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := saveState(l.dir, s); err != nil {
 		return err
 	}
@@ -127,6 +134,9 @@ func (l *Lab) build(ctx context.Context) error {
 			f.Close()
 		}
 	}()
+	if err == nil {
+		err = ctx.Err()
+	}
 	if err != nil {
 		return err
 	}

@@ -29,7 +29,10 @@ func (r *Result) WriteReport(w io.Writer) {
 		field("Keep-Alive", "%t", r.KeepAlive)
 	}
 	stoppedEarly := ""
-	if r.TimeLimitReached {
+	switch {
+	case r.Interrupted:
+		stoppedEarly = " (interrupted)"
+	case r.TimeLimitReached:
 		stoppedEarly = " (stopped at the time limit)"
 	}
 	field("Time taken for tests", "%.3f seconds%s", r.Duration.Seconds(), stoppedEarly)
@@ -40,10 +43,15 @@ func (r *Result) WriteReport(w io.Writer) {
 		field("First failure", "%s", r.Failures.Example)
 	}
 	field("Connections opened", "%d", r.Connections)
-	field("Requests per second", "%.2f [#/sec] (mean)", r.RequestsPerSecond)
-	l := r.Latency
-	field("Latency (ms)", "min %s  mean %s  50%% %s  90%% %s  99%% %s  max %s",
-		ms(l.Min), ms(l.Mean), ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max))
+	if r.Completed == 0 {
+		field("Requests per second", "- (none completed)")
+		field("Latency (ms)", "- (none completed)")
+	} else {
+		field("Requests per second", "%.2f [#/sec] (mean)", r.RequestsPerSecond)
+		l := r.Latency
+		field("Latency (ms)", "min %s  mean %s  50%% %s  90%% %s  99%% %s  max %s",
+			ms(l.Min), ms(l.Mean), ms(l.P50), ms(l.P90), ms(l.P99), ms(l.Max))
+	}
 	tw.Flush()
 	fmt.Fprintln(w)
 	r.writeServers(w)

@@ -47,6 +47,8 @@ type Result struct {
 	Latency Latency `json:"latency"`
 	// TimeLimitReached says the run stopped at Options.TimeLimit, not done.
 	TimeLimitReached bool `json:"time_limit_reached,omitempty"`
+	// Interrupted says the run was stopped part-way by its caller (a signal), not done.
+	Interrupted bool `json:"interrupted,omitempty"`
 }
 
 // ServerCount is what one real server answered.

@@ -4,6 +4,7 @@ package scenarios
 
 import (
 	"context"
+	"errors"
 	"io"
 	"os"
 
@@ -22,26 +23,39 @@ type loadRequest struct {
 	Progress bool            `json:"progress"` // draw the progress bar on the child's stderr
 }
 
-func runLoad(req loadRequest) (*loadgen.Result, error) {
+func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 	o := req.Options
 	if req.Progress {
 		o.Progress = os.Stderr
 	}
+	var res *loadgen.Result
+	var err error
 	if o.Rate > 0 {
-		return loadgen.RunRate(context.Background(), o)
+		res, err = loadgen.RunRate(ctx, o)
+	} else {
+		res, err = loadgen.Run(ctx, o)
 	}
-	return loadgen.Run(context.Background(), o)
+	if res != nil && err != nil && ctx.Err() != nil {
+		res.Interrupted = true
+	}
+	return res, err
 }
 
 // RunLoad runs the load generator inside host's namespace and returns what it measured. A progress bar is
-// drawn on progress when it is a terminal; nil draws none.
+// drawn on progress when it is a terminal; nil draws none. When ctx ends first, the load stops and RunLoad
+// returns what was measured so far (Result.Interrupted) with an error wrapping lab.ErrInterrupted.
 func RunLoad(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progress io.Writer) (*loadgen.Result, error) {
 	req := loadRequest{Options: o, Progress: progress != nil && loadgen.IsTerminal(progress)}
-	if progress == nil {
+	if !req.Progress {
 		progress = io.Discard
 	}
 	var res loadgen.Result
-	if err := l.RunChild(ctx, host, loadChild, req, &res, progress); err != nil {
+	err := l.RunChild(ctx, host, loadChild, req, &res, progress)
+	switch {
+	case errors.Is(err, lab.ErrInterrupted):
+		res.Interrupted = true
+		return &res, err
+	case err != nil:
 		return nil, err
 	}
 	return &res, nil

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"time"
@@ -62,7 +63,7 @@ With no NAME, the only lab that is up is taken down.`,
 			}
 			for _, l := range labs {
 				start := time.Now()
-				err := l.Down(cmd.Context())
+				err := l.Down(context.WithoutCancel(cmd.Context())) // a Ctrl-C must not leave half a lab
 				for _, what := range l.LeftAlone() {
 					fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", l.Name, what)
 				}

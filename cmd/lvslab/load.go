@@ -1,10 +1,13 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
+	"net/url"
 	"os"
 	"sort"
 	"strings"
@@ -22,6 +25,7 @@ import (
 func newLoadCommand() *cobra.Command {
 	var o loadgen.Options
 	var from, jsonFile string
+	var allowOutside bool
 	cmd := &cobra.Command{
 		Use:   "load [-n N] [-c C] [-k] [--from HOST] [--rate R --duration D] [URL]",
 		Short: "Send HTTP load from a lab host and count which real server took each connection",
@@ -36,14 +40,19 @@ lab's UDP echo servers, which name themselves in the reply.
 With --rate and --duration the load is open-loop instead: R requests a second for D, whatever the
 latency (built on vegeta).
 
-URL defaults to the first TCP virtual service of the lab's topology. The run is bounded: it stops after
--n requests or --time-limit, whichever comes first. Exit status 1 when any request failed.`,
+URL defaults to the first TCP virtual service of the lab's topology; it must be an address of the lab
+(a host's or a virtual service's) unless --allow-outside says otherwise. The run is bounded: it stops
+after -n requests or --time-limit, whichever comes first, and Ctrl-C stops it early with a report of
+what was sent. Exit status 1 when any request failed or the run stopped before it sent them all.`,
 		Example: `  sudo lvslab load -n 10000 -c 100                    # ab -n 10000 -c 100 http://VIP/ from the client
   sudo lvslab load -n 10000 -c 50 --from director http://172.16.0.45/
   sudo lvslab load --rate 500 --duration 10s http://192.168.0.75/
   sudo lvslab load -n 1000 --json result.json`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkLoadFlags(cmd, &o); err != nil {
+				return unusable(err)
+			}
 			l, err := selectLab(cmd)
 			if err != nil {
 				return unusable(err)
@@ -51,6 +60,9 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 			if len(args) == 1 {
 				o.URL = args[0]
 			} else if o.URL, err = defaultURL(l.Topology); err != nil {
+				return unusable(err)
+			}
+			if err := checkTarget(l, o.URL, allowOutside); err != nil {
 				return unusable(err)
 			}
 			if from == "" {
@@ -63,10 +75,10 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 			}
 			before, _ := l.ServerStats(cmd.Context())
 			res, err := scenarios.RunLoad(cmd.Context(), l, from, o, cmd.ErrOrStderr())
-			if err != nil {
+			if err != nil && (res == nil || !res.Interrupted) {
 				return unusable(err)
 			}
-			after, _ := l.ServerStats(cmd.Context())
+			after, _ := l.ServerStats(context.WithoutCancel(cmd.Context()))
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "load from %s to %s\n\n", from, o.URL)
 			res.WriteReport(w)
@@ -76,10 +88,7 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 					return err
 				}
 			}
-			if n := res.Requests - res.Completed; n > 0 {
-				return failed(fmt.Errorf("%d of %d requests failed", n, res.Requests))
-			}
-			return nil
+			return loadVerdict(res, o)
 		},
 	}
 	f := cmd.Flags()
@@ -93,6 +102,7 @@ URL defaults to the first TCP virtual service of the lab's topology. The run is 
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Second, "give up on one request after this long")
 	f.DurationVar(&o.TimeLimit, "time-limit", 5*time.Minute, "stop the whole run after this long")
 	f.StringVar(&jsonFile, "json", "", "also write the full result as JSON to this file")
+	f.BoolVar(&allowOutside, "allow-outside", false, "send to an address that is not the lab's own (or a host name)")
 	return cmd
 }
 
@@ -142,4 +152,76 @@ func writeJSON(path string, v any) error {
 		return err
 	}
 	return os.WriteFile(path, append(data, '\n'), 0o644)
+}
+
+// checkLoadFlags checks the flags together, in the CLI's words, before anything runs.
+func checkLoadFlags(cmd *cobra.Command, o *loadgen.Options) error {
+	changed := cmd.Flags().Changed
+	openLoop := o.Rate != 0 || o.Duration != 0
+	switch {
+	case (o.Rate != 0) != (o.Duration != 0):
+		return errors.New("--rate and --duration go together, as in --rate 500 --duration 10s")
+	case o.Rate < 0 || o.Duration < 0:
+		return fmt.Errorf("--rate %g --duration %s: want a positive rate and duration", o.Rate, o.Duration)
+	case o.Requests < 1 && (!openLoop || changed("requests")):
+		return fmt.Errorf("-n %d: want 1 or more requests", o.Requests)
+	case o.Concurrency < 1:
+		return fmt.Errorf("-c %d: want 1 or more requests at a time", o.Concurrency)
+	case !openLoop && o.Concurrency > o.Requests:
+		return fmt.Errorf("-c %d is more than -n %d: no more than -n requests can be in flight (ab refuses this too)", o.Concurrency, o.Requests)
+	case o.Timeout <= 0 || o.TimeLimit <= 0:
+		return fmt.Errorf("--timeout %s, --time-limit %s: want durations above 0", o.Timeout, o.TimeLimit)
+	case o.Datagrams < 0:
+		return fmt.Errorf("--datagrams %d: want 1 or more", o.Datagrams)
+	}
+	if openLoop && !changed("requests") {
+		o.Requests = 0 // no cap but the duration
+	}
+	return nil
+}
+
+// checkTarget refuses a URL whose host is not one of the lab's own addresses (a host's interface, a
+// virtual service), or is a name, which would go to DNS, unless the user allows it.
+func checkTarget(l *lab.Lab, target string, allowOutside bool) error {
+	u, err := url.Parse(target)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not a URL such as http://192.168.0.75/ or udp://192.168.0.75:53", target)
+	}
+	if allowOutside {
+		return nil
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return fmt.Errorf("%s is a name, which would be looked up in DNS, outside the lab: give one of the lab's addresses, or --allow-outside", u.Hostname())
+	}
+	t := l.Topology
+	if h, _ := t.HostByAddr(a); h != nil {
+		return nil
+	}
+	if t.IPVS != nil {
+		for _, s := range t.IPVS.Services {
+			if s.Addr.Addr() == a {
+				return nil
+			}
+		}
+		for _, m := range t.IPVS.Marks {
+			if m.Addr == a {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("%s is not an address of lab %s (its hosts' and its virtual services'): load goes into the lab only; `lvslab status` lists its addresses, and --allow-outside sends anyway", a, l.Name)
+}
+
+// loadVerdict is the exit status of a run: it failed if any request failed or it stopped short.
+func loadVerdict(res *loadgen.Result, o loadgen.Options) error {
+	switch {
+	case res.Interrupted:
+		return failed(fmt.Errorf("interrupted after %d of %d requests: the report covers those only", res.Requests, o.Requests))
+	case res.TimeLimitReached && o.Requests > 0 && res.Requests < o.Requests:
+		return failed(fmt.Errorf("--time-limit %s reached after %d of %d requests; raise --time-limit or lower -n", o.TimeLimit, res.Requests, o.Requests))
+	case res.Requests > res.Completed:
+		return failed(fmt.Errorf("%d of %d requests failed", res.Requests-res.Completed, res.Requests))
+	}
+	return nil
 }

@@ -2,9 +2,15 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
+	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
@@ -14,15 +20,36 @@ import (
 func main() {
 	vm.RunGuestIfInit()
 	lab.RunChildIfRequested()
-	err := newRootCommand().Execute()
-	if err == nil {
-		return
-	}
+	ctx, interruptedBy := interruptible()
+	err := newRootCommand().ExecuteContext(ctx)
 	var quiet *exitError
-	if !errors.As(err, &quiet) || !quiet.quiet {
+	if err != nil && (!errors.As(err, &quiet) || !quiet.quiet) {
 		fmt.Fprintln(os.Stderr, "lvslab:", err)
 	}
-	os.Exit(exitCode(err))
+	if sig := interruptedBy(); sig != 0 {
+		fmt.Fprintf(os.Stderr, "lvslab: stopped by %s\n", unix.SignalName(sig))
+		os.Exit(128 + int(sig))
+	}
+	if err != nil {
+		os.Exit(exitCode(err))
+	}
+}
+
+// interruptible is a context that ends at the first SIGINT or SIGTERM, so that every command stops
+// cleanly: a load reports what it sent, a lab that was coming up is taken down again. A second signal
+// kills at once. interruptedBy tells which signal came, or 0.
+func interruptible() (ctx context.Context, interruptedBy func() syscall.Signal) {
+	ctx, cancel := context.WithCancel(context.Background())
+	sigs := make(chan os.Signal, 1)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	var got atomic.Int32
+	go func() {
+		sig := (<-sigs).(syscall.Signal)
+		got.Store(int32(sig))
+		signal.Stop(sigs) // the next one takes its default action
+		cancel()
+	}()
+	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }
 }
 
 // Exit codes, as DESIGN.md fixes them.

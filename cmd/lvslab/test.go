@@ -61,7 +61,14 @@ func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, junit, jsonFi
 	var outcomes []*scenarios.Outcome
 	failedN, errorsN, skippedN := 0, 0, 0
 	for _, s := range suite {
+		if cmd.Context().Err() != nil {
+			fmt.Fprintf(w, "\ninterrupted: %d of %d scenarios ran; the reports cover those\n", len(outcomes), len(suite))
+			break
+		}
 		o := scenarios.Run(cmd.Context(), s, scenarios.RunOptions{})
+		if cmd.Context().Err() != nil && o.Err != nil {
+			o.Err = fmt.Errorf("interrupted: %w", o.Err)
+		}
 		o.WriteText(w)
 		outcomes = append(outcomes, o)
 		switch {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -50,6 +51,9 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 			l, err := lab.Up(cmd.Context(), t, o)
 			if err != nil {
 				return unusable(err)
+			}
+			if cmd.Context().Err() != nil { // stopped as it finished: a stopped up leaves nothing
+				return unusable(errors.Join(errors.New("stopped as the lab came up; it is taken down again"), l.Down(context.WithoutCancel(cmd.Context()))))
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up in %v (%s)\n\n", l.Name, time.Since(start).Round(time.Millisecond), t.Source)
 			writeHosts(cmd.OutOrStdout(), l, nil)
