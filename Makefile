@@ -31,8 +31,15 @@ lint:
 bench:
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./lab ./scenarios
 
+# Every fuzz target of every package, one after another, FUZZTIME each.
+FUZZTIME ?= 60s
 fuzz:
-	$(GO) test ./topology -run '^$$' -fuzz FuzzParse -fuzztime 60s
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for target in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "== $$pkg $$target ($(FUZZTIME))"; \
+			$(GO) test $$pkg -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME); \
+		done; \
+	done
 
 demo: build vm-deps
 	$(BIN) demo
