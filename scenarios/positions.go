@@ -11,6 +11,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/lvslab/lvslab/internal/fieldpath"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -41,7 +42,7 @@ func (w *where) index(path string, n *yaml.Node) {
 	case yaml.MappingNode:
 		named := path == "expect.split" || strings.HasSuffix(path, ".expect.split")
 		for i := 0; i+1 < len(n.Content); i += 2 {
-			child := join(path, n.Content[i].Value)
+			child := fieldpath.Child(path, n.Content[i].Value)
 			if named { // a real server the file names: point at its name
 				w.at[child] = n.Content[i]
 			}
@@ -49,22 +50,15 @@ func (w *where) index(path string, n *yaml.Node) {
 		}
 	case yaml.SequenceNode:
 		for i, c := range n.Content {
-			w.index(fmt.Sprintf("%s[%d]", path, i), c)
+			w.index(fieldpath.Item(path, i), c)
 		}
 	}
-}
-
-func join(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
 }
 
 // errf is a problem with field, at its position or that of the nearest field enclosing it.
 func (w *where) errf(field, format string, args ...any) error {
 	pos := ""
-	for f := field; ; f = parent(f) {
+	for f := field; ; f = fieldpath.Parent(f) {
 		if n := w.at[f]; n != nil && n.Line > 0 {
 			pos = fmt.Sprintf(":%d:%d", n.Line, n.Column)
 			break
@@ -78,18 +72,6 @@ func (w *where) errf(field, format string, args ...any) error {
 		msg = topology.Clip(field, 120) + ": " + msg
 	}
 	return fmt.Errorf("%s%s: %s", w.source, pos, msg)
-}
-
-func parent(field string) string {
-	if strings.HasSuffix(field, "]") {
-		if i := strings.LastIndex(field, "["); i >= 0 {
-			return field[:i]
-		}
-	}
-	if i := strings.LastIndex(field, "."); i >= 0 {
-		return field[:i]
-	}
-	return ""
 }
 
 var (

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/lvslab/lvslab/internal/fieldpath"
 )
 
 // positions maps a field path to the YAML node it was read from: a user-named entry (networks.bridged,
@@ -27,26 +29,11 @@ func (ps positions) locate(field string) (line, col int) {
 	}
 }
 
-func parentField(field string) string {
-	if strings.HasSuffix(field, "]") {
-		if i := strings.LastIndex(field, "["); i >= 0 {
-			return field[:i]
-		}
-	}
-	if i := strings.LastIndex(field, "."); i >= 0 {
-		return field[:i]
-	}
-	return ""
-}
-
-func childField(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func itemField(path string, i int) string { return fmt.Sprintf("%s[%d]", path, i) }
+var (
+	parentField = fieldpath.Parent
+	childField  = fieldpath.Child
+	itemField   = fieldpath.Item
+)
 
 // resolve follows an alias to its anchor.
 func resolve(n *yaml.Node) *yaml.Node {

@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
 )
 
@@ -80,26 +75,12 @@ expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
 func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	requireIPVS(t)
 	c := newCLI(t)
-	self, _ := os.Executable()
-	cmd := exec.Command(self, "--vm=never", "test", "rr", "wrr-tutorial", "wlc", "lc")
-	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
-	var out syncBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	err := wait.Until(context.Background(), 2*time.Minute, func() (bool, string) {
+	cmd, out := c.start("--vm=never", "test", "rr", "wrr-tutorial", "wlc", "lc")
+	code := c.signalWhen(cmd, syscall.SIGTERM, 2*time.Minute, func() (bool, string) {
 		return strings.Contains(out.String(), "  rr"), "the first scenario has not finished"
 	})
-	if err != nil {
-		cmd.Process.Kill()
-		t.Fatal(err)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 143 {
-		t.Fatalf("got %v, want exit status 143\n%s", err, out.String())
+	if code != 143 {
+		t.Fatalf("exit status %d, want 143\n%s", code, out.String())
 	}
 	if !strings.Contains(out.String(), "stopped by SIGTERM") || strings.Contains(out.String(), "  lc") {
 		t.Errorf("output:\n%s", out.String())
@@ -110,22 +91,4 @@ func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	if left, _ := os.ReadDir(c.stateDir); len(left) > 0 {
 		t.Errorf("state files left: %v", left)
 	}
-}
-
-// syncBuffer is a strings.Builder that a test reads while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -9,8 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 )
@@ -37,13 +41,7 @@ func newCLI(t *testing.T) *cli { return &cli{t: t, stateDir: t.TempDir()} }
 // run runs lvslab with args and returns its output (stdout and stderr) and exit status.
 func (c *cli) run(args ...string) (string, int) {
 	c.t.Helper()
-	self, err := os.Executable()
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	cmd := exec.Command(self, args...)
-	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
-	out, err := cmd.CombinedOutput()
+	out, err := c.command(args...).CombinedOutput()
 	var exit *exec.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -52,6 +50,65 @@ func (c *cli) run(args ...string) (string, int) {
 		c.t.Fatal(err)
 	}
 	return string(out), 0
+}
+
+// command is lvslab with args (this test binary, run as main), with the test's own state directory.
+func (c *cli) command(args ...string) *exec.Cmd {
+	c.t.Helper()
+	self, err := os.Executable()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	cmd := exec.Command(self, args...)
+	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
+	return cmd
+}
+
+// start starts lvslab with args as a process of its own, its output gathered as it comes.
+func (c *cli) start(args ...string) (*exec.Cmd, *syncBuffer) {
+	c.t.Helper()
+	cmd := c.command(args...)
+	out := &syncBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		c.t.Fatal(err)
+	}
+	return cmd, out
+}
+
+// signalWhen sends sig to a started lvslab once ready reports so (within timeout), and returns its exit
+// status; -1 if it exited 0 or by a signal of its own.
+func (c *cli) signalWhen(cmd *exec.Cmd, sig os.Signal, timeout time.Duration, ready func() (bool, string)) int {
+	c.t.Helper()
+	if err := wait.Until(context.Background(), timeout, ready); err != nil {
+		cmd.Process.Kill()
+		cmd.Wait()
+		c.t.Fatal(err)
+	}
+	cmd.Process.Signal(sig)
+	var exit *exec.ExitError
+	if err := cmd.Wait(); errors.As(err, &exit) {
+		return exit.ExitCode()
+	}
+	return -1
+}
+
+// syncBuffer is a strings.Builder that a test reads while a process writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
 
 func (c *cli) expect(want int, args ...string) string {

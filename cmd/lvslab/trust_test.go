@@ -1,8 +1,6 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -13,7 +11,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
 )
 
@@ -66,9 +63,7 @@ func TestUpLeavesNoChildHoldingTheCallersDescriptors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	self, _ := os.Executable()
-	cmd := exec.Command(self, "up", "--name", name)
-	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
+	cmd := c.command("up", "--name", name)
 	cmd.ExtraFiles = make([]*os.File, 198)
 	cmd.ExtraFiles[197] = w // descriptor 200 in lvslab, without close-on-exec, as bash's 200>&1 leaves it
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -93,30 +88,13 @@ func TestUpStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	}
 	topo := filepath.Join(t.TempDir(), "big.yaml")
 	os.WriteFile(topo, []byte(b.String()), 0o644)
-	self, _ := os.Executable()
-	cmd := exec.Command(self, "up", "-f", topo, "--name", name)
-	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	err := wait.Until(context.Background(), 10*time.Second, func() (bool, string) {
+	cmd, out := c.start("up", "-f", topo, "--name", name)
+	code := c.signalWhen(cmd, syscall.SIGTERM, 10*time.Second, func() (bool, string) {
 		ns, _ := filepath.Glob(filepath.Join(lab.NetnsDir, name+"-*"))
 		return len(ns) > 0, "up has made no namespace yet"
 	})
-	if err != nil {
-		cmd.Process.Kill()
-		t.Fatal(err)
-	}
-	cmd.Process.Signal(syscall.SIGTERM)
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) {
-		t.Fatalf("up went on to the end (%v) before SIGTERM reached it; make the topology larger\n%s", err, out.String())
-	}
-	if exit.ExitCode() != 128+int(syscall.SIGTERM) || !strings.Contains(out.String(), "stopped by SIGTERM") {
-		t.Errorf("exit %d, output:\n%s\nwant exit 143 saying SIGTERM stopped it", exit.ExitCode(), out.String())
+	if code != 128+int(syscall.SIGTERM) || !strings.Contains(out.String(), "stopped by SIGTERM") {
+		t.Errorf("exit %d, output:\n%s\nwant exit 143 saying SIGTERM stopped it", code, out.String())
 	}
 	if ns, _ := filepath.Glob(filepath.Join(lab.NetnsDir, name+"-*")); len(ns) > 0 {
 		t.Errorf("namespaces left: %d", len(ns))
@@ -166,27 +144,13 @@ func TestLoadInterruptedReportsWhatItSent(t *testing.T) {
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)
-	self, _ := os.Executable()
-	cmd := exec.Command(self, "load", "--from", "director", "-n", "10000000", "-c", "2", "http://172.16.0.45/")
-	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	err := wait.Until(context.Background(), 10*time.Second, func() (bool, string) {
+	cmd, out := c.start("load", "--from", "director", "-n", "10000000", "-c", "2", "http://172.16.0.45/")
+	code := c.signalWhen(cmd, os.Interrupt, 10*time.Second, func() (bool, string) {
 		st := c.expect(0, "status", name)
 		return strings.Contains(st, `"RS1.magedu.com" (`) && !strings.Contains(st, `"RS1.magedu.com" (0 `), "rs1 has served nothing yet"
 	})
-	if err != nil {
-		cmd.Process.Kill()
-		t.Fatal(err)
-	}
-	cmd.Process.Signal(os.Interrupt)
-	err = cmd.Wait()
-	var exit *exec.ExitError
-	if !errors.As(err, &exit) || exit.ExitCode() != 130 {
-		t.Fatalf("got %v, want exit status 130\n%s", err, out.String())
+	if code != 130 {
+		t.Fatalf("exit status %d, want 130\n%s", code, out.String())
 	}
 	for _, want := range []string{"(interrupted)", "Complete requests:", "interrupted after", "of 10000000 requests", "stopped by SIGINT"} {
 		if !strings.Contains(out.String(), want) {
