@@ -273,7 +273,7 @@ func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error
 	total := 0
 	for name, weight := range e.Split {
 		if h := s.Topology.Host(name); h == nil || !serves(h, l.Protocol) {
-			return nil, w.errf("expect.split."+name, "%q is not a real server of %s with a %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
+			return nil, w.errf("expect.split."+name, "%q is not a real server of %s with %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
 		}
 		if weight < 0 {
 			return nil, w.errf("expect.split."+name, "weight %d: want 0 (takes nothing) or more", weight)
@@ -333,7 +333,7 @@ func (s *Scenario) checkSequence(seq string, l *Load) error {
 	}
 	for _, name := range want {
 		if h := s.Topology.Host(name); h == nil || !serves(h, l.Protocol) {
-			return fmt.Errorf("%q is not a real server of %s with a %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
+			return fmt.Errorf("%q is not a real server of %s with %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
 		}
 	}
 	if len(want) != units {
@@ -431,7 +431,7 @@ func serves(h *topology.Host, protocol string) bool {
 
 func serverKind(protocol string) string {
 	if protocol == ProtocolUDP {
-		return "UDP"
+		return "a UDP"
 	}
-	return "HTTP"
+	return "an HTTP"
 }
