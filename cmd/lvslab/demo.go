@@ -53,5 +53,6 @@ not, 2 when the lab could not be built.`,
 	cmd.Flags().IntVarP(&o.Requests, "requests", "n", 10000, "connections in the wrr load (the tutorial's ab -n)")
 	cmd.Flags().IntVarP(&o.Concurrency, "concurrency", "c", 100, "connections at a time (the tutorial's ab -c)")
 	cmd.Flags().StringVar(&o.Name, "name", "lvslab-demo", "name of the demo's lab")
+	addVMFlag(cmd)
 	return cmd
 }

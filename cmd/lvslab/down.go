@@ -14,7 +14,7 @@ import (
 func newDownCommand() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "down [NAME | --all]",
+		Use:   "down [NAME | --lab NAME | --all]",
 		Short: "Take a lab down, leaving nothing behind",
 		Long: `Take a lab down from its state file (` + lab.StateDir() + `/<name>.json): stop every process running inside
 the lab's namespaces (its HTTP servers, and anything started with lvslab exec), delete the namespaces and
@@ -29,17 +29,21 @@ With no NAME, the only lab that is up is taken down.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
 			var errs []error
+			name, err := labNamed(cmd, args)
+			if err != nil {
+				return unusable(err)
+			}
 			switch {
-			case all && len(args) > 0:
+			case all && name != "":
 				return unusable(errors.New("give a lab name or --all, not both"))
 			case all:
 				var damaged error
 				labs, damaged = lab.List()
 				errs = append(errs, damaged) // every healthy lab goes down all the same
-			case len(args) == 1:
-				l, err := lab.Open(args[0])
+			case name != "":
+				l, err := lab.Open(name)
 				if errors.Is(err, lab.ErrNotFound) {
-					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", args[0])
+					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", name)
 					return nil
 				}
 				if err != nil {
@@ -49,7 +53,7 @@ With no NAME, the only lab that is up is taken down.`,
 			default:
 				up, damaged := lab.List()
 				if len(up) > 1 {
-					_, err := selectLab(cmd) // names the labs and asks which
+					_, err := selectLab(cmd) // names the labs and asks which (--lab is empty here)
 					return unusable(err)
 				}
 				if len(up) == 0 && damaged != nil {
@@ -80,5 +84,6 @@ With no NAME, the only lab that is up is taken down.`,
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "take down every lab that is up")
+	addLabFlag(cmd)
 	return cmd
 }

@@ -7,8 +7,8 @@ import (
 )
 
 func newExecCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "exec HOST -- COMMAND [ARG...]",
+	cmd := &cobra.Command{
+		Use:   "exec [--lab NAME] HOST -- COMMAND [ARG...]",
 		Short: "Run a command inside a lab host",
 		Long: `Run a command inside a lab host's network namespace, as ip netns exec does: it sees only that host's
 interfaces, addresses and routes, and its exit status is the command's own. Any program on this machine
@@ -30,4 +30,6 @@ taken down are stopped by lvslab down.`,
 			return unusable(l.Exec(args[0], args[1:]))
 		},
 	}
+	addLabFlag(cmd)
+	return cmd
 }

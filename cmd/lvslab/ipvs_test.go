@@ -23,7 +23,7 @@ func requireIPVS(t *testing.T) {
 func TestIPVSDemoPassesAndNarrates(t *testing.T) {
 	requireIPVS(t)
 	c, name := newCLI(t), labName()
-	out := c.expect(0, "--vm=never", "demo", "-n", "400", "-c", "20", "--name", name)
+	out := c.expect(0, "demo", "--vm=never", "-n", "400", "-c", "20", "--name", name)
 	for _, want := range []string{"# ipvsadm -E -t 192.168.0.75:80 -s wrr", "# ipvsadm -L -n --stats", "PASS: rs1:rs2 = 300:100"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("demo output lacks %q:\n%s", want, out)
@@ -57,7 +57,7 @@ expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
 `), 0o644)
 	c := newCLI(t)
 	junit := filepath.Join(dir, "report.xml")
-	out := c.expect(exitFailed, "--vm=never", "test", twoToOne, sedOrder, "sed-tutorial", "--junit", junit)
+	out := c.expect(exitFailed, "test", "--vm=never", twoToOne, sedOrder, "sed-tutorial", "--junit", junit)
 	for _, want := range []string{"FAIL  two-to-one", "FAIL  sed-wrong-order", "PASS  sed-tutorial", "1 passed, 2 failed"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("lvslab test output lacks %q:\n%s", want, out)
@@ -75,7 +75,7 @@ expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
 func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	requireIPVS(t)
 	c := newCLI(t)
-	cmd, out := c.start("--vm=never", "test", "rr", "wrr-tutorial", "wlc", "lc")
+	cmd, out := c.start("test", "--vm=never", "rr", "wrr-tutorial", "wlc", "lc")
 	code := c.signalWhen(cmd, syscall.SIGTERM, 2*time.Minute, func() (bool, string) {
 		return strings.Contains(out.String(), "  rr"), "the first scenario has not finished"
 	})

@@ -10,6 +10,23 @@ import (
 	"github.com/lvslab/lvslab/lab"
 )
 
+// addLabFlag gives a command that acts on one lab its --lab flag.
+func addLabFlag(cmd *cobra.Command) {
+	cmd.Flags().String("lab", "", "the lab to act on, when more than one is up")
+}
+
+// labNamed is the lab a command's NAME argument or --lab names, "" when neither does.
+func labNamed(cmd *cobra.Command, args []string) (string, error) {
+	flag, _ := cmd.Flags().GetString("lab")
+	switch {
+	case len(args) == 0:
+		return flag, nil
+	case flag != "" && flag != args[0]:
+		return "", fmt.Errorf("lab %s and --lab %s: name one lab", args[0], flag)
+	}
+	return args[0], nil
+}
+
 // selectLab returns the lab named by --lab, or the only lab that is up.
 func selectLab(cmd *cobra.Command) (*lab.Lab, error) {
 	name, _ := cmd.Flags().GetString("lab")

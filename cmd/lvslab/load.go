@@ -103,6 +103,7 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 	f.DurationVar(&o.TimeLimit, "time-limit", 5*time.Minute, "stop the whole run after this long")
 	f.StringVar(&jsonFile, "json", "", "also write the full result as JSON to this file")
 	f.BoolVar(&allowOutside, "allow-outside", false, "send to an address that is not the lab's own (or a host name)")
+	addLabFlag(cmd)
 	return cmd
 }
 

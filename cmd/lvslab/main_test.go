@@ -206,3 +206,42 @@ func TestDownWithNothingUpIsHarmless(t *testing.T) {
 		t.Errorf("down with no lab printed:\n%s", out)
 	}
 }
+
+// With two labs up, --lab picks the one that status, down, exec and load act on; NAME works alike.
+func TestLabFlagPicksTheLab(t *testing.T) {
+	requireRoot(t)
+	c, a, b := newCLI(t), labName(), labName()
+	t.Cleanup(func() { c.run("down", "--all") })
+	c.expect(0, "up", "--name", a)
+	c.expect(0, "up", "--name", b)
+	if out := c.expect(0, "status", "--lab", a); !strings.Contains(out, "lab "+a+":") || strings.Contains(out, "lab "+b+":") {
+		t.Errorf("status --lab %s:\n%s", a, out)
+	}
+	if out := c.expect(exitUnusable, "status", a, "--lab", b); !strings.Contains(out, "name one lab") {
+		t.Errorf("status NAME --lab OTHER:\n%s", out)
+	}
+	if out := c.expect(0, "exec", "--lab", b, "director", "--", "true"); out != "" {
+		t.Errorf("exec --lab: %q", out)
+	}
+	if out := c.expect(0, "down", "--lab", a); !strings.Contains(out, "lab "+a+" is down") {
+		t.Errorf("down --lab %s:\n%s", a, out)
+	}
+	if out := c.expect(0, "status"); strings.Contains(out, "lab "+a+":") || !strings.Contains(out, "lab "+b+":") {
+		t.Errorf("after down --lab %s, status shows:\n%s", a, out)
+	}
+}
+
+// --vm is a flag of the commands that may move into the microVM, and of no other.
+func TestVMFlagOnlyWhereItIsRead(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"status", "--vm=always"}, {"down", "--vm=never"}, {"exec", "--vm=never", "x", "--", "true"}} {
+		if out := c.expect(exitUnusable, args...); !strings.Contains(out, "unknown flag: --vm") {
+			t.Errorf("lvslab %s:\n%s", strings.Join(args, " "), out)
+		}
+	}
+	for _, name := range []string{"demo", "test", "up"} {
+		if out := c.expect(0, name, "--help"); !strings.Contains(out, "--vm string") {
+			t.Errorf("lvslab %s --help does not show --vm:\n%s", name, out)
+		}
+	}
+}

@@ -30,8 +30,6 @@ brought to a testable state (bad input, not root, missing kernel feature); the m
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.PersistentFlags().String("lab", "", "the lab to act on, when more than one is up")
-	addVMFlags(root)
 	root.AddCommand(newUpCommand(), newDownCommand(), newStatusCommand(), newExecCommand(), newLoadCommand(),
 		newDemoCommand(), newTestCommand(), newVMCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {

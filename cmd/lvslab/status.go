@@ -15,8 +15,8 @@ import (
 )
 
 func newStatusCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "status [NAME]",
+	cmd := &cobra.Command{
+		Use:   "status [NAME | --lab NAME]",
 		Short: "Show the labs that are up: hosts, addresses, servers and what they have served",
 		Example: `  sudo lvslab status
   sudo lvslab status lab2`,
@@ -24,8 +24,12 @@ func newStatusCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
 			var damaged error
-			if len(args) == 1 {
-				l, err := lab.Open(args[0])
+			name, err := labNamed(cmd, args)
+			if err != nil {
+				return unusable(err)
+			}
+			if name != "" {
+				l, err := lab.Open(name)
 				if err != nil {
 					return unusable(err)
 				}
@@ -68,6 +72,8 @@ func newStatusCommand() *cobra.Command {
 			return nil
 		},
 	}
+	addLabFlag(cmd)
+	return cmd
 }
 
 // writeHosts prints one line per host interface: namespace, addresses, gateway, server and its counts.

@@ -52,6 +52,7 @@ failed, 2 when a scenario could not be run.`,
 	}
 	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&jsonFile, "json", "", "write every verdict and measurement as JSON to this file")
+	addVMFlag(cmd)
 	return cmd
 }
 

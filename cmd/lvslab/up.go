@@ -66,6 +66,7 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
 	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
 	cmd.Flags().BoolVar(&noLint, "no-lint", false, "bring the lab up even if its real servers are not set up for their forwarding methods (to see what breaks)")
+	addVMFlag(cmd)
 	return cmd
 }
 

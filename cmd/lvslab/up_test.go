@@ -2,6 +2,7 @@ package main
 
 import (
 	"net/netip"
+	"strings"
 	"testing"
 )
 
@@ -19,5 +20,12 @@ func TestURLHostBracketsIPv6(t *testing.T) {
 		if got := urlHost(netip.MustParseAddr(c.addr), c.port); got != c.want {
 			t.Errorf("urlHost(%s, %d) = %q, want %q", c.addr, c.port, got, c.want)
 		}
+	}
+}
+
+func TestWithoutVMFlag(t *testing.T) {
+	got := withoutVMFlag([]string{"test", "--vm=always", "rr", "--vm", "auto", "--", "--vm=x"})
+	if strings.Join(got, " ") != "test rr -- --vm=x" {
+		t.Errorf("got %q", got)
 	}
 }

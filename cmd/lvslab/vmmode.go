@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"strings"
@@ -29,8 +28,9 @@ func guestModules() []string {
 	return mods
 }
 
-func addVMFlags(root *cobra.Command) {
-	root.PersistentFlags().String("vm", "auto", "run in the microVM: auto (where this kernel lacks IPVS or you are not root), always, never")
+// addVMFlag gives a command that may run in the microVM its --vm flag.
+func addVMFlag(cmd *cobra.Command) {
+	cmd.Flags().String("vm", "auto", "run in the microVM: auto (where this kernel lacks IPVS or you are not root), always, never")
 }
 
 // maybeInVM re-runs the command inside the microVM when --vm asks for it: always, or auto where this
@@ -60,7 +60,7 @@ func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
 		return true, unusable(fmt.Errorf("--vm=%s: want auto, always or never", mode))
 	}
 	if vm.InGuest() || os.Getenv(inVMEnv) != "" {
-		return true, unusable(errors.New("--vm=always inside the microVM: lvslab does not nest microVMs"))
+		return false, nil // already in the microVM: the command runs here
 	}
 	return true, runSelfInVM(cmd, reason, outputs)
 }
@@ -74,7 +74,7 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
 	start := time.Now()
 	res, err := vm.Run(cmd.Context(), vm.Options{
-		Argv:    append([]string{self}, withVMNever(os.Args[1:])...),
+		Argv:    append([]string{self}, withoutVMFlag(os.Args[1:])...),
 		Env:     append(os.Environ(), inVMEnv+"=1"),
 		Stdout:  cmd.OutOrStdout(),
 		Stderr:  stderr,
@@ -93,9 +93,10 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	return nil
 }
 
-// withVMNever replaces any --vm flag before "--" with --vm=never.
-func withVMNever(args []string) []string {
-	out := []string{"--vm=never"}
+// withoutVMFlag drops any --vm flag before "--": in the microVM, $LVSLAB_IN_VM makes the command run
+// where it is.
+func withoutVMFlag(args []string) []string {
+	var out []string
 	for i := 0; i < len(args); i++ {
 		a := args[i]
 		switch {
