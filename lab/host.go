@@ -14,6 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -130,12 +131,12 @@ func openServerSockets(h *topology.Host) (*hostSockets, error) {
 	s := &hostSockets{}
 	var err error
 	if h.HTTP != nil {
-		if s.http, err = listenTCP(h.HTTP.Port); err != nil {
+		if s.http, err = realserver.ListenTCP(h.HTTP.Port); err != nil {
 			return nil, err
 		}
 	}
 	if h.UDP != nil {
-		if s.udp, err = listenUDP(h.UDP.Port); err != nil {
+		if s.udp, err = realserver.ListenUDP(h.UDP.Port); err != nil {
 			s.Close()
 			return nil, err
 		}
@@ -157,17 +158,6 @@ func waitCarrier(ctx context.Context, nl *netlink.Handle, links []netlink.Link) 
 		}
 		return true, ""
 	})
-}
-
-// listenTCP opens the server's socket in the current namespace; the server process inherits it, so the
-// port accepts connections (into the backlog) from the moment Up returns.
-func listenTCP(port uint16) (*os.File, error) {
-	ln, err := net.ListenTCP("tcp", &net.TCPAddr{Port: int(port)})
-	if err != nil {
-		return nil, fmt.Errorf("listening on port %d: %w", port, err)
-	}
-	defer ln.Close()
-	return ln.File()
 }
 
 // writeSysctl sets a /proc/sys value for the calling thread's network namespace ("net.ipv4.ip_forward";

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/wire"
+
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
@@ -55,9 +57,9 @@ func TestIPVSRequestsToTheVIPAreBalancedAndCounted(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		counts[resp.Header.Get(ServerHeader)]++
+		counts[resp.Header.Get(wire.ServerHeader)]++
 		// NAT keeps the client's own address: the real server saw 192.168.0.100, not the director.
-		if c := resp.Header.Get(ClientHeader); !strings.HasPrefix(c, "192.168.0.100:") {
+		if c := resp.Header.Get(wire.ClientHeader); !strings.HasPrefix(c, "192.168.0.100:") {
 			t.Errorf("the real server saw client %q, want 192.168.0.100", c)
 		}
 	}

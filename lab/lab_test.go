@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/wire"
+
 	"github.com/google/nftables"
 
 	"github.com/lvslab/lvslab/topology"
@@ -24,10 +26,10 @@ func TestEveryRealServerAnswersWithItsPage(t *testing.T) {
 		if err != nil {
 			t.Fatalf("director → %s: %v", rs.addr, err)
 		}
-		if body != rs.body || resp.Header.Get(ServerHeader) != rs.host {
-			t.Errorf("director → %s: got body %q from %q, want %q from %q", rs.addr, body, resp.Header.Get(ServerHeader), rs.body, rs.host)
+		if body != rs.body || resp.Header.Get(wire.ServerHeader) != rs.host {
+			t.Errorf("director → %s: got body %q from %q, want %q from %q", rs.addr, body, resp.Header.Get(wire.ServerHeader), rs.body, rs.host)
 		}
-		if client := resp.Header.Get(ClientHeader); !strings.HasPrefix(client, "172.16.0.10:") {
+		if client := resp.Header.Get(wire.ClientHeader); !strings.HasPrefix(client, "172.16.0.10:") {
 			t.Errorf("%s saw client %q, want the director's DIP 172.16.0.10", rs.host, client)
 		}
 	}

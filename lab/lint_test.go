@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/wire"
+
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/topology"
@@ -102,7 +104,7 @@ func TestIPVSDerivedSetUpPassesTheLintAndCarriesTraffic(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: client → VIP: %v", name, err)
 		}
-		if c := resp.Header.Get(ClientHeader); !strings.HasPrefix(c, "192.168.0.100:") {
+		if c := resp.Header.Get(wire.ClientHeader); !strings.HasPrefix(c, "192.168.0.100:") {
 			t.Errorf("%s: the real server saw client %q, want 192.168.0.100", name, c)
 		}
 	}
@@ -185,7 +187,7 @@ func TestIPVSTunnelTypesAsIpvsadmSeesThem(t *testing.T) {
 	for _, h := range []string{"rs1", "rs2"} {
 		if resp, _, err := get(l, "client", "http://192.168.0.75/"); err != nil {
 			t.Errorf("client → VIP (%s's turn): %v", h, err)
-		} else if got := resp.Header.Get(ServerHeader); got != "rs1" && got != "rs2" {
+		} else if got := resp.Header.Get(wire.ServerHeader); got != "rs1" && got != "rs2" {
 			t.Errorf("answered by %q", got)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,7 +14,14 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/fds"
+	"github.com/lvslab/lvslab/realserver"
 )
+
+// serverChild is the process that serves every real server of a lab (realserver.Main). It lives in the
+// lab's switch namespace, so Down finds and stops it with the lab's other processes.
+const serverChild = "lvslab-serve"
+
+func init() { RegisterChild(serverChild, func() int { return realserver.Main(serverChild) }) }
 
 func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
 func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }
@@ -39,15 +45,15 @@ func (s *hostSockets) Close() {
 // startServers starts the lab's server process inside the switch namespace, hands it each host's sockets,
 // and waits until it says it serves. It returns the process.
 func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[string]*hostSockets, bodies map[string]string) (*Process, error) {
-	spec := serveSpec{Lab: lab}
+	spec := realserver.Spec{Lab: lab}
 	var files []*os.File
 	for host, s := range sockets {
 		if s.http != nil {
-			spec.Servers = append(spec.Servers, serveListener{Host: host, Body: bodies[host], FD: 3 + len(files)})
+			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: bodies[host], FD: 3 + len(files)})
 			files = append(files, s.http)
 		}
 		if s.udp != nil {
-			spec.UDP = append(spec.UDP, serveUDPSpec{Host: host, FD: 3 + len(files)})
+			spec.UDP = append(spec.UDP, realserver.UDP{Host: host, FD: 3 + len(files)})
 			files = append(files, s.udp)
 		}
 	}
@@ -124,23 +130,10 @@ func listenUnix(path string) (*os.File, error) {
 
 // ServerStats asks the lab's server process what each real server has seen: connections accepted,
 // requests answered and UDP datagrams answered, per host, since the lab came up.
-func (l *Lab) ServerStats(ctx context.Context) (map[string]ServerStats, error) {
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, "unix", controlPath(l.dir, l.Name))
-		},
-	}}
-	defer client.CloseIdleConnections()
-	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://lab/stats", nil)
-	resp, err := client.Do(req)
+func (l *Lab) ServerStats(ctx context.Context) (map[string]realserver.Stats, error) {
+	stats, err := realserver.AskStats(ctx, controlPath(l.dir, l.Name))
 	if err != nil {
 		return nil, fmt.Errorf("asking lab %s's server process for its counts: %w", l.Name, err)
 	}
-	defer resp.Body.Close()
-	out := map[string]ServerStats{}
-	if err := json.NewDecoder(resp.Body).Decode(&out); err != nil {
-		return nil, fmt.Errorf("reading lab %s's server counts: %w", l.Name, err)
-	}
-	return out, nil
+	return stats, nil
 }

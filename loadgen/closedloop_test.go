@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/wire"
 )
 
 // measure runs load (Run or RunRate) and fails the test on an error.
@@ -244,7 +246,7 @@ func TestRunHoldKeepsEveryConnectionOpenUntilTheEnd(t *testing.T) {
 			if _, err := c.Read(buf); err != nil {
 				return
 			}
-			c.Write([]byte("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 3\r\n\r\nrs1"))
+			c.Write([]byte("HTTP/1.1 200 OK\r\n" + wire.ServerHeader + ": rs1\r\nContent-Length: 3\r\n\r\nrs1"))
 		}
 	})
 	res := measure(t, Run, Options{URL: rs1.url, Requests: 5, Hold: true, Sequence: true})
@@ -259,7 +261,7 @@ func TestRunResetClosesWithARST(t *testing.T) {
 	rs1 := startRawServer(t, func(c net.Conn) {
 		buf := make([]byte, 4096)
 		c.Read(buf)
-		c.Write([]byte("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nrs1"))
+		c.Write([]byte("HTTP/1.1 200 OK\r\n" + wire.ServerHeader + ": rs1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nrs1"))
 		c.(*net.TCPConn).CloseWrite()
 		_, err := c.Read(buf) // the client's close: EOF for a FIN, ECONNRESET for a reset
 		resets <- err

@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/lvslab/lvslab/wire"
+
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -102,6 +104,6 @@ func vegetaOutcome(r *vegeta.Result, openedConnection bool) outcome {
 	if r.Code == 0 {
 		return outcome{failure: classifyMessage(r.Error), err: errors.New(r.Error), latency: r.Latency}
 	}
-	resp := response{status: int(r.Code), server: r.Headers.Get(ServerHeader)}
+	resp := response{status: int(r.Code), server: r.Headers.Get(wire.ServerHeader)}
 	return answered(resp, openedConnection, r.Latency)
 }

@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http/httputil"
+
+	"github.com/lvslab/lvslab/wire"
 )
 
 // responseReader reads HTTP/1.x responses, one connection after another, keeping
@@ -19,7 +21,7 @@ type responseReader struct {
 type response struct {
 	status   int
 	server   string
-	client   string // the client address the server saw (ClientHeader), port removed
+	client   string // the client address the server saw (wire.ClientHeader), port removed
 	reusable bool   // the connection may carry another request
 }
 
@@ -123,9 +125,9 @@ func (h *head) parseHeader(line []byte, intern func([]byte) string) error {
 	case bytes.EqualFold(name, []byte("Connection")):
 		h.close = hasToken(value, "close")
 		h.keepAlive = hasToken(value, "keep-alive")
-	case bytes.EqualFold(name, []byte(ServerHeader)):
+	case bytes.EqualFold(name, []byte(wire.ServerHeader)):
 		h.server = intern(value)
-	case bytes.EqualFold(name, []byte(ClientHeader)):
+	case bytes.EqualFold(name, []byte(wire.ClientHeader)):
 		if i := bytes.LastIndexByte(value, ':'); i > 0 {
 			value = bytes.Trim(value[:i], "[]")
 		}

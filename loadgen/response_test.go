@@ -5,6 +5,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/wire"
 )
 
 func TestResponseReader(t *testing.T) {
@@ -14,7 +16,7 @@ func TestResponseReader(t *testing.T) {
 		want  response
 		fail  failureClass // noFailure: the response reads whole
 	}{
-		{"content length", "HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 5\r\n\r\nhello",
+		{"content length", "HTTP/1.1 200 OK\r\n" + wire.ServerHeader + ": rs1\r\nContent-Length: 5\r\n\r\nhello",
 			response{status: 200, server: "rs1", reusable: true}, noFailure},
 		{"header names in any case", "HTTP/1.1 200 OK\r\nx-real-server:  rs2 \r\ncontent-length:0\r\n\r\n",
 			response{status: 200, server: "rs2", reusable: true}, noFailure},
@@ -66,7 +68,7 @@ func TestResponseReader(t *testing.T) {
 
 func TestResponseReaderReadsResponsesInTurn(t *testing.T) {
 	r := newResponseReader()
-	r.reset(strings.NewReader(strings.Repeat("HTTP/1.1 200 OK\r\nX-Real-Server: rs1\r\nContent-Length: 2\r\n\r\nok", 3)))
+	r.reset(strings.NewReader(strings.Repeat("HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": rs1\r\nContent-Length: 2\r\n\r\nok", 3)))
 	for i := range 3 {
 		if got, err := r.read(); err != nil || got.server != "rs1" {
 			t.Fatalf("response %d: %+v, %v", i, got, err)
@@ -96,10 +98,10 @@ func TestResponseReaderTakesTheClientTheServerSaw(t *testing.T) {
 		"[fd00::1]:80":        "fd00::1",
 	} {
 		r := newResponseReader()
-		r.reset(strings.NewReader("HTTP/1.1 200 OK\r\nX-Client-Addr: " + header + "\r\nContent-Length: 0\r\n\r\n"))
+		r.reset(strings.NewReader("HTTP/1.1 200 OK\r\n" + wire.ClientHeader + ": " + header + "\r\nContent-Length: 0\r\n\r\n"))
 		resp, err := r.read()
 		if err != nil || resp.client != want {
-			t.Errorf("X-Client-Addr %s: got client %q (%v), want %q", header, resp.client, err, want)
+			t.Errorf(wire.ClientHeader+" %s: got client %q (%v), want %q", header, resp.client, err, want)
 		}
 	}
 }

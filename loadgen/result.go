@@ -2,13 +2,7 @@ package loadgen
 
 import "time"
 
-// ServerHeader names the response header by which a real server names itself.
-const ServerHeader = "X-Real-Server"
-
-// ClientHeader names the response header in which a real server tells the client address it saw.
-const ClientHeader = "X-Client-Addr"
-
-// UnknownServer is the PerServer key for responses without ServerHeader.
+// UnknownServer is the PerServer key for responses without wire.ServerHeader.
 const UnknownServer = "unknown"
 
 // Result is what a run measured. It is plain data, meant to cross a process
@@ -32,14 +26,14 @@ type Result struct {
 	// Duration is the wall time of the run.
 	Duration          time.Duration `json:"duration_ns"`
 	RequestsPerSecond float64       `json:"requests_per_second"`
-	// PerServer is keyed by the ServerHeader of the responses (UnknownServer when
+	// PerServer is keyed by the wire.ServerHeader of the responses (UnknownServer when
 	// missing). A connection counts once, for the server of its first response;
 	// one that carried no response (it failed, or, with RunRate and keep-alive,
 	// net/http dialed it but used another) counts in Connections only.
 	PerServer map[string]*ServerCount `json:"per_server"`
 	// Sequence is the server of each connection, when Options.Sequence asked for it.
 	Sequence []string `json:"sequence,omitempty"`
-	// Clients is, with Sequence, the client address each connection's server saw (ClientHeader), "" when
+	// Clients is, with Sequence, the client address each connection's server saw (wire.ClientHeader), "" when
 	// it did not say: the address a scheduler hashed.
 	Clients  []string `json:"clients,omitempty"`
 	Failures Failures `json:"failures"`

@@ -8,9 +8,11 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"github.com/lvslab/lvslab/wire"
 )
 
-// realServer is an HTTP server on 127.0.0.1 that names itself in ServerHeader
+// realServer is an HTTP server on 127.0.0.1 that names itself in wire.ServerHeader
 // and counts, on its side, the connections it accepted and the requests it served.
 type realServer struct {
 	name     string
@@ -31,7 +33,7 @@ func startServer(t testing.TB, name string, handle http.HandlerFunc) *realServer
 	srv := &http.Server{
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s.requests.Add(1)
-			w.Header().Set(ServerHeader, name)
+			w.Header().Set(wire.ServerHeader, name)
 			if handle != nil {
 				handle(w, r)
 				return
@@ -169,7 +171,7 @@ func answerGarbage(c net.Conn) {
 func answerOnceThenDrop(c net.Conn) {
 	defer c.Close()
 	readRequestHead(c)
-	io.WriteString(c, "HTTP/1.1 200 OK\r\nX-Real-Server: flaky\r\nContent-Length: 3\r\n\r\nok\n")
+	io.WriteString(c, "HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": flaky\r\nContent-Length: 3\r\n\r\nok\n")
 }
 
 func readRequestHead(c net.Conn) error {

@@ -10,6 +10,11 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/lvslab/lvslab/labtest"
+	"github.com/lvslab/lvslab/topology"
+
+	"github.com/lvslab/lvslab/hostload"
+
 	"github.com/lvslab/lvslab/loadgen"
 )
 
@@ -17,7 +22,7 @@ import (
 // server of the NAT walkthrough reached from the director, in the same run: `ab -n 20000 -c 50` and the
 // same load from lvslab, alternated, median requests per second of each. Run with -benchtime 1x (make bench).
 func BenchmarkLoadgenVsAb(b *testing.B) {
-	requireRoot(b)
+	labtest.RequireRoot(b)
 	abPath, err := exec.LookPath("ab")
 	if err != nil {
 		b.Skip("needs ab (Debian's apache2-utils) for the comparison")
@@ -26,7 +31,7 @@ func BenchmarkLoadgenVsAb(b *testing.B) {
 		requests, concurrency, rounds = 20000, 50, 3
 		host, url                     = "director", "http://172.16.0.45/"
 	)
-	l := upDefault(b)
+	l := labtest.New(b, topology.Default())
 	ctx := context.Background()
 	for b.Loop() {
 		var ours, theirs []float64
@@ -43,7 +48,7 @@ func BenchmarkLoadgenVsAb(b *testing.B) {
 			}
 			theirs = append(theirs, rps)
 
-			res, err := RunLoad(ctx, l, host, loadgen.Options{URL: url, Requests: requests, Concurrency: concurrency}, nil)
+			res, err := hostload.Run(ctx, l, host, loadgen.Options{URL: url, Requests: requests, Concurrency: concurrency}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

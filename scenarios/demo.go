@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lvslab/lvslab/hostload"
+
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/topology"
@@ -93,7 +95,7 @@ func (d *demo) run() error {
 	}
 
 	d.step("3. From the client, six requests in a row: rr hands them to each real server in turn")
-	seq, err := RunLoad(d.ctx, d.l, "client", loadgen.Options{URL: walkthroughVIP, Requests: 6, Sequence: true}, nil)
+	seq, err := hostload.Run(d.ctx, d.l, "client", loadgen.Options{URL: walkthroughVIP, Requests: 6, Sequence: true}, nil)
 	if err != nil {
 		return err
 	}
@@ -138,7 +140,7 @@ func (d *demo) loadAndCheck() error {
 	if err != nil {
 		return err
 	}
-	res, err := RunLoad(d.ctx, d.l, "client", loadgen.Options{URL: walkthroughVIP, Requests: d.o.Requests, Concurrency: d.o.Concurrency}, d.o.Progress)
+	res, err := hostload.Run(d.ctx, d.l, "client", loadgen.Options{URL: walkthroughVIP, Requests: d.o.Requests, Concurrency: d.o.Concurrency}, d.o.Progress)
 	if err != nil {
 		return err
 	}

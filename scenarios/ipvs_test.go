@@ -7,20 +7,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labtest"
+	"github.com/lvslab/lvslab/topology"
 )
 
-// requireIPVS skips where the kernel has no IPVS; make test runs these tests again in the microVM.
-func requireIPVS(t testing.TB) {
-	t.Helper()
-	requireRoot(t)
-	if err := lab.CheckIPVS(); err != nil {
-		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
-	}
-}
-
 func TestIPVSDemoReplaysTheWalkthroughAndFindsThreeToOne(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	var out bytes.Buffer
 	err := Demo(context.Background(), &out, DemoOptions{Name: "st-demo", Requests: 2000, Concurrency: 50})
 	if err != nil {
@@ -41,12 +33,12 @@ func TestIPVSDemoReplaysTheWalkthroughAndFindsThreeToOne(t *testing.T) {
 // TestIPVSAbThroughTheVIPSplitsThreeToOne cross-checks with Debian's ab: the tutorial's own load, run from
 // the client against the VIP, splits 3:1 at the real servers.
 func TestIPVSAbThroughTheVIPSplitsThreeToOne(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	ab, err := exec.LookPath("ab")
 	if err != nil {
 		t.Skip("needs Debian's ab (apt-get install apache2-utils)")
 	}
-	l := upDefault(t)
+	l := labtest.New(t, topology.Default())
 	ctx := context.Background()
 	before, err := l.ServerStats(ctx)
 	if err != nil {
@@ -80,7 +72,7 @@ func TestIPVSAbThroughTheVIPSplitsThreeToOne(t *testing.T) {
 // TestIPVSModelAgreesWithTheKernel is the differential test: for every deterministic scheduler of the
 // suite, the reference model's server equals the kernel's choice, connection by connection.
 func TestIPVSModelAgreesWithTheKernel(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	suite, err := Suite()
 	if err != nil {
 		t.Fatal(err)

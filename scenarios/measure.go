@@ -4,7 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/realserver"
+
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -20,7 +21,7 @@ type measured struct {
 }
 
 // measure counts a phase's units from the load's result and the servers' counts before and after it.
-func measure(l Load, res *loadgen.Result, before, after map[string]lab.ServerStats, onePacket bool) measured {
+func measure(l Load, res *loadgen.Result, before, after map[string]realserver.Stats, onePacket bool) measured {
 	m := measured{sent: res.Connections, seen: map[string]int{}, split: map[string]int{}, onePacket: onePacket}
 	if l.Protocol != ProtocolUDP {
 		for host, a := range after {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/hostload"
+
 	"github.com/lvslab/lvslab/assert"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
@@ -186,7 +188,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if len(sources) > 1 {
 		o.Sources = sources
 	}
-	res, err := RunLoad(r.ctx, r.l, p.Load.From, o, nil)
+	res, err := hostload.Run(r.ctx, r.l, p.Load.From, o, nil)
 	if err != nil {
 		return PhaseOutcome{}, err
 	}

@@ -7,7 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/realserver"
+
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -49,8 +50,8 @@ func TestUDPLoadErrors(t *testing.T) {
 }
 
 func TestMeasureCountsUDPInSchedulingUnits(t *testing.T) {
-	before := map[string]lab.ServerStats{"rs1": {Datagrams: 5, Connections: 7}}
-	after := map[string]lab.ServerStats{"rs1": {Datagrams: 35, Connections: 9}, "rs2": {Datagrams: 30}}
+	before := map[string]realserver.Stats{"rs1": {Datagrams: 5, Connections: 7}}
+	after := map[string]realserver.Stats{"rs1": {Datagrams: 35, Connections: 9}, "rs2": {Datagrams: 30}}
 	res := &loadgen.Result{Connections: 2, Requests: 60}
 	udp := Load{Protocol: ProtocolUDP, Datagrams: 30}
 

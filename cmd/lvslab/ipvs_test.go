@@ -8,20 +8,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/labtest"
+
 	"github.com/lvslab/lvslab/lab"
 )
 
-// requireIPVS skips where the kernel has no IPVS; make test runs these tests again in the microVM.
-func requireIPVS(t *testing.T) {
-	t.Helper()
-	requireRoot(t)
-	if err := lab.CheckIPVS(); err != nil {
-		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
-	}
-}
-
 func TestIPVSDemoPassesAndNarrates(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	c, name := newCLI(t), labName()
 	out := c.expect(0, "demo", "--vm=never", "-n", "400", "-c", "20", "--name", name)
 	for _, want := range []string{"# ipvsadm -E -t 192.168.0.75:80 -s wrr", "# ipvsadm -L -n --stats", "PASS: rs1:rs2 = 300:100"} {
@@ -32,7 +25,7 @@ func TestIPVSDemoPassesAndNarrates(t *testing.T) {
 }
 
 func TestIPVSTestFailsWrongExpectationsWithADiff(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	dir := t.TempDir()
 	twoToOne := filepath.Join(dir, "two-to-one.yaml")
 	os.WriteFile(twoToOne, []byte(`name: two-to-one
@@ -73,7 +66,7 @@ expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
 // SIGTERM while lvslab test runs: the scenario under way is taken down, the rest do not start, the summary
 // says so, and the exit status names the signal.
 func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
-	requireIPVS(t)
+	labtest.RequireIPVS(t)
 	c := newCLI(t)
 	cmd, out := c.start("test", "--vm=never", "rr", "wrr-tutorial", "wlc", "lc")
 	code := c.signalWhen(cmd, syscall.SIGTERM, 2*time.Minute, func() (bool, string) {

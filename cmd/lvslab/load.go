@@ -13,11 +13,16 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/hostload"
+
+	"github.com/lvslab/lvslab/wire"
+
+	"github.com/lvslab/lvslab/realserver"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
-	"github.com/lvslab/lvslab/scenarios"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -32,7 +37,7 @@ func newLoadCommand() *cobra.Command {
 		Long: `Send HTTP load from inside a lab host (the host named "client" unless --from says otherwise), the way
 ab does: -n requests in all, -c at a time, each on a NEW TCP connection unless -k asks for keep-alive.
 IPVS balances connections, not requests, so lvslab counts connections per real server, from the
-X-Real-Server header of each response, and asks the servers what they saw too.
+` + wire.ServerHeader + ` header of each response, and asks the servers what they saw too.
 
 A udp:// URL (udp://192.168.0.75:53) sends datagrams instead, each request from a new socket, to the
 lab's UDP echo servers, which name themselves in the reply.
@@ -74,7 +79,7 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 				return unusable(err)
 			}
 			before, _ := l.ServerStats(cmd.Context())
-			res, err := scenarios.RunLoad(cmd.Context(), l, from, o, cmd.ErrOrStderr())
+			res, err := hostload.Run(cmd.Context(), l, from, o, cmd.ErrOrStderr())
 			if err != nil && (res == nil || !res.Interrupted) {
 				return unusable(err)
 			}
@@ -127,7 +132,7 @@ func defaultClient(t *topology.Topology) (string, error) {
 }
 
 // writeServerSide prints what each real server says it accepted during the run.
-func writeServerSide(w io.Writer, before, after map[string]lab.ServerStats) {
+func writeServerSide(w io.Writer, before, after map[string]realserver.Stats) {
 	if len(after) == 0 {
 		return
 	}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
-	_ "github.com/lvslab/lvslab/scenarios" // registers the load generator's child process
 )
 
 func main() {

@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/labtest"
+
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
@@ -120,13 +122,6 @@ func (c *cli) expect(want int, args ...string) string {
 	return out
 }
 
-func requireRoot(t *testing.T) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds network namespaces (make test runs as root in CI)")
-	}
-}
-
 func labName() string {
 	b := make([]byte, 3)
 	rand.Read(b)
@@ -134,7 +129,7 @@ func labName() string {
 }
 
 func TestUpExecLoadStatusDown(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 
@@ -169,7 +164,7 @@ func TestUpExecLoadStatusDown(t *testing.T) {
 }
 
 func TestLoadCountsFailuresAndExitsOne(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)
@@ -209,7 +204,7 @@ func TestDownWithNothingUpIsHarmless(t *testing.T) {
 
 // With two labs up, --lab picks the one that status, down, exec and load act on; NAME works alike.
 func TestLabFlagPicksTheLab(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, a, b := newCLI(t), labName(), labName()
 	t.Cleanup(func() { c.run("down", "--all") })
 	c.expect(0, "up", "--name", a)

@@ -8,6 +8,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lvslab/lvslab/realserver"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
@@ -77,7 +79,7 @@ func newStatusCommand() *cobra.Command {
 }
 
 // writeHosts prints one line per host interface: namespace, addresses, gateway, server and its counts.
-func writeHosts(w io.Writer, l *lab.Lab, stats map[string]lab.ServerStats) {
+func writeHosts(w io.Writer, l *lab.Lab, stats map[string]realserver.Stats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER")
 	for _, h := range l.Topology.Hosts {
@@ -118,7 +120,7 @@ func writeIPVS(w io.Writer, l *lab.Lab) {
 
 // serverColumn describes a host's servers and what they have answered: "http :80 "RS1.magedu.com" (3
 // connections, 3 requests), udp :53 (2 datagrams)".
-func serverColumn(h *topology.Host, stats map[string]lab.ServerStats) string {
+func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 	st, counted := stats[h.Name]
 	var parts []string
 	if h.HTTP != nil {

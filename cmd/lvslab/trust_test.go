@@ -11,12 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/labtest"
+
 	"github.com/lvslab/lvslab/lab"
 )
 
 // A damaged state file neither panics a command nor hides the healthy labs beside it.
 func TestDamagedStateFilesAreReportedAndHealthyLabsStillServed(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)
@@ -55,7 +57,7 @@ func TestDamagedStateFilesAreReportedAndHealthyLabsStillServed(t *testing.T) {
 // `bash -c 'lvslab up 200>&1 …' | cat` once hung until down: the lab's server process kept the caller's
 // descriptor 200, so the pipe never closed. up must return with no child holding what it inherited.
 func TestUpLeavesNoChildHoldingTheCallersDescriptors(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	r, w, err := os.Pipe()
@@ -78,7 +80,7 @@ func TestUpLeavesNoChildHoldingTheCallersDescriptors(t *testing.T) {
 
 // SIGTERM in the middle of up: the command stops, says so in its exit status, and leaves nothing.
 func TestUpStoppedBySIGTERMLeavesNothing(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	var b strings.Builder
@@ -105,7 +107,7 @@ func TestUpStoppedBySIGTERMLeavesNothing(t *testing.T) {
 }
 
 func TestLoadChecksItsFlagsAndTargetOnce(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)
@@ -140,7 +142,7 @@ func TestLoadChecksItsFlagsAndTargetOnce(t *testing.T) {
 
 // Ctrl-C in the middle of a load: the report of what was sent, and an exit status that says so.
 func TestLoadInterruptedReportsWhatItSent(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)
@@ -161,7 +163,7 @@ func TestLoadInterruptedReportsWhatItSent(t *testing.T) {
 
 // A lab with a host's namespace gone: status lists it and exits 2; exec says what became of it.
 func TestStatusAndExecSayWhatIsBroken(t *testing.T) {
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 	c.expect(0, "up", "--name", name)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/wire"
+
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
@@ -24,8 +26,8 @@ func newUpCommand() *cobra.Command {
 		Short: "Build a lab from a topology file (default: the LVS NAT walkthrough)",
 		Long: `Build a lab: one network namespace per host named <lab>-<host>, a bridge per network (kept in the
 lab's own <lab>-switch namespace), veth links, addresses, routes, sysctls and an HTTP server on every
-host that has one. Each server answers with its body and names itself in the X-Real-Server header and
-the client it saw in X-Client-Addr (GET /whoami prints both).
+host that has one. Each server answers with its body and names itself in the ` + wire.ServerHeader + ` header and
+the client it saw in ` + wire.ClientHeader + ` (GET /whoami prints both).
 
 Before any traffic, lvslab checks each real server's set-up for its forwarding method and names what is
 missing (the VIP on lo and arp_ignore/arp_announce for direct routing, the VIP on tunl0 and rp_filter for

@@ -7,13 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/labtest"
+
 	"github.com/lvslab/lvslab/lab/vm"
 )
 
 // needMicroVM skips unless this machine can boot the microVM with this test binary as its /init.
 func needMicroVM(t *testing.T) {
 	t.Helper()
-	requireRoot(t)
+	labtest.RequireRoot(t)
 	if testing.Short() {
 		t.Skip("-short: skipping the tests that boot the microVM")
 	}

@@ -1,17 +1,18 @@
-package lab
+package realserver
 
 import (
 	"errors"
 	"fmt"
 	"net"
-	"net/netip"
 	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/wire"
 )
 
-// A real server's UDP echo server answers every datagram with one line, "<host> <client-ip>:<port>\n": the
+// A real server's UDP echo server answers every datagram with the line wire.AppendUDPReply writes: the
 // server's name and the client address it saw. The reply leaves from the address the datagram was sent
 // to. Under NAT that is the real server's own address (IPVS rewrote the destination, and rewrites the
 // reply's source back to the VIP); under direct routing and tunnelling it is the VIP, which sits on lo or
@@ -22,9 +23,9 @@ import (
 // pktinfoSpace is room for the one control message either family's socket receives.
 var pktinfoSpace = max(unix.CmsgSpace(unix.SizeofInet4Pktinfo), unix.CmsgSpace(unix.SizeofInet6Pktinfo))
 
-// listenUDP opens the host's UDP server socket on all its addresses, in the calling thread's namespace,
-// with the datagrams' destinations reported. The server process inherits the returned file.
-func listenUDP(port uint16) (*os.File, error) {
+// ListenUDP opens a host's UDP echo server socket on all its addresses, in the calling thread's
+// namespace, with the datagrams' destinations reported. The server process inherits the returned file.
+func ListenUDP(port uint16) (*os.File, error) {
 	conn, err := net.ListenUDP("udp", &net.UDPAddr{Port: int(port)})
 	if err != nil {
 		return nil, fmt.Errorf("UDP server: binding port %d: %w", port, err)
@@ -59,13 +60,13 @@ func reportDestinations(conn *net.UDPConn) error {
 
 // serveUDP answers conn's datagrams until conn is closed, counting them in c. A few readers share the
 // socket, so one slow reply does not hold up the others.
-func serveUDP(conn *net.UDPConn, host string, c *serverCounters) {
+func serveUDP(conn *net.UDPConn, host string, c *counters) {
 	for range max(1, min(4, runtime.NumCPU())) {
 		go echoUDP(conn, host, c)
 	}
 }
 
-func echoUDP(conn *net.UDPConn, host string, c *serverCounters) {
+func echoUDP(conn *net.UDPConn, host string, c *counters) {
 	buf := make([]byte, 64<<10)
 	oob := make([]byte, pktinfoSpace)
 	var reply []byte
@@ -78,8 +79,7 @@ func echoUDP(conn *net.UDPConn, host string, c *serverCounters) {
 			continue // an ICMP error queued on the socket, say: it concerns one datagram, not the server
 		}
 		c.datagrams.Add(1)
-		client := netip.AddrPortFrom(from.Addr().Unmap(), from.Port())
-		reply = fmt.Appendf(reply[:0], "%s %s\n", host, client)
+		reply = wire.AppendUDPReply(reply[:0], host, from)
 		source := replySource(oob[:oobn])
 		if _, _, err := conn.WriteMsgUDPAddrPort(reply, source, from); err != nil && source != nil {
 			// The destination cannot be a source (a broadcast address, say): let routing choose one.

@@ -1,4 +1,4 @@
-package lab
+package realserver
 
 import (
 	"fmt"
@@ -11,9 +11,9 @@ import (
 
 // startEcho runs the UDP echo server of host on a free port of this namespace, and returns the port and its
 // counters.
-func startEcho(t *testing.T, host string) (uint16, *serverCounters) {
+func startEcho(t *testing.T, host string) (uint16, *counters) {
 	t.Helper()
-	f, err := listenUDP(0)
+	f, err := ListenUDP(0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -24,7 +24,7 @@ func startEcho(t *testing.T, host string) (uint16, *serverCounters) {
 	}
 	conn := pc.(*net.UDPConn)
 	t.Cleanup(func() { conn.Close() })
-	c := &serverCounters{}
+	c := &counters{}
 	serveUDP(conn, host, c)
 	return conn.LocalAddr().(*net.UDPAddr).AddrPort().Port(), c
 }

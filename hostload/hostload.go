@@ -1,6 +1,6 @@
-// Package scenarios ties a lab, load and expectations together. This file runs the load generator from
-// inside a lab host.
-package scenarios
+// Package hostload runs lvslab's load generator from inside a lab host: a process of its own in the
+// host's network namespace, every thread of which dials from there.
+package hostload
 
 import (
 	"context"
@@ -41,10 +41,10 @@ func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 	return res, err
 }
 
-// RunLoad runs the load generator inside host's namespace and returns what it measured. A progress bar is
+// Run runs the load generator inside host's namespace and returns what it measured. A progress bar is
 // drawn on progress when it is a terminal; nil draws none. When ctx ends first, the load stops and RunLoad
-// returns what was measured so far (Result.Interrupted) with an error wrapping lab.ErrInterrupted.
-func RunLoad(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progress io.Writer) (*loadgen.Result, error) {
+// Run returns what was measured so far (Result.Interrupted) with an error wrapping lab.ErrInterrupted.
+func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progress io.Writer) (*loadgen.Result, error) {
 	req := loadRequest{Options: o, Progress: progress != nil && loadgen.IsTerminal(progress)}
 	if !req.Progress {
 		progress = io.Discard

@@ -1,22 +1,25 @@
-package scenarios
+package hostload
 
 import (
 	"context"
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/labtest"
+	"github.com/lvslab/lvslab/topology"
+
 	"github.com/lvslab/lvslab/loadgen"
 )
 
-func TestRunLoadCountsEveryConnectionAsTheServerDoes(t *testing.T) {
-	l := upDefault(t)
+func TestRunCountsEveryConnectionAsTheServerDoes(t *testing.T) {
+	l := labtest.New(t, topology.Default())
 	ctx := context.Background()
 	before, err := l.ServerStats(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	const n = 3000
-	res, err := RunLoad(ctx, l, "director", loadgen.Options{URL: "http://172.16.0.45/", Requests: n, Concurrency: 50}, nil)
+	res, err := Run(ctx, l, "director", loadgen.Options{URL: "http://172.16.0.45/", Requests: n, Concurrency: 50}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,9 +39,9 @@ func TestRunLoadCountsEveryConnectionAsTheServerDoes(t *testing.T) {
 	}
 }
 
-func TestRunLoadCountsRefusedConnections(t *testing.T) {
-	l := upDefault(t)
-	res, err := RunLoad(context.Background(), l, "director", loadgen.Options{URL: "http://172.16.0.45:81/", Requests: 20, Concurrency: 2}, nil)
+func TestRunCountsRefusedConnections(t *testing.T) {
+	l := labtest.New(t, topology.Default())
+	res, err := Run(context.Background(), l, "director", loadgen.Options{URL: "http://172.16.0.45:81/", Requests: 20, Concurrency: 2}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,10 +50,12 @@ func TestRunLoadCountsRefusedConnections(t *testing.T) {
 	}
 }
 
-func TestRunLoadNamesTheHostsWhenTheHostIsUnknown(t *testing.T) {
-	l := upDefault(t)
-	_, err := RunLoad(context.Background(), l, "nosuchhost", loadgen.Options{URL: "http://172.16.0.45/"}, nil)
+func TestRunNamesTheHostsWhenTheHostIsUnknown(t *testing.T) {
+	l := labtest.New(t, topology.Default())
+	_, err := Run(context.Background(), l, "nosuchhost", loadgen.Options{URL: "http://172.16.0.45/"}, nil)
 	if err == nil || !strings.Contains(err.Error(), "director") {
 		t.Errorf("want an error naming the lab's hosts, got %v", err)
 	}
 }
+
+func TestMain(m *testing.M) { labtest.Main(m) }
