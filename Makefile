@@ -5,7 +5,7 @@ export PATH := /usr/local/go/bin:$(PATH):/usr/sbin:/sbin
 GO ?= go
 BIN := bin/lvslab
 # Packages whose tests program IPVS, and the tests that do (their names contain IPVS).
-IPVS_PACKAGES := ./lab ./scenarios ./cmd/lvslab
+IPVS_PACKAGES := ./ipvsnl ./lab ./scenarios ./cmd/lvslab
 
 .PHONY: build test test-vm lint bench fuzz demo kernel vm-deps clean
 

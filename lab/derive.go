@@ -1,9 +1,12 @@
 package lab
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"sort"
+
+	"github.com/lvslab/lvslab/internal/kmod"
 
 	"github.com/vishvananda/netlink"
 	nlpkg "github.com/vishvananda/netlink/nl"
@@ -284,7 +287,7 @@ func methodsOf(r *realServerRole) string {
 // loadModule loads a kernel module the lab needs (ipip, fou, ip_gre create their devices and families in
 // every namespace), saying what for when it cannot.
 func loadModule(name, what string) error {
-	if err := modprobeModule(name); err != nil {
+	if err := kmod.Load(name); err != nil {
 		return fmt.Errorf("%s needs the %s module, and %w", what, name, err)
 	}
 	return nil
@@ -301,7 +304,7 @@ func addGUEPort(port uint16) error {
 	const fouCmdAdd, fouAttrPort, fouAttrAF, fouAttrType = 1, 1, 2, 4
 	req := nlpkg.NewNetlinkRequest(int(fam.ID), unix.NLM_F_ACK)
 	req.AddData(&nlpkg.Genlmsg{Command: fouCmdAdd, Version: 1})
-	req.AddData(nlpkg.NewRtAttr(fouAttrPort, be16(port)))
+	req.AddData(nlpkg.NewRtAttr(fouAttrPort, binary.BigEndian.AppendUint16(nil, port)))
 	req.AddData(nlpkg.NewRtAttr(fouAttrType, []byte{netlink.FOU_ENCAP_GUE}))
 	req.AddData(nlpkg.NewRtAttr(fouAttrAF, []byte{unix.AF_INET}))
 	_, err = req.Execute(unix.NETLINK_GENERIC, 0)

@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/topology"
@@ -205,7 +207,7 @@ func labNamespaces(name string) []string {
 
 // noIPVS reports a kernel without IPVS: the lab tests that are not about IPVS build their labs without
 // it there (the IPVS tests run in the microVM).
-func noIPVS() bool { return CheckIPVS() != nil }
+func noIPVS() bool { return ipvsnl.Check() != nil }
 
 // bindFrom binds a socket to addr inside host: the address is the host's.
 func bindFrom(l *Lab, host string, addr netip.Addr) error {

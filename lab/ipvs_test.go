@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/wire"
 
 	"github.com/lvslab/lvslab/internal/wait"
@@ -20,7 +22,7 @@ import (
 func requireIPVS(t testing.TB) {
 	t.Helper()
 	requireRoot(t)
-	if err := CheckIPVS(); err != nil {
+	if err := ipvsnl.Check(); err != nil {
 		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
 	}
 }
@@ -144,13 +146,13 @@ func TestIPVSIpvsadmSeesWhatLvslabProgrammed(t *testing.T) {
 
 func TestNoIPVSUpSaysSoAndBuildsNothing(t *testing.T) {
 	requireRoot(t)
-	if CheckIPVS() == nil {
+	if ipvsnl.Check() == nil {
 		t.Skip("this kernel has IPVS")
 	}
 	name, dir := uniqueName(t), t.TempDir()
 	_, err := Up(context.Background(), topology.Default(), Options{Name: name, StateDir: dir})
-	if !errors.Is(err, ErrNoIPVS) || !strings.Contains(err.Error(), "--vm=always") {
-		t.Errorf("got %v, want ErrNoIPVS telling what to do", err)
+	if !errors.Is(err, ipvsnl.ErrNoIPVS) || !strings.Contains(err.Error(), "--vm=always") {
+		t.Errorf("got %v, want ipvsnl.ErrNoIPVS telling what to do", err)
 	}
 	if ns := labNamespaces(name); len(ns) > 0 {
 		t.Errorf("namespaces made anyway: %v", ns)

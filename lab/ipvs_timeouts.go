@@ -7,22 +7,15 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/ipvs"
-
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/ipvsnl"
 )
 
 // SetTimeouts is ipvsadm --set TCP TCPFIN UDP on the director: how long IPVS keeps an established TCP
 // connection, one closing (FIN_WAIT: where direct-routing and tunnelled connections end, the director
 // seeing only the client's half) and a UDP one without traffic. Zero keeps a timeout as it is.
 func (l *Lab) SetTimeouts(tcp, tcpFin, udp time.Duration) error {
-	return l.withIPVS(func(h *ipvs.Handle) error {
-		err := h.SetConfig(&ipvs.Config{TimeoutTCP: tcp, TimeoutTCPFin: tcpFin, TimeoutUDP: udp})
-		if err != nil {
-			return fmt.Errorf("ipvsadm --set %d %d %d: %w", int(tcp.Seconds()), int(tcpFin.Seconds()), int(udp.Seconds()), err)
-		}
-		return nil
-	})
+	return l.withIPVS(func(h *ipvsnl.Handle) error { return h.SetTimeouts(tcp, tcpFin, udp) })
 }
 
 // AwaitEmptyConnectionTable polls the director's connection table (ipvsadm -L -c) until no entry is

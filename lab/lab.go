@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -65,7 +67,7 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 	l := &Lab{Name: name, Topology: t, dir: dir, state: plan(name, t, dir), noLint: o.NoLint}
 	l.state.WithoutIPVS = o.WithoutIPVS || t.IPVS == nil || len(t.IPVS.Services) == 0
 	if !l.state.WithoutIPVS {
-		if err := CheckIPVS(); err != nil {
+		if err := ipvsnl.Check(); err != nil {
 			return nil, err
 		}
 	}

@@ -26,6 +26,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
@@ -55,7 +57,7 @@ func RequireRoot(t testing.TB) {
 func RequireIPVS(t testing.TB) {
 	t.Helper()
 	RequireRoot(t)
-	if err := lab.CheckIPVS(); err != nil {
+	if err := ipvsnl.Check(); err != nil {
 		t.Skipf("%s, and this kernel has none (make test runs this test in the microVM): %v", SkipReasonIPVS, err)
 	}
 }
@@ -90,7 +92,7 @@ func New(t testing.TB, topo *topology.Topology, opts ...Option) *lab.Lab {
 		RequireIPVS(t)
 	} else {
 		RequireRoot(t)
-		c.opts.WithoutIPVS = lab.CheckIPVS() != nil
+		c.opts.WithoutIPVS = ipvsnl.Check() != nil
 	}
 	if c.opts.Name == "" {
 		b := make([]byte, 3)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology"
 )
@@ -33,7 +35,7 @@ func TestNewTakesTheLabDownWhenTheTestEnds(t *testing.T) {
 }
 
 func TestRequireIPVSSaysWhy(t *testing.T) {
-	if os.Geteuid() != 0 || lab.CheckIPVS() == nil {
+	if os.Geteuid() != 0 || ipvsnl.Check() == nil {
 		t.Skip("shows its message only as root on a kernel without IPVS")
 	}
 	ran := t.Run("inner", func(t *testing.T) {

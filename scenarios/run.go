@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/hostload"
 
 	"github.com/lvslab/lvslab/assert"
@@ -66,7 +68,7 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 		return out
 	}
 	for _, sched := range schedulers(sc) {
-		if err := lab.CheckScheduler(sched); errors.Is(err, lab.ErrNoScheduler) {
+		if err := ipvsnl.CheckScheduler(sched); errors.Is(err, ipvsnl.ErrNoScheduler) {
 			out.Skipped = err.Error()
 			return out
 		}

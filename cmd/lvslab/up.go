@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/lvslab/lvslab/wire"
 
 	"github.com/spf13/cobra"
@@ -90,7 +92,7 @@ func upWithoutIPVS(cmd *cobra.Command, t *topology.Topology) (bool, error) {
 	default:
 		return false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
 	}
-	if err := lab.CheckIPVS(); err != nil {
+	if err := ipvsnl.Check(); err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, so the lab comes up without its virtual services; "+
 			"lvslab demo and lvslab test run IPVS in a microVM, and lvslab vm -- sh -c '...' runs any session there")
 		return true, nil

@@ -6,9 +6,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/ipvsnl"
+
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -51,7 +52,7 @@ func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
 		switch {
 		case os.Geteuid() != 0:
 			reason = "not root"
-		case lab.CheckIPVS() != nil:
+		case ipvsnl.Check() != nil:
 			reason = "this kernel has no IPVS"
 		default:
 			return false, nil

@@ -1,7 +1,8 @@
-package lab
+package ipvsnl
 
 import (
 	"encoding/binary"
+	mathbits "math/bits"
 	"net"
 	"net/netip"
 	"syscall"
@@ -50,7 +51,11 @@ func netmaskAttr(m netip.Addr, v6 bool) uint32 {
 		if !m.IsValid() {
 			return 128
 		}
-		return uint32(netip.PrefixFrom(m, 128).Bits())
+		bits := 0
+		for _, b := range m.As16() { // a netmask: its ones, then its zeros
+			bits += mathbits.OnesCount8(b)
+		}
+		return uint32(bits)
 	}
 	if !m.IsValid() {
 		return 0xffffffff

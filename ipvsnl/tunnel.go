@@ -1,4 +1,4 @@
-package lab
+package ipvsnl
 
 import (
 	"encoding/binary"
