@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 
 	"github.com/lvslab/lvslab/internal/fieldpath"
 	"github.com/lvslab/lvslab/topology"

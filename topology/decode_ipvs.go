@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/topology/ipvsadm"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 var (

@@ -8,7 +8,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/lvslab/lvslab/topology/ipvsadm"
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 // ipvsOrigins remembers, for a topology read from a file, which rule or structured entry last wrote each
