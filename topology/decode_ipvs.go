@@ -4,8 +4,9 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/lvslab/lvslab/topology/ipvsadm"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 var (

@@ -7,8 +7,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/lvslab/lvslab/topology/ipvsadm"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 // ipvsOrigins remembers, for a topology read from a file, which rule or structured entry last wrote each
