@@ -24,12 +24,12 @@ func (l *Lab) installMarks() error {
 	if err != nil {
 		return err
 	}
-	fd, err := openFD(path)
+	director, err := openNamespace(path)
 	if err != nil {
 		return err
 	}
-	defer closeFD(fd)
-	c, err := nftables.New(nftables.WithNetNSFd(fd))
+	defer director.Close()
+	c, err := nftables.New(nftables.WithNetNSFd(int(director.Fd())))
 	if err != nil {
 		return fmt.Errorf("nftables in the director's namespace: %w", err)
 	}

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/ns"
+
 	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/lvslab/lvslab/topology"
@@ -121,11 +123,7 @@ func (l *Lab) build(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	defer func() {
-		for _, fd := range hostNS {
-			closeFD(fd)
-		}
-	}()
+	defer closeAll(hostNS)
 	switchNS := NamespaceName(l.Name, switchHost)
 	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
 		return err
@@ -198,22 +196,27 @@ func (l *Lab) createNamespaces() error {
 	return errors.Join(errs...)
 }
 
-func (l *Lab) openHostNamespaces() (map[string]int, error) {
-	fds := map[string]int{}
-	for _, ns := range l.state.Namespaces {
-		if ns.Host == "" {
+// openHostNamespaces opens a handle on each host's namespace, for the switch to create links in.
+func (l *Lab) openHostNamespaces() (map[string]ns.NetNS, error) {
+	handles := map[string]ns.NetNS{}
+	for _, n := range l.state.Namespaces {
+		if n.Host == "" {
 			continue
 		}
-		fd, err := openFD(netnsPath(ns.Name))
+		h, err := openNamespace(netnsPath(n.Name))
 		if err != nil {
-			for _, fd := range fds {
-				closeFD(fd)
-			}
+			closeAll(handles)
 			return nil, err
 		}
-		fds[ns.Host] = fd
+		handles[n.Host] = h
 	}
-	return fds, nil
+	return handles, nil
+}
+
+func closeAll(handles map[string]ns.NetNS) {
+	for _, h := range handles {
+		h.Close()
+	}
 }
 
 // configureHosts configures every host in parallel, each from a thread inside its namespace, and returns

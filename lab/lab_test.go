@@ -236,12 +236,12 @@ func TestMarksAreInstalledInTheDirector(t *testing.T) {
 	}
 	l := upTopology(t, topo)
 	path, _ := l.Namespace("director")
-	fd, err := openFD(path)
+	director, err := openNamespace(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer closeFD(fd)
-	c, err := nftables.New(nftables.WithNetNSFd(fd))
+	defer director.Close()
+	c, err := nftables.New(nftables.WithNetNSFd(int(director.Fd())))
 	if err != nil {
 		t.Fatal(err)
 	}

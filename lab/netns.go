@@ -9,6 +9,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/containernetworking/plugins/pkg/ns"
 	"golang.org/x/sys/unix"
 )
 
@@ -48,20 +49,26 @@ func createNamespace(name string) (uint64, error) {
 	return inode(path)
 }
 
-// inNamespace runs fn on an OS thread that has entered the namespace bound at path. Sockets, netlink
-// handles and /proc/sys/net writes made by fn belong to that namespace; goroutines fn starts do not.
+// inNamespace runs fn on an OS thread that has entered the namespace bound at path (containernetworking's
+// pkg/ns, which locks the thread and retires it if it cannot switch back). Sockets, netlink handles and
+// /proc/sys/net writes made by fn belong to that namespace; goroutines fn starts do not.
 func inNamespace(path string, fn func() error) error {
-	return onThrowawayThread(func() error {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err != nil {
-			return err
-		}
-		defer unix.Close(fd)
-		if err := unix.Setns(fd, unix.CLONE_NEWNET); err != nil {
-			return fmt.Errorf("entering namespace %s: %w", path, err)
-		}
-		return fn()
-	})
+	err := ns.WithNetNSPath(path, func(ns.NetNS) error { return fn() })
+	var nsErr ns.NSPathNotExistErr
+	if errors.As(err, &nsErr) {
+		return &os.PathError{Op: "enter namespace", Path: path, Err: os.ErrNotExist}
+	}
+	return err
+}
+
+// openNamespace is a handle on the namespace bound at path; close it when done: an open handle keeps a
+// deleted namespace alive.
+func openNamespace(path string) (ns.NetNS, error) {
+	h, err := ns.GetNS(path)
+	if err != nil {
+		return nil, fmt.Errorf("opening namespace %s: %w", path, err)
+	}
+	return h, nil
 }
 
 // onThrowawayThread runs fn on a locked OS thread that is never unlocked: when the goroutine ends, the
@@ -106,16 +113,6 @@ func inode(path string) (uint64, error) {
 	}
 	return st.Ino, nil
 }
-
-func openFD(path string) (int, error) {
-	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-	if err != nil {
-		return -1, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	return fd, nil
-}
-
-func closeFD(fd int) { unix.Close(fd) }
 
 // madeSince reports whether the namespace at path was bound no earlier than t: one bound after the lab
 // recorded its plan is the lab's own even if up was killed before it could note the inode. The kernel

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net"
 
+	"github.com/containernetworking/plugins/pkg/ns"
+
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/topology"
@@ -12,7 +14,7 @@ import (
 // buildSwitch runs inside the switch namespace: one bridge per network, and one veth pair per host
 // interface whose bridge end stays here and whose other end is created directly inside the host's
 // namespace under the interface's name. Nothing passes through the root namespace, not even briefly.
-func buildSwitch(t *topology.Topology, hostNS map[string]int) error {
+func buildSwitch(t *topology.Topology, hostNS map[string]ns.NetNS) error {
 	nl, err := netlink.NewHandle()
 	if err != nil {
 		return err
@@ -40,7 +42,7 @@ func buildSwitch(t *topology.Topology, hostNS map[string]int) error {
 				},
 				PeerName:         ifc.Name,
 				PeerHardwareAddr: macFor(ifc),
-				PeerNamespace:    netlink.NsFd(hostNS[h.Name]),
+				PeerNamespace:    netlink.NsFd(int(hostNS[h.Name].Fd())),
 			}
 			if err := nl.LinkAdd(port); err != nil {
 				return fmt.Errorf("creating %s %s on network %s: %w", h.Name, ifc.Name, ifc.Network, err)
