@@ -3,7 +3,10 @@ package model
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 // ErrNoDestination is what the kernel logs ("no destination available")
@@ -48,10 +51,10 @@ var schedulers = map[string]func() scheduler{
 	"twos":  func() scheduler { return twos{} },
 }
 
-// Schedulers lists the scheduler names the model knows, in the order of
-// ipvsadm's manual page.
+// Schedulers lists the scheduler names the model knows: the kernel's, as the registry
+// (ipvsadm.SchedulerRegistry) lists them, and "none".
 func Schedulers() []string {
-	return []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos", "none"}
+	return append(slices.Clone(ipvsadm.Schedulers), "none")
 }
 
 func newScheduler(name string) (scheduler, error) {

@@ -2,8 +2,11 @@ package main
 
 import (
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 func TestURLHostBracketsIPv6(t *testing.T) {
@@ -27,5 +30,18 @@ func TestWithoutVMFlag(t *testing.T) {
 	got := withoutVMFlag([]string{"test", "--vm=always", "rr", "--vm", "auto", "--", "--vm=x"})
 	if strings.Join(got, " ") != "test rr -- --vm=x" {
 		t.Errorf("got %q", got)
+	}
+}
+
+// The microVM loads every scheduler of the registry that its kernel has.
+func TestGuestModulesFollowTheSchedulerRegistry(t *testing.T) {
+	required, optional := guestModules()
+	for _, s := range ipvsadm.SchedulerRegistry {
+		if !slices.Contains(optional, "ip_vs_"+s.Name) {
+			t.Errorf("the microVM does not load ip_vs_%s", s.Name)
+		}
+	}
+	if !slices.Contains(required, "ip_vs") {
+		t.Errorf("the microVM does not load ip_vs: %v", required)
 	}
 }

@@ -58,7 +58,7 @@ lvslab: qemu dies with it.`,
 			}
 			o.Argv, o.Stdout, o.Stderr, o.Notices = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
 			o.Self = "lvslab"
-			o.Modules = guestModules()
+			o.Modules, o.OptionalModules = guestModules()
 			res, err := vm.Run(cmd.Context(), o)
 			if err != nil {
 				return unusable(err)

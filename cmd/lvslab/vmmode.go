@@ -18,15 +18,13 @@ import (
 const inVMEnv = "LVSLAB_IN_VM"
 
 // guestModules are loaded in the microVM before lvslab runs there, at once and in parallel, rather than one
-// by one on first use: IPVS with every scheduler, and what labs build.
-func guestModules() []string {
-	mods := []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}
-	for _, s := range ipvsadm.Schedulers {
-		if s != "twos" { // twos came with Linux 6.7: Debian 12's 6.1 kernel has no ip_vs_twos
-			mods = append(mods, "ip_vs_"+s)
-		}
+// by one on first use: IPVS, what labs build, and (optional) every scheduler of the registry the kernel
+// has (Debian 12's 6.1 kernel has no ip_vs_twos, which came with Linux 6.7).
+func guestModules() (required, optional []string) {
+	for _, s := range ipvsadm.SchedulerRegistry {
+		optional = append(optional, s.Module())
 	}
-	return mods
+	return []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}, optional
 }
 
 // addVMFlag gives a command that may run in the microVM its --vm flag.
@@ -74,15 +72,17 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
 	start := time.Now()
+	required, optional := guestModules()
 	res, err := vm.Run(cmd.Context(), vm.Options{
-		Argv:    append([]string{self}, withoutVMFlag(os.Args[1:])...),
-		Env:     append(os.Environ(), inVMEnv+"=1"),
-		Stdout:  cmd.OutOrStdout(),
-		Stderr:  stderr,
-		Outputs: outputs,
-		Modules: guestModules(),
-		Self:    "lvslab",
-		Notices: stderr,
+		Modules:         required,
+		OptionalModules: optional,
+		Argv:            append([]string{self}, withoutVMFlag(os.Args[1:])...),
+		Env:             append(os.Environ(), inVMEnv+"=1"),
+		Stdout:          cmd.OutOrStdout(),
+		Stderr:          stderr,
+		Outputs:         outputs,
+		Self:            "lvslab",
+		Notices:         stderr,
 	})
 	if err != nil {
 		return unusable(fmt.Errorf("the microVM: %w", err))

@@ -40,7 +40,7 @@ type loadStep struct {
 }
 
 // plan orders the modules that loading names needs: softdep pre, dependencies, the module, softdep post.
-func (ix *modIndex) plan(names []string) ([]loadStep, error) {
+func (ix *modIndex) plan(names []string, optional ...string) ([]loadStep, error) {
 	var steps []loadStep
 	seen := map[string]bool{}
 	var visit func(name string, optional bool, via string) error
@@ -82,6 +82,11 @@ func (ix *modIndex) plan(names []string) ([]loadStep, error) {
 	}
 	for _, n := range names {
 		if err := visit(n, false, ""); err != nil {
+			return nil, err
+		}
+	}
+	for _, n := range optional { // loaded where the kernel has them
+		if err := visit(n, true, ""); err != nil {
 			return nil, err
 		}
 	}

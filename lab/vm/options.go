@@ -23,6 +23,8 @@ type Options struct {
 	// Modules (names or aliases) are loaded with their dependencies before the command. Others load on
 	// demand: the guest's modprobe, which both the kernel and the command call, is this binary.
 	Modules []string
+	// OptionalModules are loaded as Modules are, where the kernel has them (a scheduler newer than it, say).
+	OptionalModules []string
 
 	Memory  int           // MiB; default 1024
 	CPUs    int           // default 2

@@ -108,7 +108,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
 	}
-	load, err := ix.plan(opts.Modules)
+	load, err := ix.plan(opts.Modules, opts.OptionalModules...)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s: %w", k.Version, err)
 	}

@@ -69,8 +69,32 @@ func (m Method) Flag() string {
 	return "-g"
 }
 
-// Schedulers lists every scheduler the kernel ships, in the order ipvsadm's man page gives them.
-var Schedulers = []string{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh", "sh", "sed", "nq", "fo", "ovf", "mh", "twos"}
+// SchedulerInfo is one of the kernel's schedulers: its name (ipvsadm -s), and the first Linux release
+// that has it.
+type SchedulerInfo struct {
+	Name  string
+	Since string
+}
+
+// Module is the kernel module that holds the scheduler.
+func (s SchedulerInfo) Module() string { return "ip_vs_" + s.Name }
+
+// SchedulerRegistry is every scheduler the kernel ships, in the order ipvsadm's man page gives them: the
+// one list that the rule parser, lvslab's model of the schedulers and the microVM's modules follow.
+var SchedulerRegistry = []SchedulerInfo{
+	{"rr", "2.6"}, {"wrr", "2.6"}, {"lc", "2.6"}, {"wlc", "2.6"}, {"lblc", "2.6"}, {"lblcr", "2.6"},
+	{"dh", "2.6"}, {"sh", "2.6"}, {"sed", "2.6.12"}, {"nq", "2.6.12"}, {"fo", "3.18"}, {"ovf", "4.3"},
+	{"mh", "4.18"}, {"twos", "6.7"},
+}
+
+// Schedulers are the names of SchedulerRegistry, in its order.
+var Schedulers = func() []string {
+	names := make([]string, len(SchedulerRegistry))
+	for i, s := range SchedulerRegistry {
+		names[i] = s.Name
+	}
+	return names
+}()
 
 // DefaultScheduler is what ipvsadm uses when -s is omitted, on -A and on -E alike.
 const DefaultScheduler = "wlc"
