@@ -1,6 +1,7 @@
 # lvslab: `make demo` replays the LVS NAT walkthrough, `make test` runs lint and every test (as root: the lab
 # tests build namespaces; where the kernel has no IPVS the IPVS tests run again inside the microVM),
 # `make bench` compares lvslab with a shell script of `ip` commands and with ab.
+SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH):/usr/sbin:/sbin
 GO ?= go
 BIN := bin/lvslab
@@ -24,9 +25,26 @@ test-vm: build
 	echo "this kernel has no IPVS: running the IPVS tests in the microVM" && \
 	CGO_ENABLED=0 $(GO) test -count=1 -exec "$(CURDIR)/$(BIN) vm --" -run IPVS $(IPVS_PACKAGES)
 
-lint:
+# Linters from the Go module proxy, pinned, installed into bin/tools by the Makefile itself.
+TOOLS := $(CURDIR)/bin/tools
+STATICCHECK_VERSION := v0.8.2
+DEADCODE_VERSION := v0.52.0
+# deadcode reports code unreachable from cmd/lvslab; labtest is a library for tests, so it is not asked.
+DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/.+|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|wire)$$
+
+lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	$(TOOLS)/staticcheck ./...
+	@out=$$($(TOOLS)/deadcode -filter '$(DEADCODE_PACKAGES)' ./cmd/lvslab | grep -v -E -f <(grep -v '^#' .deadcode-allow) || true); \
+	if [ -n "$$out" ]; then echo "deadcode: unreachable from cmd/lvslab (use it, delete it, or allow it in .deadcode-allow):"; echo "$$out"; exit 1; fi
+	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+
+$(TOOLS)/staticcheck:
+	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
+
+$(TOOLS)/deadcode:
+	GOBIN=$(TOOLS) $(GO) install golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION)
 
 bench:
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./lab ./scenarios

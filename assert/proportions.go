@@ -98,40 +98,6 @@ func ProportionsWithin(weights map[string]float64, counts map[string]int, tolera
 	return sh.verdict(name, fmt.Sprintf("each server within ±%g of its weight share\n\n", tolerance)+sh.table(nil))
 }
 
-// Power is the probability that Proportions fails when the connections
-// really follow the weights actual instead of weights: exact for two
-// servers of positive weight, otherwise a lower bound (the likeliest
-// single server to leave its range). Use it to choose how many
-// connections a scenario needs.
-func Power(weights, actual map[string]float64, n int, falseFailureRate float64) (float64, error) {
-	rate := falseFailureRate
-	if rate == 0 {
-		rate = DefaultFalseFailureRate
-	}
-	if !(rate > 0 && rate < 1) || n < 1 {
-		return 0, fmt.Errorf("need a rate in (0, 1) and n ≥ 1, have %g and %d", falseFailureRate, n)
-	}
-	sh, err := newShares(weights, nil)
-	if err != nil {
-		return 0, err
-	}
-	truth, err := newShares(actual, nil)
-	if err != nil {
-		return 0, fmt.Errorf("actual: %w", err)
-	}
-	level := perServerLevel(rate, sh.positive)
-	power := 0.0
-	for _, s := range serverNames(weights, actual) {
-		p, q := sh.shareOf(s), truth.shareOf(s)
-		lo, hi := 0, 0
-		if p > 0 {
-			lo, hi = binomRange(n, p, level)
-		}
-		power = max(power, binomLE(n, lo-1, q)+binomGE(n, hi+1, q))
-	}
-	return min(power, 1), nil
-}
-
 // perServerLevel is the level of each server's test for m servers of
 // positive weight. With two, one count determines the other and the two
 // ranges reject the same samples.
@@ -187,15 +153,6 @@ func newShares(weights map[string]float64, counts map[string]int) (*shares, erro
 		sh.rows = append(sh.rows, r)
 	}
 	return sh, nil
-}
-
-func (sh *shares) shareOf(server string) float64 {
-	for _, r := range sh.rows {
-		if r.server == server {
-			return r.share
-		}
-	}
-	return 0
 }
 
 // verdict passes when every observed count is in its range.

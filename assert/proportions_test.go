@@ -86,57 +86,6 @@ total        4     10000     10000
 	}
 }
 
-// At 1e-6 no test can tell 3:1 from 3.3:1 reliably with 10000
-// connections: the shares differ by 4.0 standard deviations and the
-// two-sided 1e-6 threshold is 4.9. These are the numbers a scenario needs.
-func TestPower(t *testing.T) {
-	tests := []struct {
-		name     string
-		actual   map[string]float64
-		n        int
-		rate     float64
-		min, max float64
-	}{
-		{"3.3:1 at 10000 (the limit of 1e-6)", map[string]float64{"rs1": 3.3, "rs2": 1}, 10000, 1e-6, 0.19, 0.20},
-		{"3:1.1 at 10000", map[string]float64{"rs1": 3, "rs2": 1.1}, 10000, 1e-6, 0.23, 0.24},
-		{"3.3:1 at 35000", map[string]float64{"rs1": 3.3, "rs2": 1}, 35000, 1e-6, 0.996, 1},
-		{"3.3:1 at 10000, rate 1e-3", map[string]float64{"rs1": 3.3, "rs2": 1}, 10000, 1e-3, 0.77, 0.78},
-		{"weight-1 share 10% short at 10000", map[string]float64{"rs1": 0.775, "rs2": 0.225}, 10000, 1e-6, 0.82, 0.83},
-		{"3.5:1 at 10000", map[string]float64{"rs1": 3.5, "rs2": 1}, 10000, 1e-6, 0.94, 0.95},
-		{"4:1 at 10000", map[string]float64{"rs1": 4, "rs2": 1}, 10000, 1e-6, 0.999999, 1},
-		{"right weights: power is the false-failure rate", threeToOne, 10000, 1e-6, 0.5e-6, 1e-6},
-		{"a weight-0 server taking 1%", map[string]float64{"rs1": 2.97, "rs2": 0.99, "rs3": 0.04}, 1000, 1e-6, 0.99, 1},
-	}
-	for _, tt := range tests {
-		p, err := Power(map[string]float64{"rs1": 3, "rs2": 1, "rs3": 0}, tt.actual, tt.n, tt.rate)
-		if err != nil || p < tt.min || p > tt.max {
-			t.Errorf("%s: power %.6g, %v; want in [%g, %g]", tt.name, p, err, tt.min, tt.max)
-		}
-	}
-}
-
-// The power the function computes is the failure rate seen when sampling
-// from the wrong distribution.
-func TestPowerMatchesSimulation(t *testing.T) {
-	truth := map[string]float64{"rs1": 3.3, "rs2": 1}
-	const n, samples, rate = 10000, 1000, 1e-3
-	want, err := Power(threeToOne, truth, n, rate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rng := rand.New(rand.NewPCG(7, 11))
-	failed := 0
-	for range samples {
-		if !Proportions(threeToOne, sample(rng, truth, n), rate).Pass {
-			failed++
-		}
-	}
-	got := float64(failed) / samples
-	if sd := math.Sqrt(want * (1 - want) / samples); math.Abs(got-want) > 4*sd {
-		t.Errorf("simulated power %.3f, computed %.3f (±%.3f)", got, want, 4*sd)
-	}
-}
-
 // The stated rate bounds the false-failure probability at every sample
 // size; with two servers it is nearly used up (the test is not needlessly
 // timid), exactly.
@@ -245,22 +194,5 @@ func TestProportionsWithin(t *testing.T) {
 	}
 	if v := ProportionsWithin(w, map[string]int{"A": 1}, -1); v.Err == nil {
 		t.Errorf("negative tolerance: %v", v)
-	}
-}
-
-func TestPowerRejectsBadInput(t *testing.T) {
-	for _, c := range []struct {
-		w, a map[string]float64
-		n    int
-		rate float64
-	}{
-		{threeToOne, threeToOne, 0, 1e-6},
-		{threeToOne, threeToOne, 10, 2},
-		{map[string]float64{"x": 0}, threeToOne, 10, 1e-6},
-		{threeToOne, map[string]float64{"x": -1}, 10, 1e-6},
-	} {
-		if _, err := Power(c.w, c.a, c.n, c.rate); err == nil {
-			t.Errorf("Power(%v, %v, %d, %g): no error", c.w, c.a, c.n, c.rate)
-		}
 	}
 }

@@ -6,20 +6,6 @@ import (
 	"strings"
 )
 
-// Seq expands a compact sequence: names separated by spaces, "|" ignored
-// (to mark rounds), "name*N" (or "name×N") for N repeats. It panics on a
-// malformed repeat; use ParseSeq for input that is not a literal.
-//
-//	Seq("C B | C B C C B") → [C B C B C C B]
-//	Seq("C*7 B*5 A*2")
-func Seq(s string) []string {
-	seq, err := ParseSeq(s, 1<<20)
-	if err != nil {
-		panic(err)
-	}
-	return seq
-}
-
 // ParseSeq is Seq returning an error, and refusing a sequence longer than limit before it grows.
 func ParseSeq(s string, limit int) ([]string, error) {
 	var seq []string

@@ -130,3 +130,17 @@ func TestParseSeqStopsAtItsLimit(t *testing.T) {
 		t.Error("one past the limit accepted")
 	}
 }
+
+// Seq expands a compact sequence: names separated by spaces, "|" ignored
+// (to mark rounds), "name*N" (or "name×N") for N repeats. It panics on a
+// malformed repeat; use ParseSeq for input that is not a literal.
+//
+//	Seq("C B | C B C C B") → [C B C B C C B]
+//	Seq("C*7 B*5 A*2")
+func Seq(s string) []string {
+	seq, err := ParseSeq(s, 1<<20)
+	if err != nil {
+		panic(err)
+	}
+	return seq
+}

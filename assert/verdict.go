@@ -1,7 +1,6 @@
 package assert
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 )
@@ -60,38 +59,4 @@ func (vs Verdicts) Pass() bool {
 		}
 	}
 	return len(vs) > 0
-}
-
-// Err joins the errors of the checks that could not be judged, so a caller
-// can tell a broken expectation from a failed one.
-func (vs Verdicts) Err() error {
-	var errs []error
-	for _, v := range vs {
-		if v.Err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", v.Name, v.Err))
-		}
-	}
-	return errors.Join(errs...)
-}
-
-// String prints each verdict, then the overall result.
-func (vs Verdicts) String() string {
-	var b strings.Builder
-	var failed []string
-	for _, v := range vs {
-		b.WriteString(v.String())
-		b.WriteByte('\n')
-		if !v.Pass {
-			failed = append(failed, v.Name)
-		}
-	}
-	switch {
-	case len(vs) == 0:
-		b.WriteString("FAIL: nothing was checked")
-	case len(failed) == 0:
-		fmt.Fprintf(&b, "PASS: %d of %d checks passed", len(vs), len(vs))
-	default:
-		fmt.Fprintf(&b, "FAIL: %d of %d checks failed: %s", len(failed), len(vs), strings.Join(failed, ", "))
-	}
-	return b.String()
 }

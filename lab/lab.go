@@ -369,14 +369,5 @@ func (l *Lab) downLocked(ctx context.Context) error {
 	return nil
 }
 
-// Down takes down the lab with the given name; see (*Lab).Down.
-func Down(ctx context.Context, name string) error {
-	l, err := Open(name)
-	if err != nil {
-		return err
-	}
-	return l.Down(ctx)
-}
-
 // State returns the lab's recorded state.
 func (l *Lab) State() State { return *l.state }

@@ -44,7 +44,8 @@ func TestHsiphash(t *testing.T) {
 
 func TestAddrFoldIPv6(t *testing.T) {
 	got := fold("2001:db8::1:0:0:5")
-	want := uint32(0x20010db8 ^ 0 ^ 0x00010000 ^ 5)
+	words := []uint32{0x20010db8, 0x00000000, 0x00010000, 0x00000005} // 2001:db8::1:0:0:5, 32 bits at a time
+	want := words[0] ^ words[1] ^ words[2] ^ words[3]
 	if got != want {
 		t.Fatalf("fold = %#x, want %#x", got, want)
 	}

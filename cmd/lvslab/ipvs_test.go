@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -83,5 +84,30 @@ func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	}
 	if left, _ := os.ReadDir(c.stateDir); len(left) > 0 {
 		t.Errorf("state files left: %v", left)
+	}
+}
+
+// status --save prints what ipvsadm -S -n prints in the director, and ipvsadm -R takes it back.
+func TestIPVSStatusSaveIsIpvsadmSave(t *testing.T) {
+	labtest.RequireIPVS(t)
+	if _, err := exec.LookPath("ipvsadm"); err != nil {
+		t.Skip("ipvsadm is not installed")
+	}
+	c, name := newCLI(t), labName()
+	t.Cleanup(func() { c.run("down", name) })
+	c.expect(0, "up", "--vm=never", "--name", name)
+	saved := c.expect(0, "status", "--save", name)
+	ipvsadm := c.expect(0, "exec", "--lab", name, "director", "--", "ipvsadm", "-S", "-n")
+	if saved != ipvsadm || !strings.Contains(saved, "-A -t 192.168.0.75:80 -s") {
+		t.Errorf("status --save:\n%s\nipvsadm -S -n:\n%s", saved, ipvsadm)
+	}
+	c.expect(0, "exec", "--lab", name, "director", "--", "ipvsadm", "-C")
+	restore := c.command("exec", "--lab", name, "director", "--", "ipvsadm", "-R")
+	restore.Stdin = strings.NewReader(saved)
+	if out, err := restore.CombinedOutput(); err != nil {
+		t.Fatalf("ipvsadm -R: %v\n%s", err, out)
+	}
+	if again := c.expect(0, "status", "--save", name); again != saved {
+		t.Errorf("after ipvsadm -C and -R of the saved rules:\n%s\nwant\n%s", again, saved)
 	}
 }

@@ -17,11 +17,19 @@ import (
 )
 
 func newStatusCommand() *cobra.Command {
+	var save bool
 	cmd := &cobra.Command{
-		Use:   "status [NAME | --lab NAME]",
+		Use:   "status [NAME | --lab NAME] [--save]",
 		Short: "Show the labs that are up: hosts, addresses, servers and what they have served",
+		Long: `Show the labs that are up: each host's namespace, interfaces, addresses, gateway and servers with what
+they have answered, the director's IPVS table as ipvsadm -L -n prints it, and any problem (a namespace
+gone, the server process stopped), which makes the exit status 2.
+
+--save prints only the director's table as ipvsadm -S -n (ipvsadm-save) prints it: rules that ipvsadm -R
+reads back.`,
 		Example: `  sudo lvslab status
-  sudo lvslab status lab2`,
+  sudo lvslab status lab2
+  sudo lvslab status --save > rules.txt`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
@@ -40,6 +48,9 @@ func newStatusCommand() *cobra.Command {
 				labs, damaged = lab.List() // the healthy labs are shown all the same
 			}
 			w := cmd.OutOrStdout()
+			if save {
+				return saveTables(cmd, labs, damaged)
+			}
 			if len(labs) == 0 && damaged == nil {
 				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
 				return nil
@@ -75,7 +86,32 @@ func newStatusCommand() *cobra.Command {
 		},
 	}
 	addLabFlag(cmd)
+	cmd.Flags().BoolVar(&save, "save", false, "print the director's table as ipvsadm -S -n does, for ipvsadm -R")
 	return cmd
+}
+
+// saveTables prints each lab's director table in ipvsadm -S -n form, a comment line naming the lab first
+// when there are several.
+func saveTables(cmd *cobra.Command, labs []*lab.Lab, damaged error) error {
+	w := cmd.OutOrStdout()
+	var errs []error
+	for _, l := range labs {
+		if len(labs) > 1 {
+			fmt.Fprintf(w, "# lab %s\n", l.Name)
+		}
+		snap, err := l.IPVS()
+		if err != nil {
+			errs = append(errs, fmt.Errorf("lab %s: %w", l.Name, err))
+			continue
+		}
+		if err := snap.Table.Save(w); err != nil {
+			return err
+		}
+	}
+	if err := errors.Join(append(errs, damaged)...); err != nil {
+		return unusable(err)
+	}
+	return nil
 }
 
 // writeHosts prints one line per host interface: namespace, addresses, gateway, server and its counts.

@@ -46,6 +46,9 @@ lvslab: qemu dies with it.`,
   lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if prepare {
+				if err := vm.CheckInit(); err != nil {
+					return unusable(err)
+				}
 				k, err := vm.EnsureKernel(cmd.Context(), o)
 				if err != nil {
 					return unusable(err)
@@ -76,6 +79,6 @@ lvslab: qemu dies with it.`,
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
 	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")
-	f.BoolVar(&prepare, "prepare", false, "only fetch and unpack the kernel into the cache")
+	f.BoolVar(&prepare, "prepare", false, "only check that this lvslab can be the guest's /init, and fetch and unpack the kernel into the cache")
 	return cmd
 }

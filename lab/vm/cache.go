@@ -59,18 +59,6 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 	return fetchKernel(ctx, root, pkg)
 }
 
-// FetchKernel asks apt which kernel the package stands for now (linux-image-amd64 and
-// linux-image-6.12-amd64 name a versioned package such as linux-image-6.12.117+deb12-amd64) and unpacks
-// it into the cache unless it is there already. EnsureKernel calls it when the package has no kernel in
-// the cache; call it to move to a newer kernel.
-func FetchKernel(ctx context.Context, opts Options) (*Kernel, error) {
-	root, pkg, err := opts.cachedPackage()
-	if err != nil {
-		return nil, err
-	}
-	return fetchKernel(ctx, root, pkg)
-}
-
 // cachedPackage is the kernel cache's folder and the Debian package whose kernel opts asks for.
 func (opts Options) cachedPackage() (root, pkg string, err error) {
 	if pkg, err = opts.kernelPackage(); err != nil {
