@@ -1,13 +1,15 @@
-package ipvsnl
+package ipvsnl_test
 
 import (
 	"crypto/rand"
 	"encoding/hex"
-	"os"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/needs"
+	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/vishvananda/netlink"
 	"github.com/vishvananda/netns"
@@ -20,12 +22,7 @@ import (
 // link gives it routes to 10.0.0.0/24 and fd00::/64: the kernel takes only real servers it can route to.
 func scratchNamespace(t *testing.T) string {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: makes a network namespace")
-	}
-	if err := Check(); err != nil {
-		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
-	}
+	needs.IPVS(t)
 	b := make([]byte, 3)
 	rand.Read(b)
 	name := "ipvsnl-" + hex.EncodeToString(b)
@@ -62,7 +59,7 @@ func scratchNamespace(t *testing.T) string {
 // The handle programs what ipvsadm's rules say, tunnel types included, and reads it back alike.
 func TestIPVSHandleProgramsAndReadsBack(t *testing.T) {
 	path := scratchNamespace(t)
-	h, err := Open(path)
+	h, err := ipvsnl.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -15,7 +17,7 @@ import (
 // shell script of `ip` commands, in the same run, and reports medians and ratios. Run with -benchtime 1x
 // (make bench): each benchmark iteration does `runs` of each.
 func BenchmarkUpDown(b *testing.B) {
-	requireRoot(b)
+	needs.Root(b)
 	if _, err := exec.LookPath("ip"); err != nil {
 		b.Skip("needs iproute2's ip for the comparison script")
 	}

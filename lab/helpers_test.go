@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/vishvananda/netlink"
@@ -27,13 +29,6 @@ import (
 func TestMain(m *testing.M) {
 	RunChildIfRequested()
 	os.Exit(m.Run())
-}
-
-func requireRoot(t testing.TB) {
-	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds network namespaces (make test runs as root in CI)")
-	}
 }
 
 // uniqueName gives each test its own lab name, so tests and a user's labs never collide.
@@ -59,7 +54,7 @@ func upTopology(t testing.TB, topo *topology.Topology) *Lab {
 // test ends.
 func upTopologyWith(t testing.TB, topo *topology.Topology, o Options) *Lab {
 	t.Helper()
-	requireRoot(t)
+	needs.Root(t)
 	ctx := context.Background()
 	o.Name, o.StateDir = uniqueName(t), t.TempDir()
 	l, err := Up(ctx, topo, o)

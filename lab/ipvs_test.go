@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/lvslab/lvslab/wire"
@@ -18,19 +20,10 @@ import (
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
-// requireIPVS skips where the kernel has no IPVS; make test runs these tests again in the microVM.
-func requireIPVS(t testing.TB) {
-	t.Helper()
-	requireRoot(t)
-	if err := ipvsnl.Check(); err != nil {
-		t.Skipf("needs IPVS, and this kernel has none (make test runs this test in the microVM): %v", err)
-	}
-}
-
 var vip = ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:80")}
 
 func TestIPVSUpProgramsTheTopologysTable(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	l := upDefault(t)
 	snap, err := l.IPVS()
 	if err != nil {
@@ -50,7 +43,7 @@ func TestIPVSUpProgramsTheTopologysTable(t *testing.T) {
 }
 
 func TestIPVSRequestsToTheVIPAreBalancedAndCounted(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	l := upDefault(t)
 	// wrr 3:1 from the kernel's list (rs2 first, newest): a cycle of four connections gives rs1 three.
 	counts := map[string]int{}
@@ -82,7 +75,7 @@ func TestIPVSRequestsToTheVIPAreBalancedAndCounted(t *testing.T) {
 }
 
 func TestIPVSApplyRuleChangesTheKernelsTableAsIpvsadmWould(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	l := upDefault(t)
 	for _, r := range []string{
 		"-E -t 192.168.0.75:80 -s rr",
@@ -116,7 +109,7 @@ func TestIPVSApplyRuleChangesTheKernelsTableAsIpvsadmWould(t *testing.T) {
 
 // TestIPVSIpvsadmSeesWhatLvslabProgrammed cross-checks with Debian's ipvsadm, run in the director's namespace.
 func TestIPVSIpvsadmSeesWhatLvslabProgrammed(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	if _, err := exec.LookPath("ipvsadm"); err != nil {
 		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
 	}
@@ -145,7 +138,7 @@ func TestIPVSIpvsadmSeesWhatLvslabProgrammed(t *testing.T) {
 }
 
 func TestNoIPVSUpSaysSoAndBuildsNothing(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	if ipvsnl.Check() == nil {
 		t.Skip("this kernel has IPVS")
 	}
@@ -160,7 +153,7 @@ func TestNoIPVSUpSaysSoAndBuildsNothing(t *testing.T) {
 }
 
 func TestIPVSSetTimeoutsIsIpvsadmSet(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	if _, err := exec.LookPath("ipvsadm"); err != nil {
 		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
 	}

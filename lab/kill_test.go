@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 )
@@ -29,7 +31,7 @@ func init() {
 }
 
 func TestDownAfterKill9DuringUpLeavesNothing(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	before := rootSnapshot(t)
 	// Each case kills `up` as soon as it sees the lab reach a stage.
 	stages := map[string]func(name, dir string) bool{

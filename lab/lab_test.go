@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/wire"
 
 	"github.com/google/nftables"
@@ -71,7 +73,7 @@ func TestServerStatsCountConnections(t *testing.T) {
 }
 
 func TestUpAndDownLeaveTheRootNamespaceAsItWas(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	before := rootSnapshot(t)
 	dir := t.TempDir()
 	l, err := Up(context.Background(), topology.Default(), Options{Name: uniqueName(t), StateDir: dir, WithoutIPVS: noIPVS()})
@@ -153,7 +155,7 @@ func TestTwoLabsCoexist(t *testing.T) {
 }
 
 func TestUpFailingPartWayUndoesItselfAndSparesWhatItDidNotMake(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	name := uniqueName(t)
 	// Someone else's namespace already has the name the lab wants for rs2.
 	foreign := NamespaceName(name, "rs2")
@@ -179,7 +181,7 @@ func TestUpFailingPartWayUndoesItselfAndSparesWhatItDidNotMake(t *testing.T) {
 }
 
 func TestBadSysctlFailsWithItsNameAndLeavesNothing(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	topo := topology.Default()
 	topo.Host("director").Sysctls = append(topo.Host("director").Sysctls, topology.Sysctl{Key: "net.ipv4.no_such_setting", Value: "1"})
 	name, dir := uniqueName(t), t.TempDir()
@@ -197,7 +199,7 @@ func TestBadSysctlFailsWithItsNameAndLeavesNothing(t *testing.T) {
 
 // A setting the machine has but a namespace does not (net.core.rmem_max is global) is named as such.
 func TestGlobalSysctlIsRefusedAsNotPerNamespace(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	if _, err := os.Stat("/proc/sys/net/core/rmem_max"); err != nil {
 		t.Skip("this machine has no net.core.rmem_max")
 	}

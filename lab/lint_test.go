@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/wire"
 
 	"github.com/vishvananda/netlink"
@@ -32,7 +34,7 @@ func embedded(t *testing.T, name string, edit func(*topology.Topology)) *topolog
 func noDerive(t *topology.Topology) { t.IPVS.Derive = false }
 
 func TestIPVSLintNamesWhatDirectRoutingLacks(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	name, dir := uniqueName(t), t.TempDir()
 	_, err := Up(context.Background(), embedded(t, "dr", noDerive), Options{Name: name, StateDir: dir})
 	if !errors.Is(err, ErrLint) {
@@ -54,7 +56,7 @@ func TestIPVSLintNamesWhatDirectRoutingLacks(t *testing.T) {
 }
 
 func TestIPVSLintSaysWhereTheVIPWronglyIs(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	l := upTopologyWith(t, embedded(t, "dr", nil), Options{})
 	path, _ := l.Namespace("rs2")
 	err := inNamespace(path, func() error {
@@ -76,7 +78,7 @@ func TestIPVSLintSaysWhereTheVIPWronglyIs(t *testing.T) {
 }
 
 func TestIPVSLintNamesWhatTunnellingLacks(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	topo := embedded(t, "tun", func(t *topology.Topology) {
 		noDerive(t)
 		t.Host("rs1").Sysctls = append(t.Host("rs1").Sysctls, topology.Sysctl{Key: "net.ipv4.conf.all.rp_filter", Value: "1"})
@@ -94,7 +96,7 @@ func TestIPVSLintNamesWhatTunnellingLacks(t *testing.T) {
 }
 
 func TestIPVSDerivedSetUpPassesTheLintAndCarriesTraffic(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	for _, name := range []string{"dr", "tun"} {
 		l := upTopologyWith(t, embedded(t, name, nil), Options{})
 		if problems := l.Lint(); len(problems) > 0 {
@@ -112,7 +114,7 @@ func TestIPVSDerivedSetUpPassesTheLintAndCarriesTraffic(t *testing.T) {
 
 // TestIPVSIpvsadmListsRouteAndTunnel cross-checks the forwarding methods with Debian's ipvsadm.
 func TestIPVSIpvsadmListsRouteAndTunnel(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	if _, err := exec.LookPath("ipvsadm"); err != nil {
 		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
 	}
@@ -142,7 +144,7 @@ func TestIPVSIpvsadmListsRouteAndTunnel(t *testing.T) {
 // TestIPVSTunnelTypesAsIpvsadmSeesThem programs GUE and GRE real servers, which moby/ipvs cannot, and
 // cross-checks them with Debian's ipvsadm -S -n.
 func TestIPVSTunnelTypesAsIpvsadmSeesThem(t *testing.T) {
-	requireIPVS(t)
+	needs.IPVS(t)
 	if _, err := exec.LookPath("ipvsadm"); err != nil {
 		t.Skip("needs Debian's ipvsadm (apt-get install ipvsadm)")
 	}

@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -19,7 +21,7 @@ import (
 // in it, and removes both when the test ends.
 func strangerNamespace(t *testing.T, name string) (pid int) {
 	t.Helper()
-	requireRoot(t)
+	needs.Root(t)
 	ino, err := createNamespace(name)
 	if err != nil {
 		t.Fatal(err)
@@ -122,7 +124,7 @@ func TestExecRefusesANamespaceTheLabDidNotMake(t *testing.T) {
 
 // Two downs of one lab at once both succeed, and leave neither the state file nor a lock behind.
 func TestConcurrentDownsOfOneLab(t *testing.T) {
-	requireRoot(t)
+	needs.Root(t)
 	dir := t.TempDir()
 	for round := range 5 {
 		name := uniqueName(t)

@@ -26,6 +26,8 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/lvslab/lvslab/lab"
@@ -41,25 +43,17 @@ func Main(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// SkipReasonIPVS begins the message of a test skipped for want of IPVS: lvslab's make test picks those
-// tests out to run them again in the microVM.
-const SkipReasonIPVS = "needs IPVS"
-
 // RequireRoot skips the test unless it runs as root.
 func RequireRoot(t testing.TB) {
 	t.Helper()
-	if os.Geteuid() != 0 {
-		t.Skip("needs root: builds network namespaces (make test runs as root in CI)")
-	}
+	needs.Root(t)
 }
 
-// RequireIPVS skips the test unless it runs as root on a kernel with IPVS.
+// RequireIPVS skips the test unless it runs as root on a kernel with IPVS. lvslab's make test picks out
+// the tests it skipped to run them again in the microVM.
 func RequireIPVS(t testing.TB) {
 	t.Helper()
-	RequireRoot(t)
-	if err := ipvsnl.Check(); err != nil {
-		t.Skipf("%s, and this kernel has none (make test runs this test in the microVM): %v", SkipReasonIPVS, err)
-	}
+	needs.IPVS(t)
 }
 
 type config struct {

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/needs"
+
 	"github.com/lvslab/lvslab/labtest"
 
 	"github.com/lvslab/lvslab/lab/vm"
@@ -15,6 +17,7 @@ import (
 // needMicroVM skips unless this machine can boot the microVM with this test binary as its /init.
 func needMicroVM(t *testing.T) {
 	t.Helper()
+	needs.VM(t)
 	labtest.RequireRoot(t)
 	if testing.Short() {
 		t.Skip("-short: skipping the tests that boot the microVM")

@@ -10,11 +10,14 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/needs"
 )
 
 // needVM skips when this machine cannot boot the VM, fetching the kernel into the cache if needed.
 func needVM(t *testing.T) Options {
 	t.Helper()
+	needs.VM(t)
 	if _, err := exec.LookPath(qemuBinary); err != nil {
 		t.Skipf("%s not installed (apt-get install qemu-system-x86): skipping the VM tests", qemuBinary)
 	}
@@ -30,6 +33,7 @@ func needVM(t *testing.T) Options {
 // a test binary that can be the guest's /init.
 func needGuestKernel(t *testing.T) {
 	t.Helper()
+	needs.VM(t) // fetches a kernel
 	if testing.Short() {
 		t.Skip("-short: skipping the tests that need the VM's kernel")
 	}
