@@ -19,7 +19,7 @@ import (
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
-// The walkthrough's steps, as the tutorial types them (seed-lvs-nat-walkthrough.txt): a round-robin
+// The walkthrough's steps, as the LVS NAT tutorial types them: a round-robin
 // service over three real servers, then rs3 removed and the service switched to wrr with weights 3 and 1.
 var (
 	walkthroughVIP   = "http://192.168.0.75/"

@@ -57,7 +57,7 @@ type RunOptions struct {
 }
 
 // Run runs a scenario in a lab of its own, so that no connection entry of an earlier scenario biases the
-// schedulers (DESIGN.md, principle 6), and takes the lab down after.
+// schedulers (IPVS connection entries outlive ipvsadm -C and would bias lc and wlc), and takes the lab down after.
 func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 	start := time.Now()
 	out = &Outcome{Scenario: sc}

@@ -51,7 +51,7 @@ func interruptible() (ctx context.Context, interruptedBy func() syscall.Signal) 
 	return ctx, func() syscall.Signal { return syscall.Signal(got.Load()) }
 }
 
-// Exit codes, as DESIGN.md fixes them.
+// Exit codes, the same for every command (README: exit status).
 const (
 	exitPass     = 0
 	exitFailed   = 1 // an expectation failed (a load with failed requests)

@@ -6,7 +6,7 @@ import (
 	"testing"
 )
 
-// sampleSnapshot is the table of ipvs-reference.md §6.2's byte-exact sample, as ipvsadm printed it.
+// sampleSnapshot is a table whose listing is byte for byte what ipvsadm 1.31 printed for it.
 func sampleSnapshot(t *testing.T) *Snapshot {
 	t.Helper()
 	var table Table

@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// referenceSave is the byte-exact [RUN] output of ipvsadm -S -n in ipvs-reference.md §6.6.
+// referenceSave is the byte-exact output of ipvsadm 1.31 -S -n for sampleSnapshot.
 const referenceSave = `-A -t 10.0.0.100:80 -s wrr
 -a -t 10.0.0.100:80 -r 192.168.1.3:8080 -m -w 1
 -a -t 10.0.0.100:80 -r 10.0.0.2:80 -i -w 2 --tun-type ipip
