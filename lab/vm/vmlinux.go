@@ -2,16 +2,13 @@ package vm
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
 	"strconv"
-	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,7 +17,7 @@ import (
 // The host does it in under a second, and qemu boots the resulting ELF vmlinux through its PVH entry point.
 
 // extractVmlinux writes the ELF kernel inside a bzImage to w. It knows the payloads Debian uses: xz
-// (through the xz program; Debian 12's 6.1 kernel), zstd (through the zstd program; its 6.12 kernel) and gzip.
+// (Debian 12's 6.1 kernel), zstd (its 6.12 kernel) and gzip, all unpacked in Go.
 func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	data, err := os.ReadFile(bzImage)
 	if err != nil {
@@ -43,32 +40,39 @@ func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	payload := data[start:end]
 	switch {
 	case bytes.HasPrefix(payload, []byte("\xfd7zXZ\x00")):
-		return unpackPayload(ctx, bzImage, "xz", payload, w, "-dc", "--single-stream")
+		return unpackPayload(ctx, bzImage, ".ko.xz", payload, w)
 	case bytes.HasPrefix(payload, []byte("\x28\xb5\x2f\xfd")) && len(payload) > 4:
 		// Debian's 6.12 kernel. The kernel's build appends the unpacked size, 4 bytes, to the zstd frame.
-		return unpackPayload(ctx, bzImage, "zstd", payload[:len(payload)-4], w, "-dc")
+		return unpackPayload(ctx, bzImage, ".ko.zst", payload[:len(payload)-4], w)
 	case bytes.HasPrefix(payload, []byte{0x1f, 0x8b}):
-		zr, err := gzip.NewReader(bytes.NewReader(payload))
-		if err != nil {
-			return err
-		}
-		zr.Multistream(false)
-		_, err = io.Copy(w, zr)
-		return err
+		return unpackPayload(ctx, bzImage, ".ko.gz", payload, w)
 	}
 	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x)", bzImage, payload[:min(6, len(payload))])
 }
 
-// unpackPayload runs a decompressor from payload to w.
-func unpackPayload(ctx context.Context, bzImage, program string, payload []byte, w io.Writer, args ...string) error {
-	cmd := exec.Command(program, args...)
-	cmd.Stdin, cmd.Stdout = bytes.NewReader(payload), w
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := runSupervised(ctx, cmd); err != nil {
-		return fmt.Errorf("%s %s on %s's payload: %v %s", program, strings.Join(args, " "), bzImage, err, stderr.String())
+// unpackPayload decompresses payload, by the method a module suffix names, into w.
+func unpackPayload(ctx context.Context, bzImage, method string, payload []byte, w io.Writer) error {
+	r, err := decompressor(method, bytes.NewReader(payload))
+	if err == nil {
+		_, err = io.Copy(w, ctxReader{ctx, r})
+	}
+	if err != nil {
+		return fmt.Errorf("%s: unpacking its payload: %w", bzImage, err)
 	}
 	return nil
+}
+
+// ctxReader stops a long copy when ctx ends.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // hasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
