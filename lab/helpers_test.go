@@ -17,6 +17,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/proc"
+
 	"github.com/lvslab/lvslab/internal/needs"
 
 	"github.com/lvslab/lvslab/ipvsnl"
@@ -162,7 +164,7 @@ func strayProcesses(t testing.TB) []string {
 		}
 		exe, err := os.Readlink(filepath.Join("/proc", e.Name(), "exe"))
 		if err == nil && exe == self {
-			if state, _, err := procStat(atoi(e.Name())); err == nil && state != 'Z' {
+			if state, _, err := proc.Stat(atoi(e.Name())); err == nil && state != 'Z' {
 				out = append(out, e.Name())
 			}
 		}

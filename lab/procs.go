@@ -1,15 +1,15 @@
 package lab
 
 import (
-	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/proc"
 
 	"golang.org/x/sys/unix"
 
@@ -73,27 +73,8 @@ func alive(pid int) bool {
 	if got, _ := unix.Wait4(pid, &ws, unix.WNOHANG, nil); got == pid {
 		return false
 	}
-	state, _, err := procStat(pid)
+	state, _, err := proc.Stat(pid)
 	return err == nil && state != 'Z' && state != 'X'
-}
-
-// procStat returns a process's state letter and start time (in clock ticks since boot).
-func procStat(pid int) (byte, uint64, error) {
-	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return 0, 0, err
-	}
-	// The command name is in parentheses and may contain anything; fields resume after the last ')'.
-	i := bytes.LastIndexByte(data, ')')
-	if i < 0 {
-		return 0, 0, errors.New("malformed /proc stat")
-	}
-	fields := strings.Fields(string(data[i+1:]))
-	if len(fields) < 20 {
-		return 0, 0, errors.New("malformed /proc stat")
-	}
-	start, err := strconv.ParseUint(fields[19], 10, 64) // field 22 overall
-	return fields[0][0], start, err
 }
 
 // running reports whether p is still the process that was recorded (not a reused PID).
@@ -101,12 +82,11 @@ func (p *Process) running() bool {
 	if p == nil {
 		return false
 	}
-	state, start, err := procStat(p.PID)
-	return err == nil && start == p.StartTime && state != 'Z' && state != 'X'
+	return proc.Running(p.PID, p.StartTime)
 }
 
 func processOf(pid int) (*Process, error) {
-	_, start, err := procStat(pid)
+	_, start, err := proc.Stat(pid)
 	if err != nil {
 		return nil, fmt.Errorf("reading process %d: %w", pid, err)
 	}

@@ -59,6 +59,7 @@ func guestInit() {
 
 type guest struct {
 	job job
+	ch  *os.File     // the channel to the host, once open
 	fw  *frameWriter // nil until the channel to the host is open
 }
 
@@ -80,6 +81,11 @@ func (g *guest) run() error {
 	if err := g.openChannel(); err != nil {
 		return err
 	}
+	if g.job.Serve {
+		// From now on: should the host that boots this machine go away before it detaches, a write to
+		// the channel would block for ever; the watcher's read sees it and powers the machine off.
+		go g.watchControl()
+	}
 	if err := g.fw.send(frameHello); err != nil {
 		return err
 	}
@@ -94,6 +100,9 @@ func (g *guest) run() error {
 	}
 	if err := setupHost(g.job.Hostname); err != nil {
 		return err
+	}
+	if g.job.Serve {
+		return g.serve() // returns only on failure
 	}
 	code, err := g.runCommand()
 	if err != nil {
@@ -140,7 +149,7 @@ func (g *guest) openChannel() error {
 	if err != nil {
 		return fmt.Errorf("opening the host channel: %w", err)
 	}
-	g.fw = &frameWriter{w: f}
+	g.ch, g.fw = f, &frameWriter{w: f}
 	return nil
 }
 

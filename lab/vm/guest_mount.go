@@ -62,6 +62,12 @@ func (g *guest) prepareRoot() error {
 	if err := (mountSpec{"tmpfs", "rw", rwMount, "mode=0755", 0}).mount(); err != nil {
 		return err
 	}
+	if g.job.Serve {
+		rw := mountSpec{"9p", rwMountTag, hostRWMount, "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=any", 0}
+		if err := rw.mount(); err != nil {
+			return err
+		}
+	}
 	upper, work := filepath.Join(rwMount, "upper"), filepath.Join(rwMount, "work")
 	if err := errors.Join(os.Mkdir(upper, 0o755), os.Mkdir(work, 0o755)); err != nil {
 		return err

@@ -15,11 +15,20 @@ import (
 	"github.com/lvslab/lvslab/internal/wait"
 )
 
-const helperEnv = "LVSLAB_VM_TEST_HELPER"
+const (
+	helperEnv     = "LVSLAB_VM_TEST_HELPER"
+	bootHelperEnv = "LVSLAB_VM_TEST_BOOT_HELPER" // the folder for Boot's logs
+)
 
 // runHelperIfAsked makes the test binary, re-executed by TestKill9LeavesNothing, run a VM whose command
 // prints "ready" and sleeps, so that the test can kill this process while qemu runs.
 func runHelperIfAsked() {
+	if dir := os.Getenv(bootHelperEnv); dir != "" {
+		fmt.Println("booting")
+		_, err := Boot(context.Background(), Options{Timeout: time.Minute}, dir)
+		fmt.Fprintln(os.Stderr, "helper: Boot returned:", err)
+		os.Exit(1)
+	}
 	if os.Getenv(helperEnv) == "" {
 		return
 	}
@@ -114,4 +123,32 @@ func listDir(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// A machine whose booting process is killed before it serves powers itself off: nothing outlives a boot
+// that did not finish.
+func TestBootKilledMidwayLeavesNoQemu(t *testing.T) {
+	needVM(t)
+	helper := exec.Command(os.Args[0], "-test.run=^$")
+	helper.Env = append(os.Environ(), bootHelperEnv+"="+t.TempDir())
+	helper.Stderr = os.Stderr
+	if err := helper.Start(); err != nil {
+		t.Fatal(err)
+	}
+	marker := fmt.Sprintf("lvslab-%d-", helper.Process.Pid)
+	err := wait.Until(context.Background(), time.Minute, func() (bool, string) {
+		return len(processesWith(marker)) > 0, "no qemu of the helper's yet"
+	})
+	helper.Process.Signal(syscall.SIGKILL)
+	helper.Wait()
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = wait.Until(context.Background(), time.Minute, func() (bool, string) {
+		left := processesWith(marker)
+		return len(left) == 0, fmt.Sprintf("qemu outlived the booting process killed with SIGKILL: pids %v", left)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }

@@ -19,6 +19,9 @@ type job struct {
 	Outputs  []string     `json:"outputs"`
 	Hostname string       `json:"hostname"`
 	Self     string       `json:"self,omitempty"` // Options.Self: /init appears as selfDir/<Self>
+	// Serve: instead of a command, the agent serves commands that come with Secret (hex) until power-off.
+	Serve  bool   `json:"serve,omitempty"`
+	Secret string `json:"secret,omitempty"`
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as bootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
@@ -35,8 +38,10 @@ const (
 	jobPath       = "/lvslab/job.json"
 	indexPath     = "/lvslab/" + indexFile // the module index, for the guest's modprobe
 	bootModuleDir = "/lvslab/ko"
-	hostMount     = "/host"    // the host's root over 9p, read-only
-	rwMount       = "/rw"      // tmpfs holding the overlay's upper and work directories
+	hostMount     = "/host"   // the host's root over 9p, read-only
+	rwMount       = "/rw"     // tmpfs holding the overlay's upper and work directories
+	hostRWMount   = "/hostrw" // a machine that serves: the host's root over 9p, read-write, for writableDir
+	rwMountTag    = "hostrw"
 	newRoot       = "/newroot" // the command's root: the overlay of rwMount over hostMount
 	portName      = "lvslab"   // the virtio serial port that carries frames to the host
 	mountTag      = "hostroot" // the 9p share of the host's /
@@ -75,7 +80,9 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, statWhy(err))
 	}
 	argv0 := filepath.Join(selfDir, opts.Self) // exists only in the guest
-	if opts.Self == "" || opts.Argv[0] != opts.Self {
+	if opts.secret != "" {
+		argv0 = "" // a machine that serves has no command of its own
+	} else if opts.Self == "" || opts.Argv[0] != opts.Self {
 		if argv0, err = lookPath(opts.Argv[0], dir, env); err != nil {
 			return nil, err
 		}
@@ -86,8 +93,12 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 		}
 	}
 	j := &job{
-		Argv: append([]string{argv0}, opts.Argv[1:]...), Env: env, Dir: dir, Tree: k.Modules, Unpacks: k.Unpacks,
+		Env: env, Dir: dir, Tree: k.Modules, Unpacks: k.Unpacks,
 		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm", Self: opts.Self,
+		Serve: opts.secret != "", Secret: opts.secret,
+	}
+	if len(opts.Argv) > 0 {
+		j.Argv = append([]string{argv0}, opts.Argv[1:]...)
 	}
 	for _, s := range boot {
 		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.before(s.Name)})

@@ -41,6 +41,8 @@ type Options struct {
 	// Notices receives one-line notices of how the VM runs (the accelerator and why); nil drops them.
 	Notices io.Writer
 
+	secret string // set by Boot: the machine serves commands that come with it (hex)
+
 	// Package is the Debian package whose kernel boots, e.g. linux-image-6.12-amd64 (the 6.12 kernel, with
 	// ip_vs_twos) or a versioned one such as linux-image-6.12.117+deb12-amd64; default
 	// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64 (Debian 12: 6.1). Kernels of several packages share

@@ -27,6 +27,10 @@ type qemuConfig struct {
 	kvm    bool
 	tscKHz int // the host's TSC rate, which a TCG guest shares; 0 if unknown (unused under KVM)
 	hz     int // the kernel's CONFIG_HZ; 0 if unknown
+	// A machine that serves (Boot): the host port qemu forwards to the guest's agent, and the file that
+	// takes the kernel console instead of fdConsole.
+	agentPort  int
+	consoleLog string
 }
 
 // qemuArgs is the whole qemu command line. microvm has no PCI, firmware tables to speak of or legacy
@@ -59,14 +63,14 @@ func qemuArgs(c qemuConfig) []string {
 		"-machine", "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on",
 	}
 	args = append(args, accel...)
-	return append(args,
+	args = append(args,
 		"-smp", strconv.Itoa(c.cpus),
 		"-m", strconv.Itoa(c.memory),
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		"-kernel", c.kernel,
 		"-initrd", "/proc/self/fd/"+strconv.Itoa(fdInitrd),
 		"-append", strings.Join(cmdline, " "),
-		"-chardev", "socket,id=console,fd="+strconv.Itoa(fdConsole),
+		"-chardev", consoleChardev(c),
 		"-serial", "chardev:console",
 		"-device", "virtio-serial-device",
 		"-chardev", "socket,id=channel,fd="+strconv.Itoa(fdChannel),
@@ -76,6 +80,24 @@ func qemuArgs(c qemuConfig) []string {
 		"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
 		"-device", "virtio-9p-device,fsdev=root,mount_tag="+mountTag,
 	)
+	if c.agentPort != 0 {
+		args = append(args,
+			// restrict=on: the guest reaches nothing through it; only the host's forward reaches the agent.
+			"-netdev", fmt.Sprintf("user,id=agent,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s", c.agentPort, agentGuestAddr),
+			"-device", "virtio-net-device,netdev=agent",
+			// The host's root, read-write, from which the agent binds the folders commands run in.
+			"-fsdev", "local,id=rw,path=/,security_model=none,multidevs=remap",
+			"-device", "virtio-9p-device,fsdev=rw,mount_tag="+rwMountTag,
+		)
+	}
+	return args
+}
+
+func consoleChardev(c qemuConfig) string {
+	if c.consoleLog != "" {
+		return "file,id=console,path=" + c.consoleLog
+	}
+	return "socket,id=console,fd=" + strconv.Itoa(fdConsole)
 }
 
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads

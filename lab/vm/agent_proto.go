@@ -1,0 +1,40 @@
+package vm
+
+// A microVM that outlives the command that booted it (Boot) serves commands through an agent: its /init
+// listens on TCP inside the guest, reached from the host through qemu's user network, forwarded from a
+// port on the host's loopback. Each command is one connection: the client sends the machine's secret,
+// then a request, then its stdin and window changes; the agent sends the command's output and its exit.
+// The secret, random per machine, keeps other local users (loopback is shared) out.
+
+// Frames of an agent connection, besides frameStdout, frameStderr, frameExit and frameError.
+const (
+	frameRequest  = 'Q' // host → guest: an ExecRequest, as JSON
+	frameStdin    = 'I' // host → guest: bytes for the command's stdin
+	frameStdinEOF = 'e' // host → guest: the command's stdin ends
+	frameResize   = 'W' // host → guest: the terminal's new size, rows and columns as two big-endian uint16
+	frameSignal   = 'S' // host → guest: a signal for the command, a big-endian int32
+)
+
+// Frames of the control channel (the virtio serial port) of a machine that outlives its command.
+const (
+	frameReady  = 'R' // guest → host: the agent serves
+	frameDetach = 'D' // host → guest: the host lets go; the machine now lives on its own
+)
+
+const (
+	agentGuestAddr  = "10.0.2.15:7000" // qemu's user network gives the guest this address
+	agentSecretLen  = 32
+	maxRequestBytes = 1 << 20
+)
+
+// ExecRequest is a command for the agent to run in the guest, with the guest's root as the host's.
+type ExecRequest struct {
+	Argv []string `json:"argv"`
+	Env  []string `json:"env"`
+	Dir  string   `json:"dir"` // made writable from the guest: the host's folder itself, not a copy
+	TTY  bool     `json:"tty"` // run under a pseudo-terminal of Rows × Cols
+	Rows uint16   `json:"rows,omitempty"`
+	Cols uint16   `json:"cols,omitempty"`
+	// PowerOff asks the machine to power off, once this connection has its answer.
+	PowerOff bool `json:"poweroff,omitempty"`
+}

@@ -1,0 +1,288 @@
+package vm
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/fds"
+	"github.com/lvslab/lvslab/internal/proc"
+	"github.com/lvslab/lvslab/internal/wait"
+)
+
+// Machine is a microVM that outlives the command that booted it: a qemu process of its own, serving
+// commands through its agent until it is powered off. It is plain data, to be recorded in a state file and
+// checked again before it is acted on.
+type Machine struct {
+	Name      string `json:"name"`       // qemu's -name, in its command line
+	PID       int    `json:"pid"`        // qemu's
+	StartTime uint64 `json:"start_time"` // qemu's, in clock ticks since boot: tells it from a reused pid
+	Port      int    `json:"port"`       // on 127.0.0.1, forwarded to the agent
+	Secret    string `json:"secret"`     // hex; whoever has it runs commands as root in the machine
+	Kernel    string `json:"kernel"`     // the guest kernel's release
+	Accel     string `json:"accel"`      // kvm or tcg
+	Console   string `json:"console"`    // the file that takes the guest's console
+	Log       string `json:"log"`        // the file that takes qemu's own output
+}
+
+// bootReadyTimeout bounds the wait from the guest's /init to its agent serving: modules over 9p.
+const bootReadyTimeout = 2 * time.Minute
+
+// Boot starts a machine that serves commands (see Exec) and lives on when this process ends, and returns
+// once its agent serves. Its console and qemu's output go to files named after it in logDir. If this
+// process dies before Boot returns, the machine powers itself off. opts.Argv is not used.
+func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
+	opts.setDefaults()
+	secret := make([]byte, agentSecretLen)
+	rand.Read(secret)
+	opts.secret = hex.EncodeToString(secret)
+	opts.Modules = append(opts.Modules, "virtio_net")
+	if strings.ContainsAny(logDir, ",\n") || !filepath.IsAbs(logDir) {
+		return nil, fmt.Errorf("machine log directory %q: expected an absolute path without commas", logDir)
+	}
+	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+	plan, err := planAccel(&opts)
+	if err != nil {
+		return nil, err
+	}
+	b, err := prepare(ctx, &opts)
+	if err != nil {
+		return nil, err
+	}
+	defer b.close()
+	k, err := EnsureKernel(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	b.cfg.kvm = plan.kvm
+	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
+	m, err := bootDetached(ctx, b, &opts, logDir)
+	var be *bootError
+	if errors.As(err, &be) {
+		be.adviseFor(plan)
+		if plan.fallback && be.beforeInit {
+			if be.accelFault {
+				rememberKVMFailure(plan.memo, be.what)
+			}
+			opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG", be.what)
+			b.cfg.kvm = false
+			m, err = bootDetached(ctx, b, &opts, logDir)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.Secret, m.Kernel = opts.secret, k.Version
+	return m, nil
+}
+
+// bootDetached runs one qemu for Boot: in a session of its own, its output in files, so that it outlives
+// this process; the control channel is the one thread to this process, and is let go once the agent serves.
+func bootDetached(ctx context.Context, b *machine, opts *Options, logDir string) (*Machine, error) {
+	cfg := b.cfg
+	cfg.consoleLog = filepath.Join(logDir, cfg.name+".console")
+	qemuLogPath := filepath.Join(logDir, cfg.name+".qemu")
+	port, err := freeLoopbackPort()
+	if err != nil {
+		return nil, err
+	}
+	cfg.agentPort = port
+	chanOurs, chanQemu, err := socketpair("guest channel")
+	if err != nil {
+		return nil, err
+	}
+	defer chanOurs.Close()
+	qemuLog, err := os.OpenFile(qemuLogPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
+	if err != nil {
+		chanQemu.Close()
+		return nil, err
+	}
+	cleanup := func() { os.Remove(cfg.consoleLog); os.Remove(qemuLogPath) }
+	// The console socket qemuArgs would otherwise expect is unused: fd 5 is a placeholder.
+	placeholder, err := os.Open(os.DevNull)
+	if err != nil {
+		qemuLog.Close()
+		chanQemu.Close()
+		return nil, err
+	}
+	cmd := exec.Command(b.qemu, qemuArgs(cfg)...)
+	cmd.ExtraFiles = []*os.File{b.initrd, chanQemu, placeholder}
+	if b.kernel != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, b.kernel)
+	}
+	cmd.Stdout, cmd.Stderr = qemuLog, qemuLog
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no terminal's Ctrl-C, no parent's death reaches it
+	fds.CloseOnExecInherited()
+	start := time.Now()
+	err = cmd.Start()
+	chanQemu.Close()
+	qemuLog.Close()
+	placeholder.Close()
+	if err != nil {
+		cleanup()
+		return nil, fmt.Errorf("starting %s: %w", b.qemu, err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	ready, helloAt, err := awaitReady(ctx, chanOurs, exited, cfg, qemuLogPath, opts)
+	if err != nil || !ready {
+		cmd.Process.Kill()
+		<-exited
+		tail := readTail(qemuLogPath, cfg.consoleLog)
+		cleanup()
+		var be *bootError
+		if errors.As(err, &be) {
+			be.tail = tail
+			return nil, be
+		}
+		return nil, fmt.Errorf("%w%s", err, tail)
+	}
+	if err := (&frameWriter{w: chanOurs}).send(frameDetach); err != nil {
+		cmd.Process.Kill()
+		<-exited
+		cleanup()
+		return nil, fmt.Errorf("letting the machine go: %w", err)
+	}
+	_, startTime, err := proc.Stat(cmd.Process.Pid)
+	if err != nil {
+		return nil, err
+	}
+	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, StartTime: startTime, Port: port,
+		Accel: strings.ToLower(accelName(cfg.kvm)), Console: cfg.consoleLog, Log: qemuLogPath}
+	opts.notice("microVM: kernel booted to init in %.1f s", helloAt.Sub(start).Seconds())
+	return m, nil // its exit is this process's to reap while it lives (the goroutine above), init's after
+}
+
+// awaitReady reads the control channel until the agent says ready: hello within the boot watchdog's
+// deadline, then ready. qemu's complaints about its accelerator, in its log, end the wait at once.
+func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuConfig, qemuLogPath string, opts *Options) (bool, time.Time, error) {
+	frames := make(chan frame, 4)
+	readErr := make(chan error, 1)
+	go func() {
+		for {
+			f, err := readFrame(ch)
+			if err != nil {
+				readErr <- err
+				return
+			}
+			frames <- f
+		}
+	}()
+	m := &machine{cfg: cfg}
+	watchdog := time.NewTimer(m.bootTimeout(opts))
+	defer watchdog.Stop()
+	readyBy := time.NewTimer(bootReadyTimeout)
+	defer readyBy.Stop()
+	complaints := time.NewTicker(50 * time.Millisecond)
+	defer complaints.Stop()
+	accel := accelName(cfg.kvm)
+	var helloAt time.Time
+	for {
+		select {
+		case f := <-frames:
+			switch f.typ {
+			case frameHello:
+				helloAt = time.Now()
+				watchdog.Stop()
+			case frameReady:
+				return true, helloAt, nil
+			case frameError:
+				return false, helloAt, fmt.Errorf("the VM's init failed: %s", f.payload)
+			}
+		case err := <-readErr:
+			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
+				what: fmt.Sprintf("the machine's control channel closed (%v) before its agent served, under %s", err, accel)}
+		case err := <-exited:
+			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
+				what: fmt.Sprintf("qemu exited (%s) before the machine's agent served, under %s", exitStatus(err), accel)}
+		case <-watchdog.C:
+			return false, helloAt, &bootError{accel: accel, beforeInit: true,
+				what: fmt.Sprintf("the guest's /init did not start within %v under %s", m.bootTimeout(opts), accel)}
+		case <-readyBy.C:
+			return false, helloAt, fmt.Errorf("the machine's agent did not serve within %v of its /init", bootReadyTimeout)
+		case <-ctx.Done():
+			return false, helloAt, fmt.Errorf("booting the machine: %w", ctx.Err())
+		case <-complaints.C:
+			l := newQemuLog(8 << 10)
+			if data, err := os.ReadFile(qemuLogPath); err == nil {
+				l.Write(data)
+			}
+			select {
+			case line := <-l.complained:
+				return false, helloAt, &bootError{accel: accel, accelFault: true, beforeInit: helloAt.IsZero(),
+					what: fmt.Sprintf("qemu reported that %s cannot run the VM: %q", accel, line)}
+			default:
+			}
+		}
+	}
+}
+
+// readTail is what qemu and the console said, for an error.
+func readTail(qemuLog, console string) string {
+	var b strings.Builder
+	if data, err := os.ReadFile(qemuLog); err == nil && len(data) > 0 {
+		b.WriteString("\nqemu said: " + strings.TrimSpace(string(lastBytes(data, 4<<10))))
+	}
+	var ct consoleTail
+	if data, err := os.ReadFile(console); err == nil {
+		ct.Write(lastBytes(data, 16<<10))
+	}
+	b.WriteString(ct.String())
+	return b.String()
+}
+
+func lastBytes(b []byte, n int) []byte {
+	if len(b) > n {
+		return b[len(b)-n:]
+	}
+	return b
+}
+
+// freeLoopbackPort is a port on 127.0.0.1 that nothing listens on now.
+func freeLoopbackPort() (int, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, fmt.Errorf("finding a free port for the machine's agent: %w", err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Running tells whether the machine's qemu still runs: the recorded pid, started when recorded, with the
+// machine's name in its command line.
+func (m *Machine) Running() bool {
+	if !proc.Running(m.PID, m.StartTime) {
+		return false
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", m.PID))
+	return err == nil && strings.Contains(string(cmdline), "\x00"+m.Name+"\x00")
+}
+
+// PowerOff asks the machine to power off and waits until its qemu is gone; one that does not go within
+// the deadline is killed, once it is proven to be the machine's. Its log files are removed.
+func (m *Machine) PowerOff(ctx context.Context) error {
+	defer os.Remove(m.Console)
+	defer os.Remove(m.Log)
+	if !m.Running() {
+		return nil
+	}
+	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	m.Exec(askCtx, ExecRequest{PowerOff: true}, ExecIO{})
+	cancel()
+	gone := func() (bool, string) { return !m.Running(), "qemu " + m.Name + " still runs" }
+	if err := wait.Until(ctx, 10*time.Second, gone); err == nil || ctx.Err() != nil {
+		return ctx.Err()
+	}
+	syscall.Kill(m.PID, syscall.SIGKILL) // proven the machine's by Running, just now
+	return wait.Until(ctx, 5*time.Second, gone)
+}

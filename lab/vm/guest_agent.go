@@ -1,0 +1,405 @@
+package vm
+
+import (
+	"crypto/subtle"
+	"encoding/binary"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// serve is /init's work in a machine that outlives its command: bring up the network qemu forwards to,
+// say ready on the control channel, and run each command that comes with the machine's secret. Until the
+// host detaches, losing the control channel (the booting lvslab died) powers the machine off.
+func (g *guest) serve() error {
+	secret, err := hex.DecodeString(g.job.Secret)
+	if err != nil || len(secret) != agentSecretLen {
+		return fmt.Errorf("agent: the job's secret is not %d hex bytes", agentSecretLen)
+	}
+	if err := upGuestNetwork(); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", agentGuestAddr)
+	if err != nil {
+		return fmt.Errorf("agent: %w", err)
+	}
+	go reapChildren()
+	if err := g.fw.send(frameReady); err != nil {
+		return err
+	}
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			return fmt.Errorf("agent: %w", err)
+		}
+		go (&agentSession{conn: c, secret: secret, self: g.job.Self != ""}).run()
+	}
+}
+
+// watchControl reads the control channel: a detach lets the machine live on its own; its end before
+// that means the host that booted the machine is gone, and so must the machine be.
+func (g *guest) watchControl() {
+	for {
+		f, err := readFrame(g.ch)
+		if err != nil {
+			fmt.Println("lvslab: guest agent: the host that booted this machine is gone; powering off")
+			powerOff()
+		}
+		if f.typ == frameDetach {
+			return // from now on the channel may close: nobody needs it
+		}
+	}
+}
+
+// upGuestNetwork gives eth0 the address qemu's user network expects and brings it up.
+func upGuestNetwork() error {
+	link, err := netlink.LinkByName("eth0")
+	if err != nil {
+		return fmt.Errorf("agent: the guest's network card: %w", err)
+	}
+	addr, _ := netlink.ParseAddr("10.0.2.15/24")
+	addr.Flags = unix.IFA_F_NODAD
+	if err := netlink.AddrAdd(link, addr); err != nil && !errors.Is(err, unix.EEXIST) {
+		return fmt.Errorf("agent: %w", err)
+	}
+	return netlink.LinkSetUp(link)
+}
+
+// agentSession is one command: its connection, and the process that runs it.
+type agentSession struct {
+	conn    net.Conn
+	secret  []byte
+	self    bool // the binary that booted the machine is on every command's PATH (Options.Self)
+	fw      *frameWriter
+	pid     int
+	pty     *os.File       // the terminal's master side, when the command has one
+	stdin   io.WriteCloser // the command's stdin: its pipe, or the master side
+	outputs sync.WaitGroup // copying the command's output to the client
+}
+
+func (s *agentSession) run() {
+	defer s.conn.Close()
+	s.fw = &frameWriter{w: s.conn}
+	req, err := s.handshake()
+	if err != nil {
+		s.fw.send(frameError, []byte(err.Error()))
+		return
+	}
+	if req.PowerOff {
+		s.fw.sendExit(0)
+		s.conn.Close()
+		powerOff()
+	}
+	code, err := s.execute(req)
+	if err != nil {
+		s.fw.send(frameError, []byte(err.Error()))
+		return
+	}
+	s.fw.sendExit(code)
+}
+
+// handshake checks the secret and reads the request, within a few seconds.
+func (s *agentSession) handshake() (*ExecRequest, error) {
+	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	defer s.conn.SetReadDeadline(time.Time{})
+	got := make([]byte, agentSecretLen)
+	if _, err := io.ReadFull(s.conn, got); err != nil || subtle.ConstantTimeCompare(got, s.secret) != 1 {
+		return nil, errors.New("agent: this is not the machine's secret")
+	}
+	f, err := readFrame(io.LimitReader(s.conn, maxRequestBytes+5))
+	if err != nil || f.typ != frameRequest {
+		return nil, fmt.Errorf("agent: expected a request, got %q (%v)", f.typ, err)
+	}
+	var req ExecRequest
+	if err := json.Unmarshal(f.payload, &req); err != nil {
+		return nil, fmt.Errorf("agent: the request: %w", err)
+	}
+	if !req.PowerOff && len(req.Argv) == 0 {
+		return nil, errors.New("agent: a request needs a command")
+	}
+	return &req, nil
+}
+
+// execute runs the command in the guest's root and streams it both ways until it exits. A client that
+// goes away takes its command with it.
+func (s *agentSession) execute(req *ExecRequest) (int, error) {
+	dir := req.Dir
+	if dir == "" {
+		dir = "/"
+	}
+	if s.self {
+		req.Env = prependPath(req.Env, selfDir)
+	}
+	if err := writableDir(dir); err != nil {
+		return 0, err
+	}
+	argv0, err := guestLookPath(req.Argv[0], dir, req.Env)
+	if err != nil {
+		return 0, err
+	}
+	exited, err := s.start(argv0, req, dir)
+	if err != nil {
+		return 0, err
+	}
+	clientGone := make(chan struct{})
+	go func() {
+		s.readInput()
+		close(clientGone)
+	}()
+	var code int
+	select {
+	case code = <-exited:
+	case <-clientGone:
+		signalGroup(s.pid, syscall.SIGKILL)
+		code = <-exited
+	}
+	// A daemon the command started may hold its output open for ever: give the streams a moment.
+	drained := make(chan struct{})
+	go func() {
+		s.outputs.Wait()
+		close(drained)
+	}()
+	select {
+	case <-drained:
+	case <-time.After(2 * time.Second):
+	}
+	if s.pty != nil {
+		s.pty.Close()
+	}
+	return code, nil
+}
+
+// start starts the command, in a session of its own (its own process group, and its terminal when it
+// asks for one), and the copying of its output.
+func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan int, error) {
+	attr := &os.ProcAttr{Dir: dir, Env: req.Env, Sys: &syscall.SysProcAttr{Chroot: newRoot, Setsid: true}}
+	var closeAfter []*os.File
+	if req.TTY {
+		master, slave, err := openPTY(req.Rows, req.Cols)
+		if err != nil {
+			return nil, err
+		}
+		s.pty, s.stdin = master, master
+		attr.Files = []*os.File{slave, slave, slave}
+		attr.Sys.Setctty, attr.Sys.Ctty = true, 0
+		closeAfter = append(closeAfter, slave)
+		s.copyOutput(frameStdout, master)
+	} else {
+		inR, inW, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		outR, outW, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		errR, errW, err := os.Pipe()
+		if err != nil {
+			return nil, err
+		}
+		s.stdin = inW
+		attr.Files = []*os.File{inR, outW, errW}
+		closeAfter = append(closeAfter, inR, outW, errW)
+		s.copyOutput(frameStdout, outR)
+		s.copyOutput(frameStderr, errR)
+	}
+	pid, exited, err := startReaped(argv0, req.Argv, attr)
+	for _, f := range closeAfter {
+		f.Close()
+	}
+	if err != nil {
+		return nil, fmt.Errorf("starting %s in %s: %w", argv0, dir, err)
+	}
+	s.pid = pid
+	return exited, nil
+}
+
+func (s *agentSession) copyOutput(typ byte, r *os.File) {
+	s.outputs.Add(1)
+	go func() {
+		defer s.outputs.Done()
+		defer r.Close()
+		io.CopyBuffer(streamWriter{s.fw, typ}, r, make([]byte, 32<<10))
+	}()
+}
+
+// readInput applies what the client sends until it goes away: stdin, its end, window sizes, signals.
+func (s *agentSession) readInput() {
+	for {
+		f, err := readFrame(s.conn)
+		if err != nil {
+			return
+		}
+		switch f.typ {
+		case frameStdin:
+			s.stdin.Write(f.payload)
+		case frameStdinEOF:
+			if s.pty == nil {
+				s.stdin.Close()
+			}
+		case frameResize:
+			if s.pty != nil && len(f.payload) == 4 {
+				setWinsize(s.pty, binary.BigEndian.Uint16(f.payload), binary.BigEndian.Uint16(f.payload[2:]))
+			}
+		case frameSignal:
+			if len(f.payload) == 4 {
+				if sig := syscall.Signal(int32(binary.BigEndian.Uint32(f.payload))); sig > 0 && sig < 65 {
+					signalGroup(s.pid, sig)
+				}
+			}
+		}
+	}
+}
+
+// openPTY opens a pseudo-terminal of the command's root's devpts instance, of rows × cols.
+func openPTY(rows, cols uint16) (master, slave *os.File, err error) {
+	pts := filepath.Join(newRoot, "dev/pts")
+	m, err := os.OpenFile(filepath.Join(pts, "ptmx"), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		return nil, nil, fmt.Errorf("opening a terminal: %w", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("unlocking a terminal: %w", err)
+	}
+	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("naming a terminal: %w", err)
+	}
+	sl, err := os.OpenFile(filepath.Join(pts, strconv.Itoa(int(n))), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		m.Close()
+		return nil, nil, fmt.Errorf("opening a terminal: %w", err)
+	}
+	if rows > 0 && cols > 0 {
+		setWinsize(m, rows, cols)
+	}
+	return m, sl, nil
+}
+
+func setWinsize(f *os.File, rows, cols uint16) {
+	unix.IoctlSetWinsize(int(f.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})
+}
+
+// writable remembers the host folders made writable in the guest.
+var writable = struct {
+	sync.Mutex
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
+
+// writableDir makes the host's folder dir writable in the command's root: the folder itself, from the
+// host's root shared read-write, bound over its read-only view, so that what a command writes there
+// (ipvsadm -S > rules.txt) lands on the host.
+func writableDir(dir string) error {
+	if !filepath.IsAbs(dir) {
+		return fmt.Errorf("agent: directory %q is not absolute", dir)
+	}
+	dir = filepath.Clean(dir)
+	writable.Lock()
+	defer writable.Unlock()
+	if writable.dirs[dir] || dir == "/" {
+		return nil
+	}
+	src, dst := filepath.Join(hostRWMount, dir), filepath.Join(newRoot, dir)
+	if st, err := os.Stat(src); err != nil || !st.IsDir() {
+		return fmt.Errorf("agent: %s is not a directory on the host", dir)
+	}
+	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("agent: making %s writable: %w", dir, err)
+	}
+	writable.dirs[dir] = true
+	return nil
+}
+
+// guestLookPath finds a command as a shell in the command's root would.
+func guestLookPath(name, dir string, env []string) (string, error) {
+	if strings.Contains(name, "/") {
+		return name, nil
+	}
+	path := "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
+			path = p
+		}
+	}
+	for _, d := range filepath.SplitList(path) {
+		if !filepath.IsAbs(d) {
+			d = filepath.Join(dir, d)
+		}
+		if isExecutable(filepath.Join(newRoot, d, name)) {
+			return filepath.Join(d, name), nil
+		}
+	}
+	return "", fmt.Errorf("%s: command not found (PATH=%s)", name, path)
+}
+
+// The agent runs as pid 1, which reaps every process of the guest: its commands, whose exit statuses go
+// to their sessions, and orphans. A command is started with the reaper's lock held, so its pid is known
+// to the reaper before it can exit.
+var reaper = struct {
+	sync.Mutex
+	waiting map[int]chan int
+}{waiting: map[int]chan int{}}
+
+func startReaped(argv0 string, argv []string, attr *os.ProcAttr) (int, <-chan int, error) {
+	reaper.Lock()
+	defer reaper.Unlock()
+	p, err := os.StartProcess(argv0, argv, attr)
+	if err != nil {
+		return 0, nil, err
+	}
+	ch := make(chan int, 1)
+	reaper.waiting[p.Pid] = ch
+	pid := p.Pid
+	p.Release()
+	return pid, ch, nil
+}
+
+// signalGroup signals the process group a command leads (its session: it was started with Setsid); never
+// pid 0 or 1, which would reach the agent itself.
+func signalGroup(pid int, sig syscall.Signal) {
+	if pid > 1 {
+		syscall.Kill(-pid, sig)
+	}
+}
+
+func reapChildren() {
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, syscall.SIGCHLD)
+	for range sigs {
+		for {
+			reaper.Lock()
+			var ws unix.WaitStatus
+			pid, err := unix.Wait4(-1, &ws, unix.WNOHANG, nil)
+			if pid > 0 {
+				if ch, ok := reaper.waiting[pid]; ok {
+					delete(reaper.waiting, pid)
+					code := ws.ExitStatus()
+					if ws.Signaled() {
+						code = 128 + int(ws.Signal())
+					}
+					ch <- code
+				}
+			}
+			reaper.Unlock()
+			if pid <= 0 || err != nil {
+				break
+			}
+		}
+	}
+}
