@@ -51,6 +51,7 @@ $(TOOLS)/deadcode:
 
 bench:
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./lab ./scenarios
+	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./cmd/lvslab
 
 # Every fuzz target of every package, one after another, FUZZTIME each.
 FUZZTIME ?= 60s

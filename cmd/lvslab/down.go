@@ -21,13 +21,14 @@ the lab's namespaces (its HTTP servers, and anything started with lvslab exec), 
 with them every link and bridge, and remove the lab's files. It needs no topology file and works after a
 crash or a kill -9 of lvslab up. Running it again is harmless. Nothing the lab did not make is touched.
 
-With no NAME, the only lab that is up is taken down.`,
+With no NAME, the only lab that is up is taken down. A lab that lives in a microVM is taken down there,
+and the machine is powered off.`,
 		Example: `  sudo lvslab down
   sudo lvslab down lab2
   sudo lvslab down --all`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var labs []*lab.Lab
+			var labs []target
 			var errs []error
 			name, err := labNamed(cmd, args)
 			if err != nil {
@@ -38,10 +39,10 @@ With no NAME, the only lab that is up is taken down.`,
 				return unusable(errors.New("give a lab name or --all, not both"))
 			case all:
 				var damaged error
-				labs, damaged = lab.List()
+				labs, damaged = allLabs()
 				errs = append(errs, damaged) // every healthy lab goes down all the same
 			case name != "":
-				l, err := lab.Open(name)
+				t, err := openTarget(name)
 				if errors.Is(err, lab.ErrNotFound) {
 					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", name)
 					return nil
@@ -49,11 +50,11 @@ With no NAME, the only lab that is up is taken down.`,
 				if err != nil {
 					return unusable(err)
 				}
-				labs = append(labs, l)
+				labs = append(labs, t)
 			default:
-				up, damaged := lab.List()
+				up, damaged := allLabs()
 				if len(up) > 1 {
-					_, err := selectLab(cmd) // names the labs and asks which (--lab is empty here)
+					_, err := selectTarget(cmd) // names the labs and asks which (--lab is empty here)
 					return unusable(err)
 				}
 				if len(up) == 0 && damaged != nil {
@@ -65,17 +66,22 @@ With no NAME, the only lab that is up is taken down.`,
 			if len(labs) == 0 && errors.Join(errs...) == nil {
 				fmt.Fprintln(cmd.OutOrStdout(), "no lab is up; nothing to do")
 			}
-			for _, l := range labs {
+			for _, t := range labs {
 				start := time.Now()
-				err := l.Down(context.WithoutCancel(cmd.Context())) // a Ctrl-C must not leave half a lab
-				for _, what := range l.LeftAlone() {
-					fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", l.Name, what)
+				ctx := context.WithoutCancel(cmd.Context()) // a Ctrl-C must not leave half a lab
+				if t.inVM != nil {
+					err = t.inVM.Down(ctx)
+				} else {
+					err = t.native.Down(ctx)
+					for _, what := range t.native.LeftAlone() {
+						fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", t.name(), what)
+					}
 				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", l.Name, time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", t.name(), time.Since(start).Round(time.Millisecond))
 			}
 			if err := errors.Join(errs...); err != nil {
 				return unusable(err)

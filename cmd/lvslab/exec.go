@@ -13,7 +13,9 @@ func newExecCommand() *cobra.Command {
 		Long: `Run a command inside a lab host's network namespace, as ip netns exec does: it sees only that host's
 interfaces, addresses and routes, and its exit status is the command's own. Any program on this machine
 can run there: curl, ab, ss, ip, tcpdump, a shell. Processes still running inside the lab when it is
-taken down are stopped by lvslab down.`,
+taken down are stopped by lvslab down. In a lab that lives in a microVM, the command runs there, under
+a terminal when this one is one (a shell there works as here: job control, full-screen programs, Ctrl-C),
+with this folder writable from there.`,
 		Example: `  sudo lvslab exec director -- curl -s http://172.16.0.45/
   sudo lvslab exec client -- ab -n 1000 -c 10 http://192.168.0.75/
   sudo lvslab exec rs1 -- ip addr
@@ -23,11 +25,14 @@ taken down are stopped by lvslab down.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return unusable(fmt.Errorf("write the command after --: lvslab exec %s -- COMMAND", args[0]))
 			}
-			l, err := selectLab(cmd)
+			t, err := selectTarget(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			return unusable(l.Exec(args[0], args[1:]))
+			if t.inVM != nil {
+				return forward(cmd, t.inVM, append([]string{"exec", "--lab", t.name(), args[0], "--"}, args[1:]...))
+			}
+			return unusable(t.native.Exec(args[0], args[1:]))
 		},
 	}
 	addLabFlag(cmd)

@@ -1,13 +1,10 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
-
-	"github.com/lvslab/lvslab/lab"
 )
 
 // addLabFlag gives a command that acts on one lab its --lab flag.
@@ -27,33 +24,30 @@ func labNamed(cmd *cobra.Command, args []string) (string, error) {
 	return args[0], nil
 }
 
-// selectLab returns the lab named by --lab, or the only lab that is up.
-func selectLab(cmd *cobra.Command) (*lab.Lab, error) {
-	name, _ := cmd.Flags().GetString("lab")
-	if name != "" {
-		return lab.Open(name)
-	}
-	labs, damaged := lab.List()
-	switch len(labs) {
-	case 0:
-		if damaged != nil {
-			return nil, damaged
-		}
-		return nil, errors.New("no lab is up; start one with `lvslab up`")
-	case 1:
-		warn(cmd, damaged)
-		return labs[0], nil
-	}
-	var names []string
-	for _, l := range labs {
-		names = append(names, l.Name)
-	}
-	return nil, fmt.Errorf("%d labs are up (%s); say which with --lab NAME", len(labs), strings.Join(names, ", "))
-}
-
 // warn prints an error that does not stop the command, such as another lab's damaged state file.
 func warn(cmd *cobra.Command, err error) {
 	if err != nil {
 		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: warning:", err)
 	}
+}
+
+// withoutLabFlag drops --lab NAME and --lab=NAME from a command line, before "--".
+func withoutLabFlag(args []string) []string { return withoutFlag(args, "lab") }
+
+// withoutFlag drops --NAME VALUE and --NAME=VALUE from a command line, before "--".
+func withoutFlag(args []string, name string) []string {
+	var out []string
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case a == "--":
+			return append(out, args[i:]...)
+		case strings.HasPrefix(a, "--"+name+"="):
+		case a == "--"+name && i+1 < len(args):
+			i++
+		default:
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -58,10 +58,14 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 			if err := checkLoadFlags(cmd, &o); err != nil {
 				return unusable(err)
 			}
-			l, err := selectLab(cmd)
+			t, err := selectTarget(cmd)
 			if err != nil {
 				return unusable(err)
 			}
+			if t.inVM != nil {
+				return forward(cmd, t.inVM, append([]string{"load", "--lab", t.name()}, withoutLabFlag(os.Args[2:])...))
+			}
+			l := t.native
 			if len(args) == 1 {
 				o.URL = args[0]
 			} else if o.URL, err = defaultURL(l.Topology); err != nil {

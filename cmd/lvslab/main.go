@@ -34,12 +34,22 @@ func main() {
 	}
 }
 
+// interrupts receives the signals that stop a command; stopInterrupts hands them over (see forward).
+var interrupts chan os.Signal
+
+func stopInterrupts() {
+	if interrupts != nil {
+		signal.Stop(interrupts)
+	}
+}
+
 // interruptible is a context that ends at the first SIGINT or SIGTERM, so that every command stops
 // cleanly: a load reports what it sent, a lab that was coming up is taken down again. A second signal
 // kills at once. interruptedBy tells which signal came, or 0.
 func interruptible() (ctx context.Context, interruptedBy func() syscall.Signal) {
 	ctx, cancel := context.WithCancel(context.Background())
 	sigs := make(chan os.Signal, 1)
+	interrupts = sigs
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	var got atomic.Int32
 	go func() {

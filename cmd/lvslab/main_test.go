@@ -34,7 +34,7 @@ func TestMain(m *testing.M) {
 }
 
 type cli struct {
-	t        *testing.T
+	t        testing.TB
 	stateDir string
 }
 
@@ -133,11 +133,11 @@ func TestUpExecLoadStatusDown(t *testing.T) {
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
 
-	out := c.expect(0, "up", "--name", name)
+	out := c.expect(0, "up", "--vm=never", "--name", name)
 	if !strings.Contains(out, "lab "+name+" is up") || !strings.Contains(out, "172.16.0.45/16") {
 		t.Errorf("up printed:\n%s", out)
 	}
-	out, code := c.run("up", "--name", name)
+	out, code := c.run("up", "--vm=never", "--name", name)
 	if code != exitUnusable || !strings.Contains(out, "already up") {
 		t.Errorf("a second up of %s: exit %d, output:\n%s", name, code, out)
 	}
@@ -167,7 +167,7 @@ func TestLoadCountsFailuresAndExitsOne(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
-	c.expect(0, "up", "--name", name)
+	c.expect(0, "up", "--vm=never", "--name", name)
 	out := c.expect(exitFailed, "load", "-n", "10", "--from", "director", "http://172.16.0.45:81/")
 	if !regexp.MustCompile(`Failed requests:\s+10 \(refused 10\)`).MatchString(out) {
 		t.Errorf("load against a closed port printed:\n%s", out)
@@ -207,8 +207,8 @@ func TestLabFlagPicksTheLab(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, a, b := newCLI(t), labName(), labName()
 	t.Cleanup(func() { c.run("down", "--all") })
-	c.expect(0, "up", "--name", a)
-	c.expect(0, "up", "--name", b)
+	c.expect(0, "up", "--vm=never", "--name", a)
+	c.expect(0, "up", "--vm=never", "--name", b)
 	if out := c.expect(0, "status", "--lab", a); !strings.Contains(out, "lab "+a+":") || strings.Contains(out, "lab "+b+":") {
 		t.Errorf("status --lab %s:\n%s", a, out)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vmlab"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -33,25 +34,41 @@ reads back.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var labs []*lab.Lab
+			var inVM []*vmlab.Record
 			var damaged error
 			name, err := labNamed(cmd, args)
 			if err != nil {
 				return unusable(err)
 			}
 			if name != "" {
-				l, err := lab.Open(name)
+				t, err := openTarget(name)
 				if err != nil {
 					return unusable(err)
 				}
-				labs = append(labs, l)
+				if t.inVM != nil {
+					return statusInVM(cmd, t.inVM, save)
+				}
+				labs = append(labs, t.native)
 			} else {
+				var vmDamaged error
 				labs, damaged = lab.List() // the healthy labs are shown all the same
+				inVM, vmDamaged = vmlab.List(lab.StateDir())
+				damaged = errors.Join(damaged, vmDamaged)
 			}
 			w := cmd.OutOrStdout()
-			if save {
-				return saveTables(cmd, labs, damaged)
+			var errs []error
+			for _, r := range inVM {
+				if err := statusInVM(cmd, r, save); err != nil {
+					errs = append(errs, fmt.Errorf("lab %s: %w", r.Lab, err))
+				}
+				if !save {
+					fmt.Fprintln(w)
+				}
 			}
-			if len(labs) == 0 && damaged == nil {
+			if save {
+				return saveTables(cmd, labs, errors.Join(append(errs, damaged)...))
+			}
+			if len(labs) == 0 && len(inVM) == 0 && damaged == nil {
 				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
 				return nil
 			}
@@ -75,7 +92,6 @@ reads back.`,
 				writeHosts(w, l, stats)
 				writeIPVS(w, l)
 			}
-			var errs []error
 			if len(broken) > 0 {
 				errs = append(errs, fmt.Errorf("lab %s has problems (listed above)", strings.Join(broken, ", ")))
 			}
@@ -177,4 +193,21 @@ func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 		return "-"
 	}
 	return strings.Join(parts, ", ")
+}
+
+// statusInVM shows a lab that lives in a microVM: its machine, then what status says in it.
+func statusInVM(cmd *cobra.Command, r *vmlab.Record, save bool) error {
+	if !save {
+		if r.Machine != nil {
+			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", inVMNotice(r))
+		} else {
+			fmt.Fprintf(cmd.OutOrStdout(), "lab %s: its microVM was booting when its lvslab up stopped; take it down with `lvslab down %s`\n", r.Lab, r.Lab)
+			return fmt.Errorf("lab %s never came up", r.Lab)
+		}
+	}
+	args := []string{"status", r.Lab}
+	if save {
+		args = append(args, "--save")
+	}
+	return forward(cmd, r, args)
 }

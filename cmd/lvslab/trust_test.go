@@ -21,7 +21,7 @@ func TestDamagedStateFilesAreReportedAndHealthyLabsStillServed(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
-	c.expect(0, "up", "--name", name)
+	c.expect(0, "up", "--vm=never", "--name", name)
 	os.WriteFile(filepath.Join(c.stateDir, "zz.json"), []byte("{garbage"), 0o644)
 	os.WriteFile(filepath.Join(c.stateDir, "x.json"), []byte(`{"name":"x"}`), 0o644)
 
@@ -65,7 +65,7 @@ func TestUpLeavesNoChildHoldingTheCallersDescriptors(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	cmd := c.command("up", "--name", name)
+	cmd := c.command("up", "--vm=never", "--name", name)
 	cmd.ExtraFiles = make([]*os.File, 198)
 	cmd.ExtraFiles[197] = w // descriptor 200 in lvslab, without close-on-exec, as bash's 200>&1 leaves it
 	if out, err := cmd.CombinedOutput(); err != nil {
@@ -90,7 +90,7 @@ func TestUpStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	}
 	topo := filepath.Join(t.TempDir(), "big.yaml")
 	os.WriteFile(topo, []byte(b.String()), 0o644)
-	cmd, out := c.start("up", "-f", topo, "--name", name)
+	cmd, out := c.start("up", "--vm=never", "-f", topo, "--name", name)
 	code := c.signalWhen(cmd, syscall.SIGTERM, 10*time.Second, func() (bool, string) {
 		ns, _ := filepath.Glob(filepath.Join(lab.NetnsDir, name+"-*"))
 		return len(ns) > 0, "up has made no namespace yet"
@@ -110,7 +110,7 @@ func TestLoadChecksItsFlagsAndTargetOnce(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
-	c.expect(0, "up", "--name", name)
+	c.expect(0, "up", "--vm=never", "--name", name)
 	for _, tc := range []struct {
 		args []string
 		want string
@@ -145,7 +145,7 @@ func TestLoadInterruptedReportsWhatItSent(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
-	c.expect(0, "up", "--name", name)
+	c.expect(0, "up", "--vm=never", "--name", name)
 	cmd, out := c.start("load", "--from", "director", "-n", "10000000", "-c", "2", "http://172.16.0.45/")
 	code := c.signalWhen(cmd, os.Interrupt, 10*time.Second, func() (bool, string) {
 		st := c.expect(0, "status", name)
@@ -166,7 +166,7 @@ func TestStatusAndExecSayWhatIsBroken(t *testing.T) {
 	labtest.RequireRoot(t)
 	c, name := newCLI(t), labName()
 	t.Cleanup(func() { c.run("down", name) })
-	c.expect(0, "up", "--name", name)
+	c.expect(0, "up", "--vm=never", "--name", name)
 	if out, err := exec.Command("ip", "netns", "del", name+"-rs2").CombinedOutput(); err != nil {
 		t.Fatalf("ip netns del: %v %s", err, out)
 	}

@@ -17,11 +17,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vmlab"
 )
 
 func newUpCommand() *cobra.Command {
-	var file, name string
+	var file, name, kernelPackage string
 	var noLint bool
 	cmd := &cobra.Command{
 		Use:   "up [-f FILE] [--name NAME]",
@@ -37,8 +39,13 @@ tunnelling, replies routed through the director for NAT); with ipvs: derive (the
 up itself. --no-lint brings a lab up anyway, to see what breaks.
 
 -f takes a topology file, or the name of a topology built into lvslab (` + strings.Join(topology.EmbeddedNames(), ", ") + `).
-Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as it is.`,
+Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as it is.
+
+Where this kernel has no IPVS (--vm=auto), or with --vm=always, the lab lives in a microVM of its own
+that outlives this command (Debian's kernel, under KVM where it can boot it, else TCG): exec, shell,
+load, status and down reach into it, and down powers it off.`,
 		Example: `  sudo lvslab up
+  sudo lvslab up --vm=always --kernel-package linux-image-6.12-amd64   # in a microVM, on Linux 6.12
   sudo lvslab up -f my-lab.yaml
   sudo lvslab up -f nat-walkthrough --name lab2     # a second copy beside the first`,
 		Args: cobra.NoArgs,
@@ -48,9 +55,14 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 				return unusable(err)
 			}
 			o := lab.Options{Name: name, NoLint: noLint}
-			if o.WithoutIPVS, err = upWithoutIPVS(cmd, t); err != nil {
+			inVM, withoutIPVS, err := upMode(cmd, t)
+			if err != nil {
 				return unusable(err)
 			}
+			if inVM {
+				return upInVM(cmd, t, name, kernelPackage)
+			}
+			o.WithoutIPVS = withoutIPVS
 			start := time.Now()
 			l, err := lab.Up(cmd.Context(), t, o)
 			if err != nil {
@@ -70,34 +82,55 @@ Without -f, lvslab uses the NAT walkthrough. A lab that is already up is left as
 	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
 	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
 	cmd.Flags().BoolVar(&noLint, "no-lint", false, "bring the lab up even if its real servers are not set up for their forwarding methods (to see what breaks)")
+	cmd.Flags().StringVar(&kernelPackage, "kernel-package", "", "in the microVM: boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+vm.PackageEnv+", else linux-image-amd64)")
 	addVMFlag(cmd)
 	return cmd
 }
 
-// upWithoutIPVS decides, by --vm, what up does with a topology's IPVS rules on a kernel without IPVS. A lab
-// outlives the command that built it, and the microVM does not, so up never moves into the VM: with
-// --vm=auto it builds the rest of the lab and says what is missing.
-func upWithoutIPVS(cmd *cobra.Command, t *topology.Topology) (bool, error) {
-	if t.IPVS == nil || len(t.IPVS.Services) == 0 {
-		return false, nil
+// upInVM brings the lab up in a microVM of its own that outlives this command: up runs again there, with
+// the same flags but --vm and --kernel-package.
+func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string) error {
+	if name == "" {
+		name = t.Name
 	}
+	if _, err := lab.Open(name); err == nil {
+		return unusable(fmt.Errorf("lab %q is already up on this kernel; use it, pick another name with --name, or run `lvslab down %s` first", name, name))
+	}
+	args := withoutFlag(withoutVMFlag(os.Args[2:]), "kernel-package")
+	r, err := vmlab.Up(cmd.Context(), lab.StateDir(), name, args, vmOptions(cmd, kernelPackage), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	var exit *vmlab.ExitError
+	switch {
+	case errors.As(err, &exit):
+		return &exitError{code: exit.Code, quiet: true}
+	case err != nil:
+		return unusable(err)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", inVMNotice(r))
+	return nil
+}
+
+// upMode decides, by --vm, where up builds the lab: in a microVM that outlives the command (where this
+// kernel has no IPVS and the topology asks for it, or with --vm=always), or here; with --vm=never on a
+// kernel without IPVS, here without the virtual services.
+func upMode(cmd *cobra.Command, t *topology.Topology) (inVM, withoutIPVS bool, err error) {
+	wantsIPVS := t.IPVS != nil && len(t.IPVS.Services) > 0
+	inGuest := vm.InGuest() || os.Getenv(inVMEnv) != ""
 	mode, _ := cmd.Flags().GetString("vm")
 	switch mode {
-	case "never":
-		return false, nil
 	case "always":
-		return false, errors.New("lvslab up builds a lab that outlives the command, and a microVM lives only as long as its command: " +
-			"run the whole session in one, e.g. lvslab vm -- sh -c 'lvslab up && lvslab load -n 1000 && lvslab down'")
-	case "auto":
+		return !inGuest, false, nil
+	case "never", "auto":
 	default:
-		return false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
+		return false, false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
 	}
-	if err := ipvsnl.Check(); err != nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, so the lab comes up without its virtual services; "+
-			"lvslab demo and lvslab test run IPVS in a microVM, and lvslab vm -- sh -c '...' runs any session there")
-		return true, nil
+	if !wantsIPVS || inGuest || ipvsnl.Check() == nil {
+		return false, false, nil
 	}
-	return false, nil
+	if mode == "auto" {
+		return true, false, nil
+	}
+	fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, and --vm=never keeps the lab here, so it comes up without its virtual services")
+	return false, true, nil
 }
 
 // loadTopology reads a topology file, or a built-in topology by name; "" is the NAT walkthrough.

@@ -96,19 +96,4 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 
 // withoutVMFlag drops any --vm flag before "--": in the microVM, $LVSLAB_IN_VM makes the command run
 // where it is.
-func withoutVMFlag(args []string) []string {
-	var out []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			return append(out, args[i:]...)
-		case strings.HasPrefix(a, "--vm="):
-		case a == "--vm" && i+1 < len(args):
-			i++
-		default:
-			out = append(out, a)
-		}
-	}
-	return out
-}
+func withoutVMFlag(args []string) []string { return withoutFlag(args, "vm") }

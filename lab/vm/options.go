@@ -41,6 +41,10 @@ type Options struct {
 	// Notices receives one-line notices of how the VM runs (the accelerator and why); nil drops them.
 	Notices io.Writer
 
+	// Name is qemu's -name, which tells its process apart (default: lvslab-<pid>-<random>). It must
+	// begin with "lvslab-" and hold only letters, digits and dashes.
+	Name string
+
 	secret string // set by Boot: the machine serves commands that come with it (hex)
 
 	// Package is the Debian package whose kernel boots, e.g. linux-image-6.12-amd64 (the 6.12 kernel, with

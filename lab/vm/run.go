@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
+	"regexp"
 	"slices"
 )
 
@@ -127,8 +128,16 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	name := opts.Name
+	if name == "" {
+		name = fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32())
+	}
+	if !machineName.MatchString(name) {
+		initrd.Close()
+		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
+	}
 	m := &machine{qemu: qemu, initrd: initrd, cfg: qemuConfig{
-		name:   fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32()),
+		name:   name,
 		memory: opts.Memory,
 		cpus:   opts.CPUs,
 		tscKHz: hostTSCkHz(),
@@ -150,3 +159,5 @@ func initramfsModules(boot, load []loadStep) []loadStep {
 	}
 	return mods
 }
+
+var machineName = regexp.MustCompile(`^lvslab-[a-zA-Z0-9-]{1,80}$`)
