@@ -33,7 +33,7 @@ TOOLS := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
 DEADCODE_VERSION := v0.52.0
 # deadcode reports code unreachable from cmd/lvslab; labtest and internal/needs serve tests, so they are not asked.
-DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/(fds|fieldpath|kmod|spell|testsel|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|wire)$$
+DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/(fds|fieldpath|kmod|spell|testsel|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|tutorial|vmlab|wire)$$
 
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi

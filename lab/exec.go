@@ -163,3 +163,21 @@ func (l *Lab) checkNamespace(ns Namespace) (string, error) {
 	}
 	return path, nil
 }
+
+// Sysctl reads a /proc/sys setting ("net.ipv4.ip_forward") of a host's namespace.
+func (l *Lab) Sysctl(host, key string) (string, error) {
+	path, err := l.Namespace(host)
+	if err != nil {
+		return "", err
+	}
+	var value string
+	err = inNamespace(path, func() error {
+		data, err := os.ReadFile("/proc/sys/" + strings.ReplaceAll(key, ".", "/"))
+		value = strings.TrimSpace(string(data))
+		return err
+	})
+	if err != nil {
+		return "", fmt.Errorf("host %s: reading sysctl %s: %w", host, key, err)
+	}
+	return value, nil
+}

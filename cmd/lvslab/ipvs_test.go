@@ -111,3 +111,13 @@ func TestIPVSStatusSaveIsIpvsadmSave(t *testing.T) {
 		t.Errorf("after ipvsadm -C and -R of the saved rules:\n%s\nwant\n%s", again, saved)
 	}
 }
+
+// The course tests itself: every step's solution makes it done, every mistake makes its hint fire.
+func TestIPVSTutorialCheckPasses(t *testing.T) {
+	labtest.RequireIPVS(t)
+	c := newCLI(t)
+	out := c.expect(0, "tutorial", "--check", "--vm=never")
+	if !strings.Contains(out, "every step and every hint of the tutorial fired") || strings.Contains(out, "FAIL") {
+		t.Errorf("tutorial --check:\n%s", out)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
 	"strings"
@@ -155,4 +156,9 @@ func vmOptions(cmd *cobra.Command, kernelPackage string) vm.Options {
 	required, optional := guestModules()
 	return vm.Options{Modules: required, OptionalModules: optional, Self: "lvslab", Package: kernelPackage,
 		Notices: cmd.ErrOrStderr()}
+}
+
+// vmUp brings a lab up in a microVM of its own: lvslab up args… there.
+func vmUp(ctx context.Context, name string, args []string, opts vm.Options, stdout, stderr io.Writer) (*vmlab.Record, error) {
+	return vmlab.Up(ctx, lab.StateDir(), name, args, opts, stdout, stderr)
 }

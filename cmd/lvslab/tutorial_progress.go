@@ -1,0 +1,79 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"slices"
+	"time"
+
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/tutorial"
+)
+
+// progress is what a learner has done of a course on this machine: it survives a closed terminal (a
+// file beside the labs' state), and is read as untrusted data.
+type progress struct {
+	Course  string    `json:"course"`
+	Lab     string    `json:"lab"`
+	Folder  string    `json:"folder"` // where the tutorial runs: the saved rules go there
+	Done    []string  `json:"done"`   // step IDs, in the order they were done
+	Updated time.Time `json:"updated"`
+}
+
+func progressPath(course string) string {
+	return filepath.Join(lab.StateDir(), "tutorial", course+".json")
+}
+
+// loadProgress reads a course's progress; none yet is an empty one.
+func loadProgress(c *tutorial.Course) (*progress, error) {
+	p := &progress{Course: c.Name, Lab: c.Lab}
+	f, err := os.Open(progressPath(c.Name))
+	if errors.Is(err, os.ErrNotExist) {
+		return p, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, 64<<10+1))
+	if err != nil {
+		return nil, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if len(data) > 64<<10 || dec.Decode(p) != nil || p.Course != c.Name || p.Lab != c.Lab {
+		return nil, fmt.Errorf("the progress file %s is damaged; `lvslab tutorial %s --reset` starts over", progressPath(c.Name), c.Name)
+	}
+	for _, id := range p.Done {
+		if c.Step(id) == nil {
+			return nil, fmt.Errorf("the progress file %s names a step %q the course does not have; `lvslab tutorial %s --reset` starts over", progressPath(c.Name), id, c.Name)
+		}
+	}
+	return p, nil
+}
+
+func (p *progress) save() error {
+	p.Updated = time.Now().UTC()
+	path := progressPath(p.Course)
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, append(data, '\n'), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
+}
+
+func (p *progress) done(id string) bool { return slices.Contains(p.Done, id) }
+
+func removeProgress(course string) { os.Remove(progressPath(course)) }
