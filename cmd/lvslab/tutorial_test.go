@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/labtest"
 	"github.com/lvslab/lvslab/tutorial"
 )
 
@@ -17,11 +18,21 @@ import (
 // restored wrr table; the progress says so, and the rules file is in the learner's folder.
 func TestTutorialFollowedInASecondTerminal(t *testing.T) {
 	needMicroVM(t)
+	followTutorial(t)
+}
+
+// The same on a kernel with IPVS, the lab on it (make test runs this in the microVM).
+func TestIPVSTutorialFollowedOnThisKernel(t *testing.T) {
+	labtest.RequireIPVS(t)
+	followTutorial(t, "--vm=never")
+}
+
+func followTutorial(t *testing.T, flags ...string) {
 	c := newCLI(t)
 	folder := t.TempDir()
 	course, _ := tutorial.Find("nat")
 	t.Cleanup(func() { c.run("down", course.Lab) })
-	tut := c.command("tutorial", "nat")
+	tut := c.command(append([]string{"tutorial", "nat"}, flags...)...)
 	tut.Dir = folder
 	tut.Env = append(tut.Env, "LANG=C", "LC_ALL=")
 	stdin, _ := tut.StdinPipe()
