@@ -171,3 +171,52 @@ func TestIPVSSetTimeoutsIsIpvsadmSet(t *testing.T) {
 		t.Errorf("ipvsadm -L --timeout after SetTimeouts(0, 2s, 0): %q", got)
 	}
 }
+
+// The director's connection table and its per-CPU counters are exact the moment the load ends, with no
+// wait for IPVS's estimator: each connection's entry names the real server that answered it.
+func TestIPVSConnsAndTotalsCountEveryConnectionAtOnce(t *testing.T) {
+	needs.IPVS(t)
+	l := upDefault(t)
+	before, err := l.IPVSTotals()
+	if err != nil {
+		t.Fatal(err)
+	}
+	servedBy := map[netip.AddrPort]string{}
+	for range 8 {
+		resp, _, err := get(l, "client", "http://192.168.0.75/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		client, err := netip.ParseAddrPort(resp.Header.Get(wire.ClientHeader))
+		if err != nil {
+			t.Fatal(err)
+		}
+		servedBy[client] = resp.Header.Get(wire.ServerHeader)
+	}
+	totals, err := l.IPVSTotals()
+	if err != nil {
+		t.Fatal(err)
+	}
+	conns, err := l.Conns()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := totals.Minus(before); d.Conns != 8 || d.InPkts == 0 || d.OutPkts == 0 {
+		t.Errorf("per-CPU counters moved by %+v, want 8 connections and packets both ways (NAT)", d)
+	}
+	found := 0
+	for _, c := range conns {
+		server, ok := servedBy[c.Client]
+		if !ok {
+			continue
+		}
+		found++
+		h, _ := l.Topology.HostByAddr(c.Dest.Addr())
+		if c.Protocol != ipvsadm.TCP || c.Virtual != vip.Addr || h == nil || h.Name != server {
+			t.Errorf("entry %+v: want TCP to %s, sent to %s, which answered", c, vip.Addr, server)
+		}
+	}
+	if found != 8 {
+		t.Errorf("%d of the 8 connections in the director's table %+v", found, conns)
+	}
+}

@@ -3,8 +3,6 @@ package lab
 import (
 	"context"
 	"fmt"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
@@ -21,28 +19,11 @@ func (l *Lab) SetTimeouts(tcp, tcpFin, udp time.Duration) error {
 // AwaitEmptyConnectionTable polls the director's connection table (ipvsadm -L -c) until no entry is
 // left, persistence templates included, and fails after timeout saying how many remain.
 func (l *Lab) AwaitEmptyConnectionTable(ctx context.Context, timeout time.Duration) error {
-	host, err := l.director()
-	if err != nil {
-		return err
-	}
-	path, err := l.Namespace(host)
-	if err != nil {
-		return err
-	}
 	return wait.Until(ctx, timeout, func() (bool, string) {
-		var n int
-		err := inNamespace(path, func() error {
-			// /proc/thread-self/net follows this thread's namespace; /proc/self/net the main thread's.
-			data, err := os.ReadFile("/proc/thread-self/net/ip_vs_conn")
-			if err != nil {
-				return err
-			}
-			n = strings.Count(string(data), "\n") - 1 // a header line, then one line per entry
-			return nil
-		})
+		conns, err := l.Conns()
 		if err != nil {
 			return false, err.Error()
 		}
-		return n <= 0, fmt.Sprintf("the director still holds %d connection entries", n)
+		return len(conns) == 0, fmt.Sprintf("the director still holds %d connection entries", len(conns))
 	})
 }

@@ -35,6 +35,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		hold:      o.Hold,
 		reset:     o.Reset,
 	}
+	if o.Sequence {
+		loop.connect.locals = &localRecord{}
+	}
 	defer loop.releaseHeld()
 	loop.remaining.Store(int64(o.Requests))
 	var c crew
@@ -46,6 +49,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	total := newTally().recording(o.Sequence).merged(c.tallies)
 	res := total.result(loop.connect.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.KeepAlive = o.URL, o.Concurrency, o.KeepAlive
+	res.Locals = loop.connect.locals.list()
 	return res, endOfRun(ctx, stopped, res)
 }
 

@@ -228,8 +228,18 @@ func TestRunRecordsTheServerOfEachConnectionInOrder(t *testing.T) {
 	if len(res.Clients) != 7 {
 		t.Errorf("clients %v, want one per connection", res.Clients)
 	}
-	if res := measure(t, Run, Options{URL: proxy.url, Requests: 3}); res.Sequence != nil {
-		t.Errorf("a sequence %v recorded though not asked for", res.Sequence)
+	ports := map[uint16]bool{}
+	for _, l := range res.Locals {
+		if l.Addr() != netip.MustParseAddr("127.0.0.1") || l.Port() == 0 {
+			t.Errorf("local %s, want 127.0.0.1 and the port the connection was made from", l)
+		}
+		ports[l.Port()] = true
+	}
+	if len(res.Locals) != 7 || len(ports) != 7 {
+		t.Errorf("locals %v, want 7 connections from 7 ports", res.Locals)
+	}
+	if res := measure(t, Run, Options{URL: proxy.url, Requests: 3}); res.Sequence != nil || res.Locals != nil {
+		t.Errorf("a sequence %v and locals %v recorded though not asked for", res.Sequence, res.Locals)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 )
 
@@ -14,6 +15,7 @@ type connector struct {
 	dialers []net.Dialer // one per source; a single one without LocalAddr when there are none
 	next    atomic.Uint64
 	opened  atomic.Int64
+	locals  *localRecord // nil unless asked
 }
 
 func newConnector(to netip.AddrPort, sources []netip.Addr) *connector {
@@ -41,6 +43,39 @@ func (c *connector) dial(ctx context.Context) (net.Conn, error) {
 	conn, err := d.DialContext(ctx, "tcp", c.address)
 	if err == nil {
 		c.opened.Add(1)
+		c.locals.add(conn.LocalAddr())
 	}
 	return conn, err
+}
+
+// localRecord keeps the local address and port of every connection opened, in the order opened.
+type localRecord struct {
+	mu     sync.Mutex
+	locals []netip.AddrPort
+}
+
+func (r *localRecord) add(a net.Addr) {
+	if r == nil {
+		return
+	}
+	var ap netip.AddrPort
+	switch a := a.(type) {
+	case *net.TCPAddr:
+		ap = a.AddrPort()
+	case *net.UDPAddr:
+		ap = a.AddrPort()
+	}
+	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
+	r.mu.Lock()
+	r.locals = append(r.locals, ap)
+	r.mu.Unlock()
+}
+
+func (r *localRecord) list() []netip.AddrPort {
+	if r == nil {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.locals
 }

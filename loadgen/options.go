@@ -43,7 +43,8 @@ type Options struct {
 	Reset bool
 	// Sequence records the server of every connection in Result.Sequence, in the order the connections
 	// completed: with Concurrency 1, the order the scheduler chose them. Run only. For a udp:// URL it
-	// records the server of every datagram.
+	// records the server of every datagram. It records, too, the local address and port of every
+	// connection in Result.Locals.
 	Sequence bool
 	// Datagrams is, for a udp:// URL, how many datagrams each socket sends, one after another, each
 	// awaiting its reply before the next (0 means 1). Requests then counts sockets, each new, with a source

@@ -1,6 +1,9 @@
 package loadgen
 
-import "time"
+import (
+	"net/netip"
+	"time"
+)
 
 // UnknownServer is the PerServer key for responses without wire.ServerHeader.
 const UnknownServer = "unknown"
@@ -35,8 +38,11 @@ type Result struct {
 	Sequence []string `json:"sequence,omitempty"`
 	// Clients is, with Sequence, the client address each connection's server saw (wire.ClientHeader), "" when
 	// it did not say: the address a scheduler hashed.
-	Clients  []string `json:"clients,omitempty"`
-	Failures Failures `json:"failures"`
+	Clients []string `json:"clients,omitempty"`
+	// Locals is, with Sequence, the local address and port of every connection (UDP: socket) opened, in the
+	// order opened, answered or not: what the director's connection table is keyed by.
+	Locals   []netip.AddrPort `json:"locals,omitempty"`
+	Failures Failures         `json:"failures"`
 	// Latency summarises the completed requests, connecting included.
 	Latency Latency `json:"latency"`
 	// TimeLimitReached says the run stopped at Options.TimeLimit, not done.

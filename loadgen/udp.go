@@ -25,6 +25,9 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	for _, s := range o.Sources {
 		loop.sources = append(loop.sources, net.UDPAddrFromAddrPort(netip.AddrPortFrom(s, 0)))
 	}
+	if o.Sequence {
+		loop.locals = &localRecord{}
+	}
 	defer loop.closeAll()
 	loop.remaining.Store(int64(o.Requests))
 	var c crew
@@ -37,6 +40,7 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	total := newTally().recording(o.Sequence).recordingEveryRequest().merged(c.tallies)
 	res := total.result(loop.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.Datagrams = o.URL, o.Concurrency, o.Datagrams
+	res.Locals = loop.locals.list()
 	return res, endOfRun(ctx, stopped, res)
 }
 
@@ -53,6 +57,7 @@ type udpLoop struct {
 	remaining atomic.Int64
 	next      atomic.Uint64
 	opened    atomic.Int64
+	locals    *localRecord // nil unless asked
 	counters  counters
 
 	mu    sync.Mutex
@@ -74,6 +79,7 @@ func (l *udpLoop) open() (*net.UDPConn, error) {
 		return nil, err
 	}
 	l.opened.Add(1)
+	l.locals.add(conn.LocalAddr())
 	l.mu.Lock()
 	l.socks = append(l.socks, conn)
 	l.mu.Unlock()

@@ -43,6 +43,14 @@ func TestRunUDPSendsDatagramsPerSocketAndRecordsEach(t *testing.T) {
 			t.Errorf("client port %s sent %d datagrams, want 4", port, n)
 		}
 	}
+	if len(res.Locals) != 5 {
+		t.Errorf("locals %v, want the 5 sockets'", res.Locals)
+	}
+	for _, l := range res.Locals {
+		if rs1.ports[l] != 4 {
+			t.Errorf("recorded socket %s: the server saw %d datagrams from it, want 4 (it saw %v)", l, rs1.ports[l], rs1.ports)
+		}
+	}
 	rs1.mu.Unlock()
 	if res.Clients[0] != "127.0.0.1" {
 		t.Errorf("client %q, want the address the server saw, 127.0.0.1", res.Clients[0])

@@ -13,11 +13,13 @@ import (
 // measured is what a phase's load came to, counted in the units IPVS schedules: TCP connections; for UDP
 // sockets (a client address and port), or every datagram under one-packet scheduling (ipvsadm -o).
 type measured struct {
-	sent      int            // units the load generator sent
-	seen      map[string]int // units each real server saw
-	split     map[string]int // what the split is checked on: the units; for UDP every datagram
-	ipvs      map[string]int // units IPVS counted per real server (Conns), filled in by the runner
-	onePacket bool           // the UDP service schedules every datagram on its own
+	sent         int            // units the load generator sent
+	seen         map[string]int // units each real server saw
+	split        map[string]int // what the split is checked on: the units; for UDP every datagram
+	director     map[string]int // units the director sent to each real server, filled in by the runner
+	directorFrom string         // what director was read from: the director's table, or IPVS's Conns
+	ipvs         int            // units IPVS counted (its per-CPU Conns over every service)
+	onePacket    bool           // the UDP service schedules every datagram on its own
 }
 
 // measure counts a phase's units from the load's result and the servers' counts before and after it.

@@ -141,9 +141,10 @@ type runner struct {
 	sc      *Scenario
 	pred    *predictor
 	sources map[string][]netip.Addr // per host, its own address first
-	sent    int                     // connections made so far, in every phase
 	topo    *topology.Topology
 	rules   []ipvsadm.Command // every rule applied so far
+	// attributed is how many connections the director sent to each real server in the phases so far.
+	attributed map[string]int
 }
 
 func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
@@ -177,7 +178,14 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 			return PhaseOutcome{}, err
 		}
 	}
-	ipvsBefore, err := r.l.IPVSCounted(r.ctx, r.sent)
+	table, err := r.l.IPVS()
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	// What is counted comes from sources exact the moment the load ends: the load generator's record of
+	// each connection, the servers' counts, the director's connection table and IPVS's per-CPU counters
+	// (its netlink totals would mean waiting up to two seconds for the estimator).
+	totalsBefore, err := r.l.IPVSTotals()
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
@@ -198,16 +206,23 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
-	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(ipvsBefore, p.Load, url))
-	r.sent += m.sent
-	ipvsAfter, err := r.l.IPVSCounted(r.ctx, r.sent)
+	totalsAfter, err := r.l.IPVSTotals()
 	if err != nil {
 		return PhaseOutcome{}, err
 	}
-	m.ipvs = r.ipvsConns(ipvsBefore, ipvsAfter)
+	conns, err := r.l.Conns()
+	if err != nil {
+		return PhaseOutcome{}, err
+	}
+	counters := totalsAfter.Minus(totalsBefore)
+	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(table, p.Load, url))
+	m.ipvs = int(counters.Conns)
+	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
+		return PhaseOutcome{}, err
+	}
 	vs := r.verdicts(p, res, sources, m)
 	if p.Expect.DirectReturn {
-		vs = append(vs, directReturn(ipvsBefore, ipvsAfter, res.Connections))
+		vs = append(vs, directReturn(counters, res.Connections))
 	}
 	return PhaseOutcome{Load: res, Verdicts: vs}, nil
 }
@@ -272,7 +287,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		}
 	}
 	if e.Conservation == nil || *e.Conservation {
-		vs = append(vs, assert.Conservation(m.sent, m.seen, m.ipvs))
+		vs = append(vs, assert.Conservation(assert.Counted{Sent: m.sent, Servers: m.seen, Director: m.director, DirectorFrom: m.directorFrom, IPVS: m.ipvs}))
 	}
 	return vs
 }
@@ -307,42 +322,59 @@ func (r *runner) clientAddrs(host string, n int) ([]netip.Addr, error) {
 	return have[:n], nil
 }
 
-// ipvsConns is how many connections IPVS counted per real server between two snapshots, by host name.
-func (r *runner) ipvsConns(before, after *ipvsadm.Snapshot) map[string]int {
-	out := map[string]int{}
-	for key, st := range after.Stats {
-		for addr, d := range st.Dests {
-			n := d.Conns
-			if b := before.Stats[key]; b != nil && b.Dests[addr] != nil {
-				n -= b.Dests[addr].Conns
+// attribute finds the real server of each of the phase's connections in the director's connection
+// table, and where the table cannot account for them all, in IPVS's per-server Conns counters: read once,
+// when the kernel's estimator has folded in all ipvsTotal connections IPVS counted since the lab began
+// (up to two seconds), less what the earlier phases sent to each server.
+func (r *runner) attribute(m *measured, l Load, res *loadgen.Result, url string, conns []ipvsadm.Conn, ipvsTotal uint64) error {
+	proto := ipvsadm.TCP
+	if l.Protocol == ProtocolUDP {
+		proto = ipvsadm.UDP
+	}
+	per, complete := inTable(conns, res.Locals, proto, url, r.hostName)
+	m.director, m.directorFrom = per, "director's table"
+	if !complete || m.onePacket {
+		snap, err := r.l.IPVSCounted(r.ctx, int(ipvsTotal))
+		if err != nil {
+			return err
+		}
+		m.director, m.directorFrom = map[string]int{}, "IPVS Conns"
+		for _, st := range snap.Stats {
+			for addr, d := range st.Dests {
+				m.director[r.hostName(addr.Addr())] += int(d.Conns)
 			}
+		}
+		for host, n := range r.attributed {
+			m.director[host] -= n
+		}
+		for host, n := range m.director {
 			if n == 0 {
-				continue
+				delete(m.director, host)
 			}
-			name := addr.String()
-			if h, _ := r.l.Topology.HostByAddr(addr.Addr()); h != nil {
-				name = h.Name
-			}
-			out[name] += int(n)
 		}
 	}
-	return out
+	if r.attributed == nil {
+		r.attributed = map[string]int{}
+	}
+	for host, n := range m.director {
+		r.attributed[host] += n
+	}
+	return nil
+}
+
+// hostName is the name of the lab's host with this address, or the address.
+func (r *runner) hostName(a netip.Addr) string {
+	if h, _ := r.l.Topology.HostByAddr(a); h != nil {
+		return h.Name
+	}
+	return a.String()
 }
 
 // directReturn checks that no reply passed the director: with direct routing and tunnelling the real
 // servers answer the client themselves, so IPVS counts packets in and none out.
-func directReturn(before, after *ipvsadm.Snapshot, conns int) assert.Verdict {
-	var in, out uint64
-	for key, st := range after.Stats {
-		in += st.InPkts
-		out += st.OutPkts
-		if b := before.Stats[key]; b != nil {
-			in -= b.InPkts
-			out -= b.OutPkts
-		}
-	}
-	v := assert.Verdict{Name: "direct return", Pass: out == 0 && in > 0}
-	v.Summary = fmt.Sprintf("over %d connections the director forwarded %d packets from the client and %d replies", conns, in, out)
+func directReturn(c ipvsadm.Counters, conns int) assert.Verdict {
+	v := assert.Verdict{Name: "direct return", Pass: c.OutPkts == 0 && c.InPkts > 0}
+	v.Summary = fmt.Sprintf("over %d connections the director forwarded %d packets from the client and %d replies", conns, c.InPkts, c.OutPkts)
 	if !v.Pass {
 		v.Detail = "want 0 replies through the director: the real servers answer the client straight from the VIP"
 	}

@@ -79,7 +79,7 @@ type Expect struct {
 	Exact        bool           `yaml:"exact"`         // the split within ±1 (deterministic schedulers)
 	Affinity     bool           `yaml:"affinity"`      // each client address always reached one server
 	Model        bool           `yaml:"model"`         // every connection went where the reference model says
-	Conservation *bool          `yaml:"conservation"`  // sent = seen by the servers = IPVS Conns (default on)
+	Conservation *bool          `yaml:"conservation"`  // sent = seen by the servers = the director's table = IPVS Conns (default on)
 	DirectReturn bool           `yaml:"direct_return"` // replies bypassed the director: IPVS OutPkts did not move (DR, TUN)
 	// Distribution checks the split against the shares the model expects, averaged over many simulated
 	// runs, for a scheduler that draws random numbers (twos).

@@ -23,7 +23,8 @@ func newTestCommand() *cobra.Command {
 schedulers), programs the director's rules, sends load from the client, and checks what happened against
 what the kernel promises: exact sequences and lvslab's reference model of each scheduler, the split of
 connections among real servers (exactly, or with a test whose false-failure rate is 1e-6), each client
-address sticking to one server, and every connection counted alike by the servers and by IPVS.
+address sticking to one server, and every connection counted alike by the servers, by the director's
+connection table and by IPVS.
 
 With no SCENARIO, the built-in suite runs: every scheduler under NAT and the tutorial's own examples
 (wrr 3:1, sed with weights 1, 4, 6 and held connections, nq, weight 0, a scheduler change with -E).

@@ -51,3 +51,20 @@ func FuzzParseRule(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseConns: whatever the text, ParseConns returns entries whose every field is valid, or an error.
+func FuzzParseConns(f *testing.F) {
+	f.Add([]byte(connText))
+	f.Add([]byte(connHeader + "\nTCP 00000000 0000 00000000 0000 00000000 0000 NONE 0\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		conns, err := ParseConns(data)
+		if err != nil {
+			return
+		}
+		for _, c := range conns {
+			if !c.Client.IsValid() || !c.Virtual.IsValid() || !c.Dest.IsValid() || c.Expires < 0 || c.State == "" {
+				t.Fatalf("entry with an invalid field: %+v", c)
+			}
+		}
+	})
+}

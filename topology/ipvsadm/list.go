@@ -17,8 +17,9 @@ type Snapshot struct {
 	Stats       map[ServiceKey]*ServiceStats
 }
 
-// Counters are IPVS's statistics, as ipvsadm -L --stats prints them. They lag up to two seconds behind
-// the traffic for rates, not for these totals.
+// Counters are IPVS's statistics, as ipvsadm -L --stats prints them. Read through netlink they lag up to
+// two seconds behind the traffic: the kernel's estimator folds its per-CPU counters into them only that
+// often (ParsePerCPUTotals reads the per-CPU counters themselves).
 type Counters struct {
 	Conns, InPkts, OutPkts, InBytes, OutBytes uint64
 }
