@@ -121,6 +121,27 @@ func TestRunUsesSourcesInTurn(t *testing.T) {
 	}
 }
 
+// A run from a source address never reuses a port, though the server closes every connection first and
+// so frees the port on the client at once: were it reused, the director's entry of the earlier connection
+// (two minutes in TIME_WAIT) would take the later one where persistence controls it, unscheduled.
+func TestRunFromASourceUsesEachPortOnce(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	res := measure(t, Run, Options{URL: rs1.url, Requests: 3000, Concurrency: 4, Sources: []netip.Addr{netip.MustParseAddr("127.0.0.2")}, Sequence: true})
+	wantNoFailures(t, res)
+	ports := map[uint16]int{}
+	for _, l := range res.Locals {
+		ports[l.Port()]++
+	}
+	for p, n := range ports {
+		if n > 1 {
+			t.Errorf("port %d used by %d of the 3000 connections", p, n)
+		}
+	}
+	if len(res.Locals) != 3000 {
+		t.Errorf("%d locals recorded, want 3000", len(res.Locals))
+	}
+}
+
 func TestRunReadsChunkedBodies(t *testing.T) {
 	chunked := func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Trailer", "X-Checksum")

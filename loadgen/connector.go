@@ -1,11 +1,15 @@
 package loadgen
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
+	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // connector opens TCP connections to the target, from each source address in turn,
@@ -28,9 +32,23 @@ func newConnector(to netip.AddrPort, sources []netip.Addr) *connector {
 		for i, s := range sources {
 			c.dialers[i] = base
 			c.dialers[i].LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(s, 0))
+			c.dialers[i].Control = portAtConnect
 		}
 	}
 	return c
+}
+
+// portAtConnect leaves a bound source's port to connect (IP_BIND_ADDRESS_NO_PORT), as for an unbound
+// socket. bind would pick a random free port, and a port whose last connection the server closed is free
+// at once on the client: two connections of a run could share one, and the second find the director's
+// entry of the first (in TIME_WAIT for two minutes) and follow it, unscheduled, where persistence
+// controls it. connect walks the ports in turn instead.
+func portAtConnect(_, _ string, rc syscall.RawConn) error {
+	var serr error
+	err := rc.Control(func(fd uintptr) {
+		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
+	})
+	return cmp.Or(err, serr)
 }
 
 // dial connects unless ctx ends first. It sets no deadline of its own: a deadline
