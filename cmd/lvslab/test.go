@@ -16,6 +16,7 @@ import (
 
 func newTestCommand() *cobra.Command {
 	var junit, jsonFile string
+	var parallel int
 	cmd := &cobra.Command{
 		Use:   "test [SCENARIO...] [--junit FILE] [--json FILE]",
 		Short: "Check the kernel's IPVS schedulers against their promises: the scenario suite, or your scenarios",
@@ -41,6 +42,9 @@ failed, 2 when a scenario could not be run.`,
 			if err != nil {
 				return unusable(err)
 			}
+			if parallel < 1 || parallel > maxParallel {
+				return unusable(fmt.Errorf("--parallel %d: want 1 to %d scenarios at once", parallel, maxParallel))
+			}
 			suite, err := selectScenarios(args)
 			if err != nil {
 				return unusable(err)
@@ -48,31 +52,37 @@ failed, 2 when a scenario could not be run.`,
 			if ran, err := maybeInVM(cmd, outputs); ran {
 				return err
 			}
-			return runScenarios(cmd, suite, junit, jsonFile)
+			return runScenarios(cmd, suite, parallel, junit, jsonFile)
 		},
 	}
 	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&jsonFile, "json", "", "write every verdict and measurement as JSON to this file")
+	cmd.Flags().IntVarP(&parallel, "parallel", "j", defaultParallel, "scenarios to run at once, each in a lab of its own")
 	addVMFlag(cmd)
 	return cmd
 }
 
-func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, junit, jsonFile string) error {
+// defaultParallel scenarios run at once: most of a scenario's time is spent waiting (for connections to
+// close, templates to expire, children to start), so more than the cores keep them busy.
+const (
+	defaultParallel = 4
+	maxParallel     = 64
+)
+
+func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, parallel int, junit, jsonFile string) error {
 	w := cmd.OutOrStdout()
 	start := time.Now()
-	var outcomes []*scenarios.Outcome
-	failedN, errorsN, skippedN := 0, 0, 0
-	for _, s := range suite {
-		if cmd.Context().Err() != nil {
-			fmt.Fprintf(w, "\ninterrupted: %d of %d scenarios ran; the reports cover those\n", len(outcomes), len(suite))
-			break
-		}
-		o := scenarios.Run(cmd.Context(), s, scenarios.RunOptions{})
+	outcomes := scenarios.RunSuite(cmd.Context(), suite, scenarios.SuiteOptions{Parallel: parallel, Done: func(o *scenarios.Outcome) {
 		if cmd.Context().Err() != nil && o.Err != nil {
 			o.Err = fmt.Errorf("interrupted: %w", o.Err)
 		}
 		o.WriteText(w)
-		outcomes = append(outcomes, o)
+	}})
+	if len(outcomes) < len(suite) {
+		fmt.Fprintf(w, "\ninterrupted: %d of %d scenarios ran; the reports cover those\n", len(outcomes), len(suite))
+	}
+	failedN, errorsN, skippedN := 0, 0, 0
+	for _, o := range outcomes {
 		switch {
 		case o.Skipped != "":
 			skippedN++
