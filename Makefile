@@ -11,8 +11,15 @@ IPVS_TESTS := bin/ipvs-tests.txt
 
 .PHONY: build test test-vm lint bench fuzz demo kernel vm-deps clean
 
+# What the binary says it is, in every report: the commit it was built from, and whether the work tree had
+# changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
+COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
+MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
+VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
+
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -o $(BIN) ./cmd/lvslab
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/lvslab
 
 # Every test, natively (VM tests included: LVSLAB_VM_TESTS=1), then again in the microVM those that need
 # IPVS where this kernel has none.
@@ -33,7 +40,7 @@ TOOLS := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
 DEADCODE_VERSION := v0.52.0
 # deadcode reports code unreachable from cmd/lvslab; labtest and internal/needs serve tests, so they are not asked.
-DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/(fds|fieldpath|kmod|spell|testsel|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|tutorial|vmlab|wire)$$
+DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/(fds|fieldpath|kmod|spell|testsel|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|report|tutorial|vmlab|wire)$$
 
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi

@@ -68,37 +68,3 @@ func TestIPVSAbThroughTheVIPSplitsThreeToOne(t *testing.T) {
 			total, rs1, rs2, 3*total/4, total/4)
 	}
 }
-
-// TestIPVSModelAgreesWithTheKernel is the differential test: for every deterministic scheduler of the
-// suite, the reference model's server equals the kernel's choice, connection by connection.
-func TestIPVSModelAgreesWithTheKernel(t *testing.T) {
-	labtest.RequireIPVS(t)
-	suite, err := Suite()
-	if err != nil {
-		t.Fatal(err)
-	}
-	covered := map[string]bool{}
-	for _, sc := range suite {
-		if !sc.Phases[0].Expect.Model {
-			continue
-		}
-		o := Run(context.Background(), sc, RunOptions{LabName: "st-" + sc.Name, StateDir: t.TempDir()})
-		var text bytes.Buffer
-		o.WriteText(&text)
-		if o.Skipped != "" {
-			t.Logf("%s", text.String())
-			continue
-		}
-		if !o.Pass() {
-			t.Errorf("%s", text.String())
-		}
-		for _, s := range schedulers(sc) {
-			covered[s] = true
-		}
-	}
-	for _, s := range []string{"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "dh", "sh", "mh", "lblc", "lblcr"} {
-		if !covered[s] {
-			t.Errorf("no scenario compares the model with the kernel for %s", s)
-		}
-	}
-}

@@ -1,151 +1,49 @@
 package scenarios
 
 import (
-	"encoding/json"
-	"encoding/xml"
-	"fmt"
 	"io"
-	"strings"
-	"time"
+
+	"github.com/lvslab/lvslab/report"
 )
 
-// WriteText prints one scenario's verdicts: a PASS/FAIL line, and for a failure what differed.
-func (o *Outcome) WriteText(w io.Writer) {
-	status := "PASS"
+// Result is the outcome as a report keeps it, on the report's run number run.
+func (o *Outcome) Result(run int) report.Result {
+	r := report.Result{Run: run, Name: o.Scenario.Name, Source: o.Scenario.Source, Digest: o.Scenario.Digest, About: o.Scenario.About,
+		Seconds: o.Duration.Seconds(), Result: report.Pass, Sysctls: o.Sysctls, Phases: []report.Phase{}}
 	switch {
 	case o.Skipped != "":
-		fmt.Fprintf(w, "%-5s %-20s %6.1fs  %s\n      %s\n", "SKIP", o.Scenario.Name, o.Duration.Seconds(), o.Scenario.About, o.Skipped)
-		return
+		r.Result, r.Error = report.Skipped, o.Skipped
 	case o.Err != nil:
-		status = "ERROR"
+		r.Result, r.Error = report.Error, o.Err.Error()
 	case !o.Pass():
-		status = "FAIL"
+		r.Result = report.Fail
 	}
-	fmt.Fprintf(w, "%-5s %-20s %6.1fs  %s\n", status, o.Scenario.Name, o.Duration.Seconds(), o.Scenario.About)
-	if o.Err != nil {
-		fmt.Fprintf(w, "      could not run: %v\n", o.Err)
-	}
-	for i, p := range o.Phases {
+	for _, p := range o.Phases {
+		rp := report.Phase{Verdicts: []report.Verdict{}}
+		if p.Load != nil {
+			load := *p.Load
+			load.Locals = nil // how the runner found each connection in the director's table: not a measurement
+			rp.Load = &load
+		}
 		for _, v := range p.Verdicts {
-			if !v.Pass || status != "PASS" {
-				text := v.String()
-				if len(o.Phases) > 1 {
-					text = fmt.Sprintf("phase %d: %s", i+1, text)
-				}
-				fmt.Fprintln(w, indent(text, "      "))
-			}
+			rp.Verdicts = append(rp.Verdicts, report.Verdict{Name: v.Name, Pass: v.Pass, Summary: v.Summary, Detail: v.Detail})
 		}
+		r.Phases = append(r.Phases, rp)
 	}
+	return r
 }
 
-func indent(s, prefix string) string {
-	return prefix + strings.ReplaceAll(strings.TrimRight(s, "\n"), "\n", "\n"+prefix)
-}
-
-type junitSuite struct {
-	XMLName  xml.Name    `xml:"testsuite"`
-	Name     string      `xml:"name,attr"`
-	Tests    int         `xml:"tests,attr"`
-	Failures int         `xml:"failures,attr"`
-	Errors   int         `xml:"errors,attr"`
-	Skipped  int         `xml:"skipped,attr"`
-	Time     float64     `xml:"time,attr"`
-	Cases    []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	ClassName string        `xml:"classname,attr"`
-	Time      float64       `xml:"time,attr"`
-	Failure   *junitProblem `xml:"failure,omitempty"`
-	Error     *junitProblem `xml:"error,omitempty"`
-	Skipped   *junitProblem `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitProblem struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
-// WriteJUnit writes the outcomes as a JUnit XML test suite, one test case per scenario.
-func WriteJUnit(w io.Writer, outcomes []*Outcome, elapsed time.Duration) error {
-	s := junitSuite{Name: "lvslab", Tests: len(outcomes), Time: elapsed.Seconds()}
+// Report is a report of one run: its outcomes, and what it ran on.
+func Report(run report.Run, outcomes []*Outcome) *report.Report {
+	rep := &report.Report{Format: report.Format, Runs: []report.Run{run}, Results: []report.Result{}}
 	for _, o := range outcomes {
-		var text strings.Builder
-		o.WriteText(&text)
-		c := junitCase{Name: o.Scenario.Name, ClassName: "lvslab." + strings.TrimSuffix(strings.TrimPrefix(o.Scenario.Source, "embedded:"), ".yaml"),
-			Time: o.Duration.Seconds(), SystemOut: text.String()}
-		switch {
-		case o.Skipped != "":
-			s.Skipped++
-			c.Skipped = &junitProblem{Message: o.Skipped}
-		case o.Err != nil:
-			s.Errors++
-			c.Error = &junitProblem{Message: o.Err.Error(), Text: text.String()}
-		case !o.Pass():
-			s.Failures++
-			c.Failure = &junitProblem{Message: "expectations failed", Text: text.String()}
-		}
-		s.Cases = append(s.Cases, c)
+		rep.Results = append(rep.Results, o.Result(0))
 	}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	return rep
 }
 
-type jsonOutcome struct {
-	Name     string      `json:"name"`
-	Source   string      `json:"source"`
-	Result   string      `json:"result"` // pass, fail, error
-	Error    string      `json:"error,omitempty"`
-	Seconds  float64     `json:"seconds"`
-	Phases   []jsonPhase `json:"phases"`
-	Scenario string      `json:"about"`
-}
-
-type jsonPhase struct {
-	Verdicts []jsonVerdict `json:"verdicts"`
-	Load     any           `json:"load,omitempty"`
-}
-
-type jsonVerdict struct {
-	Name    string `json:"name"`
-	Pass    bool   `json:"pass"`
-	Summary string `json:"summary"`
-	Detail  string `json:"detail,omitempty"`
-}
-
-// WriteJSON writes the outcomes, with every verdict and the load each phase measured.
-func WriteJSON(w io.Writer, outcomes []*Outcome) error {
-	var out []jsonOutcome
-	for _, o := range outcomes {
-		j := jsonOutcome{Name: o.Scenario.Name, Source: o.Scenario.Source, Scenario: o.Scenario.About, Seconds: o.Duration.Seconds(), Result: "pass"}
-		switch {
-		case o.Skipped != "":
-			j.Result, j.Error = "skipped", o.Skipped
-		case o.Err != nil:
-			j.Result, j.Error = "error", o.Err.Error()
-		case !o.Pass():
-			j.Result = "fail"
-		}
-		for _, p := range o.Phases {
-			jp := jsonPhase{Load: p.Load}
-			for _, v := range p.Verdicts {
-				jp.Verdicts = append(jp.Verdicts, jsonVerdict{Name: v.Name, Pass: v.Pass, Summary: v.Summary, Detail: v.Detail})
-			}
-			j.Phases = append(j.Phases, jp)
-		}
-		out = append(out, j)
-	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+// WriteText prints the outcome: a PASS/FAIL line, and for a failure what differed.
+func (o *Outcome) WriteText(w io.Writer) {
+	r := o.Result(0)
+	r.WriteText(w)
 }

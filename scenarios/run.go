@@ -29,6 +29,8 @@ type Outcome struct {
 	Err error
 	// Skipped says why the scenario did not run: this kernel lacks one of its schedulers.
 	Skipped string
+	// Sysctls are the director's lab.SchedulingSysctls when the scenario ended.
+	Sysctls map[string]string
 }
 
 // PhaseOutcome holds one phase's verdicts and the load it measured.
@@ -83,6 +85,11 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 		return out
 	}
 	defer func() {
+		sysctls, err := l.DirectorSysctls()
+		out.Sysctls = sysctls
+		if err != nil {
+			out.Err = errors.Join(out.Err, err)
+		}
 		if err := l.Down(context.WithoutCancel(ctx)); err != nil {
 			out.Err = errors.Join(out.Err, err)
 		}

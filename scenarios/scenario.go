@@ -3,6 +3,7 @@ package scenarios
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -26,6 +27,7 @@ type Scenario struct {
 	Name     string
 	About    string
 	Source   string // file or embedded:NAME.yaml
+	Digest   string // sha256: and the file's SHA-256, in hex
 	Topology *topology.Topology
 	Phases   []*Phase
 }
@@ -160,7 +162,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if err := strict.Decode(&y); err != nil {
 		return nil, w.decodeError(err)
 	}
-	s := &Scenario{Name: y.Name, About: strings.TrimSpace(y.About), Source: source}
+	s := &Scenario{Name: y.Name, About: strings.TrimSpace(y.About), Source: source, Digest: fmt.Sprintf("sha256:%x", sha256.Sum256(data))}
 	if s.Name == "" {
 		return nil, w.errf("name", "missing; give the scenario a name")
 	}

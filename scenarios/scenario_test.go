@@ -64,3 +64,26 @@ func TestSuiteSequencesAgreeWithTheModel(t *testing.T) {
 		}
 	}
 }
+
+// Every deterministic scheduler has a scenario that holds the kernel to the reference model, connection by
+// connection: the differential test, which make test runs on Debian's 6.1 and 6.12 kernels side by side
+// (cmd/lvslab's TestVMKernelMatrixOf61And612).
+func TestTheModelIsComparedWithTheKernelForEveryDeterministicScheduler(t *testing.T) {
+	suite, err := Suite()
+	if err != nil {
+		t.Fatal(err)
+	}
+	covered := map[string]bool{}
+	for _, sc := range suite {
+		if sc.Phases[0].Expect.Model {
+			for _, s := range schedulers(sc) {
+				covered[s] = true
+			}
+		}
+	}
+	for _, s := range []string{"rr", "wrr", "lc", "wlc", "sed", "nq", "fo", "ovf", "dh", "sh", "mh", "lblc", "lblcr"} {
+		if !covered[s] {
+			t.Errorf("no scenario compares the model with the kernel for %s", s)
+		}
+	}
+}

@@ -69,7 +69,7 @@ expect: {sequence: rs3 rs2 rs3 rs2 rs3 rs3 rs2}
 func TestIPVSTestStoppedBySIGTERMLeavesNothing(t *testing.T) {
 	labtest.RequireIPVS(t)
 	c := newCLI(t)
-	cmd, out := c.start("test", "--vm=never", "rr", "wrr-tutorial", "wlc", "lc")
+	cmd, out := c.start("test", "--vm=never", "-j", "1", "rr", "wrr-tutorial", "wlc", "lc")
 	code := c.signalWhen(cmd, syscall.SIGTERM, 2*time.Minute, func() (bool, string) {
 		return strings.Contains(out.String(), "  rr"), "the first scenario has not finished"
 	})

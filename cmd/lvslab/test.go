@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -11,14 +12,26 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/scenarios"
 )
 
+// testFlags are lvslab test's flags.
+type testFlags struct {
+	junit, json string
+	parallel    int
+	shard       string
+	kernels     []string
+	// guestReport is where lvslab test writes its report, and nothing else, when it runs in a microVM
+	// for an lvslab test on the host, which prints the summary.
+	guestReport string
+}
+
 func newTestCommand() *cobra.Command {
-	var junit, jsonFile string
-	var parallel int
+	var f testFlags
 	cmd := &cobra.Command{
-		Use:   "test [SCENARIO...] [--junit FILE] [--json FILE]",
+		Use:   "test [SCENARIO...] [--kernel PKG]... [--shard K/N] [-j N] [--junit FILE] [--json FILE]",
 		Short: "Check the kernel's IPVS schedulers against their promises: the scenario suite, or your scenarios",
 		Long: `Run scenarios: each builds a lab of its own (a fresh director, so no old connection entry biases the
 schedulers), programs the director's rules, sends load from the client, and checks what happened against
@@ -27,37 +40,38 @@ connections among real servers (exactly, or with a test whose false-failure rate
 address sticking to one server, and every connection counted alike by the servers, by the director's
 connection table and by IPVS.
 
-With no SCENARIO, the built-in suite runs: every scheduler under NAT and the tutorial's own examples
-(wrr 3:1, sed with weights 1, 4, 6 and held connections, nq, weight 0, a scheduler change with -E).
-A SCENARIO is a scenario file, or the name of a built-in one.
+With no SCENARIO, the built-in suite runs: every scheduler under NAT, DR and TUN, and the tutorial's own
+examples (wrr 3:1, sed with weights 1, 4, 6 and held connections, nq, weight 0, a scheduler change with
+-E). A SCENARIO is a scenario file, or the name of a built-in one. -j runs that many side by side, each in
+its own lab.
+
+--kernel runs the suite on another kernel, in a microVM: a Debian package (linux-image-amd64 is Debian
+12's 6.1, linux-image-6.12-amd64 has twos) or your own VMLINUZ:MODULES_DIR. Given more than once, the
+kernels run side by side as far as the cores allow, and the summary is one table, scenario by kernel,
+with a line for each scenario whose verdict differs between them; a scenario whose scheduler a kernel
+lacks is skipped there. --shard K/N runs part K of N of the suite, the same part every time, the parts
+balanced by how long their scenarios take: give each job of a CI matrix its own K, then join their
+--json reports with lvslab report merge.
 
 Where this kernel has no IPVS (or you are not root) the scenarios run in a microVM; --junit and --json
-files are written on this machine all the same. Exit status 0 when every expectation held, 1 when one
-failed, 2 when a scenario could not be run.`,
+files are written on this machine all the same. Every report says what it ran on: the kernel and its
+package, the microVM's qemu and accelerator, lvslab's version and commit, the director's sysctls that
+change scheduling, each scenario file's digest. Exit status 0 when every expectation held, 1 when one
+failed, 2 when a scenario (or a kernel) could not be run.`,
 		Example: `  sudo lvslab test
-  sudo lvslab test sed-tutorial wrr-tutorial
-  lvslab test my-scenario.yaml --junit report.xml --json report.json`,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			outputs, err := absOutputs(&junit, &jsonFile)
-			if err != nil {
-				return unusable(err)
-			}
-			if parallel < 1 || parallel > maxParallel {
-				return unusable(fmt.Errorf("--parallel %d: want 1 to %d scenarios at once", parallel, maxParallel))
-			}
-			suite, err := selectScenarios(args)
-			if err != nil {
-				return unusable(err)
-			}
-			if ran, err := maybeInVM(cmd, outputs); ran {
-				return err
-			}
-			return runScenarios(cmd, suite, parallel, junit, jsonFile)
-		},
+  sudo lvslab test sed-tutorial wrr-tutorial -j 1
+  lvslab test my-scenario.yaml --junit report.xml --json report.json
+  lvslab test --kernel linux-image-amd64 --kernel linux-image-6.12-amd64
+  lvslab test --shard 2/3 --json shard-2.json && lvslab report merge shard-*.json`,
+		RunE: func(cmd *cobra.Command, args []string) error { return runTest(cmd, args, &f) },
 	}
-	cmd.Flags().StringVar(&junit, "junit", "", "write a JUnit XML report to this file")
-	cmd.Flags().StringVar(&jsonFile, "json", "", "write every verdict and measurement as JSON to this file")
-	cmd.Flags().IntVarP(&parallel, "parallel", "j", defaultParallel, "scenarios to run at once, each in a lab of its own")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file")
+	cmd.Flags().StringVar(&f.json, "json", "", "write every verdict and measurement, and what they ran on, as JSON to this file")
+	cmd.Flags().IntVarP(&f.parallel, "parallel", "j", defaultParallel, "scenarios to run at once, each in a lab of its own")
+	cmd.Flags().StringVar(&f.shard, "shard", "", "run part K of N of the scenarios (K/N, such as 2/3), for a CI system's parallel jobs")
+	cmd.Flags().StringArrayVar(&f.kernels, "kernel", nil, "run in a microVM on this kernel: a Debian package or VMLINUZ:MODULES_DIR; repeat for a matrix")
+	cmd.Flags().StringVar(&f.guestReport, "guest-report", "", "")
+	cmd.Flags().MarkHidden("guest-report")
 	addVMFlag(cmd)
 	return cmd
 }
@@ -69,48 +83,106 @@ const (
 	maxParallel     = 64
 )
 
-func runScenarios(cmd *cobra.Command, suite []*scenarios.Scenario, parallel int, junit, jsonFile string) error {
+func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
+	if f.parallel < 1 || f.parallel > maxParallel {
+		return unusable(fmt.Errorf("--parallel %d: want 1 to %d scenarios at once", f.parallel, maxParallel))
+	}
+	kernels, err := parseKernels(f.kernels)
+	if err != nil {
+		return unusable(err)
+	}
+	if _, err := absOutputs(&f.junit, &f.json, &f.guestReport); err != nil {
+		return unusable(err)
+	}
+	suite, err := selectScenarios(args)
+	if err != nil {
+		return unusable(err)
+	}
+	if f.shard != "" {
+		k, n, err := report.ParseShard(f.shard)
+		if err != nil {
+			return unusable(fmt.Errorf("--shard: %w", err))
+		}
+		suite = scenarios.Shard(suite, k, n)
+	}
+	reason, err := vmReason(cmd)
+	if err != nil {
+		return err
+	}
+	mode, _ := cmd.Flags().GetString("vm")
+	switch {
+	case len(kernels) > 0 && mode == "never":
+		return unusable(errors.New("--kernel boots a microVM on that kernel, and --vm=never forbids one: drop one of them"))
+	case len(kernels) > 0 && (vm.InGuest() || os.Getenv(inVMEnv) != ""):
+		return unusable(errors.New("--kernel in the microVM: expected it on the host, which boots the kernels"))
+	case len(kernels) > 0:
+		return runMatrix(cmd, kernels, args, f)
+	case reason != "":
+		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
+		return runMatrix(cmd, []kernelChoice{defaultKernel()}, args, f)
+	}
+	return runHere(cmd, suite, f)
+}
+
+// runHere runs the scenarios on this machine's kernel.
+func runHere(cmd *cobra.Command, suite []*scenarios.Scenario, f *testFlags) error {
 	w := cmd.OutOrStdout()
 	start := time.Now()
-	outcomes := scenarios.RunSuite(cmd.Context(), suite, scenarios.SuiteOptions{Parallel: parallel, Done: func(o *scenarios.Outcome) {
+	outcomes := scenarios.RunSuite(cmd.Context(), suite, scenarios.SuiteOptions{Parallel: f.parallel, Done: func(o *scenarios.Outcome) {
 		if cmd.Context().Err() != nil && o.Err != nil {
 			o.Err = fmt.Errorf("interrupted: %w", o.Err)
 		}
 		o.WriteText(w)
 	}})
-	if len(outcomes) < len(suite) {
+	interrupted := len(outcomes) < len(suite)
+	if interrupted {
 		fmt.Fprintf(w, "\ninterrupted: %d of %d scenarios ran; the reports cover those\n", len(outcomes), len(suite))
 	}
-	failedN, errorsN, skippedN := 0, 0, 0
-	for _, o := range outcomes {
-		switch {
-		case o.Skipped != "":
-			skippedN++
-		case o.Err != nil:
-			errorsN++
-		case !o.Pass():
-			failedN++
+	run := report.Run{LVSLAB: build(), Kernel: report.Kernel{Release: kernelRelease()}, IPVSAdm: ipvsadmVersion(cmd.Context()),
+		Shard: f.shard, Parallel: f.parallel, Started: start, Seconds: time.Since(start).Seconds(), Interrupted: interrupted}
+	rep := scenarios.Report(run, outcomes)
+	if f.guestReport != "" {
+		if err := writeReport(f.guestReport, rep.WriteJSON); err != nil {
+			return unusable(err)
 		}
+		return exitFor(rep, nil)
 	}
-	elapsed := time.Since(start)
-	fmt.Fprintf(w, "\n%d scenarios in %.1f s: %d passed, %d failed, %d could not run, %d skipped\n", len(outcomes), elapsed.Seconds(),
-		len(outcomes)-failedN-errorsN-skippedN, failedN, errorsN, skippedN)
-	if err := writeReport(junit, func(f *os.File) error { return scenarios.WriteJUnit(f, outcomes, elapsed) }); err != nil {
+	return finishReport(cmd.OutOrStdout(), rep, f.junit, f.json, nil)
+}
+
+// finishReport prints the summary of a report, headed by what it ran on, writes its files, and gives the
+// exit status: 2 when a scenario could not run or problems (a kernel that did not boot, a missing shard)
+// say something is missing, 1 when an expectation failed.
+func finishReport(w io.Writer, rep *report.Report, junit, jsonFile string, problems []string) error {
+	fmt.Fprintln(w)
+	for _, k := range rep.Kernels() {
+		rep.WriteHeader(w, k)
+	}
+	rep.WriteSummary(w)
+	for _, p := range problems {
+		fmt.Fprintf(w, "could not run: %s\n", p)
+	}
+	if err := writeReport(junit, rep.WriteJUnit); err != nil {
 		return unusable(err)
 	}
-	if err := writeReport(jsonFile, func(f *os.File) error { return scenarios.WriteJSON(f, outcomes) }); err != nil {
+	if err := writeReport(jsonFile, rep.WriteJSON); err != nil {
 		return unusable(err)
 	}
+	return exitFor(rep, problems)
+}
+
+func exitFor(rep *report.Report, problems []string) error {
+	c := rep.Count()
 	switch {
-	case errorsN > 0:
+	case c.Errors > 0 || len(problems) > 0:
 		return &exitError{code: exitUnusable, quiet: true}
-	case failedN > 0:
+	case c.Failed > 0:
 		return &exitError{code: exitFailed, quiet: true}
 	}
 	return nil
 }
 
-func writeReport(path string, write func(*os.File) error) error {
+func writeReport(path string, write func(io.Writer) error) error {
 	if path == "" {
 		return nil
 	}

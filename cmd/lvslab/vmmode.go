@@ -36,16 +36,29 @@ func addVMFlag(cmd *cobra.Command) {
 // kernel has no IPVS or the user is not root. It reports whether it did; err then carries the exit status
 // of the command inside. outputs are files the command writes, copied back to the host.
 func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
+	reason, err := vmReason(cmd)
+	if err != nil {
+		return true, err
+	}
+	if reason == "" {
+		return false, nil
+	}
+	return true, runSelfInVM(cmd, reason, outputs)
+}
+
+// vmReason says why the command should move into the microVM, as --vm asks: always, or auto where this
+// kernel has no IPVS or the user is not root; "" when it runs here (never, or already in the microVM).
+func vmReason(cmd *cobra.Command) (string, error) {
 	mode, _ := cmd.Flags().GetString("vm")
 	var reason string
 	switch mode {
 	case "never":
-		return false, nil
+		return "", nil
 	case "always":
 		reason = "--vm=always"
 	case "auto":
 		if vm.InGuest() || os.Getenv(inVMEnv) != "" {
-			return false, nil
+			return "", nil
 		}
 		switch {
 		case os.Geteuid() != 0:
@@ -53,15 +66,15 @@ func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
 		case ipvsnl.Check() != nil:
 			reason = "this kernel has no IPVS"
 		default:
-			return false, nil
+			return "", nil
 		}
 	default:
-		return true, unusable(fmt.Errorf("--vm=%s: want auto, always or never", mode))
+		return "", unusable(fmt.Errorf("--vm=%s: want auto, always or never", mode))
 	}
 	if vm.InGuest() || os.Getenv(inVMEnv) != "" {
-		return false, nil // already in the microVM: the command runs here
+		return "", nil // already in the microVM: the command runs here
 	}
-	return true, runSelfInVM(cmd, reason, outputs)
+	return reason, nil
 }
 
 func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {

@@ -12,7 +12,11 @@ import (
 func Load(name string) error {
 	out, err := exec.Command(modprobe(), name).CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("modprobe %s failed: %s", name, strings.TrimSpace(string(out)+" "+err.Error()))
+		why := strings.TrimSpace(string(out))
+		if why == "" {
+			why = err.Error()
+		}
+		return fmt.Errorf("modprobe %s failed: %s", name, why)
 	}
 	return nil
 }

@@ -191,6 +191,8 @@ func unpackedKernel(dir string) (*Kernel, error) {
 	if elf := filepath.Join(dir, "boot", "vmlinux-"+k.Version); k.Vmlinux == "" && hasPVHEntry(elf) {
 		k.Vmlinux = elf
 	}
+	// The directory is named <versioned package>_<version> (fetchKernel).
+	k.Package, k.PackageVersion, _ = strings.Cut(filepath.Base(dir), "_")
 	return k, nil
 }
 

@@ -15,6 +15,9 @@ type Kernel struct {
 	Modules string // the lib/modules/<version> directory, symlinks resolved
 	Version string // <version>, the module tree's directory name
 	HZ      int    // CONFIG_HZ from the config-<version> beside the image; 0 if unknown
+	// Package and PackageVersion are the Debian package the kernel came from, when it came from one
+	// (linux-image-6.1.0-57-amd64, 6.1.192-3).
+	Package, PackageVersion string
 	// Unpacks is the module file suffix (.ko.xz, .ko.zst or .ko.gz) that the kernel decompresses itself in
 	// finit_module (CONFIG_MODULE_DECOMPRESS with that CONFIG_MODULE_COMPRESS_*); "" if none or unknown.
 	Unpacks string

@@ -89,6 +89,9 @@ type Result struct {
 	Accel      string        // the accelerator that ran the command: kvm or tcg
 	// AccelFallback says why KVM was tried first and failed, when the command ran under TCG after it.
 	AccelFallback string
+	Kernel        Kernel // the kernel that booted
+	QEMU          string // qemu's version, the first line of qemu --version
+	CPUs          int    // the machine's
 }
 
 func (o *Options) notice(format string, args ...any) {

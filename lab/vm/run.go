@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"strings"
+	"time"
 )
 
 // Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
@@ -33,6 +35,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	b.cfg.kvm = plan.kvm
 	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
 	res, err := (&session{opts: &opts}).run(ctx, b)
+	defer func() { b.describe(ctx, res) }()
 	var be *bootError
 	if !errors.As(err, &be) {
 		if plan.kvm && err == nil && plan.probeWhy == "" {
@@ -68,6 +71,28 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, err
 }
 
+// describe says in a Result what booted: the kernel, and qemu's version.
+func (m *machine) describe(ctx context.Context, res *Result) {
+	if res == nil {
+		return
+	}
+	res.Kernel, res.CPUs = *m.booted, m.cfg.cpus
+	res.QEMU = QEMUVersion(ctx, m.qemu)
+}
+
+// QEMUVersion is the first line of `qemu --version` ("QEMU emulator version 7.2.19 (Debian …)"), or ""
+// when qemu does not say within a few seconds.
+func QEMUVersion(ctx context.Context, qemu string) string {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, qemu, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
+}
+
 // rememberKVMFailure records that KVM could not boot here and says where, for a notice.
 func rememberKVMFailure(m *memo, why string) string {
 	if err := m.remember(why); err != nil {
@@ -79,6 +104,7 @@ func rememberKVMFailure(m *memo, why string) string {
 // machine is what one qemu run needs.
 type machine struct {
 	qemu   string
+	booted *Kernel
 	cfg    qemuConfig
 	initrd *os.File
 	kernel *os.File // a memfd with the unpacked kernel, or nil when cfg.kernel is a path
@@ -136,7 +162,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		initrd.Close()
 		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
 	}
-	m := &machine{qemu: qemu, initrd: initrd, cfg: qemuConfig{
+	m := &machine{qemu: qemu, initrd: initrd, booted: k, cfg: qemuConfig{
 		name:   name,
 		memory: opts.Memory,
 		cpus:   opts.CPUs,

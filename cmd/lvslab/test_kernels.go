@@ -1,0 +1,97 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/lab/vm"
+)
+
+// kernelChoice is one --kernel: a Debian package, or a kernel image and its modules.
+type kernelChoice struct {
+	asked            string // as given
+	pkg              string
+	vmlinuz, modules string
+}
+
+var debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+
+// parseKernels reads the --kernel flags: PKG, a Debian package name, or VMLINUZ:MODULES_DIR.
+func parseKernels(flags []string) ([]kernelChoice, error) {
+	var out []kernelChoice
+	seen := map[string]bool{}
+	for _, f := range flags {
+		var k kernelChoice
+		switch {
+		case strings.Contains(f, "/"):
+			img, mods, ok := strings.Cut(f, ":")
+			if !ok || img == "" || mods == "" {
+				return nil, fmt.Errorf("--kernel %s: a kernel of your own is VMLINUZ:MODULES_DIR (the image, and lib/modules/<release> or a root that holds it)", f)
+			}
+			var err error
+			if k.vmlinuz, err = filepath.Abs(img); err != nil {
+				return nil, err
+			}
+			if k.modules, err = filepath.Abs(mods); err != nil {
+				return nil, err
+			}
+			if _, err := os.Stat(k.vmlinuz); err != nil {
+				return nil, fmt.Errorf("--kernel %s: %w", f, err)
+			}
+			k.asked = filepath.Base(k.vmlinuz)
+		case debianPackage.MatchString(f):
+			k.pkg, k.asked = f, f
+		default:
+			return nil, fmt.Errorf("--kernel %q: expected a Debian package such as linux-image-6.12-amd64, or VMLINUZ:MODULES_DIR", f)
+		}
+		if seen[k.asked] {
+			return nil, fmt.Errorf("--kernel %s given twice", f)
+		}
+		seen[k.asked] = true
+		out = append(out, k)
+	}
+	return out, nil
+}
+
+// defaultKernel is the kernel the microVM boots when no --kernel says: $LVSLAB_KERNEL_PACKAGE, else
+// linux-image-amd64.
+func defaultKernel() kernelChoice {
+	pkg := os.Getenv(vm.PackageEnv)
+	if pkg == "" {
+		pkg = "linux-image-amd64"
+	}
+	return kernelChoice{asked: pkg, pkg: pkg}
+}
+
+// kernelRelease is uname -r.
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
+	}
+	return unix.ByteSliceToString(u.Release[:])
+}
+
+// ipvsadmVersion is the first line of `ipvsadm --version` where ipvsadm is installed, else "".
+func ipvsadmVersion(ctx context.Context) string {
+	path, err := exec.LookPath("ipvsadm")
+	if err != nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, path, "--version").Output()
+	if err != nil {
+		return ""
+	}
+	line, _, _ := strings.Cut(string(out), "\n")
+	return strings.TrimSpace(line)
+}

@@ -1,0 +1,148 @@
+package report
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"maps"
+	"slices"
+	"strings"
+)
+
+type junitSuites struct {
+	XMLName  xml.Name     `xml:"testsuites"`
+	Name     string       `xml:"name,attr"`
+	Tests    int          `xml:"tests,attr"`
+	Failures int          `xml:"failures,attr"`
+	Errors   int          `xml:"errors,attr"`
+	Skipped  int          `xml:"skipped,attr"`
+	Suites   []junitSuite `xml:"testsuite"`
+}
+
+type junitSuite struct {
+	Name       string          `xml:"name,attr"`
+	Tests      int             `xml:"tests,attr"`
+	Failures   int             `xml:"failures,attr"`
+	Errors     int             `xml:"errors,attr"`
+	Skipped    int             `xml:"skipped,attr"`
+	Time       float64         `xml:"time,attr"`
+	Timestamp  string          `xml:"timestamp,attr,omitempty"`
+	Properties []junitProperty `xml:"properties>property"`
+	Cases      []junitCase     `xml:"testcase"`
+}
+
+type junitProperty struct {
+	Name  string `xml:"name,attr"`
+	Value string `xml:"value,attr"`
+}
+
+type junitCase struct {
+	Name       string          `xml:"name,attr"`
+	ClassName  string          `xml:"classname,attr"`
+	Time       float64         `xml:"time,attr"`
+	Properties []junitProperty `xml:"properties>property,omitempty"`
+	Failure    *junitProblem   `xml:"failure,omitempty"`
+	Error      *junitProblem   `xml:"error,omitempty"`
+	Skipped    *junitProblem   `xml:"skipped,omitempty"`
+	SystemOut  string          `xml:"system-out,omitempty"`
+}
+
+type junitProblem struct {
+	Message string `xml:"message,attr"`
+	Text    string `xml:",chardata"`
+}
+
+// WriteJUnit writes the report as JUnit XML: a test suite per run, named after its kernel (and shard),
+// with what it ran on as properties; a test case per scenario, its class lvslab.<kernel>.<scenario>, so
+// that a CI system tells the kernels' verdicts apart, its file's digest and the director's sysctls as
+// properties.
+func (r *Report) WriteJUnit(w io.Writer) error {
+	all := junitSuites{Name: "lvslab"}
+	suites := make([]junitSuite, len(r.Runs))
+	for i, run := range r.Runs {
+		name := "lvslab " + run.Kernel.Release
+		if run.Shard != "" {
+			name += " shard " + run.Shard
+		}
+		suites[i] = junitSuite{Name: name, Time: run.Seconds, Properties: runProperties(run)}
+		if !run.Started.IsZero() {
+			suites[i].Timestamp = run.Started.UTC().Format("2006-01-02T15:04:05")
+		}
+	}
+	for _, res := range r.Results {
+		s := &suites[res.Run]
+		var text strings.Builder
+		res.WriteText(&text)
+		source := strings.TrimSuffix(strings.TrimPrefix(res.Source, "embedded:"), ".yaml")
+		c := junitCase{Name: res.Name, ClassName: "lvslab." + r.Runs[res.Run].Kernel.Release + "." + source, Time: res.Seconds,
+			SystemOut: text.String(), Properties: []junitProperty{{"scenario.digest", res.Digest}, {"scenario.source", res.Source}}}
+		for _, k := range slices.Sorted(maps.Keys(res.Sysctls)) {
+			c.Properties = append(c.Properties, junitProperty{"sysctl.net.ipv4.vs." + k, res.Sysctls[k]})
+		}
+		switch res.Result {
+		case Skipped:
+			s.Skipped++
+			c.Skipped = &junitProblem{Message: res.Error}
+		case Error:
+			s.Errors++
+			c.Error = &junitProblem{Message: res.Error, Text: text.String()}
+		case Fail:
+			s.Failures++
+			c.Failure = &junitProblem{Message: "expectations failed", Text: text.String()}
+		}
+		s.Tests++
+		s.Cases = append(s.Cases, c)
+	}
+	for _, s := range suites {
+		all.Tests += s.Tests
+		all.Failures += s.Failures
+		all.Errors += s.Errors
+		all.Skipped += s.Skipped
+	}
+	all.Suites = suites
+	if _, err := io.WriteString(w, xml.Header); err != nil {
+		return err
+	}
+	enc := xml.NewEncoder(w)
+	enc.Indent("", "  ")
+	if err := enc.Encode(all); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+func runProperties(run Run) []junitProperty {
+	p := []junitProperty{
+		{"kernel.release", run.Kernel.Release},
+		{"kernel.package", run.Kernel.Package},
+		{"kernel.package_version", run.Kernel.PackageVersion},
+		{"kernel.asked", run.Kernel.Asked},
+		{"lvslab.version", run.LVSLAB.Version},
+		{"lvslab.commit", run.LVSLAB.Commit},
+		{"lvslab.modified", fmt.Sprint(run.LVSLAB.Modified)},
+		{"parallel", fmt.Sprint(run.Parallel)},
+	}
+	if m := run.Machine; m != nil {
+		p = append(p, junitProperty{"machine.qemu", m.QEMU}, junitProperty{"machine.accel", m.Accel},
+			junitProperty{"machine.cpus", fmt.Sprint(m.CPUs)})
+		if m.AccelFallback != "" {
+			p = append(p, junitProperty{"machine.accel_fallback", m.AccelFallback})
+		}
+	}
+	if run.IPVSAdm != "" {
+		p = append(p, junitProperty{"ipvsadm", run.IPVSAdm})
+	}
+	if run.Shard != "" {
+		p = append(p, junitProperty{"shard", run.Shard})
+	}
+	return slices.DeleteFunc(p, func(x junitProperty) bool { return x.Value == "" })
+}
+
+// WriteJSON writes the report as Read reads it.
+func (r *Report) WriteJSON(w io.Writer) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}
