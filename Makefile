@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-vm lint bench fuzz demo kernel vm-deps clean
+.PHONY: build test test-vm lint bench bench-suite fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -39,16 +39,20 @@ test-vm: build
 TOOLS := $(CURDIR)/bin/tools
 STATICCHECK_VERSION := v0.8.2
 DEADCODE_VERSION := v0.52.0
+ACTIONLINT_VERSION := v1.7.12
+# The example workflow for GitHub Actions that the README points CI engineers to.
+WORKFLOWS := docs/ci/github-actions.yml
 # deadcode reports code unreachable from cmd/lvslab; labtest and internal/needs serve tests, so they are not asked.
 DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|cmd/lvslab|hostload|internal/(fds|fieldpath|kmod|spell|testsel|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|report|tutorial|vmlab|wire)$$
 
-lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode
+lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode $(TOOLS)/actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(TOOLS)/staticcheck ./...
 	@out=$$($(TOOLS)/deadcode -filter '$(DEADCODE_PACKAGES)' ./cmd/lvslab ./internal/testsel | grep -v -E -f <(grep -v '^#' .deadcode-allow) || true); \
 	if [ -n "$$out" ]; then echo "deadcode: unreachable from cmd/lvslab (use it, delete it, or allow it in .deadcode-allow):"; echo "$$out"; exit 1; fi
 	@$(GO) mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
+	$(TOOLS)/actionlint $(WORKFLOWS)
 
 $(TOOLS)/staticcheck:
 	GOBIN=$(TOOLS) $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
@@ -56,9 +60,17 @@ $(TOOLS)/staticcheck:
 $(TOOLS)/deadcode:
 	GOBIN=$(TOOLS) $(GO) install golang.org/x/tools/cmd/deadcode@$(DEADCODE_VERSION)
 
+$(TOOLS)/actionlint:
+	GOBIN=$(TOOLS) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
+
 bench:
 	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./lab ./scenarios
 	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./cmd/lvslab
+
+# The scenario suite's wall time against BASE's (default: before it stopped waiting on IPVS's estimator),
+# in one microVM, with the ratio.
+bench-suite: build vm-deps
+	scripts/bench-suite
 
 # Every fuzz target of every package, one after another, FUZZTIME each.
 FUZZTIME ?= 60s

@@ -121,7 +121,7 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 	if run.Kernel.Release != res.Kernel.Version {
 		return nil, fmt.Errorf("the microVM booted kernel %s, and the scenarios ran on %s", res.Kernel.Version, run.Kernel.Release)
 	}
-	run.Machine = &report.Machine{QEMU: res.QEMU, Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs}
+	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(cmd.Context()), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs}
 	return rep, nil
 }
 

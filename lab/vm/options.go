@@ -90,7 +90,6 @@ type Result struct {
 	// AccelFallback says why KVM was tried first and failed, when the command ran under TCG after it.
 	AccelFallback string
 	Kernel        Kernel // the kernel that booted
-	QEMU          string // qemu's version, the first line of qemu --version
 	CPUs          int    // the machine's
 }
 

@@ -35,7 +35,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	b.cfg.kvm = plan.kvm
 	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
 	res, err := (&session{opts: &opts}).run(ctx, b)
-	defer func() { b.describe(ctx, res) }()
+	defer func() { b.describe(res) }()
 	var be *bootError
 	if !errors.As(err, &be) {
 		if plan.kvm && err == nil && plan.probeWhy == "" {
@@ -71,18 +71,20 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	return res, err
 }
 
-// describe says in a Result what booted: the kernel, and qemu's version.
-func (m *machine) describe(ctx context.Context, res *Result) {
-	if res == nil {
-		return
+// describe says in a Result what booted: the kernel, on how many CPUs.
+func (m *machine) describe(res *Result) {
+	if res != nil {
+		res.Kernel, res.CPUs = *m.booted, m.cfg.cpus
 	}
-	res.Kernel, res.CPUs = *m.booted, m.cfg.cpus
-	res.QEMU = QEMUVersion(ctx, m.qemu)
 }
 
-// QEMUVersion is the first line of `qemu --version` ("QEMU emulator version 7.2.19 (Debian …)"), or ""
-// when qemu does not say within a few seconds.
-func QEMUVersion(ctx context.Context, qemu string) string {
+// QEMUVersion is the first line of `qemu-system-x86_64 --version` ("QEMU emulator version 7.2.19 (Debian
+// …)"), or "" when there is no qemu or it does not say within a few seconds.
+func QEMUVersion(ctx context.Context) string {
+	qemu, err := exec.LookPath(qemuBinary)
+	if err != nil {
+		return ""
+	}
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, qemu, "--version").Output()
