@@ -157,6 +157,14 @@ func newShares(weights map[string]float64, counts map[string]int) (*shares, erro
 
 // verdict passes when every observed count is in its range.
 func (sh *shares) verdict(name, detail string) Verdict {
+	v := sh.judge(name, detail)
+	for _, r := range sh.rows {
+		v.Split = append(v.Split, Share{Server: r.server, Expected: r.expected, Observed: r.observed, Lo: r.lo, Hi: r.hi, Ranged: true})
+	}
+	return v
+}
+
+func (sh *shares) judge(name, detail string) Verdict {
 	var out []string
 	for _, r := range sh.rows {
 		if r.observed < r.lo || r.observed > r.hi {

@@ -56,8 +56,11 @@ func Sequence(expected, observed []string) Verdict {
 			}
 		}
 	}
+	split := countShares(Counts(expected), Counts(observed))
 	if first < 0 {
-		return pass(name, plural(n, "connection")+" in the expected order", "")
+		v := pass(name, plural(n, "connection")+" in the expected order", "")
+		v.Split, v.Order = split, newOrder(expected, observed, -1)
+		return v
 	}
 	summary := fmt.Sprintf("%d of %d connections differ; first at #%d: expected %s, observed %s",
 		differ, n, first+1, at(expected, first), at(observed, first))
@@ -66,7 +69,9 @@ func Sequence(expected, observed []string) Verdict {
 	}
 	detail := sequenceWindow(expected, observed, first) + "\n" +
 		countTable("expected", "observed", Counts(expected), Counts(observed))
-	return fail(name, summary, detail)
+	v := fail(name, summary, detail)
+	v.Split, v.Order = split, newOrder(expected, observed, first)
+	return v
 }
 
 // sequenceWindow prints the sequences one connection a line around the

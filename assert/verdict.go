@@ -11,6 +11,11 @@ type Verdict struct {
 	Pass    bool
 	Summary string // one line
 	Detail  string // expected and observed side by side; may be empty
+	// Split is each server's expected and observed count, for checks that compare counts (proportions,
+	// sequences); nil for others.
+	Split []Share
+	// Order is the sequences around their first difference, for a sequence check.
+	Order *Order
 	// Err is set when the check could not be applied (a malformed
 	// expectation, too little data to judge); Pass is then false.
 	Err error

@@ -212,3 +212,22 @@ func atof(s string) float64 {
 	}
 	return f
 }
+
+func TestValidateRefusesWhatAReportMustNotCarry(t *testing.T) {
+	for name, d := range embedded(t) {
+		if err := d.Validate(); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	bad := map[string]*Diagram{
+		"control character": {Name: "a\x1b[2J"},
+		"edge to no host":   {Services: []Service{{Name: "TCP 1.2.3.4:80", Edges: []Edge{{To: "ghost"}}}}},
+		"too many hosts":    {Hosts: make([]Host, maxItems+1)},
+		"long text":         {Networks: []Network{{Name: strings.Repeat("n", maxText+1)}}},
+	}
+	for what, d := range bad {
+		if err := d.Validate(); err == nil {
+			t.Errorf("%s: accepted", what)
+		}
+	}
+}

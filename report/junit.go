@@ -8,6 +8,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/lvslab/lvslab/bars"
 )
 
 type junitSuites struct {
@@ -73,7 +75,7 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 	for _, res := range r.Results {
 		s := &suites[res.Run]
 		var text strings.Builder
-		res.WriteText(&text)
+		res.WriteText(&text, bars.ASCII)
 		source := strings.TrimSuffix(strings.TrimPrefix(res.Source, "embedded:"), ".yaml")
 		c := junitCase{Name: res.Name, ClassName: "lvslab." + r.Runs[res.Run].Kernel.Release + "." + source, Time: res.Seconds,
 			SystemOut: text.String(), Properties: []junitProperty{{"scenario.digest", res.Digest}, {"scenario.source", res.Source}}}

@@ -5,9 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"regexp"
 	"strings"
 	"unicode"
+
+	"github.com/lvslab/lvslab/assert"
 )
 
 // Bounds of a report read from outside: a suite of thousands of scenarios on tens of kernels, each load
@@ -135,14 +138,75 @@ func (res *Result) validate(runs int) error {
 	if err := printableText("error", res.Error); err != nil {
 		return err
 	}
+	if res.Diagram != nil {
+		if err := res.Diagram.Validate(); err != nil {
+			return err
+		}
+	}
 	for _, p := range res.Phases {
 		for _, v := range p.Verdicts {
 			if err := printableText("verdict", v.Name+v.Summary+v.Detail); err != nil {
 				return err
 			}
+			if err := validSplit(v.Split); err != nil {
+				return fmt.Errorf("verdict %s: %w", clip(v.Name), err)
+			}
+			if err := validOrder(v.Order); err != nil {
+				return fmt.Errorf("verdict %s: %w", clip(v.Name), err)
+			}
 		}
 	}
 	return nil
+}
+
+// Bounds of a verdict's pictures: a split of one row per real server, a window of a sequence.
+const (
+	maxSplit = 10_000
+	maxOrder = 1_000
+)
+
+func validSplit(split []assert.Share) error {
+	if len(split) > maxSplit {
+		return fmt.Errorf("split of %d servers: expected at most %d", len(split), maxSplit)
+	}
+	for _, sh := range split {
+		if err := serverName(sh.Server); err != nil {
+			return err
+		}
+		if !(sh.Expected >= 0) || math.IsInf(sh.Expected, 1) || sh.Observed < 0 || sh.Lo < 0 || sh.Hi < 0 {
+			return fmt.Errorf("split of %s: expected %g, observed %d, accepted %d..%d: expected finite counts, none negative",
+				clip(sh.Server), sh.Expected, sh.Observed, sh.Lo, sh.Hi)
+		}
+	}
+	return nil
+}
+
+func validOrder(o *assert.Order) error {
+	if o == nil {
+		return nil
+	}
+	if len(o.Expected) > maxOrder || len(o.Expected) != len(o.Observed) {
+		return fmt.Errorf("order window of %d and %d connections: expected two of the same length, at most %d", len(o.Expected), len(o.Observed), maxOrder)
+	}
+	if o.Offset < 0 || o.Total < o.Offset+len(o.Expected) || o.First < -1 || o.First >= o.Total {
+		return fmt.Errorf("order window at %d of %d, first difference at %d: expected them within the sequence", o.Offset, o.Total, o.First)
+	}
+	for i := range o.Expected {
+		if err := serverName(o.Expected[i]); err != nil {
+			return err
+		}
+		if err := serverName(o.Observed[i]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func serverName(s string) error {
+	if len(s) > maxName {
+		return fmt.Errorf("server name of %d bytes: expected at most %d", len(s), maxName)
+	}
+	return printableLine("server name", s)
 }
 
 // printableLine refuses control characters, which a terminal would act on.

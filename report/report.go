@@ -8,6 +8,8 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/graph"
 	"github.com/lvslab/lvslab/loadgen"
 )
 
@@ -73,7 +75,9 @@ type Result struct {
 	// Sysctls are the director's net.ipv4.vs settings that change how IPVS schedules, as they were when
 	// the scenario ended.
 	Sysctls map[string]string `json:"sysctls,omitempty"`
-	Phases  []Phase           `json:"phases"`
+	// Diagram is the scenario's lab as its first phase builds it, for a page to draw.
+	Diagram *graph.Diagram `json:"diagram,omitempty"`
+	Phases  []Phase        `json:"phases"`
 }
 
 // Results of a scenario.
@@ -96,6 +100,10 @@ type Verdict struct {
 	Pass    bool   `json:"pass"`
 	Summary string `json:"summary"`
 	Detail  string `json:"detail,omitempty"`
+	// Split is each real server's expected and observed count, for checks that compare counts.
+	Split []assert.Share `json:"split,omitempty"`
+	// Order is a window of the model's sequence and the kernel's around their first difference.
+	Order *assert.Order `json:"order,omitempty"`
 }
 
 // Counts are how many results came to each end.

@@ -7,6 +7,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/graph"
 )
 
 var digest = "sha256:" + strings.Repeat("ab", 32)
@@ -164,6 +167,21 @@ func TestReadRefusesWhatIsNotAReport(t *testing.T) {
 		"no kernel":             func(r *Report) { r.Runs[0].Kernel.Release = "" },
 		"a bad shard":           func(r *Report) { r.Runs[0].Shard = "4/3" },
 		"negative seconds":      func(r *Report) { r.Results[0].Seconds = -1 },
+		"a negative count": func(r *Report) {
+			r.Results[0].Phases[0].Verdicts[0].Split = []assert.Share{{Server: "rs1", Observed: -1}}
+		},
+		"an escape in a server": func(r *Report) {
+			r.Results[0].Phases[0].Verdicts[0].Split = []assert.Share{{Server: "rs1\x1b[2J"}}
+		},
+		"an order of two lengths": func(r *Report) {
+			r.Results[0].Phases[0].Verdicts[0].Order = &assert.Order{Expected: []string{"rs1"}, Observed: nil, First: -1, Total: 1}
+		},
+		"a first difference past the end": func(r *Report) {
+			r.Results[0].Phases[0].Verdicts[0].Order = &assert.Order{Expected: []string{"rs1"}, Observed: []string{"rs2"}, First: 5, Total: 1}
+		},
+		"a diagram edge to no host": func(r *Report) {
+			r.Results[0].Diagram = &graph.Diagram{Services: []graph.Service{{Edges: []graph.Edge{{To: "ghost"}}}}}
+		},
 	} {
 		r := good()
 		spoil(r)

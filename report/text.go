@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/bars"
 )
 
 // Status is a result's word in text: PASS, FAIL, ERROR, SKIP.
@@ -23,8 +24,9 @@ func (res *Result) Status() string {
 	return "SKIP"
 }
 
-// WriteText prints one result: a PASS/FAIL line, and for a failure what differed.
-func (res *Result) WriteText(w io.Writer) {
+// WriteText prints one result: a PASS/FAIL line, and for a failure what differed, with the split of a
+// failed check drawn as bars in style.
+func (res *Result) WriteText(w io.Writer, style bars.Style) {
 	status := res.Status()
 	fmt.Fprintf(w, "%-5s %-20s %6.1fs  %s\n", status, res.Name, res.Seconds, res.About)
 	switch res.Result {
@@ -42,6 +44,12 @@ func (res *Result) WriteText(w io.Writer) {
 					text = fmt.Sprintf("phase %d: %s", i+1, text)
 				}
 				fmt.Fprintln(w, indent(text, "      "))
+				if !v.Pass && len(v.Split) > 0 && style != bars.None {
+					var b strings.Builder
+					b.WriteString("expected against observed connections:\n")
+					bars.Write(&b, v.Split, style)
+					fmt.Fprintln(w, indent(b.String(), "        "))
+				}
 			}
 		}
 	}

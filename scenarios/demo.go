@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/hostload"
 
 	"github.com/lvslab/lvslab/lab"
@@ -43,6 +45,7 @@ type DemoOptions struct {
 	Requests    int
 	Concurrency int
 	Progress    io.Writer // a terminal for the progress bar, or nil
+	Bars        bars.Style
 }
 
 // ErrDemoFailed is returned when the lab worked but the split was not what wrr promises.
@@ -170,6 +173,10 @@ func (d *demo) loadAndCheck() error {
 		r.ipvs = int(destConns(ipvsAfter, key, r.dest) - destConns(ipvsBefore, key, r.dest))
 	}
 	writeSplit(d.w, rows)
+	if d.o.Bars != bars.None {
+		fmt.Fprintf(d.w, "\nConnections each real server saw, against wrr's promise (%d/%d of %d, within one):\n", rows[0].expected, rows[1].expected, d.o.Requests)
+		bars.Write(d.w, splitShares(rows), d.o.Bars)
+	}
 	fmt.Fprintln(d.w, "\n# ipvsadm -L -n --stats")
 	if err := ipvsAfter.WriteStats(d.w); err != nil {
 		return err
@@ -200,6 +207,16 @@ func writeSplit(w io.Writer, rows []splitRow) {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%d\t\n", r.host, r.dest, r.weight, r.expected, r.server, r.loadgen, r.ipvs)
 	}
 	tw.Flush()
+}
+
+// splitShares are the servers' own counts against wrr's promise, within one.
+func splitShares(rows []splitRow) []assert.Share {
+	var out []assert.Share
+	for _, r := range rows {
+		out = append(out, assert.Share{Server: r.host, Expected: float64(r.expected), Observed: r.server,
+			Lo: max(0, r.expected-1), Hi: r.expected + 1, Ranged: true})
+	}
+	return out
 }
 
 // verdict checks the split: wrr is exact, so every count must be within one of its weight's share.

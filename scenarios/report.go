@@ -3,6 +3,8 @@ package scenarios
 import (
 	"io"
 
+	"github.com/lvslab/lvslab/bars"
+	"github.com/lvslab/lvslab/graph"
 	"github.com/lvslab/lvslab/report"
 )
 
@@ -18,6 +20,9 @@ func (o *Outcome) Result(run int) report.Result {
 	case !o.Pass():
 		r.Result = report.Fail
 	}
+	if t, err := firstTable(o.Scenario); err == nil {
+		r.Diagram = graph.Of(t)
+	}
 	for _, p := range o.Phases {
 		rp := report.Phase{Verdicts: []report.Verdict{}}
 		if p.Load != nil {
@@ -26,7 +31,7 @@ func (o *Outcome) Result(run int) report.Result {
 			rp.Load = &load
 		}
 		for _, v := range p.Verdicts {
-			rp.Verdicts = append(rp.Verdicts, report.Verdict{Name: v.Name, Pass: v.Pass, Summary: v.Summary, Detail: v.Detail})
+			rp.Verdicts = append(rp.Verdicts, report.Verdict{Name: v.Name, Pass: v.Pass, Summary: v.Summary, Detail: v.Detail, Split: v.Split, Order: v.Order})
 		}
 		r.Phases = append(r.Phases, rp)
 	}
@@ -42,8 +47,9 @@ func Report(run report.Run, outcomes []*Outcome) *report.Report {
 	return rep
 }
 
-// WriteText prints the outcome: a PASS/FAIL line, and for a failure what differed.
-func (o *Outcome) WriteText(w io.Writer) {
+// WriteText prints the outcome: a PASS/FAIL line, and for a failure what differed, with the split drawn
+// in style.
+func (o *Outcome) WriteText(w io.Writer, style bars.Style) {
 	r := o.Result(0)
-	r.WriteText(w)
+	r.WriteText(w, style)
 }

@@ -34,13 +34,18 @@ not, 2 when the lab could not be built.`,
   sudo lvslab demo -n 2000 -c 20  # a lighter load`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			style, err := resolveBars(cmd)
+			if err != nil {
+				return err
+			}
+			o.Bars = style
 			if ran, err := maybeInVM(cmd, nil); ran {
 				return err
 			}
 			if loadgen.IsTerminal(os.Stderr) {
 				o.Progress = os.Stderr
 			}
-			err := scenarios.Demo(cmd.Context(), cmd.OutOrStdout(), o)
+			err = scenarios.Demo(cmd.Context(), cmd.OutOrStdout(), o)
 			if errors.Is(err, scenarios.ErrDemoFailed) {
 				return failed(err)
 			}
@@ -54,5 +59,6 @@ not, 2 when the lab could not be built.`,
 	cmd.Flags().IntVarP(&o.Concurrency, "concurrency", "c", 100, "connections at a time (the tutorial's ab -c)")
 	cmd.Flags().StringVar(&o.Name, "name", "lvslab-demo", "name of the demo's lab")
 	addVMFlag(cmd)
+	addBarsFlag(cmd)
 	return cmd
 }

@@ -9,10 +9,14 @@ import (
 	"net/netip"
 	"net/url"
 	"os"
+	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/hostload"
 
 	"github.com/lvslab/lvslab/wire"
@@ -58,6 +62,10 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 			if err := checkLoadFlags(cmd, &o); err != nil {
 				return unusable(err)
 			}
+			style, err := resolveBars(cmd)
+			if err != nil {
+				return err
+			}
 			t, err := selectTarget(cmd)
 			if err != nil {
 				return unusable(err)
@@ -92,6 +100,7 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 			fmt.Fprintf(w, "load from %s to %s\n\n", from, o.URL)
 			res.WriteReport(w)
 			writeServerSide(w, before, after)
+			writeLoadBars(w, l, o.URL, res, style)
 			if jsonFile != "" {
 				if err := writeJSON(jsonFile, res); err != nil {
 					return err
@@ -113,7 +122,82 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 	f.StringVar(&jsonFile, "json", "", "also write the full result as JSON to this file")
 	f.BoolVar(&allowOutside, "allow-outside", false, "send to an address that is not the lab's own (or a host name)")
 	addLabFlag(cmd)
+	addBarsFlag(cmd)
 	return cmd
+}
+
+// writeLoadBars draws the connections each real server took against its weight's share, when the load
+// went to one of the director's virtual services.
+func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, style bars.Style) {
+	if style == bars.None || res == nil || len(res.PerServer) == 0 {
+		return
+	}
+	key, ok := serviceKeyOf(target)
+	if !ok {
+		return
+	}
+	snap, err := l.IPVS()
+	if err != nil {
+		return
+	}
+	svc := serviceFor(l.Topology, snap, key)
+	if svc == nil {
+		return
+	}
+	counts := map[string]int{}
+	for name, c := range res.PerServer {
+		counts[name] = c.Connections
+	}
+	fmt.Fprintf(w, "\nConnections per real server against the weights of %s (%s):\n", svc.ServiceKey, svc.Scheduler)
+	bars.Write(w, assert.WeightShares(svc, func(a netip.AddrPort) string { return hostOf(l.Topology, a) }, counts), style)
+}
+
+// serviceKeyOf is the virtual service a load URL names: http://VIP[:port]/ is TCP, udp://VIP:port UDP.
+func serviceKeyOf(target string) (ipvsadm.ServiceKey, bool) {
+	u, err := url.Parse(target)
+	if err != nil {
+		return ipvsadm.ServiceKey{}, false
+	}
+	a, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return ipvsadm.ServiceKey{}, false
+	}
+	proto, port := ipvsadm.TCP, uint16(80)
+	if u.Scheme == "udp" {
+		proto = ipvsadm.UDP
+	}
+	if p := u.Port(); p != "" {
+		n, err := strconv.ParseUint(p, 10, 16)
+		if err != nil {
+			return ipvsadm.ServiceKey{}, false
+		}
+		port = uint16(n)
+	}
+	return ipvsadm.ServiceKey{Protocol: proto, Addr: netip.AddrPortFrom(a, port)}, true
+}
+
+// serviceFor finds the director's service for key in the kernel's table: the service itself, or the
+// firewall-mark service whose packets the topology marks for that address and port.
+func serviceFor(t *topology.Topology, snap *ipvsadm.Snapshot, key ipvsadm.ServiceKey) *ipvsadm.Service {
+	for _, s := range snap.Services {
+		if s.ServiceKey == key {
+			return s
+		}
+	}
+	if t.IPVS == nil {
+		return nil
+	}
+	for _, m := range t.IPVS.Marks {
+		if m.Addr != key.Addr.Addr() || !slices.Contains(m.Ports, key.Addr.Port()) {
+			continue
+		}
+		for _, s := range snap.Services {
+			if s.FWMark == m.Mark {
+				return s
+			}
+		}
+	}
+	return nil
 }
 
 // defaultURL is the first TCP virtual service of the topology.

@@ -19,9 +19,9 @@ func newReportCommand() *cobra.Command {
 }
 
 func newReportMergeCommand() *cobra.Command {
-	var junit, jsonFile string
+	var junit, jsonFile, html string
 	cmd := &cobra.Command{
-		Use:   "merge FILE.json... [--json FILE] [--junit FILE]",
+		Use:   "merge FILE.json... [--json FILE] [--junit FILE] [--html FILE]",
 		Short: "Join the --json reports of lvslab test's shards and kernels into one report, JSON, JUnit and summary",
 		Long: `Join reports that lvslab test --json wrote: the shards of a suite (--shard K/N), each job of a CI
 matrix, on one kernel or several. The joined report holds every run and every result, and prints as
@@ -32,11 +32,15 @@ kernel's runs is named.
 
 Exit status as lvslab test's: 0 when every expectation held, 1 when one failed, 2 when a scenario could
 not run, a shard is missing, or a file is not a report.`,
-		Example: `  lvslab report merge shard-1.json shard-2.json shard-3.json --junit all.xml --json all.json
+		Example: `  lvslab report merge shard-1.json shard-2.json shard-3.json --junit all.xml --json all.json --html all.html
   lvslab report merge reports/*/lvslab.json`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if _, err := absOutputs(&junit, &jsonFile); err != nil {
+			style, err := resolveBars(cmd)
+			if err != nil {
+				return err
+			}
+			if _, err := absOutputs(&junit, &jsonFile, &html); err != nil {
 				return unusable(err)
 			}
 			var reports []*report.Report
@@ -57,14 +61,16 @@ not run, a shard is missing, or a file is not a report.`,
 					if len(merged.Kernels()) > 1 {
 						fmt.Fprintf(w, "[%s] ", merged.KernelOf(res).Release)
 					}
-					res.WriteText(w)
+					res.WriteText(w, style)
 				}
 			}
-			return finishReport(w, merged, junit, jsonFile, merged.Gaps())
+			return finishReport(w, merged, reportFiles{junit, jsonFile, html}, merged.Gaps())
 		},
 	}
 	cmd.Flags().StringVar(&junit, "junit", "", "write the joined report as JUnit XML to this file")
 	cmd.Flags().StringVar(&jsonFile, "json", "", "write the joined report as JSON to this file")
+	cmd.Flags().StringVar(&html, "html", "", "write the joined report as one self-contained HTML page to this file")
+	addBarsFlag(cmd)
 	return cmd
 }
 

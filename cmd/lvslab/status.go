@@ -4,11 +4,15 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topology/ipvsadm"
 
 	"github.com/spf13/cobra"
 
@@ -33,6 +37,10 @@ reads back.`,
   sudo lvslab status --save > rules.txt`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			style, err := resolveBars(cmd)
+			if err != nil {
+				return err
+			}
 			var labs []*lab.Lab
 			var inVM []*vmlab.Record
 			var damaged error
@@ -90,7 +98,7 @@ reads back.`,
 				stats, _ := l.ServerStats(cmd.Context())
 				fmt.Fprintln(w)
 				writeHosts(w, l, stats)
-				writeIPVS(w, l)
+				writeIPVS(w, l, style)
 			}
 			if len(broken) > 0 {
 				errs = append(errs, fmt.Errorf("lab %s has problems (listed above)", strings.Join(broken, ", ")))
@@ -102,6 +110,7 @@ reads back.`,
 		},
 	}
 	addLabFlag(cmd)
+	addBarsFlag(cmd)
 	cmd.Flags().BoolVar(&save, "save", false, "print the director's table as ipvsadm -S -n does, for ipvsadm -R")
 	return cmd
 }
@@ -151,8 +160,9 @@ func writeHosts(w io.Writer, l *lab.Lab, stats map[string]realserver.Stats) {
 	tw.Flush()
 }
 
-// writeIPVS prints the director's table as ipvsadm -L -n would, or why there is none.
-func writeIPVS(w io.Writer, l *lab.Lab) {
+// writeIPVS prints the director's table as ipvsadm -L -n would, or why there is none, and each service's
+// connections so far against what its weights would give, as bars in style.
+func writeIPVS(w io.Writer, l *lab.Lab, style bars.Style) {
 	ipvs := l.Topology.IPVS
 	if ipvs == nil || len(ipvs.Services) == 0 {
 		return
@@ -168,6 +178,37 @@ func writeIPVS(w io.Writer, l *lab.Lab) {
 	}
 	fmt.Fprintf(w, "\nIPVS on %s (ipvsadm -L -n):\n", ipvs.On)
 	snap.WriteList(w)
+	writeConnBars(w, l.Topology, snap, style)
+}
+
+// writeConnBars draws, per service that has had connections, IPVS's count for each real server
+// against its weight's share of them.
+func writeConnBars(w io.Writer, t *topology.Topology, snap *ipvsadm.Snapshot, style bars.Style) {
+	if style == bars.None {
+		return
+	}
+	for _, s := range snap.Services {
+		st := snap.Stats[s.ServiceKey]
+		if st == nil || st.Conns == 0 {
+			continue
+		}
+		counts := map[string]int{}
+		for _, d := range s.Dests {
+			if ds := st.Dests[d.Addr]; ds != nil {
+				counts[hostOf(t, d.Addr)] = int(ds.Conns)
+			}
+		}
+		fmt.Fprintf(w, "\n%s, %s: connections so far (IPVS Conns) against the weights' shares:\n", s.ServiceKey, s.Scheduler)
+		bars.Write(w, assert.WeightShares(s, func(a netip.AddrPort) string { return hostOf(t, a) }, counts), style)
+	}
+}
+
+// hostOf names the lab host with the address, or gives the address.
+func hostOf(t *topology.Topology, a netip.AddrPort) string {
+	if h, _ := t.HostByAddr(a.Addr()); h != nil {
+		return h.Name
+	}
+	return a.String()
 }
 
 // serverColumn describes a host's servers and what they have answered: "http :80 "RS1.magedu.com" (3

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/scenarios"
@@ -19,10 +20,11 @@ import (
 
 // testFlags are lvslab test's flags.
 type testFlags struct {
-	junit, json string
-	parallel    int
-	shard       string
-	kernels     []string
+	junit, json, html string
+	parallel          int
+	shard             string
+	kernels           []string
+	bars              bars.Style
 	// guestReport is where lvslab test writes its report, and nothing else, when it runs in a microVM
 	// for an lvslab test on the host, which prints the summary.
 	guestReport string
@@ -31,7 +33,7 @@ type testFlags struct {
 func newTestCommand() *cobra.Command {
 	var f testFlags
 	cmd := &cobra.Command{
-		Use:   "test [SCENARIO...] [--kernel PKG]... [--shard K/N] [-j N] [--junit FILE] [--json FILE]",
+		Use:   "test [SCENARIO...] [--kernel PKG]... [--shard K/N] [-j N] [--junit FILE] [--json FILE] [--html FILE]",
 		Short: "Check the kernel's IPVS schedulers against their promises: the scenario suite, or your scenarios",
 		Long: `Run scenarios: each builds a lab of its own (a fresh director, so no old connection entry biases the
 schedulers), programs the director's rules, sends load from the client, and checks what happened against
@@ -67,12 +69,14 @@ failed, 2 when a scenario (or a kernel) could not be run.`,
 	}
 	cmd.Flags().StringVar(&f.junit, "junit", "", "write a JUnit XML report to this file")
 	cmd.Flags().StringVar(&f.json, "json", "", "write every verdict and measurement, and what they ran on, as JSON to this file")
+	cmd.Flags().StringVar(&f.html, "html", "", "write the run as one self-contained HTML page to this file: each scenario's lab drawn, its split as bars, the sequences with the first difference marked")
 	cmd.Flags().IntVarP(&f.parallel, "parallel", "j", defaultParallel, "scenarios to run at once, each in a lab of its own")
 	cmd.Flags().StringVar(&f.shard, "shard", "", "run part K of N of the scenarios (K/N, such as 2/3), for a CI system's parallel jobs")
 	cmd.Flags().StringArrayVar(&f.kernels, "kernel", nil, "run in a microVM on this kernel: a Debian package or VMLINUZ:MODULES_DIR; repeat for a matrix")
 	cmd.Flags().StringVar(&f.guestReport, "guest-report", "", "")
 	cmd.Flags().MarkHidden("guest-report")
 	addVMFlag(cmd)
+	addBarsFlag(cmd)
 	return cmd
 }
 
@@ -91,7 +95,10 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 	if err != nil {
 		return unusable(err)
 	}
-	if _, err := absOutputs(&f.junit, &f.json, &f.guestReport); err != nil {
+	if f.bars, err = resolveBars(cmd); err != nil {
+		return err
+	}
+	if _, err := absOutputs(&f.junit, &f.json, &f.html, &f.guestReport); err != nil {
 		return unusable(err)
 	}
 	suite, err := selectScenarios(args)
@@ -132,7 +139,7 @@ func runHere(cmd *cobra.Command, suite []*scenarios.Scenario, f *testFlags) erro
 		if cmd.Context().Err() != nil && o.Err != nil {
 			o.Err = fmt.Errorf("interrupted: %w", o.Err)
 		}
-		o.WriteText(w)
+		o.WriteText(w, f.bars)
 	}})
 	interrupted := len(outcomes) < len(suite)
 	if interrupted {
@@ -147,13 +154,16 @@ func runHere(cmd *cobra.Command, suite []*scenarios.Scenario, f *testFlags) erro
 		}
 		return exitFor(rep, nil)
 	}
-	return finishReport(cmd.OutOrStdout(), rep, f.junit, f.json, nil)
+	return finishReport(cmd.OutOrStdout(), rep, reportFiles{f.junit, f.json, f.html}, nil)
 }
+
+// reportFiles are where a report goes besides the terminal; "" for none.
+type reportFiles struct{ junit, json, html string }
 
 // finishReport prints the summary of a report, headed by what it ran on, writes its files, and gives the
 // exit status: 2 when a scenario could not run or problems (a kernel that did not boot, a missing shard)
 // say something is missing, 1 when an expectation failed.
-func finishReport(w io.Writer, rep *report.Report, junit, jsonFile string, problems []string) error {
+func finishReport(w io.Writer, rep *report.Report, files reportFiles, problems []string) error {
 	fmt.Fprintln(w)
 	for _, k := range rep.Kernels() {
 		rep.WriteHeader(w, k)
@@ -162,10 +172,13 @@ func finishReport(w io.Writer, rep *report.Report, junit, jsonFile string, probl
 	for _, p := range problems {
 		fmt.Fprintf(w, "could not run: %s\n", p)
 	}
-	if err := writeReport(junit, rep.WriteJUnit); err != nil {
+	if err := writeReport(files.junit, rep.WriteJUnit); err != nil {
 		return unusable(err)
 	}
-	if err := writeReport(jsonFile, rep.WriteJSON); err != nil {
+	if err := writeReport(files.json, rep.WriteJSON); err != nil {
+		return unusable(err)
+	}
+	if err := writeReport(files.html, rep.WriteHTML); err != nil {
 		return unusable(err)
 	}
 	return exitFor(rep, problems)

@@ -79,7 +79,7 @@ func runMatrix(cmd *cobra.Command, kernels []kernelChoice, args []string, f *tes
 	if err != nil {
 		return unusable(err)
 	}
-	return finishReport(cmd.OutOrStdout(), merged, f.junit, f.json, missing)
+	return finishReport(cmd.OutOrStdout(), merged, reportFiles{f.junit, f.json, f.html}, missing)
 }
 
 // runOnKernel boots one kernel's microVM and runs lvslab test there, which writes its report to a file

@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/bars"
+	"github.com/lvslab/lvslab/loadgen"
+)
+
+// barsEnv carries the style a command resolved on the host to the lvslab it runs in a microVM, whose
+// output is no terminal but ends up on the host's.
+const barsEnv = "LVSLAB_BARS"
+
+var barStyleNames = map[bars.Style]string{bars.None: "none", bars.ASCII: "ascii", bars.Unicode: "unicode"}
+
+func addBarsFlag(cmd *cobra.Command) {
+	cmd.Flags().String("bars", "auto", "draw the split as bars: unicode, ascii, none, or auto (unicode or ascii on a terminal, as its locale allows; none when the output is piped)")
+}
+
+// resolveBars reads --bars: an explicit style, the host's choice when this runs in a microVM, or for auto
+// what the output can show. It passes the choice on to any lvslab this command runs in a microVM.
+func resolveBars(cmd *cobra.Command) (bars.Style, error) {
+	v, _ := cmd.Flags().GetString("bars")
+	if v == "auto" {
+		if env := os.Getenv(barsEnv); env != "" {
+			v = env
+		}
+	}
+	var style bars.Style
+	if v == "auto" {
+		style = autoBars(cmd)
+	} else {
+		s, err := bars.ParseStyle(v)
+		if err != nil {
+			return bars.None, unusable(err)
+		}
+		style = s
+	}
+	if err := os.Setenv(barsEnv, barStyleNames[style]); err != nil {
+		return style, fmt.Errorf("passing --bars on: %w", err)
+	}
+	return style, nil
+}
+
+// autoBars is none when the output is not a terminal, Unicode blocks where the locale is UTF-8 and the
+// terminal not dumb, plain ASCII otherwise.
+func autoBars(cmd *cobra.Command) bars.Style {
+	if !loadgen.IsTerminal(cmd.OutOrStdout()) {
+		return bars.None
+	}
+	if os.Getenv("TERM") == "dumb" {
+		return bars.ASCII
+	}
+	locale := os.Getenv("LC_ALL")
+	if locale == "" {
+		locale = os.Getenv("LC_CTYPE")
+	}
+	if locale == "" {
+		locale = os.Getenv("LANG")
+	}
+	if l := strings.ToLower(locale); strings.Contains(l, "utf-8") || strings.Contains(l, "utf8") {
+		return bars.Unicode
+	}
+	return bars.ASCII
+}
