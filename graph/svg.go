@@ -18,7 +18,8 @@ const (
 	minHostW   = 170
 	charW      = 7.0
 	boldCharW  = 7.8
-	headerH    = 44
+	headerH    = 44 // the name and the role under it
+	nameOnlyH  = 30 // the name alone, where the role would say it again (the client named client)
 	lineH      = 17
 	boxPad     = 10
 	boxGap     = 26
@@ -44,6 +45,7 @@ type box struct {
 	host       *Host
 	col        int
 	x, y, w, h float64
+	header     float64 // the height of the name (and role) above the lines
 	lines      []boxLine
 	portY      map[string]float64 // network → y of the first port on it
 	serviceY   []float64          // director: y of each service's line, in the services' order
@@ -157,7 +159,11 @@ func (d *Diagram) newBox(h *Host, col int) *box {
 	for _, sv := range d.Services {
 		for _, e := range sv.Edges {
 			if e.To == h.Name {
-				b.lines = append(b.lines, boxLine{text: "◀ " + e.Label() + "  " + sv.Name, class: "in"})
+				text := "◀ " + e.Label() + "  " + sv.Name
+				if p := portOf(e.Addr); p != "" && !strings.HasSuffix(sv.Name, ":"+p) {
+					text += " → :" + p // NAT maps the port too
+				}
+				b.lines = append(b.lines, boxLine{text: text, class: "in"})
 			}
 		}
 	}
@@ -168,7 +174,11 @@ func (d *Diagram) newBox(h *Host, col int) *box {
 		}
 		b.lines = append(b.lines, boxLine{text: n, class: "note"})
 	}
-	b.h = headerH + lineH*float64(len(b.lines)) + boxPad
+	b.header = headerH
+	if h.Role == h.Name {
+		b.header = nameOnlyH
+	}
+	b.h = b.header + lineH*float64(len(b.lines)) + boxPad
 	return b
 }
 
@@ -205,7 +215,7 @@ func (b *box) place() {
 }
 
 // lineY is the baseline of the box's line i.
-func (b *box) lineY(i int) float64 { return b.y + headerH + lineH*float64(i) + 12 }
+func (b *box) lineY(i int) float64 { return b.y + b.header + lineH*float64(i) + 12 }
 
 func (b *box) write(s *strings.Builder) {
 	st := roleStyles[b.host.Role]
@@ -326,6 +336,14 @@ func (d *Diagram) writeArrows(s *strings.Builder, boxes map[string]*box) {
 				esc(e.To), path, esc(sv.Name+" → "+e.To+": "+e.Label()))
 		}
 	}
+}
+
+// portOf is the port of an address:port, or "".
+func portOf(addrPort string) string {
+	if i := strings.LastIndexByte(addrPort, ':'); i >= 0 && !strings.HasSuffix(addrPort, "]") {
+		return addrPort[i+1:]
+	}
+	return ""
 }
 
 func esc(s string) string { return html.EscapeString(s) }

@@ -80,7 +80,7 @@ func TestGraphSVGInABrowser(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if ink, colours := browser.Ink(img); ink < 0.02 || colours < 6 {
+		if ink, colours := browser.Ink(img); ink < 0.005 || colours < 6 {
 			t.Errorf("%s: the picture looks blank: %.1f%% of it drawn, %d colours", name, 100*ink, colours)
 		}
 		data, err := os.ReadFile(svg)
