@@ -1,5 +1,7 @@
 package graph
 
+import "slices"
+
 // columns lays the diagram out left to right: hosts and networks alternate, each host one column past
 // the network it is reached by from the clients (a breadth-first walk over host–network links, clients
 // first), so every link joins neighbouring columns and no line crosses a host. Even columns hold hosts,
@@ -78,10 +80,8 @@ func layout(d *Diagram) *columns {
 }
 
 func appendNew(s []string, v string) []string {
-	for _, x := range s {
-		if x == v {
-			return s
-		}
+	if slices.Contains(s, v) {
+		return s
 	}
 	return append(s, v)
 }

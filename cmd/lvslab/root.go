@@ -25,7 +25,8 @@ brought to a testable state (bad input, not root, missing kernel feature); the m
   sudo lvslab exec director -- curl -s http://172.16.0.45/
   sudo lvslab load -n 10000 -c 50 --from director http://172.16.0.45/
   sudo lvslab status
-  sudo lvslab down`,
+  sudo lvslab down
+  lvslab graph -f dr -o dr.svg                    # a lab drawn (no root needed)`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
