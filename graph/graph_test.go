@@ -231,3 +231,17 @@ func TestValidateRefusesWhatAReportMustNotCarry(t *testing.T) {
 		}
 	}
 }
+
+// NAT may map the port (nat-portmap: 80 to 8080), and the picture says so; a firewall-mark service's
+// real servers take the packet's own port (:0), which is no mapping.
+func TestSVGShowsAMappedPortOnly(t *testing.T) {
+	d := embedded(t)
+	if svg := d["nat-portmap"].SVG(); strings.Count(svg, "→ :8080") != 2 {
+		t.Errorf("nat-portmap: the mapping to :8080 is not on both rules")
+	}
+	for name, dd := range d {
+		if strings.Contains(dd.SVG(), "→ :0") {
+			t.Errorf("%s: a port 0 drawn as a mapping", name)
+		}
+	}
+}

@@ -160,7 +160,7 @@ func (d *Diagram) newBox(h *Host, col int) *box {
 		for _, e := range sv.Edges {
 			if e.To == h.Name {
 				text := "◀ " + e.Label() + "  " + sv.Name
-				if p := portOf(e.Addr); p != "" && !strings.HasSuffix(sv.Name, ":"+p) {
+				if p := portOf(e.Addr); p != "" && p != "0" && !strings.HasSuffix(sv.Name, ":"+p) { // port 0: the packet's own
 					text += " → :" + p // NAT maps the port too
 				}
 				b.lines = append(b.lines, boxLine{text: text, class: "in"})
