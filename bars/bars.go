@@ -56,9 +56,9 @@ func Write(w io.Writer, shares []assert.Share, style Style) error {
 		mark := ""
 		switch {
 		case s.Out() && style == Unicode:
-			mark = "  ✗ outside " + accepted(s)
+			mark = "  ✗ outside the accepted " + acceptedRange(s)
 		case s.Out():
-			mark = "  <- outside " + accepted(s)
+			mark = "  <- outside the accepted " + acceptedRange(s)
 		case s.Ranged && style == Unicode:
 			mark = "  ✓"
 		case s.Ranged:
@@ -100,9 +100,10 @@ func number(v float64) string {
 	return strconv.FormatFloat(v, 'f', 1, 64)
 }
 
-func accepted(s assert.Share) string {
+// acceptedRange is "749..751", or "750" when the check accepts one count.
+func acceptedRange(s assert.Share) string {
 	if s.Lo == s.Hi {
-		return fmt.Sprintf("the accepted %d", s.Lo)
+		return fmt.Sprint(s.Lo)
 	}
-	return fmt.Sprintf("the accepted %d..%d", s.Lo, s.Hi)
+	return fmt.Sprintf("%d..%d", s.Lo, s.Hi)
 }

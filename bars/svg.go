@@ -48,7 +48,7 @@ func SVG(shares []assert.Share, width int) string {
 		oy := y + rowH + rowGap
 		fill, note := "#1e3a8a", ""
 		if s.Out() {
-			fill, note = "#b91c1c", " ✗ outside "+strings.TrimPrefix(accepted(s), "the accepted ")
+			fill, note = "#b91c1c", " ✗ outside "+acceptedRange(s)
 		}
 		fmt.Fprintf(&b, `<rect class="observed" x="%d" y="%.0f" width="%.1f" height="%d" fill="%s"/>`, labelW, oy, scale(float64(s.Observed)), rowH, fill)
 		if s.Ranged {

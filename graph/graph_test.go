@@ -92,7 +92,7 @@ func TestWalkthroughRolesAddressesAndRules(t *testing.T) {
 	if got["rs1"] != "NAT w=3" || got["rs2"] != "NAT w=1" || len(got) != 2 {
 		t.Errorf("edges = %v, want rs1 NAT w=3 and rs2 NAT w=1", got)
 	}
-	if p := d.path(); p != "client ─ [bridged] ─ director ─ [hostonly] ─ rs1, rs2, rs3" {
+	if p := layout(d).path(); p != "client ─ [bridged] ─ director ─ [hostonly] ─ rs1, rs2, rs3" {
 		t.Errorf("path = %q", p)
 	}
 }

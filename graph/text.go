@@ -10,12 +10,12 @@ import (
 // WriteText draws the diagram for a terminal: the path from the clients to the real servers on one line,
 // then each host with its addresses, the networks, and the director's rules as arrows.
 func (d *Diagram) WriteText(w io.Writer) error {
+	c := layout(d)
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s\n\n  %s\n", d.Name, d.path())
+	fmt.Fprintf(&b, "%s\n\n  %s\n", d.Name, c.path())
 
 	b.WriteString("\nhosts, left to right\n")
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
-	c := layout(d)
 	for _, col := range c.hosts {
 		for _, name := range col {
 			h := d.Host(name)
@@ -64,8 +64,7 @@ func (d *Diagram) WriteText(w io.Writer) error {
 }
 
 // path is the left-to-right line of columns: "client ─ [bridged] ─ director ─ [hostonly] ─ rs1, rs2, rs3".
-func (d *Diagram) path() string {
-	c := layout(d)
+func (c *columns) path() string {
 	var parts []string
 	for i, hosts := range c.hosts {
 		parts = append(parts, strings.Join(hosts, ", "))

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/jsondir"
+
 	"github.com/containernetworking/plugins/pkg/ns"
 
 	"github.com/lvslab/lvslab/ipvsnl"
@@ -264,7 +266,7 @@ func openIn(dir, name string) (*Lab, error) {
 // read: the labs it returns are whole all the same.
 func List() ([]*Lab, error) {
 	dir := StateDir()
-	names, err := labNames(dir)
+	names, err := jsondir.Names(dir)
 	if err != nil {
 		return nil, err
 	}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/topology"
@@ -144,26 +142,6 @@ func (e *DamagedError) Error() string {
 }
 
 func (e *DamagedError) Unwrap() error { return e.Err }
-
-// labNames lists the labs that have a state file, sorted.
-func labNames(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, e := range entries {
-		n := e.Name()
-		if strings.HasSuffix(n, ".json") && !strings.HasPrefix(n, ".") {
-			names = append(names, strings.TrimSuffix(n, ".json"))
-		}
-	}
-	sort.Strings(names)
-	return names, nil
-}
 
 // ErrExists is returned by Up when a lab of that name is already up; ErrNotFound when no lab has the name.
 var (

@@ -61,7 +61,6 @@ type htmlOrder struct {
 	Caption, ExpectedLabel string
 	Conns                  []htmlConn
 	Before, After          int // connections outside the window
-	FirstDifference        int // 1-based, 0 when none
 }
 
 type htmlConn struct {
@@ -105,7 +104,7 @@ func htmlOrderOf(v Verdict) *htmlOrder {
 	if v.Name == "model" {
 		label = "model"
 	}
-	ho := &htmlOrder{ExpectedLabel: label, Before: o.Offset, After: o.Total - o.Offset - len(o.Expected), FirstDifference: o.First + 1}
+	ho := &htmlOrder{ExpectedLabel: label, Before: o.Offset, After: o.Total - o.Offset - len(o.Expected)}
 	for i := range o.Expected {
 		c := htmlConn{N: o.Offset + i + 1, Expected: o.Expected[i], Observed: o.Observed[i]}
 		switch {

@@ -47,17 +47,8 @@ type forwarding struct {
 func forwardingCourse(f forwarding) *Course {
 	addr1, addr2 := f.rs1+":80", f.rs2+":80"
 	wrongMethod := &Hint{
-		ID: "wrong-method",
-		When: func(c *Context) bool {
-			for _, s := range c.Cur.Services {
-				for _, d := range s.Dests {
-					if d.Method != f.method {
-						return true
-					}
-				}
-			}
-			return false
-		},
+		ID:   "wrong-method",
+		When: func(c *Context) bool { return c.Cur.anyDestNot(f.method) },
 		Text: f.wrongHint,
 	}
 	add := func(rs, flag string) Action {

@@ -23,17 +23,8 @@ func ipvsadmCmd(args ...string) Action { return director(append([]string{"ipvsad
 
 // routeHint: a real server added without -m is Route (DR, ipvsadm's default), which a NAT lab cannot carry.
 var routeHint = &Hint{
-	ID: "route-in-nat",
-	When: func(c *Context) bool {
-		for _, s := range c.Cur.Services {
-			for _, d := range s.Dests {
-				if d.Method != "Masq" {
-					return true
-				}
-			}
-		}
-		return false
-	},
+	ID:   "route-in-nat",
+	When: func(c *Context) bool { return c.Cur.anyDestNot("Masq") },
 	Text: Text{
 		En: "A real server is not Masq: without -m, ipvsadm adds it as Route (direct routing, its default), which this NAT lab cannot carry. " +
 			"See the Forward column of `ipvsadm -L -n`; -e … -m changes it.",

@@ -84,6 +84,19 @@ func ParseSaved(path string, content []byte) *Saved {
 	return s
 }
 
+// anyDestNot reports whether some real server of some service is forwarded otherwise than by method
+// ("Masq", "Route", "Tunnel").
+func (st State) anyDestNot(method string) bool {
+	for _, s := range st.Services {
+		for _, d := range s.Dests {
+			if d.Method != method {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // service is the service with that key ("-t 192.168.0.75:80"), or nil.
 func (st State) service(key string) *Service {
 	for i := range st.Services {

@@ -15,9 +15,10 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/jsondir"
 
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
@@ -102,20 +103,10 @@ func (r *Record) check(name string) error {
 
 // List reads every record, by lab name, and an error for each it could not read.
 func List(stateDir string) ([]*Record, error) {
-	entries, err := os.ReadDir(Dir(stateDir))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
-	}
+	names, err := jsondir.Names(Dir(stateDir))
 	if err != nil {
 		return nil, err
 	}
-	var names []string
-	for _, e := range entries {
-		if n, ok := strings.CutSuffix(e.Name(), ".json"); ok && !strings.HasPrefix(n, ".") {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
 	var out []*Record
 	var errs []error
 	for _, n := range names {

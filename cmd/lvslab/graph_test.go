@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -103,10 +101,6 @@ func TestGraphSVGInABrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?s)<pre id="result">(.*?)</pre>`).FindStringSubmatch(dom)
-	if m == nil || m[1] == "" {
-		t.Fatalf("the page's measurements are missing:\n%.2000s", dom)
-	}
 	var got map[string]struct {
 		Hosts map[string]struct {
 			Width, Height, NameWidth float64
@@ -114,8 +108,8 @@ func TestGraphSVGInABrowser(t *testing.T) {
 		}
 		Spill, Networks []string
 	}
-	if err := json.Unmarshal([]byte(strings.ReplaceAll(m[1], "&amp;", "&")), &got); err != nil {
-		t.Fatalf("%v in %s", err, m[1])
+	if err := browser.Measured(dom, "result", &got); err != nil {
+		t.Fatal(err)
 	}
 	for _, name := range topology.EmbeddedNames() {
 		topo, _ := topology.Embedded(name)

@@ -2,13 +2,11 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -118,13 +116,9 @@ func lookAtReport(t *testing.T, page string) reportPage {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := regexp.MustCompile(`(?s)<pre id="measured">(.*?)</pre>`).FindStringSubmatch(dom)
-	if m == nil || m[1] == "" {
-		t.Fatalf("the page's measurements are missing:\n%.2000s", dom)
-	}
 	var got reportPage
-	if err := json.Unmarshal([]byte(strings.NewReplacer("&amp;", "&", "&lt;", "<", "&gt;", ">").Replace(m[1])), &got); err != nil {
-		t.Fatalf("%v in %s", err, m[1])
+	if err := browser.Measured(dom, "measured", &got); err != nil {
+		t.Fatal(err)
 	}
 	if got.ScrollWidth > 1280 {
 		t.Errorf("the page is %g pixels wide at 1280: it scrolls sideways", got.ScrollWidth)

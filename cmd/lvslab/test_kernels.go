@@ -4,11 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
+
+	"github.com/lvslab/lvslab/internal/toolver"
 
 	"golang.org/x/sys/unix"
 
@@ -81,17 +81,4 @@ func kernelRelease() string {
 }
 
 // ipvsadmVersion is the first line of `ipvsadm --version` where ipvsadm is installed, else "".
-func ipvsadmVersion(ctx context.Context) string {
-	path, err := exec.LookPath("ipvsadm")
-	if err != nil {
-		return ""
-	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, path, "--version").Output()
-	if err != nil {
-		return ""
-	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(line)
-}
+func ipvsadmVersion(ctx context.Context) string { return toolver.FirstLine(ctx, "ipvsadm") }

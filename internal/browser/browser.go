@@ -7,13 +7,16 @@ package browser
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"image"
 	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"syscall"
 	"testing"
 	"time"
@@ -51,34 +54,55 @@ func Need(t testing.TB) string {
 }
 
 // Screenshot renders the file at width×height pixels and decodes the PNG.
-func Screenshot(ctx context.Context, chromium, file string, width, height int) (image.Image, error) {
-	dir, err := os.MkdirTemp("", "lvslab-browser-")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	shot := filepath.Join(dir, "shot.png")
-	if _, err := run(ctx, chromium, dir, fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+shot, fileURL(file)); err != nil {
-		return nil, err
-	}
-	data, err := os.ReadFile(shot)
-	if err != nil {
-		return nil, fmt.Errorf("chromium wrote no screenshot: %w", err)
-	}
-	return png.Decode(bytes.NewReader(data))
+func Screenshot(ctx context.Context, chromium, file string, width, height int) (img image.Image, err error) {
+	err = inProfile(func(dir string) error {
+		shot := filepath.Join(dir, "shot.png")
+		if _, err := run(ctx, chromium, dir, fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+shot, fileURL(file)); err != nil {
+			return err
+		}
+		data, err := os.ReadFile(shot)
+		if err != nil {
+			return fmt.Errorf("chromium wrote no screenshot: %w", err)
+		}
+		img, err = png.Decode(bytes.NewReader(data))
+		return err
+	})
+	return img, err
 }
 
 // DOM loads the file at width pixels wide, lets its scripts run for up to budget of the page's own time,
 // and returns the document as it then is.
-func DOM(ctx context.Context, chromium, file string, width int, budget time.Duration) (string, error) {
+func DOM(ctx context.Context, chromium, file string, width int, budget time.Duration) (dom string, err error) {
+	err = inProfile(func(dir string) error {
+		out, err := run(ctx, chromium, dir, fmt.Sprintf("--window-size=%d,900", width),
+			fmt.Sprintf("--virtual-time-budget=%d", budget.Milliseconds()), "--dump-dom", fileURL(file))
+		dom = string(out)
+		return err
+	})
+	return dom, err
+}
+
+// Measured decodes the JSON a page's script wrote as the text of its <pre id="ID">, found in a DOM that
+// DOM returned: how tests read what the browser laid out.
+func Measured(dom, id string, v any) error {
+	m := regexp.MustCompile(`(?s)<pre id="` + regexp.QuoteMeta(id) + `">(.*?)</pre>`).FindStringSubmatch(dom)
+	if m == nil || m[1] == "" {
+		return fmt.Errorf("the page wrote no measurements in <pre id=%q>:\n%.2000s", id, dom)
+	}
+	if err := json.Unmarshal([]byte(html.UnescapeString(m[1])), v); err != nil {
+		return fmt.Errorf("the page's measurements: %w in %s", err, m[1])
+	}
+	return nil
+}
+
+// inProfile runs f with a folder of its own for Chromium's profile and output, removed after.
+func inProfile(f func(dir string) error) error {
 	dir, err := os.MkdirTemp("", "lvslab-browser-")
 	if err != nil {
-		return "", err
+		return err
 	}
 	defer os.RemoveAll(dir)
-	out, err := run(ctx, chromium, dir, fmt.Sprintf("--window-size=%d,900", width),
-		fmt.Sprintf("--virtual-time-budget=%d", budget.Milliseconds()), "--dump-dom", fileURL(file))
-	return string(out), err
+	return f(dir)
 }
 
 func fileURL(path string) string {

@@ -68,16 +68,8 @@ func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
 	m, err := bootDetached(ctx, b, &opts, logDir)
 	var be *bootError
-	if errors.As(err, &be) {
-		be.adviseFor(plan)
-		if plan.fallback && be.beforeInit {
-			if be.accelFault {
-				rememberKVMFailure(plan.memo, be.what)
-			}
-			opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG", be.what)
-			b.cfg.kvm = false
-			m, err = bootDetached(ctx, b, &opts, logDir)
-		}
+	if errors.As(err, &be) && plan.fallBackToTCG(be, &opts, b) {
+		m, err = bootDetached(ctx, b, &opts, logDir)
 	}
 	if err != nil {
 		return nil, err

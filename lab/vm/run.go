@@ -9,8 +9,8 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
-	"strings"
-	"time"
+
+	"github.com/lvslab/lvslab/internal/toolver"
 )
 
 // Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
@@ -43,18 +43,10 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		}
 		return res, err
 	}
-	be.adviseFor(plan)
-	if !plan.fallback || !be.beforeInit {
+	if !plan.fallBackToTCG(be, &opts, b) {
 		return res, err
 	}
-	// KVM could not boot the kernel: TCG can. Remember it when qemu named KVM, or below once TCG booted.
 	first := be
-	remembered := ""
-	if first.accelFault {
-		remembered = rememberKVMFailure(plan.memo, first.what)
-	}
-	opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG%s", first.what, remembered)
-	b.cfg.kvm = false
 	res, err = (&session{opts: &opts}).run(ctx, b)
 	if errors.As(err, &be) {
 		be.adviseFor(&accelPlan{})
@@ -80,19 +72,24 @@ func (m *machine) describe(res *Result) {
 
 // QEMUVersion is the first line of `qemu-system-x86_64 --version` ("QEMU emulator version 7.2.19 (Debian
 // …)"), or "" when there is no qemu or it does not say within a few seconds.
-func QEMUVersion(ctx context.Context) string {
-	qemu, err := exec.LookPath(qemuBinary)
-	if err != nil {
-		return ""
+func QEMUVersion(ctx context.Context) string { return toolver.FirstLine(ctx, qemuBinary) }
+
+// fallBackToTCG takes a boot that failed and says whether to try again under TCG: only where auto chose
+// KVM and the kernel did not reach /init (KVM could not boot it; TCG can). It remembers the failure when
+// qemu laid it at KVM's door (a caller may remember it too once TCG has booted), says so, and sets the
+// machine for TCG.
+func (p *accelPlan) fallBackToTCG(be *bootError, opts *Options, b *machine) bool {
+	be.adviseFor(p)
+	if !p.fallback || !be.beforeInit {
+		return false
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	out, err := exec.CommandContext(ctx, qemu, "--version").Output()
-	if err != nil {
-		return ""
+	remembered := ""
+	if be.accelFault {
+		remembered = rememberKVMFailure(p.memo, be.what)
 	}
-	line, _, _ := strings.Cut(string(out), "\n")
-	return strings.TrimSpace(line)
+	opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG%s", be.what, remembered)
+	b.cfg.kvm = false
+	return true
 }
 
 // rememberKVMFailure records that KVM could not boot here and says where, for a notice.
