@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"strconv"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -23,7 +24,7 @@ type ExecIO struct {
 }
 
 // Exec runs a command in the machine and returns its exit status; 128+n when signal n killed it. When
-// ctx ends, the connection closes and the agent kills the command.
+// ctx ends, the connection closes and the agent hangs the command up (SIGHUP, then SIGKILL).
 func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, error) {
 	secret, err := hex.DecodeString(m.Secret)
 	if err != nil || len(secret) != agentSecretLen {
@@ -50,9 +51,11 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 	if err := fw.send(frameRequest, body); err != nil {
 		return 0, err
 	}
-	go sendInput(fw, io)
+	credit := newCredit()
+	defer credit.close()
+	go sendInput(fw, io, credit)
 	for {
-		f, err := readFrame(conn)
+		f, err := readFrame(conn, fromAgent)
 		switch {
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
@@ -64,10 +67,9 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 			writeTo(io.Stdout, f.payload)
 		case frameStderr:
 			writeTo(io.Stderr, f.payload)
+		case frameCredit:
+			credit.add(int(binary.BigEndian.Uint32(f.payload)))
 		case frameExit:
-			if len(f.payload) != 4 {
-				return 0, errors.New("the machine's agent sent a malformed exit status")
-			}
 			return int(int32(binary.BigEndian.Uint32(f.payload))), nil
 		case frameError:
 			return 0, errors.New(string(f.payload))
@@ -75,29 +77,65 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 	}
 }
 
-// sendInput forwards stdin, window sizes and signals until stdin ends; then sizes and signals still.
-func sendInput(fw *frameWriter, eio ExecIO) {
+// credit is how much stdin the agent can take now; the sender waits for it.
+type credit struct {
+	mu     sync.Mutex
+	n      int
+	closed bool
+	more   chan struct{}
+}
+
+func newCredit() *credit { return &credit{more: make(chan struct{}, 1)} }
+
+func (c *credit) add(n int) {
+	c.mu.Lock()
+	c.n += n
+	c.mu.Unlock()
+	c.wake()
+}
+
+func (c *credit) close() {
+	c.mu.Lock()
+	c.closed = true
+	c.mu.Unlock()
+	c.wake()
+}
+
+func (c *credit) wake() {
+	select {
+	case c.more <- struct{}{}:
+	default:
+	}
+}
+
+// take waits until some credit is there and takes up to max of it; 0 once the connection is done.
+func (c *credit) take(max int) int {
+	for {
+		c.mu.Lock()
+		if c.closed {
+			c.mu.Unlock()
+			return 0
+		}
+		if c.n > 0 {
+			n := min(c.n, max)
+			c.n -= n
+			c.mu.Unlock()
+			return n
+		}
+		c.mu.Unlock()
+		<-c.more
+	}
+}
+
+// sendInput forwards stdin as far as the agent grants it, window sizes and signals, each on its own: a
+// signal goes at once, whatever stdin is doing.
+func sendInput(fw *frameWriter, eio ExecIO, credit *credit) {
 	if eio.Stdin != nil {
-		go func() {
-			buf := make([]byte, 32<<10)
-			for {
-				n, err := eio.Stdin.Read(buf)
-				if n > 0 && fw.send(frameStdin, buf[:n]) != nil {
-					return
-				}
-				if err != nil {
-					fw.send(frameStdinEOF)
-					return
-				}
-			}
-		}()
+		go sendStdin(fw, eio.Stdin, credit)
 	} else {
 		fw.send(frameStdinEOF)
 	}
-	if eio.Resize == nil && eio.Signals == nil {
-		return
-	}
-	for {
+	for eio.Resize != nil || eio.Signals != nil {
 		select {
 		case size, ok := <-eio.Resize:
 			if !ok {
@@ -113,11 +151,30 @@ func sendInput(fw *frameWriter, eio ExecIO) {
 				eio.Signals = nil
 				continue
 			}
-			if fw.send(frameSignal, binary.BigEndian.AppendUint32(nil, uint32(sig))) != nil {
+			if fw.sendUint32(frameSignal, uint32(sig)) != nil {
 				return
 			}
 		}
-		if eio.Resize == nil && eio.Signals == nil {
+	}
+}
+
+// sendStdin reads stdin only when the agent has room for what it reads, and sends it.
+func sendStdin(fw *frameWriter, stdin io.Reader, credit *credit) {
+	buf := make([]byte, maxChunk)
+	for {
+		n := credit.take(len(buf))
+		if n == 0 {
+			return
+		}
+		got, err := stdin.Read(buf[:n])
+		if got > 0 && fw.send(frameStdin, buf[:got]) != nil {
+			return
+		}
+		if got < n {
+			credit.add(n - got)
+		}
+		if err != nil {
+			fw.send(frameStdinEOF)
 			return
 		}
 	}

@@ -40,6 +40,9 @@ const bootReadyTimeout = 2 * time.Minute
 // Boot starts a machine that serves commands (see Exec) and lives on when this process ends, and returns
 // once its agent serves. Its console and qemu's output go to files named after it in logDir. If this
 // process dies before Boot returns, the machine powers itself off. opts.Argv is not used.
+//
+// opts.OnStart learns of the machine as soon as its qemu runs, before anything lets it outlive this
+// process: whoever records machines records it there, so that no machine ever runs unrecorded.
 func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	opts.setDefaults()
 	secret := make([]byte, agentSecretLen)
@@ -48,6 +51,9 @@ func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	opts.Modules = append(opts.Modules, "virtio_net")
 	if strings.ContainsAny(logDir, ",\n") || !filepath.IsAbs(logDir) {
 		return nil, fmt.Errorf("machine log directory %q: expected an absolute path without commas", logDir)
+	}
+	if err := opts.checkShare(); err != nil {
+		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
@@ -66,21 +72,17 @@ func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	}
 	b.cfg.kvm = plan.kvm
 	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
-	m, err := bootDetached(ctx, b, &opts, logDir)
+	m, err := bootDetached(ctx, b, &opts, logDir, k.Version)
 	var be *bootError
 	if errors.As(err, &be) && plan.fallBackToTCG(be, &opts, b) {
-		m, err = bootDetached(ctx, b, &opts, logDir)
+		m, err = bootDetached(ctx, b, &opts, logDir, k.Version)
 	}
-	if err != nil {
-		return nil, err
-	}
-	m.Secret, m.Kernel = opts.secret, k.Version
-	return m, nil
+	return m, err
 }
 
 // bootDetached runs one qemu for Boot: in a session of its own, its output in files, so that it outlives
 // this process; the control channel is the one thread to this process, and is let go once the agent serves.
-func bootDetached(ctx context.Context, b *machine, opts *Options, logDir string) (*Machine, error) {
+func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel string) (*Machine, error) {
 	cfg := b.cfg
 	cfg.consoleLog = filepath.Join(logDir, cfg.name+".console")
 	qemuLogPath := filepath.Join(logDir, cfg.name+".qemu")
@@ -126,7 +128,16 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir string)
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
-	ready, helloAt, err := awaitReady(ctx, chanOurs, exited, cfg, qemuLogPath, opts)
+	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, Port: port, Secret: opts.secret, Kernel: kernel,
+		Accel: strings.ToLower(accelName(cfg.kvm)), Console: cfg.consoleLog, Log: qemuLogPath}
+	_, m.StartTime, err = proc.Stat(m.PID)
+	if err == nil && opts.OnStart != nil {
+		err = opts.OnStart(m)
+	}
+	ready, helloAt := false, time.Time{}
+	if err == nil {
+		ready, helloAt, err = awaitReady(ctx, chanOurs, exited, cfg, qemuLogPath, opts)
+	}
 	if err != nil || !ready {
 		cmd.Process.Kill()
 		<-exited
@@ -145,12 +156,6 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir string)
 		cleanup()
 		return nil, fmt.Errorf("letting the machine go: %w", err)
 	}
-	_, startTime, err := proc.Stat(cmd.Process.Pid)
-	if err != nil {
-		return nil, err
-	}
-	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, StartTime: startTime, Port: port,
-		Accel: strings.ToLower(accelName(cfg.kvm)), Console: cfg.consoleLog, Log: qemuLogPath}
 	opts.notice("microVM: kernel booted to init in %.1f s", helloAt.Sub(start).Seconds())
 	return m, nil // its exit is this process's to reap while it lives (the goroutine above), init's after
 }
@@ -162,7 +167,7 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 	readErr := make(chan error, 1)
 	go func() {
 		for {
-			f, err := readFrame(ch)
+			f, err := readFrame(ch, fromBootingGuest)
 			if err != nil {
 				readErr <- err
 				return
@@ -271,10 +276,22 @@ func (m *Machine) PowerOff(ctx context.Context) error {
 	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	m.Exec(askCtx, ExecRequest{PowerOff: true}, ExecIO{})
 	cancel()
-	gone := func() (bool, string) { return !m.Running(), "qemu " + m.Name + " still runs" }
-	if err := wait.Until(ctx, 10*time.Second, gone); err == nil || ctx.Err() != nil {
+	if err := wait.Until(ctx, 10*time.Second, m.gone); err == nil || ctx.Err() != nil {
 		return ctx.Err()
 	}
-	syscall.Kill(m.PID, syscall.SIGKILL) // proven the machine's by Running, just now
-	return wait.Until(ctx, 5*time.Second, gone)
+	return m.Kill(ctx)
 }
+
+// Kill stops the machine's qemu at once, once it is proven to be the machine's, and waits until it is
+// gone: for a machine still booting, with nothing in it to save. Its log files are removed.
+func (m *Machine) Kill(ctx context.Context) error {
+	defer os.Remove(m.Console)
+	defer os.Remove(m.Log)
+	if !m.Running() {
+		return nil
+	}
+	syscall.Kill(m.PID, syscall.SIGKILL) // proven the machine's by Running, just now
+	return wait.Until(ctx, 5*time.Second, m.gone)
+}
+
+func (m *Machine) gone() (bool, string) { return !m.Running(), "qemu " + m.Name + " still runs" }

@@ -11,11 +11,11 @@ import (
 	"time"
 )
 
-// bootForTest boots a machine that serves, powered off when the test ends.
-func bootForTest(t *testing.T) *Machine {
+// bootForTest boots a machine that serves, sharing share ("" for none), powered off when the test ends.
+func bootForTest(t *testing.T, share string) *Machine {
 	t.Helper()
 	opts := needVM(t)
-	opts.Self = "lvslab"
+	opts.Self, opts.Share = "lvslab", share
 	m, err := Boot(context.Background(), opts, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,8 @@ func bootForTest(t *testing.T) *Machine {
 
 // One machine, many commands: streams, exit status, a terminal, signals, a writable folder, power-off.
 func TestBootServesCommandsUntilPowerOff(t *testing.T) {
-	m := bootForTest(t)
+	dir := t.TempDir()
+	m := bootForTest(t, dir)
 	t.Logf("machine %s: pid %d, port %d, %s", m.Name, m.PID, m.Port, m.Accel)
 	ctx := context.Background()
 	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
@@ -59,10 +60,14 @@ func TestBootServesCommandsUntilPowerOff(t *testing.T) {
 		t.Errorf("sleep 60 sent SIGTERM: exit %d %v after %v; want 143 at once", code, err, time.Since(started))
 	}
 
-	dir := t.TempDir()
 	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "echo saved > rules.txt"}, Env: env, Dir: dir}, ExecIO{})
 	if got, _ := os.ReadFile(filepath.Join(dir, "rules.txt")); err != nil || code != 0 || string(got) != "saved\n" {
-		t.Errorf("writing in the working folder: exit %d %v, the host's file holds %q", code, err, got)
+		t.Errorf("writing in the shared folder: exit %d %v, the host's file holds %q", code, err, got)
+	}
+	other := t.TempDir()
+	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "echo kept > rules.txt"}, Env: env, Dir: other}, ExecIO{})
+	if _, serr := os.Stat(filepath.Join(other, "rules.txt")); err != nil || code != 0 || serr == nil {
+		t.Errorf("writing in a folder the machine does not share: exit %d %v; the file reached the host: %v", code, err, serr == nil)
 	}
 	if _, err := os.Stat("/etc/lvslab-agent-test"); err == nil {
 		t.Fatal("a file from an earlier run is in the host's /etc")
@@ -94,7 +99,7 @@ func TestBootServesCommandsUntilPowerOff(t *testing.T) {
 
 // A wrong secret is refused.
 func TestBootRefusesAStranger(t *testing.T) {
-	m := bootForTest(t)
+	m := bootForTest(t, "")
 	stranger := *m
 	stranger.Secret = strings.Repeat("00", agentSecretLen)
 	_, err := stranger.Exec(context.Background(), ExecRequest{Argv: []string{"true"}}, ExecIO{})

@@ -3,7 +3,9 @@ package vm
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -109,15 +111,32 @@ func (g *guest) run() error {
 		return err
 	}
 	for _, o := range g.job.Outputs {
-		content, err := os.ReadFile(filepath.Join(newRoot, o))
-		if err != nil {
+		content, err := readOutput(filepath.Join(newRoot, o))
+		if errors.Is(err, os.ErrNotExist) {
 			continue // the host reports a missing output if the command claimed success
 		}
-		if err := g.fw.sendFile(o, content); err != nil {
+		if err == nil {
+			err = g.fw.sendFile(o, content)
+		}
+		if err != nil {
 			return err
 		}
 	}
 	return g.fw.sendExit(code)
+}
+
+// readOutput reads a file the command wrote, at most what a frame may carry back.
+func readOutput(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	content, err := io.ReadAll(io.LimitReader(f, maxOutputBytes+1))
+	if err == nil && len(content) > maxOutputBytes {
+		err = fmt.Errorf("output %s: more than the %d bytes a file may have to come back from the VM", path, maxOutputBytes)
+	}
+	return content, err
 }
 
 // fail reports an error to the host over the channel if it is open, and on the console always.

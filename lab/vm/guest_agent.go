@@ -30,6 +30,9 @@ func (g *guest) serve() error {
 	if err != nil || len(secret) != agentSecretLen {
 		return fmt.Errorf("agent: the job's secret is not %d hex bytes", agentSecretLen)
 	}
+	if err := g.forgetSecret(); err != nil {
+		return err
+	}
 	if err := upGuestNetwork(); err != nil {
 		return err
 	}
@@ -50,11 +53,26 @@ func (g *guest) serve() error {
 	}
 }
 
+// forgetSecret rewrites the job file without the secret: commands run as root in the machine, and could
+// read the file through /proc/1/root. The file stays, for InGuest.
+func (g *guest) forgetSecret() error {
+	j := g.job
+	j.Secret = ""
+	data, err := json.Marshal(j)
+	if err == nil {
+		err = os.WriteFile(jobPath, data, 0o600)
+	}
+	if err != nil {
+		return fmt.Errorf("agent: rewriting %s without the secret: %w", jobPath, err)
+	}
+	return nil
+}
+
 // watchControl reads the control channel: a detach lets the machine live on its own; its end before
 // that means the host that booted the machine is gone, and so must the machine be.
 func (g *guest) watchControl() {
 	for {
-		f, err := readFrame(g.ch)
+		f, err := readFrame(g.ch, fromBootingHost)
 		if err != nil {
 			fmt.Println("lvslab: guest agent: the host that booted this machine is gone; powering off")
 			powerOff()
@@ -88,6 +106,7 @@ type agentSession struct {
 	pid     int
 	pty     *os.File       // the terminal's master side, when the command has one
 	stdin   io.WriteCloser // the command's stdin: its pipe, or the master side
+	input   *stdinPump     // what the client sent for stdin, until the command reads it
 	outputs sync.WaitGroup // copying the command's output to the client
 }
 
@@ -120,9 +139,9 @@ func (s *agentSession) handshake() (*ExecRequest, error) {
 	if _, err := io.ReadFull(s.conn, got); err != nil || subtle.ConstantTimeCompare(got, s.secret) != 1 {
 		return nil, errors.New("agent: this is not the machine's secret")
 	}
-	f, err := readFrame(io.LimitReader(s.conn, maxRequestBytes+5))
-	if err != nil || f.typ != frameRequest {
-		return nil, fmt.Errorf("agent: expected a request, got %q (%v)", f.typ, err)
+	f, err := readFrame(s.conn, toAgentRequest)
+	if err != nil {
+		return nil, fmt.Errorf("agent: expected a request: %w", err)
 	}
 	var req ExecRequest
 	if err := json.Unmarshal(f.payload, &req); err != nil {
@@ -144,7 +163,7 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 	if s.self {
 		req.Env = prependPath(req.Env, selfDir)
 	}
-	if err := writableDir(dir); err != nil {
+	if err := commandDir(dir); err != nil {
 		return 0, err
 	}
 	argv0, err := guestLookPath(req.Argv[0], dir, req.Env)
@@ -155,6 +174,9 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 	if err != nil {
 		return 0, err
 	}
+	s.input = newStdinPump()
+	defer s.input.stop()
+	go s.input.run(s.stdin, s.pty == nil, func(n uint32) error { return s.fw.sendUint32(frameCredit, n) })
 	clientGone := make(chan struct{})
 	go func() {
 		s.readInput()
@@ -164,8 +186,10 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 	select {
 	case code = <-exited:
 	case <-clientGone:
-		signalGroup(s.pid, syscall.SIGKILL)
-		code = <-exited
+		code = hangUp(s.pid, exited)
+	}
+	if s.pty == nil {
+		s.stdin.Close() // ends a write the command will never read; a terminal's closes below
 	}
 	// A daemon the command started may hold its output open for ever: give the streams a moment.
 	drained := make(chan struct{})
@@ -237,20 +261,21 @@ func (s *agentSession) copyOutput(typ byte, r *os.File) {
 	}()
 }
 
-// readInput applies what the client sends until it goes away: stdin, its end, window sizes, signals.
+// readInput applies what the client sends until it goes away or breaks the protocol: stdin (queued, never
+// waited on), its end, window sizes, signals.
 func (s *agentSession) readInput() {
 	for {
-		f, err := readFrame(s.conn)
+		f, err := readFrame(s.conn, toAgentInput)
 		if err != nil {
 			return
 		}
 		switch f.typ {
 		case frameStdin:
-			s.stdin.Write(f.payload)
-		case frameStdinEOF:
-			if s.pty == nil {
-				s.stdin.Close()
+			if s.input.push(f.payload) != nil {
+				return
 			}
+		case frameStdinEOF:
+			s.input.end()
 		case frameResize:
 			if s.pty != nil && len(f.payload) == 4 {
 				setWinsize(s.pty, binary.BigEndian.Uint16(f.payload), binary.BigEndian.Uint16(f.payload[2:]))
@@ -296,35 +321,36 @@ func setWinsize(f *os.File, rows, cols uint16) {
 	unix.IoctlSetWinsize(int(f.Fd()), unix.TIOCSWINSZ, &unix.Winsize{Row: rows, Col: cols})
 }
 
-// writable remembers the host folders made writable in the guest.
-var writable = struct {
-	sync.Mutex
-	dirs map[string]bool
-}{dirs: map[string]bool{}}
-
-// writableDir makes the host's folder dir writable in the command's root: the folder itself, from the
-// host's root shared read-write, bound over its read-only view, so that what a command writes there
-// (ipvsadm -S > rules.txt) lands on the host.
-func writableDir(dir string) error {
-	if !filepath.IsAbs(dir) {
-		return fmt.Errorf("agent: directory %q is not absolute", dir)
+// commandDir checks that dir, where a command runs, is a folder of the command's root. Only the folder the
+// machine was booted to share (Options.Share) is the host's, writable; elsewhere what a command writes stays
+// in the machine.
+func commandDir(dir string) error {
+	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+		return fmt.Errorf("agent: folder %q: expected an absolute, clean path", dir)
 	}
-	dir = filepath.Clean(dir)
-	writable.Lock()
-	defer writable.Unlock()
-	if writable.dirs[dir] || dir == "/" {
-		return nil
+	if st, err := os.Stat(filepath.Join(newRoot, dir)); err != nil || !st.IsDir() {
+		return fmt.Errorf("agent: %s is not a folder in the machine", dir)
 	}
-	src, dst := filepath.Join(hostRWMount, dir), filepath.Join(newRoot, dir)
-	if st, err := os.Stat(src); err != nil || !st.IsDir() {
-		return fmt.Errorf("agent: %s is not a directory on the host", dir)
-	}
-	if err := unix.Mount(src, dst, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("agent: making %s writable: %w", dir, err)
-	}
-	writable.dirs[dir] = true
 	return nil
 }
+
+// hangUp ends a command whose client went away, as a terminal's hang-up would: SIGHUP to its group, then
+// SIGKILL for what is left after a grace period. It returns the command's exit status.
+func hangUp(pid int, exited <-chan int) int {
+	signalGroup(pid, syscall.SIGHUP)
+	grace := time.NewTimer(hangUpGrace)
+	defer grace.Stop()
+	select {
+	case code := <-exited:
+		return code // its pid, reaped, may name another command's group by now
+	case <-grace.C:
+		signalGroup(pid, syscall.SIGKILL)
+		return <-exited
+	}
+}
+
+// hangUpGrace is how long a command whose client went away has to finish after SIGHUP.
+const hangUpGrace = 2 * time.Second
 
 // guestLookPath finds a command as a shell in the command's root would.
 func guestLookPath(name, dir string, env []string) (string, error) {

@@ -62,12 +62,6 @@ func (g *guest) prepareRoot() error {
 	if err := (mountSpec{"tmpfs", "rw", rwMount, "mode=0755", 0}).mount(); err != nil {
 		return err
 	}
-	if g.job.Serve {
-		rw := mountSpec{"9p", rwMountTag, hostRWMount, "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=any", 0}
-		if err := rw.mount(); err != nil {
-			return err
-		}
-	}
 	upper, work := filepath.Join(rwMount, "upper"), filepath.Join(rwMount, "work")
 	if err := errors.Join(os.Mkdir(upper, 0o755), os.Mkdir(work, 0o755)); err != nil {
 		return err
@@ -80,10 +74,37 @@ func (g *guest) prepareRoot() error {
 	if err := mountBasics(newRoot); err != nil {
 		return err
 	}
+	if err := g.mountShare(); err != nil {
+		return err
+	}
 	if err := installModprobe(); err != nil {
 		return err
 	}
 	return installSelf(g.job.Self)
+}
+
+// mountShare binds the folder the host shares read-write (Options.Share) over its own path in the
+// command's root, for the machine's life.
+func (g *guest) mountShare() error {
+	dir := g.job.Share
+	if dir == "" || !g.job.Serve {
+		return nil
+	}
+	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || dir == "/" {
+		return fmt.Errorf("the shared folder %q: expected an absolute, clean path other than /", dir)
+	}
+	share := mountSpec{"9p", shareTag, shareMount, "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=any", 0}
+	if err := share.mount(); err != nil {
+		return err
+	}
+	target := filepath.Join(newRoot, dir)
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return fmt.Errorf("the shared folder %s: %w", dir, err)
+	}
+	if err := unix.Mount(shareMount, target, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("binding the shared folder over %s: %w", dir, err)
+	}
+	return nil
 }
 
 // installSelf puts this binary, the one that booted the VM, in selfDir under the name the job gives it;

@@ -22,6 +22,7 @@ type job struct {
 	// Serve: instead of a command, the agent serves commands that come with Secret (hex) until power-off.
 	Serve  bool   `json:"serve,omitempty"`
 	Secret string `json:"secret,omitempty"`
+	Share  string `json:"share,omitempty"` // Options.Share: bound over its own path in the command's root
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as bootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
@@ -38,10 +39,10 @@ const (
 	jobPath       = "/lvslab/job.json"
 	indexPath     = "/lvslab/" + indexFile // the module index, for the guest's modprobe
 	bootModuleDir = "/lvslab/ko"
-	hostMount     = "/host"   // the host's root over 9p, read-only
-	rwMount       = "/rw"     // tmpfs holding the overlay's upper and work directories
-	hostRWMount   = "/hostrw" // a machine that serves: the host's root over 9p, read-write, for writableDir
-	rwMountTag    = "hostrw"
+	hostMount     = "/host"  // the host's root over 9p, read-only
+	rwMount       = "/rw"    // tmpfs holding the overlay's upper and work directories
+	shareMount    = "/share" // a machine that serves: Options.Share over 9p, read-write
+	shareTag      = "share"
 	newRoot       = "/newroot" // the command's root: the overlay of rwMount over hostMount
 	portName      = "lvslab"   // the virtio serial port that carries frames to the host
 	mountTag      = "hostroot" // the 9p share of the host's /
@@ -95,7 +96,7 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 	j := &job{
 		Env: env, Dir: dir, Tree: k.Modules, Unpacks: k.Unpacks,
 		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm", Self: opts.Self,
-		Serve: opts.secret != "", Secret: opts.secret,
+		Serve: opts.secret != "", Secret: opts.secret, Share: opts.Share,
 	}
 	if len(opts.Argv) > 0 {
 		j.Argv = append([]string{argv0}, opts.Argv[1:]...)

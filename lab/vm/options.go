@@ -47,6 +47,14 @@ type Options struct {
 
 	secret string // set by Boot: the machine serves commands that come with it (hex)
 
+	// Share is a host folder a machine that serves (Boot) shares read-write, at the same path in the
+	// machine, for its whole life: what commands write there lands on the host. Nothing else of the host
+	// is writable from the machine. Empty: none. See CheckShare.
+	Share string
+	// OnStart, for Boot, is called with each machine as soon as its qemu runs (its pid known), before the
+	// machine can outlive this process; an error stops the boot. Called again for a retry under TCG.
+	OnStart func(*Machine) error
+
 	// Package is the Debian package whose kernel boots, e.g. linux-image-6.12-amd64 (the 6.12 kernel, with
 	// ip_vs_twos) or a versioned one such as linux-image-6.12.117+deb12-amd64; default
 	// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64 (Debian 12: 6.1). Kernels of several packages share

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -17,27 +18,76 @@ const (
 	frameError  = '!' // /init failed; payload is the message; the last frame
 )
 
-const maxFrame = 1 << 30
+// Sizes the writers keep to, and the readers hold them to.
+const (
+	maxChunk       = 64 << 10  // a piece of a stream: stdout, stderr, stdin
+	maxMessage     = 64 << 10  // an error's text
+	maxOutputBytes = 256 << 20 // a file the command wrote (Options.Outputs), path included
+)
+
+// frameLimits are the frames a reader accepts, each with the largest payload it takes. A frame's length
+// comes from the other side: it is checked against the type's limit before anything is allocated, and a
+// type the reader does not expect ends the stream.
+type frameLimits map[byte]uint32
+
+// What each reader accepts.
+var (
+	// The channel of a machine that runs one command (Run), guest to host.
+	fromRunGuest = frameLimits{frameHello: 0, frameStdout: maxChunk, frameStderr: maxChunk,
+		frameFile: maxOutputBytes, frameExit: 4, frameError: maxMessage}
+	// The control channel of a machine that serves (Boot), guest to host, until it detaches.
+	fromBootingGuest = frameLimits{frameHello: 0, frameReady: 0, frameError: maxMessage}
+	// The control channel, host to guest.
+	fromBootingHost = frameLimits{frameDetach: 0}
+	// An agent connection, host to guest: the request first, then input.
+	toAgentRequest = frameLimits{frameRequest: maxRequestBytes}
+	toAgentInput   = frameLimits{frameStdin: maxChunk, frameStdinEOF: 0, frameResize: 4, frameSignal: 4}
+	// An agent connection, guest to host.
+	fromAgent = frameLimits{frameStdout: maxChunk, frameStderr: maxChunk, frameCredit: 4, frameExit: 4, frameError: maxMessage}
+)
 
 type frame struct {
 	typ     byte
 	payload []byte
 }
 
-func readFrame(r io.Reader) (frame, error) {
+// readFrame reads one frame that limits accept. A large payload is read as it comes, so that a length
+// the other side claims costs memory only once its bytes arrive.
+func readFrame(r io.Reader, limits frameLimits) (frame, error) {
 	var hdr [5]byte
 	if _, err := io.ReadFull(r, hdr[:]); err != nil {
 		return frame{}, err
 	}
-	n := binary.BigEndian.Uint32(hdr[1:])
-	if n > maxFrame {
-		return frame{}, fmt.Errorf("frame %q of %d bytes: expected at most %d; the channel is corrupt", hdr[0], n, maxFrame)
+	typ, n := hdr[0], binary.BigEndian.Uint32(hdr[1:])
+	limit, ok := limits[typ]
+	switch {
+	case !ok:
+		return frame{}, fmt.Errorf("a frame of type %s, which does not belong here; the channel is corrupt", frameName(typ))
+	case n > limit:
+		return frame{}, fmt.Errorf("a frame of type %s declaring %d bytes: expected at most %d; the channel is corrupt", frameName(typ), n, limit)
 	}
-	f := frame{typ: hdr[0], payload: make([]byte, n)}
-	if _, err := io.ReadFull(r, f.payload); err != nil {
-		return frame{}, fmt.Errorf("frame %q cut short: %w", hdr[0], err)
+	f := frame{typ: typ}
+	if n <= maxChunk {
+		f.payload = make([]byte, n)
+		if _, err := io.ReadFull(r, f.payload); err != nil {
+			return frame{}, fmt.Errorf("a frame of type %s cut short: %w", frameName(typ), err)
+		}
+		return f, nil
 	}
+	var buf bytes.Buffer
+	if got, err := io.CopyN(&buf, r, int64(n)); err != nil {
+		return frame{}, fmt.Errorf("a frame of type %s cut short after %d of %d bytes: %w", frameName(typ), got, n, err)
+	}
+	f.payload = buf.Bytes()
 	return f, nil
+}
+
+// frameName shows a frame type for a person: the letter, or its code when it is not printable.
+func frameName(typ byte) string {
+	if typ > ' ' && typ < 0x7f {
+		return fmt.Sprintf("%q", typ)
+	}
+	return fmt.Sprintf("0x%02x", typ)
 }
 
 // frameWriter serializes frames from several goroutines onto one channel.
@@ -64,11 +114,18 @@ func (fw *frameWriter) send(typ byte, parts ...[]byte) error {
 }
 
 func (fw *frameWriter) sendFile(path string, content []byte) error {
+	if 4+len(path)+len(content) > maxOutputBytes {
+		return fmt.Errorf("output %s: %d bytes, more than the %d a file may have to come back from the VM", path, len(content), maxOutputBytes)
+	}
 	return fw.send(frameFile, binary.BigEndian.AppendUint32(nil, uint32(len(path))), []byte(path), content)
 }
 
 func (fw *frameWriter) sendExit(code int) error {
 	return fw.send(frameExit, binary.BigEndian.AppendUint32(nil, uint32(int32(code))))
+}
+
+func (fw *frameWriter) sendUint32(typ byte, v uint32) error {
+	return fw.send(typ, binary.BigEndian.AppendUint32(nil, v))
 }
 
 func parseFile(p []byte) (path string, content []byte, err error) {
@@ -79,15 +136,20 @@ func parseFile(p []byte) (path string, content []byte, err error) {
 	return string(p[4 : 4+n]), p[4+n:], nil
 }
 
-// streamWriter turns writes into frames of one type, for the command's stdout and stderr.
+// streamWriter turns writes into frames of one type, at most maxChunk each, for the command's stdout and
+// stderr.
 type streamWriter struct {
 	fw  *frameWriter
 	typ byte
 }
 
 func (s streamWriter) Write(p []byte) (int, error) {
-	if err := s.fw.send(s.typ, p); err != nil {
-		return 0, err
+	for done := 0; done < len(p); {
+		chunk := p[done:min(len(p), done+maxChunk)]
+		if err := s.fw.send(s.typ, chunk); err != nil {
+			return done, err
+		}
+		done += len(chunk)
 	}
 	return len(p), nil
 }

@@ -31,6 +31,7 @@ type qemuConfig struct {
 	// takes the kernel console instead of fdConsole.
 	agentPort  int
 	consoleLog string
+	share      string // Options.Share
 }
 
 // qemuArgs is the whole qemu command line. microvm has no PCI, firmware tables to speak of or legacy
@@ -85,9 +86,12 @@ func qemuArgs(c qemuConfig) []string {
 			// restrict=on: the guest reaches nothing through it; only the host's forward reaches the agent.
 			"-netdev", fmt.Sprintf("user,id=agent,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s", c.agentPort, agentGuestAddr),
 			"-device", "virtio-net-device,netdev=agent",
-			// The host's root, read-write, from which the agent binds the folders commands run in.
-			"-fsdev", "local,id=rw,path=/,security_model=none,multidevs=remap",
-			"-device", "virtio-9p-device,fsdev=rw,mount_tag="+rwMountTag,
+		)
+	}
+	if c.share != "" {
+		args = append(args,
+			"-fsdev", "local,id=share,path="+qemuOption(c.share)+",security_model=none,multidevs=remap",
+			"-device", "virtio-9p-device,fsdev=share,mount_tag="+shareTag,
 		)
 	}
 	return args

@@ -167,6 +167,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		cpus:   opts.CPUs,
 		tscKHz: hostTSCkHz(),
 		hz:     k.HZ,
+		share:  opts.Share,
 	}}
 	m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	return m, nil

@@ -185,7 +185,7 @@ func (s *session) reap(cmd *exec.Cmd, done <-chan error, kill bool) error {
 // readFrames handles the guest's frames until the channel closes, closing last after the final frame.
 func (s *session) readFrames(r io.Reader, last chan<- struct{}) {
 	for {
-		f, err := readFrame(r)
+		f, err := readFrame(r, fromRunGuest)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && s.guestErr == "" && !s.exited {
 				s.guestErr = "reading the guest channel: " + err.Error()

@@ -1,0 +1,175 @@
+package vm
+
+import (
+	"bytes"
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/wait"
+)
+
+// rawAgent is a connection to the machine's agent past its secret, for a client that breaks the rules.
+func rawAgent(t *testing.T, m *Machine) net.Conn {
+	t.Helper()
+	conn, err := net.Dial("tcp", "127.0.0.1:"+strconv.Itoa(m.Port))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	secret, _ := hex.DecodeString(m.Secret)
+	if _, err := conn.Write(secret); err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// serves checks that the machine still runs commands.
+func serves(t *testing.T, m *Machine, after string) {
+	t.Helper()
+	var out bytes.Buffer
+	code, err := m.Exec(context.Background(), ExecRequest{Argv: []string{"echo", "alive"}, Env: testEnv}, ExecIO{Stdout: &out})
+	if err != nil || code != 0 || out.String() != "alive\n" {
+		t.Fatalf("after %s the machine no longer serves: exit %d, %v, %q", after, code, err, out.String())
+	}
+}
+
+// endless is stdin that never ends, as `yes |` gives.
+type endless struct{}
+
+func (endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'y'
+	}
+	return len(p), nil
+}
+
+var testEnv = []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
+
+// What a probe found a careless or hostile client could do to a machine, each tried on one machine: it
+// goes on serving, its commands stop when asked, and nothing of the host is writable but its shared folder.
+func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
+	m := bootForTest(t, "")
+	ctx := context.Background()
+
+	t.Run("a request claiming 1 GiB", func(t *testing.T) {
+		conn := rawAgent(t, m)
+		conn.Write(header(frameRequest, 1<<30))
+		f, err := readFrame(conn, fromAgent)
+		if err != nil || f.typ != frameError || !strings.Contains(string(f.payload), "expected at most") {
+			t.Errorf("got %q %q %v, want the request refused", f.typ, f.payload, err)
+		}
+		serves(t, m, "a request claiming 1 GiB")
+	})
+
+	t.Run("stdin claiming 1 GiB", func(t *testing.T) {
+		conn := rawAgent(t, m)
+		body, _ := json.Marshal(ExecRequest{Argv: []string{"cat"}, Env: testEnv})
+		(&frameWriter{w: conn}).send(frameRequest, body)
+		conn.Write(header(frameStdin, 1<<30))
+		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
+		for { // the agent hangs the command up and ends the connection
+			f, err := readFrame(conn, fromAgent)
+			if err != nil {
+				if !errors.Is(err, io.EOF) {
+					t.Errorf("the agent did not end the connection: %v", err)
+				}
+				break
+			}
+			if f.typ == frameExit {
+				break
+			}
+		}
+		serves(t, m, "stdin claiming 1 GiB")
+	})
+
+	t.Run("stdin beyond the window", func(t *testing.T) {
+		conn := rawAgent(t, m)
+		body, _ := json.Marshal(ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv})
+		fw := &frameWriter{w: conn}
+		fw.send(frameRequest, body)
+		chunk := make([]byte, maxChunk)
+		conn.SetDeadline(time.Now().Add(30 * time.Second))
+		var err error
+		for i := 0; i < 2*stdinWindow/maxChunk && err == nil; i++ {
+			err = fw.send(frameStdin, chunk)
+		}
+		for err == nil {
+			var f frame
+			if f, err = readFrame(conn, fromAgent); err == nil && f.typ == frameExit {
+				break
+			}
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Error("the agent took stdin it had not granted, and went on")
+		}
+		serves(t, m, "stdin beyond the window")
+	})
+
+	t.Run("a signal while stdin is fed to a command that does not read it", func(t *testing.T) {
+		sigs := make(chan syscall.Signal, 1)
+		started := time.Now()
+		time.AfterFunc(time.Second, func() { sigs <- syscall.SIGTERM })
+		code, err := m.Exec(ctx, ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv}, ExecIO{Stdin: endless{}, Signals: sigs})
+		if err != nil || code != 128+int(syscall.SIGTERM) || time.Since(started) > 30*time.Second {
+			t.Errorf("yes | sleep 60, then SIGTERM: exit %d %v after %v; want 143 at once", code, err, time.Since(started))
+		}
+	})
+
+	t.Run("the client gone while stdin is fed", func(t *testing.T) {
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(time.Second, cancel)
+		m.Exec(cctx, ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv}, ExecIO{Stdin: endless{}})
+		err := wait.Until(ctx, 30*time.Second, func() (bool, string) { // hang-up, then SIGKILL after hangUpGrace
+			code, err := m.Exec(ctx, ExecRequest{Argv: []string{"pgrep", "-x", "sleep"}, Env: testEnv}, ExecIO{})
+			return err == nil && code == 1, fmt.Sprintf("sleep still runs in the machine after its client went: pgrep exit %d, %v", code, err)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	t.Run("commands run from /dev, /run and /proc", func(t *testing.T) {
+		for _, dir := range []string{"/dev", "/run", "/proc"} {
+			if code, err := m.Exec(ctx, ExecRequest{Argv: []string{"true"}, Env: testEnv, Dir: dir}, ExecIO{}); err != nil || code != 0 {
+				t.Errorf("true in %s: exit %d, %v", dir, code, err)
+			}
+		}
+		m.Exec(ctx, ExecRequest{Argv: []string{"touch", "/run/lvslab-guest-marker"}, Env: testEnv}, ExecIO{})
+		var out bytes.Buffer
+		code, err := m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "tty && test -e /run/lvslab-guest-marker"}, Env: testEnv, TTY: true, Rows: 24, Cols: 80}, ExecIO{Stdout: &out})
+		if err != nil || code != 0 || !strings.Contains(out.String(), "/dev/pts/") {
+			t.Errorf("a terminal, and the guest's own /run, after commands ran from /dev and /run: exit %d %v %q", code, err, out.String())
+		}
+		if _, err := os.Stat("/run/lvslab-guest-marker"); err == nil {
+			os.Remove("/run/lvslab-guest-marker")
+			t.Error("a write to the guest's /run reached the host's")
+		}
+	})
+
+	t.Run("the host's root through /proc/1/root", func(t *testing.T) {
+		name := "lvslab-escape-" + filepath.Base(t.TempDir())
+		script := `for d in /proc/1/root /proc/1/root/*; do touch "$d/var/tmp/` + name + `" 2>/dev/null; done; cat /proc/1/root/lvslab/job.json`
+		var out bytes.Buffer
+		m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", script}, Env: testEnv}, ExecIO{Stdout: &out})
+		if _, err := os.Stat("/var/tmp/" + name); err == nil {
+			os.Remove("/var/tmp/" + name)
+			t.Error("a command wrote the host's /var/tmp through /proc/1/root")
+		}
+		if out.Len() == 0 || strings.Contains(out.String(), m.Secret) {
+			t.Errorf("the job file through /proc/1/root: %q; want it there, without the machine's secret", out.String())
+		}
+	})
+	serves(t, m, "all of it")
+}

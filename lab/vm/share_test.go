@@ -1,0 +1,56 @@
+package vm
+
+import (
+	"strings"
+	"testing"
+)
+
+// A machine's commands run as root: only a folder of the user's is shared with them.
+func TestCheckShare(t *testing.T) {
+	for dir, want := range map[string]string{
+		"/home/ann/lvs":           "",
+		"/tmp/lab":                "",
+		"/root":                   "",
+		"/":                       "whole filesystem",
+		"/dev":                    "system folder",
+		"/dev/pts":                "system folder",
+		"/run/lvslab":             "system folder",
+		"/proc":                   "system folder",
+		"/sys/fs":                 "system folder",
+		"/etc":                    "system folder",
+		"/usr/local/bin":          "system folder",
+		"/var/lib/lvs":            "system folder",
+		"/devices":                "",
+		"/srv/state":              "lvslab's own",
+		"/srv":                    "lvslab's own",
+		"/srv/state/vm":           "lvslab's own",
+		"relative/dir":            "absolute, clean",
+		"/home/ann/../../etc":     "absolute, clean",
+		"/home/ann/with\nnewline": "newline",
+	} {
+		err := CheckShare(dir, "/srv/state")
+		switch {
+		case want == "" && err != nil:
+			t.Errorf("%q: refused: %v", dir, err)
+		case want != "" && (err == nil || !strings.Contains(err.Error(), want)):
+			t.Errorf("%q: got %v, want an error with %q", dir, err, want)
+		}
+	}
+}
+
+func TestCheckShareKeepsOutOfTheKernelCache(t *testing.T) {
+	o := Options{Share: "/var/tmp/cache/kernel", Cache: "/var/tmp/cache"}
+	if err := o.checkShare(); err == nil || !strings.Contains(err.Error(), "kernel cache") {
+		t.Errorf("a folder in the cache: %v", err)
+	}
+}
+
+func TestQemuOptionEscapesCommas(t *testing.T) {
+	if got := qemuOption("/home/a,b"); got != "/home/a,,b" {
+		t.Errorf("got %q", got)
+	}
+	args := strings.Join(qemuArgs(qemuConfig{share: "/home/a,b", agentPort: 1}), " ")
+	if !strings.Contains(args, "path=/home/a,,b,security_model") || strings.Contains(args, "path=/,security_model=none,multidevs=remap -device virtio-9p-device,fsdev=rw") {
+		t.Errorf("qemu args: %s", args)
+	}
+}
