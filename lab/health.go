@@ -3,7 +3,9 @@ package lab
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
+	"strings"
 )
 
 // Problems lists what is missing from a lab that should be up: namespaces gone, the server process
@@ -19,7 +21,31 @@ func (l *Lab) Problems() []string {
 		}
 	}
 	if l.state.Server != nil && !l.state.Server.running() {
-		out = append(out, fmt.Sprintf("the HTTP server process (pid %d) is not running; see %s", l.state.Server.PID, logPath(l.dir, l.Name)))
+		out = append(out, fmt.Sprintf("the real servers' process (pid %d) is not running; %s; take the lab down and up again",
+			l.state.Server.PID, logTail(logPath(l.dir, l.Name))))
 	}
 	return out
+}
+
+// logTail is the end of the servers' log, quoted where it is read: the log may live where the reader cannot
+// look (in a microVM, when status is forwarded from the host).
+func logTail(path string) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return "it left no log"
+	}
+	defer f.Close()
+	const most = 2 << 10
+	if st, err := f.Stat(); err == nil && st.Size() > most {
+		f.Seek(st.Size()-most, io.SeekStart)
+	}
+	data, _ := io.ReadAll(io.LimitReader(f, most))
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) == 1 && lines[0] == "" {
+		return "its log is empty"
+	}
+	if len(lines) > 5 {
+		lines = lines[len(lines)-5:]
+	}
+	return "its log ends: " + strings.Join(lines, " | ")
 }

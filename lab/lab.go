@@ -80,7 +80,7 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 		return nil, err
 	}
 	if err := createState(dir, l.state); err != nil {
-		lock.release(!errors.Is(err, ErrExists))
+		lock.Release(!errors.Is(err, ErrExists))
 		return nil, err
 	}
 	err = l.build(ctx)
@@ -92,10 +92,10 @@ func Up(ctx context.Context, t *topology.Topology, o Options) (*Lab, error) {
 		if derr != nil {
 			err = errors.Join(err, fmt.Errorf("and undoing the partial lab failed: %w", derr))
 		}
-		lock.release(derr == nil)
+		lock.Release(derr == nil)
 		return nil, fmt.Errorf("bringing up lab %s: %w", name, err)
 	}
-	lock.release(false)
+	lock.Release(false)
 	return l, nil
 }
 
@@ -300,15 +300,15 @@ func (l *Lab) Down(ctx context.Context) error {
 	s, err := readState(l.dir, l.Name) // what is on disk now, not what this Lab saw when it was opened
 	switch {
 	case errors.Is(err, ErrNotFound):
-		lock.release(true)
+		lock.Release(true)
 		return nil
 	case err != nil:
-		lock.release(false)
+		lock.Release(false)
 		return err
 	}
 	l.state = s
 	err = l.downLocked(ctx)
-	lock.release(err == nil)
+	lock.Release(err == nil)
 	return err
 }
 

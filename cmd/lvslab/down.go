@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/vmlab"
 )
 
 func newDownCommand() *cobra.Command {
@@ -44,6 +45,7 @@ and the machine is powered off.`,
 			case name != "":
 				t, err := openTarget(name)
 				if errors.Is(err, lab.ErrNotFound) {
+					vmlab.Down(context.WithoutCancel(cmd.Context()), lab.StateDir(), name) // what a killed up may have left
 					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", name)
 					return nil
 				}
@@ -70,7 +72,14 @@ and the machine is powered off.`,
 				start := time.Now()
 				ctx := context.WithoutCancel(cmd.Context()) // a Ctrl-C must not leave half a lab
 				if t.inVM != nil {
-					err = t.inVM.Down(ctx)
+					var stopped *vmlab.Process
+					stopped, err = vmlab.Down(ctx, lab.StateDir(), t.name())
+					if stopped != nil {
+						fmt.Fprintf(cmd.OutOrStdout(), "lab %s was still coming up: stopped the lvslab bringing it up (pid %d), which took down what it had made\n", t.name(), stopped.PID)
+					}
+					if errors.Is(err, vmlab.ErrNotFound) {
+						err = nil // another down took it down meanwhile
+					}
 				} else {
 					err = t.native.Down(ctx)
 					for _, what := range t.native.LeftAlone() {

@@ -238,13 +238,22 @@ func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 
 // statusInVM shows a lab that lives in a microVM: its machine, then what status says in it.
 func statusInVM(cmd *cobra.Command, r *vmlab.Record, save bool) error {
-	if !save {
-		if r.Machine != nil {
-			fmt.Fprintf(cmd.OutOrStdout(), "%s\n", inVMNotice(r))
-		} else {
-			fmt.Fprintf(cmd.OutOrStdout(), "lab %s: its microVM was booting when its lvslab up stopped; take it down with `lvslab down %s`\n", r.Lab, r.Lab)
-			return fmt.Errorf("lab %s never came up", r.Lab)
+	if r.Phase == vmlab.PhaseBooting {
+		w := cmd.OutOrStdout()
+		if save {
+			w = cmd.ErrOrStderr() // not among the rules
 		}
+		if r.Booter.Running() {
+			fmt.Fprintf(w, "lab %s: coming up in a microVM (lvslab pid %d, for %v); `lvslab status %s` shows it once it is up\n",
+				r.Lab, r.Booter.PID, time.Since(r.Created).Round(time.Second), r.Lab)
+			return nil
+		}
+		_, err := r.AwaitUp(cmd.Context(), io.Discard) // says why it never came up
+		fmt.Fprintf(w, "%v\n", err)
+		return fmt.Errorf("lab %s never came up", r.Lab)
+	}
+	if !save {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s\n", inVMNotice(r))
 	}
 	args := []string{"status", r.Lab}
 	if save {

@@ -108,6 +108,12 @@ func (c *courseLab) run(ctx context.Context, a tutorial.Action) (string, error) 
 // kernel has IPVS, else in a microVM.
 func openCourseLab(ctx context.Context, stdout, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
 	t, err := openTarget(name)
+	if err == nil && t.inVM != nil {
+		t.inVM, err = t.inVM.AwaitUp(ctx, stderr) // another tutorial may be bringing it up
+		if err != nil {
+			return nil, false, err
+		}
+	}
 	if err == nil {
 		return &courseLab{target: t, course: course, folder: folder}, false, nil
 	}

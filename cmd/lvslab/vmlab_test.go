@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -181,6 +182,53 @@ func TestVMLabUpKilledWhileBootingLeavesNothing(t *testing.T) {
 	c.expect(0, "down", name) // the record up had written
 	if left, _ := filepath.Glob(filepath.Join(vmlab.Dir(c.stateDir), "*")); len(left) > 0 {
 		t.Errorf("files left after down: %v", left)
+	}
+}
+
+// down while up boots the lab's machine: down stops that up, which takes back what it made, and says so;
+// meanwhile status says the lab is coming up, a second up of the name is refused, and an exec waits for
+// the lab, then says it never came up.
+func TestVMLabDownDuringBootStopsTheUp(t *testing.T) {
+	needMicroVM(t)
+	c, name := newCLI(t), labName()
+	up, upOut := c.start("up", "--vm=always", "--name", name)
+	err := wait.Until(t.Context(), 30*time.Second, func() (bool, string) {
+		r, err := vmlab.Open(c.stateDir, name)
+		return err == nil && r.Phase == vmlab.PhaseBooting && r.Booter.Running(), fmt.Sprintf("no record of a lab coming up: %v", err)
+	})
+	if err != nil {
+		up.Process.Kill()
+		t.Fatal(err)
+	}
+	if out := c.expect(0, "status", name); !strings.Contains(out, "coming up in a microVM") {
+		t.Errorf("status while it boots:\n%s", out)
+	}
+	if out := c.expect(exitUnusable, "up", "--vm=always", "--name", name); !strings.Contains(out, "being brought up by another lvslab (pid "+fmt.Sprint(up.Process.Pid)) {
+		t.Errorf("a second up while the first boots:\n%s", out)
+	}
+	waiter, waiterOut := c.start("exec", "--lab", name, "client", "--", "true")
+	err = wait.Until(t.Context(), 30*time.Second, func() (bool, string) {
+		return strings.Contains(waiterOut.String(), "still coming up"), "the exec does not say it waits: " + waiterOut.String()
+	})
+	if err != nil {
+		t.Error(err)
+	}
+	out := c.expect(0, "down", name)
+	if !strings.Contains(out, fmt.Sprintf("stopped the lvslab bringing it up (pid %d)", up.Process.Pid)) || !strings.Contains(out, "lab "+name+" is down") {
+		t.Errorf("down while up boots:\n%s", out)
+	}
+	var exit *exec.ExitError
+	if err := up.Wait(); !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Errorf("the up that down stopped: %v\n%s", err, upOut.String())
+	}
+	if err := waiter.Wait(); !errors.As(err, &exit) || exit.ExitCode() != exitUnusable || !strings.Contains(waiterOut.String(), "did not come up") {
+		t.Errorf("an exec waiting for the lab: %v\n%s", err, waiterOut.String())
+	}
+	if left := processesNamed("lvslab-" + name + "-"); len(left) > 0 {
+		t.Errorf("qemu left: %v", left)
+	}
+	if left, _ := filepath.Glob(filepath.Join(vmlab.Dir(c.stateDir), "*")); len(left) > 0 {
+		t.Errorf("files left: %v", left)
 	}
 }
 

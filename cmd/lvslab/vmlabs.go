@@ -92,7 +92,15 @@ func inVMNotice(r *vmlab.Record) string {
 // stdout makes it run under a terminal in the machine (raw here, its size followed); otherwise its
 // stdin is streamed, and signals that would stop lvslab here go to it there. The exit status is its own.
 func forward(cmd *cobra.Command, r *vmlab.Record, args []string) error {
+	r, err := r.AwaitUp(cmd.Context(), cmd.ErrOrStderr())
+	if err != nil {
+		return unusable(err)
+	}
 	dir, _ := os.Getwd()
+	if args[0] == "shell" && !r.Shares(dir) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s is not the folder lab %s's microVM shares (%s): what this command writes there stays in the machine\n",
+			dir, r.Lab, sharedOrNone(r))
+	}
 	req := vm.ExecRequest{Argv: append([]string{"lvslab"}, args...), Dir: dir}
 	eio := vm.ExecIO{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 	stdin, stdinIsFile := cmd.InOrStdin().(*os.File)
@@ -116,6 +124,13 @@ func forward(cmd *cobra.Command, r *vmlab.Record, args []string) error {
 		return &exitError{code: code, quiet: true}
 	}
 	return nil
+}
+
+func sharedOrNone(r *vmlab.Record) string {
+	if r.Share == "" {
+		return "it shares none"
+	}
+	return r.Share
 }
 
 // followSize sends the terminal's size each time it changes (SIGWINCH).

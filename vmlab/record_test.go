@@ -22,7 +22,7 @@ func writeRecord(t *testing.T, state string, r any) {
 
 func goodRecord(state string) *Record {
 	name := "lvslab-lab1-0a0b0c0d"
-	return &Record{Lab: "lab1", Created: time.Now().UTC(), MachineName: name, Machine: &vm.Machine{
+	return &Record{Lab: "lab1", Created: time.Now().UTC(), Phase: PhaseUp, MachineName: name, Machine: &vm.Machine{
 		Name: name, PID: 4242, StartTime: 99, Port: 40000, Secret: strings.Repeat("ab", 32),
 		Console: filepath.Join(Dir(state), name+".console"), Log: filepath.Join(Dir(state), name+".qemu")}}
 }
@@ -47,13 +47,18 @@ func TestOpenAcceptsWhatUpRecords(t *testing.T) {
 func TestOpenRefusesARecordLvslabWouldNotWrite(t *testing.T) {
 	state := t.TempDir()
 	for name, edit := range map[string]func(r *Record){
-		"another lab":       func(r *Record) { r.Lab = "lab2" },
-		"a stranger's name": func(r *Record) { r.MachineName = "qemu-other"; r.Machine.Name = "qemu-other" },
-		"pid 1":             func(r *Record) { r.Machine.PID = 1 },
-		"no secret":         func(r *Record) { r.Machine.Secret = "" },
-		"a port of 0":       func(r *Record) { r.Machine.Port = 0 },
-		"files elsewhere":   func(r *Record) { r.Machine.Log = "/etc/passwd" },
-		"names disagree":    func(r *Record) { r.Machine.Name = "lvslab-lab1-ffffffff" },
+		"another lab":            func(r *Record) { r.Lab = "lab2" },
+		"a stranger's name":      func(r *Record) { r.MachineName = "qemu-other"; r.Machine.Name = "qemu-other" },
+		"pid 1":                  func(r *Record) { r.Machine.PID = 1 },
+		"no secret":              func(r *Record) { r.Machine.Secret = "" },
+		"a port of 0":            func(r *Record) { r.Machine.Port = 0 },
+		"files elsewhere":        func(r *Record) { r.Machine.Log = "/etc/passwd" },
+		"names disagree":         func(r *Record) { r.Machine.Name = "lvslab-lab1-ffffffff" },
+		"no phase":               func(r *Record) { r.Phase = "" },
+		"up without machine":     func(r *Record) { r.Machine = nil },
+		"a booter of pid 1":      func(r *Record) { r.Booter = &Process{PID: 1, StartTime: 5} },
+		"the host's /etc shared": func(r *Record) { r.Share = "/etc" },
+		"the state shared":       func(r *Record) { r.Share = state },
 	} {
 		r := goodRecord(state)
 		edit(r)

@@ -1,0 +1,79 @@
+package vmlab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/lockfile"
+	"github.com/lvslab/lvslab/lab/vm"
+)
+
+// downWait bounds the wait for an Up that Down stopped to take down what it made, or for another Down.
+const downWait = 2 * time.Minute
+
+// Down takes the lab named name down: its machine powered off and its record removed. An Up still
+// bringing the lab up is stopped first (SIGTERM to that lvslab, proven by its pid and start time, which
+// then takes down what it made) and waited for; stopped names it. ErrNotFound: no lab of that name
+// was up, and nothing was stopped.
+func Down(ctx context.Context, stateDir, name string) (stopped *Process, err error) {
+	dir := Dir(stateDir)
+	lock, err := lockfile.Try(lockPath(dir, name))
+	if errors.Is(err, lockfile.ErrBusy) {
+		if r, err := Open(stateDir, name); err == nil && r.Phase == PhaseBooting && r.Booter.Running() {
+			if syscall.Kill(r.Booter.PID, syscall.SIGTERM) == nil {
+				stopped = r.Booter
+			}
+		}
+		lock, err = lockfile.Wait(ctx, lockPath(dir, name), downWait, "lab "+name+" is still being brought up or taken down")
+	}
+	switch {
+	case errors.Is(err, fs.ErrNotExist): // no records' folder: no lab in a machine was ever up here
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, name)
+	case err != nil:
+		return stopped, fmt.Errorf("lab %s: %w", name, err)
+	}
+	defer lock.Release(true)
+	removeLeftovers(dir, name)
+	r, err := Open(stateDir, name)
+	switch {
+	case errors.Is(err, ErrNotFound) && stopped != nil:
+		return stopped, nil // the Up it stopped took everything down
+	case err != nil:
+		return stopped, err
+	}
+	return stopped, r.takeDown(ctx)
+}
+
+// takeDown powers the lab's machine off (a machine still booting is stopped at once: nothing in it is
+// worth saving) and removes the record. The caller holds the lab's lock. A machine that is no longer
+// running leaves only its record and files to remove.
+func (r *Record) takeDown(ctx context.Context) error {
+	if m := r.Machine; m != nil && m.Running() {
+		var err error
+		if r.Phase == PhaseUp {
+			r.Run(ctx, []string{"down", r.Lab}, "/", vm.ExecIO{})
+			err = m.PowerOff(ctx)
+		} else {
+			err = m.Kill(ctx)
+		}
+		if err != nil {
+			return fmt.Errorf("stopping lab %s's microVM: %w (the record %s is kept; run lvslab down %s again)", r.Lab, err, r.path(), r.Lab)
+		}
+	}
+	r.remove()
+	return nil
+}
+
+// Down takes the record's lab down, as Down does; a lab already down is no error.
+func (r *Record) Down(ctx context.Context) error {
+	_, err := Down(ctx, filepath.Dir(r.dir), r.Lab)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,136 @@
+package vmlab
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/lockfile"
+	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/topology"
+)
+
+// Up boots a machine for the lab, runs `lvslab up upArgs...` in it (its output to stdout and stderr), and
+// records the machine. The machine shares the folder Up runs in read-write, unless that is a system folder
+// or holds lvslab's state (stderr then says it shares none). Up holds the lab's lock throughout. A failure, or ctx ending (a Down stops an Up so), takes everything down again, the record
+// included. A record an earlier Up left when it died midway is cleared first, its machine stopped.
+func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Options, stdout, stderr io.Writer) (*Record, error) {
+	if err := topology.ValidateName(name); err != nil {
+		return nil, fmt.Errorf("lab name: %w", err)
+	}
+	dir := Dir(stateDir)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, stateDirError(dir, err)
+	}
+	lock, err := lockfile.Try(lockPath(dir, name))
+	if errors.Is(err, lockfile.ErrBusy) {
+		return nil, busyError(stateDir, name)
+	}
+	if err != nil {
+		return nil, stateDirError(dir, err)
+	}
+	defer lock.Release(true)
+	if err := clearAbandoned(ctx, stateDir, name, stderr); err != nil {
+		return nil, err
+	}
+	me, err := thisProcess()
+	if err != nil {
+		return nil, err
+	}
+	cwd, _ := os.Getwd()
+	opts.Share = shareable(cwd, stateDir, stderr)
+	r, err := claim(dir, name, opts.Share, me)
+	if err != nil {
+		return nil, err
+	}
+	opts.Name = r.MachineName
+	opts.OnStart = func(m *vm.Machine) error {
+		r.Machine = m
+		return r.save()
+	}
+	if _, err := vm.Boot(ctx, opts, dir); err != nil {
+		r.remove() // Boot stopped the qemu it started
+		return nil, fmt.Errorf("the microVM: %w", err)
+	}
+	afterBoot()
+	code, err := r.Run(ctx, append([]string{"up"}, upArgs...), cwd, vm.ExecIO{Stdout: stdout, Stderr: stderr})
+	if err == nil && code != 0 {
+		err = &ExitError{Code: code}
+	}
+	if err == nil && ctx.Err() != nil {
+		err = ctx.Err()
+	}
+	if err == nil {
+		r.Phase, r.Booter = PhaseUp, nil
+		err = r.save()
+	}
+	if err != nil {
+		return nil, errors.Join(err, r.takeDown(context.WithoutCancel(ctx)))
+	}
+	return r, nil
+}
+
+// afterBoot is a test's hook into the window between the machine living on its own and the lab being up.
+var afterBoot = func() {}
+
+// clearAbandoned takes down what an Up that died midway left of the lab: a record still booting whose
+// booter is gone. The caller holds the lab's lock, so no Up is booting it now.
+func clearAbandoned(ctx context.Context, stateDir, name string, notices io.Writer) error {
+	removeLeftovers(Dir(stateDir), name)
+	r, err := Open(stateDir, name)
+	if err != nil || r.Phase != PhaseBooting || r.Booter.Running() {
+		return nil // none, or one claim refuses with its own message
+	}
+	fmt.Fprintf(notices, "lvslab: lab %s: the lvslab that brought it up (pid %d) stopped midway; clearing what it left\n", name, r.Booter.PID)
+	return r.takeDown(ctx)
+}
+
+// shareable is the folder a lab's machine shares: cwd with its symbolic links resolved, or "" when it may
+// not be shared, which notices says.
+func shareable(cwd, stateDir string, notices io.Writer) string {
+	if real, err := filepath.EvalSymlinks(stateDir); err == nil {
+		stateDir = real
+	}
+	if abs, err := filepath.Abs(stateDir); err == nil {
+		stateDir = abs
+	}
+	dir, err := filepath.EvalSymlinks(cwd)
+	if err == nil {
+		err = vm.CheckShare(dir, stateDir)
+	}
+	if err != nil {
+		fmt.Fprintf(notices, "lvslab: the microVM shares no folder of this host (%v): what the lab's commands write stays in it; "+
+			"run lvslab up from a folder of yours to keep those files\n", err)
+		return ""
+	}
+	return dir
+}
+
+// ExitError is a command in the machine that exited with a status other than 0.
+type ExitError struct{ Code int }
+
+func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d in the microVM", e.Code) }
+
+// busyError says who holds the lab's lock: an Up booting it, or a Down.
+func busyError(stateDir, name string) error {
+	r, err := Open(stateDir, name)
+	if err == nil && r.Phase == PhaseBooting && r.Booter.Running() {
+		return fmt.Errorf("lab %s is being brought up by another lvslab (pid %d, for %v): wait for it, or stop it with `lvslab down %s`",
+			name, r.Booter.PID, time.Since(r.Created).Round(time.Second), name)
+	}
+	return fmt.Errorf("lab %s is being taken down by another lvslab: wait for it to finish", name)
+}
+
+// stateDirError explains a state folder lvslab cannot write.
+func stateDirError(dir string, err error) error {
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("lvslab keeps the records of labs in a microVM in %s, which this user cannot write (%v): "+
+			"run lvslab as root (sudo lvslab ...), or set LVSLAB_STATE_DIR to a folder of yours", dir, err)
+	}
+	return fmt.Errorf("the records' folder %s: %w", dir, err)
+}
