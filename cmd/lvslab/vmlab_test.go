@@ -254,6 +254,41 @@ func TestVMLabSurvivesKilledClientsAndCleansUpAKilledMachine(t *testing.T) {
 	if err != nil {
 		t.Error(err)
 	}
+	// A closed terminal (SIGHUP) while stdin streams, to a command that ignores hang-ups: the exec here
+	// ends, and the command there is killed after its grace.
+	hup := c.command("exec", "--lab", name, "client", "--", "sh", "-c", "trap '' HUP; echo started; exec sleep 300")
+	hup.Stdin = endlessInput{}
+	hupOut := &syncBuffer{}
+	hup.Stdout, hup.Stderr = hupOut, hupOut
+	if err := hup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.Until(t.Context(), 30*time.Second, func() (bool, string) {
+		return strings.Contains(hupOut.String(), "started"), "the command has not started: " + hupOut.String()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hup.Process.Signal(syscall.SIGHUP)
+	ended := make(chan error, 1)
+	go func() { ended <- hup.Wait() }()
+	var exit *exec.ExitError
+	select {
+	case err := <-ended:
+		if !errors.As(err, &exit) || exit.ExitCode() != 129 {
+			t.Errorf("exec hung up: %v, want exit status 129\n%s", err, hupOut.String())
+		}
+	case <-time.After(30 * time.Second):
+		hup.Process.Kill()
+		t.Errorf("exec still runs 30 s after its terminal hung up\n%s", hupOut.String())
+	}
+	err = wait.Until(t.Context(), 30*time.Second, func() (bool, string) {
+		out, code := c.run("exec", "--lab", name, "client", "--", "pgrep", "-x", "sleep")
+		return code == 1, "sleep still runs in the machine after its exec was hung up: " + out
+	})
+	if err != nil {
+		t.Error(err)
+	}
 	c.expect(0, "vm", "--", "true") // an unrelated command
 	if out := c.expect(0, "exec", "--lab", name, "client", "--", "curl", "-s", "http://192.168.0.75/"); !strings.Contains(out, "magedu.com") {
 		t.Errorf("the lab stopped answering: %q", out)
@@ -284,4 +319,14 @@ func processesNamed(name string) []string {
 		}
 	}
 	return pids
+}
+
+// endlessInput is stdin that never ends, as `yes |` gives.
+type endlessInput struct{}
+
+func (endlessInput) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'y'
+	}
+	return len(p), nil
 }

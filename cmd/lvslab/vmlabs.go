@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -115,8 +116,14 @@ func forward(cmd *cobra.Command, r *vmlab.Record, args []string) error {
 		}
 		eio.Resize = followSize(stdout)
 	}
-	eio.Signals = takeOverSignals()
-	code, err := r.RunRequest(context.WithoutCancel(cmd.Context()), req, eio)
+	ctx, hangUp := context.WithCancel(context.WithoutCancel(cmd.Context()))
+	defer hangUp()
+	var hungUp atomic.Bool
+	eio.Signals = takeOverSignals(func() { hungUp.Store(true); hangUp() })
+	code, err := r.RunRequest(ctx, req, eio)
+	if hungUp.Load() {
+		return &exitError{code: 128 + int(syscall.SIGHUP), quiet: true}
+	}
 	if err != nil {
 		return unusable(err)
 	}
@@ -151,15 +158,20 @@ func followSize(tty *os.File) <-chan [2]uint16 {
 	return sizes
 }
 
-// takeOverSignals stops SIGINT, SIGTERM, SIGHUP and SIGQUIT from stopping this lvslab, and hands them over,
-// for a command in the microVM to receive instead.
-func takeOverSignals() <-chan syscall.Signal {
+// takeOverSignals stops SIGINT, SIGTERM and SIGQUIT from stopping this lvslab, and hands them over, for a
+// command in the microVM to receive instead. SIGHUP (the terminal closed) calls hangUp instead: the
+// connection ends, and the agent hangs the command up as a closed terminal would.
+func takeOverSignals(hangUp func()) <-chan syscall.Signal {
 	stopInterrupts()
 	sigs := make(chan os.Signal, 4)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT)
 	out := make(chan syscall.Signal, 4)
 	go func() {
 		for s := range sigs {
+			if s == syscall.SIGHUP {
+				hangUp()
+				continue
+			}
 			out <- s.(syscall.Signal)
 		}
 	}()
