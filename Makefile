@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-vm lint bench bench-suite fuzz demo kernel vm-deps clean
+.PHONY: build test test-vm lint bench bench-suite chaos fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -72,6 +72,11 @@ bench:
 # in one microVM, with the ratio.
 bench-suite: build vm-deps
 	scripts/bench-suite
+
+# Labs in a microVM treated carelessly, CYCLES times (default 100): up, down while up boots, kill -9 of up
+# at random points, of exec, of qemu; after each, nothing may be left.
+chaos: build vm-deps
+	scripts/vmlab-chaos
 
 # Every fuzz target of every package, one after another, FUZZTIME each.
 FUZZTIME ?= 60s
