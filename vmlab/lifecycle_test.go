@@ -192,3 +192,11 @@ func killNamed(name, folder string) {
 		}
 	}
 }
+
+// A user who cannot write the state folder is told what to do, not handed mkdir's error alone.
+func TestUpInAStateFolderTheUserCannotWrite(t *testing.T) {
+	err := stateDirError("/run/lvslab/vm", &os.PathError{Op: "mkdir", Path: "/run/lvslab/vm", Err: syscall.EACCES})
+	if !strings.Contains(err.Error(), "run lvslab as root") || !strings.Contains(err.Error(), "LVSLAB_STATE_DIR") {
+		t.Errorf("got %v", err)
+	}
+}
