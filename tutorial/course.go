@@ -62,21 +62,35 @@ type Step struct {
 	ID    string
 	Title Text
 	Why   Text
-	Host  string   // where the commands are typed: lvslab shell HOST
-	Type  []string // the commands, as the course types them
-	Seen  Text     // what the learner should have seen, once the step is done
+	Host  string    // where the commands are typed: lvslab shell HOST
+	Type  []Command // the commands, as the course types them
+	Seen  Text      // what the learner should have seen, once the step is done
 	Done  func(c *Context) bool
 	Hints []*Hint
-	// Solution does the step (for --check); Mistakes make each hint fire, then undo themselves.
+	// Solution does the step (for --check); Mistakes make each hint fire, then undo themselves; Races
+	// widen a window the learner's own commands open (for --check).
 	Solution []Action
 	Mistakes []Mistake
+	Races    []Race
 }
 
-// Hint names a mistake the state shows, and how to see it, not the answer.
+// Command is one line the learner types. Exec names the host it runs in from a terminal of the host
+// machine (lvslab exec HOST -- LINE), empty for a line typed in the step's own host's shell; Note is a
+// comment shown after it.
+type Command struct {
+	Line string
+	Exec string
+	Note Text
+}
+
+// Hint names a mistake the state shows, and how to see it, not the answer. Fix is what `solve` shows
+// before the step's own commands while the hint holds: the way out of a state the step's commands
+// alone cannot leave (a table cleared too early, say).
 type Hint struct {
 	ID   string
 	When func(c *Context) bool
 	Text Text
+	Fix  []Command
 }
 
 // Action is one command run in a lab host, for --check.
@@ -92,12 +106,24 @@ type Mistake struct {
 	Undo []Action
 }
 
-// Context is what a check sees: the state now, the state when the step began, how long ago that was,
-// and after how long a learner is taken to be stuck.
+// Race is a command that stops halfway, at the point where a learner's own command leaves the lab
+// between two states (a rules file created empty by the shell, not yet written): it reads one line on
+// its standard input there, then finishes. While it waits the step must not be done and no hint may
+// fire; once it has finished the step must be done. (For --check.)
+type Race struct {
+	Name  string
+	Start Action
+}
+
+// Context is what a check sees: the state now, the state its counts start from (when the step began,
+// or when the table last changed since), how long the step has lasted, and after how long a learner is
+// taken to be stuck. A rules file being written is never in Cur: Cur holds the last complete one, and
+// SavedBusy how long the file has been in the writing.
 type Context struct {
 	Cur, Start State
 	Since      time.Duration
 	StuckAfter time.Duration
+	SavedBusy  time.Duration
 }
 
 // Stuck tells whether the step has lasted past StuckAfter.

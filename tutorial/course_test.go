@@ -28,9 +28,24 @@ func TestCoursesAreComplete(t *testing.T) {
 			if len(s.Type) == 0 || s.Done == nil || len(s.Solution) == 0 || s.Host == "" {
 				t.Errorf("%s: no commands to type, no check, no solution or no host", where)
 			}
+			hints := map[string]bool{}
 			for _, h := range s.Hints {
 				if h.Text.En == "" || h.Text.Zh == "" || h.When == nil {
 					t.Errorf("%s: hint %s is incomplete", where, h.ID)
+				}
+				if hints[h.ID] {
+					t.Errorf("%s: two hints are %s", where, h.ID)
+				}
+				hints[h.ID] = true
+				for _, c := range h.Fix {
+					if (c.Note.En == "") != (c.Note.Zh == "") {
+						t.Errorf("%s: hint %s: the note of %q lacks a language", where, h.ID, c.Line)
+					}
+				}
+			}
+			for _, c := range s.Type {
+				if c.Line == "" || (c.Note.En == "") != (c.Note.Zh == "") {
+					t.Errorf("%s: the command %q or its note lacks a language", where, c.Line)
 				}
 			}
 			for _, m := range s.Mistakes {
@@ -42,22 +57,27 @@ func TestCoursesAreComplete(t *testing.T) {
 	}
 }
 
-// The five mistakes the course makes or invites each have a hint in the NAT course.
+// The mistakes the course makes or invites each have a hint in the NAT course, and --check makes each of
+// them.
 func TestTheCoursesMistakesHaveHints(t *testing.T) {
 	c, err := Find("nat")
 	if err != nil {
 		t.Fatal(err)
 	}
-	have := map[string]bool{}
+	made := map[string]bool{}
 	for _, s := range c.Steps {
-		for _, h := range s.Hints {
-			have[h.ID] = true
+		for _, m := range s.Mistakes {
+			made[m.Hint] = true
 		}
 	}
-	for _, id := range []string{"route-in-nat", "ip-forward-off", "wrong-vip", "weight-wrong-server", "cleared-not-restored"} {
-		if !have[id] {
-			t.Errorf("no hint %s", id)
+	for _, id := range []string{"route-in-nat", "ip-forward-off", "wrong-vip", "weight-wrong-server", "cleared-not-restored",
+		"rs-wrong-port", "cleared-before-save", "udp-service", "wrr-first"} {
+		if !made[id] {
+			t.Errorf("no hint %s, or --check does not make its mistake", id)
 		}
+	}
+	if save := c.Step("save"); len(save.Races) == 0 {
+		t.Error("--check does not race the save")
 	}
 }
 
@@ -78,7 +98,7 @@ func TestChecksReadTheState(t *testing.T) {
 	if service.Done(ctx(state())) || !service.Done(ctx(state(svc("rr")))) || service.Done(ctx(state(svc("wlc")))) {
 		t.Error("the service step is not done exactly when the VIP's service is rr")
 	}
-	if !service.Hint("not-rr").When(ctx(state(svc("wlc")))) {
+	if !service.Hint("default-wlc").When(ctx(state(svc("wlc")))) {
 		t.Error("no hint for a wlc service")
 	}
 	other := Service{Key: "-t 192.168.0.75:8080", Scheduler: "rr"}
@@ -116,7 +136,9 @@ func TestChecksReadTheState(t *testing.T) {
 	}
 
 	restore := c.Step("restore")
-	empty := &Context{Cur: state(), Start: state(), Since: time.Minute, StuckAfter: 20 * time.Second}
+	cleared := state()
+	cleared.Saved = savedFile(courseRules)
+	empty := &Context{Cur: cleared, Start: state(), Since: time.Minute, StuckAfter: 20 * time.Second}
 	if !restore.Hint("cleared-not-restored").When(empty) {
 		t.Error("an empty table for a minute: no hint")
 	}
@@ -125,6 +147,11 @@ func TestChecksReadTheState(t *testing.T) {
 		t.Error("an empty table for a second: a hint already")
 	}
 }
+
+// courseRules is the table the course saves, as ipvsadm -S -n writes it.
+const courseRules = "-A -t 192.168.0.75:80 -s wrr\n-a -t 192.168.0.75:80 -r 172.16.0.45:80 -m -w 3\n-a -t 192.168.0.75:80 -r 172.16.0.55:80 -m -w 1\n"
+
+func savedFile(content string) *Saved { return ParseSaved(SavedRules, []byte(content)) }
 
 func TestSavedRulesAreCompared(t *testing.T) {
 	saved := ParseSaved("ipvs.rules", []byte("-A -t 192.168.0.75:80 -s wrr\n-a -t 192.168.0.75:80 -r 172.16.0.55:80 -m -w 1\n-a -t 192.168.0.75:80 -r 172.16.0.45:80 -m -w 3\n"))

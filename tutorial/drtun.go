@@ -1,6 +1,9 @@
 package tutorial
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // The follow-ups: direct routing and tunnelling, shorter. Their labs come up with the director's rules
 // and each real server already set for its method (the VIP on lo or tunl0, ARP and reverse-path
@@ -9,7 +12,7 @@ import "fmt"
 func drCourse() *Course {
 	return forwardingCourse(forwarding{
 		name: "dr", topology: "dr", flag: "-g", method: "Route",
-		rs1: "192.168.0.45", rs2: "192.168.0.55",
+		rs1: "192.168.0.45", rs2: "192.168.0.55", named: Text{En: "192.168.0.45 and .55", Zh: "192.168.0.45 和 .55"},
 		title: Text{En: "LVS direct routing (DR), in short", Zh: "LVS 的 DR 模型(直接路由)"},
 		why: Text{
 			En: "Under direct routing the director rewrites only each packet's destination MAC address; the real server holds the VIP on lo and answers the client itself. -g (gateway) is DR, ipvsadm's default.",
@@ -25,7 +28,7 @@ func drCourse() *Course {
 func tunCourse() *Course {
 	return forwardingCourse(forwarding{
 		name: "tun", topology: "tun", flag: "-i", method: "Tunnel",
-		rs1: "10.0.0.45", rs2: "10.0.0.55",
+		rs1: "10.0.0.45", rs2: "10.0.0.55", named: Text{En: "10.0.0.45 and .55", Zh: "10.0.0.45 和 .55"},
 		title: Text{En: "LVS IP tunnelling (TUN), in short", Zh: "LVS 的 TUN 模型(IP 隧道)"},
 		why: Text{
 			En: "Under tunnelling the director wraps each packet for the VIP in an IP-in-IP packet to the real server, which may sit on another network; the real server unwraps it on tunl0, where the VIP is, and answers the client directly. -i is TUN.",
@@ -41,7 +44,7 @@ func tunCourse() *Course {
 type forwarding struct {
 	name, topology, flag, method string
 	rs1, rs2                     string
-	title, why, wrongHint        Text
+	named, title, why, wrongHint Text
 }
 
 func forwardingCourse(f forwarding) *Course {
@@ -54,6 +57,12 @@ func forwardingCourse(f forwarding) *Course {
 	add := func(rs, flag string) Action {
 		return ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", rs, flag)
 	}
+	servers := realServers{addrs: []string{addr1, addr2}, named: f.named, flag: f.flag}
+	rrService := []Command{ipvsadmLine("-A", "-t", "192.168.0.75:80", "-s", "rr")}
+	addBoth := []Command{
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", f.rs1, f.flag),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", f.rs2, f.flag),
+	}
 	return &Course{
 		Name: f.name, Title: f.title, Topology: f.topology, Lab: f.name + "-tutorial",
 		Steps: []*Step{
@@ -62,7 +71,7 @@ func forwardingCourse(f forwarding) *Course {
 				Title:    Text{En: "Clear the table the lab came up with", Zh: "清空实验环境自带的规则"},
 				Why:      f.why,
 				Host:     "director",
-				Type:     []string{"ipvsadm -L -n", "ipvsadm -C"},
+				Type:     []Command{ipvsadmLine("-L", "-n"), ipvsadmLine("-C")},
 				Seen:     Text{En: "ipvsadm -L -n lists no service.", Zh: "ipvsadm -L -n 里什么都没有了。"},
 				Done:     func(c *Context) bool { return len(c.Cur.Services) == 0 },
 				Solution: []Action{ipvsadmCmd("-C")},
@@ -72,35 +81,38 @@ func forwardingCourse(f forwarding) *Course {
 				Title: Text{En: "Define the cluster service", Zh: "增加集群服务"},
 				Why:   Text{En: "The same as under NAT: the VIP, 192.168.0.75:80, with round robin.", Zh: "和 NAT 模型一样:VIP 192.168.0.75:80,调度方法 rr。"},
 				Host:  "director",
-				Type:  []string{"ipvsadm -A -t 192.168.0.75:80 -s rr"},
+				Type:  rrService,
 				Seen:  Text{En: "`TCP  192.168.0.75:80 rr` in ipvsadm -L -n.", Zh: "ipvsadm -L -n 里有 `TCP  192.168.0.75:80 rr`。"},
 				Done: func(c *Context) bool {
 					s := c.Cur.service(vipKey)
 					return s != nil && s.Scheduler == "rr"
 				},
-				Hints:    []*Hint{wrongServiceHint},
+				Hints:    append([]*Hint{wrongServiceHint, udpServiceHint}, schedulerHints()...),
 				Solution: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "rr")},
-				Mistakes: []Mistake{{Hint: "wrong-vip", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:8080", "-s", "rr")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:8080")}}},
+				Mistakes: []Mistake{
+					{Hint: "wrong-vip", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:8080", "-s", "rr")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:8080")}},
+					{Hint: "udp-service", Do: []Action{ipvsadmCmd("-A", "-u", "192.168.0.75:80", "-s", "rr")}, Undo: []Action{ipvsadmCmd("-D", "-u", "192.168.0.75:80")}},
+					{Hint: "wrr-first", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "wrr")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")}},
+				},
 			},
 			{
 				ID:    "real-servers",
 				Title: Text{En: fmt.Sprintf("Add rs1 and rs2 with %s", f.flag), Zh: fmt.Sprintf("用 %s 加入 rs1 和 rs2", f.flag)},
 				Why:   f.why,
 				Host:  "director",
-				Type: []string{
-					fmt.Sprintf("ipvsadm -a -t 192.168.0.75:80 -r %s %s", f.rs1, f.flag),
-					fmt.Sprintf("ipvsadm -a -t 192.168.0.75:80 -r %s %s", f.rs2, f.flag),
-				},
-				Seen: Text{En: fmt.Sprintf("Both real servers are %s.", f.method), Zh: fmt.Sprintf("两个 real server 的 Forward 都是 %s。", f.method)},
+				Type:  addBoth,
+				Seen:  Text{En: fmt.Sprintf("Both real servers are %s.", f.method), Zh: fmt.Sprintf("两个 real server 的 Forward 都是 %s。", f.method)},
 				Done: func(c *Context) bool {
 					s := c.Cur.service(vipKey)
 					a, b := s.dest(addr1), s.dest(addr2)
 					return a != nil && b != nil && a.Method == f.method && b.Method == f.method
 				},
-				Hints:    []*Hint{wrongMethod},
+				Hints:    []*Hint{wrongMethod, servers.notInLabHint(), serviceGone(rrService...)},
 				Solution: []Action{add(f.rs1, f.flag), add(f.rs2, f.flag)},
 				Mistakes: []Mistake{{Hint: "wrong-method", Do: []Action{add(f.rs1, "-m")},
-					Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", f.rs1)}}},
+					Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", f.rs1)}},
+					{Hint: "rs-not-in-lab", Do: []Action{add("172.16.0.45", f.flag)},
+						Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.45")}}},
 			},
 			{
 				ID:    "traffic",
@@ -110,13 +122,21 @@ func forwardingCourse(f forwarding) *Course {
 					Zh: "响应直接从 real server 回到客户端,不经过 director:`ipvsadm -L -n --stats` 里 OutPkts 是 0。",
 				},
 				Host: "client",
-				Type: []string{"curl -s http://192.168.0.75/    # a few times", "ipvsadm -L -n --stats    # on the director"},
+				Type: []Command{
+					{Line: "curl -s http://192.168.0.75/", Note: Text{En: "a few times", Zh: "多执行几次"}},
+					{Line: "ipvsadm -L -n --stats", Note: Text{En: "on the director", Zh: "在 director 上"}},
+				},
 				Seen: Text{En: "RS1.magedu.com and RS2.magedu.com in turn.", Zh: "RS1.magedu.com 和 RS2.magedu.com 轮流出现。"},
 				Done: func(c *Context) bool {
 					return c.served("rs1").Requests > 0 && c.served("rs2").Requests > 0
 				},
-				Hints:    []*Hint{wrongMethod},
+				Hints:    []*Hint{wrongMethod, servers.notInLabHint(), servers.weightZeroHint(), servers.missingHint(), serviceGone(append(slices.Clone(rrService), addBoth...)...)},
 				Solution: []Action{client("curl", "-s", "http://192.168.0.75/"), client("curl", "-s", "http://192.168.0.75/")},
+				Mistakes: []Mistake{{
+					Hint: "rs-missing",
+					Do:   []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", f.rs2)},
+					Undo: []Action{add(f.rs2, f.flag)},
+				}},
 			},
 		},
 	}

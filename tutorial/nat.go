@@ -7,6 +7,11 @@ package tutorial
 // 调度方法 (scheduling method), 轮询 (rr), 加权轮询 (wrr), 权重 (weight), 地址伪装 (-m, NAT),
 // 网卡间的转发 (ip_forward), 统计信息 (--stats), 保存规则 / 清空规则 / 恢复规则 (-S / -C / -R).
 
+import (
+	"slices"
+	"strings"
+)
+
 const (
 	vipKey  = "-t 192.168.0.75:80"
 	rs1Addr = "172.16.0.45:80"
@@ -21,30 +26,44 @@ func client(argv ...string) Action   { return Action{Host: "client", Argv: argv}
 
 func ipvsadmCmd(args ...string) Action { return director(append([]string{"ipvsadm"}, args...)...) }
 
-// routeHint: a real server added without -m is Route (DR, ipvsadm's default), which a NAT lab cannot carry.
-var routeHint = &Hint{
-	ID:   "route-in-nat",
-	When: func(c *Context) bool { return c.Cur.anyDestNot("Masq") },
-	Text: Text{
-		En: "A real server is not Masq: without -m, ipvsadm adds it as Route (direct routing, its default), which this NAT lab cannot carry. " +
-			"See the Forward column of `ipvsadm -L -n`; -e … -m changes it.",
-		Zh: "有 real server 的类型不是 Masq:不加 -m 时,ipvsadm 默认是 DR 模型(Route),这个 NAT 实验环境用不了。" +
-			"用 `ipvsadm -L -n` 看 Forward 那一列;可以用 -e … -m 改过来。",
-	},
-}
+// natServers are the NAT lab's three real servers.
+var natServers = realServers{addrs: []string{rs1Addr, rs2Addr, rs3Addr}, named: Text{En: "172.16.0.45, .55 and .65", Zh: "172.16.0.45、.55 和 .65"}, flag: "-m"}
 
-// wrongServiceHint: a service exists, but not on the VIP's port 80.
-var wrongServiceHint = &Hint{
-	ID: "wrong-vip",
-	When: func(c *Context) bool {
-		return len(c.Cur.Services) > 0 && c.Cur.service(vipKey) == nil
-	},
-	Text: Text{
-		En: "There is a cluster service, but not on the VIP 192.168.0.75, port 80 (TCP), which the clients use. " +
-			"`ipvsadm -L -n` shows what you defined; -D removes it.",
-		Zh: "已经有集群服务了,但不是定义在 VIP 192.168.0.75 的 80 端口(TCP)上,客户端访问的是这个地址。" +
-			"用 `ipvsadm -L -n` 看看定义了什么;-D 可以删除它。",
-	},
+// The table the course saves, clears and restores: wrr, rs1 at weight 3 and rs2 at 1, both through NAT.
+var courseTable = Service{Key: vipKey, Scheduler: "wrr", Dests: []Dest{
+	{Addr: rs1Addr, Method: "Masq", Weight: 3}, {Addr: rs2Addr, Method: "Masq", Weight: 1},
+}}
+
+// The commands that build the table again as each step starts from it, for a learner whose table was
+// deleted or cleared on the way.
+var (
+	rrService = []Command{ipvsadmLine("-A", "-t", "192.168.0.75:80", "-s", "rr")}
+	rrThree   = append(slices.Clone(rrService),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.65", "-m"))
+	rrTwo = append(slices.Clone(rrService),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m"))
+	wrrOneOne = []Command{
+		ipvsadmLine("-A", "-t", "192.168.0.75:80", "-s", "wrr"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m"),
+	}
+	wrrThreeOne = []Command{
+		ipvsadmLine("-A", "-t", "192.168.0.75:80", "-s", "wrr"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m", "-w", "3"),
+		ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m", "-w", "1"),
+	}
+)
+
+// actions are commands as --check runs them on the director.
+func actions(cmds []Command) []Action {
+	var out []Action
+	for _, c := range cmds {
+		out = append(out, director(strings.Fields(c.Line)...))
+	}
+	return out
 }
 
 // forwardHint: the table is right, connections reach IPVS, but ip_forward is 0, so no reply comes back.
@@ -52,7 +71,11 @@ var forwardHint = &Hint{
 	ID: "ip-forward-off",
 	When: func(c *Context) bool {
 		s, s0 := c.Cur.service(vipKey), c.Start.service(vipKey)
-		return c.Cur.IPForward == "0" && s != nil && s0 != nil && s.Conns > s0.Conns
+		var before uint64
+		if s0 != nil {
+			before = s0.Conns
+		}
+		return c.Cur.IPForward == "0" && s != nil && s.Conns > before
 	},
 	Text: Text{
 		En: "Connections reach the cluster service, but no answer comes back: the director does not forward between its networks. " +
@@ -61,7 +84,147 @@ var forwardHint = &Hint{
 	},
 }
 
+// loadTableHint: ab's split is measured against the course's wrr table, and the table is not that.
+var loadTableHint = &Hint{
+	ID: "load-table",
+	When: func(c *Context) bool {
+		s := c.Cur.service(vipKey)
+		if s == nil || s.Scheduler != "wrr" {
+			return s != nil
+		}
+		a, b := s.dest(rs1Addr), s.dest(rs2Addr)
+		return a == nil || b == nil || a.Weight != 3 || b.Weight != 1
+	},
+	Text: Text{
+		En: "The table is not the one ab's split is measured against: wrr, with 172.16.0.45 at weight 3 and 172.16.0.55 at 1 (`ipvsadm -L -n`). " +
+			"Connections follow the table: set it back, then run ab again (the split counts from the table's last change).",
+		Zh: "当前的规则不是这一步要测的:wrr,172.16.0.45 权重 3,172.16.0.55 权重 1(`ipvsadm -L -n`)。" +
+			"连接是按规则调度的:先把规则改回来,再跑一次 ab(比例从规则最后一次修改之后开始算)。",
+	},
+}
+
+// The hints of the save, clear and restore steps: each judges the rules file only once it is complete.
+var (
+	clearedBeforeSaveHint = &Hint{
+		ID: "cleared-before-save",
+		When: func(c *Context) bool {
+			return c.Cur.service(vipKey) == nil && !c.Cur.savedHolds(courseTable)
+		},
+		Text: Text{
+			En: "The table has no cluster service on 192.168.0.75:80 (`ipvsadm -L -n` lists none): it was cleared (-C) or deleted before it was saved, so -S has nothing to save. " +
+				"Build it again, the wrr service with 172.16.0.45 at weight 3 and 172.16.0.55 at 1, both -m (`solve` shows the commands), then save it.",
+			Zh: "规则里已经没有 192.168.0.75:80 的集群服务了(`ipvsadm -L -n` 里什么都没有):在保存之前就被清空(-C)或删除了,-S 没有东西可以保存。" +
+				"先重新建好:wrr 的集群服务,172.16.0.45 权重 3,172.16.0.55 权重 1,都带 -m(输入 `solve` 可以看到命令),再保存。",
+		},
+		Fix: wrrThreeOne,
+	}
+	savedNotRulesHint = &Hint{
+		ID: "saved-not-rules",
+		When: func(c *Context) bool {
+			sv := c.Cur.Saved
+			return sv != nil && sv.Exists && sv.Err != ""
+		},
+		Text: Text{
+			En: SavedRules + " is there, but it is not rules (ipvsadm -L prints a listing, -S prints rules). `cat " + SavedRules + "` shows what is in it.",
+			Zh: SavedRules + " 有了,但里面不是规则(ipvsadm -L 输出的是列表,-S 输出的才是规则)。`cat " + SavedRules + "` 看看里面是什么。",
+		},
+	}
+	savedEmptyHint = &Hint{
+		ID: "saved-empty",
+		When: func(c *Context) bool {
+			rules, ok := c.Cur.savedRules()
+			return ok && len(rules) == 0 && c.Cur.service(vipKey) != nil
+		},
+		Text: Text{
+			En: SavedRules + " holds no rules (`cat " + SavedRules + "` prints nothing), though the director's table has them: -S saves the table of the host it runs on, and the table is on the director.",
+			Zh: SavedRules + " 里没有规则(`cat " + SavedRules + "` 什么都没输出),而 director 上是有规则的:-S 保存的是它所在主机上的规则,规则在 director 上。",
+		},
+	}
+	savedOtherHint = &Hint{
+		ID: "saved-other-rules",
+		When: func(c *Context) bool {
+			rules, ok := c.Cur.savedRules()
+			return ok && len(rules) > 0 && !c.Cur.savedHolds(courseTable)
+		},
+		Text: Text{
+			En: SavedRules + " holds rules, but not the table the course saves: the service on 192.168.0.75:80 with wrr, 172.16.0.45 at weight 3 and 172.16.0.55 at 1, both Masq. " +
+				"Compare `cat " + SavedRules + "` with `ipvsadm -L -n`; if the table changed since step 7, set it back and save again.",
+			Zh: SavedRules + " 里是规则,但不是课程要保存的那些:192.168.0.75:80 的集群服务,wrr,172.16.0.45 权重 3,172.16.0.55 权重 1,都是 Masq。" +
+				"对比一下 `cat " + SavedRules + "` 和 `ipvsadm -L -n`;如果规则在第 7 步之后又改过,改回来再保存一次。",
+		},
+	}
+	savedBusyHint = &Hint{
+		ID:   "saved-busy",
+		When: func(c *Context) bool { return c.SavedBusy > 0 && c.SavedBusy >= c.StuckAfter },
+		Text: Text{
+			En: SavedRules + " is still being written: a command that writes it has not finished (`cat > " + SavedRules + "` waits for Ctrl-D, say). The tutorial reads it once that command ends.",
+			Zh: SavedRules + " 还在写入中:写它的命令还没有结束(比如 `cat > " + SavedRules + "` 在等 Ctrl-D)。这个命令结束后,教程才会读它。",
+		},
+	}
+	savedLostHint = &Hint{
+		ID: "saved-lost",
+		When: func(c *Context) bool {
+			sv := c.Cur.Saved
+			return sv != nil && len(c.Cur.Services) > 0 && !c.Cur.savedHolds(courseTable)
+		},
+		Text: Text{
+			En: SavedRules + " no longer holds the rules saved in step 9 (`cat " + SavedRules + "`): clear the table now and -R will have nothing to bring back. " +
+				"Save the table again first, while it is still the course's.",
+			Zh: SavedRules + " 里已经不是第 9 步保存的规则了(`cat " + SavedRules + "`):现在清空规则的话,-R 就没有东西可以恢复了。" +
+				"趁规则还在,先再保存一次。",
+		},
+	}
+	clearedNotRestoredHint = &Hint{
+		ID: "cleared-not-restored",
+		When: func(c *Context) bool {
+			return len(c.Cur.Services) == 0 && c.Cur.savedHolds(courseTable) && c.Stuck()
+		},
+		Text: Text{
+			En: "The table is still empty (`ipvsadm -L -n`): the rules you saved are in " + SavedRules + ", and -R reads them on its standard input.",
+			Zh: "规则还是空的(`ipvsadm -L -n`):保存下来的规则在 " + SavedRules + " 里,-R 从标准输入读取它们。",
+		},
+	}
+	nothingToRestoreHint = &Hint{
+		ID: "nothing-to-restore",
+		When: func(c *Context) bool {
+			return c.Cur.Saved != nil && !c.Cur.holds(courseTable) && !c.Cur.savedHolds(courseTable)
+		},
+		Text: Text{
+			En: SavedRules + " does not hold the saved rules any more (`cat " + SavedRules + "`): it was written again or removed after step 9, so -R has nothing to bring back. " +
+				"Build the table by hand instead; `solve` shows the commands.",
+			Zh: SavedRules + " 里已经不是保存下来的规则了(`cat " + SavedRules + "`):第 9 步之后它又被改写或删除了,-R 没有东西可以恢复。" +
+				"那就手工重新建好规则;输入 `solve` 可以看到命令。",
+		},
+		Fix: append([]Command{{Line: "ipvsadm -C", Note: Text{En: "from an empty table", Zh: "从空的规则开始"}}}, wrrThreeOne...),
+	}
+	restoreOverTableHint = &Hint{
+		ID: "restore-over-table",
+		When: func(c *Context) bool {
+			return c.Cur.service(vipKey) != nil && !c.Cur.holds(courseTable) && c.Cur.savedHolds(courseTable)
+		},
+		Text: Text{
+			En: "The table has a service on 192.168.0.75:80, but not the saved one (wrr, weights 3 and 1): -R adds the saved rules to the table, and stops at a service that is there already. " +
+				"Clear the table (-C), then restore.",
+			Zh: "规则里有 192.168.0.75:80 的集群服务,但不是保存下来的那个(wrr,权重 3 和 1):-R 是把保存的规则加到当前规则里,遇到已经存在的集群服务就会停下。" +
+				"先清空(-C),再恢复。",
+		},
+	}
+)
+
 func natCourse() *Course {
+	onDirector := Text{En: "on the director", Zh: "在 director 上"}
+	rs := natServers
+	removedWrongServer := &Hint{
+		ID: "removed-wrong-server",
+		When: func(c *Context) bool {
+			s := c.Cur.service(vipKey)
+			return s != nil && (s.dest(rs1Addr) == nil || s.dest(rs2Addr) == nil)
+		},
+		Text: Text{
+			En: "rs1 (172.16.0.45) or rs2 (172.16.0.55) is not in the service; the course removes rs3 (172.16.0.65) and goes on with rs1 and rs2. `ipvsadm -L -n` shows who is there; -a … -m adds one back.",
+			Zh: "rs1(172.16.0.45)或 rs2(172.16.0.55)不在集群服务里;课程里删的是 rs3(172.16.0.65),后面用 rs1 和 rs2。用 `ipvsadm -L -n` 看看有谁;-a … -m 可以加回来。",
+		},
+	}
 	return &Course{
 		Name:     "nat",
 		Title:    Text{En: "LVS scheduling and the NAT model, step by step", Zh: "LVS 调度方法及 NAT 模型的演示"},
@@ -72,11 +235,11 @@ func natCourse() *Course {
 				ID:    "service",
 				Title: Text{En: "Define the cluster service", Zh: "增加集群服务"},
 				Why: Text{
-					En: "The director's IPVS answers on the VIP, 192.168.0.75:80, which clients use. -A adds a cluster service there; -s rr picks round robin.",
-					Zh: "director 上的 ipvs 在 VIP 192.168.0.75:80 上对外提供服务。-A 添加集群服务,-s rr 表示调度方法是轮询。",
+					En: "The director's IPVS answers on the VIP, 192.168.0.75:80, which clients use. -A adds a cluster service there (-t: TCP); -s rr picks round robin.",
+					Zh: "director 上的 ipvs 在 VIP 192.168.0.75:80 上对外提供服务。-A 添加集群服务(-t 表示 TCP),-s rr 表示调度方法是轮询。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -A -t 192.168.0.75:80 -s rr", "ipvsadm -L -n"},
+				Type: []Command{ipvsadmLine("-A", "-t", "192.168.0.75:80", "-s", "rr"), ipvsadmLine("-L", "-n")},
 				Seen: Text{
 					En: "ipvsadm -L -n lists `TCP  192.168.0.75:80 rr`, with no real server behind it yet.",
 					Zh: "ipvsadm -L -n 列出了 `TCP  192.168.0.75:80 rr`,这个集群服务背后还没有任何 real server。",
@@ -85,18 +248,14 @@ func natCourse() *Course {
 					s := c.Cur.service(vipKey)
 					return s != nil && s.Scheduler == "rr"
 				},
-				Hints: []*Hint{wrongServiceHint, {
-					ID:   "not-rr",
-					When: func(c *Context) bool { s := c.Cur.service(vipKey); return s != nil && s.Scheduler != "rr" },
-					Text: Text{
-						En: "The service is there, but its scheduler is not rr (without -s, ipvsadm picks wlc). `ipvsadm -L -n` shows it; -E … -s rr changes it.",
-						Zh: "集群服务有了,但调度方法不是 rr(不加 -s 时默认是 wlc)。`ipvsadm -L -n` 可以看到;用 -E … -s rr 修改。",
-					},
-				}},
+				Hints:    append([]*Hint{wrongServiceHint, udpServiceHint}, schedulerHints()...),
 				Solution: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "rr")},
 				Mistakes: []Mistake{
 					{Hint: "wrong-vip", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:8080", "-s", "rr")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:8080")}},
-					{Hint: "not-rr", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")}},
+					{Hint: "udp-service", Do: []Action{ipvsadmCmd("-A", "-u", "192.168.0.75:80", "-s", "rr")}, Undo: []Action{ipvsadmCmd("-D", "-u", "192.168.0.75:80")}},
+					{Hint: "default-wlc", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")}},
+					{Hint: "wrr-first", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "wrr")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")}},
+					{Hint: "other-scheduler", Do: []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "sh")}, Undo: []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")}},
 				},
 			},
 			{
@@ -107,11 +266,11 @@ func natCourse() *Course {
 					Zh: "-a 往集群服务里加 real server(-r);-m 表示地址伪装,即 NAT 模型:director 把请求的目标地址改成 real server 的地址,响应回来时再把源地址改回 VIP。",
 				},
 				Host: "director",
-				Type: []string{
-					"ipvsadm -a -t 192.168.0.75:80 -r 172.16.0.45 -m",
-					"ipvsadm -a -t 192.168.0.75:80 -r 172.16.0.55 -m",
-					"ipvsadm -a -t 192.168.0.75:80 -r 172.16.0.65 -m",
-					"ipvsadm -L -n",
+				Type: []Command{
+					ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m"),
+					ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m"),
+					ipvsadmLine("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.65", "-m"),
+					ipvsadmLine("-L", "-n"),
 				},
 				Seen: Text{
 					En: "Three real servers, each `Masq` with weight 1: 172.16.0.45, .55 and .65, port 80.",
@@ -126,7 +285,7 @@ func natCourse() *Course {
 					}
 					return true
 				},
-				Hints: []*Hint{routeHint},
+				Hints: []*Hint{routeHint, rs.wrongPortHint(), rs.notInLabHint(), serviceGone(rrService...)},
 				Solution: []Action{
 					ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m"),
 					ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m"),
@@ -136,6 +295,18 @@ func natCourse() *Course {
 					Hint: "route-in-nat",
 					Do:   []Action{ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45")},
 					Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.45")},
+				}, {
+					Hint: "rs-wrong-port",
+					Do:   []Action{ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.45:8080", "-m")},
+					Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.45:8080")},
+				}, {
+					Hint: "rs-not-in-lab",
+					Do:   []Action{ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.46", "-m")},
+					Undo: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.46")},
+				}, {
+					Hint: "service-gone",
+					Do:   []Action{ipvsadmCmd("-D", "-t", "192.168.0.75:80")},
+					Undo: actions(rrService),
 				}},
 			},
 			{
@@ -146,10 +317,10 @@ func natCourse() *Course {
 					Zh: "在 client 上 `curl http://192.168.0.75/` 会卡住:请求到了 real server,但响应要经过 director 回来,而 director 网卡间的转发没有打开(ip_forward 是 0)。打开它,再 curl 一次。",
 				},
 				Host: "director",
-				Type: []string{
-					"cat /proc/sys/net/ipv4/ip_forward",
-					"echo 1 > /proc/sys/net/ipv4/ip_forward",
-					"lvslab exec client -- curl -s http://192.168.0.75/    # in another terminal",
+				Type: []Command{
+					{Line: "cat /proc/sys/net/ipv4/ip_forward"},
+					{Line: "echo 1 > /proc/sys/net/ipv4/ip_forward"},
+					{Line: "curl -s http://192.168.0.75/", Exec: "client", Note: Text{En: "in another terminal", Zh: "在另一个终端里"}},
 				},
 				Seen: Text{
 					En: "ip_forward is 1, and curl from the client prints a real server's page, such as RS3.magedu.com.",
@@ -158,7 +329,7 @@ func natCourse() *Course {
 				Done: func(c *Context) bool {
 					return c.Cur.IPForward == "1" && c.served("rs1").Requests+c.served("rs2").Requests+c.served("rs3").Requests > 0
 				},
-				Hints: []*Hint{forwardHint},
+				Hints: []*Hint{forwardHint, routeHint, rs.wrongPortHint(), rs.notInLabHint(), rs.weightZeroHint(), serviceGone(rrThree...)},
 				Solution: []Action{
 					director("sh", "-c", "echo 1 > /proc/sys/net/ipv4/ip_forward"),
 					client("curl", "-s", "--max-time", "5", "http://192.168.0.75/"),
@@ -176,7 +347,10 @@ func natCourse() *Course {
 					Zh: "rr(轮询)把每个新连接依次交给下一个 real server。在 client 上多 curl 几次 VIP 看看。(在 director 本机上 curl 是不行的:本机的请求不经过 NAT 转发。)",
 				},
 				Host: "client",
-				Type: []string{"curl -s http://192.168.0.75/    # three times or more", "ipvsadm -L -n    # on the director"},
+				Type: []Command{
+					{Line: "curl -s http://192.168.0.75/", Note: Text{En: "three times or more", Zh: "三次或更多次"}},
+					{Line: "ipvsadm -L -n", Note: onDirector},
+				},
 				Seen: Text{
 					En: "RS1.magedu.com, RS2.magedu.com and RS3.magedu.com in turn; ipvsadm -L -n counts each server's connections (InActConn).",
 					Zh: "RS1.magedu.com、RS2.magedu.com、RS3.magedu.com 轮流出现;ipvsadm -L -n 里能看到每个 real server 的连接数(InActConn)。",
@@ -184,12 +358,28 @@ func natCourse() *Course {
 				Done: func(c *Context) bool {
 					return c.served("rs1").Requests > 0 && c.served("rs2").Requests > 0 && c.served("rs3").Requests > 0
 				},
-				Hints: []*Hint{forwardHint, routeHint},
+				Hints: []*Hint{forwardHint, routeHint, rs.wrongPortHint(), rs.notInLabHint(), rs.weightZeroHint(), rs.missingHint(), {
+					ID:   "not-rr-any-more",
+					When: func(c *Context) bool { s := c.Cur.service(vipKey); return s != nil && s.Scheduler != "rr" },
+					Text: Text{
+						En: "The service's scheduler is no longer rr (`ipvsadm -L -n`): this step watches round robin at work. -E edits the service.",
+						Zh: "集群服务的调度方法已经不是 rr 了(`ipvsadm -L -n`):这一步要看的是轮询的效果。-E 可以修改集群服务。",
+					},
+				}, serviceGone(rrThree...)},
 				Solution: []Action{
 					client("curl", "-s", "http://192.168.0.75/"),
 					client("curl", "-s", "http://192.168.0.75/"),
 					client("curl", "-s", "http://192.168.0.75/"),
 				},
+				Mistakes: []Mistake{{
+					Hint: "rs-missing",
+					Do:   []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.65")},
+					Undo: []Action{ipvsadmCmd("-a", "-t", "192.168.0.75:80", "-r", "172.16.0.65", "-m")},
+				}, {
+					Hint: "weight-zero",
+					Do:   []Action{ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.65", "-m", "-w", "0")},
+					Undo: []Action{ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.65", "-m", "-w", "1")},
+				}},
 			},
 			{
 				ID:    "remove-rs3",
@@ -199,23 +389,13 @@ func natCourse() *Course {
 					Zh: "-d 从集群服务里删除某个 real server;后面只用 rs1 和 rs2。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -d -t 192.168.0.75:80 -r 172.16.0.65:80"},
+				Type: []Command{ipvsadmLine("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.65:80")},
 				Seen: Text{En: "Only 172.16.0.45 and 172.16.0.55 remain.", Zh: "只剩下 172.16.0.45 和 172.16.0.55 了。"},
 				Done: func(c *Context) bool {
 					s := c.Cur.service(vipKey)
 					return s != nil && s.dest(rs3Addr) == nil && s.dest(rs1Addr) != nil && s.dest(rs2Addr) != nil
 				},
-				Hints: []*Hint{{
-					ID: "removed-wrong-server",
-					When: func(c *Context) bool {
-						s := c.Cur.service(vipKey)
-						return s != nil && (s.dest(rs1Addr) == nil || s.dest(rs2Addr) == nil)
-					},
-					Text: Text{
-						En: "rs1 (172.16.0.45) or rs2 (172.16.0.55) is gone from the service; the course removes rs3 (172.16.0.65). `ipvsadm -L -n` shows who is left; -a … -m adds one back.",
-						Zh: "rs1(172.16.0.45)或 rs2(172.16.0.55)被删掉了;课程里删的是 rs3(172.16.0.65)。用 `ipvsadm -L -n` 看还剩谁;-a … -m 可以加回来。",
-					},
-				}},
+				Hints:    []*Hint{removedWrongServer, serviceGone(rrThree...)},
 				Solution: []Action{ipvsadmCmd("-d", "-t", "192.168.0.75:80", "-r", "172.16.0.65:80")},
 				Mistakes: []Mistake{{
 					Hint: "removed-wrong-server",
@@ -231,7 +411,7 @@ func natCourse() *Course {
 					Zh: "-E 修改集群服务;wrr(加权轮询)以权重的比例作为轮询标准,谁权重高,被调度的机会就越多。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -E -t 192.168.0.75:80 -s wrr"},
+				Type: []Command{ipvsadmLine("-E", "-t", "192.168.0.75:80", "-s", "wrr")},
 				Seen: Text{En: "ipvsadm -L -n shows `TCP  192.168.0.75:80 wrr`.", Zh: "ipvsadm -L -n 显示 `TCP  192.168.0.75:80 wrr`。"},
 				Done: func(c *Context) bool {
 					s := c.Cur.service(vipKey)
@@ -244,7 +424,7 @@ func natCourse() *Course {
 						En: "The scheduler is wlc: -E re-sends the whole service, and without -s ipvsadm picks wlc. `ipvsadm -L -n` shows it.",
 						Zh: "调度方法变成了 wlc:-E 会重新设置整个集群服务,不加 -s 就是默认的 wlc。`ipvsadm -L -n` 可以看到。",
 					},
-				}},
+				}, serviceGone(rrTwo...)},
 				Solution: []Action{ipvsadmCmd("-E", "-t", "192.168.0.75:80", "-s", "wrr")},
 				Mistakes: []Mistake{{
 					Hint: "edit-without-s",
@@ -259,7 +439,10 @@ func natCourse() *Course {
 					Zh: "-e 修改 real server;它会重新设置所有选项,所以 -m 要带上。权重 3 比 1,rs1 拿到的连接大约是 rs2 的三倍。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -e -t 192.168.0.75:80 -r 172.16.0.45 -m -w 3", "ipvsadm -e -t 192.168.0.75:80 -r 172.16.0.55:80 -m -w 1"},
+				Type: []Command{
+					ipvsadmLine("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m", "-w", "3"),
+					ipvsadmLine("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.55:80", "-m", "-w", "1"),
+				},
 				Seen: Text{En: "172.16.0.45 has weight 3, 172.16.0.55 weight 1, both Masq.", Zh: "172.16.0.45 的权重是 3,172.16.0.55 是 1,都是 Masq。"},
 				Done: func(c *Context) bool {
 					s := c.Cur.service(vipKey)
@@ -277,7 +460,7 @@ func natCourse() *Course {
 						En: "rs2 (172.16.0.55) has weight 3; the course gives 3 to rs1 (172.16.0.45). `ipvsadm -L -n` shows the Weight column.",
 						Zh: "权重 3 加到了 rs2(172.16.0.55)上;课程里是 rs1(172.16.0.45)权重为 3。`ipvsadm -L -n` 看 Weight 那一列。",
 					},
-				}},
+				}, removedWrongServer, serviceGone(wrrOneOne...)},
 				Solution: []Action{
 					ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.45", "-m", "-w", "3"),
 					ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.55:80", "-m", "-w", "1"),
@@ -297,7 +480,10 @@ func natCourse() *Course {
 					Zh: "ab -n 10000 -c 100 发 10000 个请求,并发 100,每个请求一个新连接。按 wrr,172.16.0.45 接受的请求大约是 172.16.0.55 的三倍。",
 				},
 				Host: "client",
-				Type: []string{"ab -n 10000 -c 100 http://192.168.0.75/index.html", "ipvsadm -L -n --stats    # on the director"},
+				Type: []Command{
+					{Line: "ab -n 10000 -c 100 http://192.168.0.75/index.html"},
+					{Line: "ipvsadm -L -n --stats", Note: onDirector},
+				},
 				Seen: Text{
 					En: "--stats: 172.16.0.45 has about three times the Conns of 172.16.0.55.",
 					Zh: "--stats 里,172.16.0.45 的 Conns 大约是 172.16.0.55 的三倍。",
@@ -306,8 +492,13 @@ func natCourse() *Course {
 					a, b := c.served("rs1").Connections, c.served("rs2").Connections
 					return a+b >= 1000 && b > 0 && float64(a) >= 2.5*float64(b) && float64(a) <= 3.5*float64(b)
 				},
-				Hints:    []*Hint{forwardHint, routeHint},
+				Hints:    []*Hint{forwardHint, routeHint, loadTableHint, rs.weightZeroHint(), serviceGone(wrrThreeOne...)},
 				Solution: []Action{client("ab", "-q", "-n", "2000", "-c", "20", "http://192.168.0.75/index.html")},
+				Mistakes: []Mistake{{
+					Hint: "load-table",
+					Do:   []Action{ipvsadmCmd("-E", "-t", "192.168.0.75:80", "-s", "rr")},
+					Undo: []Action{ipvsadmCmd("-E", "-t", "192.168.0.75:80", "-s", "wrr")},
+				}},
 			},
 			{
 				ID:    "save",
@@ -317,30 +508,42 @@ func natCourse() *Course {
 					Zh: "和 iptables 一样,规则只在内存中生效。-S 以规则的形式输出,-n 表示用数字格式。用输出重定向保存到本教程所在目录的 " + SavedRules + "(在这个目录里执行 lvslab shell director)。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -S -n > " + SavedRules, "cat " + SavedRules},
+				Type: []Command{ipvsadmLine("-S", "-n", ">", SavedRules), {Line: "cat " + SavedRules}},
 				Seen: Text{
 					En: SavedRules + " holds `-A -t 192.168.0.75:80 -s wrr` and an -a line for each real server.",
 					Zh: SavedRules + " 里是 `-A -t 192.168.0.75:80 -s wrr` 和每个 real server 的一行 -a。",
 				},
-				Done: func(c *Context) bool {
-					sv := c.Cur.Saved
-					return sv != nil && sv.Exists && sv.Err == "" && sameRules(sv.Services, c.Cur.Services)
-				},
-				Hints: []*Hint{{
-					ID: "saved-not-rules",
-					When: func(c *Context) bool {
-						sv := c.Cur.Saved
-						return sv != nil && sv.Exists && (sv.Err != "" || !sameRules(sv.Services, c.Cur.Services))
-					},
-					Text: Text{
-						En: SavedRules + " is there, but it is not the table's rules (ipvsadm -L prints a listing, -S prints rules). `cat " + SavedRules + "` shows what is in it.",
-						Zh: SavedRules + " 有了,但内容不是当前的规则(ipvsadm -L 输出的是列表,-S 输出的才是规则)。`cat " + SavedRules + "` 看看里面是什么。",
-					},
-				}},
+				Done:     func(c *Context) bool { return c.Cur.savedHolds(courseTable) },
+				Hints:    []*Hint{clearedBeforeSaveHint, savedNotRulesHint, savedEmptyHint, savedOtherHint, savedBusyHint},
 				Solution: []Action{director("sh", "-c", "ipvsadm -S -n > "+SavedRules)},
 				Mistakes: []Mistake{{
 					Hint: "saved-not-rules",
 					Do:   []Action{director("sh", "-c", "ipvsadm -L -n > "+SavedRules)},
+					Undo: []Action{director("rm", "-f", SavedRules)},
+				}, {
+					Hint: "saved-empty",
+					Do:   []Action{client("sh", "-c", "ipvsadm -S -n > "+SavedRules)},
+					Undo: []Action{director("rm", "-f", SavedRules)},
+				}, {
+					Hint: "saved-other-rules",
+					Do: []Action{ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m", "-w", "2"),
+						director("sh", "-c", "ipvsadm -S -n > "+SavedRules)},
+					Undo: []Action{ipvsadmCmd("-e", "-t", "192.168.0.75:80", "-r", "172.16.0.55", "-m", "-w", "1"),
+						director("rm", "-f", SavedRules)},
+				}, {
+					Hint: "cleared-before-save",
+					Do:   []Action{ipvsadmCmd("-C")},
+					Undo: actions(wrrThreeOne),
+				}, {
+					// The course's own trap: -C typed before -S, then the empty table saved.
+					Hint: "cleared-before-save",
+					Do:   []Action{ipvsadmCmd("-C"), director("sh", "-c", "ipvsadm -S -n > "+SavedRules)},
+					Undo: append(actions(wrrThreeOne), director("rm", "-f", SavedRules)),
+				}},
+				Races: []Race{{
+					// The shell creates the file empty, then ipvsadm writes it: the window widened.
+					Name:  "save-race",
+					Start: director("sh", "-c", "exec 3> "+SavedRules+" && read line && ipvsadm -S -n >&3"),
 				}},
 			},
 			{
@@ -348,12 +551,18 @@ func natCourse() *Course {
 				Title: Text{En: "Clear the table", Zh: "清空规则"},
 				Why:   Text{En: "-C deletes every cluster service, as iptables -F flushes rules.", Zh: "-C 删除所有集群服务,清空规则,相当于 iptables 的 -F。"},
 				Host:  "director",
-				Type:  []string{"ipvsadm -C", "ipvsadm -L -n"},
+				Type:  []Command{ipvsadmLine("-C"), ipvsadmLine("-L", "-n")},
 				Seen:  Text{En: "ipvsadm -L -n lists no service.", Zh: "ipvsadm -L -n 里什么都没有了。"},
 				Done: func(c *Context) bool {
 					return len(c.Cur.Services) == 0
 				},
+				Hints:    []*Hint{savedLostHint},
 				Solution: []Action{ipvsadmCmd("-C")},
+				Mistakes: []Mistake{{
+					Hint: "saved-lost",
+					Do:   []Action{director("sh", "-c", "ipvsadm -L -n > "+SavedRules)},
+					Undo: []Action{director("sh", "-c", "ipvsadm -S -n > "+SavedRules)},
+				}},
 			},
 			{
 				ID:    "restore",
@@ -363,26 +572,23 @@ func natCourse() *Course {
 					Zh: "-R 从标准输入载入此前保存的规则,通过输入重定向。",
 				},
 				Host: "director",
-				Type: []string{"ipvsadm -R < " + SavedRules, "ipvsadm -L -n"},
+				Type: []Command{ipvsadmLine("-R", "<", SavedRules), ipvsadmLine("-L", "-n")},
 				Seen: Text{
 					En: "The wrr table is back: 172.16.0.45 weight 3, 172.16.0.55 weight 1.",
 					Zh: "wrr 的规则又回来了:172.16.0.45 权重 3,172.16.0.55 权重 1。",
 				},
-				Done: func(c *Context) bool {
-					s := c.Cur.service(vipKey)
-					a, b := s.dest(rs1Addr), s.dest(rs2Addr)
-					return s != nil && s.Scheduler == "wrr" && a != nil && b != nil && a.Weight == 3 && b.Weight == 1
-				},
-				Hints: []*Hint{{
-					ID:   "cleared-not-restored",
-					When: func(c *Context) bool { return len(c.Cur.Services) == 0 && c.Stuck() },
-					Text: Text{
-						En: "The table is still empty (`ipvsadm -L -n`): the rules you saved are in " + SavedRules + ", and -R reads them on its standard input.",
-						Zh: "规则还是空的(`ipvsadm -L -n`):保存下来的规则在 " + SavedRules + " 里,-R 从标准输入读取它们。",
-					},
-				}},
+				Done:     func(c *Context) bool { return c.Cur.holds(courseTable) },
+				Hints:    []*Hint{clearedNotRestoredHint, nothingToRestoreHint, restoreOverTableHint},
 				Solution: []Action{director("sh", "-c", "ipvsadm -R < "+SavedRules)},
-				Mistakes: []Mistake{{Hint: "cleared-not-restored"}},
+				Mistakes: []Mistake{{Hint: "cleared-not-restored"}, {
+					Hint: "nothing-to-restore",
+					Do:   []Action{director("rm", SavedRules)},
+					Undo: append(actions(wrrThreeOne), director("sh", "-c", "ipvsadm -S -n > "+SavedRules), ipvsadmCmd("-C")),
+				}, {
+					Hint: "restore-over-table",
+					Do:   []Action{ipvsadmCmd("-A", "-t", "192.168.0.75:80", "-s", "rr")},
+					Undo: []Action{ipvsadmCmd("-C")},
+				}},
 			},
 		},
 	}

@@ -37,12 +37,15 @@ type Served struct {
 	Requests    uint64 `json:"requests"`
 }
 
-// Saved is the rules file the course saves with ipvsadm -S and restores with -R.
+// Saved is the rules file the course saves with ipvsadm -S and restores with -R. Writing says it was
+// caught in the writing (a process held it open for writing, or it changed while it was read): what was
+// read of it then is not the file, and is not judged.
 type Saved struct {
 	Path     string    `json:"path"`
 	Exists   bool      `json:"exists"`
 	Services []Service `json:"services,omitempty"` // its rules, without counters
 	Err      string    `json:"err,omitempty"`      // why it could not be read as rules
+	Writing  bool      `json:"writing,omitempty"`
 }
 
 // FromTable turns the director's table (with its counters, when snap has them) into services.
@@ -82,6 +85,29 @@ func ParseSaved(path string, content []byte) *Saved {
 	}
 	s.Services = FromTable(t, nil)
 	return s
+}
+
+// savedRules is the rules file's services when it is there and reads as rules.
+func (st State) savedRules() ([]Service, bool) {
+	sv := st.Saved
+	if sv == nil || !sv.Exists || sv.Err != "" {
+		return nil, false
+	}
+	return sv.Services, true
+}
+
+// savedHolds tells whether the rules file is there and holds want: a service with that key, scheduler
+// and exactly those real servers (other services may be there too).
+func (st State) savedHolds(want Service) bool {
+	rules, ok := st.savedRules()
+	return ok && State{Services: rules}.holds(want)
+}
+
+// holds tells whether the table has want: a service with that key, scheduler and exactly those real
+// servers, methods and weights.
+func (st State) holds(want Service) bool {
+	s := st.service(want.Key)
+	return s != nil && s.Scheduler == want.Scheduler && slices.Equal(s.Dests, want.Dests)
 }
 
 // anyDestNot reports whether some real server of some service is forwarded otherwise than by method

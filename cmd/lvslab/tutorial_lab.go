@@ -11,7 +11,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 
+	"github.com/lvslab/lvslab/internal/proc"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
@@ -26,87 +28,156 @@ type courseLab struct {
 	folder string // where the saved rules are, and where commands run
 }
 
+// labSnapshot is a course lab's state as the hidden snapshot command prints it from inside a microVM:
+// the state, the lab's topology, and whether a process there holds the rules file open for writing.
+type labSnapshot struct {
+	State        tutorial.State `json:"state"`
+	Topology     string         `json:"topology"`
+	SavedWriting bool           `json:"saved_writing"`
+}
+
+func (c *courseLab) savedPath() string { return filepath.Join(c.folder, tutorial.SavedRules) }
+
 // state reads what the steps are checked against: the director's table, its ip_forward, what the
-// real servers served, and the saved rules in the tutorial's folder.
+// real servers served, and the saved rules in the tutorial's folder. The rules file is read first and
+// the lab after; the file is taken as complete only if then no process, here or in the lab's microVM,
+// holds it open for writing, and it has not changed since it was read.
 func (c *courseLab) state(ctx context.Context) (tutorial.State, error) {
-	var st tutorial.State
-	var err error
-	if c.inVM != nil {
-		var out, errOut bytes.Buffer
-		code, rerr := c.inVM.Run(ctx, []string{"tutorial", "snapshot", c.course.Name, "--lab", c.name()}, "/", vm.ExecIO{Stdout: &out, Stderr: &errOut})
-		if rerr == nil && code != 0 {
-			rerr = fmt.Errorf("reading the lab's state in its microVM: %s", strings.TrimSpace(errOut.String()))
-		}
-		if rerr != nil {
-			return st, rerr
-		}
-		err = json.Unmarshal(out.Bytes(), &st)
-	} else {
-		st, err = nativeState(ctx, c.native)
-	}
+	return judgedState(c.savedPath(), func() (labSnapshot, error) { return c.snapshot(ctx) })
+}
+
+// judgedState reads the rules file at path, then the lab (look), then settles the file: what look takes
+// is the window in which a command may write it.
+func judgedState(path string, look func() (labSnapshot, error)) (tutorial.State, error) {
+	read := readSaved(path)
+	snap, err := look()
 	if err != nil {
-		return st, err
+		return snap.State, err
 	}
-	st.Saved = readSaved(filepath.Join(c.folder, tutorial.SavedRules))
+	st := snap.State
+	st.Saved = read.settle(snap.SavedWriting)
 	return st, nil
 }
 
-// nativeState reads a lab's state on this kernel.
-func nativeState(ctx context.Context, l *lab.Lab) (tutorial.State, error) {
-	var st tutorial.State
-	snap, err := l.IPVS()
-	if err != nil {
-		return st, err
+// snapshot reads the lab: in its microVM through the hidden snapshot command, else on this kernel.
+func (c *courseLab) snapshot(ctx context.Context) (labSnapshot, error) {
+	var snap labSnapshot
+	if c.inVM == nil {
+		return nativeSnapshot(ctx, c.native, "")
 	}
-	st.Services = tutorial.FromTable(&snap.Table, snap)
+	var out, errOut bytes.Buffer
+	code, err := c.inVM.Run(ctx, []string{"tutorial", "snapshot", c.course.Name, "--lab", c.name(), "--saved", c.savedPath()}, "/",
+		vm.ExecIO{Stdout: &out, Stderr: &errOut})
+	if err == nil && code != 0 {
+		err = fmt.Errorf("reading the lab's state in its microVM: %s", strings.TrimSpace(errOut.String()))
+	}
+	if err != nil {
+		return snap, err
+	}
+	return snap, json.Unmarshal(out.Bytes(), &snap)
+}
+
+// nativeSnapshot reads a lab's state on this kernel, and whether a process holds savedPath open for
+// writing ("" asks not).
+func nativeSnapshot(ctx context.Context, l *lab.Lab, savedPath string) (labSnapshot, error) {
+	snap := labSnapshot{Topology: l.Topology.Name}
+	ipvs, err := l.IPVS()
+	if err != nil {
+		return snap, err
+	}
+	st := &snap.State
+	st.Services = tutorial.FromTable(&ipvs.Table, ipvs)
 	if st.IPForward, err = l.Sysctl(l.Topology.IPVS.On, "net.ipv4.ip_forward"); err != nil {
-		return st, err
+		return snap, err
 	}
 	stats, err := l.ServerStats(ctx)
 	if err != nil {
-		return st, err
+		return snap, err
 	}
 	st.Served = map[string]tutorial.Served{}
 	for host, s := range stats {
 		st.Served[host] = tutorial.Served{Connections: s.Connections, Requests: s.Requests}
 	}
-	return st, nil
+	if savedPath != "" {
+		snap.SavedWriting, err = proc.OpenForWriting(savedPath)
+	}
+	return snap, err
 }
 
-// readSaved reads the course's rules file, bounded: a learner's file, not lvslab's.
-func readSaved(path string) *tutorial.Saved {
-	f, err := os.Open(path)
+// savedRead is the rules file as read, before it is known to be complete.
+type savedRead struct {
+	saved *tutorial.Saved
+	info  os.FileInfo // nil: there was no file
+}
+
+// maxSavedBytes bounds the rules file read: a learner's file, not lvslab's.
+const maxSavedBytes = 64 << 10
+
+// readSaved reads the course's rules file, bounded, and only if it is a regular file (a FIFO there
+// would block the tutorial, a device is not the learner's to have read).
+func readSaved(path string) savedRead {
+	bad := func(info os.FileInfo, err error) savedRead {
+		return savedRead{saved: &tutorial.Saved{Path: path, Exists: true, Err: err.Error()}, info: info}
+	}
+	info, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return savedRead{saved: &tutorial.Saved{Path: path}}
+	case err != nil:
+		return bad(nil, err)
+	case !info.Mode().IsRegular():
+		return bad(info, errors.New("not a regular file"))
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
 	if err != nil {
-		return &tutorial.Saved{Path: path}
+		return bad(info, err)
 	}
 	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, 64<<10))
-	if err != nil {
-		return &tutorial.Saved{Path: path, Exists: true, Err: err.Error()}
+	data, err := io.ReadAll(io.LimitReader(f, maxSavedBytes+1))
+	switch {
+	case err != nil:
+		return bad(info, err)
+	case len(data) > maxSavedBytes:
+		return bad(info, fmt.Errorf("larger than %d KiB: not a table's rules", maxSavedBytes>>10))
 	}
-	return tutorial.ParseSaved(path, data)
+	return savedRead{saved: tutorial.ParseSaved(path, data), info: info}
 }
 
-// run runs one of a step's commands in its host, in the tutorial's folder.
-func (c *courseLab) run(ctx context.Context, a tutorial.Action) (string, error) {
+// settle marks the file as caught in the writing when a process elsewhere (writingElsewhere) or here
+// holds it open for writing, or it is not the file that was read any more.
+func (r savedRead) settle(writingElsewhere bool) *tutorial.Saved {
+	s := *r.saved
+	busy, _ := proc.OpenForWriting(s.Path)
+	now, err := os.Stat(s.Path)
+	same := err != nil // no file, as before
+	if r.info != nil {
+		same = err == nil && os.SameFile(now, r.info) && now.Size() == r.info.Size() && now.ModTime().Equal(r.info.ModTime())
+	}
+	s.Writing = writingElsewhere || busy || !same
+	return &s
+}
+
+// run runs one of a step's commands in its host, in the tutorial's folder, stdin its input (nil: none).
+func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader) (string, error) {
 	var out bytes.Buffer
 	if c.inVM != nil {
 		args := append([]string{"exec", "--lab", c.name(), a.Host, "--"}, a.Argv...)
-		code, err := c.inVM.Run(ctx, args, c.folder, vm.ExecIO{Stdout: &out, Stderr: &out})
+		code, err := c.inVM.Run(ctx, args, c.folder, vm.ExecIO{Stdin: stdin, Stdout: &out, Stderr: &out})
 		if err == nil && code != 0 {
 			err = fmt.Errorf("exit status %d", code)
 		}
 		return out.String(), err
 	}
 	cmd := exec.CommandContext(ctx, a.Argv[0], a.Argv[1:]...)
-	cmd.Dir, cmd.Stdout, cmd.Stderr = c.folder, &out, &out
+	cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr = c.folder, stdin, &out, &out
 	err := c.native.Run(cmd, a.Host)
 	return out.String(), err
 }
 
-// openCourseLab brings the course's lab up in its starting state, or opens it if it is up: here where the
-// kernel has IPVS, else in a microVM.
-func openCourseLab(ctx context.Context, stdout, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
+// openCourseLab brings the course's lab up in its starting state, or opens it if it is up (and is the
+// course's): here where the kernel has IPVS, else in a microVM.
+func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Screen, folder string, inVM bool) (*courseLab, bool, error) {
+	course, name := sc.Course, sc.Lab
 	t, err := openTarget(name)
 	if err == nil && t.inVM != nil {
 		t.inVM, err = t.inVM.AwaitUp(ctx, stderr) // another tutorial may be bringing it up
@@ -115,11 +186,25 @@ func openCourseLab(ctx context.Context, stdout, stderr io.Writer, course *tutori
 		}
 	}
 	if err == nil {
-		return &courseLab{target: t, course: course, folder: folder}, false, nil
+		cl := &courseLab{target: t, course: course, folder: folder}
+		snap, err := cl.snapshot(ctx)
+		if err != nil {
+			return nil, false, err
+		}
+		if snap.Topology != course.Topology {
+			return nil, false, errors.New(sc.OtherLab(snap.Topology))
+		}
+		return cl, false, nil
 	}
 	if !errors.Is(err, lab.ErrNotFound) {
 		return nil, false, err
 	}
+	fmt.Fprint(stdout, sc.Starting(inVM))
+	return upCourseLab(ctx, stderr, course, name, folder, inVM)
+}
+
+// upCourseLab brings a course's lab up, named name.
+func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
 	if inVM {
 		required, optional := guestModules()
 		r, err := vmUp(ctx, name, []string{"-f", course.Topology, "--name", name},

@@ -23,16 +23,24 @@ type progress struct {
 	Folder  string    `json:"folder"` // where the tutorial runs: the saved rules go there
 	Done    []string  `json:"done"`   // step IDs, in the order they were done
 	Updated time.Time `json:"updated"`
+	course  *tutorial.Course
 }
 
-func progressPath(course string) string {
-	return filepath.Join(lab.StateDir(), "tutorial", course+".json")
+// progressPath is where a course's progress in a lab is kept: COURSE.json for the course's own lab,
+// COURSE.LAB.json for a lab named with --name (a lab's name has no dot).
+func progressPath(c *tutorial.Course, labName string) string {
+	file := c.Name + ".json"
+	if labName != c.Lab {
+		file = c.Name + "." + labName + ".json"
+	}
+	return filepath.Join(lab.StateDir(), "tutorial", file)
 }
 
-// loadProgress reads a course's progress; none yet is an empty one.
-func loadProgress(c *tutorial.Course) (*progress, error) {
-	p := &progress{Course: c.Name, Lab: c.Lab}
-	f, err := os.Open(progressPath(c.Name))
+// loadProgress reads a course's progress in a lab; none yet is an empty one.
+func loadProgress(c *tutorial.Course, labName string) (*progress, error) {
+	p := &progress{Course: c.Name, Lab: labName, course: c}
+	path := progressPath(c, labName)
+	f, err := os.Open(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return p, nil
 	}
@@ -46,20 +54,25 @@ func loadProgress(c *tutorial.Course) (*progress, error) {
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if len(data) > 64<<10 || dec.Decode(p) != nil || p.Course != c.Name || p.Lab != c.Lab {
-		return nil, fmt.Errorf("the progress file %s is damaged; `lvslab tutorial %s --reset` starts over", progressPath(c.Name), c.Name)
+	reset := "lvslab tutorial " + c.Name
+	if labName != c.Lab {
+		reset += " --name " + labName
+	}
+	if len(data) > 64<<10 || dec.Decode(p) != nil || p.Course != c.Name || p.Lab != labName {
+		return nil, fmt.Errorf("the progress file %s is damaged; `%s --reset` starts over", path, reset)
 	}
 	for _, id := range p.Done {
 		if c.Step(id) == nil {
-			return nil, fmt.Errorf("the progress file %s names a step %q the course does not have; `lvslab tutorial %s --reset` starts over", progressPath(c.Name), id, c.Name)
+			return nil, fmt.Errorf("the progress file %s names a step %q the course does not have; `%s --reset` starts over", path, id, reset)
 		}
 	}
+	p.course = c
 	return p, nil
 }
 
 func (p *progress) save() error {
 	p.Updated = time.Now().UTC()
-	path := progressPath(p.Course)
+	path := progressPath(p.course, p.Lab)
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return err
 	}
@@ -76,4 +89,4 @@ func (p *progress) save() error {
 
 func (p *progress) done(id string) bool { return slices.Contains(p.Done, id) }
 
-func removeProgress(course string) { os.Remove(progressPath(course)) }
+func removeProgress(c *tutorial.Course, labName string) { os.Remove(progressPath(c, labName)) }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,26 +14,34 @@ import (
 	"github.com/lvslab/lvslab/tutorial"
 )
 
-// A learner follows the NAT course in a second terminal: each step's commands typed there (one mistake on
-// the way, whose hint must show), each step confirmed by the tutorial, from an empty table to the
+// A learner follows the NAT course in a second terminal: each step's commands typed there (the course's
+// classic mistakes on the way, whose hints must show: no -m, the wrong port, the table cleared before it
+// is saved, with hint and solve asked), each step confirmed by the tutorial, from an empty table to the
 // restored wrr table; the progress says so, and the rules file is in the learner's folder.
 func TestTutorialFollowedInASecondTerminal(t *testing.T) {
 	needMicroVM(t)
-	followTutorial(t)
+	followTutorial(t, tutorial.English, "")
 }
 
-// The same on a kernel with IPVS, the lab on it (make test runs this in the microVM).
+// The same on a kernel with IPVS, the lab on it (make test runs this in the microVM), in Chinese and in a
+// lab of the learner's own name.
 func TestIPVSTutorialFollowedOnThisKernel(t *testing.T) {
 	labtest.RequireIPVS(t)
-	followTutorial(t, "--vm=never")
+	followTutorial(t, tutorial.Chinese, "learner2", "--vm=never")
 }
 
-func followTutorial(t *testing.T, flags ...string) {
+func followTutorial(t *testing.T, lang tutorial.Lang, name string, flags ...string) {
 	c := newCLI(t)
 	folder := t.TempDir()
 	course, _ := tutorial.Find("nat")
-	t.Cleanup(func() { c.run("down", course.Lab) })
-	tut := c.command(append([]string{"tutorial", "nat"}, flags...)...)
+	sc := tutorial.Screen{Lang: lang, Course: course, Lab: course.Lab}
+	args := []string{"tutorial", "nat", "--lang", string(lang)}
+	if name != "" {
+		sc.Lab = name
+		args = append(args, "--name", name)
+	}
+	t.Cleanup(func() { c.run("down", sc.Lab) })
+	tut := c.command(append(args, flags...)...)
 	tut.Dir = folder
 	tut.Env = append(tut.Env, "LANG=C", "LC_ALL=")
 	stdin, _ := tut.StdinPipe()
@@ -42,10 +51,11 @@ func followTutorial(t *testing.T, flags ...string) {
 		t.Fatal(err)
 	}
 	defer func() { stdin.Close(); tut.Process.Kill(); tut.Wait() }()
-	shows := func(what string, timeout time.Duration) {
+	shows := func(what string, times int, timeout time.Duration) {
 		t.Helper()
+		what = strings.TrimSpace(what)
 		err := wait.Until(t.Context(), timeout, func() (bool, string) {
-			return strings.Contains(out.String(), what), "the tutorial has not printed " + what
+			return strings.Count(out.String(), what) >= times, fmt.Sprintf("the tutorial has not printed %d times: %s", times, what)
 		})
 		if err != nil {
 			t.Fatalf("%v; it printed:\n%s", err, out.String())
@@ -53,45 +63,110 @@ func followTutorial(t *testing.T, flags ...string) {
 	}
 	typeIn := func(a tutorial.Action) {
 		t.Helper()
-		cmd := c.command(append([]string{"exec", "--lab", course.Lab, a.Host, "--"}, a.Argv...)...)
+		cmd := c.command(append([]string{"exec", "--lab", sc.Lab, a.Host, "--"}, a.Argv...)...)
 		cmd.Dir = folder
 		if b, err := cmd.CombinedOutput(); err != nil && a.Argv[0] != "curl" {
 			t.Fatalf("%s: %v\n%s", strings.Join(a.Argv, " "), err, b)
 		}
 	}
-	for i, s := range course.Steps {
-		shows(fmt.Sprintf("── Step %d/%d: %s", i+1, len(course.Steps), s.Title.En), 2*time.Minute)
-		if s.ID == "real-servers" {
-			m := s.Mistakes[0]
-			for _, a := range m.Do {
-				typeIn(a)
-			}
-			shows("hint: "+s.Hint(m.Hint).Text.En, 30*time.Second)
-			for _, a := range m.Undo {
-				typeIn(a)
+	mistake := func(s *tutorial.Step, hint string) tutorial.Mistake {
+		for _, m := range s.Mistakes {
+			if m.Hint == hint {
+				return m
 			}
 		}
-		if s.ID == "round-robin" {
+		t.Fatalf("step %s has no mistake for %s", s.ID, hint)
+		return tutorial.Mistake{}
+	}
+	for i, s := range course.Steps {
+		shows(strings.SplitN(sc.Step(i), "\n", 2)[0], 1, 2*time.Minute)
+		switch s.ID {
+		case "real-servers":
+			for _, hint := range []string{"route-in-nat", "rs-wrong-port"} {
+				m := mistake(s, hint)
+				for _, a := range m.Do {
+					typeIn(a)
+				}
+				shows(sc.Hint(s.Hint(hint)), 1, 30*time.Second)
+				for _, a := range m.Undo {
+					typeIn(a)
+				}
+			}
+		case "round-robin":
 			fmt.Fprintln(stdin, "solve")
-			shows("The commands, on client:", 10*time.Second)
+			shows(sc.Line(s.Type[0]), 2, 10*time.Second) // once in the step, once in the answer
+		case "save":
+			// ipvsadm -C typed before -S: the hint at once, again when asked; solve shows the way back.
+			typeIn(tutorial.Action{Host: "director", Argv: []string{"ipvsadm", "-C"}})
+			h := s.Hint("cleared-before-save")
+			shows(sc.Hint(h), 1, 30*time.Second)
+			fmt.Fprintln(stdin, "hint")
+			shows(sc.Hint(h), 2, 10*time.Second)
+			typeIn(tutorial.Action{Host: "director", Argv: []string{"sh", "-c", "ipvsadm -S -n > " + tutorial.SavedRules}})
+			fmt.Fprintln(stdin, "solve")
+			for _, fix := range h.Fix {
+				shows(sc.Line(fix), 1, 10*time.Second)
+				typeIn(tutorial.Action{Host: "director", Argv: strings.Fields(fix.Line)})
+			}
+			if strings.Contains(out.String(), strings.TrimSpace(sc.Done(s))) {
+				t.Fatalf("the empty table saved did the save step:\n%s", out.String())
+			}
 		}
 		for _, a := range s.Solution {
 			typeIn(a)
 		}
-		shows("✔ "+s.Seen.En, time.Minute)
+		shows(sc.Done(s), 1, time.Minute)
 	}
-	shows("Every step done.", 10*time.Second)
+	shows(sc.Finished(), 1, 10*time.Second)
 	if _, err := os.Stat(folder + "/" + tutorial.SavedRules); err != nil {
 		t.Errorf("the saved rules are not in the learner's folder: %v", err)
 	}
+	if lang == tutorial.Chinese {
+		for _, english := range []string{"hint:", "Step ", "in another terminal", "on the director", "is ready", "Bringing up"} {
+			if strings.Contains(out.String(), english) {
+				t.Errorf("English %q in the Chinese tutorial:\n%s", english, out.String())
+			}
+		}
+	}
 	var status struct {
 		Courses []struct {
-			Course      string
+			Course, Lab string
 			Done, Steps int
 		}
 	}
-	if err := json.Unmarshal([]byte(c.expect(0, "tutorial", "status", "nat", "--json")), &status); err != nil ||
-		len(status.Courses) != 1 || status.Courses[0].Done != len(course.Steps) {
+	statusArgs := []string{"tutorial", "status", "nat", "--json"}
+	if name != "" {
+		statusArgs = append(statusArgs, "--name", name)
+	}
+	if err := json.Unmarshal([]byte(c.expect(0, statusArgs...)), &status); err != nil ||
+		len(status.Courses) != 1 || status.Courses[0].Done != len(course.Steps) || status.Courses[0].Lab != sc.Lab {
 		t.Errorf("tutorial status --json: %+v, %v", status, err)
+	}
+}
+
+// --name is checked before anything boots; status and its progress are the named lab's, and in Chinese
+// with --lang zh.
+func TestTutorialNameAndStatus(t *testing.T) {
+	c := newCLI(t)
+	for _, bad := range []string{"../../t", "REL1", "a_b"} {
+		out := c.expect(exitUnusable, "tutorial", "--name", bad)
+		if !strings.Contains(out, "--name") || strings.Contains(out, "microVM") {
+			t.Errorf("--name %s: %s", bad, out)
+		}
+	}
+	if out := c.expect(exitUnusable, "tutorial", "--name", "REL1", "--lang", "zh"); !strings.Contains(out, "不能用作实验环境的名字") {
+		t.Errorf("--name REL1 --lang zh: %s", out)
+	}
+	progress := filepath.Join(c.stateDir, "tutorial", "nat.alice.json")
+	os.MkdirAll(filepath.Dir(progress), 0o700)
+	os.WriteFile(progress, []byte(`{"course":"nat","lab":"alice","folder":"/tmp","done":["service","real-servers","forward"],"updated":"2025-01-01T00:00:00Z"}`), 0o600)
+	if out := c.expect(0, "tutorial", "status", "nat", "--name", "alice", "--lang", "zh"); !strings.Contains(out, "nat (alice):共 11 步,已完成 3 步") || strings.Contains(out, "steps done") {
+		t.Errorf("status --name alice --lang zh:\n%s", out)
+	}
+	if out := c.expect(0, "tutorial", "status", "nat", "--lang", "en"); !strings.Contains(out, "nat: 0 of 11 steps done") {
+		t.Errorf("status of the course's own lab:\n%s", out)
+	}
+	if out := c.expect(exitUnusable, "tutorial", "--check", "--name", "alice"); !strings.Contains(out, "--check runs in labs of its own") {
+		t.Errorf("--check --name: %s", out)
 	}
 }

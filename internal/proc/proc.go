@@ -1,5 +1,5 @@
-// Package proc reads what /proc says of a process: enough to tell a process from a later one that
-// reuses its pid.
+// Package proc reads what /proc says of processes: enough to tell a process from a later one that
+// reuses its pid, and whether any holds a file open for writing.
 package proc
 
 import (

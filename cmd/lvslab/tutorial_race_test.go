@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/tutorial"
+)
+
+// The course's table, as the director holds it at the save step.
+var savedTable = []tutorial.Service{{Key: "-t 192.168.0.75:80", Scheduler: "wrr", Dests: []tutorial.Dest{
+	{Addr: "172.16.0.45:80", Method: "Masq", Weight: 3}, {Addr: "172.16.0.55:80", Method: "Masq", Weight: 1},
+}}}
+
+const savedTableRules = "-A -t 192.168.0.75:80 -s wrr\n-a -t 192.168.0.75:80 -r 172.16.0.45:80 -m -w 3\n-a -t 192.168.0.75:80 -r 172.16.0.55:80 -m -w 1\n"
+
+// tableLab is a lab whose table is the course's; its rules file is real, read as the tutorial reads it.
+// between runs in each look's window, after the file is read and before it is settled.
+type tableLab struct {
+	path    string
+	looks   atomic.Int32
+	between func(look int32)
+}
+
+func (l *tableLab) state(context.Context) (tutorial.State, error) {
+	return judgedState(l.path, func() (labSnapshot, error) {
+		n := l.looks.Add(1)
+		if l.between != nil {
+			l.between(n)
+		}
+		return labSnapshot{State: tutorial.State{Services: savedTable, IPForward: "1"}}, nil
+	})
+}
+
+// followSave runs the save step against lab, as the tutorial does, looking every 5 ms; done is closed with
+// its end.
+func followSave(t *testing.T, lab labReader) (*syncBuffer, <-chan error) {
+	t.Helper()
+	course, _ := tutorial.Find("nat")
+	out := &syncBuffer{}
+	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
+		poll: 5 * time.Millisecond, stuck: time.Hour}
+	done := make(chan error, 1)
+	go func() { done <- f.await(t.Context(), course.Step("save")) }()
+	return out, done
+}
+
+func finished(t *testing.T, out *syncBuffer, done <-chan error) {
+	t.Helper()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the save step is not done; the tutorial printed:\n%s", out.String())
+	}
+	if got := out.String(); strings.Contains(got, "hint:") || !strings.Contains(got, "✔") {
+		t.Errorf("the tutorial printed:\n%s", got)
+	}
+}
+
+// The shell's `ipvsadm -S -n > ipvs.rules` creates the file empty and holds it while ipvsadm runs:
+// the tutorial looks many times in that window (widened here: the test holds it) and judges nothing,
+// then finds the step done once the file is written and closed.
+func TestTutorialDoesNotJudgeARulesFileHeldForWriting(t *testing.T) {
+	lab := &tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}
+	shell, err := os.Create(lab.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, done := followSave(t, lab)
+	if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
+		return lab.looks.Load() >= 20, "the tutorial has not looked 20 times"
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := out.String(); strings.Contains(got, "hint:") || strings.Contains(got, "✔") {
+		t.Fatalf("the file in the writing was judged:\n%s", got)
+	}
+	shell.WriteString(savedTableRules)
+	shell.Close()
+	finished(t, out, done)
+}
+
+// A file written and closed between the tutorial's read of it and its look for writers is not the
+// file it read: not judged either (the empty content it read is not taken for the file).
+func TestTutorialDoesNotJudgeARulesFileWrittenWhileItLooked(t *testing.T) {
+	lab := &tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}
+	shell, err := os.Create(lab.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab.between = func(look int32) {
+		if look == 10 {
+			shell.WriteString(savedTableRules)
+			shell.Close()
+		}
+	}
+	out, done := followSave(t, lab)
+	finished(t, out, done)
+}
