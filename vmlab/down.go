@@ -13,6 +13,9 @@ import (
 	"github.com/lvslab/lvslab/lab/vm"
 )
 
+// downInMachineWait bounds lvslab down in the machine, before it is powered off.
+const downInMachineWait = 30 * time.Second
+
 // downWait bounds the wait for an Up that Down stopped to take down what it made, or for another Down.
 const downWait = 2 * time.Minute
 
@@ -56,7 +59,9 @@ func (r *Record) takeDown(ctx context.Context) error {
 	if m := r.Machine; m != nil && m.Running() {
 		var err error
 		if r.Phase == PhaseUp {
-			r.Run(ctx, []string{"down", r.Lab}, "/", vm.ExecIO{})
+			downCtx, cancel := context.WithTimeout(ctx, downInMachineWait) // a lab that hangs is powered off all the same
+			r.Run(downCtx, []string{"down", r.Lab}, "/", vm.ExecIO{})
+			cancel()
 			err = m.PowerOff(ctx)
 		} else {
 			err = m.Kill(ctx)

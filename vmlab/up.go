@@ -58,7 +58,12 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 		return nil, fmt.Errorf("the microVM: %w", err)
 	}
 	afterBoot()
-	code, err := r.Run(ctx, append([]string{"up"}, upArgs...), cwd, vm.ExecIO{Stdout: stdout, Stderr: stderr})
+	upCtx, cancel := context.WithTimeout(ctx, upInMachineWait)
+	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), cwd, vm.ExecIO{Stdout: stdout, Stderr: stderr})
+	cancel()
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		err = fmt.Errorf("lab %s did not come up in its microVM within %v (see the output above)", name, upInMachineWait)
+	}
 	if err == nil && code != 0 {
 		err = &ExitError{Code: code}
 	}
@@ -74,6 +79,9 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	}
 	return r, nil
 }
+
+// upInMachineWait bounds lvslab up in the machine, which builds the lab there.
+const upInMachineWait = 5 * time.Minute
 
 // afterBoot is a test's hook into the window between the machine living on its own and the lab being up.
 var afterBoot = func() {}
