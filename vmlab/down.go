@@ -5,12 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/topology"
 )
 
 // downInMachineWait bounds lvslab down in the machine, before it is powered off.
@@ -24,15 +26,22 @@ const downWait = 2 * time.Minute
 // then takes down what it made) and waited for; stopped names it. ErrNotFound: no lab of that name
 // was up, and nothing was stopped.
 func Down(ctx context.Context, stateDir, name string) (stopped *Process, err error) {
+	if err := topology.ValidateName(name); err != nil {
+		return nil, fmt.Errorf("lab name: %w", err)
+	}
 	dir := Dir(stateDir)
 	lock, err := lockfile.Try(lockPath(dir, name))
 	if errors.Is(err, lockfile.ErrBusy) {
-		if r, err := Open(stateDir, name); err == nil && r.Phase == PhaseBooting && r.Booter.Running() {
-			if syscall.Kill(r.Booter.PID, syscall.SIGTERM) == nil {
-				stopped = r.Booter
+		busy := "lab " + name + " is still being brought up or taken down"
+		if r, err := Open(stateDir, name); err == nil && r.Phase == PhaseBooting && r.Booter.Running() && r.Booter.holds(lockPath(dir, name)) {
+			if err := syscall.Kill(r.Booter.PID, syscall.SIGTERM); err != nil {
+				return nil, fmt.Errorf("stopping the lvslab (pid %d) that brings lab %s up: %w", r.Booter.PID, name, err)
 			}
+			stopped = r.Booter
+			busy = fmt.Sprintf("the lvslab (pid %d) that brought lab %s up still takes down what it made; stop it with kill -9 %d, then run lvslab down %s again",
+				r.Booter.PID, name, r.Booter.PID, name)
 		}
-		lock, err = lockfile.Wait(ctx, lockPath(dir, name), downWait, "lab "+name+" is still being brought up or taken down")
+		lock, err = lockfile.Wait(ctx, lockPath(dir, name), downWait, busy)
 	}
 	switch {
 	case errors.Is(err, fs.ErrNotExist): // no records' folder: no lab in a machine was ever up here
@@ -56,6 +65,9 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 // worth saving) and removes the record. The caller holds the lab's lock. A machine that is no longer
 // running leaves only its record and files to remove.
 func (r *Record) takeDown(ctx context.Context) error {
+	if err := vm.KillStrays(ctx, r.MachineName, r.dir); err != nil { // what a Boot killed before OnStart left
+		return fmt.Errorf("lab %s: %w", r.Lab, err)
+	}
 	if m := r.Machine; m != nil && m.Running() {
 		var err error
 		if r.Phase == PhaseUp {
@@ -81,4 +93,24 @@ func (r *Record) Down(ctx context.Context) error {
 		return nil
 	}
 	return err
+}
+
+// ClearLeftovers removes what a killed Up of a lab that is not up may have left (its lock file, a record
+// half written), when no lvslab holds the lab's lock and no record names it; it stops nothing.
+func ClearLeftovers(stateDir, name string) {
+	if topology.ValidateName(name) != nil {
+		return
+	}
+	dir := Dir(stateDir)
+	if _, err := os.Stat(dir); err != nil {
+		return
+	}
+	lock, err := lockfile.Try(lockPath(dir, name))
+	if err != nil {
+		return
+	}
+	defer lock.Release(true)
+	if _, err := Open(stateDir, name); errors.Is(err, ErrNotFound) {
+		removeLeftovers(dir, name)
+	}
 }

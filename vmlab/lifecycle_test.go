@@ -179,6 +179,20 @@ func TestUpKilledAfterItsMachineDetachedLeavesItReachable(t *testing.T) {
 	requireEmpty(t, Dir(state))
 }
 
+// qemusNamed are the live processes whose command line holds name.
+func qemusNamed(name string) []string {
+	var out []string
+	entries, _ := os.ReadDir("/proc")
+	for _, e := range entries {
+		cmdline, err := os.ReadFile(filepath.Join("/proc", e.Name(), "cmdline"))
+		stat, _ := os.ReadFile(filepath.Join("/proc", e.Name(), "stat"))
+		if err == nil && strings.Contains(string(cmdline), name) && !strings.Contains(string(stat), ") Z ") {
+			out = append(out, e.Name())
+		}
+	}
+	return out
+}
+
 // killNamed kills the qemu whose command line holds both the machine's name and the test's own folder:
 // what a failing test would otherwise leave running.
 func killNamed(name, folder string) {
@@ -191,6 +205,31 @@ func killNamed(name, folder string) {
 			syscall.Kill(pid, syscall.SIGKILL)
 		}
 	}
+}
+
+// kill -9 of up between starting qemu and recording it: down finds that qemu by the machine's name and
+// its console in the records' folder, and stops it; nothing is left.
+func TestUpKilledBeforeItRecordedItsMachineLeavesNoQemu(t *testing.T) {
+	needs.VM(t)
+	if err := vm.CheckInit(); err != nil {
+		t.Skipf("the test binary cannot be the guest's /init: %v", err)
+	}
+	state := t.TempDir()
+	up, _ := helper(t, "hang-before-record", state, "started")
+	up.Process.Kill()
+	up.Wait()
+	r, err := Open(state, "lab1")
+	if err != nil || r.Machine != nil {
+		t.Fatalf("the record: %+v, %v; want one without its machine", r, err)
+	}
+	t.Cleanup(func() { killNamed(r.MachineName, state) })
+	if _, err := Down(context.Background(), state, "lab1"); err != nil {
+		t.Fatal(err)
+	}
+	if left := qemusNamed(r.MachineName); len(left) > 0 {
+		t.Errorf("down left the qemu up had started: %v", left)
+	}
+	requireEmpty(t, Dir(state))
 }
 
 // A user who cannot write the state folder is told what to do, not handed mkdir's error alone.

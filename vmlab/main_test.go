@@ -24,7 +24,11 @@ func TestMain(m *testing.M) {
 	case "hold":
 		os.Exit(holdLikeUp(os.Args[1]))
 	case "up-then-hang":
-		os.Exit(upThenHang(os.Args[1]))
+		afterBoot = hang("booted")
+		os.Exit(upUntilHook(os.Args[1]))
+	case "hang-before-record":
+		beforeRecord = hang("started")
+		os.Exit(upUntilHook(os.Args[1]))
 	}
 }
 
@@ -70,13 +74,16 @@ func holdLikeUp(stateDir string) int {
 	}
 }
 
-// upThenHang runs Up with a hook that hangs once the machine is booted and detached, before the lab is up
-// in it: the window in which a killed Up once left a qemu nothing could reach.
-func upThenHang(stateDir string) int {
-	afterBoot = func() {
-		fmt.Println("booted")
+// hang is a hook that says what on stdout and hangs until the test kills this process.
+func hang(what string) func() {
+	return func() {
+		fmt.Println(what)
 		select {}
 	}
+}
+
+// upUntilHook runs Up until a hook hangs it.
+func upUntilHook(stateDir string) int {
 	opts := vm.Options{Self: "lvslab"}
 	_, err := Up(context.Background(), stateDir, "lab1", nil, opts, os.Stdout, os.Stderr)
 	fmt.Println(err)

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/jsondir"
@@ -54,6 +55,22 @@ type Process struct {
 // Running tells whether the process still runs.
 func (p *Process) Running() bool { return p != nil && proc.Running(p.PID, p.StartTime) }
 
+// holds tells whether the process has the file at path open: the lock an Up holds proves that process
+// the lab's booter, not one that took its pid.
+func (p *Process) holds(path string) bool {
+	fds := fmt.Sprintf("/proc/%d/fd", p.PID)
+	entries, err := os.ReadDir(fds)
+	if err != nil {
+		return false
+	}
+	for _, e := range entries {
+		if link, err := os.Readlink(filepath.Join(fds, e.Name())); err == nil && link == path {
+			return true
+		}
+	}
+	return false
+}
+
 func thisProcess() (*Process, error) {
 	_, start, err := proc.Stat(os.Getpid())
 	return &Process{PID: os.Getpid(), StartTime: start}, err
@@ -65,8 +82,11 @@ var ErrNotFound = errors.New("no such lab in a microVM")
 // Dir is the folder of the records under a state directory (lab.StateDir()).
 func Dir(stateDir string) string { return filepath.Join(stateDir, "vm") }
 
-func (r *Record) path() string         { return filepath.Join(r.dir, r.Lab+".json") }
-func lockPath(dir, name string) string { return filepath.Join(dir, "."+name+".lock") }
+func (r *Record) path() string { return filepath.Join(r.dir, r.Lab+".json") }
+func lockPath(dir, name string) string {
+	p, _ := filepath.Abs(filepath.Join(dir, "."+name+".lock")) // absolute, as /proc shows what holds it
+	return p
+}
 
 const maxRecordBytes = 64 << 10
 
@@ -85,6 +105,9 @@ func Open(stateDir, name string) (*Record, error) {
 		return nil, err
 	}
 	defer f.Close()
+	if err := ownedAlone(f.Name(), dir); err != nil {
+		return nil, fmt.Errorf("the record %s of a lab in a microVM is not lvslab's: %v; lvslab touches nothing of it", f.Name(), err)
+	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
 	if err != nil {
 		return nil, err
@@ -92,11 +115,30 @@ func Open(stateDir, name string) (*Record, error) {
 	r := &Record{dir: dir}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if len(data) > maxRecordBytes || dec.Decode(r) != nil || r.check(name) != nil {
+	err = dec.Decode(r)
+	if err == nil && r.Phase == "" && r.Machine != nil {
+		r.Phase = PhaseUp // recorded by an lvslab that had no phases: its machine served when it was written
+	}
+	if len(data) > maxRecordBytes || err != nil || r.check(name) != nil {
 		return nil, fmt.Errorf("the record %s of a lab in a microVM is damaged or not lvslab's (%v): lvslab touches nothing of it; "+
 			"remove it once no qemu of that lab runs (pgrep -a qemu)", f.Name(), r.check(name))
 	}
 	return r, nil
+}
+
+// ownedAlone checks that a record, and the folder it is in, are this user's and no one else's to write:
+// lvslab acts on what a record names.
+func ownedAlone(paths ...string) error {
+	for _, path := range paths {
+		var st syscall.Stat_t
+		if err := syscall.Stat(path, &st); err != nil {
+			return err
+		}
+		if int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
+			return fmt.Errorf("%s belongs to uid %d with mode %o; expected uid %d, writable by it alone", path, st.Uid, st.Mode&0o777, os.Geteuid())
+		}
+	}
+	return nil
 }
 
 func (r *Record) check(name string) error {

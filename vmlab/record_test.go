@@ -27,6 +27,32 @@ func goodRecord(state string) *Record {
 		Console: filepath.Join(Dir(state), name+".console"), Log: filepath.Join(Dir(state), name+".qemu")}}
 }
 
+// A record of an lvslab from before phases (no phase, a machine) is of a lab that is up.
+func TestOpenReadsARecordFromBeforePhasesAsUp(t *testing.T) {
+	state := t.TempDir()
+	r := goodRecord(state)
+	r.Phase = ""
+	writeRecord(t, state, r)
+	if got, err := Open(state, "lab1"); err != nil || got.Phase != PhaseUp {
+		t.Errorf("got %+v, %v", got, err)
+	}
+}
+
+// A record that another user could have written, or in a folder others may write, is not acted on.
+func TestOpenRefusesARecordOthersCouldHaveWritten(t *testing.T) {
+	state := t.TempDir()
+	writeRecord(t, state, goodRecord(state))
+	os.Chmod(filepath.Join(Dir(state), "lab1.json"), 0o666)
+	if _, err := Open(state, "lab1"); err == nil || !strings.Contains(err.Error(), "writable by it alone") {
+		t.Errorf("a record others may write: %v", err)
+	}
+	os.Chmod(filepath.Join(Dir(state), "lab1.json"), 0o600)
+	os.Chmod(Dir(state), 0o777)
+	if _, err := Open(state, "lab1"); err == nil || !strings.Contains(err.Error(), "writable by it alone") {
+		t.Errorf("a record in a folder others may write: %v", err)
+	}
+}
+
 func TestOpenAcceptsWhatUpRecords(t *testing.T) {
 	state := t.TempDir()
 	writeRecord(t, state, goodRecord(state))
@@ -54,7 +80,7 @@ func TestOpenRefusesARecordLvslabWouldNotWrite(t *testing.T) {
 		"a port of 0":            func(r *Record) { r.Machine.Port = 0 },
 		"files elsewhere":        func(r *Record) { r.Machine.Log = "/etc/passwd" },
 		"names disagree":         func(r *Record) { r.Machine.Name = "lvslab-lab1-ffffffff" },
-		"no phase":               func(r *Record) { r.Phase = "" },
+		"an unknown phase":       func(r *Record) { r.Phase = "ready" },
 		"up without machine":     func(r *Record) { r.Machine = nil },
 		"a booter of pid 1":      func(r *Record) { r.Booter = &Process{PID: 1, StartTime: 5} },
 		"the host's /etc shared": func(r *Record) { r.Share = "/etc" },

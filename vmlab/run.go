@@ -50,32 +50,40 @@ func (r *Record) AwaitUp(ctx context.Context, notices io.Writer) (*Record, error
 	if r.Phase == PhaseUp {
 		return r, nil
 	}
-	if !r.Booter.Running() {
-		return nil, r.abandoned()
+	if r.Booter.Running() {
+		fmt.Fprintf(notices, "lvslab: lab %s is still coming up (lvslab pid %d); waiting for it\n", r.Lab, r.Booter.PID)
 	}
-	fmt.Fprintf(notices, "lvslab: lab %s is still coming up (lvslab pid %d); waiting for it\n", r.Lab, r.Booter.PID)
 	var up *Record
 	var failed error
 	err := wait.Until(ctx, awaitUpWait, func() (bool, string) {
-		cur, err := Open(filepath.Dir(r.dir), r.Lab)
-		switch {
-		case errors.Is(err, ErrNotFound):
-			failed = fmt.Errorf("lab %s did not come up: the lvslab that brought it up failed or was stopped (its output says why)", r.Lab)
-		case err != nil:
-			failed = err
-		case cur.Phase == PhaseUp:
-			up = cur
-		case !cur.Booter.Running():
-			failed = cur.abandoned()
-		default:
-			return false, "lab " + r.Lab + " is still coming up"
-		}
-		return true, ""
+		up, failed = r.reread()
+		return up != nil || failed != nil, "lab " + r.Lab + " is still coming up"
 	})
 	if failed != nil {
 		return nil, failed
 	}
 	return up, err
+}
+
+// reread reads the lab's record again: the record once it is up, an error once it will never be, or
+// neither while it comes up. A booter seen gone is judged on a record read after it went, which an up
+// that finished just then has marked up.
+func (r *Record) reread() (*Record, error) {
+	cur, err := Open(filepath.Dir(r.dir), r.Lab)
+	if err == nil && cur.Phase == PhaseBooting && !cur.Booter.Running() {
+		cur, err = Open(filepath.Dir(r.dir), r.Lab)
+	}
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, fmt.Errorf("lab %s did not come up: the lvslab that brought it up failed or was stopped (its output says why)", r.Lab)
+	case err != nil:
+		return nil, err
+	case cur.Phase == PhaseUp:
+		return cur, nil
+	case !cur.Booter.Running():
+		return nil, cur.abandoned()
+	}
+	return nil, nil
 }
 
 func (r *Record) abandoned() error {

@@ -27,6 +27,9 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, stateDirError(dir, err)
 	}
+	if err := ownedAlone(dir); err != nil {
+		return nil, fmt.Errorf("the records' folder %s is not lvslab's: %v; set LVSLAB_STATE_DIR to a folder of yours", dir, err)
+	}
 	lock, err := lockfile.Try(lockPath(dir, name))
 	if errors.Is(err, lockfile.ErrBusy) {
 		return nil, busyError(stateDir, name)
@@ -50,6 +53,7 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	}
 	opts.Name = r.MachineName
 	opts.OnStart = func(m *vm.Machine) error {
+		beforeRecord()
 		r.Machine = m
 		return r.save()
 	}
@@ -59,7 +63,11 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	}
 	afterBoot()
 	upCtx, cancel := context.WithTimeout(ctx, upInMachineWait)
-	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), cwd, vm.ExecIO{Stdout: stdout, Stderr: stderr})
+	runIn := cwd
+	if vm.GuestOwn(cwd) {
+		runIn = "/" // the machine has a /run of its own, say: this folder is not there
+	}
+	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), runIn, vm.ExecIO{Stdout: stdout, Stderr: stderr})
 	cancel()
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("lab %s did not come up in its microVM within %v (see the output above)", name, upInMachineWait)
@@ -83,16 +91,22 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 // upInMachineWait bounds lvslab up in the machine, which builds the lab there.
 const upInMachineWait = 5 * time.Minute
 
-// afterBoot is a test's hook into the window between the machine living on its own and the lab being up.
-var afterBoot = func() {}
+// Tests' hooks into two windows: between qemu starting and the record naming its machine, and between the
+// machine living on its own and the lab being up.
+var beforeRecord, afterBoot = func() {}, func() {}
 
 // clearAbandoned takes down what an Up that died midway left of the lab: a record still booting whose
 // booter is gone. The caller holds the lab's lock, so no Up is booting it now.
 func clearAbandoned(ctx context.Context, stateDir, name string, notices io.Writer) error {
 	removeLeftovers(Dir(stateDir), name)
 	r, err := Open(stateDir, name)
-	if err != nil || r.Phase != PhaseBooting || r.Booter.Running() {
-		return nil // none, or one claim refuses with its own message
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil
+	case err != nil:
+		return err // damaged: its message says what to do
+	case r.Phase != PhaseBooting || r.Booter.Running():
+		return nil // up: claim refuses it with its own message
 	}
 	fmt.Fprintf(notices, "lvslab: lab %s: the lvslab that brought it up (pid %d) stopped midway; clearing what it left\n", name, r.Booter.PID)
 	return r.takeDown(ctx)

@@ -45,7 +45,7 @@ and the machine is powered off.`,
 			case name != "":
 				t, err := openTarget(name)
 				if errors.Is(err, lab.ErrNotFound) {
-					vmlab.Down(context.WithoutCancel(cmd.Context()), lab.StateDir(), name) // what a killed up may have left
+					vmlab.ClearLeftovers(lab.StateDir(), name) // what a killed up may have left
 					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", name)
 					return nil
 				}

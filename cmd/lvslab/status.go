@@ -246,6 +246,9 @@ func statusInVM(cmd *cobra.Command, r *vmlab.Record, save bool) error {
 		if r.Booter.Running() {
 			fmt.Fprintf(w, "lab %s: coming up in a microVM (lvslab pid %d, for %v); `lvslab status %s` shows it once it is up\n",
 				r.Lab, r.Booter.PID, time.Since(r.Created).Round(time.Second), r.Lab)
+			if save {
+				return fmt.Errorf("lab %s has no rules to save yet; run status --save again once its up has finished", r.Lab)
+			}
 			return nil
 		}
 		_, err := r.AwaitUp(cmd.Context(), io.Discard) // says why it never came up

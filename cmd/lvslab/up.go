@@ -97,7 +97,7 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 		return unusable(fmt.Errorf("lab %q is already up on this kernel; use it, pick another name with --name, or run `lvslab down %s` first", name, name))
 	}
 	args := withoutFlag(withoutVMFlag(os.Args[2:]), "kernel-package")
-	r, err := vmlab.Up(cmd.Context(), lab.StateDir(), name, args, vmOptions(cmd, kernelPackage), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	r, err := vmUp(cmd.Context(), name, args, vmOptions(cmd, kernelPackage), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	var exit *vmlab.ExitError
 	switch {
 	case errors.As(err, &exit):

@@ -230,6 +230,25 @@ func TestVMLabDownDuringBootStopsTheUp(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(vmlab.Dir(c.stateDir), "*")); len(left) > 0 {
 		t.Errorf("files left: %v", left)
 	}
+
+	// Again, once its qemu runs.
+	up, upOut = c.start("up", "--vm=always", "--name", name)
+	var r *vmlab.Record
+	err = wait.Until(t.Context(), time.Minute, func() (bool, string) {
+		r, _ = vmlab.Open(c.stateDir, name)
+		return r != nil && r.Machine != nil && r.Machine.Running(), "no qemu recorded yet"
+	})
+	if err != nil {
+		up.Process.Kill()
+		t.Fatal(err)
+	}
+	if out := c.expect(0, "down", name); !strings.Contains(out, "stopped the lvslab bringing it up") {
+		t.Errorf("down while qemu boots:\n%s", out)
+	}
+	if err := up.Wait(); !errors.As(err, &exit) || exit.ExitCode() == 0 {
+		t.Errorf("the up that down stopped: %v\n%s", err, upOut.String())
+	}
+	requireNothingLeft(t, c, r)
 }
 
 // kill -9 of exec mid-command: the command stops in the machine, and the lab goes on working; an

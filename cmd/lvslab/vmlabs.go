@@ -97,11 +97,7 @@ func forward(cmd *cobra.Command, r *vmlab.Record, args []string) error {
 	if err != nil {
 		return unusable(err)
 	}
-	dir, _ := os.Getwd()
-	if args[0] == "shell" && !r.Shares(dir) {
-		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s is not the folder lab %s's microVM shares (%s): what this command writes there stays in the machine\n",
-			dir, r.Lab, sharedOrNone(r))
-	}
+	dir := guestDir(cmd, r, args[0] != "status")
 	req := vm.ExecRequest{Argv: append([]string{"lvslab"}, args...), Dir: dir}
 	eio := vm.ExecIO{Stdin: cmd.InOrStdin(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()}
 	stdin, stdinIsFile := cmd.InOrStdin().(*os.File)
@@ -133,11 +129,27 @@ func forward(cmd *cobra.Command, r *vmlab.Record, args []string) error {
 	return nil
 }
 
-func sharedOrNone(r *vmlab.Record) string {
-	if r.Share == "" {
-		return "it shares none"
+// guestDir is where a command forwarded to the lab's machine runs: this folder, which the machine sees
+// read-only, or shares read-write if it is the one up ran from; a command that may write files is warned
+// when they would stay in the machine. A folder the machine has of its own (/run, say) is not this one, so
+// the command runs in / instead.
+func guestDir(cmd *cobra.Command, r *vmlab.Record, writes bool) string {
+	dir, err := os.Getwd()
+	if err != nil || r.Shares(dir) {
+		return dir
 	}
-	return r.Share
+	shared := "it shares none"
+	if r.Share != "" {
+		shared = "it shares " + r.Share
+	}
+	if vm.GuestOwn(dir) {
+		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s is lab %s's microVM's own folder there, not this host's: the command runs in / (%s)\n", dir, r.Lab, shared)
+		return "/"
+	}
+	if writes {
+		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s is not shared with lab %s's microVM (%s): what the command writes there stays in the machine\n", dir, r.Lab, shared)
+	}
+	return dir
 }
 
 // followSize sends the terminal's size each time it changes (SIGWINCH).
@@ -185,7 +197,12 @@ func vmOptions(cmd *cobra.Command, kernelPackage string) vm.Options {
 		Notices: cmd.ErrOrStderr()}
 }
 
-// vmUp brings a lab up in a microVM of its own: lvslab up args… there.
+// vmUp brings a lab up in a microVM of its own: lvslab up args… there. A down stops it with SIGTERM, and
+// two downs, or a Ctrl-C and a down, send two: the first stops it, the next must not cut short the
+// taking down the first began, so this lvslab keeps catching SIGTERM.
 func vmUp(ctx context.Context, name string, args []string, opts vm.Options, stdout, stderr io.Writer) (*vmlab.Record, error) {
+	terms := make(chan os.Signal, 1)
+	signal.Notify(terms, syscall.SIGTERM)
+	defer signal.Stop(terms)
 	return vmlab.Up(ctx, lab.StateDir(), name, args, opts, stdout, stderr)
 }

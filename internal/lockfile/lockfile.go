@@ -26,8 +26,20 @@ type Lock struct {
 
 // Try takes the lock on path (creating the file) without waiting: ErrBusy when another process holds it.
 // A holder that removes the file as it lets go may leave a waiter holding a lock on the removed file, so
-// the lock counts only if path still names the file locked.
+// the lock counts only if path still names the file locked; if not, Try tries the new file.
 func Try(path string) (*Lock, error) {
+	for range 8 {
+		l, err := try(path)
+		if !errors.Is(err, errReplaced) {
+			return l, err
+		}
+	}
+	return nil, ErrBusy
+}
+
+var errReplaced = errors.New("the lock file was replaced")
+
+func try(path string) (*Lock, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
 	if err != nil {
 		return nil, err
@@ -42,7 +54,7 @@ func Try(path string) (*Lock, error) {
 	var fst, pst unix.Stat_t
 	if unix.Fstat(int(f.Fd()), &fst) != nil || unix.Lstat(path, &pst) != nil || fst.Ino != pst.Ino || fst.Dev != pst.Dev {
 		f.Close()
-		return nil, ErrBusy // replaced meanwhile: the next try locks the new file
+		return nil, errReplaced
 	}
 	return &Lock{f: f, path: path}, nil
 }

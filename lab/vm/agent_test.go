@@ -117,20 +117,22 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 		serves(t, m, "stdin beyond the window")
 	})
 
+	// The command reads a little of its stdin, says it started, and reads no more: the input piles up.
+	fillThenSleep := []string{"sh", "-c", "head -c 1 >/dev/null; echo started; exec sleep 60"}
+
 	t.Run("a signal while stdin is fed to a command that does not read it", func(t *testing.T) {
 		sigs := make(chan syscall.Signal, 1)
-		started := time.Now()
-		time.AfterFunc(time.Second, func() { sigs <- syscall.SIGTERM })
-		code, err := m.Exec(ctx, ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv}, ExecIO{Stdin: endless{}, Signals: sigs})
-		if err != nil || code != 128+int(syscall.SIGTERM) || time.Since(started) > 30*time.Second {
-			t.Errorf("yes | sleep 60, then SIGTERM: exit %d %v after %v; want 143 at once", code, err, time.Since(started))
+		var sent time.Time
+		out := onOutput("started", func() { sent = time.Now(); sigs <- syscall.SIGTERM })
+		code, err := m.Exec(ctx, ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: out, Signals: sigs})
+		if err != nil || code != 128+int(syscall.SIGTERM) || sent.IsZero() || time.Since(sent) > 30*time.Second {
+			t.Errorf("yes | sleep 60, then SIGTERM: exit %d %v, %v after the signal; want 143 at once", code, err, time.Since(sent))
 		}
 	})
 
 	t.Run("the client gone while stdin is fed", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
-		time.AfterFunc(time.Second, cancel)
-		m.Exec(cctx, ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv}, ExecIO{Stdin: endless{}})
+		m.Exec(cctx, ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: onOutput("started", cancel)})
 		err := wait.Until(ctx, 30*time.Second, func() (bool, string) { // hang-up, then SIGKILL after hangUpGrace
 			code, err := m.Exec(ctx, ExecRequest{Argv: []string{"pgrep", "-x", "sleep"}, Env: testEnv}, ExecIO{})
 			return err == nil && code == 1, fmt.Sprintf("sleep still runs in the machine after its client went: pgrep exit %d, %v", code, err)
@@ -160,16 +162,45 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 
 	t.Run("the host's root through /proc/1/root", func(t *testing.T) {
 		name := "lvslab-escape-" + filepath.Base(t.TempDir())
-		script := `for d in /proc/1/root /proc/1/root/*; do touch "$d/var/tmp/` + name + `" 2>/dev/null; done; cat /proc/1/root/lvslab/job.json`
+		secretOnHost := filepath.Join("/run", name)
+		if err := os.WriteFile(secretOnHost, []byte("a record's secret"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		defer os.Remove(secretOnHost)
+		script := `for d in /proc/1/root /proc/1/root/*; do touch "$d/var/tmp/` + name + `" 2>/dev/null; cat "$d` + secretOnHost + `" 2>/dev/null; done; cat /proc/1/root/lvslab/job.json`
 		var out bytes.Buffer
 		m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", script}, Env: testEnv}, ExecIO{Stdout: &out})
 		if _, err := os.Stat("/var/tmp/" + name); err == nil {
 			os.Remove("/var/tmp/" + name)
 			t.Error("a command wrote the host's /var/tmp through /proc/1/root")
 		}
-		if out.Len() == 0 || strings.Contains(out.String(), m.Secret) {
+		if strings.Contains(out.String(), "a record's secret") {
+			t.Error("a command read the host's /run (lvslab's records, with their secrets) through /proc/1/root")
+		}
+		if !strings.Contains(out.String(), `"serve":true`) || strings.Contains(out.String(), m.Secret) {
 			t.Errorf("the job file through /proc/1/root: %q; want it there, without the machine's secret", out.String())
 		}
 	})
 	serves(t, m, "all of it")
+}
+
+// onOutput is a command's stdout that calls then once, when what it writes holds want.
+func onOutput(want string, then func()) io.Writer {
+	return &watchWriter{want: want, then: then}
+}
+
+type watchWriter struct {
+	seen bytes.Buffer
+	want string
+	then func()
+	done bool
+}
+
+func (w *watchWriter) Write(p []byte) (int, error) {
+	w.seen.Write(p)
+	if !w.done && strings.Contains(w.seen.String(), w.want) {
+		w.done = true
+		w.then()
+	}
+	return len(p), nil
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -290,8 +291,45 @@ func (m *Machine) Kill(ctx context.Context) error {
 	if !m.Running() {
 		return nil
 	}
-	syscall.Kill(m.PID, syscall.SIGKILL) // proven the machine's by Running, just now
+	if err := syscall.Kill(m.PID, syscall.SIGKILL); err != nil { // proven the machine's by Running, just now
+		return fmt.Errorf("stopping qemu %d of machine %s: %w", m.PID, m.Name, err)
+	}
 	return wait.Until(ctx, 5*time.Second, m.gone)
 }
 
 func (m *Machine) gone() (bool, string) { return !m.Running(), "qemu " + m.Name + " still runs" }
+
+// KillStrays kills what Boot started for the machine named name, logging to logDir, that no Machine
+// names: a qemu whose Boot was killed between starting it and OnStart. Its command line holds the
+// machine's name, random per machine, and its console in logDir: that proves it the machine's.
+func KillStrays(ctx context.Context, name, logDir string) error {
+	strays := func() []int {
+		var pids []int
+		entries, _ := os.ReadDir("/proc")
+		for _, e := range entries {
+			pid, err := strconv.Atoi(e.Name())
+			if err != nil {
+				continue
+			}
+			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+			if err == nil && strings.Contains(string(cmdline), "\x00-name\x00"+name+"\x00") &&
+				strings.Contains(string(cmdline), "path="+filepath.Join(logDir, name+".console")) && !zombie(pid) {
+				pids = append(pids, pid)
+			}
+		}
+		return pids
+	}
+	for _, pid := range strays() {
+		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+			return fmt.Errorf("stopping qemu %d of machine %s: %w", pid, name, err)
+		}
+	}
+	return wait.Until(ctx, 5*time.Second, func() (bool, string) {
+		return len(strays()) == 0, "a qemu of machine " + name + " still runs"
+	})
+}
+
+func zombie(pid int) bool {
+	state, _, err := proc.Stat(pid)
+	return err != nil || state == 'Z' || state == 'X'
+}

@@ -143,7 +143,7 @@ func readOutput(path string) ([]byte, error) {
 func (g *guest) fail(err error) {
 	fmt.Fprintf(os.Stderr, "lvslab: guest init: %v\n", err)
 	if g.fw != nil {
-		g.fw.send(frameError, []byte(err.Error()))
+		g.fw.sendError(err)
 	}
 }
 

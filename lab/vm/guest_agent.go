@@ -115,7 +115,7 @@ func (s *agentSession) run() {
 	s.fw = &frameWriter{w: s.conn}
 	req, err := s.handshake()
 	if err != nil {
-		s.fw.send(frameError, []byte(err.Error()))
+		s.fw.sendError(err)
 		return
 	}
 	if req.PowerOff {
@@ -125,7 +125,7 @@ func (s *agentSession) run() {
 	}
 	code, err := s.execute(req)
 	if err != nil {
-		s.fw.send(frameError, []byte(err.Error()))
+		s.fw.sendError(err)
 		return
 	}
 	s.fw.sendExit(code)

@@ -71,6 +71,14 @@ func (g *guest) prepareRoot() error {
 	if err := overlay.mount(); err != nil {
 		return err
 	}
+	// The host's /run holds lvslab's records, with every machine's secret, and other users' sockets: the
+	// commands' root has a /run of its own, and the raw share they could reach through /proc/1/root gets
+	// an empty one (the overlay, made already, still reads its layer beneath).
+	if st, err := os.Stat(filepath.Join(hostMount, "run")); err == nil && st.IsDir() {
+		if err := (mountSpec{"tmpfs", "hidden", filepath.Join(hostMount, "run"), "mode=0755,size=4k", unix.MS_RDONLY}).mount(); err != nil {
+			return err
+		}
+	}
 	if err := mountBasics(newRoot); err != nil {
 		return err
 	}

@@ -46,6 +46,10 @@ var (
 	fromAgent = frameLimits{frameStdout: maxChunk, frameStderr: maxChunk, frameCredit: 4, frameExit: 4, frameError: maxMessage}
 )
 
+// fixedSize are the frames whose payload has one size, which their readers count on.
+var fixedSize = map[byte]uint32{frameExit: 4, frameCredit: 4, frameResize: 4, frameSignal: 4, frameHello: 0,
+	frameReady: 0, frameDetach: 0, frameStdinEOF: 0}
+
 type frame struct {
 	typ     byte
 	payload []byte
@@ -60,11 +64,14 @@ func readFrame(r io.Reader, limits frameLimits) (frame, error) {
 	}
 	typ, n := hdr[0], binary.BigEndian.Uint32(hdr[1:])
 	limit, ok := limits[typ]
+	fixed, isFixed := fixedSize[typ]
 	switch {
 	case !ok:
 		return frame{}, fmt.Errorf("a frame of type %s, which does not belong here; the channel is corrupt", frameName(typ))
 	case n > limit:
 		return frame{}, fmt.Errorf("a frame of type %s declaring %d bytes: expected at most %d; the channel is corrupt", frameName(typ), n, limit)
+	case isFixed && n != fixed:
+		return frame{}, fmt.Errorf("a frame of type %s declaring %d bytes: expected exactly %d; the channel is corrupt", frameName(typ), n, fixed)
 	}
 	f := frame{typ: typ}
 	if n <= maxChunk {
@@ -118,6 +125,15 @@ func (fw *frameWriter) sendFile(path string, content []byte) error {
 		return fmt.Errorf("output %s: %d bytes, more than the %d a file may have to come back from the VM", path, len(content), maxOutputBytes)
 	}
 	return fw.send(frameFile, binary.BigEndian.AppendUint32(nil, uint32(len(path))), []byte(path), content)
+}
+
+// sendError sends a failure's message, cut to what a reader takes.
+func (fw *frameWriter) sendError(err error) error {
+	msg := err.Error()
+	if len(msg) > maxMessage {
+		msg = msg[:maxMessage-3] + "..."
+	}
+	return fw.send(frameError, []byte(msg))
 }
 
 func (fw *frameWriter) sendExit(code int) error {

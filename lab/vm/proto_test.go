@@ -38,6 +38,8 @@ func TestReadFrameBoundsWhatTheOtherSideClaims(t *testing.T) {
 		{"no type at all", header(0, 0), toAgentRequest, "type 0x00, which does not belong here"},
 		{"stdin where a request belongs", header(frameStdin, 1), toAgentRequest, "type 'I', which does not belong here"},
 		{"an exit of 5 bytes", header(frameExit, 5), fromAgent, "expected at most 4"},
+		{"an exit of 3 bytes", append(header(frameExit, 3), 0, 0, 1), fromAgent, "expected exactly 4"},
+		{"a credit of none", header(frameCredit, 0), fromAgent, "expected exactly 4"},
 	}
 	for _, c := range cases {
 		var err error
@@ -106,17 +108,19 @@ func TestStdinPumpKeepsToItsWindow(t *testing.T) {
 	}
 }
 
-func TestCreditWaitsForTheAgent(t *testing.T) {
+// The client takes what the agent granted, never more, and nothing once the connection is done.
+func TestCreditGivesWhatTheAgentGranted(t *testing.T) {
 	c := newCredit()
-	got := make(chan int)
-	go func() { got <- c.take(10) }()
 	c.add(4)
-	if n := <-got; n != 4 {
+	if n := c.take(10); n != 4 {
 		t.Errorf("took %d, want the 4 granted", n)
 	}
-	go func() { got <- c.take(10) }()
+	c.add(10)
+	if a, b := c.take(6), c.take(6); a != 6 || b != 4 {
+		t.Errorf("took %d then %d of 10, want 6 then 4", a, b)
+	}
 	c.close()
-	if n := <-got; n != 0 {
+	if n := c.take(10); n != 0 {
 		t.Errorf("took %d after close, want 0", n)
 	}
 }

@@ -7,28 +7,42 @@ import (
 	"strings"
 )
 
-// systemFolders are the host's own: a machine never gets one writable, nor a folder under one. A lab's
-// commands run as root in the machine; what they may write on the host is the user's folder, nothing else.
-var systemFolders = []string{"/dev", "/proc", "/sys", "/run", "/var/run", "/var/lib", "/var/cache", "/var/log",
-	"/boot", "/etc", "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"}
+// systemFolders are the host's own: a machine never gets one writable, nor a folder under one or around
+// one. A lab's commands run as root in the machine; what they may write on the host is a folder of the
+// user's, nothing else.
+var systemFolders = []string{"/dev", "/proc", "/sys", "/run", "/boot", "/etc", "/usr", "/bin", "/sbin",
+	"/lib", "/lib32", "/lib64", "/libx32", "/var", "/nix", "/snap", "/gnu"}
 
-// CheckShare says why dir may not be the folder a machine shares read-write (Options.Share), or nil. dir
-// must be absolute, clean and free of symbolic links (filepath.EvalSymlinks); private are folders of
+// usersFolders are the folders under a system folder that hold users' files.
+var usersFolders = []string{"/var/tmp"}
+
+// topLevelHomes are the top-level folders that are a user's own: root's home. Any other top-level folder
+// (/home, /tmp, /opt, /srv, /mnt, ...) holds what belongs to others.
+var topLevelHomes = []string{"/root"}
+
+// CheckShare says why dir may not be the folder a machine shares read-write (Options.Share), or nil: it must
+// be a folder of a user's, not /, not a top-level folder but root's home, not in or around a system folder.
+// dir must be absolute, clean and free of symbolic links (filepath.EvalSymlinks); private are folders of
 // lvslab's own that the machine must not write, nor share a folder around them (its records, say).
 func CheckShare(dir string, private ...string) error {
-	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+	switch {
+	case !filepath.IsAbs(dir) || filepath.Clean(dir) != dir:
 		return fmt.Errorf("folder %q: expected an absolute, clean path", dir)
-	}
-	if strings.ContainsAny(dir, "\x00\n") {
+	case strings.ContainsAny(dir, "\x00\n"):
 		return fmt.Errorf("folder %q: a path with a newline or NUL cannot be shared", dir)
-	}
-	if dir == "/" {
+	case dir == "/":
 		return fmt.Errorf("/ is the host's whole filesystem")
 	}
 	for _, sys := range systemFolders {
-		if within(dir, sys) {
+		switch {
+		case within(sys, dir):
+			return fmt.Errorf("%s holds the system folder %s", dir, sys)
+		case within(dir, sys) && !withinAny(dir, usersFolders):
 			return fmt.Errorf("%s is a system folder (under %s)", dir, sys)
 		}
+	}
+	if strings.Count(dir, "/") == 1 && !withinAny(dir, topLevelHomes) {
+		return fmt.Errorf("%s is a top-level folder, which holds what belongs to others: share a folder in it", dir)
 	}
 	for _, p := range private {
 		if p = filepath.Clean(p); within(dir, p) || within(p, dir) {
@@ -38,9 +52,25 @@ func CheckShare(dir string, private ...string) error {
 	return nil
 }
 
+// guestOwn are the folders of a machine's commands that are the machine's own, not the host's.
+var guestOwn = []string{"/dev", "/proc", "/sys", "/run"}
+
+// GuestOwn tells whether dir, a host folder, is one a machine's commands see as the machine's own (/dev,
+// /proc, /sys, /run): a command run there from the host would not find the host's folder.
+func GuestOwn(dir string) bool { return withinAny(filepath.Clean(dir), guestOwn) }
+
 // within tells whether path is dir or under it.
 func within(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+func withinAny(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if within(path, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // qemuOption escapes a value for qemu's key=value,... options: a comma is written twice.
