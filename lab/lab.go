@@ -326,23 +326,32 @@ func (l *Lab) downLocked(ctx context.Context) error {
 	inodes := map[uint64]bool{}
 	l.leftAlone = nil
 	for _, ns := range s.Namespaces {
-		ino, err := inode(netnsPath(ns.Name))
+		path := netnsPath(ns.Name)
+		if _, err := os.Lstat(path); err != nil {
+			if !errors.Is(err, os.ErrNotExist) {
+				errs = append(errs, err)
+			}
+			continue
+		}
+		// Every mount on the file counts, copies beneath another mount too: the one a path reaches may be
+		// gone, unmounted by an earlier down that could not remove the file.
+		ino, mounts, err := mountedNamespace(path)
 		switch {
-		case errors.Is(err, os.ErrNotExist):
-			continue
 		case err != nil:
-			errs = append(errs, err)
+			errs = append(errs, fmt.Errorf("namespace %s: %w; left alone", ns.Name, err))
 			continue
-		case ns.Inode != 0 && ino != ns.Inode:
+		case mounts > 0 && ns.Inode != 0 && ino != ns.Inode:
 			errs = append(errs, fmt.Errorf("namespace %s is not the one lab %s made (inode %d, recorded %d); left alone", ns.Name, l.Name, ino, ns.Inode))
 			continue
-		case ns.Inode == 0 && !madeSince(netnsPath(ns.Name), s.Created):
+		case (ns.Inode == 0 || mounts == 0) && !madeSince(path, s.Created):
 			// Planned, but up was stopped before it could make it, and this one predates the plan.
 			l.leftAlone = append(l.leftAlone, fmt.Sprintf("namespace %s was made before lab %s planned it (%s), so it is not the lab's", ns.Name, l.Name, s.Created.Format(time.RFC3339Nano)))
 			continue
 		}
 		ours[ns.Name] = ino
-		inodes[ino] = true
+		if ino != 0 {
+			inodes[ino] = true
+		}
 	}
 	if err := killAndWait(ctx, processesIn(inodes)); err != nil {
 		errs = append(errs, err)

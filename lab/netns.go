@@ -82,26 +82,39 @@ func onThrowawayThread(fn func() error) error {
 	return <-errc
 }
 
-// deleteNamespace unbinds and removes /run/netns/name if it is the namespace with the given inode (any
-// inode when want is 0). The kernel frees the namespace, and every link in it, once no process or open
-// handle holds it.
+// deleteNamespace unbinds and removes /run/netns/name, whose mounts must all be the namespace with inode
+// want (none when want is 0: a file up made but had not bound yet). Every copy of that mount goes, the
+// hidden ones too (see netns_mounts.go); a mount of anything else there leaves the file alone. The
+// kernel frees the namespace, and every link in it, once no process or open handle holds it.
 func deleteNamespace(name string, want uint64) error {
 	path := netnsPath(name)
-	got, err := inode(path)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	if err != nil {
+	ino, mounts, err := mountedNamespace(path)
+	switch {
+	case err != nil:
+		return fmt.Errorf("namespace %s: %w; left alone", name, err)
+	case mounts > 0 && ino != want:
+		return fmt.Errorf("namespace %s is not the one this lab made (inode %d, recorded %d); left alone", name, ino, want)
+	}
+	for i := 0; showsNamespace(path, want); i++ {
+		if i == maxCopies {
+			return fmt.Errorf("namespace %s is still mounted on %s after %d unmounts", name, path, maxCopies)
+		}
+		if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
+			return fmt.Errorf("unmounting %s: %w", path, err)
+		}
+	}
+	err = os.Remove(path)
+	if errors.Is(err, unix.EBUSY) {
+		err = removeCovered(path, want)
+	}
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if want != 0 && got != want {
-		return fmt.Errorf("namespace %s is not the one this lab made (inode %d, recorded %d); left alone", name, got, want)
-	}
-	if err := unix.Unmount(path, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-		return fmt.Errorf("unmounting %s: %w", path, err)
-	}
-	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return err
+	if _, left, err := mountedNamespace(path); err != nil || left > 0 {
+		return fmt.Errorf("namespace %s: %d mounts of it left on %s after it was removed (%v)", name, left, path, err)
 	}
 	return nil
 }

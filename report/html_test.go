@@ -2,6 +2,7 @@ package report
 
 import (
 	"bytes"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
@@ -55,5 +56,44 @@ func TestHTMLShowsEachScenarioItsBarsAndTheFirstDifference(t *testing.T) {
 	// Self-contained: nothing fetched from anywhere, no script of its own.
 	if m := regexp.MustCompile(`(?i)(src|href)="(https?:|//)|<script|<link|@import|url\([^#]`).FindString(page); m != "" {
 		t.Errorf("the page reaches out or runs script: %q", m)
+	}
+}
+
+// A page draws and quotes no more than its bound, however much the report holds: past it, each
+// scenario keeps its row and a section that says what is left out.
+func TestHTMLDrawsNoMoreThanItsBound(t *testing.T) {
+	one := failedWRR(t).Results[1]
+	one.Error = strings.Repeat(`"<>`, 1000) // escaped, six times as long
+	r := oneRun(kernel61(), "")
+	for i := range 200 {
+		res := one
+		res.Name = fmt.Sprintf("wrong-%d", i)
+		r.Results = append(r.Results, res)
+	}
+	var whole bytes.Buffer
+	if err := r.writeHTML(&whole, 1<<30); err != nil {
+		t.Fatal(err)
+	}
+	const bound = 256 << 10
+	var b bytes.Buffer
+	if err := r.writeHTML(&b, bound); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	perScenario := 1200 // its row and a section without drawings
+	if b.Len() > bound+len(r.Results)*perScenario || b.Len() >= whole.Len()/4 {
+		t.Errorf("a page bounded at %d bytes of drawings is %d bytes (%d unbounded)", bound, b.Len(), whole.Len())
+	}
+	drawn := strings.Count(page, `<figure class="topology">`)
+	if drawn == 0 || drawn == len(r.Results) {
+		t.Errorf("%d of %d labs drawn, want some but not all", drawn, len(r.Results))
+	}
+	if n := strings.Count(page, "<section "); n != len(r.Results) {
+		t.Errorf("%d sections for %d scenarios", n, len(r.Results))
+	}
+	elided := strings.Count(page, "this page holds at most 256 KiB of them")
+	left := fmt.Sprintf("%d of the 200 scenarios are shown without some or all of their labs, checks and texts, past the 256 KiB this page holds of them.", elided)
+	if elided < len(r.Results)-drawn || !strings.Contains(page, left) {
+		t.Errorf("%d sections say what they leave out, %d labs drawn; the page does not say %q", elided, drawn, left)
 	}
 }

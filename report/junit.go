@@ -1,12 +1,14 @@
 package report
 
 import (
+	"bufio"
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lvslab/lvslab/bars"
@@ -58,10 +60,11 @@ type junitProblem struct {
 // WriteJUnit writes the report as JUnit XML: a test suite per run, named after its kernel (and shard),
 // with what it ran on as properties; a test case per scenario, its class lvslab.<kernel>.<scenario>, so
 // that a CI system tells the kernels' verdicts apart, its file's digest and the director's sysctls as
-// properties.
+// properties. It writes a test case at a time, holding no more than one's text.
 func (r *Report) WriteJUnit(w io.Writer) error {
 	all := junitSuites{Name: "lvslab"}
 	suites := make([]junitSuite, len(r.Runs))
+	cases := make([][]int, len(r.Runs)) // each run's results
 	for i, run := range r.Runs {
 		name := "lvslab " + run.Kernel.Release
 		if run.Shard != "" {
@@ -72,29 +75,18 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 			suites[i].Timestamp = run.Started.UTC().Format("2006-01-02T15:04:05")
 		}
 	}
-	for _, res := range r.Results {
+	for i, res := range r.Results {
 		s := &suites[res.Run]
-		var text strings.Builder
-		res.WriteText(&text, bars.ASCII)
-		source := strings.TrimSuffix(strings.TrimPrefix(res.Source, "embedded:"), ".yaml")
-		c := junitCase{Name: res.Name, ClassName: "lvslab." + r.Runs[res.Run].Kernel.Release + "." + source, Time: res.Seconds,
-			SystemOut: text.String(), Properties: []junitProperty{{"scenario.digest", res.Digest}, {"scenario.source", res.Source}}}
-		for _, k := range slices.Sorted(maps.Keys(res.Sysctls)) {
-			c.Properties = append(c.Properties, junitProperty{"sysctl.net.ipv4.vs." + k, res.Sysctls[k]})
-		}
 		switch res.Result {
 		case Skipped:
 			s.Skipped++
-			c.Skipped = &junitProblem{Message: res.Error}
 		case Error:
 			s.Errors++
-			c.Error = &junitProblem{Message: res.Error, Text: text.String()}
 		case Fail:
 			s.Failures++
-			c.Failure = &junitProblem{Message: "expectations failed", Text: text.String()}
 		}
 		s.Tests++
-		s.Cases = append(s.Cases, c)
+		cases[res.Run] = append(cases[res.Run], i)
 	}
 	for _, s := range suites {
 		all.Tests += s.Tests
@@ -102,17 +94,80 @@ func (r *Report) WriteJUnit(w io.Writer) error {
 		all.Errors += s.Errors
 		all.Skipped += s.Skipped
 	}
-	all.Suites = suites
 	if _, err := io.WriteString(w, xml.Header); err != nil {
 		return err
 	}
 	enc := xml.NewEncoder(w)
 	enc.Indent("", "  ")
-	if err := enc.Encode(all); err != nil {
+	top := xml.StartElement{Name: xml.Name{Local: "testsuites"}, Attr: []xml.Attr{attr("name", all.Name), attr("tests", all.Tests),
+		attr("failures", all.Failures), attr("errors", all.Errors), attr("skipped", all.Skipped)}}
+	if err := enc.EncodeToken(top); err != nil {
+		return err
+	}
+	for i, s := range suites {
+		start := xml.StartElement{Name: xml.Name{Local: "testsuite"}, Attr: []xml.Attr{attr("name", s.Name), attr("tests", s.Tests),
+			attr("failures", s.Failures), attr("errors", s.Errors), attr("skipped", s.Skipped), attr("time", s.Time)}}
+		if s.Timestamp != "" {
+			start.Attr = append(start.Attr, attr("timestamp", s.Timestamp))
+		}
+		if err := enc.EncodeToken(start); err != nil {
+			return err
+		}
+		if err := enc.EncodeElement(junitProperties{Property: s.Properties}, xml.StartElement{Name: xml.Name{Local: "properties"}}); err != nil {
+			return err
+		}
+		for _, ri := range cases[i] {
+			if err := enc.EncodeElement(r.junitCase(ri), xml.StartElement{Name: xml.Name{Local: "testcase"}}); err != nil {
+				return err
+			}
+		}
+		if err := enc.EncodeToken(start.End()); err != nil {
+			return err
+		}
+	}
+	if err := enc.EncodeToken(top.End()); err != nil {
+		return err
+	}
+	if err := enc.Flush(); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
+}
+
+type junitProperties struct {
+	Property []junitProperty `xml:"property"`
+}
+
+// attr is an XML attribute as encoding/xml writes a struct field's.
+func attr(name string, v any) xml.Attr {
+	s := fmt.Sprint(v)
+	if f, ok := v.(float64); ok {
+		s = strconv.FormatFloat(f, 'g', -1, 64)
+	}
+	return xml.Attr{Name: xml.Name{Local: name}, Value: s}
+}
+
+// junitCase is result i as a test case.
+func (r *Report) junitCase(i int) junitCase {
+	res := &r.Results[i]
+	var text strings.Builder
+	res.WriteText(&text, bars.ASCII)
+	source := strings.TrimSuffix(strings.TrimPrefix(res.Source, "embedded:"), ".yaml")
+	c := junitCase{Name: res.Name, ClassName: "lvslab." + r.Runs[res.Run].Kernel.Release + "." + source, Time: res.Seconds,
+		SystemOut: text.String(), Properties: []junitProperty{{"scenario.digest", res.Digest}, {"scenario.source", res.Source}}}
+	for _, k := range slices.Sorted(maps.Keys(res.Sysctls)) {
+		c.Properties = append(c.Properties, junitProperty{"sysctl.net.ipv4.vs." + k, res.Sysctls[k]})
+	}
+	switch res.Result {
+	case Skipped:
+		c.Skipped = &junitProblem{Message: res.Error}
+	case Error:
+		c.Error = &junitProblem{Message: res.Error, Text: text.String()}
+	case Fail:
+		c.Failure = &junitProblem{Message: "expectations failed", Text: text.String()}
+	}
+	return c
 }
 
 func runProperties(run Run) []junitProperty {
@@ -142,9 +197,38 @@ func runProperties(run Run) []junitProperty {
 	return slices.DeleteFunc(p, func(x junitProperty) bool { return x.Value == "" })
 }
 
-// WriteJSON writes the report as Read reads it.
+// WriteJSON writes the report as Read reads it, a result at a time.
 func (r *Report) WriteJSON(w io.Writer) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(r)
+	bw := bufio.NewWriter(w)
+	format, err := json.Marshal(r.Format)
+	if err != nil {
+		return err
+	}
+	runs, err := json.MarshalIndent(r.Runs, "  ", "  ")
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(bw, "{\n  \"format\": %s,\n  \"runs\": %s,\n  \"results\": ", format, runs)
+	switch {
+	case r.Results == nil:
+		bw.WriteString("null")
+	case len(r.Results) == 0:
+		bw.WriteString("[]")
+	default:
+		bw.WriteString("[")
+		for i := range r.Results {
+			res, err := json.MarshalIndent(&r.Results[i], "    ", "  ")
+			if err != nil {
+				return err
+			}
+			if i > 0 {
+				bw.WriteString(",")
+			}
+			bw.WriteString("\n    ")
+			bw.Write(res)
+		}
+		bw.WriteString("\n  ]")
+	}
+	bw.WriteString("\n}\n")
+	return bw.Flush()
 }

@@ -1,25 +1,11 @@
 package report
 
 import (
+	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"math"
 	"regexp"
-	"strings"
-	"unicode"
-
-	"github.com/lvslab/lvslab/assert"
-)
-
-// Bounds of a report read from outside: a suite of thousands of scenarios on tens of kernels, each load
-// recording a sequence of up to a million servers.
-const (
-	MaxBytes   = 512 << 20
-	maxRuns    = 10_000
-	maxResults = 1_000_000
-	maxName    = 256
 )
 
 var (
@@ -27,218 +13,230 @@ var (
 	shardPattern  = regexp.MustCompile(`^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$`)
 )
 
-// Read reads a report as WriteJSON wrote it, at most MaxBytes, and checks it as data from outside:
-// its format, every run a result points at, every result's name, digest and outcome, and no character
-// that would move a terminal's cursor in anything it prints.
-func Read(r io.Reader) (*Report, error) {
-	data, err := io.ReadAll(io.LimitReader(r, MaxBytes+1))
-	if err != nil {
+// fromLVSLAB is what to do about a report that is not one lvslab test wrote.
+const fromLVSLAB = "expected a report that lvslab test --json wrote, unchanged"
+
+// A Budget is what reports read one after another may still take together: their runs, their results
+// and the memory those take. Read has one of its own for each report; a merge reads all its files with
+// one, so that together they stay within MaxKept.
+type Budget struct {
+	kept          int64
+	runs, results int
+}
+
+// NewBudget is the budget of one report, or of the reports of one merge.
+func NewBudget() *Budget { return &Budget{kept: MaxKept, runs: maxRuns, results: maxResults} }
+
+// Read reads a report as WriteJSON wrote it, at most MaxBytes, with a budget of its own.
+func Read(r io.Reader) (*Report, error) { return NewBudget().Read(r) }
+
+// Read reads a report as WriteJSON wrote it and checks it as data from outside: its format, every run
+// a result points at, every result's fields within their bounds (limits.go), no character that would
+// move a terminal's cursor in anything it prints. It reads a result at a time, each checked before it
+// is decoded, so a report past a bound is refused before it is held; what it keeps is taken from b.
+func (b *Budget) Read(r io.Reader) (*Report, error) {
+	in := &window{r: r, end: MaxBytes}
+	d := &reportDecoder{dec: json.NewDecoder(in), in: in, budget: b}
+	rep, err := d.decode()
+	switch {
+	case in.hit && in.end == MaxBytes:
+		return nil, fmt.Errorf("over %d MiB: %s (a suite's report is a few MiB)", MaxBytes>>20, fromLVSLAB)
+	case in.hit:
+		return nil, fmt.Errorf("%s: over %d bytes: %s", d.at, d.limit, fromLVSLAB)
+	case err != nil:
 		return nil, err
 	}
-	if len(data) > MaxBytes {
-		return nil, fmt.Errorf("over %d MiB: expected a report of lvslab test --json", MaxBytes>>20)
+	return rep, nil
+}
+
+// window is the report's reader, ending (io.EOF) at byte end: the file's bound, or the bound of the
+// value being read.
+type window struct {
+	r   io.Reader
+	n   int64 // bytes read
+	end int64
+	hit bool // a read was cut at end
+}
+
+func (w *window) Read(p []byte) (int, error) {
+	if w.n >= w.end {
+		w.hit = true
+		return 0, io.EOF
 	}
-	var rep Report
-	dec := json.NewDecoder(strings.NewReader(string(data)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&rep); err != nil {
-		var peek struct{ Format string }
-		if json.Unmarshal(data, &peek) == nil && peek.Format != "" && peek.Format != Format {
-			return nil, fmt.Errorf("format %q: this lvslab reads %q", clip(peek.Format), Format)
+	p = p[:min(int64(len(p)), w.end-w.n)]
+	n, err := w.r.Read(p)
+	w.n += int64(n)
+	return n, err
+}
+
+type reportDecoder struct {
+	dec    *json.Decoder
+	in     *window
+	budget *Budget
+	at     string // the field being read, for messages
+	limit  int64  // and its bound
+}
+
+// bound lets the next value read (a token, a run, a result) take at most n bytes from where the decoder
+// stands, within the file's bound, and the space before the value after it (which the decoder reads
+// to see whether a list goes on) a little more.
+func (d *reportDecoder) bound(at string, n int64) {
+	d.at, d.limit = at, n
+	d.in.end = min(MaxBytes, d.dec.InputOffset()+n+maxTokenBytes)
+}
+
+func (d *reportDecoder) token(at string) (json.Token, error) {
+	d.bound(at, maxTokenBytes)
+	t, err := d.dec.Token()
+	if err != nil {
+		return nil, d.syntax(err)
+	}
+	return t, nil
+}
+
+func (d *reportDecoder) syntax(err error) error {
+	return fmt.Errorf("not a report of lvslab test --json (%s): %s: %w", Format, d.at, err)
+}
+
+func (d *reportDecoder) expect(at string, delim json.Delim) error {
+	t, err := d.token(at)
+	if err != nil {
+		return err
+	}
+	if t != delim {
+		return fmt.Errorf("not a report of lvslab test --json (%s): %s: %v where %v was expected", Format, at, t, delim)
+	}
+	return nil
+}
+
+func (d *reportDecoder) decode() (*Report, error) {
+	rep := &Report{Runs: []Run{}, Results: []Result{}}
+	if err := d.expect("the report", '{'); err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for d.dec.More() {
+		t, err := d.token("a field of the report")
+		if err != nil {
+			return nil, err
 		}
-		return nil, fmt.Errorf("not a report of lvslab test --json (%s): %w", Format, err)
+		key, _ := t.(string)
+		if seen[key] {
+			return nil, fmt.Errorf("field %q twice: %s", clip(key), fromLVSLAB)
+		}
+		seen[key] = true
+		switch key {
+		case "format":
+			d.bound("format", maxTokenBytes)
+			if err := d.dec.Decode(&rep.Format); err != nil {
+				return nil, d.syntax(err)
+			}
+			if rep.Format != Format {
+				return nil, fmt.Errorf("format %q: this lvslab reads %q, as lvslab test --json writes", clip(rep.Format), Format)
+			}
+		case "runs":
+			err = d.list("runs", func(i int) error { return d.run(rep, i) })
+		case "results":
+			err = d.list("results", func(i int) error { return d.result(rep, i) })
+		default:
+			return nil, fmt.Errorf("unknown field %q: %s", clip(key), fromLVSLAB)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if err := d.expect("the report's end", '}'); err != nil {
+		return nil, err
+	}
+	d.bound("after the report", maxTokenBytes)
+	if _, err := d.dec.Token(); err != io.EOF {
+		return nil, fmt.Errorf("more after the report's end: %s", fromLVSLAB)
 	}
 	if err := rep.validate(); err != nil {
 		return nil, err
 	}
-	return &rep, nil
+	return rep, nil
 }
 
-func (r *Report) validate() error {
-	if r.Format != Format {
-		return fmt.Errorf("format %q: expected %q, as lvslab test --json writes", clip(r.Format), Format)
-	}
-	if len(r.Runs) == 0 || len(r.Runs) > maxRuns {
-		return fmt.Errorf("%d runs: expected 1 to %d", len(r.Runs), maxRuns)
-	}
-	if len(r.Results) > maxResults {
-		return fmt.Errorf("%d results: expected at most %d", len(r.Results), maxResults)
-	}
-	for i, run := range r.Runs {
-		if err := run.validate(); err != nil {
-			return fmt.Errorf("run %d: %w", i, err)
-		}
-	}
-	for i := range r.Results {
-		res := &r.Results[i]
-		if err := res.validate(len(r.Runs)); err != nil {
-			return fmt.Errorf("result %d (%s): %w", i, clip(res.Name), err)
-		}
-	}
-	return nil
-}
-
-func (run *Run) validate() error {
-	if run.Kernel.Release == "" {
-		return errors.New("no kernel release")
-	}
-	for what, s := range map[string]string{"kernel release": run.Kernel.Release, "kernel package": run.Kernel.Package,
-		"package version": run.Kernel.PackageVersion, "asked kernel": run.Kernel.Asked, "lvslab version": run.LVSLAB.Version,
-		"lvslab commit": run.LVSLAB.Commit, "ipvsadm": run.IPVSAdm} {
-		if err := printableLine(what, s); err != nil {
-			return err
-		}
-	}
-	if m := run.Machine; m != nil {
-		for what, s := range map[string]string{"qemu": m.QEMU, "accelerator": m.Accel, "accelerator fallback": m.AccelFallback} {
-			if err := printableLine(what, s); err != nil {
-				return err
-			}
-		}
-	}
-	if run.Shard != "" {
-		if _, _, err := ParseShard(run.Shard); err != nil {
-			return err
-		}
-	}
-	if run.Seconds < 0 || run.Parallel < 0 {
-		return fmt.Errorf("seconds %g, parallel %d: expected neither negative", run.Seconds, run.Parallel)
-	}
-	return nil
-}
-
-func (res *Result) validate(runs int) error {
-	if res.Run < 0 || res.Run >= runs {
-		return fmt.Errorf("run %d: the report has runs 0 to %d", res.Run, runs-1)
-	}
-	if res.Name == "" || len(res.Name) > maxName {
-		return fmt.Errorf("name of %d bytes: expected 1 to %d", len(res.Name), maxName)
-	}
-	if !digestPattern.MatchString(res.Digest) {
-		return fmt.Errorf("digest %q: expected sha256: and 64 hex digits", clip(res.Digest))
-	}
-	switch res.Result {
-	case Pass, Fail, Error, Skipped:
-	default:
-		return fmt.Errorf("result %q: expected pass, fail, error or skipped", clip(res.Result))
-	}
-	if res.Seconds < 0 {
-		return fmt.Errorf("seconds %g: expected not negative", res.Seconds)
-	}
-	for what, s := range map[string]string{"name": res.Name, "source": res.Source, "about": res.About} {
-		if err := printableLine(what, s); err != nil {
-			return err
-		}
-	}
-	for k, v := range res.Sysctls {
-		if err := printableLine("sysctl", k+v); err != nil {
-			return err
-		}
-	}
-	if err := printableText("error", res.Error); err != nil {
+// list reads a JSON list an element at a time.
+func (d *reportDecoder) list(name string, each func(i int) error) error {
+	if err := d.expect(name, '['); err != nil {
 		return err
 	}
-	if res.Diagram != nil {
-		if err := res.Diagram.Validate(); err != nil {
+	for i := 0; d.dec.More(); i++ {
+		if err := each(i); err != nil {
 			return err
 		}
 	}
-	for _, p := range res.Phases {
-		for _, v := range p.Verdicts {
-			if err := printableText("verdict", v.Name+v.Summary+v.Detail); err != nil {
-				return err
-			}
-			if err := validSplit(v.Split); err != nil {
-				return fmt.Errorf("verdict %s: %w", clip(v.Name), err)
-			}
-			if err := validOrder(v.Order); err != nil {
-				return fmt.Errorf("verdict %s: %w", clip(v.Name), err)
-			}
-		}
+	return d.expect(name, ']')
+}
+
+func (d *reportDecoder) run(rep *Report, i int) error {
+	at := fmt.Sprintf("runs[%d]", i)
+	if d.budget.runs == 0 {
+		return fmt.Errorf("%s: more than %d runs in the reports read together: %s", at, maxRuns, fromLVSLAB)
 	}
+	d.bound(at, maxRunBytes)
+	var raw json.RawMessage
+	if err := d.dec.Decode(&raw); err != nil {
+		return d.syntax(err)
+	}
+	cost := int64(2*sizeOf[Run]()+sizeOf[Machine]()) + int64(len(raw))
+	if cost > d.budget.kept {
+		return d.overBudget(at)
+	}
+	var run Run
+	if err := strict(raw, &run); err != nil {
+		return d.syntax(err)
+	}
+	if err := run.validate(); err != nil {
+		return fmt.Errorf("%s: %w; %s", at, err, fromLVSLAB)
+	}
+	d.budget.kept -= cost
+	d.budget.runs--
+	rep.Runs = append(rep.Runs, run)
 	return nil
 }
 
-// Bounds of a verdict's pictures: a split of one row per real server, a window of a sequence.
-const (
-	maxSplit = 10_000
-	maxOrder = 1_000
-)
-
-func validSplit(split []assert.Share) error {
-	if len(split) > maxSplit {
-		return fmt.Errorf("split of %d servers: expected at most %d", len(split), maxSplit)
+func (d *reportDecoder) result(rep *Report, i int) error {
+	at := fmt.Sprintf("results[%d]", i)
+	if d.budget.results == 0 {
+		return fmt.Errorf("%s: more than %d results in the reports read together (thousands of scenarios on tens of kernels): %s",
+			at, maxResults, fromLVSLAB)
 	}
-	for _, sh := range split {
-		if err := serverName(sh.Server); err != nil {
-			return err
-		}
-		if !(sh.Expected >= 0) || math.IsInf(sh.Expected, 1) || sh.Observed < 0 || sh.Lo < 0 || sh.Hi < 0 {
-			return fmt.Errorf("split of %s: expected %g, observed %d, accepted %d..%d: expected finite counts, none negative",
-				clip(sh.Server), sh.Expected, sh.Observed, sh.Lo, sh.Hi)
-		}
+	d.bound(at, maxResultBytes)
+	var raw json.RawMessage
+	if err := d.dec.Decode(&raw); err != nil {
+		return d.syntax(err)
 	}
+	cost, err := scanResult(raw)
+	if err != nil {
+		return fmt.Errorf("%s%w; %s", at, err, fromLVSLAB)
+	}
+	if cost > d.budget.kept {
+		return d.overBudget(at)
+	}
+	var res Result
+	if err := strict(raw, &res); err != nil {
+		return d.syntax(err)
+	}
+	if err := res.validate(); err != nil {
+		return fmt.Errorf("%s%w (scenario %s); %s", at, err, clip(res.Name), fromLVSLAB)
+	}
+	d.budget.kept -= cost
+	d.budget.results--
+	rep.Results = append(rep.Results, res)
 	return nil
 }
 
-func validOrder(o *assert.Order) error {
-	if o == nil {
-		return nil
-	}
-	if len(o.Expected) > maxOrder || len(o.Expected) != len(o.Observed) {
-		return fmt.Errorf("order window of %d and %d connections: expected two of the same length, at most %d", len(o.Expected), len(o.Observed), maxOrder)
-	}
-	if o.Offset < 0 || o.Total < o.Offset+len(o.Expected) || o.First < -1 || o.First >= o.Total {
-		return fmt.Errorf("order window at %d of %d, first difference at %d: expected them within the sequence", o.Offset, o.Total, o.First)
-	}
-	for i := range o.Expected {
-		if err := serverName(o.Expected[i]); err != nil {
-			return err
-		}
-		if err := serverName(o.Observed[i]); err != nil {
-			return err
-		}
-	}
-	return nil
+func (d *reportDecoder) overBudget(at string) error {
+	return fmt.Errorf("%s: the reports read together would take more than %d MiB of memory, as much as lvslab reads at once (a suite's report takes a few MiB): merge fewer reports at once, or check that each is one lvslab test --json wrote",
+		at, MaxKept>>20)
 }
 
-func serverName(s string) error {
-	if len(s) > maxName {
-		return fmt.Errorf("server name of %d bytes: expected at most %d", len(s), maxName)
-	}
-	return printableLine("server name", s)
-}
-
-// printableLine refuses control characters, which a terminal would act on.
-func printableLine(what, s string) error {
-	for _, c := range s {
-		if unicode.IsControl(c) {
-			return fmt.Errorf("%s %q: expected no control characters", what, clip(s))
-		}
-	}
-	return nil
-}
-
-// printableText is printableLine that allows line breaks and tabs.
-func printableText(what, s string) error {
-	return printableLine(what, strings.NewReplacer("\n", "", "\t", "").Replace(s))
-}
-
-// ParseShard reads K/N: shard K of N, 1 ≤ K ≤ N.
-func ParseShard(s string) (k, n int, err error) {
-	if !shardPattern.MatchString(s) {
-		return 0, 0, fmt.Errorf("shard %q: expected K/N, such as 2/3", clip(s))
-	}
-	fmt.Sscanf(s, "%d/%d", &k, &n)
-	if k > n {
-		return 0, 0, fmt.Errorf("shard %s: K must be 1 to N (%d)", s, n)
-	}
-	return k, n, nil
-}
-
-func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
-	}
-	return s
+// strict decodes raw into v, refusing fields v does not have.
+func strict(raw []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
 }

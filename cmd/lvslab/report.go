@@ -2,7 +2,10 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"math"
 	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -43,9 +46,15 @@ not run, a shard is missing, or a file is not a report.`,
 			if _, err := absOutputs(&junit, &jsonFile, &html); err != nil {
 				return unusable(err)
 			}
+			// The files together take at most report.MaxKept once read; the collector keeps the heap near
+			// that rather than letting it grow to twice what is live before it collects.
+			if debug.SetMemoryLimit(-1) == math.MaxInt64 {
+				debug.SetMemoryLimit(report.MaxKept + 128<<20)
+			}
 			var reports []*report.Report
+			budget := report.NewBudget() // what all the files may take together
 			for _, path := range args {
-				r, err := readReportFile(path)
+				r, err := readReport(path, budget.Read)
 				if err != nil {
 					return unusable(err)
 				}
@@ -74,13 +83,17 @@ not run, a shard is missing, or a file is not a report.`,
 	return cmd
 }
 
-func readReportFile(path string) (*report.Report, error) {
+func readReportFile(path string) (*report.Report, error) { return readReport(path, report.Read) }
+
+// readReport reads a report file with read: report.Read, or a budget's Read where several files must
+// keep within one budget.
+func readReport(path string, read func(io.Reader) (*report.Report, error)) (*report.Report, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := report.Read(f)
+	r, err := read(f)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
