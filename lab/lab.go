@@ -130,6 +130,11 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
 		return err
 	}
+	for _, n := range s.Namespaces {
+		if err := keepFlowsInOrder(netnsPath(n.Name)); err != nil {
+			return err
+		}
+	}
 	listeners, err := l.configureHosts(ctx)
 	defer func() {
 		for _, f := range listeners {

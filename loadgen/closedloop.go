@@ -136,9 +136,28 @@ func (w *worker) do() (outcome, bool) {
 		w.loop.keep(w.conn)
 		w.conn = nil
 	case !w.loop.keepAlive || !resp.reusable:
-		w.closeConn()
+		err = w.closeAfterResponse()
 	}
-	return answered(resp, fresh, time.Since(start)), true
+	o := answered(resp, fresh, time.Since(start))
+	if err != nil {
+		o.failure, o.err = classify(err), err
+	}
+	return o, true
+}
+
+// testHookBeforeClose, when set, runs after a whole response has been read and before the connection's
+// pending error is checked: tests widen that window with it.
+var testHookBeforeClose func(net.Conn)
+
+// closeAfterResponse closes the connection once its response has been read, and says whether the server
+// reset it meanwhile: a failure, as ab counts it, though the response was whole.
+func (w *worker) closeAfterResponse() error {
+	if testHookBeforeClose != nil {
+		testHookBeforeClose(w.conn)
+	}
+	err := pendingError(w.conn)
+	w.closeConn()
+	return err
 }
 
 // attempt sends the request and reads the response. When the server closed an

@@ -18,6 +18,9 @@ const (
 	noFailure failureClass = iota
 	refused
 	reset
+	resetAfterResponse
+	noResponse
+	shortResponse
 	timedOut
 	unreachable
 	badStatus
@@ -49,7 +52,10 @@ func statusClass(status int) failureClass {
 func classify(err error) failureClass {
 	var bad *badResponseError
 	var netErr net.Error
+	var after *resetAfterResponseError
 	switch {
+	case errors.As(err, &after):
+		return resetAfterResponse
 	case errors.As(err, &bad):
 		return badResponse
 	case errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, context.DeadlineExceeded),
@@ -61,8 +67,12 @@ func classify(err error) failureClass {
 			return e.class
 		}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		return reset
+	var none *noResponseError
+	switch {
+	case errors.As(err, &none) && errors.Is(err, io.EOF):
+		return noResponse
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return shortResponse
 	}
 	return otherFailure
 }
@@ -80,8 +90,10 @@ func classifyMessage(msg string) failureClass {
 		return timedOut
 	case strings.Contains(msg, "malformed HTTP"):
 		return badResponse
-	case strings.Contains(msg, "EOF"):
-		return reset
+	case strings.Contains(msg, "unexpected EOF"):
+		return shortResponse
+	case strings.Contains(msg, "EOF"): // net/http's word for a connection closed before any response
+		return noResponse
 	}
 	return otherFailure
 }
@@ -97,6 +109,7 @@ func badResponsef(format string, args ...any) error {
 
 // noResponseError is a connection that ended before the first byte of a response:
 // on a reused keep-alive connection it means the server closed it while idle.
+// ab counts these (a new connection closed before any response) as "Length" failures.
 type noResponseError struct{ err error }
 
 func (e *noResponseError) Error() string { return "no response: " + e.err.Error() }

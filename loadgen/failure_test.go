@@ -40,6 +40,16 @@ func TestFailureClasses(t *testing.T) {
 			class:  func(f Failures) int { return f.Reset },
 		},
 		{
+			name:   "no response",
+			target: rawTarget(closeWithoutAnswer),
+			class:  func(f Failures) int { return f.NoResponse },
+		},
+		{
+			name:   "short response",
+			target: rawTarget(answerPartly),
+			class:  func(f Failures) int { return f.ShortResponse },
+		},
+		{
 			name:    "timeout",
 			target:  rawTarget(neverAnswer),
 			options: func(o *Options) { o.Timeout = 150 * time.Millisecond },

@@ -40,10 +40,10 @@ func TestResponseReader(t *testing.T) {
 		{"header without colon", "HTTP/1.1 200 OK\r\nnonsense\r\n\r\n", response{}, badResponse},
 		{"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", response{}, badResponse},
 		{"header too long", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n", response{}, badResponse},
-		{"body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", response{}, reset},
-		{"chunk cut short", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe", response{}, reset},
-		{"head cut short", "HTTP/1.1 200 OK\r\nContent-Le", response{}, reset},
-		{"nothing at all", "", response{}, reset},
+		{"body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", response{}, shortResponse},
+		{"chunk cut short", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhe", response{}, shortResponse},
+		{"head cut short", "HTTP/1.1 200 OK\r\nContent-Le", response{}, shortResponse},
+		{"nothing at all", "", response{}, noResponse},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -59,13 +59,19 @@ type ServerCount struct {
 
 // Failures counts the requests that did not complete, by cause.
 type Failures struct {
-	Refused     int `json:"refused"`      // ECONNREFUSED
-	Reset       int `json:"reset"`        // ECONNRESET, EPIPE, or the connection ended mid-response
-	Timeout     int `json:"timeout"`      // Options.Timeout passed
-	Unreachable int `json:"unreachable"`  // EHOSTUNREACH, ENETUNREACH
-	BadStatus   int `json:"bad_status"`   // a response, but not 2xx or 3xx
-	BadResponse int `json:"bad_response"` // not parseable as HTTP/1.x
-	Other       int `json:"other"`
+	Refused int `json:"refused"` // ECONNREFUSED
+	Reset   int `json:"reset"`   // ECONNRESET or EPIPE before the response was whole
+	// ResetAfterResponse counts responses that arrived whole, the server's FIN too, but that the server
+	// then reset (ab's "Exceptions"): it had forgotten the connection, as a server whose TIME_WAIT table
+	// overflowed does. The response still counts for its server in PerServer. Run only.
+	ResetAfterResponse int `json:"reset_after_response"`
+	NoResponse         int `json:"no_response"`    // the connection closed before any byte of a response
+	ShortResponse      int `json:"short_response"` // the connection closed part-way through the response
+	Timeout            int `json:"timeout"`        // Options.Timeout passed
+	Unreachable        int `json:"unreachable"`    // EHOSTUNREACH, ENETUNREACH
+	BadStatus          int `json:"bad_status"`     // a response, but not 2xx or 3xx
+	BadResponse        int `json:"bad_response"`   // not parseable as HTTP/1.x
+	Other              int `json:"other"`
 	// Example is the first failure's message, to explain the counts.
 	Example string `json:"example,omitempty"`
 }
@@ -86,7 +92,8 @@ type classCount struct {
 
 func (f Failures) byClass() []classCount {
 	return []classCount{
-		{"refused", f.Refused}, {"reset", f.Reset}, {"timeout", f.Timeout},
+		{"refused", f.Refused}, {"reset", f.Reset}, {"reset after the response", f.ResetAfterResponse},
+		{"no response", f.NoResponse}, {"short response", f.ShortResponse}, {"timeout", f.Timeout},
 		{"unreachable", f.Unreachable}, {"bad status", f.BadStatus},
 		{"bad response", f.BadResponse}, {"other", f.Other},
 	}

@@ -166,6 +166,20 @@ func answerGarbage(c net.Conn) {
 	io.WriteString(c, "SSH-2.0-OpenSSH_9.2\r\n\r\n")
 }
 
+// closeWithoutAnswer reads the request and closes the connection without a word, as a server whose
+// read-header timeout passed does.
+func closeWithoutAnswer(c net.Conn) {
+	defer c.Close()
+	readRequestHead(c)
+}
+
+// answerPartly sends a response's head and part of its body, then closes.
+func answerPartly(c net.Conn) {
+	defer c.Close()
+	readRequestHead(c)
+	io.WriteString(c, "HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": rs1\r\nContent-Length: 100\r\n\r\nrs1")
+}
+
 // answerOnceThenDrop answers one request per connection with a keep-alive
 // response, then drops the connection without a word, as an idle timeout does.
 func answerOnceThenDrop(c net.Conn) {

@@ -130,7 +130,8 @@ func (t *tally) result(connections int64, elapsed time.Duration) *Result {
 		Duration:    elapsed,
 		PerServer:   t.perServer,
 		Failures: Failures{
-			Refused: f[refused], Reset: f[reset], Timeout: f[timedOut], Unreachable: f[unreachable],
+			Refused: f[refused], Reset: f[reset], ResetAfterResponse: f[resetAfterResponse],
+			NoResponse: f[noResponse], ShortResponse: f[shortResponse], Timeout: f[timedOut], Unreachable: f[unreachable],
 			BadStatus: f[badStatus], BadResponse: f[badResponse], Other: f[otherFailure],
 			Example: t.example,
 		},

@@ -1,0 +1,106 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// keepFlowsInOrder has every interface of the namespace at nsPath steer what it receives to one CPU per
+// flow (RPS over every CPU this process may use), so that a TCP connection's packets keep their order
+// across the lab's links.
+//
+// A veth hands each packet to the backlog of the CPU that sent it. A client sends its handshake's ACK,
+// or a retransmitted SYN, from the CPU that took the SYN-ACK, and its request from the CPU its program
+// runs on; when the first CPU stalls (a busy machine, a microVM's vCPU waiting for the host), the request,
+// the response and both FINs can pass the director before that SYN. IPVS then takes the late SYN for a new
+// connection on a reused port, schedules it (its count and the weighted round robin move on) and sends it
+// to a real server that never gets a connection from it: the director counts connections the servers did
+// not see, and splits drift. With RPS each flow goes through one CPU's backlog at every hop, in the order
+// it was sent.
+func keepFlowsInOrder(nsPath string) error {
+	mask, err := usableCPUMask()
+	if err != nil {
+		return err
+	}
+	return withNamespaceSysfs(nsPath, func() error {
+		queues, err := receiveQueues()
+		if err != nil {
+			return err
+		}
+		var errs []error
+		for _, q := range queues {
+			if err := os.WriteFile(q, []byte(mask), 0); err != nil {
+				errs = append(errs, fmt.Errorf("keeping flows in order: writing %s to %s: %w", mask, q, err))
+			}
+		}
+		return errors.Join(errs...)
+	})
+}
+
+// receiveQueues are the RPS settings of every interface but lo, as the namespace's sysfs shows them; none
+// on a kernel without RPS, which has no reordering to prevent either.
+func receiveQueues() ([]string, error) {
+	queues, err := filepath.Glob("/sys/class/net/*/queues/rx-*/rps_cpus")
+	return slices.DeleteFunc(queues, func(q string) bool { return strings.HasPrefix(q, "/sys/class/net/lo/") }), err
+}
+
+// withNamespaceSysfs runs fn on a throwaway thread whose /sys shows the network namespace at nsPath.
+// sysfs shows the network namespace of whoever mounts it: the thread mounts one over /sys, in a mount
+// namespace of its own, as ip netns exec does.
+func withNamespaceSysfs(nsPath string, fn func() error) error {
+	return onThrowawayThread(func() error {
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return fmt.Errorf("a mount namespace to see %s's sysfs in: %w", nsPath, err)
+		}
+		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
+			return fmt.Errorf("making mounts private to see %s's sysfs: %w", nsPath, err)
+		}
+		f, err := os.Open(nsPath)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			return fmt.Errorf("entering %s: %w", nsPath, err)
+		}
+		if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+			return fmt.Errorf("mounting %s's sysfs: %w", nsPath, err)
+		}
+		return fn()
+	})
+}
+
+// usableCPUMask is the CPUs this process may run on, as a sysfs CPU mask: hexadecimal, in groups of 32
+// bits from the highest, separated by commas ("3" for CPUs 0 and 1; "1,00000000" for CPU 32).
+func usableCPUMask() (string, error) {
+	var set unix.CPUSet
+	if err := unix.SchedGetaffinity(0, &set); err != nil {
+		return "", fmt.Errorf("reading the CPUs lvslab may use: %w", err)
+	}
+	return cpuMask(set.IsSet, 8*int(unsafe.Sizeof(set))), nil
+}
+
+func cpuMask(isSet func(int) bool, bits int) string {
+	groups := make([]uint32, (bits+31)/32)
+	for cpu := range bits {
+		if isSet(cpu) {
+			groups[cpu/32] |= 1 << (cpu % 32)
+		}
+	}
+	top := len(groups) - 1
+	for top > 0 && groups[top] == 0 {
+		top--
+	}
+	parts := []string{fmt.Sprintf("%x", groups[top])}
+	for i := top - 1; i >= 0; i-- {
+		parts = append(parts, fmt.Sprintf("%08x", groups[i]))
+	}
+	return strings.Join(parts, ",")
+}
