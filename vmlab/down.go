@@ -65,9 +65,6 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 // worth saving) and removes the record. The caller holds the lab's lock. A machine that is no longer
 // running leaves only its record and files to remove.
 func (r *Record) takeDown(ctx context.Context) error {
-	if err := vm.KillStrays(ctx, r.MachineName, r.dir); err != nil { // what a Boot killed before OnStart left
-		return fmt.Errorf("lab %s: %w", r.Lab, err)
-	}
 	if m := r.Machine; m != nil && m.Running() {
 		var err error
 		if r.Phase == PhaseUp {
@@ -81,6 +78,11 @@ func (r *Record) takeDown(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("stopping lab %s's microVM: %w (the record %s is kept; run lvslab down %s again)", r.Lab, err, r.path(), r.Lab)
 		}
+	}
+	// Any qemu of the machine's name still there is one no record names: what a Boot killed between
+	// starting it and OnStart left (or the first of a KVM boot retried under TCG).
+	if err := vm.KillStrays(ctx, r.MachineName, r.dir); err != nil {
+		return fmt.Errorf("lab %s: %w (the record %s is kept; run lvslab down %s again)", r.Lab, err, r.path(), r.Lab)
 	}
 	r.remove()
 	return nil

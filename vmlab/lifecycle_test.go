@@ -232,6 +232,39 @@ func TestUpKilledBeforeItRecordedItsMachineLeavesNoQemu(t *testing.T) {
 	requireEmpty(t, Dir(state))
 }
 
+// down of a lab that is up powers its machine off, as a machine is shut down: not killed.
+func TestDownPowersAMachineOff(t *testing.T) {
+	needs.VM(t)
+	if err := vm.CheckInit(); err != nil {
+		t.Skipf("the test binary cannot be the guest's /init: %v", err)
+	}
+	state := t.TempDir()
+	r, err := Up(context.Background(), state, "lab1", nil, vm.Options{Self: "lvslab"}, io.Discard, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.Machine.Kill(context.Background()) })
+	console := filepath.Join(t.TempDir(), "console")
+	if err := os.Link(r.Machine.Console, console); err != nil { // down removes it
+		t.Fatal(err)
+	}
+	if _, err := Down(context.Background(), state, "lab1"); err != nil {
+		t.Fatal(err)
+	}
+	if r.Machine.Running() {
+		t.Error("qemu still runs after down")
+	}
+	if said, _ := os.ReadFile(console); !strings.Contains(string(said), "Power down") {
+		t.Errorf("the machine was not powered off; its console ends:\n%s", lastLines(said, 5))
+	}
+	requireEmpty(t, Dir(state))
+}
+
+func lastLines(b []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+	return strings.Join(lines[max(0, len(lines)-n):], "\n")
+}
+
 // A user who cannot write the state folder is told what to do, not handed mkdir's error alone.
 func TestUpInAStateFolderTheUserCannotWrite(t *testing.T) {
 	err := stateDirError("/run/lvslab/vm", &os.PathError{Op: "mkdir", Path: "/run/lvslab/vm", Err: syscall.EACCES})

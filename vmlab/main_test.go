@@ -18,6 +18,9 @@ const helperEnv = "VMLAB_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	vm.RunGuestIfInit() // this binary is the guest's /init when a test boots a machine
+	if os.Getenv(inVMEnv) == "1" {
+		os.Exit(0) // lvslab in the machine, which Up and Down run: the lab there is not this package's
+	}
 	switch os.Getenv(helperEnv) {
 	case "":
 		os.Exit(m.Run())
