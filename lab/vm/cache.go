@@ -54,9 +54,27 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 	}
 	cleanStaleIfIdle(root)
 	if k := cachedKernel(root, pkg); k != nil {
+		if k.Vmlinux == "" {
+			return k, completeCache(ctx, root, k)
+		}
 		return k, nil
 	}
 	return fetchKernel(ctx, root, pkg)
+}
+
+// completeCache unpacks the vmlinux of a kernel cached by a version of lvslab that could not (Debian 12's
+// 6.1 is xz with a BCJ filter), under the cache lock.
+func completeCache(ctx context.Context, root string, k *Kernel) error {
+	unlock, err := lockDir(ctx, root)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); hasPVHEntry(elf) { // another run's
+		k.Vmlinux = elf
+		return nil
+	}
+	return writeVmlinux(ctx, k)
 }
 
 // cachedPackage is the kernel cache's folder and the Debian package whose kernel opts asks for.

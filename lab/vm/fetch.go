@@ -104,23 +104,40 @@ func command(ctx context.Context, dir, name string, args ...string) (string, err
 	return out.String(), nil
 }
 
-// writeVmlinux stores the kernel's ELF image next to its bzImage, for fast boots. Kernels that lvslab
-// cannot unpack still boot, only slower.
+// writeVmlinux stores the kernel's ELF image next to its bzImage, for fast boots: a bzImage unpacks
+// itself under emulation, four times slower than qemu boots the ELF image. It writes a temporary file and
+// renames it, so the cache never holds half a vmlinux. The caller holds the cache lock.
 func writeVmlinux(ctx context.Context, k *Kernel) error {
 	if k.Vmlinux != "" {
 		return nil
 	}
 	path := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version)
-	f, err := os.Create(path)
+	stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), tmpPrefix+"vmlinux-*")) // a run that died; the caller holds the cache lock
+	for _, p := range stale {
+		os.Remove(p)
+	}
+	f, err := os.CreateTemp(filepath.Dir(path), tmpPrefix+"vmlinux-")
 	if err != nil {
+		return fmt.Errorf("kernel cache: %w", err)
+	}
+	defer os.Remove(f.Name())
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
 		return fmt.Errorf("kernel cache: %w", err)
 	}
 	err = extractVmlinux(ctx, k.Vmlinuz, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err != nil || !hasPVHEntry(path) {
-		os.Remove(path)
+	if err == nil && !hasPVHEntry(f.Name()) {
+		err = fmt.Errorf("%s: unpacked an image that is no ELF kernel with a PVH entry (CONFIG_PVH) for qemu to boot", k.Vmlinuz)
 	}
+	if err == nil {
+		err = os.Rename(f.Name(), path)
+	}
+	if err != nil {
+		return fmt.Errorf("kernel cache: %w; delete %s to fetch the kernel again, or pass --kernel and --modules", err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
+	}
+	k.Vmlinux = path
 	return nil
 }

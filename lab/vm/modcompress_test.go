@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
+	"github.com/ulikunitz/xz/lzma"
 )
 
 func TestModuleSuffix(t *testing.T) {
@@ -231,11 +233,16 @@ func TestConfigUnpacks(t *testing.T) {
 	}
 }
 
-// TestExtractVmlinuxZstd unpacks a fake bzImage whose payload is zstd with the size the kernel's build
-// appends, as in Debian's 6.12 kernel.
-func TestExtractVmlinuxZstd(t *testing.T) {
-	elf := bytes.Repeat([]byte("\x7fELF fake kernel "), 1000)
-	payload := binary.LittleEndian.AppendUint32(zstdBytes(t, elf), uint32(len(elf)))
+// fakeKernel is what the payloads in testdata hold: made by the kernel's own tools (xz --x86 --check=crc32,
+// bzip2 -9, lz4 -l -9). Its e8 (call) opcodes with a small offset are what the x86 BCJ filter rewrites.
+func fakeKernel() []byte {
+	return bytes.Repeat([]byte("\x7fELF fake kernel \xe8\x10\x20\x30\x00 call "), 1000)
+}
+
+// fakeBzImage is a bzImage around payload, with the unpacked size the kernel's build appends to it.
+func fakeBzImage(t *testing.T, payload []byte, size int) string {
+	t.Helper()
+	payload = binary.LittleEndian.AppendUint32(bytes.Clone(payload), uint32(size))
 	const setupSects = 1
 	img := make([]byte, (setupSects+1)*512)
 	img[0x1f1] = setupSects
@@ -245,12 +252,70 @@ func TestExtractVmlinuxZstd(t *testing.T) {
 	binary.LittleEndian.PutUint32(img[0x24c:], uint32(len(payload)))
 	img = append(append(img, make([]byte, 16)...), payload...)
 	path := filepath.Join(t.TempDir(), "vmlinuz")
-	os.WriteFile(path, img, 0o644)
-	var out bytes.Buffer
-	if err := extractVmlinux(context.Background(), path, &out); err != nil {
+	if err := os.WriteFile(path, img, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(out.Bytes(), elf) {
-		t.Errorf("unpacked %d bytes, want the %d of the fake kernel", out.Len(), len(elf))
+	return path
+}
+
+// TestExtractVmlinux unpacks a bzImage with each compression the kernel's build offers but lzo, Debian's
+// two among them: xz with the x86 BCJ filter (6.1) and zstd (6.12).
+func TestExtractVmlinux(t *testing.T) {
+	want := fakeKernel()
+	fixture := func(name string) []byte {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return data
+	}
+	var gz, lz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write(want)
+	zw.Close()
+	lw, err := lzma.NewWriter(&lz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lw.Write(want)
+	lw.Close()
+	for method, payload := range map[string][]byte{
+		"xz with BCJ": fixture("payload.x86.xz"),
+		"zstd":        zstdBytes(t, want),
+		"gzip":        gz.Bytes(),
+		"bzip2":       fixture("payload.bz2"),
+		"lz4 legacy":  fixture("payload.lz4"),
+		"lzma":        lz.Bytes(),
+	} {
+		var out bytes.Buffer
+		if err := extractVmlinux(context.Background(), fakeBzImage(t, payload, len(want)), &out); err != nil {
+			t.Errorf("%s: %v", method, err)
+		} else if !bytes.Equal(out.Bytes(), want) {
+			t.Errorf("%s: unpacked %d bytes, want the %d of the fake kernel", method, out.Len(), len(want))
+		}
+	}
+}
+
+// TestExtractVmlinuxRefuses: a payload that unpacks to another size than its trailer says, one that
+// declares more than a kernel can be, and one in a compression lvslab does not read, each stop with an error.
+func TestExtractVmlinuxRefuses(t *testing.T) {
+	want := fakeKernel()
+	zst := zstdBytes(t, want)
+	for _, c := range []struct {
+		name    string
+		payload []byte
+		size    int
+		err     string
+	}{
+		{"shorter than its trailer", zst, len(want) + 1, "its trailer says"},
+		{"longer than its trailer", zst, len(want) - 1, "its trailer says"},
+		{"declares 4 GiB", zst, 1<<32 - 1, "expected at most"},
+		{"lzo", append([]byte("\x89LZO\x00"), zst...), len(want), "does not unpack"},
+		{"corrupt xz", append([]byte("\xfd7zXZ\x00"), zst...), len(want), "unpacking its xz payload"},
+	} {
+		err := extractVmlinux(context.Background(), fakeBzImage(t, c.payload, c.size), io.Discard)
+		if err == nil || !strings.Contains(err.Error(), c.err) {
+			t.Errorf("%s: got %v, want an error saying %q", c.name, err, c.err)
+		}
 	}
 }

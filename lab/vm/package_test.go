@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/needs"
 )
 
 // testPackageEnv names a kernel package for TestRunKernelPackage to boot, fetching it if needed.
@@ -151,5 +153,41 @@ func TestCachedKernelByPackage(t *testing.T) {
 	// A package given with a kernel by hand is a contradiction.
 	if _, err := EnsureKernel(context.Background(), Options{Package: "linux-image-6.12-amd64", Kernel: "x", ModulesDir: "y"}); err == nil {
 		t.Error("Options.Package with Options.Kernel: got no error")
+	}
+}
+
+// TestDebianKernelsCacheVmlinux: Debian's two kernels, 6.1 (xz with the x86 BCJ filter) and 6.12 (zstd),
+// each fetched into the cache (or found there, and completed if an older lvslab could not unpack it),
+// leave an ELF vmlinux that qemu boots through its PVH entry, so no boot unpacks the kernel under emulation.
+func TestDebianKernelsCacheVmlinux(t *testing.T) {
+	needs.VM(t) // fetches kernels
+	var opts Options
+	for _, pkg := range []string{metaPackage, newerKernel} {
+		opts.Package = pkg
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+		k, err := EnsureKernel(ctx, opts)
+		cancel()
+		if err != nil {
+			t.Fatalf("%s: %v", pkg, err)
+		}
+		if k.Vmlinux == "" || !hasPVHEntry(k.Vmlinux) {
+			t.Errorf("%s (%s): the cache holds no ELF vmlinux with a PVH entry beside %s (Vmlinux %q)", pkg, k.Version, k.Vmlinuz, k.Vmlinux)
+		}
+	}
+}
+
+// TestCompleteCacheStopsOnAKernelItCannotUnpack: a cached kernel without its vmlinux is unpacked when next
+// asked for; one that cannot be is an error that names the way out, not a silent slow boot.
+func TestCompleteCacheStopsOnAKernelItCannotUnpack(t *testing.T) {
+	cache := t.TempDir()
+	root := filepath.Join(cache, "kernel")
+	fakeCachedKernel(t, root, "linux-image-6.1.0-56-amd64_6.1.192-2", "6.1.0-56-amd64", time.Now())
+	_, err := EnsureKernel(context.Background(), Options{Cache: cache, Package: metaPackage})
+	if err == nil || !strings.Contains(err.Error(), "expected a bzImage") || !strings.Contains(err.Error(), "to fetch the kernel again") {
+		t.Fatalf("got %v, want an error saying the cached vmlinuz is no bzImage and how to fetch it again", err)
+	}
+	left, _ := filepath.Glob(filepath.Join(root, "*", "boot", "*vmlinux*"))
+	if len(left) != 0 {
+		t.Errorf("left %v in the cache", left)
 	}
 }

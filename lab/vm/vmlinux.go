@@ -2,6 +2,7 @@ package vm
 
 import (
 	"bytes"
+	"compress/bzip2"
 	"context"
 	"debug/elf"
 	"encoding/binary"
@@ -10,14 +11,35 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/pierrec/lz4/v4"
+	"github.com/ulikunitz/xz/lzma"
 	"golang.org/x/sys/unix"
 )
 
-// A bzImage decompresses itself at boot, which under TCG takes about 3 s for Debian's xz-compressed kernel.
-// The host does it in under a second, and qemu boots the resulting ELF vmlinux through its PVH entry point.
+// A bzImage decompresses itself at boot, which under TCG takes seconds (about 5 s for Debian 12's
+// xz-compressed kernel). The host does it once, when it fetches the kernel, and qemu boots the resulting
+// ELF vmlinux through its PVH entry point.
 
-// extractVmlinux writes the ELF kernel inside a bzImage to w. It knows the payloads Debian uses: xz
-// (Debian 12's 6.1 kernel), zstd (its 6.12 kernel) and gzip, all unpacked in Go.
+// maxVmlinux bounds the unpacked kernel that a bzImage's trailer may declare: Debian's are 50-70 MiB.
+const maxVmlinux = 512 << 20
+
+// payloadMethods are the compressions the kernel's build offers for a bzImage's payload (CONFIG_KERNEL_*),
+// by their magic, with a reader for each. lzo is the one lvslab does not read.
+var payloadMethods = []struct {
+	name  string
+	magic string
+	open  func(io.Reader) (io.Reader, error)
+}{
+	// xz with the x86 BCJ filter (Debian 12's 6.1), which only a reader that has the filters can open.
+	{"xz", "\xfd7zXZ\x00", xzStream},
+	{"zstd", "\x28\xb5\x2f\xfd", zstdStream}, // Debian's 6.12
+	{"gzip", "\x1f\x8b", gzipStream},
+	{"bzip2", "BZh", func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil }},
+	{"lz4", "\x02\x21\x4c\x18", func(r io.Reader) (io.Reader, error) { return lz4.NewReader(r), nil }}, // lz4 -l, the legacy frame
+	{"lzma", "\x5d\x00\x00", func(r io.Reader) (io.Reader, error) { return lzma.NewReader(r) }},
+}
+
+// extractVmlinux writes the ELF kernel inside a bzImage to w, whatever the payload's compression (but lzo).
 func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	data, err := os.ReadFile(bzImage)
 	if err != nil {
@@ -34,32 +56,33 @@ func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	}
 	start := (setup+1)*512 + int(binary.LittleEndian.Uint32(data[0x248:]))
 	end := start + int(binary.LittleEndian.Uint32(data[0x24c:]))
-	if end > len(data) || start >= end {
+	if end > len(data) || start+4 >= end {
 		return fmt.Errorf("%s: payload [%d,%d) lies outside the file", bzImage, start, end)
 	}
-	payload := data[start:end]
-	switch {
-	case bytes.HasPrefix(payload, []byte("\xfd7zXZ\x00")):
-		return unpackPayload(ctx, bzImage, ".ko.xz", payload, w)
-	case bytes.HasPrefix(payload, []byte("\x28\xb5\x2f\xfd")) && len(payload) > 4:
-		// Debian's 6.12 kernel. The kernel's build appends the unpacked size, 4 bytes, to the zstd frame.
-		return unpackPayload(ctx, bzImage, ".ko.zst", payload[:len(payload)-4], w)
-	case bytes.HasPrefix(payload, []byte{0x1f, 0x8b}):
-		return unpackPayload(ctx, bzImage, ".ko.gz", payload, w)
+	// The kernel's build appends the unpacked size, 4 bytes, to every compressed payload (size_append).
+	payload := data[start : end-4]
+	size := int64(binary.LittleEndian.Uint32(data[end-4:]))
+	if size > maxVmlinux {
+		return fmt.Errorf("%s: its payload declares %d bytes unpacked, expected at most %d", bzImage, size, maxVmlinux)
 	}
-	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x)", bzImage, payload[:min(6, len(payload))])
-}
-
-// unpackPayload decompresses payload, by the method a module suffix names, into w.
-func unpackPayload(ctx context.Context, bzImage, method string, payload []byte, w io.Writer) error {
-	r, err := decompressor(method, bytes.NewReader(payload))
-	if err == nil {
-		_, err = io.Copy(w, ctxReader{ctx, r})
+	for _, m := range payloadMethods {
+		if !bytes.HasPrefix(payload, []byte(m.magic)) {
+			continue
+		}
+		r, err := m.open(bytes.NewReader(payload))
+		var n int64
+		if err == nil {
+			n, err = io.Copy(w, ctxReader{ctx, io.LimitReader(r, size+1)})
+		}
+		if err == nil && n != size {
+			err = fmt.Errorf("unpacked %d bytes, its trailer says %d", n, size)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: unpacking its %s payload: %w", bzImage, m.name, err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("%s: unpacking its payload: %w", bzImage, err)
-	}
-	return nil
+	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x); expected xz, zstd, gzip, bzip2, lz4 or lzma", bzImage, payload[:min(6, len(payload))])
 }
 
 // ctxReader stops a long copy when ctx ends.
