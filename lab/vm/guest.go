@@ -51,6 +51,7 @@ func guestInit() {
 		if r := recover(); r != nil {
 			g.fail(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
 		}
+		g.awaitReceipt()
 		powerOff()
 	}()
 	fmt.Println(initMarker)
@@ -144,6 +145,29 @@ func (g *guest) fail(err error) {
 	fmt.Fprintf(os.Stderr, "lvslab: guest init: %v\n", err)
 	if g.fw != nil {
 		g.fw.sendError(err)
+	}
+}
+
+// receiptTimeout bounds the wait for the host's receipt of the last frame: a host that went away sends none.
+const receiptTimeout = 30 * time.Second
+
+// awaitReceipt waits until the host has read the last frame (frameReceived): powering off before that
+// would lose whatever of the output and the exit status still waits in qemu's queue for a busy host.
+func (g *guest) awaitReceipt() {
+	if g.fw == nil || g.job.Serve { // no channel yet, or a serving machine's host does not answer there
+		return
+	}
+	got := make(chan struct{})
+	go func() {
+		readFrame(g.ch, fromRunHost)
+		close(got)
+	}()
+	t := time.NewTimer(receiptTimeout)
+	defer t.Stop()
+	select {
+	case <-got:
+	case <-t.C:
+		fmt.Fprintf(os.Stderr, "lvslab: guest init: the host did not confirm the exit status within %v; powering off\n", receiptTimeout)
 	}
 }
 

@@ -16,6 +16,9 @@ const (
 	frameFile   = 'F' // uint32 path length, path, content
 	frameExit   = 'X' // int32 exit code; the last frame
 	frameError  = '!' // /init failed; payload is the message; the last frame
+	// Host to guest: the host has read the last frame. Until then the guest does not power off: its frames
+	// may still wait in qemu's queue (a busy host reads late), and a power-off loses them.
+	frameReceived = 'A'
 )
 
 // Sizes the writers keep to, and the readers hold them to.
@@ -35,6 +38,8 @@ var (
 	// The channel of a machine that runs one command (Run), guest to host.
 	fromRunGuest = frameLimits{frameHello: 0, frameStdout: maxChunk, frameStderr: maxChunk,
 		frameFile: maxOutputBytes, frameExit: 4, frameError: maxMessage}
+	// The same channel, host to guest.
+	fromRunHost = frameLimits{frameReceived: 0}
 	// The control channel of a machine that serves (Boot), guest to host, until it detaches.
 	fromBootingGuest = frameLimits{frameHello: 0, frameReady: 0, frameError: maxMessage}
 	// The control channel, host to guest.
@@ -48,7 +53,7 @@ var (
 
 // fixedSize are the frames whose payload has one size, which their readers count on.
 var fixedSize = map[byte]uint32{frameExit: 4, frameCredit: 4, frameResize: 4, frameSignal: 4, frameHello: 0,
-	frameReady: 0, frameDetach: 0, frameStdinEOF: 0}
+	frameReady: 0, frameDetach: 0, frameStdinEOF: 0, frameReceived: 0}
 
 type frame struct {
 	typ     byte

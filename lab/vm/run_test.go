@@ -209,3 +209,36 @@ func qemuChildren(ppid int) []string {
 	}
 	return pids
 }
+
+// slowFirstWrite holds its first write for a while, as a host too busy to read the guest's channel does.
+type slowFirstWrite struct {
+	hold time.Duration
+	held bool
+	buf  bytes.Buffer
+}
+
+func (w *slowFirstWrite) Write(p []byte) (int, error) {
+	if !w.held {
+		w.held = true
+		time.Sleep(w.hold) // widens the window in which the guest finishes while its frames wait in qemu
+	}
+	return w.buf.Write(p)
+}
+
+// TestRunDeliversEverythingFromABusyHost: the guest's last frames (the end of the output, the exit status)
+// still queued in qemu when the command ends reach the host, though it reads them late: the guest powers
+// off only once the host says it has the exit status.
+func TestRunDeliversEverythingFromABusyHost(t *testing.T) {
+	opts := needVM(t)
+	const size = 1 << 20
+	out := &slowFirstWrite{hold: 3 * time.Second}
+	opts.Argv = []string{"/bin/sh", "-c", "head -c " + strconv.Itoa(size) + " /dev/zero; exit 7"}
+	opts.Stdout = out
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.ExitCode != 7 || out.buf.Len() != size {
+		t.Errorf("got exit %d and %d bytes of output; want 7 and %d", res.ExitCode, out.buf.Len(), size)
+	}
+}

@@ -84,7 +84,7 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	framesDone := make(chan struct{})
 	lastFrame := make(chan struct{})
 	go func() {
-		s.readFrames(chanOurs, lastFrame)
+		s.readFrames(chanOurs, chanOurs, lastFrame)
 		close(framesDone)
 	}()
 
@@ -182,8 +182,9 @@ func (s *session) reap(cmd *exec.Cmd, done <-chan error, kill bool) error {
 	return <-done
 }
 
-// readFrames handles the guest's frames until the channel closes, closing last after the final frame.
-func (s *session) readFrames(r io.Reader, last chan<- struct{}) {
+// readFrames handles the guest's frames until the channel closes, closing last after the final frame,
+// whose receipt it sends back on w.
+func (s *session) readFrames(r io.Reader, w io.Writer, last chan<- struct{}) {
 	for {
 		f, err := readFrame(r, fromRunGuest)
 		if err != nil {
@@ -210,10 +211,12 @@ func (s *session) readFrames(r io.Reader, last chan<- struct{}) {
 			} else {
 				s.exitCode, s.exited = int(int32(binary.BigEndian.Uint32(f.payload))), true
 			}
+			(&frameWriter{w: w}).send(frameReceived)
 			close(last)
 			return
 		case frameError:
 			s.guestErr = string(f.payload)
+			(&frameWriter{w: w}).send(frameReceived)
 			close(last)
 			return
 		}
