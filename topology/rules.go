@@ -125,13 +125,21 @@ func (d *decoder) applyRule(tbl *ipvsadm.Table, line string, at func(offset int)
 		d.addAt(s.line, s.col, s.field, "%s", msg)
 	}
 	for _, cmd := range cmds {
-		before := tableState(tbl)
+		key, touches := touched(cmd)
+		before := entryState(tbl, key)
 		if err := tbl.Apply(cmd); err != nil {
 			s := at(0)
 			d.addAt(s.line, s.col, s.field, "%v", err)
 			continue
 		}
-		d.recordOrigins(before, tableState(tbl), origin{at(0), noun}, origin{at(destOffset(line)), noun})
+		if !touches || entryState(tbl, key) == before {
+			continue
+		}
+		if key.dest == (netip.AddrPort{}) {
+			d.origins[key] = origin{at(0), noun}
+		} else {
+			d.origins[key] = origin{at(destOffset(line)), noun}
+		}
 	}
 }
 
@@ -156,30 +164,32 @@ func destOffset(line string) int {
 	return 0
 }
 
-// tableState renders every service and real server of tbl, to see which ones a command changed.
-func tableState(tbl *ipvsadm.Table) map[originKey]string {
-	state := map[originKey]string{}
-	for _, s := range tbl.Services {
-		settings := *s
-		settings.Dests = nil
-		state[originKey{service: s.ServiceKey}] = fmt.Sprint(settings)
-		for _, dest := range s.Dests {
-			state[originKey{s.ServiceKey, dest.Addr}] = fmt.Sprint(dest)
-		}
+// touched is the table entry that a command creates or changes, if any: the service of -A and -E, the
+// real server of -a and -e. (-C, -D and -d only remove.) Looking at that entry alone, not at the whole
+// table, keeps a file of many rules linear.
+func touched(cmd ipvsadm.Command) (originKey, bool) {
+	switch cmd.Op {
+	case ipvsadm.OpAddService, ipvsadm.OpEditService:
+		return originKey{service: cmd.Service.ServiceKey}, true
+	case ipvsadm.OpAddDest, ipvsadm.OpEditDest:
+		return originKey{cmd.Service.ServiceKey, cmd.Dest.Addr}, true
 	}
-	return state
+	return originKey{}, false
 }
 
-// recordOrigins notes where every service and real server that a command created or changed was written.
-func (d *decoder) recordOrigins(before, after map[originKey]string, service, dest origin) {
-	for key, state := range after {
-		if before[key] == state {
-			continue
-		}
-		if key.dest == (netip.AddrPort{}) {
-			d.origins[key] = service
-		} else {
-			d.origins[key] = dest
-		}
+// entryState renders one service (without its real servers) or real server of tbl, or "" if it has none.
+func entryState(tbl *ipvsadm.Table, key originKey) string {
+	s := tbl.Service(key.service)
+	switch {
+	case s == nil:
+		return ""
+	case key.dest == (netip.AddrPort{}):
+		settings := *s
+		settings.Dests = nil
+		return fmt.Sprint(settings)
 	}
+	if dest := s.Dest(key.dest); dest != nil {
+		return fmt.Sprint(*dest)
+	}
+	return ""
 }

@@ -50,7 +50,7 @@ func (v *validator) lab() {
 // Bounds of a lab. A Linux bridge has at most 1023 ports (BR_MAX_PORTS, less port 0), one per interface
 // on its network.
 const (
-	MaxHosts           = 1000
+	MaxHosts           = 1024
 	MaxNetworks        = 100
 	MaxPortsPerNetwork = 1023
 )

@@ -90,7 +90,7 @@ func TestValidateBoundsTheLab(t *testing.T) {
 			Name: "eth0", Network: "lan", Address: netip.PrefixFrom(netip.AddrFrom4([4]byte{10, 0, byte(i / 250), byte(1 + i%250)}), 16)}}})
 	}
 	err := Validate(many)
-	for _, want := range []string{"1100 hosts; a lab has at most 1000", "networks.lan: 1100 interfaces on network lan; its bridge takes at most 1023"} {
+	for _, want := range []string{"1100 hosts; a lab has at most 1024", "networks.lan: 1100 interfaces on network lan; its bridge takes at most 1023"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("1100 hosts on one network: got %v, want %q", err, want)
 		}
