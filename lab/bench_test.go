@@ -3,71 +3,68 @@ package lab
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
-	"slices"
+	"path/filepath"
 	"testing"
-	"time"
 
+	"github.com/lvslab/lvslab/internal/benchpair"
 	"github.com/lvslab/lvslab/internal/needs"
-
+	"github.com/lvslab/lvslab/internal/scaletopo"
 	"github.com/lvslab/lvslab/topology"
 )
 
-// BenchmarkUpDown times lvslab's Up and Down of the default topology against the same topology built by a
-// shell script of `ip` commands, in the same run, and reports medians and ratios. Run with -benchtime 1x
-// (make bench): each benchmark iteration does `runs` of each.
+// BenchmarkUpDown times lvslab's Up and Down of NAT labs with 10, 100 and 1000 real servers against the
+// same labs built by a shell script of `ip` commands (ipScript), in interleaved pairs, and prints the
+// medians and the per-pair ratios. -short (make bench-quick) leaves out the 1000. Run with -benchtime 1x.
 func BenchmarkUpDown(b *testing.B) {
 	needs.Root(b)
 	if _, err := exec.LookPath("ip"); err != nil {
 		b.Skip("needs iproute2's ip for the comparison script")
 	}
-	const runs = 11
+	sizes := []int{10, 100, 1000}
+	if testing.Short() {
+		sizes = sizes[:2]
+	}
+	const pairs = 5
 	ctx := context.Background()
 	for b.Loop() {
-		var up, down, shUp, shDown []time.Duration
-		for range runs {
-			name, dir := uniqueName(b), b.TempDir()
-			start := time.Now()
-			l, err := Up(ctx, topology.Default(), Options{Name: name, StateDir: dir, WithoutIPVS: true}) // the ip script programs no IPVS either
+		for _, n := range sizes {
+			topo, err := topology.Parse(fmt.Sprintf("%d-servers.yaml", n), scaletopo.ManyServers(n))
 			if err != nil {
 				b.Fatal(err)
 			}
-			up = append(up, time.Since(start))
-			start = time.Now()
-			if err := l.Down(ctx); err != nil {
+			script := filepath.Join(b.TempDir(), "ip.sh")
+			if err := os.WriteFile(script, []byte(ipScript(topo)), 0o755); err != nil {
 				b.Fatal(err)
 			}
-			down = append(down, time.Since(start))
-
-			prefix := uniqueName(b)
-			start = time.Now()
-			if out, err := exec.Command("testdata/nat-walkthrough-ip.sh", "up", prefix).CombinedOutput(); err != nil {
-				exec.Command("testdata/nat-walkthrough-ip.sh", "down", prefix).Run()
-				b.Fatalf("shell script up: %v\n%s", err, out)
+			sh := func(op, prefix string) {
+				if out, err := exec.Command("sh", script, op, prefix).CombinedOutput(); err != nil {
+					if op == "up" {
+						exec.Command("sh", script, "down", prefix).Run()
+					}
+					b.Fatalf("ip script %s: %v\n%s", op, err, out)
+				}
 			}
-			shUp = append(shUp, time.Since(start))
-			start = time.Now()
-			if out, err := exec.Command("testdata/nat-walkthrough-ip.sh", "down", prefix).CombinedOutput(); err != nil {
-				b.Fatalf("shell script down: %v\n%s", err, out)
+			var up, down benchpair.Pairs
+			for range pairs {
+				var l *Lab
+				up.A = append(up.A, benchpair.Time(func() {
+					if l, err = Up(ctx, topo, Options{Name: uniqueName(b), StateDir: b.TempDir(), WithoutIPVS: true}); err != nil {
+						b.Fatal(err)
+					}
+				}))
+				down.A = append(down.A, benchpair.Time(func() {
+					if err := l.Down(ctx); err != nil {
+						b.Fatal(err)
+					}
+				}))
+				prefix := uniqueName(b)
+				up.B = append(up.B, benchpair.Time(func() { sh("up", prefix) }))
+				down.B = append(down.B, benchpair.Time(func() { sh("down", prefix) }))
 			}
-			shDown = append(shDown, time.Since(start))
+			up.Report(b, fmt.Sprintf("lab up, %d real servers", n), "lvslab", "ip-script", "s")
+			down.Report(b, fmt.Sprintf("lab down, %d real servers", n), "lvslab", "ip-script", "s")
 		}
-		mu, md, su, sd := median(up), median(down), median(shUp), median(shDown)
-		b.ReportMetric(ms(mu), "up-ms")
-		b.ReportMetric(ms(md), "down-ms")
-		b.ReportMetric(ms(su), "ip-script-up-ms")
-		b.ReportMetric(ms(sd), "ip-script-down-ms")
-		b.ReportMetric(float64(su)/float64(mu), "up-speedup")
-		b.ReportMetric(float64(sd)/float64(md), "down-speedup")
-		fmt.Printf("lab up   (NAT walkthrough, median of %d): lvslab %6.1f ms   ip script %6.1f ms   lvslab %.1fx faster\n", runs, ms(mu), ms(su), float64(su)/float64(mu))
-		fmt.Printf("lab down (NAT walkthrough, median of %d): lvslab %6.1f ms   ip script %6.1f ms   lvslab %.1fx faster\n", runs, ms(md), ms(sd), float64(sd)/float64(md))
 	}
 }
-
-func median(d []time.Duration) time.Duration {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return s[len(s)/2]
-}
-
-func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }

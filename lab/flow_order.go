@@ -12,7 +12,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// keepFlowsInOrder has every interface of the namespace at nsPath steer what it receives to one CPU per
+// keepFlowsInOrder has every interface of the namespaces at nsPaths steer what it receives to one CPU per
 // flow (RPS over every CPU this process may use), so that a TCP connection's packets keep their order
 // across the lab's links.
 //
@@ -24,12 +24,12 @@ import (
 // to a real server that never gets a connection from it: the director counts connections the servers did
 // not see, and splits drift. With RPS each flow goes through one CPU's backlog at every hop, in the order
 // it was sent.
-func keepFlowsInOrder(nsPath string) error {
+func keepFlowsInOrder(nsPaths []string) error {
 	mask, err := usableCPUMask()
 	if err != nil {
 		return err
 	}
-	return withNamespaceSysfs(nsPath, func() error {
+	return withNamespacesSysfs(nsPaths, func() error {
 		queues, err := receiveQueues()
 		if err != nil {
 			return err
@@ -51,30 +51,47 @@ func receiveQueues() ([]string, error) {
 	return slices.DeleteFunc(queues, func(q string) bool { return strings.HasPrefix(q, "/sys/class/net/lo/") }), err
 }
 
-// withNamespaceSysfs runs fn on a throwaway thread whose /sys shows the network namespace at nsPath.
-// sysfs shows the network namespace of whoever mounts it: the thread mounts one over /sys, in a mount
-// namespace of its own, as ip netns exec does.
-func withNamespaceSysfs(nsPath string, fn func() error) error {
+// withNamespacesSysfs runs fn once for each network namespace at nsPaths, on a throwaway thread whose /sys
+// shows that namespace. sysfs shows the network namespace of whoever mounts it: the thread mounts one over
+// /sys for each, in a mount namespace of its own, as ip netns exec does. One thread and one mount namespace
+// serve them all: copying the mount namespace, which holds a mount per lab namespace, for each of them
+// would cost in the square of their number.
+func withNamespacesSysfs(nsPaths []string, fn func() error) error {
 	return onThrowawayThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
-			return fmt.Errorf("a mount namespace to see %s's sysfs in: %w", nsPath, err)
+			return fmt.Errorf("a mount namespace to see the lab's sysfs in: %w", err)
 		}
 		if err := unix.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
-			return fmt.Errorf("making mounts private to see %s's sysfs: %w", nsPath, err)
+			return fmt.Errorf("making mounts private to see the lab's sysfs: %w", err)
 		}
-		f, err := os.Open(nsPath)
-		if err != nil {
-			return err
+		for _, nsPath := range nsPaths {
+			if err := inNamespaceSysfs(nsPath, fn); err != nil {
+				return err
+			}
 		}
-		defer f.Close()
-		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-			return fmt.Errorf("entering %s: %w", nsPath, err)
-		}
-		if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
-			return fmt.Errorf("mounting %s's sysfs: %w", nsPath, err)
-		}
-		return fn()
+		return nil
 	})
+}
+
+// inNamespaceSysfs enters the network namespace at nsPath, mounts its sysfs over /sys, runs fn, and
+// unmounts it again. The thread must be locked and in a private mount namespace of its own.
+func inNamespaceSysfs(nsPath string, fn func() error) error {
+	f, err := os.Open(nsPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+		return fmt.Errorf("entering %s: %w", nsPath, err)
+	}
+	if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+		return fmt.Errorf("mounting %s's sysfs: %w", nsPath, err)
+	}
+	err = fn()
+	if uerr := unix.Unmount("/sys", unix.MNT_DETACH); uerr != nil && err == nil {
+		err = fmt.Errorf("unmounting %s's sysfs: %w", nsPath, uerr)
+	}
+	return err
 }
 
 // usableCPUMask is the CPUs this process may run on, as a sysfs CPU mask: hexadecimal, in groups of 32

@@ -55,7 +55,7 @@ func TestEveryLabInterfaceKeepsFlowsInOrder(t *testing.T) {
 	}
 	for _, n := range l.state.Namespaces {
 		var got map[string]string
-		err := withNamespaceSysfs(netnsPath(n.Name), func() error {
+		err := withNamespacesSysfs([]string{netnsPath(n.Name)}, func() error {
 			queues, err := receiveQueues()
 			got = map[string]string{}
 			for _, q := range queues {

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/jsondir"
@@ -130,10 +129,12 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
 		return err
 	}
-	for _, n := range s.Namespaces {
-		if err := keepFlowsInOrder(netnsPath(n.Name)); err != nil {
-			return err
-		}
+	nsPaths := make([]string, len(s.Namespaces))
+	for i, n := range s.Namespaces {
+		nsPaths[i] = netnsPath(n.Name)
+	}
+	if err := keepFlowsInOrder(nsPaths); err != nil {
+		return err
 	}
 	listeners, err := l.configureHosts(ctx)
 	defer func() {
@@ -184,15 +185,7 @@ func (l *Lab) build(ctx context.Context) error {
 func (l *Lab) createNamespaces() error {
 	ns := l.state.Namespaces
 	errs := make([]error, len(ns))
-	var wg sync.WaitGroup
-	for i := range ns {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			ns[i].Inode, errs[i] = createNamespace(ns[i].Name)
-		}()
-	}
-	wg.Wait()
+	inParallel(len(ns), func(i int) { ns[i].Inode, errs[i] = createNamespace(ns[i].Name) })
 	made := ns[:0]
 	for i := range ns {
 		if errs[i] == nil {
@@ -232,21 +225,16 @@ func (l *Lab) configureHosts(ctx context.Context) (map[string]*hostSockets, erro
 	hosts := l.Topology.Hosts
 	files := make([]*hostSockets, len(hosts))
 	errs := make([]error, len(hosts))
-	var wg sync.WaitGroup
-	for i, h := range hosts {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[i] = inNamespace(netnsPath(NamespaceName(l.Name, h.Name)), func() (err error) {
-				files[i], err = configureHost(ctx, h)
-				return err
-			})
-			if errs[i] != nil {
-				errs[i] = fmt.Errorf("host %s: %w", h.Name, errs[i])
-			}
-		}()
-	}
-	wg.Wait()
+	inParallel(len(hosts), func(i int) {
+		h := hosts[i]
+		errs[i] = inNamespace(netnsPath(NamespaceName(l.Name, h.Name)), func() (err error) {
+			files[i], err = configureHost(ctx, h)
+			return err
+		})
+		if errs[i] != nil {
+			errs[i] = fmt.Errorf("host %s: %w", h.Name, errs[i])
+		}
+	})
 	listeners := map[string]*hostSockets{}
 	for i, f := range files {
 		if f != nil {
@@ -330,6 +318,10 @@ func (l *Lab) downLocked(ctx context.Context) error {
 	ours := map[string]uint64{}
 	inodes := map[uint64]bool{}
 	l.leftAlone = nil
+	mt, err := readMountTable()
+	if err != nil {
+		return fmt.Errorf("taking down lab %s: %w (the state file %s is kept; run down again)", l.Name, err, statePath(l.dir, l.Name))
+	}
 	for _, ns := range s.Namespaces {
 		path := netnsPath(ns.Name)
 		if _, err := os.Lstat(path); err != nil {
@@ -340,7 +332,7 @@ func (l *Lab) downLocked(ctx context.Context) error {
 		}
 		// Every mount on the file counts, copies beneath another mount too: the one a path reaches may be
 		// gone, unmounted by an earlier down that could not remove the file.
-		ino, mounts, err := mountedNamespace(path)
+		ino, mounts, err := mt.namespaceOn(path)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("namespace %s: %w; left alone", ns.Name, err))
@@ -361,10 +353,16 @@ func (l *Lab) downLocked(ctx context.Context) error {
 	if err := killAndWait(ctx, processesIn(inodes)); err != nil {
 		errs = append(errs, err)
 	}
+	removed := make([]string, 0, len(ours))
 	for name, ino := range ours {
-		if err := deleteNamespace(name, ino); err != nil {
+		if err := removeNamespace(mt, name, ino); err != nil {
 			errs = append(errs, err)
+		} else {
+			removed = append(removed, name)
 		}
+	}
+	if err := checkRemoved(removed); err != nil {
+		errs = append(errs, err)
 	}
 	// A state file half written when lvslab was killed: its temporary copy.
 	stale, _ := filepath.Glob(filepath.Join(l.dir, "."+l.Name+".*.tmp"))

@@ -87,11 +87,24 @@ func onThrowawayThread(fn func() error) error {
 // hidden ones too (see netns_mounts.go); a mount of anything else there leaves the file alone. The
 // kernel frees the namespace, and every link in it, once no process or open handle holds it.
 func deleteNamespace(name string, want uint64) error {
+	mt, err := readMountTable()
+	if err == nil {
+		err = removeNamespace(mt, name, want)
+	}
+	if err != nil {
+		return err
+	}
+	return checkRemoved([]string{name})
+}
+
+// removeNamespace is deleteNamespace with the mounts read before (mt), and without the check that no
+// mount of it is left, which a caller removing many does once for all (checkRemoved).
+func removeNamespace(mt mountTable, name string, want uint64) error {
 	path := netnsPath(name)
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	ino, mounts, err := mountedNamespace(path)
+	ino, mounts, err := mt.namespaceOn(path)
 	switch {
 	case err != nil:
 		return fmt.Errorf("namespace %s: %w; left alone", name, err)
@@ -113,10 +126,23 @@ func deleteNamespace(name string, want uint64) error {
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
 	}
-	if _, left, err := mountedNamespace(path); err != nil || left > 0 {
-		return fmt.Errorf("namespace %s: %d mounts of it left on %s after it was removed (%v)", name, left, path, err)
-	}
 	return nil
+}
+
+// checkRemoved reports the namespaces among names that still have a mount on their file.
+func checkRemoved(names []string) error {
+	mt, err := readMountTable()
+	if err != nil {
+		return fmt.Errorf("checking that the namespaces are gone: %w", err)
+	}
+	var errs []error
+	for _, name := range names {
+		path := netnsPath(name)
+		if _, left, err := mt.namespaceOn(path); err != nil || left > 0 {
+			errs = append(errs, fmt.Errorf("namespace %s: %d mounts of it left on %s after it was removed (%v)", name, left, path, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func inode(path string) (uint64, error) {

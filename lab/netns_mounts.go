@@ -28,27 +28,29 @@ type mountEntry struct {
 	Root, MountPoint, FSType string
 }
 
-// mountsOn lists every mount whose mount point is path in this thread's mount namespace, hidden ones
-// included, in the order mountinfo gives them.
-func mountsOn(path string) ([]mountEntry, error) {
+// mountTable is every mount of this thread's mount namespace, hidden ones included, by mount point, in
+// the order mountinfo gives them. Read once for a whole lab: reading mountinfo again for each of its
+// namespaces would cost in the square of their number.
+type mountTable map[string][]mountEntry
+
+func readMountTable() (mountTable, error) {
 	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	var out []mountEntry
+	mt := mountTable{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
-		m, ok := parseMountinfo(sc.Text())
-		if ok && m.MountPoint == path {
-			out = append(out, m)
+		if m, ok := parseMountinfo(sc.Text()); ok {
+			mt[m.MountPoint] = append(mt[m.MountPoint], m)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("reading mountinfo: %w", err)
 	}
-	return out, nil
+	return mt, nil
 }
 
 // parseMountinfo reads a line of mountinfo (proc(5)): ID PARENT MAJ:MIN ROOT MOUNT-POINT OPTIONS
@@ -109,10 +111,16 @@ func (m mountEntry) networkNamespace() (uint64, bool) {
 // for those mounts to be anything but one network namespace's: a mount lvslab cannot prove is a copy
 // of the one it made.
 func mountedNamespace(path string) (ino uint64, mounts int, err error) {
-	list, err := mountsOn(path)
+	mt, err := readMountTable()
 	if err != nil {
 		return 0, 0, err
 	}
+	return mt.namespaceOn(path)
+}
+
+// namespaceOn is mountedNamespace from a table read before.
+func (mt mountTable) namespaceOn(path string) (ino uint64, mounts int, err error) {
+	list := mt[path]
 	for _, m := range list {
 		n, ok := m.networkNamespace()
 		switch {
