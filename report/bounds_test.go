@@ -58,8 +58,8 @@ func TestReadRefusesWhatPassesABound(t *testing.T) {
 			[]string{"results[0].phases: more than 100 phases"}},
 		{"33 verdicts in a phase", crafted(result(`"phases": [{"verdicts": [` + list(`{"name": "x", "pass": true, "summary": "s"}`, 33) + `]}]`)),
 			[]string{"results[0].phases[0].verdicts: more than 32 verdicts"}},
-		{"a split over 1001 servers", crafted(result(verdictWith(`, "split": [` + list(`{"server": "rs1", "expected": 1, "observed": 1, "lo": 0, "hi": 2}`, 1001) + `]`))),
-			[]string{"results[0].phases[0].verdicts[0].split: more than 1000 servers"}},
+		{"a split over 1025 servers", crafted(result(verdictWith(`, "split": [` + list(`{"server": "rs1", "expected": 1, "observed": 1, "lo": 0, "hi": 2}`, 1025) + `]`))),
+			[]string{"results[0].phases[0].verdicts[0].split: more than 1024 servers"}},
 		{"a window of 41 connections", crafted(result(verdictWith(orderJSON(41, 0, 0, 100)))),
 			[]string{"results[0].phases[0].verdicts[0].order.expected: more than 40 connections", "keeps a window of 40"}},
 		{"a window at MaxInt64", crafted(result(verdictWith(orderJSON(1, math.MaxInt64, -1, 1)))),
@@ -78,8 +78,8 @@ func TestReadRefusesWhatPassesABound(t *testing.T) {
 			[]string{"results[0].phases[0].load.sequence[1]: no server"}},
 		{"a negative count", crafted(result(loadWith(`, "failures": {"reset": -1}`))),
 			[]string{"results[0].phases[0].load.failures.reset: -1"}},
-		{"1002 servers answering a load", crafted(result(loadWith(`, "per_server": {` + perServer(1002) + `}`))),
-			[]string{"results[0].phases[0].load.per_server: more than 1001 servers"}},
+		{"1026 servers answering a load", crafted(result(loadWith(`, "per_server": {` + perServer(1026) + `}`))),
+			[]string{"results[0].phases[0].load.per_server: more than 1025 servers"}},
 		{"65 sysctls", crafted(result(`"sysctls": {` + sysctls(65) + `}`)),
 			[]string{"results[0].sysctls: more than 64 sysctls"}},
 		{"a diagram of 8193 items", crafted(result(diagramOf(1000, 8))),
@@ -196,7 +196,7 @@ func TestTheEstimateBoundsWhatAReportTakes(t *testing.T) {
 		{"the least verdicts", result(`"phases": [` + list(`{"verdicts": [`+list(`{}`, 32)+`]}`, 100) + `]`)},
 		{"splits", result(`"phases": [` + list(`{"verdicts": [{"name": "s", "summary": "s", "split": [`+list(`{"server": "a"}`, 1000)+`]}]}`, 100) + `]`)},
 		{"a diagram", result(diagramOf(1000, 7))},
-		{"sysctls and servers", result(`"sysctls": {` + sysctls(64) + `}, ` + loadWith(`, "per_server": {`+perServer(1001)+`}`))},
+		{"sysctls and servers", result(`"sysctls": {` + sysctls(64) + `}, ` + loadWith(`, "per_server": {`+perServer(1025)+`}`))},
 	} {
 		cost, err := scanResult([]byte(c.result))
 		if err != nil {

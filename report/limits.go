@@ -26,7 +26,7 @@ const (
 
 	maxPhases   = 100          // a scenario has at most 100
 	maxVerdicts = 32           // a phase of lvslab test has at most 9 checks
-	maxSplit    = 1_000        // a share per real server: a topology has at most 1000 hosts
+	maxSplit    = 1_024        // a share per real server: a topology has at most 1024 hosts
 	maxOrder    = 40           // assert keeps a window of 40 connections around the first difference
 	maxSequence = 1 << 20      // a load records at most 2^20 connections (loadgen)
 	maxServers  = maxSplit + 1 // and the responses that named no server
@@ -34,7 +34,7 @@ const (
 	maxClient   = 64 // an IPv6 address with its zone
 
 	// maxDiagramItems bounds a lab's diagram as a whole (hosts, networks, services, and their ports,
-	// notes and rules): a lab of 1000 hosts, each with two addresses and a rule to it, fits.
+	// notes and rules): a lab of 1024 hosts, each with two addresses and a rule to it, fits.
 	maxDiagramItems = 8192
 	// maxDepth bounds the nesting of a result's JSON: lvslab writes 7 levels (phases, a phase, verdicts, a
 	// verdict, its order, the expected servers).

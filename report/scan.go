@@ -31,13 +31,13 @@ func sizeOf[T any]() uintptr { return reflect.TypeFor[T]().Size() }
 var lists = map[string]listBound{
 	"phases":                             {maxPhases, "phases", "a scenario has at most 100", sizeOf[Phase]()},
 	"phases[].verdicts":                  {maxVerdicts, "verdicts", "a phase of lvslab test has at most 9 checks", sizeOf[Verdict]()},
-	"phases[].verdicts[].split":          {maxSplit, "servers", "a check splits over the real servers, and a lab has at most 1000 hosts", sizeOf[assert.Share]()},
+	"phases[].verdicts[].split":          {maxSplit, "servers", "a check splits over the real servers, and a lab has at most 1024 hosts", sizeOf[assert.Share]()},
 	"phases[].verdicts[].order.expected": {maxOrder, "connections", "lvslab test keeps a window of 40 around the first difference", sizeOf[string]()},
 	"phases[].verdicts[].order.observed": {maxOrder, "connections", "lvslab test keeps a window of 40 around the first difference", sizeOf[string]()},
 	"phases[].load.sequence":             {maxSequence, "connections", "a load records at most 2^20", sizeOf[string]()},
 	"phases[].load.clients":              {maxSequence, "connections", "a load records at most 2^20", sizeOf[string]()},
 	"phases[].load.locals":               {maxSequence, "connections", "a load records at most 2^20", sizeOf[netip.AddrPort]()},
-	"phases[].load.per_server":           {maxServers, "servers", "a lab has at most 1000 hosts", mapEntry},
+	"phases[].load.per_server":           {maxServers, "servers", "a lab has at most 1024 hosts", mapEntry},
 	"sysctls":                            {maxSysctls, "sysctls", "lvslab records the few that change how IPVS schedules", mapEntry},
 	"diagram.networks":                   {maxDiagramItems, "networks", "", sizeOf[graph.Network]()},
 	"diagram.hosts":                      {maxDiagramItems, "hosts", "", sizeOf[graph.Host]()},
@@ -166,7 +166,7 @@ func scanResult(data []byte) (int64, error) {
 				path = top.path + "[]"
 				if strings.HasPrefix(path, "diagram.") {
 					if items++; items > maxDiagramItems {
-						return 0, fmt.Errorf("%s: more than %d items in the diagram (hosts, networks, services and theirs): a lab of 1000 hosts with two addresses each fits",
+						return 0, fmt.Errorf("%s: more than %d items in the diagram (hosts, networks, services and theirs): a lab of 1024 hosts with two addresses each fits",
 							fieldPath(stack), maxDiagramItems)
 					}
 				}
