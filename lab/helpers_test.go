@@ -220,3 +220,15 @@ func bindFrom(l *Lab, host string, addr netip.Addr) error {
 		return err
 	})
 }
+
+// deleteNamespace removes one namespace as Down does, and checks that nothing of it is left.
+func deleteNamespace(name string, want uint64) error {
+	mt, err := readMountTable()
+	if err == nil {
+		err = removeNamespace(mt, name, want)
+	}
+	if err != nil {
+		return err
+	}
+	return checkRemoved([]string{name})
+}

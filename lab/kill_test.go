@@ -61,7 +61,7 @@ func TestDownAfterKill9DuringUpLeavesNothing(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l, err := openIn(dir, name)
+			l, err := OpenIn(dir, name)
 			if err != nil {
 				t.Fatalf("after kill -9 at %q: %v", stage, err)
 			}

@@ -245,9 +245,10 @@ func (l *Lab) configureHosts(ctx context.Context) (map[string]*hostSockets, erro
 }
 
 // Open returns the lab with the given name from its state file.
-func Open(name string) (*Lab, error) { return openIn(StateDir(), name) }
+func Open(name string) (*Lab, error) { return OpenIn(StateDir(), name) }
 
-func openIn(dir, name string) (*Lab, error) {
+// OpenIn is Open with the state files in dir.
+func OpenIn(dir, name string) (*Lab, error) {
 	s, err := readState(dir, name)
 	if err != nil {
 		return nil, err
@@ -266,7 +267,7 @@ func List() ([]*Lab, error) {
 	var labs []*Lab
 	var errs []error
 	for _, n := range names {
-		l, err := openIn(dir, n)
+		l, err := OpenIn(dir, n)
 		if errors.Is(err, ErrNotFound) {
 			continue // taken down meanwhile
 		}

@@ -82,23 +82,11 @@ func onThrowawayThread(fn func() error) error {
 	return <-errc
 }
 
-// deleteNamespace unbinds and removes /run/netns/name, whose mounts must all be the namespace with inode
-// want (none when want is 0: a file up made but had not bound yet). Every copy of that mount goes, the
-// hidden ones too (see netns_mounts.go); a mount of anything else there leaves the file alone. The
-// kernel frees the namespace, and every link in it, once no process or open handle holds it.
-func deleteNamespace(name string, want uint64) error {
-	mt, err := readMountTable()
-	if err == nil {
-		err = removeNamespace(mt, name, want)
-	}
-	if err != nil {
-		return err
-	}
-	return checkRemoved([]string{name})
-}
-
-// removeNamespace is deleteNamespace with the mounts read before (mt), and without the check that no
-// mount of it is left, which a caller removing many does once for all (checkRemoved).
+// removeNamespace unbinds and removes /run/netns/name, whose mounts (in mt, read before) must all be the
+// namespace with inode want (none when want is 0: a file up made but had not bound yet). Every copy of that
+// mount goes, the hidden ones too (see netns_mounts.go); a mount of anything else there leaves the file
+// alone. The kernel frees the namespace, and every link in it, once no process or open handle holds it.
+// Whether a mount of it is left the caller checks, once for all it removes (checkRemoved).
 func removeNamespace(mt mountTable, name string, want uint64) error {
 	path := netnsPath(name)
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {

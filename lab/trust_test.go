@@ -87,7 +87,7 @@ func TestDownTouchesNothingAStateFileCannotProve(t *testing.T) {
 	} {
 		t.Run(c.what, func(t *testing.T) {
 			writeFile(t, statePath(dir, name), c.content())
-			l, err := openIn(dir, name)
+			l, err := OpenIn(dir, name)
 			if err == nil {
 				err = l.Down(context.Background())
 			}
@@ -137,7 +137,7 @@ func TestConcurrentDownsOfOneLab(t *testing.T) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				l, err := openIn(dir, name)
+				l, err := OpenIn(dir, name)
 				if errors.Is(err, ErrNotFound) {
 					return // the other was quicker
 				}

@@ -30,7 +30,7 @@ with this folder writable from there.`,
 				return unusable(err)
 			}
 			if t.inVM != nil {
-				return forward(cmd, t.inVM, append([]string{"exec", "--lab", t.name(), args[0], "--"}, args[1:]...))
+				return forwardExec(cmd, t.inVM, args[0], args[1:])
 			}
 			return unusable(t.native.Exec(args[0], args[1:]))
 		},

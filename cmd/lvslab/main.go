@@ -17,8 +17,7 @@ import (
 )
 
 func main() {
-	vm.RunGuestIfInit()
-	lab.RunChildIfRequested()
+	runGuestOrChild()
 	ctx, interruptedBy := interruptible()
 	err := newRootCommand().ExecuteContext(ctx)
 	var quiet *exitError
@@ -32,6 +31,14 @@ func main() {
 	if err != nil {
 		os.Exit(exitCode(err))
 	}
+}
+
+// runGuestOrChild turns this process into the guest's /init in a microVM, or into a child lvslab started
+// in a lab host, when it is one; else it returns at once. It must come first in main.
+func runGuestOrChild() {
+	vm.SetLabNamespaces(labNamespaceInGuest) // for the guest's agent, before it starts
+	vm.RunGuestIfInit()
+	lab.RunChildIfRequested()
 }
 
 // interrupts receives the signals that stop a command; stopInterrupts hands them over (see forward).

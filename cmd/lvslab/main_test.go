@@ -18,14 +18,12 @@ import (
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
 )
 
 // The tests run lvslab as a user does: this test binary re-executed as the command, with its own state
 // directory, checking output and exit status.
 func TestMain(m *testing.M) {
-	vm.RunGuestIfInit() // this binary is the guest's /init when a test runs lvslab vm
-	lab.RunChildIfRequested()
+	runGuestOrChild() // this binary is the guest's /init when a test runs lvslab vm
 	if os.Getenv("LVSLAB_TEST_AS_MAIN") == "1" {
 		main()
 		os.Exit(0)

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/vmlab"
 )
 
@@ -88,12 +89,25 @@ func TestVMLabTakesTheTutorialsCommands(t *testing.T) {
 	if out := exec(3, "director", "--", "sh", "-c", "exit 3"); out != "" {
 		t.Errorf("exit 3 printed %q", out)
 	}
+	// The guest's agent runs exec's command in the host's namespace itself: the one the lab made, or none.
+	if out := exec(0, "rs1", "--", "ip", "-br", "addr", "show", "eth0"); !strings.Contains(out, "172.16.0.45/") {
+		t.Errorf("exec rs1 -- ip addr: %q, want rs1's address", out)
+	}
+	if out := exec(2, "rs9", "--", "true"); !strings.Contains(out, `no host "rs9"`) {
+		t.Errorf("exec rs9: %q, want an error naming the lab's hosts", out)
+	}
 	if out := c.expect(0, "status", name); !strings.Contains(out, "lives in a microVM") || !strings.Contains(out, "TCP  192.168.0.75:80 wrr") {
 		t.Errorf("status:\n%s", out)
 	}
 	if out := c.expect(0, "load", "--lab", name, "-n", "200", "-c", "4"); !regexp.MustCompile(`Complete requests:\s+200\n`).MatchString(out) {
 		t.Errorf("load:\n%s", out)
 	}
+	ns := lab.NamespaceName(name, "rs3")
+	exec(0, "director", "--", "sh", "-c", "ip netns del "+ns+" && ip netns add "+ns)
+	if out := exec(2, "rs3", "--", "true"); !strings.Contains(out, "is not the one lab "+name+" made") {
+		t.Errorf("exec into a namespace that replaced rs3's: %q, want it refused", out)
+	}
+	exec(0, "director", "--", "ip", "netns", "del", ns) // down then finds rs3's gone, not a stranger's
 	if out := c.expect(0, "down", name); !strings.Contains(out, "lab "+name+" is down") {
 		t.Errorf("down:\n%s", out)
 	}

@@ -42,4 +42,9 @@ type ExecRequest struct {
 	Cols uint16   `json:"cols,omitempty"`
 	// PowerOff asks the machine to power off, once this connection has its answer.
 	PowerOff bool `json:"poweroff,omitempty"`
+	// Lab and Host, when set, run the command inside that lab host's network namespace, as `lvslab exec`
+	// in the guest would, but without starting another lvslab there (under emulation, most of a round
+	// trip): the agent finds the namespace with the function SetLabNamespaces registered.
+	Lab  string `json:"lab,omitempty"`
+	Host string `json:"host,omitempty"`
 }

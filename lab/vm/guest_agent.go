@@ -211,6 +211,9 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 // asks for one), and the copying of its output.
 func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan int, error) {
 	attr := &os.ProcAttr{Dir: dir, Env: req.Env, Sys: &syscall.SysProcAttr{Chroot: newRoot, Setsid: true}}
+	if req.Lab != "" {
+		attr.Sys.Chroot = "" // startInLab forks from a thread already there
+	}
 	var closeAfter []*os.File
 	if req.TTY {
 		master, slave, err := openPTY(req.Rows, req.Cols)
@@ -241,12 +244,25 @@ func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan
 		s.copyOutput(frameStdout, outR)
 		s.copyOutput(frameStderr, errR)
 	}
-	pid, exited, err := startReaped(argv0, req.Argv, attr)
+	var pid int
+	var exited <-chan int
+	startIt := func() (err error) {
+		if pid, exited, err = startReaped(argv0, req.Argv, attr); err != nil {
+			return fmt.Errorf("starting %s in %s: %w", argv0, dir, err)
+		}
+		return nil
+	}
+	var err error
+	if req.Lab != "" {
+		err = startInLab(req, startIt)
+	} else {
+		err = startIt()
+	}
 	for _, f := range closeAfter {
 		f.Close()
 	}
 	if err != nil {
-		return nil, fmt.Errorf("starting %s in %s: %w", argv0, dir, err)
+		return nil, err
 	}
 	s.pid = pid
 	return exited, nil

@@ -1,0 +1,57 @@
+package vm
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// labNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
+// made, from the request's environment (which names the labs' state folder). It runs with the command's
+// root: the host's files and the guest's own /run.
+var labNamespace func(env []string, lab, host string) (string, error)
+
+// SetLabNamespaces registers how the guest's agent finds a lab host's namespace (ExecRequest.Lab and
+// Host). The binary that is the guest's /init calls it before RunGuestIfInit; without it such requests
+// fail.
+func SetLabNamespaces(f func(env []string, lab, host string) (string, error)) { labNamespace = f }
+
+// startInLab runs start on a thread of its own whose root is the command's and whose network namespace
+// is the lab host's, so that the command forked there has both; the thread is retired afterwards.
+func startInLab(req *ExecRequest, start func() error) error {
+	if labNamespace == nil {
+		return errors.New("agent: this guest cannot run commands in a lab's host: its /init registered no way to find their namespaces")
+	}
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread() // never unlocked: the thread goes when this goroutine does
+		errc <- func() error {
+			if err := unix.Unshare(unix.CLONE_FS); err != nil {
+				return fmt.Errorf("agent: a root of its own for the command: %w", err)
+			}
+			if err := unix.Chroot(newRoot); err != nil {
+				return fmt.Errorf("agent: entering the command's root: %w", err)
+			}
+			if err := unix.Chdir("/"); err != nil {
+				return err
+			}
+			path, err := labNamespace(req.Env, req.Lab, req.Host)
+			if err != nil {
+				return err
+			}
+			f, err := os.Open(path)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+				return fmt.Errorf("agent: entering %s: %w", path, err)
+			}
+			return start()
+		}()
+	}()
+	return <-errc
+}
