@@ -12,7 +12,7 @@ import (
 
 func newVMCommand() *cobra.Command {
 	var o vm.Options
-	var prepare bool
+	var prepare, timings bool
 	cmd := &cobra.Command{
 		Use:   "vm [--accel auto|kvm|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
@@ -41,6 +41,7 @@ lvslab: qemu dies with it.`,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
   lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
   lvslab vm --accel tcg -- uname -r       # never try KVM
+  lvslab vm --timings -- true             # where a boot's time goes
   lvslab vm --prepare                    # fetch the kernel now (make kernel)
   lvslab vm --kernel-package linux-image-6.12-amd64 -- sh -c 'modprobe ip_vs_twos && grep twos /proc/modules'
   lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
@@ -66,6 +67,10 @@ lvslab: qemu dies with it.`,
 			if err != nil {
 				return unusable(err)
 			}
+			if timings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: where the microVM's %.3f s went: qemu started, its kernel reached /init after %.3f s (host's clock); then, on the guest's clock from the kernel's start:\n%s",
+					res.Total.Seconds(), res.BootToInit.Seconds(), vm.FormatTimings(res.Timings))
+			}
 			if res.ExitCode != 0 {
 				return &exitError{code: res.ExitCode, quiet: true}
 			}
@@ -79,6 +84,7 @@ lvslab: qemu dies with it.`,
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
 	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")
+	f.BoolVar(&timings, "timings", false, "print where the boot's time went, phase by phase: the kernel's start to /init, the boot modules, the host's files, the lab's modules, the command")
 	f.BoolVar(&prepare, "prepare", false, "only check that this lvslab can be the guest's /init, and fetch and unpack the kernel into the cache")
 	return cmd
 }

@@ -55,15 +55,17 @@ func guestInit() {
 		powerOff()
 	}()
 	fmt.Println(initMarker)
+	g.mark("init")
 	if err := g.run(); err != nil {
 		g.fail(err)
 	}
 }
 
 type guest struct {
-	job job
-	ch  *os.File     // the channel to the host, once open
-	fw  *frameWriter // nil until the channel to the host is open
+	job     job
+	timings []Timing     // the phases /init reached (mark)
+	ch      *os.File     // the channel to the host, once open
+	fw      *frameWriter // nil until the channel to the host is open
 }
 
 func (g *guest) run() error {
@@ -81,6 +83,7 @@ func (g *guest) run() error {
 	if err := loadBootModules(g.job.Boot, params); err != nil {
 		return err
 	}
+	g.mark("boot modules")
 	if err := g.openChannel(); err != nil {
 		return err
 	}
@@ -92,15 +95,19 @@ func (g *guest) run() error {
 	if err := g.fw.send(frameHello); err != nil {
 		return err
 	}
-	if err := g.prepareRoot(); err != nil {
+	// The modules come from the initramfs, so they load while the root is mounted over 9p.
+	loaded := make(chan error, 1)
+	go func() {
+		loaded <- loadAll(g.job.Load, func(s loadStep) error {
+			return loadModule(s.Name, modulePath("", g.job.Tree, s), params[s.Name], g.job.Unpacks)
+		})
+	}()
+	rootErr := g.prepareRoot()
+	g.mark("root mounted")
+	if err := errors.Join(rootErr, <-loaded); err != nil {
 		return err
 	}
-	for _, s := range g.job.Load {
-		err := loadModule(s.Name, modulePath("", g.job.Tree, s), params[s.Name], g.job.Unpacks)
-		if err != nil && !s.Optional {
-			return err
-		}
-	}
+	g.mark("modules loaded")
 	if err := setupHost(g.job.Hostname); err != nil {
 		return err
 	}
@@ -111,6 +118,7 @@ func (g *guest) run() error {
 	if err != nil {
 		return err
 	}
+	g.mark("command exited")
 	for _, o := range g.job.Outputs {
 		content, err := readOutput(filepath.Join(newRoot, o))
 		if errors.Is(err, os.ErrNotExist) {
@@ -122,6 +130,9 @@ func (g *guest) run() error {
 		if err != nil {
 			return err
 		}
+	}
+	if err := g.sendTimings(); err != nil {
+		return err
 	}
 	return g.fw.sendExit(code)
 }

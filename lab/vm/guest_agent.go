@@ -41,6 +41,10 @@ func (g *guest) serve() error {
 		return fmt.Errorf("agent: %w", err)
 	}
 	go reapChildren()
+	g.mark("agent ready")
+	if err := g.sendTimings(); err != nil {
+		return err
+	}
 	if err := g.fw.send(frameReady); err != nil {
 		return err
 	}

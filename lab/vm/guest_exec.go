@@ -33,6 +33,7 @@ func (g *guest) runCommand() (int, error) {
 		Files: []*os.File{null, outW, errW},
 		Sys:   &syscall.SysProcAttr{Chroot: newRoot, Setsid: true},
 	})
+	g.mark("command started")
 	outW.Close()
 	errW.Close()
 	if err != nil {

@@ -151,27 +151,46 @@ func modprobe(names []string, params string) error {
 	return nil
 }
 
-// loadBootModules loads the initramfs's modules, each as soon as those it needs are in: module loading
-// is CPU-bound under TCG, and the guest has more than one CPU.
+// loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in.
 func loadBootModules(mods []bootModule, params map[string]string) error {
-	done := map[string]chan struct{}{}
-	for _, m := range mods {
-		done[m.Name] = make(chan struct{})
+	steps := make([]loadStep, len(mods))
+	for i, m := range mods {
+		steps[i] = loadStep{Name: m.Name, After: m.After}
 	}
-	errs := make(chan error, len(mods))
-	for _, m := range mods {
-		go func() {
-			defer close(done[m.Name])
-			for _, a := range m.After {
-				if c, ok := done[a]; ok {
-					<-c
-				}
+	return loadAll(steps, func(s loadStep) error {
+		return loadModule(s.Name, filepath.Join(bootModuleDir, s.Name+".ko"), params[s.Name], "")
+	})
+}
+
+// loadAll loads every step, each as soon as the steps it comes after are done: module loading is
+// CPU-bound under TCG, and the guest has more than one CPU. An optional step may fail. Only steps listed
+// earlier are waited for (the plan lists what a module needs first), so no cycle can hang the boot.
+func loadAll(steps []loadStep, load func(loadStep) error) error {
+	done := map[string]chan struct{}{}
+	errs := make(chan error, len(steps))
+	for _, s := range steps {
+		var before []chan struct{}
+		for _, a := range s.After {
+			if c, ok := done[a]; ok {
+				before = append(before, c)
 			}
-			errs <- loadModule(m.Name, filepath.Join(bootModuleDir, m.Name+".ko"), params[m.Name], "")
+		}
+		finished := make(chan struct{})
+		done[s.Name] = finished
+		go func() {
+			defer close(finished)
+			for _, c := range before {
+				<-c
+			}
+			err := load(s)
+			if s.Optional {
+				err = nil
+			}
+			errs <- err
 		}()
 	}
 	var err error
-	for range mods {
+	for range steps {
 		err = errors.Join(err, <-errs)
 	}
 	return err

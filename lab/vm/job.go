@@ -104,6 +104,9 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 	for _, s := range boot {
 		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.before(s.Name)})
 	}
+	for i := range j.Load {
+		j.Load[i].After = ix.before(j.Load[i].Name)
+	}
 	return j, nil
 }
 

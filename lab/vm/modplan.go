@@ -34,9 +34,10 @@ func (ix *modIndex) lookup(name string) (mods []string, found bool) {
 // loadStep is one module to load, in order. Optional steps come from softdeps or from aliases that several
 // modules answer to (crc32c: crc32c_generic and crc32c_intel, which needs SSE4.2); their failure is not fatal.
 type loadStep struct {
-	Name     string `json:"name"`
-	Path     string `json:"path"` // relative to the module tree
-	Optional bool   `json:"optional,omitempty"`
+	Name     string   `json:"name"`
+	Path     string   `json:"path"` // relative to the module tree
+	Optional bool     `json:"optional,omitempty"`
+	After    []string `json:"after,omitempty"` // what must be loaded first (job.Load; see ix.before)
 }
 
 // plan orders the modules that loading names needs: softdep pre, dependencies, the module, softdep post.

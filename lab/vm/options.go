@@ -99,6 +99,8 @@ type Result struct {
 	AccelFallback string
 	Kernel        Kernel // the kernel that booted
 	CPUs          int    // the machine's
+	// Timings are the phases the guest's /init went through, from the kernel's start.
+	Timings []Timing
 }
 
 func (o *Options) notice(format string, args ...any) {

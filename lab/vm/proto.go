@@ -10,12 +10,13 @@ import (
 
 // Frames from the guest to the host: a type byte, a big-endian uint32 payload length, the payload.
 const (
-	frameHello  = 'H' // /init reached the host; payload empty
-	frameStdout = 'O'
-	frameStderr = 'E'
-	frameFile   = 'F' // uint32 path length, path, content
-	frameExit   = 'X' // int32 exit code; the last frame
-	frameError  = '!' // /init failed; payload is the message; the last frame
+	frameHello   = 'H' // /init reached the host; payload empty
+	frameStdout  = 'O'
+	frameStderr  = 'E'
+	frameFile    = 'F' // uint32 path length, path, content
+	frameExit    = 'X' // int32 exit code; the last frame
+	frameError   = '!' // /init failed; payload is the message; the last frame
+	frameTimings = 'T' // the phases /init went through, as JSON []Timing
 	// Host to guest: the host has read the last frame. Until then the guest does not power off: its frames
 	// may still wait in qemu's queue (a busy host reads late), and a power-off loses them.
 	frameReceived = 'A'
@@ -37,11 +38,11 @@ type frameLimits map[byte]uint32
 var (
 	// The channel of a machine that runs one command (Run), guest to host.
 	fromRunGuest = frameLimits{frameHello: 0, frameStdout: maxChunk, frameStderr: maxChunk,
-		frameFile: maxOutputBytes, frameExit: 4, frameError: maxMessage}
+		frameFile: maxOutputBytes, frameExit: 4, frameError: maxMessage, frameTimings: maxTimingsBytes}
 	// The same channel, host to guest.
 	fromRunHost = frameLimits{frameReceived: 0}
 	// The control channel of a machine that serves (Boot), guest to host, until it detaches.
-	fromBootingGuest = frameLimits{frameHello: 0, frameReady: 0, frameError: maxMessage}
+	fromBootingGuest = frameLimits{frameHello: 0, frameReady: 0, frameError: maxMessage, frameTimings: maxTimingsBytes}
 	// The control channel, host to guest.
 	fromBootingHost = frameLimits{frameDetach: 0}
 	// An agent connection, host to guest: the request first, then input.

@@ -124,3 +124,23 @@ func TestCreditGivesWhatTheAgentGranted(t *testing.T) {
 		t.Errorf("took %d after close, want 0", n)
 	}
 }
+
+// The guest's timings are data from outside: a frame that breaks their bounds is refused, whole.
+func TestParseTimingsRefusesWhatIsOutOfBounds(t *testing.T) {
+	good := `[{"phase":"init","at_ns":1500000000},{"phase":"command exited","at_ns":2000000000}]`
+	if ts, err := parseTimings([]byte(good)); err != nil || len(ts) != 2 {
+		t.Fatalf("parseTimings(%s) = %v, %v", good, ts, err)
+	}
+	for _, bad := range []string{
+		`[{"phase":"","at_ns":1}]`,
+		`[{"phase":"init","at_ns":-1}]`,
+		`[{"phase":"init","at_ns":3600000000001}]`,
+		`[{"phase":"b","at_ns":2},{"phase":"a","at_ns":1}]`,
+		`[` + strings.Repeat(`{"phase":"x","at_ns":1},`, maxTimings) + `{"phase":"x","at_ns":1}]`,
+		`{"phase":"init"}`,
+	} {
+		if ts, err := parseTimings([]byte(bad)); err == nil {
+			t.Errorf("parseTimings(%.60s) = %v, want an error", bad, ts)
+		}
+	}
+}

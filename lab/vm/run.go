@@ -174,12 +174,13 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 }
 
 // initramfsModules are the modules the initramfs carries: those the guest loads before it can reach the
-// host's module tree, and the compressed ones of Options.Modules. The host unpacks those: a kernel that
+// host's module tree, and those of Options.Modules, so that the guest loads them all at once, while it
+// mounts the host's files, instead of one by one over 9p. The host unpacks compressed ones: a kernel that
 // can decompress them itself (Kernel.Unpacks) takes seconds to do it under TCG, and some kernels cannot.
 func initramfsModules(boot, load []loadStep) []loadStep {
 	mods := append([]loadStep(nil), boot...)
 	for _, s := range load {
-		if isCompressed(s.Path) && !slices.ContainsFunc(mods, func(m loadStep) bool { return m.Name == s.Name }) {
+		if !slices.ContainsFunc(mods, func(m loadStep) bool { return m.Name == s.Name }) {
 			mods = append(mods, s)
 		}
 	}

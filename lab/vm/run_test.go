@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -87,7 +88,14 @@ func TestRunExitCodeAndStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("boot to init %v, total %v", res.BootToInit, res.Total)
+	t.Logf("boot to init %v, total %v\n%s", res.BootToInit, res.Total, FormatTimings(res.Timings))
+	var phases []string
+	for _, p := range res.Timings {
+		phases = append(phases, p.Phase)
+	}
+	if want := []string{"init", "boot modules", "root mounted", "modules loaded", "command started", "command exited"}; !slices.Equal(phases, want) {
+		t.Errorf("the guest's phases: %v, want %v", phases, want)
+	}
 	if res.ExitCode != 3 || out.String() != "hi\n" || errOut.String() != "oops\n" {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want 3, \"hi\\n\", \"oops\\n\"", res.ExitCode, out.String(), errOut.String())
 	}

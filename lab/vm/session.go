@@ -30,6 +30,7 @@ type session struct {
 	fileErr  error
 	hello    chan struct{} // closed when the guest's /init first shows it runs
 	helloAt  time.Time
+	timings  []Timing // the guest's phases
 }
 
 // How a run ended before the guest finished, when it was lvslab that stopped it.
@@ -131,7 +132,7 @@ wait:
 	<-framesDone
 	<-consoleDone
 
-	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.kvm))}
+	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.kvm)), Timings: s.timings}
 	if at := s.console.initTime(); !at.IsZero() {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {
@@ -205,6 +206,12 @@ func (s *session) readFrames(r io.Reader, w io.Writer, last chan<- struct{}) {
 			writeTo(s.opts.Stderr, f.payload)
 		case frameFile:
 			s.saveFile(f.payload)
+		case frameTimings:
+			if ts, err := parseTimings(f.payload); err == nil {
+				s.timings = ts
+			} else {
+				s.guestErr = err.Error()
+			}
 		case frameExit:
 			if len(f.payload) != 4 {
 				s.guestErr = fmt.Sprintf("exit frame of %d bytes, want 4: the channel is corrupt", len(f.payload))

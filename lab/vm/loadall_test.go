@@ -1,0 +1,63 @@
+package vm
+
+import (
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// loadAll loads a module only after what it needs, loads the rest side by side, forgives an optional
+// module's failure, reports a required one's, and cannot hang on a cycle of softdeps.
+func TestLoadAllKeepsOrderAndRunsSideBySide(t *testing.T) {
+	steps := []loadStep{
+		{Name: "nf_defrag_ipv6"},
+		{Name: "ip_vs", After: []string{"nf_defrag_ipv6"}},
+		{Name: "ip_vs_rr", After: []string{"ip_vs"}},
+		{Name: "ip_vs_wrr", After: []string{"ip_vs"}},
+		{Name: "veth"},
+		{Name: "crc32c_intel", Optional: true},
+		{Name: "a", After: []string{"b"}}, // b lists a as well: a cycle, which only softdeps can make
+		{Name: "b", After: []string{"a"}},
+	}
+	var mu sync.Mutex
+	var order []string
+	var running, most int
+	err := loadAll(steps, func(s loadStep) error {
+		mu.Lock()
+		running++
+		most = max(most, running)
+		order = append(order, s.Name)
+		mu.Unlock()
+		time.Sleep(20 * time.Millisecond) // long enough for independent modules to overlap
+		mu.Lock()
+		running--
+		mu.Unlock()
+		if s.Name == "crc32c_intel" {
+			return errors.New("needs SSE4.2")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("an optional module's failure failed the load: %v", err)
+	}
+	at := map[string]int{}
+	for i, n := range order {
+		at[n] = i
+	}
+	for _, s := range steps[:4] {
+		for _, a := range s.After {
+			if at[a] > at[s.Name] {
+				t.Errorf("%s loaded before %s, which it needs: %v", s.Name, a, order)
+			}
+		}
+	}
+	if len(order) != len(steps) || most < 2 {
+		t.Errorf("loaded %v, at most %d at once; want all %d, some side by side", order, most, len(steps))
+	}
+	err = loadAll([]loadStep{{Name: "ip_vs"}}, func(loadStep) error { return errors.New("no such module") })
+	if err == nil || !strings.Contains(err.Error(), "no such module") {
+		t.Errorf("a required module's failure: got %v", err)
+	}
+}
