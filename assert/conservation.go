@@ -12,6 +12,10 @@ type Counted struct {
 	Director     map[string]int
 	DirectorFrom string
 	IPVS         int // connections IPVS counted over every service (its per-CPU counters)
+	// Reused is how many connections left from a local address and port that an earlier connection of the
+	// load had used: IPVS takes such a connection for the earlier one while it keeps that one's entry,
+	// unscheduled and uncounted, unless the entry is in TIME_WAIT (conn_reuse_mode). Said on a failure.
+	Reused int
 }
 
 // Conservation checks that every connection sent was seen once: the servers' counts, the director's
@@ -55,5 +59,9 @@ func Conservation(c Counted) Verdict {
 	if len(differ) > 0 {
 		summary += fmt.Sprintf("; servers and the director disagree on %s, first %s", plural(len(differ), "server"), differ[0])
 	}
-	return fail(name, summary, t.String())
+	detail := t.String()
+	if c.Reused > 0 {
+		detail += fmt.Sprintf("%s left from the local address and port of an earlier connection of the load\n", plural(c.Reused, "connection"))
+	}
+	return fail(name, summary, detail)
 }

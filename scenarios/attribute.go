@@ -51,3 +51,16 @@ func inTable(conns []ipvsadm.Conn, locals []netip.AddrPort, proto ipvsadm.Protoc
 	}
 	return per, complete
 }
+
+// reusedLocals counts the connections that left from a local address and port an earlier one had used.
+func reusedLocals(locals []netip.AddrPort) int {
+	seen := make(map[netip.AddrPort]bool, len(locals))
+	n := 0
+	for _, l := range locals {
+		if seen[l] {
+			n++
+		}
+		seen[l] = true
+	}
+	return n
+}

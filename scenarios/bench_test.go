@@ -6,70 +6,86 @@ import (
 	"fmt"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strconv"
 	"testing"
 
-	"github.com/lvslab/lvslab/labtest"
-	"github.com/lvslab/lvslab/topology"
-
 	"github.com/lvslab/lvslab/hostload"
-
+	"github.com/lvslab/lvslab/internal/benchpair"
+	"github.com/lvslab/lvslab/labtest"
 	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/topology"
 )
 
-// BenchmarkLoadgenVsAb measures lvslab's load generator against Debian's ab on the same target, one real
-// server of the NAT walkthrough reached from the director, in the same run: `ab -n 20000 -c 50` and the
-// same load from lvslab, alternated, median requests per second of each. Run with -benchtime 1x (make bench).
-func BenchmarkLoadgenVsAb(b *testing.B) {
+// BenchmarkLoadVsAbAndWrk measures lvslab's load generator against Debian's ab and wrk on the same target,
+// one real server of the NAT walkthrough reached from the director, a new connection per request
+// (wrk sends Connection: close), at 1, 50 and 200 connections at a time. Each iteration is one round: at
+// each concurrency lvslab, ab, wrk in turn (-benchtime 5x: five rounds); it prints the median requests per
+// second of each and the median and range of the per-round ratios lvslab/ab and lvslab/wrk.
+func BenchmarkLoadVsAbAndWrk(b *testing.B) {
 	labtest.RequireRoot(b)
 	abPath, err := exec.LookPath("ab")
 	if err != nil {
 		b.Skip("needs ab (Debian's apache2-utils) for the comparison")
 	}
-	const (
-		requests, concurrency, rounds = 20000, 50, 3
-		host, url                     = "director", "http://172.16.0.45/"
-	)
+	wrkPath, err := exec.LookPath("wrk")
+	if err != nil {
+		b.Skip("needs wrk (Debian's wrk) for the comparison")
+	}
+	const host, url = "director", "http://172.16.0.45/"
+	levels := []struct{ concurrency, requests int }{{1, 3000}, {50, 10000}, {200, 10000}}
 	l := labtest.New(b, topology.Default())
 	ctx := context.Background()
+	vsAb := make([]benchpair.Pairs, len(levels))
+	vsWrk := make([]benchpair.Pairs, len(levels))
 	for b.Loop() {
-		var ours, theirs []float64
-		for range rounds {
-			out := new(bytes.Buffer)
-			cmd := exec.Command(abPath, "-q", "-n", strconv.Itoa(requests), "-c", strconv.Itoa(concurrency), url)
-			cmd.Stdout, cmd.Stderr = out, out
-			if err := l.Run(cmd, host); err != nil {
-				b.Fatalf("ab: %v\n%s", err, out)
-			}
-			rps, err := abRequestsPerSecond(out.String(), requests)
+		for i, lv := range levels {
+			res, err := hostload.Run(ctx, l, host, loadgen.Options{URL: url, Requests: lv.requests, Concurrency: lv.concurrency}, nil)
 			if err != nil {
 				b.Fatal(err)
 			}
-			theirs = append(theirs, rps)
-
-			res, err := hostload.Run(ctx, l, host, loadgen.Options{URL: url, Requests: requests, Concurrency: concurrency}, nil)
+			if res.Completed != lv.requests {
+				b.Fatalf("lvslab load: %d of %d requests completed; failures %+v", res.Completed, lv.requests, res.Failures)
+			}
+			ab := run(b, l, host, abPath, "-q", "-n", strconv.Itoa(lv.requests), "-c", strconv.Itoa(lv.concurrency), url)
+			abRate, err := abRequestsPerSecond(ab, lv.requests)
 			if err != nil {
 				b.Fatal(err)
 			}
-			if res.Completed != requests {
-				b.Fatalf("lvslab load: %d of %d requests completed; failures %+v", res.Completed, requests, res.Failures)
+			wrk := run(b, l, host, wrkPath, "-t", "2", "-c", strconv.Itoa(lv.concurrency), "-d", "3s", "-H", "Connection: close", url)
+			wrkRate, err := wrkRequestsPerSecond(wrk)
+			if err != nil {
+				b.Fatal(err)
 			}
-			ours = append(ours, res.RequestsPerSecond)
+			vsAb[i].A, vsAb[i].B = append(vsAb[i].A, res.RequestsPerSecond), append(vsAb[i].B, abRate)
+			vsWrk[i].A, vsWrk[i].B = append(vsWrk[i].A, res.RequestsPerSecond), append(vsWrk[i].B, wrkRate)
 		}
-		o, t := medianOf(ours), medianOf(theirs)
-		b.ReportMetric(o, "lvslab-req/s")
-		b.ReportMetric(t, "ab-req/s")
-		b.ReportMetric(o/t, "lvslab/ab")
-		fmt.Printf("load (-n %d -c %d, one real server, median of %d): lvslab %8.0f req/s   ab %8.0f req/s   lvslab/ab %.2f\n",
-			requests, concurrency, rounds, o, t, o/t)
+	}
+	for i, lv := range levels {
+		vsAb[i].Report(b, fmt.Sprintf("load -c %d, req/s", lv.concurrency), "lvslab", "ab", "rps")
+		vsWrk[i].Report(b, fmt.Sprintf("load -c %d, req/s", lv.concurrency), "lvslab", "wrk", "rps")
 	}
 }
 
+// run runs a program in a lab host and returns its output; it must exit 0.
+func run(b *testing.B, l interface {
+	Run(*exec.Cmd, string) error
+}, host, path string, args ...string) string {
+	b.Helper()
+	out := new(bytes.Buffer)
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := l.Run(cmd, host); err != nil {
+		b.Fatalf("%s: %v\n%s", path, err, out)
+	}
+	return out.String()
+}
+
 var (
-	abRate     = regexp.MustCompile(`Requests per second:\s+([0-9.]+)`)
-	abComplete = regexp.MustCompile(`Complete requests:\s+(\d+)`)
-	abFailed   = regexp.MustCompile(`Failed requests:\s+(\d+)`)
+	abRate      = regexp.MustCompile(`Requests per second:\s+([0-9.]+)`)
+	abComplete  = regexp.MustCompile(`Complete requests:\s+(\d+)`)
+	abFailed    = regexp.MustCompile(`Failed requests:\s+(\d+)`)
+	wrkRate     = regexp.MustCompile(`Requests/sec:\s+([0-9.]+)`)
+	wrkProblems = regexp.MustCompile(`(Socket errors|Non-2xx or 3xx responses):`)
 )
 
 // abRequestsPerSecond reads ab's report, insisting that every request completed.
@@ -84,8 +100,11 @@ func abRequestsPerSecond(report string, requests int) (float64, error) {
 	return strconv.ParseFloat(rate[1], 64)
 }
 
-func medianOf(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	return s[len(s)/2]
+// wrkRequestsPerSecond reads wrk's report, insisting that no request failed.
+func wrkRequestsPerSecond(report string) (float64, error) {
+	rate := wrkRate.FindStringSubmatch(report)
+	if rate == nil || wrkProblems.MatchString(report) {
+		return 0, fmt.Errorf("wrk reported failures, or a report lvslab cannot read:\n%s", report)
+	}
+	return strconv.ParseFloat(rate[1], 64)
 }

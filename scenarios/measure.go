@@ -20,6 +20,7 @@ type measured struct {
 	directorFrom string         // what director was read from: the director's table, or IPVS's Conns
 	ipvs         int            // units IPVS counted (its per-CPU Conns over every service)
 	onePacket    bool           // the UDP service schedules every datagram on its own
+	reused       int            // connections from a local address and port an earlier one had used
 }
 
 // measure counts a phase's units from the load's result and the servers' counts before and after it.

@@ -294,7 +294,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		}
 	}
 	if e.Conservation == nil || *e.Conservation {
-		vs = append(vs, assert.Conservation(assert.Counted{Sent: m.sent, Servers: m.seen, Director: m.director, DirectorFrom: m.directorFrom, IPVS: m.ipvs}))
+		vs = append(vs, assert.Conservation(assert.Counted{Sent: m.sent, Servers: m.seen, Director: m.director, DirectorFrom: m.directorFrom, IPVS: m.ipvs, Reused: m.reused}))
 	}
 	return vs
 }
@@ -339,6 +339,7 @@ func (r *runner) attribute(m *measured, l Load, res *loadgen.Result, url string,
 		proto = ipvsadm.UDP
 	}
 	per, complete := inTable(conns, res.Locals, proto, url, r.hostName)
+	m.reused = reusedLocals(res.Locals)
 	m.director, m.directorFrom = per, "director's table"
 	if !complete || m.onePacket {
 		snap, err := r.l.IPVSCounted(r.ctx, int(ipvsTotal))
