@@ -1,6 +1,6 @@
 # lvslab: `make demo` replays the LVS NAT walkthrough, `make test` runs lint and every test (as root: the lab
 # tests build namespaces; where the kernel has no IPVS the IPVS tests run again inside the microVM),
-# `make bench` compares lvslab with a shell script of `ip` commands and with ab.
+# `make bench` compares lvslab with its peers: a script of `ip` commands, ab and wrk, a bare kernel boot.
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH):/usr/sbin:/sbin
 GO ?= go
@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-vm lint bench bench-suite chaos fuzz demo kernel vm-deps clean
+.PHONY: build test test-vm lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -64,9 +64,24 @@ $(TOOLS)/deadcode:
 $(TOOLS)/actionlint:
 	GOBIN=$(TOOLS) $(GO) install github.com/rhysd/actionlint/cmd/actionlint@$(ACTIONLINT_VERSION)
 
-bench:
-	$(GO) test -count=1 -run '^$$' -bench . -benchtime 1x ./lab ./scenarios
-	CGO_ENABLED=0 $(GO) test -count=1 -run '^$$' -bench . -benchtime 3x ./cmd/lvslab
+# Every benchmark pairs lvslab with a peer on the same machine in the same run, interleaved (A B A B), one
+# pair per iteration: five here, two in bench-quick (which also leaves out the 1000-server lab and the
+# lab in a microVM). Each prints medians and the median and range of the per-pair ratio. The packages run
+# one after another, never side by side. (Static test binaries: one is the microVM's /init.)
+BENCH_PACKAGES := ./topology ./lab ./lab/vm ./scenarios ./cmd/lvslab
+bench: build bench-deps
+	LVSLAB_VM_TESTS=1 CGO_ENABLED=0 $(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime 5x $(BENCH_PACKAGES)
+
+bench-quick: build bench-deps
+	LVSLAB_VM_TESTS=1 CGO_ENABLED=0 $(GO) test -p 1 -count=1 -short -run '^$$' -bench . -benchtime 2x $(BENCH_PACKAGES)
+
+# The peers the benchmarks compare lvslab with: ab (apache2-utils) and wrk, from Debian's packages.
+bench-deps: vm-deps
+	@for p in ab:apache2-utils wrk:wrk; do command -v $${p%%:*} >/dev/null && continue; \
+		echo "installing $${p#*:} for make bench"; \
+		apt-get install -y --no-install-recommends $${p#*:} >/dev/null || \
+		{ apt-get update >/dev/null && apt-get install -y --no-install-recommends $${p#*:} >/dev/null; } || \
+		{ echo "could not install $${p#*:}: run as root, or install it yourself"; exit 2; }; done
 
 # The scenario suite's wall time against BASE's (default: before it stopped waiting on IPVS's estimator),
 # in one microVM, with the ratio.
