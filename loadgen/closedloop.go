@@ -23,12 +23,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if to.udp {
 		return runUDP(ctx, o, to)
 	}
+	connect, err := newConnector(to.addr, o.Sources)
+	if err != nil {
+		return nil, err
+	}
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
 
 	loop := &closedLoop{
 		run:       runCtx,
-		connect:   newConnector(to.addr, o.Sources),
+		connect:   connect,
 		request:   to.request(o.KeepAlive || o.Hold),
 		timeout:   o.Timeout,
 		keepAlive: o.KeepAlive,

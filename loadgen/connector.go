@@ -1,54 +1,41 @@
 package loadgen
 
 import (
-	"cmp"
 	"context"
 	"net"
 	"net/netip"
 	"sync"
 	"sync/atomic"
-	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // connector opens TCP connections to the target, from each source address in turn,
 // and counts the connections it opened.
 type connector struct {
 	address string
+	ports   *localPorts  // nil: connect chooses
 	dialers []net.Dialer // one per source; a single one without LocalAddr when there are none
 	next    atomic.Uint64
 	opened  atomic.Int64
 	locals  *localRecord // nil unless asked
 }
 
-func newConnector(to netip.AddrPort, sources []netip.Addr) *connector {
+func newConnector(to netip.AddrPort, sources []netip.Addr) (*connector, error) {
+	ports, err := newLocalPorts()
+	if err != nil {
+		return nil, err
+	}
 	// No TCP keep-alive probes: they cost setsockopt calls per connection and the
 	// connections live for milliseconds.
 	base := net.Dialer{KeepAlive: -1}
-	c := &connector{address: to.String(), dialers: []net.Dialer{base}}
+	c := &connector{address: to.String(), dialers: []net.Dialer{base}, ports: ports}
 	if len(sources) > 0 {
 		c.dialers = make([]net.Dialer, len(sources))
 		for i, s := range sources {
 			c.dialers[i] = base
 			c.dialers[i].LocalAddr = net.TCPAddrFromAddrPort(netip.AddrPortFrom(s, 0))
-			c.dialers[i].Control = portAtConnect
 		}
 	}
-	return c
-}
-
-// portAtConnect leaves a bound source's port to connect (IP_BIND_ADDRESS_NO_PORT), as for an unbound
-// socket. bind would pick a random free port, and a port whose last connection the server closed is free
-// at once on the client: two connections of a run could share one, and the second find the director's
-// entry of the first (in TIME_WAIT for two minutes) and follow it, unscheduled, where persistence
-// controls it. connect walks the ports in turn instead.
-func portAtConnect(_, _ string, rc syscall.RawConn) error {
-	var serr error
-	err := rc.Control(func(fd uintptr) {
-		serr = unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_BIND_ADDRESS_NO_PORT, 1)
-	})
-	return cmp.Or(err, serr)
+	return c, nil
 }
 
 // dial connects unless ctx ends first. It sets no deadline of its own: a deadline
@@ -58,12 +45,30 @@ func (c *connector) dial(ctx context.Context) (net.Conn, error) {
 	if len(c.dialers) > 1 {
 		d = c.dialers[(c.next.Add(1)-1)%uint64(len(c.dialers))]
 	}
-	conn, err := d.DialContext(ctx, "tcp", c.address)
+	conn, err := c.dialFrom(ctx, d)
 	if err == nil {
 		c.opened.Add(1)
 		c.locals.add(conn.LocalAddr())
 	}
 	return conn, err
+}
+
+// dialFrom connects from d's address (any, when it has none) and the run's next local port, skipping
+// ports in use.
+func (c *connector) dialFrom(ctx context.Context, d net.Dialer) (net.Conn, error) {
+	var ip net.IP
+	if a, ok := d.LocalAddr.(*net.TCPAddr); ok {
+		ip = a.IP
+	}
+	var err error
+	for range maxPortTries {
+		d.LocalAddr = &net.TCPAddr{IP: ip, Port: c.ports.take()}
+		var conn net.Conn
+		if conn, err = d.DialContext(ctx, "tcp", c.address); err == nil || !portTaken(err) {
+			return conn, err
+		}
+	}
+	return nil, err
 }
 
 // localRecord keeps the local address and port of every connection opened, in the order opened.

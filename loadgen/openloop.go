@@ -24,7 +24,10 @@ func RunRate(ctx context.Context, o Options) (*Result, error) {
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
 
-	connect := newConnector(to.addr, o.Sources)
+	connect, err := newConnector(to.addr, o.Sources)
+	if err != nil {
+		return nil, err
+	}
 	transport := &http.Transport{
 		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
 			return connect.dial(ctx)

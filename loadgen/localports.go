@@ -1,0 +1,68 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"strings"
+	"sync/atomic"
+	"syscall"
+)
+
+// localPorts hands a run's connections their local ports in turn, each port once before any comes back.
+//
+// Left to itself, connect advances through the port range by a random step (Linux 5.18 and later: up to
+// 16 ports at a time, 9 on average), so ten thousand connections to one service come back to ports used
+// earlier in the run. A connection from a client address and port whose entry the director still holds is
+// taken by IPVS for the earlier connection, unscheduled and uncounted, unless that entry is in TIME_WAIT:
+// the servers then see a connection more than IPVS scheduled. In turn, a run reuses a port only after the
+// whole range.
+type localPorts struct {
+	lo, n uint32
+	next  atomic.Uint32
+}
+
+// portRangePath is the range connect chooses from, in the network namespace of the process that reads it.
+const portRangePath = "/proc/sys/net/ipv4/ip_local_port_range"
+
+// testHookPortRange, when set, replaces the namespace's port range: tests make it small.
+var testHookPortRange func() (lo, hi uint32)
+
+// newLocalPorts starts at a random port of the range, so that runs one after another do not start alike.
+func newLocalPorts() (*localPorts, error) {
+	lo, hi, err := readPortRange()
+	if err != nil {
+		return nil, err
+	}
+	p := &localPorts{lo: lo, n: hi - lo + 1}
+	p.next.Store(rand.Uint32N(p.n))
+	return p, nil
+}
+
+func readPortRange() (lo, hi uint32, err error) {
+	if testHookPortRange != nil {
+		lo, hi = testHookPortRange()
+		return lo, hi, nil
+	}
+	data, err := os.ReadFile(portRangePath)
+	if err != nil {
+		return 0, 0, fmt.Errorf("the local port range: %w", err)
+	}
+	if _, err := fmt.Sscan(strings.TrimSpace(string(data)), &lo, &hi); err != nil || lo == 0 || hi > 65535 || lo > hi {
+		return 0, 0, fmt.Errorf("the local port range %s: %q, expected two ports, the lower first", portRangePath, strings.TrimSpace(string(data)))
+	}
+	return lo, hi, nil
+}
+
+// take is the next port.
+func (p *localPorts) take() int { return int(p.lo + (p.next.Add(1)-1)%p.n) }
+
+// maxPortTries bounds the ports one connection tries: a port in use here (bind) or towards the same
+// server (connect) is skipped.
+const maxPortTries = 64
+
+// portTaken reports an error that another port may not have.
+func portTaken(err error) bool {
+	return errors.Is(err, syscall.EADDRINUSE) || errors.Is(err, syscall.EADDRNOTAVAIL)
+}
