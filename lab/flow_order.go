@@ -10,6 +10,8 @@ import (
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/netnsenter"
 )
 
 // keepFlowsInOrder has every interface of the namespaces at nsPaths steer what it receives to one CPU per
@@ -76,18 +78,13 @@ func withNamespacesSysfs(nsPaths []string, fn func() error) error {
 // inNamespaceSysfs enters the network namespace at nsPath, mounts its sysfs over /sys, runs fn, and
 // unmounts it again. The thread must be locked and in a private mount namespace of its own.
 func inNamespaceSysfs(nsPath string, fn func() error) error {
-	f, err := os.Open(nsPath)
-	if err != nil {
+	if err := netnsenter.Enter(nsPath); err != nil {
 		return err
-	}
-	defer f.Close()
-	if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-		return fmt.Errorf("entering %s: %w", nsPath, err)
 	}
 	if err := unix.Mount("sysfs", "/sys", "sysfs", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
 		return fmt.Errorf("mounting %s's sysfs: %w", nsPath, err)
 	}
-	err = fn()
+	err := fn()
 	if uerr := unix.Unmount("/sys", unix.MNT_DETACH); uerr != nil && err == nil {
 		err = fmt.Errorf("unmounting %s's sysfs: %w", nsPath, uerr)
 	}

@@ -3,10 +3,11 @@ package vm
 import (
 	"errors"
 	"fmt"
-	"os"
 	"runtime"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/netnsenter"
 )
 
 // labNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
@@ -42,13 +43,8 @@ func startInLab(req *ExecRequest, start func() error) error {
 			if err != nil {
 				return err
 			}
-			f, err := os.Open(path)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
-				return fmt.Errorf("agent: entering %s: %w", path, err)
+			if err := netnsenter.Enter(path); err != nil {
+				return fmt.Errorf("agent: %w", err)
 			}
 			return start()
 		}()
