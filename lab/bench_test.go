@@ -15,8 +15,9 @@ import (
 )
 
 // BenchmarkUpDown times lvslab's Up and Down of NAT labs with 10, 100 and 1000 real servers against the
-// same labs built by a shell script of `ip` commands (ipScript), in interleaved pairs, and prints the
-// medians and the per-pair ratios. -short (make bench-quick) leaves out the 1000. Run with -benchtime 1x.
+// same labs built by a shell script of `ip` commands (ipScript), in interleaved pairs: each iteration is a
+// pair at every size (-benchtime 5x: five), lvslab first in one pair and the script in the next. It prints
+// the medians and the per-pair ratios. -short (make bench-quick) leaves out the 1000.
 func BenchmarkUpDown(b *testing.B) {
 	needs.Root(b)
 	if _, err := exec.LookPath("ip"); err != nil {
@@ -26,45 +27,60 @@ func BenchmarkUpDown(b *testing.B) {
 	if testing.Short() {
 		sizes = sizes[:2]
 	}
-	const pairs = 5
+	type size struct {
+		n        int
+		topo     *topology.Topology
+		script   string
+		up, down benchpair.Pairs
+	}
+	var all []*size
+	for _, n := range sizes {
+		topo, err := topology.Parse(fmt.Sprintf("%d-servers.yaml", n), scaletopo.ManyServers(n))
+		if err != nil {
+			b.Fatal(err)
+		}
+		script := filepath.Join(b.TempDir(), fmt.Sprintf("ip-%d.sh", n))
+		if err := os.WriteFile(script, []byte(ipScript(topo)), 0o755); err != nil {
+			b.Fatal(err)
+		}
+		all = append(all, &size{n: n, topo: topo, script: script})
+	}
+	sh := func(script, op, prefix string) {
+		if out, err := exec.Command("sh", script, op, prefix).CombinedOutput(); err != nil {
+			if op == "up" {
+				exec.Command("sh", script, "down", prefix).Run()
+			}
+			b.Fatalf("ip script %s: %v\n%s", op, err, out)
+		}
+	}
 	ctx := context.Background()
 	for b.Loop() {
-		for _, n := range sizes {
-			topo, err := topology.Parse(fmt.Sprintf("%d-servers.yaml", n), scaletopo.ManyServers(n))
-			if err != nil {
-				b.Fatal(err)
-			}
-			script := filepath.Join(b.TempDir(), "ip.sh")
-			if err := os.WriteFile(script, []byte(ipScript(topo)), 0o755); err != nil {
-				b.Fatal(err)
-			}
-			sh := func(op, prefix string) {
-				if out, err := exec.Command("sh", script, op, prefix).CombinedOutput(); err != nil {
-					if op == "up" {
-						exec.Command("sh", script, "down", prefix).Run()
-					}
-					b.Fatalf("ip script %s: %v\n%s", op, err, out)
-				}
-			}
-			var up, down benchpair.Pairs
-			for range pairs {
+		for _, z := range all {
+			var lvUp, lvDown, shUp, shDown float64
+			prefix := uniqueName(b)
+			z.up.FirstOf(func() {
 				var l *Lab
-				up.A = append(up.A, benchpair.Time(func() {
-					if l, err = Up(ctx, topo, Options{Name: uniqueName(b), StateDir: b.TempDir(), WithoutIPVS: true}); err != nil {
+				lvUp = benchpair.Time(func() {
+					var err error
+					if l, err = Up(ctx, z.topo, Options{Name: uniqueName(b), StateDir: b.TempDir(), WithoutIPVS: true}); err != nil {
 						b.Fatal(err)
 					}
-				}))
-				down.A = append(down.A, benchpair.Time(func() {
+				})
+				lvDown = benchpair.Time(func() {
 					if err := l.Down(ctx); err != nil {
 						b.Fatal(err)
 					}
-				}))
-				prefix := uniqueName(b)
-				up.B = append(up.B, benchpair.Time(func() { sh("up", prefix) }))
-				down.B = append(down.B, benchpair.Time(func() { sh("down", prefix) }))
-			}
-			up.Report(b, fmt.Sprintf("lab up, %d real servers", n), "lvslab", "ip-script", "s")
-			down.Report(b, fmt.Sprintf("lab down, %d real servers", n), "lvslab", "ip-script", "s")
+				})
+			}, func() {
+				shUp = benchpair.Time(func() { sh(z.script, "up", prefix) })
+				shDown = benchpair.Time(func() { sh(z.script, "down", prefix) })
+			})
+			z.up.A, z.up.B = append(z.up.A, lvUp), append(z.up.B, shUp)
+			z.down.A, z.down.B = append(z.down.A, lvDown), append(z.down.B, shDown)
 		}
+	}
+	for _, z := range all {
+		z.up.Report(b, fmt.Sprintf("lab up, %d real servers", z.n), "lvslab", "ip-script", "s")
+		z.down.Report(b, fmt.Sprintf("lab down, %d real servers", z.n), "lvslab", "ip-script", "s")
 	}
 }

@@ -19,12 +19,17 @@ import (
 // the servers then see a connection more than IPVS scheduled. In turn, a run reuses a port only after the
 // whole range.
 type localPorts struct {
-	lo, n uint32
-	next  atomic.Uint32
+	lo, n    uint32
+	next     atomic.Uint32
+	reserved map[uint32]bool // ip_local_reserved_ports: connect never picks them, nor does this
 }
 
-// portRangePath is the range connect chooses from, in the network namespace of the process that reads it.
-const portRangePath = "/proc/sys/net/ipv4/ip_local_port_range"
+// The range connect chooses from, and the ports it leaves alone, in the network namespace of the process
+// that reads them.
+const (
+	portRangePath    = "/proc/sys/net/ipv4/ip_local_port_range"
+	reservedPortPath = "/proc/sys/net/ipv4/ip_local_reserved_ports"
+)
 
 // testHookPortRange, when set, replaces the namespace's port range: tests make it small.
 var testHookPortRange func() (lo, hi uint32)
@@ -36,8 +41,42 @@ func newLocalPorts() (*localPorts, error) {
 		return nil, err
 	}
 	p := &localPorts{lo: lo, n: hi - lo + 1}
+	if p.reserved, err = readReservedPorts(); err != nil {
+		return nil, err
+	}
 	p.next.Store(rand.Uint32N(p.n))
 	return p, nil
+}
+
+// readReservedPorts reads the kernel's list of ports it keeps for services: "8080,9000-9100", or empty.
+func readReservedPorts() (map[uint32]bool, error) {
+	data, err := os.ReadFile(reservedPortPath)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the reserved local ports: %w", err)
+	}
+	reserved := map[uint32]bool{}
+	for _, item := range strings.Split(strings.TrimSpace(string(data)), ",") {
+		if item == "" {
+			continue
+		}
+		var lo, hi uint32
+		from, to, isRange := strings.Cut(item, "-")
+		_, err1 := fmt.Sscan(from, &lo)
+		hi, err2 := lo, error(nil)
+		if isRange {
+			_, err2 = fmt.Sscan(to, &hi)
+		}
+		if err1 != nil || err2 != nil || hi > 65535 || lo > hi {
+			return nil, fmt.Errorf("the reserved local ports %s: %q, expected ports and ranges separated by commas", reservedPortPath, item)
+		}
+		for port := lo; port <= hi; port++ {
+			reserved[port] = true
+		}
+	}
+	return reserved, nil
 }
 
 func readPortRange() (lo, hi uint32, err error) {
@@ -55,8 +94,16 @@ func readPortRange() (lo, hi uint32, err error) {
 	return lo, hi, nil
 }
 
-// take is the next port.
-func (p *localPorts) take() int { return int(p.lo + (p.next.Add(1)-1)%p.n) }
+// take is the next port that is not reserved (0, connect's choice, when the whole range is).
+func (p *localPorts) take() int {
+	for range p.n {
+		port := p.lo + (p.next.Add(1)-1)%p.n
+		if !p.reserved[port] {
+			return int(port)
+		}
+	}
+	return 0
+}
 
 // maxPortTries bounds the ports one connection tries: a port in use here (bind) or towards the same
 // server (connect) is skipped.

@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"slices"
 	"testing"
 )
 
@@ -37,5 +38,21 @@ func TestRunTakesLocalPortsInTurn(t *testing.T) {
 	}
 	if len(last) < (hi-lo+1)*3/4 {
 		t.Errorf("%d ports used, want most of the %d", len(last), hi-lo+1)
+	}
+}
+
+// Ports the kernel keeps for services (ip_local_reserved_ports) are never taken, as connect never takes them.
+func TestLocalPortsSkipReserved(t *testing.T) {
+	p := &localPorts{lo: 100, n: 5, reserved: map[uint32]bool{101: true, 103: true}}
+	var got []int
+	for range 6 {
+		got = append(got, p.take())
+	}
+	if want := []int{100, 102, 104, 100, 102, 104}; !slices.Equal(got, want) {
+		t.Errorf("took %v, want %v", got, want)
+	}
+	all := &localPorts{lo: 100, n: 2, reserved: map[uint32]bool{100: true, 101: true}}
+	if got := all.take(); got != 0 {
+		t.Errorf("a range all reserved: took %d, want 0 (connect's choice)", got)
 	}
 }

@@ -37,28 +37,42 @@ func BenchmarkLoadVsAbAndWrk(b *testing.B) {
 	ctx := context.Background()
 	vsAb := make([]benchpair.Pairs, len(levels))
 	vsWrk := make([]benchpair.Pairs, len(levels))
+	round := 0
 	for b.Loop() {
 		for i, lv := range levels {
-			res, err := hostload.Run(ctx, l, host, loadgen.Options{URL: url, Requests: lv.requests, Concurrency: lv.concurrency}, nil)
-			if err != nil {
-				b.Fatal(err)
+			var ours, abRate, wrkRate float64
+			lvslab := func() {
+				res, err := hostload.Run(ctx, l, host, loadgen.Options{URL: url, Requests: lv.requests, Concurrency: lv.concurrency}, nil)
+				if err != nil {
+					b.Fatal(err)
+				}
+				if res.Completed != lv.requests {
+					b.Fatalf("lvslab load: %d of %d requests completed; failures %+v", res.Completed, lv.requests, res.Failures)
+				}
+				ours = res.RequestsPerSecond
 			}
-			if res.Completed != lv.requests {
-				b.Fatalf("lvslab load: %d of %d requests completed; failures %+v", res.Completed, lv.requests, res.Failures)
+			peers := func() {
+				var err error
+				ab := run(b, l, host, abPath, "-q", "-n", strconv.Itoa(lv.requests), "-c", strconv.Itoa(lv.concurrency), url)
+				if abRate, err = abRequestsPerSecond(ab, lv.requests); err != nil {
+					b.Fatal(err)
+				}
+				wrk := run(b, l, host, wrkPath, "-t", "2", "-c", strconv.Itoa(lv.concurrency), "-d", "3s", "-H", "Connection: close", url)
+				if wrkRate, err = wrkRequestsPerSecond(wrk); err != nil {
+					b.Fatal(err)
+				}
 			}
-			ab := run(b, l, host, abPath, "-q", "-n", strconv.Itoa(lv.requests), "-c", strconv.Itoa(lv.concurrency), url)
-			abRate, err := abRequestsPerSecond(ab, lv.requests)
-			if err != nil {
-				b.Fatal(err)
+			if round%2 == 0 { // lvslab first in one round, last in the next
+				lvslab()
+				peers()
+			} else {
+				peers()
+				lvslab()
 			}
-			wrk := run(b, l, host, wrkPath, "-t", "2", "-c", strconv.Itoa(lv.concurrency), "-d", "3s", "-H", "Connection: close", url)
-			wrkRate, err := wrkRequestsPerSecond(wrk)
-			if err != nil {
-				b.Fatal(err)
-			}
-			vsAb[i].A, vsAb[i].B = append(vsAb[i].A, res.RequestsPerSecond), append(vsAb[i].B, abRate)
-			vsWrk[i].A, vsWrk[i].B = append(vsWrk[i].A, res.RequestsPerSecond), append(vsWrk[i].B, wrkRate)
+			vsAb[i].A, vsAb[i].B = append(vsAb[i].A, ours), append(vsAb[i].B, abRate)
+			vsWrk[i].A, vsWrk[i].B = append(vsWrk[i].A, ours), append(vsWrk[i].B, wrkRate)
 		}
+		round++
 	}
 	for i, lv := range levels {
 		vsAb[i].Report(b, fmt.Sprintf("load -c %d, req/s", lv.concurrency), "lvslab", "ab", "rps")

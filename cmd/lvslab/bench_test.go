@@ -29,10 +29,11 @@ func BenchmarkVMLabUp(b *testing.B) {
 	c := &cli{t: b, stateDir: b.TempDir()}
 	var p benchpair.Pairs
 	for b.Loop() {
-		name := labName()
-		p.A = append(p.A, timed(b, c, "up", "--vm=always", "--name", name))
-		timed(b, c, "down", name)
-		p.B = append(p.B, timed(b, c, "vm", "--", "true"))
+		p.Add(func() float64 {
+			name := labName()
+			defer timed(b, c, "down", name)
+			return timed(b, c, "up", "--vm=always", "--name", name)
+		}, func() float64 { return timed(b, c, "vm", "--", "true") })
 	}
 	p.Report(b, "up in a microVM vs vm -- true", "up", "vm-true", "s")
 }
@@ -50,8 +51,8 @@ func BenchmarkExecRoundTrip(b *testing.B) {
 	var p benchpair.Pairs
 	for b.Loop() {
 		for range 10 {
-			p.A = append(p.A, 1000*timed(b, c, "exec", "--lab", inVM, "director", "--", "true"))
-			p.B = append(p.B, 1000*timed(b, c, "exec", "--lab", native, "director", "--", "true"))
+			p.Add(func() float64 { return 1000 * timed(b, c, "exec", "--lab", inVM, "director", "--", "true") },
+				func() float64 { return 1000 * timed(b, c, "exec", "--lab", native, "director", "--", "true") })
 		}
 	}
 	p.Report(b, "exec director -- true", "microVM", "native", "ms")

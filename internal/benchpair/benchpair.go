@@ -14,15 +14,28 @@ type Pairs struct {
 	A, B []float64
 }
 
-// Run measures a then b, n times, and returns the pairs. Each function returns its figure (a duration in
-// seconds, requests per second, ...).
-func Run(n int, a, b func() float64) Pairs {
-	var p Pairs
-	for range n {
-		p.A = append(p.A, a())
-		p.B = append(p.B, b())
+// Add measures one pair, a then b or, every other pair, b then a, so that neither always comes second
+// (to caches the other warmed). Each function returns its figure (a duration in seconds, requests per
+// second, ...).
+func (p *Pairs) Add(a, b func() float64) {
+	if len(p.A)%2 == 0 {
+		x := a()
+		p.A, p.B = append(p.A, x), append(p.B, b())
+		return
 	}
-	return p
+	y := b()
+	p.A, p.B = append(p.A, a()), append(p.B, y)
+}
+
+// FirstOf runs a and b in the order Add would for the next pair.
+func (p *Pairs) FirstOf(a, b func()) {
+	if len(p.A)%2 == 0 {
+		a()
+		b()
+		return
+	}
+	b()
+	a()
 }
 
 // Time runs f and returns how long it took, in seconds.
@@ -59,6 +72,10 @@ func Median(xs []float64) float64 {
 // A/B; it reports the same to b as metrics named after what.
 func (p Pairs) Report(b testing.TB, what, nameA, nameB, unit string) {
 	r := p.Ratios()
+	if len(r) == 0 {
+		fmt.Printf("%-34s no pairs measured\n", what)
+		return
+	}
 	line := fmt.Sprintf("%-34s %s %9.3g %s   %s %9.3g %s   %s/%s median %.2f (range %.2f-%.2f, %d pairs)",
 		what, nameA, Median(p.A), unit, nameB, Median(p.B), unit, nameA, nameB, Median(r), r[0], r[len(r)-1], len(r))
 	fmt.Println(line)

@@ -31,14 +31,15 @@ func BenchmarkBoot(b *testing.B) {
 	var afterInit []float64
 	var last *Result
 	for b.Loop() {
-		res, err := Run(ctx, opts)
-		if err != nil {
-			b.Fatal(err)
-		}
-		last = res
-		toInit.A = append(toInit.A, res.BootToInit.Seconds())
-		afterInit = append(afterInit, (res.Total - res.BootToInit).Seconds())
-		toInit.B = append(toInit.B, bareBoot(b, ctx, opts))
+		toInit.Add(func() float64 {
+			res, err := Run(ctx, opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			last = res
+			afterInit = append(afterInit, (res.Total - res.BootToInit).Seconds())
+			return res.BootToInit.Seconds()
+		}, func() float64 { return bareBoot(b, ctx, opts) })
 	}
 	toInit.Report(b, "qemu start to /init", "lvslab", "bare-kernel", "s")
 	slices.Sort(afterInit)

@@ -55,22 +55,31 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 	cleanStaleIfIdle(root)
 	if k := cachedKernel(root, pkg); k != nil {
 		if k.Vmlinux == "" {
-			return k, completeCache(ctx, root, k)
+			opts.completeCache(ctx, root, k)
 		}
 		return k, nil
 	}
-	return fetchKernel(ctx, root, pkg)
+	return fetchKernel(ctx, root, pkg, opts)
 }
 
 // completeCache unpacks the vmlinux of a kernel cached by a version of lvslab that could not (Debian 12's
-// 6.1 is xz with a BCJ filter), under the cache lock.
-func completeCache(ctx context.Context, root string, k *Kernel) error {
+// 6.1 is xz with a BCJ filter), under the cache lock. Where it cannot, the kernel still boots, slower,
+// and a notice says why.
+func (opts Options) completeCache(ctx context.Context, root string, k *Kernel) {
 	unlock, err := lockDir(ctx, root)
-	if err != nil {
-		return err
+	if err == nil {
+		defer unlock()
+		err = completeLocked(ctx, k)
 	}
-	defer unlock()
-	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); hasPVHEntry(elf) { // another run's
+	if err != nil {
+		opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation (delete %s to fetch it again)", k.Version, err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
+	}
+}
+
+// completeLocked gives k the vmlinux another run unpacked meanwhile, or unpacks it. The caller holds the
+// cache lock.
+func completeLocked(ctx context.Context, k *Kernel) error {
+	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); hasPVHEntry(elf) {
 		k.Vmlinux = elf
 		return nil
 	}
@@ -86,7 +95,7 @@ func (opts Options) cachedPackage() (root, pkg string, err error) {
 	return root, pkg, err
 }
 
-func fetchKernel(ctx context.Context, root, pkg string) (*Kernel, error) {
+func fetchKernel(ctx context.Context, root, pkg string, opts Options) (*Kernel, error) {
 	versioned, version, err := resolvePackage(ctx, pkg)
 	if err != nil {
 		return nil, err
@@ -107,6 +116,11 @@ func fetchKernel(ctx context.Context, root, pkg string) (*Kernel, error) {
 	k, err := unpackedKernel(dir)
 	if err != nil {
 		return nil, err
+	}
+	if k.Vmlinux == "" { // fetched by an lvslab that could not unpack it
+		if err := completeLocked(ctx, k); err != nil {
+			opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation", k.Version, err)
+		}
 	}
 	if err := linkPackage(root, pkg, name); err != nil {
 		return nil, err

@@ -81,7 +81,7 @@ func fetchPackage(ctx context.Context, root, pkg, dest string) error {
 		return err
 	}
 	if err := writeVmlinux(ctx, k); err != nil {
-		return err
+		return fmt.Errorf("package %s: %w; its kernel would unpack itself at every boot, four times slower under emulation: pass another --kernel-package, or --kernel and --modules", pkg, err)
 	}
 	if err := os.Rename(x, dest); err != nil {
 		return fmt.Errorf("kernel cache: %w", err)
@@ -136,7 +136,7 @@ func writeVmlinux(ctx context.Context, k *Kernel) error {
 		err = os.Rename(f.Name(), path)
 	}
 	if err != nil {
-		return fmt.Errorf("kernel cache: %w; delete %s to fetch the kernel again, or pass --kernel and --modules", err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
+		return fmt.Errorf("unpacking the kernel for qemu: %w", err)
 	}
 	k.Vmlinux = path
 	return nil

@@ -1,14 +1,18 @@
 package vm
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/wait"
 )
 
 // loadModule loads one module file with finit_module; the kernel decompresses a .ko.xz, .ko.zst or .ko.gz
@@ -47,6 +51,14 @@ func modulePath(root, tree string, s loadStep) string {
 	}
 	return filepath.Join(root, hostMount, tree, s.Path)
 }
+
+// awaitFile waits until path exists, for at most hostMountWait.
+func awaitFile(path string) {
+	wait.Until(context.Background(), hostMountWait, func() (bool, string) { return fileExists(path), path + " not there yet" })
+}
+
+// hostMountWait bounds the wait for the host's files over 9p.
+const hostMountWait = 30 * time.Second
 
 func fileExists(p string) bool {
 	_, err := os.Stat(p)
@@ -143,7 +155,13 @@ func modprobe(names []string, params string) error {
 		if contains(targets, s.Name) {
 			p = strings.TrimSpace(p + " " + params)
 		}
-		err := loadModule(s.Name, modulePath(root, j.Tree, s), p, j.Unpacks)
+		path := modulePath(root, j.Tree, s)
+		if strings.HasPrefix(path, root+hostMount+"/") {
+			// /init loads the lab's modules while it mounts the host's files: a module one of them asks
+			// for (request_module) that is not in the initramfs waits for the mount.
+			awaitFile(path)
+		}
+		err := loadModule(s.Name, path, p, j.Unpacks)
 		if err != nil && !s.Optional {
 			return err
 		}
