@@ -57,7 +57,7 @@ func BenchmarkLoadVsAbAndWrk(b *testing.B) {
 				if abRate, err = abRequestsPerSecond(ab, lv.requests); err != nil {
 					b.Fatal(err)
 				}
-				wrk := run(b, l, host, wrkPath, "-t", "2", "-c", strconv.Itoa(lv.concurrency), "-d", "3s", "-H", "Connection: close", url)
+				wrk := run(b, l, host, wrkPath, "-t", strconv.Itoa(min(2, lv.concurrency)), "-c", strconv.Itoa(lv.concurrency), "-d", "3s", "-H", "Connection: close", url)
 				if wrkRate, err = wrkRequestsPerSecond(wrk); err != nil {
 					b.Fatal(err)
 				}
