@@ -260,24 +260,8 @@ func OpenIn(dir, name string) (*Lab, error) {
 // read: the labs it returns are whole all the same.
 func List() ([]*Lab, error) {
 	dir := StateDir()
-	names, err := jsondir.Names(dir)
-	if err != nil {
-		return nil, err
-	}
-	var labs []*Lab
-	var errs []error
-	for _, n := range names {
-		l, err := OpenIn(dir, n)
-		if errors.Is(err, ErrNotFound) {
-			continue // taken down meanwhile
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		labs = append(labs, l)
-	}
-	return labs, errors.Join(errs...)
+	return jsondir.OpenAll(dir, func(n string) (*Lab, error) { return OpenIn(dir, n) },
+		func(err error) bool { return errors.Is(err, ErrNotFound) }) // taken down meanwhile
 }
 
 // Down takes the lab down from its state file: it stops every process inside the lab's namespaces (the

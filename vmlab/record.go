@@ -183,24 +183,8 @@ func (r *Record) check(name string) error {
 
 // List reads every record, by lab name, and an error for each it could not read.
 func List(stateDir string) ([]*Record, error) {
-	names, err := jsondir.Names(Dir(stateDir))
-	if err != nil {
-		return nil, err
-	}
-	var out []*Record
-	var errs []error
-	for _, n := range names {
-		r, err := Open(stateDir, n)
-		if errors.Is(err, ErrNotFound) {
-			continue
-		}
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		out = append(out, r)
-	}
-	return out, errors.Join(errs...)
+	return jsondir.OpenAll(Dir(stateDir), func(n string) (*Record, error) { return Open(stateDir, n) },
+		func(err error) bool { return errors.Is(err, ErrNotFound) })
 }
 
 // encode writes the record to a new temporary file of the records' folder, the owner's alone, and

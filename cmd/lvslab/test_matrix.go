@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/report"
 )
@@ -96,7 +97,7 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 		argv = append(argv, "--shard", f.shard)
 	}
 	argv = append(argv, guestArgs...)
-	required, optional := guestModules()
+	required, optional := lab.KernelModules()
 	start := time.Now()
 	res, err := vm.Run(cmd.Context(), vm.Options{
 		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), inVMEnv+"=1"),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/tutorial"
 )
 
@@ -232,21 +233,5 @@ func awaitWatch(ctx context.Context, cl *courseLab, watch *tutorial.Watch, cond 
 // pollLab calls check every checkPoll until it holds, within checkWait: each look reads the whole lab, so
 // not faster than that.
 func pollLab(ctx context.Context, check func() (bool, string)) error {
-	deadline := time.Now().Add(checkWait)
-	tick := time.NewTicker(checkPoll)
-	defer tick.Stop()
-	for {
-		ok, why := check()
-		if ok {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("gave up after %v: %s", checkWait, why)
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%w: %s", ctx.Err(), why)
-		case <-tick.C:
-		}
-	}
+	return wait.Every(ctx, checkWait, checkPoll, check)
 }

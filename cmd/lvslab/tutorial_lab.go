@@ -206,7 +206,7 @@ func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Sc
 // upCourseLab brings a course's lab up, named name.
 func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
 	if inVM {
-		required, optional := guestModules()
+		required, optional := lab.KernelModules()
 		r, err := vmUp(ctx, name, []string{"-f", course.Topology, "--name", name},
 			vm.Options{Modules: required, OptionalModules: optional, Self: "lvslab", Notices: stderr}, io.Discard, stderr)
 		if err != nil {

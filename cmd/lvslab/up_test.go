@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
@@ -35,7 +36,7 @@ func TestWithoutVMFlag(t *testing.T) {
 
 // The microVM loads every scheduler of the registry that its kernel has.
 func TestGuestModulesFollowTheSchedulerRegistry(t *testing.T) {
-	required, optional := guestModules()
+	required, optional := lab.KernelModules()
 	for _, s := range ipvsadm.SchedulerRegistry {
 		if !slices.Contains(optional, "ip_vs_"+s.Name) {
 			t.Errorf("the microVM does not load ip_vs_%s", s.Name)

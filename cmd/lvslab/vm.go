@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
 )
 
@@ -62,7 +63,7 @@ lvslab: qemu dies with it.`,
 			}
 			o.Argv, o.Stdout, o.Stderr, o.Notices = args, cmd.OutOrStdout(), cmd.ErrOrStderr(), cmd.ErrOrStderr()
 			o.Self = "lvslab"
-			o.Modules, o.OptionalModules = guestModules()
+			o.Modules, o.OptionalModules = lab.KernelModules()
 			res, err := vm.Run(cmd.Context(), o)
 			if err != nil {
 				return unusable(err)

@@ -203,7 +203,7 @@ func takeOverSignals(hangUp func()) <-chan syscall.Signal {
 
 // vmOptions are the microVM's options for a lab's machine.
 func vmOptions(cmd *cobra.Command, kernelPackage string) vm.Options {
-	required, optional := guestModules()
+	required, optional := lab.KernelModules()
 	return vm.Options{Modules: required, OptionalModules: optional, Self: "lvslab", Package: kernelPackage,
 		Notices: cmd.ErrOrStderr()}
 }

@@ -10,22 +10,12 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/lab/vm"
-	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
 // inVMEnv marks lvslab running inside the microVM it started, so that it never starts another.
 const inVMEnv = "LVSLAB_IN_VM"
-
-// guestModules are loaded in the microVM before lvslab runs there, at once and in parallel, rather than one
-// by one on first use: IPVS, what labs build, and (optional) every scheduler of the registry the kernel
-// has (Debian 12's 6.1 kernel has no ip_vs_twos, which came with Linux 6.7).
-func guestModules() (required, optional []string) {
-	for _, s := range ipvsadm.SchedulerRegistry {
-		optional = append(optional, s.Module())
-	}
-	return []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}, optional
-}
 
 // addVMFlag gives a command that may run in the microVM its --vm flag.
 func addVMFlag(cmd *cobra.Command) {
@@ -85,7 +75,7 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
 	start := time.Now()
-	required, optional := guestModules()
+	required, optional := lab.KernelModules()
 	res, err := vm.Run(cmd.Context(), vm.Options{
 		Modules:         required,
 		OptionalModules: optional,

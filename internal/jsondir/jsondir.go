@@ -27,3 +27,26 @@ func Names(dir string) ([]string, error) {
 	sort.Strings(names)
 	return names, nil
 }
+
+// OpenAll opens the record of every name in dir with open, and joins the errors of those it could not
+// read: the records it returns are whole all the same. A record for which gone holds (taken away meanwhile)
+// is skipped.
+func OpenAll[T any](dir string, open func(name string) (T, error), gone func(error) bool) ([]T, error) {
+	names, err := Names(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []T
+	var errs []error
+	for _, n := range names {
+		r, err := open(n)
+		switch {
+		case gone(err):
+		case err != nil:
+			errs = append(errs, err)
+		default:
+			out = append(out, r)
+		}
+	}
+	return out, errors.Join(errs...)
+}

@@ -31,3 +31,18 @@ func TestUntilStopsWithTheContext(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+// Every looks no more often than its interval, and gives up with the last reason like Until.
+func TestEveryKeepsItsInterval(t *testing.T) {
+	var looks int
+	err := Every(context.Background(), 50*time.Millisecond, 20*time.Millisecond, func() (bool, string) {
+		looks++
+		return false, "not yet"
+	})
+	if err == nil || !strings.Contains(err.Error(), "not yet") {
+		t.Errorf("got %v, want the last reason", err)
+	}
+	if looks > 5 { // 0, 20, 40, 60 ms: Until's doubling from 100µs would have looked a dozen times
+		t.Errorf("looked %d times in 50 ms at a 20 ms interval", looks)
+	}
+}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/benchpair"
 	"github.com/lvslab/lvslab/internal/needs"
-	"github.com/lvslab/lvslab/topology/ipvsadm"
+	"github.com/lvslab/lvslab/lab"
 )
 
 // BenchmarkBoot is `lvslab vm -- true` against a bare boot of the same kernel on the same machine (qemu
@@ -21,11 +21,7 @@ import (
 func BenchmarkBoot(b *testing.B) {
 	needs.VM(b)
 	opts := Options{Argv: []string{"true"}, Self: "", Timeout: 2 * time.Minute}
-	// What lvslab vm loads: IPVS and every scheduler, veth, bridge, ipip, nf_tables.
-	opts.Modules = []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}
-	for _, s := range ipvsadm.SchedulerRegistry {
-		opts.OptionalModules = append(opts.OptionalModules, s.Module())
-	}
+	opts.Modules, opts.OptionalModules = lab.KernelModules() // what lvslab vm loads
 	ctx := context.Background()
 	var toInit benchpair.Pairs
 	var afterInit []float64

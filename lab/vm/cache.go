@@ -63,27 +63,32 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 }
 
 // completeCache unpacks the vmlinux of a kernel cached by a version of lvslab that could not (Debian 12's
-// 6.1 is xz with a BCJ filter), under the cache lock. Where it cannot, the kernel still boots, slower,
-// and a notice says why.
+// 6.1 is xz with a BCJ filter), under the cache lock.
 func (opts Options) completeCache(ctx context.Context, root string, k *Kernel) {
 	unlock, err := lockDir(ctx, root)
-	if err == nil {
-		defer unlock()
-		err = completeLocked(ctx, k)
-	}
 	if err != nil {
-		opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation (delete %s to fetch it again)", k.Version, err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
+		opts.cannotComplete(k, err)
+		return
 	}
+	defer unlock()
+	opts.completeLocked(ctx, k)
 }
 
 // completeLocked gives k the vmlinux another run unpacked meanwhile, or unpacks it. The caller holds the
 // cache lock.
-func completeLocked(ctx context.Context, k *Kernel) error {
+func (opts Options) completeLocked(ctx context.Context, k *Kernel) {
 	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); hasPVHEntry(elf) {
 		k.Vmlinux = elf
-		return nil
+		return
 	}
-	return writeVmlinux(ctx, k)
+	if err := writeVmlinux(ctx, k); err != nil {
+		opts.cannotComplete(k, err)
+	}
+}
+
+// cannotComplete says why a cached kernel stays without its vmlinux: it still boots, slower.
+func (opts Options) cannotComplete(k *Kernel, err error) {
+	opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation (delete %s to fetch it again)", k.Version, err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
 }
 
 // cachedPackage is the kernel cache's folder and the Debian package whose kernel opts asks for.
@@ -118,9 +123,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Options) (*Kernel, 
 		return nil, err
 	}
 	if k.Vmlinux == "" { // fetched by an lvslab that could not unpack it
-		if err := completeLocked(ctx, k); err != nil {
-			opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation", k.Version, err)
-		}
+		opts.completeLocked(ctx, k)
 	}
 	if err := linkPackage(root, pkg, name); err != nil {
 		return nil, err

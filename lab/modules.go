@@ -1,0 +1,12 @@
+package lab
+
+import "github.com/lvslab/lvslab/topology/ipvsadm"
+
+// KernelModules are the modules a lab needs from the kernel: IPVS, veth, bridge, ipip and nf_tables, and
+// (optional: a kernel may lack one, as 6.1 lacks twos) every scheduler's. A microVM loads them at boot.
+func KernelModules() (required, optional []string) {
+	for _, s := range ipvsadm.SchedulerRegistry {
+		optional = append(optional, s.Module())
+	}
+	return []string{"ip_vs", "veth", "bridge", "ipip", "nf_tables"}, optional
+}
