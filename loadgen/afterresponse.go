@@ -2,10 +2,7 @@ package loadgen
 
 import (
 	"errors"
-	"net"
 	"syscall"
-
-	"golang.org/x/sys/unix"
 )
 
 // resetAfterResponseError is a connection the server reset after its whole response and its FIN had
@@ -23,30 +20,13 @@ func (e *resetAfterResponseError) Error() string {
 
 func (e *resetAfterResponseError) Unwrap() error { return e.errno }
 
-// pendingError is the error the kernel holds for conn and no read has reported, if any: a reset that
+// pendingError is the error the kernel holds for the socket and no read has reported, if any: a reset that
 // came after the server's FIN, as a resetAfterResponseError.
-func pendingError(conn net.Conn) error {
-	sc, ok := conn.(syscall.Conn)
-	if !ok {
-		return nil
-	}
-	rc, err := sc.SyscallConn()
-	if err != nil {
-		return err
-	}
-	var soErr int
-	var getErr error
-	if err := rc.Control(func(fd uintptr) {
-		soErr, getErr = unix.GetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_ERROR)
-	}); err != nil {
-		return err
-	}
-	if getErr != nil || soErr == 0 {
-		return getErr
-	}
-	errno := syscall.Errno(soErr)
-	if errors.Is(errno, syscall.ECONNRESET) || errors.Is(errno, syscall.EPIPE) {
+func pendingError(fd int) error {
+	err := socketError(fd)
+	var errno syscall.Errno
+	if errors.As(err, &errno) && (errno == syscall.ECONNRESET || errno == syscall.EPIPE) {
 		return &resetAfterResponseError{errno}
 	}
-	return errno
+	return err
 }

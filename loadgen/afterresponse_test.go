@@ -31,20 +31,13 @@ const tcpClose = 7
 
 // awaitReset holds the client, its response read, until its kernel has taken the server's reset: the
 // window a slow client (ab among a hundred connections, a loaded machine) leaves open.
-func awaitReset(t *testing.T) func(net.Conn) {
-	return func(conn net.Conn) {
-		rc, err := conn.(*net.TCPConn).SyscallConn()
-		if err != nil {
-			t.Error(err)
-			return
-		}
-		err = wait.Until(context.Background(), 5*time.Second, func() (bool, string) {
+func awaitReset(t *testing.T) func(fd int) {
+	return func(fd int) {
+		err := wait.Until(context.Background(), 5*time.Second, func() (bool, string) {
 			var state uint8
-			rc.Control(func(fd uintptr) {
-				if info, err := unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
-					state = info.State
-				}
-			})
+			if info, err := unix.GetsockoptTCPInfo(fd, unix.IPPROTO_TCP, unix.TCP_INFO); err == nil {
+				state = info.State
+			}
 			return state == tcpClose, fmt.Sprintf("the client's socket is in TCP state %d, not yet closed by the server's reset", state)
 		})
 		if err != nil {

@@ -2,10 +2,8 @@ package loadgen
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"net"
-	"os"
+	"net/netip"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -15,6 +13,10 @@ import (
 // (ab -k with o.KeepAlive), and stops early at o.TimeLimit. When ctx ends first,
 // it returns what was measured so far together with an error. A udp:// URL sends
 // datagrams instead (see Options.Datagrams).
+//
+// Over TCP the requests are shared by a few pollers, one per core at most, each driving its connections
+// on non-blocking sockets of its own, as ab and wrk do: a connection costs the system calls TCP needs
+// and no more.
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o, to, err := prepare(ctx, o, Options.closedLoop)
 	if err != nil {
@@ -23,7 +25,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if to.udp {
 		return runUDP(ctx, o, to)
 	}
-	connect, err := newConnector(to.addr, o.Sources)
+	ports, err := newLocalPorts()
 	if err != nil {
 		return nil, err
 	}
@@ -31,8 +33,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	defer cancel()
 
 	loop := &closedLoop{
-		run:       runCtx,
-		connect:   connect,
+		to:        to.addr,
+		sources:   o.Sources,
+		ports:     ports,
 		request:   to.request(o.KeepAlive || o.Hold),
 		timeout:   o.Timeout,
 		keepAlive: o.KeepAlive,
@@ -40,27 +43,58 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		reset:     o.Reset,
 	}
 	if o.Sequence {
-		loop.connect.locals = &localRecord{}
+		loop.locals = &localRecord{}
 	}
 	defer loop.releaseHeld()
 	loop.remaining.Store(int64(o.Requests))
 	var c crew
-	for range o.Concurrency {
-		w := &worker{loop: loop, dog: newWatchdog(runCtx), reader: newResponseReader(), tally: newTally().recording(o.Sequence)}
-		c.add(w.dog, w.run, w.tally)
+	defer c.close()
+	for _, slots := range shares(o.Concurrency, pollersFor(o.Concurrency)) {
+		p, err := newPoller(loop, slots, newTally().recording(o.Sequence))
+		if err != nil {
+			return nil, err
+		}
+		c.add(p.stop, p.run, p.tally)
+		c.closers = append(c.closers, p.close)
 	}
 	elapsed, stopped := c.drive(runCtx, o.Progress, o.Requests, &loop.counters)
 	total := newTally().recording(o.Sequence).merged(c.tallies)
-	res := total.result(loop.connect.opened.Load(), elapsed)
+	res := total.result(loop.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.KeepAlive = o.URL, o.Concurrency, o.KeepAlive
-	res.Locals = loop.connect.locals.list()
+	res.Locals = loop.locals.list()
 	return res, endOfRun(ctx, stopped, res)
 }
 
-// closedLoop is what Run's workers share.
+// testHookPollers, when set, says how many pollers a run of that concurrency gets.
+var testHookPollers func(concurrency int) int
+
+// pollersFor is one poller per core the process may use, and no more than there are connections at a time.
+func pollersFor(concurrency int) int {
+	if testHookPollers != nil {
+		return testHookPollers(concurrency)
+	}
+
+	return max(1, min(concurrency, runtime.GOMAXPROCS(0)))
+}
+
+// shares splits n into k nearly equal parts.
+func shares(n, k int) []int {
+	parts := make([]int, k)
+	for i := range parts {
+		parts[i] = n / k
+		if i < n%k {
+			parts[i]++
+		}
+	}
+	return parts
+}
+
+// closedLoop is what Run's pollers share.
 type closedLoop struct {
-	run       context.Context
-	connect   *connector
+	to        netip.AddrPort
+	sources   []netip.Addr // bound in turn, one per connection; none: the kernel picks the address
+	nextFrom  atomic.Uint64
+	ports     *localPorts
 	request   []byte
 	remaining atomic.Int64
 	timeout   time.Duration
@@ -68,152 +102,38 @@ type closedLoop struct {
 	hold      bool
 	reset     bool
 	counters  counters
+	opened    atomic.Int64
+	locals    *localRecord // nil unless asked
 
 	heldMu sync.Mutex
-	held   []net.Conn // with hold: every answered connection, open until the run ends
+	held   []int // with hold: the socket of every answered connection, open until the run ends
 }
 
-func (l *closedLoop) keep(c net.Conn) {
+// claim takes one of the remaining requests.
+func (l *closedLoop) claim() bool { return l.remaining.Add(-1) >= 0 }
+
+// source is the address the next connection comes from; the zero Addr when the kernel chooses.
+func (l *closedLoop) source() netip.Addr {
+	switch len(l.sources) {
+	case 0:
+		return netip.Addr{}
+	case 1:
+		return l.sources[0]
+	}
+	return l.sources[(l.nextFrom.Add(1)-1)%uint64(len(l.sources))]
+}
+
+func (l *closedLoop) keep(fd int) {
 	l.heldMu.Lock()
-	l.held = append(l.held, c)
+	l.held = append(l.held, fd)
 	l.heldMu.Unlock()
 }
 
 func (l *closedLoop) releaseHeld() {
 	l.heldMu.Lock()
 	defer l.heldMu.Unlock()
-	for _, c := range l.held {
-		c.Close()
+	for _, fd := range l.held {
+		closeSocket(fd, l.reset)
 	}
 	l.held = nil
-}
-
-// claim takes one of the remaining requests.
-func (l *closedLoop) claim() bool { return l.remaining.Add(-1) >= 0 }
-
-// worker makes one request after another, on a new connection each time or,
-// with keep-alive, on the same one while the server keeps it open.
-type worker struct {
-	loop   *closedLoop
-	dog    *watchdog
-	conn   net.Conn
-	reader *responseReader
-	tally  *tally
-}
-
-func (w *worker) run() {
-	defer w.dog.close()
-	defer w.closeConn()
-	for w.loop.claim() {
-		o, counted := w.do()
-		if !counted {
-			return
-		}
-		w.tally.add(o)
-		w.loop.counters.record(o)
-	}
-}
-
-// do makes one request. Not counted: the end of the run cut it off.
-func (w *worker) do() (outcome, bool) {
-	start := time.Now()
-	if !w.dog.start(w.loop.timeout) {
-		return outcome{}, false
-	}
-	resp, fresh, err := w.attempt()
-	if w.dog.finish() {
-		w.closeConn()
-		if err != nil {
-			err = fmt.Errorf("no response within %s: %w", w.loop.timeout, os.ErrDeadlineExceeded)
-		}
-	}
-	if err != nil {
-		w.closeConn()
-		if w.loop.run.Err() != nil {
-			return outcome{}, false
-		}
-		return outcome{failure: classify(err), err: err, latency: time.Since(start)}, true
-	}
-	switch {
-	case w.loop.hold:
-		w.dog.watch(nil)
-		w.loop.keep(w.conn)
-		w.conn = nil
-	case !w.loop.keepAlive || !resp.reusable:
-		err = w.closeAfterResponse()
-	}
-	o := answered(resp, fresh, time.Since(start))
-	if err != nil {
-		o.failure, o.err = classify(err), err
-	}
-	return o, true
-}
-
-// testHookBeforeClose, when set, runs after a whole response has been read and before the connection's
-// pending error is checked: tests widen that window with it.
-var testHookBeforeClose func(net.Conn)
-
-// closeAfterResponse closes the connection once its response has been read, and says whether the server
-// reset it meanwhile: a failure, as ab counts it, though the response was whole.
-func (w *worker) closeAfterResponse() error {
-	if testHookBeforeClose != nil {
-		testHookBeforeClose(w.conn)
-	}
-	err := pendingError(w.conn)
-	w.closeConn()
-	return err
-}
-
-// attempt sends the request and reads the response. When the server closed an
-// idle keep-alive connection just as it was reused, it retries once on a new one.
-func (w *worker) attempt() (resp response, fresh bool, err error) {
-	for {
-		fresh = w.conn == nil
-		if fresh {
-			if err = w.connect(); err != nil {
-				return resp, fresh, err
-			}
-		}
-		resp, err = w.exchange()
-		var idleClosed *noResponseError
-		if err == nil || fresh || !errors.As(err, &idleClosed) {
-			return resp, fresh, err
-		}
-		w.closeConn()
-	}
-}
-
-func (w *worker) connect() error {
-	conn, err := w.loop.connect.dial(w.dog.dialCtx)
-	if err != nil {
-		return err
-	}
-	w.conn = conn
-	w.reader.reset(conn)
-	if !w.dog.watch(conn) {
-		return errors.New("the run is over")
-	}
-	return nil
-}
-
-func (w *worker) exchange() (response, error) {
-	if _, err := w.conn.Write(w.loop.request); err != nil {
-		return response{}, &noResponseError{err}
-	}
-	resp, err := w.reader.read()
-	if err == nil && !w.loop.keepAlive && !w.loop.hold {
-		err = w.reader.awaitClose()
-	}
-	return resp, err
-}
-
-func (w *worker) closeConn() {
-	if w.conn != nil {
-		w.dog.watch(nil)
-		if tcp, ok := w.conn.(*net.TCPConn); ok && w.loop.reset {
-			tcp.SetLinger(0)
-		}
-		w.conn.Close()
-		w.conn = nil
-	}
 }

@@ -7,7 +7,9 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -303,4 +305,83 @@ func TestRunResetClosesWithARST(t *testing.T) {
 			t.Errorf("the server saw the client close with %v, want a reset", err)
 		}
 	}
+}
+
+func TestRunRefusesDataAfterTheResponse(t *testing.T) {
+	chatty := startRawServer(t, func(c net.Conn) {
+		defer c.Close()
+		readRequestHead(c)
+		c.Write([]byte("HTTP/1.1 200 OK\r\n" + wire.ServerHeader + ": rs1\r\nContent-Length: 3\r\nConnection: close\r\n\r\nrs1and more"))
+	})
+	res := measure(t, Run, Options{URL: chatty.url, Requests: 3})
+	if res.Failures.BadResponse != 3 || !strings.Contains(res.Failures.Example, "data after the response") {
+		t.Errorf("failures %+v; want 3 bad responses for the data after the response", res.Failures)
+	}
+}
+
+// A run leaves no socket, epoll or eventfd open behind it, however its requests ended.
+func TestRunLeavesNoDescriptorOpen(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	silent := startRawServer(t, neverAnswer)
+	runs := []Options{
+		{URL: rs1.url, Requests: 200, Concurrency: 8},
+		{URL: rs1.url, Requests: 200, Concurrency: 8, KeepAlive: true},
+		{URL: rs1.url, Requests: 20, Concurrency: 4, Hold: true},
+		{URL: silent.url, Requests: 4, Concurrency: 4, Timeout: 50 * time.Millisecond},
+		{URL: silent.url, Requests: 4, Concurrency: 4, TimeLimit: 50 * time.Millisecond},
+		{URL: closedPortURL(t), Requests: 20, Concurrency: 4},
+	}
+	before := pollerDescriptors(t)
+	for _, o := range runs {
+		measure(t, Run, o)
+		if n := clientSockets(t, rs1.url, silent.url); n != 0 {
+			t.Errorf("%+v: %d sockets towards the server left open by the run", o, n)
+		}
+	}
+	if after := pollerDescriptors(t); after != before {
+		t.Errorf("%d epoll and eventfd descriptors open before the runs, %d after", before, after)
+	}
+}
+
+// pollerDescriptors counts this process's epoll and eventfd descriptors.
+func pollerDescriptors(t *testing.T) int {
+	t.Helper()
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range entries {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && (target == "anon_inode:[eventpoll]" || target == "anon_inode:[eventfd]") {
+			n++
+		}
+	}
+	return n
+}
+
+// clientSockets counts the sockets of this host that are connected to the servers of urls and still
+// have an owner (an inode): the client's side of connections not closed.
+func clientSockets(t *testing.T, urls ...string) int {
+	t.Helper()
+	data, err := os.ReadFile("/proc/net/tcp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	remotes := map[string]bool{}
+	for _, u := range urls {
+		ap := netip.MustParseAddrPort(strings.Trim(strings.TrimPrefix(u, "http://"), "/"))
+		remotes[fmt.Sprintf("%04X", ap.Port())] = true
+	}
+	n := 0
+	for _, line := range strings.Split(string(data), "\n")[1:] {
+		f := strings.Fields(line)
+		if len(f) < 10 {
+			continue
+		}
+		_, port, _ := strings.Cut(f[2], ":")
+		if remotes[port] && f[9] != "0" {
+			n++
+		}
+	}
+	return n
 }

@@ -94,6 +94,15 @@ func (r *localRecord) add(a net.Addr) {
 	r.mu.Unlock()
 }
 
+func (r *localRecord) addAddrPort(ap netip.AddrPort) {
+	if r == nil {
+		return
+	}
+	r.mu.Lock()
+	r.locals = append(r.locals, ap)
+	r.mu.Unlock()
+}
+
 func (r *localRecord) list() []netip.AddrPort {
 	if r == nil {
 		return nil

@@ -1,22 +1,40 @@
 package loadgen
 
 import (
-	"bufio"
 	"bytes"
-	"errors"
 	"io"
-	"net"
-	"net/http/httputil"
 
 	"github.com/lvslab/lvslab/wire"
 )
 
-// responseReader reads HTTP/1.x responses, one connection after another, keeping
-// only what load generation needs: status, server name, framing, persistence.
-type responseReader struct {
-	br    *bufio.Reader
+// responseParser reads one HTTP/1.x response at a time from the bytes handed to it as they arrive, keeping
+// only what load generation needs: status, server name, framing, persistence. It never blocks and never
+// allocates once warm: a line split across two reads is the only thing it copies.
+type responseParser struct {
 	names map[string]string // server names interned, so a response costs no allocation
+	stage parseStage
+	head  head
+	first bool   // the next line is a status line
+	seen  bool   // some byte of this response arrived
+	line  []byte // a line begun in an earlier read
+	left  int64  // body or chunk bytes still to come
 }
+
+type parseStage int
+
+const (
+	inHead       parseStage = iota
+	inBody                  // left bytes of a Content-Length body
+	inChunkSize             // a chunk-size line
+	inChunk                 // left bytes of chunk data
+	inChunkEnd              // the line ending after chunk data
+	inTrailer               // the trailer section's lines
+	inUntilClose            // a body that ends when the server closes
+	complete
+)
+
+// maxLine bounds a status, header, chunk-size or trailer line.
+const maxLine = 4096
 
 type response struct {
 	status   int
@@ -37,74 +55,152 @@ type head struct {
 	keepAlive     bool
 }
 
-func newResponseReader() *responseReader {
-	return &responseReader{br: bufio.NewReaderSize(nil, 4096), names: map[string]string{}}
+func newResponseParser() *responseParser {
+	p := &responseParser{names: map[string]string{}, line: make([]byte, 0, 256)}
+	p.start()
+	return p
 }
 
-func (r *responseReader) reset(conn io.Reader) { r.br.Reset(conn) }
-
-// read reads one whole response, body included.
-func (r *responseReader) read() (response, error) {
-	h, err := r.readHead()
-	for err == nil && h.status >= 100 && h.status < 200 { // interim responses
-		h, err = r.readHead()
-	}
-	if err != nil {
-		return response{}, err
-	}
-	resp := response{status: h.status, server: h.server, client: h.client, reusable: !h.close && (!h.http10 || h.keepAlive)}
-	switch {
-	case h.status == 204 || h.status == 304:
-	case h.chunked:
-		err = r.readChunked()
-	case h.contentLength >= 0:
-		_, err = r.br.Discard(int(h.contentLength))
-	default: // the body ends when the server closes
-		_, err = io.Copy(io.Discard, r.br)
-		resp.reusable = false
-	}
-	if err == io.EOF {
-		err = io.ErrUnexpectedEOF
-	}
-	return resp, err
+// start readies the parser for the next response.
+func (p *responseParser) start() {
+	p.stage, p.head, p.first, p.seen, p.line, p.left = inHead, head{contentLength: -1}, true, false, p.line[:0], 0
 }
 
-// awaitClose reads until the server closes, as a non-keep-alive response ends.
-func (r *responseReader) awaitClose() error {
-	switch _, err := r.br.ReadByte(); err {
-	case io.EOF:
-		return nil
-	case nil:
-		return badResponsef("data after the response")
-	default:
-		return err
+// feed takes the bytes that arrived and returns how many of them belong to this response and whether it
+// is complete. Bytes past a complete response are not consumed.
+func (p *responseParser) feed(data []byte) (int, bool, error) {
+	if len(data) > 0 {
+		p.seen = true
 	}
-}
-
-func (r *responseReader) readHead() (head, error) {
-	h := head{contentLength: -1}
-	line, err := r.readLine()
-	if err != nil {
-		if len(line) == 0 && r.br.Buffered() == 0 {
-			return h, &noResponseError{err}
+	used := 0
+	for used < len(data) && p.stage != complete {
+		switch p.stage {
+		case inBody, inChunk:
+			n := int(min(p.left, int64(len(data)-used)))
+			used += n
+			if p.left -= int64(n); p.left == 0 && p.stage == inBody {
+				p.stage = complete
+			} else if p.left == 0 {
+				p.stage = inChunkEnd
+			}
+		case inUntilClose:
+			used = len(data)
+		default:
+			line, n, whole, err := p.nextLine(data[used:])
+			used += n
+			if err != nil {
+				return used, false, err
+			}
+			if !whole {
+				continue
+			}
+			if err := p.takeLine(line); err != nil {
+				return used, false, err
+			}
 		}
-		return h, err
 	}
-	var ok bool
-	if h.status, h.http10, ok = parseStatusLine(line); !ok {
-		return h, badResponsef("status line %q", truncate(line))
-	}
-	for {
-		if line, err = r.readLine(); err != nil {
-			return h, err
+	return used, p.stage == complete, nil
+}
+
+// nextLine returns the next whole line without its ending, or takes in a part of one (whole false).
+func (p *responseParser) nextLine(data []byte) (line []byte, used int, whole bool, err error) {
+	i := bytes.IndexByte(data, '\n')
+	if i < 0 {
+		if len(p.line)+len(data) > maxLine {
+			return nil, len(data), false, badResponsef("header line longer than %d bytes", maxLine)
 		}
+		p.line = append(p.line, data...)
+		return nil, len(data), false, nil
+	}
+	line = data[:i]
+	if len(p.line) > 0 {
+		p.line = append(p.line, line...)
+		line = p.line
+	}
+	if len(line) > maxLine {
+		return nil, i + 1, false, badResponsef("header line longer than %d bytes", maxLine)
+	}
+	p.line = p.line[:0]
+	return bytes.TrimRight(line, "\r"), i + 1, true, nil
+}
+
+// takeLine acts on one whole line of the stage the parser is in.
+func (p *responseParser) takeLine(line []byte) error {
+	switch p.stage {
+	case inHead:
+		return p.headLine(line)
+	case inChunkSize:
+		size, ok := parseChunkSize(line)
+		if !ok {
+			return badResponsef("chunked body: chunk size %q", truncate(line))
+		}
+		p.stage, p.left = inChunk, size
+		if size == 0 {
+			p.stage = inTrailer
+		}
+	case inChunkEnd:
+		if len(line) != 0 {
+			return badResponsef("chunked body: %q after a chunk's data, expected its line ending", truncate(line))
+		}
+		p.stage = inChunkSize
+	case inTrailer:
 		if len(line) == 0 {
-			return h, nil
-		}
-		if err := h.parseHeader(line, r.intern); err != nil {
-			return h, err
+			p.stage = complete
 		}
 	}
+	return nil
+}
+
+func (p *responseParser) headLine(line []byte) error {
+	h := &p.head
+	if p.first {
+		var ok bool
+		if h.status, h.http10, ok = parseStatusLine(line); !ok {
+			return badResponsef("status line %q", truncate(line))
+		}
+		p.first = false
+		return nil
+	}
+	if len(line) > 0 {
+		return h.parseHeader(line, p.intern)
+	}
+	switch { // the end of the head
+	case h.status >= 100 && h.status < 200: // an interim response: the real one follows
+		p.head, p.first = head{contentLength: -1}, true
+	case h.status == 204 || h.status == 304:
+		p.stage = complete
+	case h.chunked:
+		p.stage = inChunkSize
+	case h.contentLength == 0:
+		p.stage = complete
+	case h.contentLength > 0:
+		p.stage, p.left = inBody, h.contentLength
+	default:
+		p.stage = inUntilClose
+	}
+	return nil
+}
+
+// response is what the complete response said.
+func (p *responseParser) response() response {
+	h := p.head
+	return response{status: h.status, server: h.server, client: h.client,
+		reusable: p.stage == complete && !h.close && (!h.http10 || h.keepAlive)}
+}
+
+// end is the server's close: it completes a response whose body runs until then, and cuts short any other.
+func (p *responseParser) end() error {
+	switch {
+	case p.stage == inUntilClose:
+		p.stage = complete
+		p.head.close = true
+		return nil
+	case p.stage == complete:
+		return nil
+	case !p.seen:
+		return &noResponseError{io.EOF}
+	}
+	return io.ErrUnexpectedEOF
 }
 
 func (h *head) parseHeader(line []byte, intern func([]byte) string) error {
@@ -136,43 +232,12 @@ func (h *head) parseHeader(line []byte, intern func([]byte) string) error {
 	return nil
 }
 
-// readChunked discards a chunked body and its trailer section.
-func (r *responseReader) readChunked() error {
-	_, err := io.Copy(io.Discard, httputil.NewChunkedReader(r.br))
-	var netErr net.Error
-	switch {
-	case err == nil:
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr):
-		return err
-	default:
-		return badResponsef("chunked body: %v", err)
-	}
-	for {
-		line, err := r.readLine()
-		if err != nil || len(line) == 0 {
-			return err
-		}
-	}
-}
-
-// readLine returns one line without its line ending; it is valid until the next read.
-func (r *responseReader) readLine() ([]byte, error) {
-	line, err := r.br.ReadSlice('\n')
-	if err == bufio.ErrBufferFull {
-		return nil, badResponsef("header line longer than %d bytes", r.br.Size())
-	}
-	if err != nil {
-		return line, err
-	}
-	return bytes.TrimRight(line, "\r\n"), nil
-}
-
-func (r *responseReader) intern(b []byte) string {
-	if s, ok := r.names[string(b)]; ok {
+func (p *responseParser) intern(b []byte) string {
+	if s, ok := p.names[string(b)]; ok {
 		return s
 	}
 	s := string(b)
-	r.names[s] = s
+	p.names[s] = s
 	return s
 }
 
@@ -203,6 +268,27 @@ func parseDecimal(b []byte) (int64, bool) {
 			return 0, false
 		}
 		n = n*10 + int64(c-'0')
+	}
+	return n, true
+}
+
+// parseChunkSize parses a chunk-size line: hexadecimal digits, then optional chunk extensions.
+func parseChunkSize(line []byte) (int64, bool) {
+	digits, _, _ := bytes.Cut(line, []byte(";"))
+	digits = bytes.TrimSpace(digits)
+	if len(digits) == 0 || len(digits) > 15 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range digits {
+		switch {
+		case c >= '0' && c <= '9':
+			n = n<<4 | int64(c-'0')
+		case c|0x20 >= 'a' && c|0x20 <= 'f':
+			n = n<<4 | int64(c|0x20-'a'+10)
+		default:
+			return 0, false
+		}
 	}
 	return n, true
 }

@@ -2,14 +2,14 @@ package loadgen
 
 import (
 	"errors"
-	"io"
+	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/lvslab/lvslab/wire"
 )
 
-func TestResponseReader(t *testing.T) {
+func TestResponseParser(t *testing.T) {
 	cases := []struct {
 		name  string
 		input string
@@ -38,6 +38,7 @@ func TestResponseReader(t *testing.T) {
 		{"bad status code", "HTTP/1.1 2x0 OK\r\n\r\n", response{}, badResponse},
 		{"bad content length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", response{}, badResponse},
 		{"header without colon", "HTTP/1.1 200 OK\r\nnonsense\r\n\r\n", response{}, badResponse},
+		{"chunk data longer than its size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhello\r\n0\r\n\r\n", response{}, badResponse},
 		{"bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", response{}, badResponse},
 		{"header too long", "HTTP/1.1 200 OK\r\nX: " + strings.Repeat("a", 5000) + "\r\n\r\n", response{}, badResponse},
 		{"body cut short", "HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nshort", response{}, shortResponse},
@@ -46,60 +47,69 @@ func TestResponseReader(t *testing.T) {
 		{"nothing at all", "", response{}, noResponse},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			r := newResponseReader()
-			r.reset(strings.NewReader(c.input))
-			got, err := r.read()
-			if c.fail != noFailure {
-				if err == nil || classify(err) != c.fail {
-					t.Fatalf("read() error %v, want class %d", err, c.fail)
+		for _, piece := range []int{len(c.input) + 1, 7, 1} { // whole, in pieces, a byte at a time
+			t.Run(fmt.Sprintf("%s/%d bytes at a time", c.name, piece), func(t *testing.T) {
+				got, rest, err := parseResponse(newResponseParser(), c.input, piece)
+				if c.fail != noFailure {
+					if err == nil || classify(err) != c.fail {
+						t.Fatalf("parse error %v, want class %d", err, c.fail)
+					}
+					return
 				}
-				return
-			}
-			if err != nil || got != c.want {
-				t.Fatalf("read() = %+v, %v; want %+v", got, err, c.want)
-			}
-			if _, err := r.br.ReadByte(); err != io.EOF {
-				t.Errorf("the response was not read to its end: %v", err)
-			}
-		})
+				if err != nil || got != c.want {
+					t.Fatalf("parse = %+v, %v; want %+v", got, err, c.want)
+				}
+				if rest != "" {
+					t.Errorf("the response was not read to its end: %q left", rest)
+				}
+			})
+		}
 	}
 }
 
-func TestResponseReaderReadsResponsesInTurn(t *testing.T) {
-	r := newResponseReader()
-	r.reset(strings.NewReader(strings.Repeat("HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": rs1\r\nContent-Length: 2\r\n\r\nok", 3)))
-	for i := range 3 {
-		if got, err := r.read(); err != nil || got.server != "rs1" {
-			t.Fatalf("response %d: %+v, %v", i, got, err)
+// parseResponse feeds input to p piece bytes at a time, as reads would bring it, and then the server's
+// close if the response has not ended before. It returns the response and what came after it.
+func parseResponse(p *responseParser, input string, piece int) (response, string, error) {
+	for len(input) > 0 {
+		n := min(piece, len(input))
+		used, done, err := p.feed([]byte(input[:n]))
+		if err != nil {
+			return response{}, "", err
+		}
+		input = input[used:]
+		if done {
+			return p.response(), input, nil
 		}
 	}
+	if err := p.end(); err != nil {
+		return response{}, "", err
+	}
+	return p.response(), "", nil
+}
+
+func TestResponseParserReadsResponsesInTurn(t *testing.T) {
+	p := newResponseParser()
+	rest := strings.Repeat("HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": rs1\r\nContent-Length: 2\r\n\r\nok", 3)
+	for i := range 3 {
+		got, left, err := parseResponse(p, rest, 5)
+		if err != nil || got.server != "rs1" || !got.reusable {
+			t.Fatalf("response %d: %+v, %v", i, got, err)
+		}
+		rest = left
+		p.start()
+	}
 	var none *noResponseError
-	if _, err := r.read(); !errors.As(err, &none) {
+	if err := p.end(); !errors.As(err, &none) {
 		t.Errorf("after the last response: %v, want a noResponseError", err)
 	}
 }
 
-func TestAwaitClose(t *testing.T) {
-	r := newResponseReader()
-	r.reset(strings.NewReader(""))
-	if err := r.awaitClose(); err != nil {
-		t.Errorf("at EOF: %v", err)
-	}
-	r.reset(strings.NewReader("more"))
-	if err := r.awaitClose(); classify(err) != badResponse {
-		t.Errorf("with data left: %v, want a bad response", err)
-	}
-}
-
-func TestResponseReaderTakesTheClientTheServerSaw(t *testing.T) {
+func TestResponseParserTakesTheClientTheServerSaw(t *testing.T) {
 	for header, want := range map[string]string{
 		"192.168.0.100:51234": "192.168.0.100",
 		"[fd00::1]:80":        "fd00::1",
 	} {
-		r := newResponseReader()
-		r.reset(strings.NewReader("HTTP/1.1 200 OK\r\n" + wire.ClientHeader + ": " + header + "\r\nContent-Length: 0\r\n\r\n"))
-		resp, err := r.read()
+		resp, _, err := parseResponse(newResponseParser(), "HTTP/1.1 200 OK\r\n"+wire.ClientHeader+": "+header+"\r\nContent-Length: 0\r\n\r\n", 64)
 		if err != nil || resp.client != want {
 			t.Errorf(wire.ClientHeader+" %s: got client %q (%v), want %q", header, resp.client, err, want)
 		}

@@ -35,24 +35,33 @@ func endOfRun(ctx context.Context, stopped bool, res *Result) error {
 	return nil
 }
 
-// crew is a run's workers: their watchdogs, what each does, and what each tallies.
+// crew is a run's workers: how to stop each, what each does, what each tallies, and what each leaves to
+// close once the run is over.
 type crew struct {
-	dogs    []*watchdog
+	stops   []func()
 	work    []func()
 	tallies []*tally
+	closers []func()
 }
 
-func (c *crew) add(dog *watchdog, work func(), t *tally) {
-	c.dogs, c.work, c.tallies = append(c.dogs, dog), append(c.work, work), append(c.tallies, t)
+func (c *crew) add(stop, work func(), t *tally) {
+	c.stops, c.work, c.tallies = append(c.stops, stop), append(c.work, work), append(c.tallies, t)
+}
+
+// close releases what the workers leave behind.
+func (c *crew) close() {
+	for _, f := range c.closers {
+		f()
+	}
 }
 
 // drive runs each worker in a goroutine of its own until all are done, and draws the progress line
-// meanwhile. When the run ends first, it stops the workers' watchdogs, which interrupts what they are
-// doing; stopped reports that.
+// meanwhile. When the run ends first, it stops the workers, which interrupts what they are doing;
+// stopped reports that.
 func (c *crew) drive(run context.Context, progress io.Writer, total int, counters *counters) (elapsed time.Duration, stopped bool) {
 	stopWorkers := context.AfterFunc(run, func() {
-		for _, d := range c.dogs {
-			d.stop()
+		for _, stop := range c.stops {
+			stop()
 		}
 	})
 	stopProgress := showProgress(progress, total, counters)

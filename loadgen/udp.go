@@ -34,7 +34,7 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	for range o.Concurrency {
 		w := &udpWorker{loop: loop, dog: newWatchdog(runCtx), buf: make([]byte, 2048), names: map[string]string{},
 			tally: newTally().recording(o.Sequence).recordingEveryRequest()}
-		c.add(w.dog, w.run, w.tally)
+		c.add(w.dog.stop, w.run, w.tally)
 	}
 	elapsed, stopped := c.drive(runCtx, o.Progress, o.Requests*o.Datagrams, &loop.counters)
 	total := newTally().recording(o.Sequence).recordingEveryRequest().merged(c.tallies)

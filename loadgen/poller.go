@@ -1,0 +1,365 @@
+package loadgen
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// poller drives a share of a run's connections at once on one epoll instance: it opens each connection,
+// sends the request when the socket becomes writable, reads the response as it arrives, and starts the
+// next request in the slot the last one left.
+type poller struct {
+	loop   *closedLoop
+	ep     *epollInstance
+	wake   int // an eventfd: stop makes it readable
+	open   *socketOpener
+	slots  []slot
+	free   []*slot // slots whose request ended, to start again
+	due    dueList
+	events []unix.EpollEvent
+	buf    []byte
+	tally  *tally
+
+	stopping atomic.Bool
+	mu       sync.Mutex // stop against close
+	closed   bool
+}
+
+// slot is one connection at a time, with the request in flight on it.
+type slot struct {
+	index      int32
+	fd         int // -1: no connection
+	state      slotState
+	fresh      bool // the connection was opened for this request
+	start, due time.Time
+	prev, next *slot // in the poller's dueList while a request is in flight
+	sent       int
+	parser     *responseParser
+}
+
+type slotState int
+
+const (
+	idle       slotState = iota
+	connecting           // awaiting writable
+	sending              // part of the request written
+	receiving            // awaiting the response
+	closing              // the whole response read: awaiting the server's close
+)
+
+// wakeIndex marks the eventfd's events apart from the slots'.
+const wakeIndex = -1
+
+const (
+	socketEvents = unix.EPOLLIN | unix.EPOLLOUT | unix.EPOLLRDHUP | unix.EPOLLET
+	hangUp       = unix.EPOLLRDHUP | unix.EPOLLHUP | unix.EPOLLERR
+	readBuffer   = 64 << 10
+)
+
+func newPoller(loop *closedLoop, slots int, t *tally) (*poller, error) {
+	ep, err := newEpollInstance()
+	if err != nil {
+		return nil, err
+	}
+	wake, err := unix.Eventfd(0, unix.EFD_NONBLOCK|unix.EFD_CLOEXEC)
+	if err != nil {
+		ep.close()
+		return nil, fmt.Errorf("loadgen: eventfd: %w", err)
+	}
+	p := &poller{loop: loop, ep: ep, wake: wake, open: newSocketOpener(loop), slots: make([]slot, slots),
+		events: make([]unix.EpollEvent, slots+1), buf: make([]byte, readBuffer), tally: t}
+	if err := ep.add(wake, &unix.EpollEvent{Events: unix.EPOLLIN, Pad: wakeIndex}); err != nil {
+		p.close()
+		return nil, fmt.Errorf("loadgen: epoll: %w", err)
+	}
+	names := map[string]string{}
+	for i := range p.slots {
+		s := &p.slots[i]
+		s.index, s.fd, s.parser = int32(i), -1, newResponseParser()
+		s.parser.names = names
+		p.free = append(p.free, s)
+	}
+	return p, nil
+}
+
+// stop ends the run for this poller: it returns at once, leaving the requests in flight uncounted.
+func (p *poller) stop() {
+	p.stopping.Store(true)
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.closed {
+		unix.Write(p.wake, []byte{1, 0, 0, 0, 0, 0, 0, 0})
+	}
+}
+
+// close releases the poller's connections and descriptors, once it has returned.
+func (p *poller) close() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.closed {
+		return
+	}
+	p.closed = true
+	for i := range p.slots {
+		p.hangUp(&p.slots[i])
+	}
+	unix.Close(p.wake)
+	p.ep.close()
+}
+
+func (p *poller) run() {
+	for {
+		p.restart()
+		if p.due.first == nil {
+			return // no request left in flight, nor to start
+		}
+		n, err := p.ep.wait(p.events, p.due.soonest())
+		if err != nil { // only a bug passes a bad descriptor or buffer: fail the requests in flight
+			p.failAll(fmt.Errorf("loadgen: epoll_wait: %w", err))
+			return
+		}
+		for _, ev := range p.events[:n] {
+			if ev.Pad == wakeIndex {
+				return
+			}
+			s := &p.slots[ev.Pad]
+			if s.fd == int(ev.Fd) && s.state != idle {
+				p.handle(s, ev.Events)
+			}
+		}
+		p.expire(time.Now())
+	}
+}
+
+// restart starts the next request in every free slot, while requests remain.
+func (p *poller) restart() {
+	for len(p.free) > 0 && !p.stopping.Load() {
+		s := p.free[len(p.free)-1]
+		p.free = p.free[:len(p.free)-1]
+		if !p.loop.claim() {
+			continue
+		}
+		s.start = time.Now()
+		s.due = s.start.Add(p.loop.timeout)
+		p.due.push(s)
+		p.begin(s)
+	}
+}
+
+// begin sends the slot's request on its kept-alive connection, or on a new one.
+func (p *poller) begin(s *slot) {
+	s.fresh = s.fd < 0
+	if !s.fresh {
+		p.send(s)
+		return
+	}
+	fd, local, connected, err := p.open.open()
+	if err != nil {
+		p.fail(s, err)
+		return
+	}
+	p.loop.locals.addAddrPort(local)
+	s.fd = fd
+	if err := p.ep.add(fd, &unix.EpollEvent{Events: socketEvents, Fd: int32(fd), Pad: s.index}); err != nil {
+		p.fail(s, fmt.Errorf("loadgen: epoll: %w", err))
+		return
+	}
+	s.state = connecting
+	if connected {
+		p.send(s)
+	}
+}
+
+func (p *poller) send(s *slot) {
+	if s.state != sending {
+		s.state, s.sent = sending, 0
+	}
+	n, err := send(s.fd, p.loop.request[s.sent:])
+	switch {
+	case err == unix.EAGAIN:
+	case err != nil:
+		p.fail(s, &noResponseError{err})
+	case s.sent+n < len(p.loop.request):
+		s.sent += n
+	default:
+		s.state = receiving
+		s.parser.start()
+	}
+}
+
+func (p *poller) handle(s *slot, events uint32) {
+	switch s.state {
+	case connecting:
+		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
+			err := socketError(s.fd)
+			var errno unix.Errno
+			if errors.As(err, &errno) {
+				err = &connectError{to: p.loop.to, errno: errno}
+			}
+			p.fail(s, cmpErr(err, "the connection ended before it was made"))
+			return
+		}
+		if events&unix.EPOLLOUT != 0 {
+			p.send(s)
+		}
+	case sending:
+		if events&(unix.EPOLLOUT|unix.EPOLLERR) != 0 {
+			p.send(s)
+		}
+	case receiving, closing:
+		p.receive(s, events)
+	}
+}
+
+// receive reads what has arrived. A read that leaves the socket empty ends it: edge-triggered, the next
+// arrival is a new event. When the server has closed, it reads on to the end.
+func (p *poller) receive(s *slot, events uint32) {
+	for {
+		n, err := receive(s.fd, p.buf)
+		switch {
+		case err == unix.EAGAIN:
+			return
+		case err != nil:
+			if !s.parser.seen {
+				err = &noResponseError{err}
+			}
+			p.fail(s, err)
+			return
+		case n == 0:
+			p.ended(s)
+			return
+		case s.state == closing:
+			p.fail(s, badResponsef("data after the response"))
+			return
+		}
+		used, done, err := s.parser.feed(p.buf[:n])
+		switch {
+		case err != nil:
+			p.fail(s, err)
+			return
+		case done && used < n:
+			p.fail(s, badResponsef("data after the response"))
+			return
+		case done:
+			if p.loop.keepAlive || p.loop.hold {
+				p.answered(s)
+				return
+			}
+			s.state = closing
+		}
+		if n < len(p.buf) && events&hangUp == 0 {
+			return
+		}
+	}
+}
+
+// ended is the server's close.
+func (p *poller) ended(s *slot) {
+	if s.state == closing {
+		p.closeAfterResponse(s)
+		return
+	}
+	if err := s.parser.end(); err != nil {
+		p.fail(s, err)
+		return
+	}
+	if p.loop.hold { // a body that ran until the close: the connection is over, held or not
+		p.answered(s)
+		return
+	}
+	p.closeAfterResponse(s)
+}
+
+// answered ends a request whose whole response arrived on a connection that stays open, for the next
+// request or, with hold, to the end of the run; or that closes at once when the server does not keep it.
+func (p *poller) answered(s *slot) {
+	resp := s.parser.response()
+	switch {
+	case p.loop.hold:
+		p.ep.remove(s.fd)
+		p.loop.keep(s.fd)
+		s.fd = -1
+	case !resp.reusable:
+		p.closeAfterResponse(s)
+		return
+	}
+	p.finish(s, answered(resp, s.fresh, time.Since(s.start)))
+}
+
+// testHookBeforeClose, when set, runs after a whole response has been read and before the connection's
+// pending error is checked: tests widen that window with it.
+var testHookBeforeClose func(fd int)
+
+// closeAfterResponse closes the connection once its response has been read, and counts a reset that came
+// meanwhile as a failure, as ab does, though the response was whole.
+func (p *poller) closeAfterResponse(s *slot) {
+	if testHookBeforeClose != nil {
+		testHookBeforeClose(s.fd)
+	}
+	err := pendingError(s.fd)
+	p.hangUp(s)
+	o := answered(s.parser.response(), s.fresh, time.Since(s.start))
+	if err != nil {
+		o.failure, o.err = classify(err), err
+	}
+	p.finish(s, o)
+}
+
+// fail ends the slot's request with err; when a kept-alive connection turns out closed by the server
+// before it answered, it tries once more on a new connection, as ab does.
+func (p *poller) fail(s *slot, err error) {
+	p.hangUp(s)
+	var idleClosed *noResponseError
+	if !s.fresh && errors.As(err, &idleClosed) {
+		p.begin(s)
+		return
+	}
+	p.finish(s, outcome{failure: classify(err), err: err, latency: time.Since(s.start)})
+}
+
+// expire fails the requests that outlived their timeout.
+func (p *poller) expire(now time.Time) {
+	for s := p.due.first; s != nil && !now.Before(s.due); s = p.due.first {
+		s.fresh = true // no second try
+		p.fail(s, fmt.Errorf("no response within %s: %w", p.loop.timeout, os.ErrDeadlineExceeded))
+	}
+}
+
+// failAll ends every request in flight with err.
+func (p *poller) failAll(err error) {
+	for s := p.due.first; s != nil; s = p.due.first {
+		s.fresh = true
+		p.fail(s, err)
+	}
+}
+
+// finish counts the slot's request and frees the slot for the next.
+func (p *poller) finish(s *slot, o outcome) {
+	p.tally.add(o)
+	p.loop.counters.record(o)
+	s.state = idle
+	p.due.remove(s)
+	p.free = append(p.free, s)
+}
+
+// hangUp closes the slot's connection, if it has one.
+func (p *poller) hangUp(s *slot) {
+	if s.fd >= 0 {
+		closeSocket(s.fd, p.loop.reset)
+		s.fd = -1
+	}
+	s.state = idle
+}
+
+func cmpErr(err error, otherwise string) error {
+	if err != nil {
+		return err
+	}
+	return errors.New(otherwise)
+}
