@@ -23,7 +23,7 @@ func (e *resetAfterResponseError) Unwrap() error { return e.errno }
 // pendingError is the error the kernel holds for the socket and no read has reported, if any: a reset that
 // came after the server's FIN, as a resetAfterResponseError.
 func pendingError(fd int) error {
-	err := socketError(fd)
+	err := nbSocketError(fd)
 	var errno syscall.Errno
 	if errors.As(err, &errno) && (errno == syscall.ECONNRESET || errno == syscall.EPIPE) {
 		return &resetAfterResponseError{errno}

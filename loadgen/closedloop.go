@@ -133,7 +133,7 @@ func (l *closedLoop) releaseHeld() {
 	l.heldMu.Lock()
 	defer l.heldMu.Unlock()
 	for _, fd := range l.held {
-		closeSocket(fd, l.reset)
+		nbClose(fd, l.reset)
 	}
 	l.held = nil
 }

@@ -42,11 +42,11 @@ func newEpollInstance() (*epollInstance, error) {
 }
 
 func (e *epollInstance) add(fd int, ev *unix.EpollEvent) error {
-	return unix.EpollCtl(e.fd, unix.EPOLL_CTL_ADD, fd, ev)
+	return nbEpollCtl(e.fd, unix.EPOLL_CTL_ADD, fd, ev)
 }
 
 func (e *epollInstance) remove(fd int) {
-	unix.EpollCtl(e.fd, unix.EPOLL_CTL_DEL, fd, nil)
+	nbEpollCtl(e.fd, unix.EPOLL_CTL_DEL, fd, nil)
 }
 
 // wait fills events with those ready, waiting for one until due at the latest (the zero time: for ever).
@@ -64,9 +64,7 @@ func (e *epollInstance) wait(events []unix.EpollEvent, due time.Time) (int, erro
 	var n int
 	var waitErr error
 	err := e.conn.Read(func(fd uintptr) bool {
-		for n, waitErr = unix.EpollWait(int(fd), events, 0); waitErr == unix.EINTR; {
-			n, waitErr = unix.EpollWait(int(fd), events, 0)
-		}
+		n, waitErr = nbEpollReady(int(fd), events)
 		return n > 0 || waitErr != nil // nothing ready: wait until something is
 	})
 	switch {

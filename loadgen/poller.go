@@ -180,7 +180,7 @@ func (p *poller) send(s *slot) {
 	if s.state != sending {
 		s.state, s.sent = sending, 0
 	}
-	n, err := send(s.fd, p.loop.request[s.sent:])
+	n, err := nbSend(s.fd, p.loop.request[s.sent:])
 	switch {
 	case err == unix.EAGAIN:
 	case err != nil:
@@ -197,7 +197,7 @@ func (p *poller) handle(s *slot, events uint32) {
 	switch s.state {
 	case connecting:
 		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
-			err := socketError(s.fd)
+			err := nbSocketError(s.fd)
 			var errno unix.Errno
 			if errors.As(err, &errno) {
 				err = &connectError{to: p.loop.to, errno: errno}
@@ -218,10 +218,11 @@ func (p *poller) handle(s *slot, events uint32) {
 }
 
 // receive reads what has arrived. A read that leaves the socket empty ends it: edge-triggered, the next
-// arrival is a new event. When the server has closed, it reads on to the end.
+// arrival is a new event. When the server has closed, it reads on to the end, and needs no last read to
+// learn it once the whole response is in.
 func (p *poller) receive(s *slot, events uint32) {
 	for {
-		n, err := receive(s.fd, p.buf)
+		n, err := nbRead(s.fd, p.buf)
 		switch {
 		case err == unix.EAGAIN:
 			return
@@ -253,8 +254,14 @@ func (p *poller) receive(s *slot, events uint32) {
 			}
 			s.state = closing
 		}
-		if n < len(p.buf) && events&hangUp == 0 {
-			return
+		if n < len(p.buf) { // the socket is empty
+			switch {
+			case events&hangUp == 0: // the next arrival is a new event
+				return
+			case s.state == closing && events&(unix.EPOLLERR|unix.EPOLLHUP) == 0:
+				p.ended(s) // the server's FIN came before this read: it has no more to give
+				return
+			}
 		}
 	}
 }
@@ -351,7 +358,7 @@ func (p *poller) finish(s *slot, o outcome) {
 // hangUp closes the slot's connection, if it has one.
 func (p *poller) hangUp(s *slot) {
 	if s.fd >= 0 {
-		closeSocket(s.fd, p.loop.reset)
+		nbClose(s.fd, p.loop.reset)
 		s.fd = -1
 	}
 	s.state = idle

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
-	"unsafe"
 
 	"golang.org/x/sys/unix"
 )
@@ -15,19 +14,17 @@ import (
 type socketOpener struct {
 	loop   *closedLoop
 	family int
-	to     unix.Sockaddr
-	from4  unix.SockaddrInet4
-	from6  unix.SockaddrInet6
+	to     sockaddr
+	from   sockaddr
 }
 
 func newSocketOpener(loop *closedLoop) *socketOpener {
 	o := &socketOpener{loop: loop, family: unix.AF_INET6}
 	if loop.to.Addr().Is4() {
 		o.family = unix.AF_INET
-		o.to = &unix.SockaddrInet4{Addr: loop.to.Addr().As4(), Port: int(loop.to.Port())}
-	} else {
-		o.to = &unix.SockaddrInet6{Addr: loop.to.Addr().As16(), Port: int(loop.to.Port())}
 	}
+	o.to.set(loop.to.Addr(), loop.to.Port())
+	o.from.is4 = o.to.is4
 	return o
 }
 
@@ -50,42 +47,26 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 }
 
 func (o *socketOpener) openFrom(from netip.Addr, port int) (fd int, connected bool, err error) {
-	fd, err = unix.Socket(o.family, unix.SOCK_STREAM|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, 0)
+	fd, err = nbSocket(o.family)
 	if err != nil {
 		return -1, false, fmt.Errorf("dial tcp %s: socket: %w", o.loop.to, err)
 	}
 	if port != 0 || from.IsValid() {
-		if err := unix.Bind(fd, o.bindAddress(from, port)); err != nil {
-			unix.Close(fd)
+		o.from.set(from, uint16(port))
+		if err := nbBind(fd, &o.from); err != nil {
+			nbClose(fd, false)
 			return -1, false, fmt.Errorf("dial tcp %s->%s: bind: %w", netip.AddrPortFrom(from, uint16(port)), o.loop.to, err)
 		}
 	}
-	switch err := unix.Connect(fd, o.to); err {
+	switch err := nbConnect(fd, &o.to); err {
 	case nil:
 		return fd, true, nil
 	case unix.EINPROGRESS:
 		return fd, false, nil
 	default:
-		unix.Close(fd)
+		nbClose(fd, false)
 		return -1, false, &connectError{to: o.loop.to, errno: err.(unix.Errno)}
 	}
-}
-
-func (o *socketOpener) bindAddress(from netip.Addr, port int) unix.Sockaddr {
-	if o.family == unix.AF_INET {
-		o.from4.Port = port
-		o.from4.Addr = [4]byte{}
-		if from.IsValid() {
-			o.from4.Addr = from.As4()
-		}
-		return &o.from4
-	}
-	o.from6.Port = port
-	o.from6.Addr = [16]byte{}
-	if from.IsValid() {
-		o.from6.Addr = from.As16()
-	}
-	return &o.from6
 }
 
 // local is the connection's own address, when the run records them: the source and port it was bound
@@ -118,50 +99,4 @@ func (e *connectError) Unwrap() error { return e.errno }
 func isConnectError(err error) bool {
 	var c *connectError
 	return errors.As(err, &c)
-}
-
-// socketError is the error a socket holds, if any: how a connection in progress failed.
-func socketError(fd int) error {
-	n, err := unix.GetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_ERROR)
-	if err != nil {
-		return err
-	}
-	if n == 0 {
-		return nil
-	}
-	return unix.Errno(n)
-}
-
-// send writes what it can of p without waiting, and without the SIGPIPE a write to a reset connection
-// would raise.
-func send(fd int, p []byte) (int, error) {
-	for {
-		n, _, errno := unix.Syscall6(unix.SYS_SENDTO, uintptr(fd), uintptr(unsafe.Pointer(unsafe.SliceData(p))), uintptr(len(p)), unix.MSG_NOSIGNAL, 0, 0)
-		if errno != unix.EINTR {
-			if errno != 0 {
-				return 0, errno
-			}
-			return int(n), nil
-		}
-	}
-}
-
-// receive reads what has arrived, without waiting: 0 and no error at the end of the stream.
-func receive(fd int, p []byte) (int, error) {
-	for {
-		n, err := unix.Read(fd, p)
-		if err != unix.EINTR {
-			return n, err
-		}
-	}
-}
-
-var lingerNone = unix.Linger{Onoff: 1, Linger: 0}
-
-// closeSocket closes fd, with a reset instead of a FIN when asked (SO_LINGER 0).
-func closeSocket(fd int, reset bool) {
-	if reset {
-		unix.SetsockoptLinger(fd, unix.SOL_SOCKET, unix.SO_LINGER, &lingerNone)
-	}
-	unix.Close(fd)
 }
