@@ -7,6 +7,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
@@ -25,6 +26,7 @@ type loadRequest struct {
 
 func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 	o := req.Options
+	runtime.GOMAXPROCS(loadgen.Cores(o)) // this process runs this load and nothing else
 	if req.Progress {
 		o.Progress = os.Stderr
 	}

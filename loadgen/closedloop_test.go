@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -333,9 +334,19 @@ func TestRunLeavesNoDescriptorOpen(t *testing.T) {
 	}
 	before := pollerDescriptors(t)
 	for _, o := range runs {
-		measure(t, Run, o)
+		sockets := openDescriptors(t, "socket:")
+		res := measure(t, Run, o)
 		if n := clientSockets(t, rs1.url, silent.url); n != 0 {
 			t.Errorf("%+v: %d sockets towards the server left open by the run", o, n)
+		}
+		// A refused connection shows nowhere but in the process's descriptors.
+		if res.Failures.Refused > 0 {
+			if after := openDescriptors(t, "socket:"); after != sockets {
+				t.Errorf("%+v: %d sockets open before, %d after", o, sockets, after)
+			}
+			if res.Connections != 0 {
+				t.Errorf("%d connections counted, though each was refused", res.Connections)
+			}
 		}
 	}
 	if after := pollerDescriptors(t); after != before {
@@ -343,8 +354,8 @@ func TestRunLeavesNoDescriptorOpen(t *testing.T) {
 	}
 }
 
-// pollerDescriptors counts this process's epoll and eventfd descriptors.
-func pollerDescriptors(t *testing.T) int {
+// openDescriptors counts this process's descriptors whose link starts with prefix.
+func openDescriptors(t *testing.T, prefix string) int {
 	t.Helper()
 	entries, err := os.ReadDir("/proc/self/fd")
 	if err != nil {
@@ -352,11 +363,16 @@ func pollerDescriptors(t *testing.T) int {
 	}
 	n := 0
 	for _, e := range entries {
-		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && (target == "anon_inode:[eventpoll]" || target == "anon_inode:[eventfd]") {
+		if target, err := os.Readlink("/proc/self/fd/" + e.Name()); err == nil && strings.HasPrefix(target, prefix) {
 			n++
 		}
 	}
 	return n
+}
+
+// pollerDescriptors counts this process's epoll and eventfd descriptors.
+func pollerDescriptors(t *testing.T) int {
+	return openDescriptors(t, "anon_inode:[eventpoll]") + openDescriptors(t, "anon_inode:[eventfd]")
 }
 
 // clientSockets counts the sockets of this host that are connected to the servers of urls and still
@@ -384,4 +400,37 @@ func clientSockets(t *testing.T, urls ...string) int {
 		}
 	}
 	return n
+}
+
+// However many pollers share a run, each request is made once and counted once.
+func TestRunSharesTheConnectionsAmongPollers(t *testing.T) {
+	testHookPollers = func(int) int { return 3 }
+	t.Cleanup(func() { testHookPollers = nil })
+	rs1, rs2 := startServer(t, "rs1", nil), startServer(t, "rs2", nil)
+	director := startProxy(t, rs1, rs2)
+	res := measure(t, Run, Options{URL: director.url, Requests: 1000, Concurrency: 7, Sequence: true})
+	wantNoFailures(t, res)
+	wantServers(t, res, map[string]ServerCount{"rs1": {Connections: 500, Requests: 500}, "rs2": {Connections: 500, Requests: 500}})
+	if res.Connections != 1000 || len(res.Sequence) != 1000 || len(res.Locals) != 1000 || director.accepted.Load() != 1000 {
+		t.Errorf("%d connections, %d in the sequence, %d locals, %d accepted; want 1000 each",
+			res.Connections, len(res.Sequence), len(res.Locals), director.accepted.Load())
+	}
+}
+
+// A server that half-closes a kept-alive connection after answering, and keeps reading (a lingering
+// close), sends no reset when the next request comes: the connection must be given up as soon as its FIN
+// arrives, not when the next request times out.
+func TestRunKeepAliveGivesUpAConnectionTheServerHalfClosed(t *testing.T) {
+	lingering := startRawServer(t, func(c net.Conn) {
+		defer c.Close()
+		readRequestHead(c)
+		io.WriteString(c, "HTTP/1.1 200 OK\r\n"+wire.ServerHeader+": rs1\r\nContent-Length: 3\r\n\r\nok\n")
+		c.(*net.TCPConn).CloseWrite()
+		io.Copy(io.Discard, c)
+	})
+	res := measure(t, Run, Options{URL: lingering.url, Requests: 4, KeepAlive: true, Timeout: 2 * time.Second})
+	wantNoFailures(t, res)
+	if res.Completed != 4 || res.Connections != 4 {
+		t.Errorf("completed %d over %d connections; want 4 over 4", res.Completed, res.Connections)
+	}
 }

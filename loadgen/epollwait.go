@@ -17,6 +17,7 @@ type epollInstance struct {
 	fd       int
 	file     *os.File
 	conn     syscall.RawConn
+	base     time.Time // deadlines are steps from here, on the monotonic clock
 	deadline time.Time // the wait's deadline as last set
 }
 
@@ -33,7 +34,7 @@ func newEpollInstance() (*epollInstance, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("loadgen: epoll: %w", err)
 	}
-	e := &epollInstance{fd: fd, file: os.NewFile(uintptr(fd), "epoll")}
+	e := &epollInstance{fd: fd, file: os.NewFile(uintptr(fd), "epoll"), base: time.Now()}
 	if e.conn, err = e.file.SyscallConn(); err != nil {
 		e.file.Close()
 		return nil, fmt.Errorf("loadgen: epoll: %w", err)
@@ -52,8 +53,8 @@ func (e *epollInstance) remove(fd int) {
 // wait fills events with those ready, waiting for one until due at the latest (the zero time: for ever).
 // It returns 0 when due came first.
 func (e *epollInstance) wait(events []unix.EpollEvent, due time.Time) (int, error) {
-	if !due.IsZero() {
-		due = due.Truncate(deadlineStep).Add(deadlineStep)
+	if !due.IsZero() { // the next step after due; time.Truncate would drop the monotonic clock's reading
+		due = e.base.Add((due.Sub(e.base)/deadlineStep + 1) * deadlineStep)
 	}
 	if !due.Equal(e.deadline) {
 		if err := e.file.SetReadDeadline(due); err != nil {

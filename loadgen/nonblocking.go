@@ -1,6 +1,7 @@
 package loadgen
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"unsafe"
 
@@ -19,17 +20,19 @@ type sockaddr struct {
 	v6  unix.RawSockaddrInet6
 }
 
-func (s *sockaddr) set(a netip.Addr, port uint16) {
+// set makes it a and port; scope is the index of the interface of an IPv6 address with a zone.
+func (s *sockaddr) set(a netip.Addr, port uint16, scope uint32) {
 	s.is4 = a.Is4() || !a.IsValid() && s.is4
-	be := [2]byte{byte(port >> 8), byte(port)} // the port in network byte order
 	if s.is4 {
-		s.v4 = unix.RawSockaddrInet4{Family: unix.AF_INET, Port: *(*uint16)(unsafe.Pointer(&be))}
+		s.v4 = unix.RawSockaddrInet4{Family: unix.AF_INET}
+		binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&s.v4.Port))[:], port)
 		if a.IsValid() {
 			s.v4.Addr = a.As4()
 		}
 		return
 	}
-	s.v6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Port: *(*uint16)(unsafe.Pointer(&be))}
+	s.v6 = unix.RawSockaddrInet6{Family: unix.AF_INET6, Scope_id: scope}
+	binary.BigEndian.PutUint16((*[2]byte)(unsafe.Pointer(&s.v6.Port))[:], port)
 	if a.IsValid() {
 		s.v6.Addr = a.As16()
 	}

@@ -3,7 +3,9 @@ package loadgen
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
+	"strconv"
 
 	"golang.org/x/sys/unix"
 )
@@ -16,6 +18,7 @@ type socketOpener struct {
 	family int
 	to     sockaddr
 	from   sockaddr
+	scopes map[netip.Addr]uint32 // the sources' interfaces, for IPv6 addresses with a zone
 }
 
 func newSocketOpener(loop *closedLoop) *socketOpener {
@@ -23,8 +26,12 @@ func newSocketOpener(loop *closedLoop) *socketOpener {
 	if loop.to.Addr().Is4() {
 		o.family = unix.AF_INET
 	}
-	o.to.set(loop.to.Addr(), loop.to.Port())
+	o.to.set(loop.to.Addr(), loop.to.Port(), scopeOf(loop.to.Addr()))
 	o.from.is4 = o.to.is4
+	o.scopes = map[netip.Addr]uint32{}
+	for _, a := range loop.sources {
+		o.scopes[a] = scopeOf(a)
+	}
 	return o
 }
 
@@ -36,7 +43,6 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 		port := o.loop.ports.take()
 		fd, connected, err = o.openFrom(from, port)
 		if err == nil {
-			o.loop.opened.Add(1)
 			return fd, o.local(fd, from, port), connected, nil
 		}
 		if !errors.Is(err, unix.EADDRINUSE) && !(errors.Is(err, unix.EADDRNOTAVAIL) && isConnectError(err)) {
@@ -52,7 +58,7 @@ func (o *socketOpener) openFrom(from netip.Addr, port int) (fd int, connected bo
 		return -1, false, fmt.Errorf("dial tcp %s: socket: %w", o.loop.to, err)
 	}
 	if port != 0 || from.IsValid() {
-		o.from.set(from, uint16(port))
+		o.from.set(from, uint16(port), o.scopes[from])
 		if err := nbBind(fd, &o.from); err != nil {
 			nbClose(fd, false)
 			return -1, false, fmt.Errorf("dial tcp %s->%s: bind: %w", netip.AddrPortFrom(from, uint16(port)), o.loop.to, err)
@@ -85,6 +91,22 @@ func (o *socketOpener) local(fd int, from netip.Addr, port int) netip.AddrPort {
 		return netip.AddrPortFrom(netip.AddrFrom16(sa.Addr).Unmap(), uint16(sa.Port))
 	}
 	return netip.AddrPort{}
+}
+
+// scopeOf is the index of the interface an IPv6 address's zone names (fe80::1%eth0); 0 for none, or for a
+// zone no interface has (connect then refuses the address).
+func scopeOf(a netip.Addr) uint32 {
+	zone := a.Zone()
+	if zone == "" {
+		return 0
+	}
+	if n, err := strconv.ParseUint(zone, 10, 32); err == nil {
+		return uint32(n)
+	}
+	if ifc, err := net.InterfaceByName(zone); err == nil {
+		return uint32(ifc.Index)
+	}
+	return 0
 }
 
 // connectError is a connection that could not be made.

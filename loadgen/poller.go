@@ -3,6 +3,7 @@ package loadgen
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -41,6 +42,7 @@ type slot struct {
 	prev, next *slot // in the poller's dueList while a request is in flight
 	sent       int
 	parser     *responseParser
+	local      netip.AddrPort // where the connection comes from, when the run records it
 }
 
 type slotState int
@@ -74,16 +76,16 @@ func newPoller(loop *closedLoop, slots int, t *tally) (*poller, error) {
 	}
 	p := &poller{loop: loop, ep: ep, wake: wake, open: newSocketOpener(loop), slots: make([]slot, slots),
 		events: make([]unix.EpollEvent, slots+1), buf: make([]byte, readBuffer), tally: t}
-	if err := ep.add(wake, &unix.EpollEvent{Events: unix.EPOLLIN, Pad: wakeIndex}); err != nil {
-		p.close()
-		return nil, fmt.Errorf("loadgen: epoll: %w", err)
-	}
 	names := map[string]string{}
 	for i := range p.slots {
 		s := &p.slots[i]
 		s.index, s.fd, s.parser = int32(i), -1, newResponseParser()
 		s.parser.names = names
 		p.free = append(p.free, s)
+	}
+	if err := ep.add(wake, &unix.EpollEvent{Events: unix.EPOLLIN, Pad: wakeIndex}); err != nil {
+		p.close()
+		return nil, fmt.Errorf("loadgen: epoll: %w", err)
 	}
 	return p, nil
 }
@@ -128,8 +130,7 @@ func (p *poller) run() {
 			if ev.Pad == wakeIndex {
 				return
 			}
-			s := &p.slots[ev.Pad]
-			if s.fd == int(ev.Fd) && s.state != idle {
+			if s := &p.slots[ev.Pad]; s.fd == int(ev.Fd) {
 				p.handle(s, ev.Events)
 			}
 		}
@@ -164,16 +165,22 @@ func (p *poller) begin(s *slot) {
 		p.fail(s, err)
 		return
 	}
-	p.loop.locals.addAddrPort(local)
-	s.fd = fd
+	s.fd, s.local = fd, local
 	if err := p.ep.add(fd, &unix.EpollEvent{Events: socketEvents, Fd: int32(fd), Pad: s.index}); err != nil {
 		p.fail(s, fmt.Errorf("loadgen: epoll: %w", err))
 		return
 	}
 	s.state = connecting
 	if connected {
+		p.established(s)
 		p.send(s)
 	}
+}
+
+// established counts the slot's new connection as opened, as the handshake completed.
+func (p *poller) established(s *slot) {
+	p.loop.opened.Add(1)
+	p.loop.locals.addAddrPort(s.local)
 }
 
 func (p *poller) send(s *slot) {
@@ -195,6 +202,11 @@ func (p *poller) send(s *slot) {
 
 func (p *poller) handle(s *slot, events uint32) {
 	switch s.state {
+	case idle: // a kept-alive connection between requests: whatever comes now, the server is done with it
+		if events&(unix.EPOLLIN|hangUp) != 0 {
+			p.hangUp(s)
+		}
+		return
 	case connecting:
 		if events&(unix.EPOLLERR|unix.EPOLLHUP) != 0 {
 			err := nbSocketError(s.fd)
@@ -205,15 +217,27 @@ func (p *poller) handle(s *slot, events uint32) {
 			p.fail(s, cmpErr(err, "the connection ended before it was made"))
 			return
 		}
-		if events&unix.EPOLLOUT != 0 {
-			p.send(s)
+		if events&unix.EPOLLOUT == 0 {
+			return
 		}
+		p.established(s)
+		p.send(s)
 	case sending:
 		if events&(unix.EPOLLOUT|unix.EPOLLERR) != 0 {
 			p.send(s)
 		}
-	case receiving, closing:
-		p.receive(s, events)
+	}
+	// Edge-triggered, an arrival is told once: the server may have answered (or closed) before the
+	// request was all sent.
+	switch {
+	case s.state == sending && events&(unix.EPOLLIN|hangUp) != 0:
+		s.state = receiving
+		s.parser.start()
+		fallthrough
+	case s.state == receiving || s.state == closing:
+		if events&(unix.EPOLLIN|hangUp) != 0 {
+			p.receive(s, events)
+		}
 	}
 }
 
@@ -249,7 +273,7 @@ func (p *poller) receive(s *slot, events uint32) {
 			return
 		case done:
 			if p.loop.keepAlive || p.loop.hold {
-				p.answered(s)
+				p.answered(s, events&hangUp != 0)
 				return
 			}
 			s.state = closing
@@ -277,15 +301,16 @@ func (p *poller) ended(s *slot) {
 		return
 	}
 	if p.loop.hold { // a body that ran until the close: the connection is over, held or not
-		p.answered(s)
+		p.answered(s, true)
 		return
 	}
 	p.closeAfterResponse(s)
 }
 
 // answered ends a request whose whole response arrived on a connection that stays open, for the next
-// request or, with hold, to the end of the run; or that closes at once when the server does not keep it.
-func (p *poller) answered(s *slot) {
+// request or, with hold, to the end of the run; or that closes at once when the server does not keep it,
+// or has closed its side already (serverDone).
+func (p *poller) answered(s *slot, serverDone bool) {
 	resp := s.parser.response()
 	switch {
 	case p.loop.hold:
@@ -295,6 +320,8 @@ func (p *poller) answered(s *slot) {
 	case !resp.reusable:
 		p.closeAfterResponse(s)
 		return
+	case serverDone:
+		p.hangUp(s)
 	}
 	p.finish(s, answered(resp, s.fresh, time.Since(s.start)))
 }
