@@ -16,7 +16,11 @@ import (
 
 // keepFlowsInOrder has every interface of the namespaces at nsPaths steer what it receives to one CPU per
 // flow (RPS over every CPU this process may use), so that a TCP connection's packets keep their order
-// across the lab's links.
+// across the lab's links. It returns the step to take once the interfaces exist, nil if none is needed:
+// where the kernel has a default for interfaces yet to come (net.core.rps_default_mask, Linux 6.2 and
+// later), it sets that in each namespace at once, a sysctl on a thread that enters the namespace;
+// elsewhere each interface's own setting is written afterwards, through a sysfs mounted for each
+// namespace, which costs ten times as much.
 //
 // A veth hands each packet to the backlog of the CPU that sent it. A client sends its handshake's ACK,
 // or a retransmitted SYN, from the CPU that took the SYN-ACK, and its request from the CPU its program
@@ -26,11 +30,34 @@ import (
 // to a real server that never gets a connection from it: the director counts connections the servers did
 // not see, and splits drift. With RPS each flow goes through one CPU's backlog at every hop, in the order
 // it was sent.
-func keepFlowsInOrder(nsPaths []string) error {
+func keepFlowsInOrder(nsPaths []string) (afterLinks func() error, err error) {
 	mask, err := usableCPUMask()
 	if err != nil {
-		return err
+		return nil, err
 	}
+	if !hasDefaultRPSMask() {
+		return func() error { return setEachInterfaceRPS(nsPaths, mask) }, nil
+	}
+	errs := make([]error, len(nsPaths))
+	inParallel(len(nsPaths), func(i int) {
+		errs[i] = inNamespace(nsPaths[i], func() error { return writeSysctl(defaultRPSMask, mask) })
+	})
+	return nil, errors.Join(errs...)
+}
+
+// defaultRPSMask gives the interfaces registered in a network namespace their RPS CPUs.
+const defaultRPSMask = "net.core.rps_default_mask"
+
+// testHookNoDefaultRPSMask, when set, makes the kernel's default look absent, as on Linux 6.1.
+var testHookNoDefaultRPSMask bool
+
+func hasDefaultRPSMask() bool {
+	_, err := os.Stat("/proc/sys/" + strings.ReplaceAll(defaultRPSMask, ".", "/"))
+	return err == nil && !testHookNoDefaultRPSMask
+}
+
+// setEachInterfaceRPS writes mask to the RPS setting of every interface of the namespaces at nsPaths.
+func setEachInterfaceRPS(nsPaths []string, mask string) error {
 	return withNamespacesSysfs(nsPaths, func() error {
 		queues, err := receiveQueues()
 		if err != nil {

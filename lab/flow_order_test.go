@@ -41,7 +41,22 @@ func bitmap(t *testing.T, mask string) *big.Int {
 
 // Every interface of every lab namespace (the hosts' and the switch's ports) steers a flow to one CPU, so
 // that a connection's packets cannot overtake one another between CPUs; lvslab's own mounts stay its own.
+// So on a kernel with a default for new interfaces, and on one without (Linux 6.1).
 func TestEveryLabInterfaceKeepsFlowsInOrder(t *testing.T) {
+	t.Run("kernel's default", func(t *testing.T) {
+		if !hasDefaultRPSMask() {
+			t.Skip("this kernel has no net.core.rps_default_mask (Linux 6.2 and later)")
+		}
+		checkFlowsInOrder(t)
+	})
+	t.Run("each interface", func(t *testing.T) {
+		testHookNoDefaultRPSMask = true
+		t.Cleanup(func() { testHookNoDefaultRPSMask = false })
+		checkFlowsInOrder(t)
+	})
+}
+
+func checkFlowsInOrder(t *testing.T) {
 	mountsBefore := mountsOutsideNetns(t)
 	l := upDefault(t)
 	mask, err := usableCPUMask()

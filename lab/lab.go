@@ -120,6 +120,14 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := saveState(l.dir, s); err != nil {
 		return err
 	}
+	nsPaths := make([]string, len(s.Namespaces))
+	for i, n := range s.Namespaces {
+		nsPaths[i] = netnsPath(n.Name)
+	}
+	flowsAfterLinks, err := keepFlowsInOrder(nsPaths)
+	if err != nil {
+		return err
+	}
 	hostNS, err := l.openHostNamespaces()
 	if err != nil {
 		return err
@@ -129,12 +137,10 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
 		return err
 	}
-	nsPaths := make([]string, len(s.Namespaces))
-	for i, n := range s.Namespaces {
-		nsPaths[i] = netnsPath(n.Name)
-	}
-	if err := keepFlowsInOrder(nsPaths); err != nil {
-		return err
+	if flowsAfterLinks != nil {
+		if err := flowsAfterLinks(); err != nil {
+			return err
+		}
 	}
 	listeners, err := l.configureHosts(ctx)
 	defer func() {
