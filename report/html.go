@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"io"
 	"strings"
+	"sync"
 
 	"github.com/lvslab/lvslab/bars"
 )
@@ -13,7 +14,8 @@ import (
 //go:embed html.tmpl
 var pageTemplate string
 
-var page = template.Must(template.New("report").Parse(pageTemplate))
+// page is parsed when first needed: at start-up it would cost every lvslab command a thousand allocations.
+var page = sync.OnceValue(func() *template.Template { return template.Must(template.New("report").Parse(pageTemplate)) })
 
 // barsWidth is the bars' width on the page, in pixels.
 const barsWidth = 640
@@ -43,22 +45,22 @@ func (r *Report) writeHTML(w io.Writer, drawn int) error {
 		Header:  strings.TrimRight(head.String(), "\n"),
 		Summary: strings.TrimSpace(summary.String()),
 	}
-	if err := page.ExecuteTemplate(w, "head", top); err != nil {
+	if err := page().ExecuteTemplate(w, "head", top); err != nil {
 		return err
 	}
 	// The rows first, then a section per scenario, each under one budget of what is drawn and quoted.
 	rows := &drawing{left: drawn, bound: drawn}
 	for i := range r.Results {
-		if err := page.ExecuteTemplate(w, "row", r.htmlRow(i, rows)); err != nil {
+		if err := page().ExecuteTemplate(w, "row", r.htmlRow(i, rows)); err != nil {
 			return err
 		}
 	}
-	if err := page.ExecuteTemplate(w, "middle", top); err != nil {
+	if err := page().ExecuteTemplate(w, "middle", top); err != nil {
 		return err
 	}
 	sections := &drawing{left: rows.left, bound: drawn}
 	for i := range r.Results {
-		if err := page.ExecuteTemplate(w, "section", r.htmlSection(i, sections)); err != nil {
+		if err := page().ExecuteTemplate(w, "section", r.htmlSection(i, sections)); err != nil {
 			return err
 		}
 	}
@@ -66,7 +68,7 @@ func (r *Report) writeHTML(w io.Writer, drawn int) error {
 	if sections.elided > 0 {
 		note = fmt.Sprintf("%d of the %d scenarios are shown without some or all of their labs, checks and texts, past the %s this page holds of them.", sections.elided, len(r.Results), sizeText(drawn))
 	}
-	return page.ExecuteTemplate(w, "foot", note)
+	return page().ExecuteTemplate(w, "foot", note)
 }
 
 // drawing is what a page may still draw and quote, in bytes of HTML.

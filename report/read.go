@@ -6,11 +6,12 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"sync"
 )
 
 var (
-	digestPattern = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
-	shardPattern  = regexp.MustCompile(`^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$`)
+	digestPattern = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^sha256:[0-9a-f]{64}$`) })
+	shardPattern  = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[1-9][0-9]{0,3}/[1-9][0-9]{0,3}$`) })
 )
 
 // fromLVSLAB is what to do about a report that is not one lvslab test wrote.

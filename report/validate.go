@@ -67,7 +67,7 @@ func (res *Result) validate() error {
 	if err := line(".name", res.Name, maxName); err != nil {
 		return err
 	}
-	if !digestPattern.MatchString(res.Digest) {
+	if !digestPattern().MatchString(res.Digest) {
 		return fmt.Errorf(".digest %q: expected sha256: and 64 hex digits", clip(res.Digest))
 	}
 	switch res.Result {
@@ -264,7 +264,7 @@ func badText(s string, max int, breaks bool) string {
 
 // ParseShard reads K/N: shard K of N, 1 ≤ K ≤ N.
 func ParseShard(s string) (k, n int, err error) {
-	if !shardPattern.MatchString(s) {
+	if !shardPattern().MatchString(s) {
 		return 0, 0, fmt.Errorf("shard %q: expected K/N, such as 2/3", clip(s))
 	}
 	fmt.Sscanf(s, "%d/%d", &k, &n)

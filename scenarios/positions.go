@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -75,10 +76,10 @@ func (w *where) errf(field, format string, args ...any) error {
 }
 
 var (
-	yamlLine       = regexp.MustCompile(`^line (\d+): (.*)$`)
-	unknownField   = regexp.MustCompile(`^field (\S+) not found in type scenarios\.(\w+)$`)
-	cannotDecode   = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (.*)$")
-	yamlLinePrefix = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+	yamlLine       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): (.*)$`) })
+	unknownField   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^field (\S+) not found in type scenarios\.(\w+)$`) })
+	cannotDecode   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (.*)$") })
+	yamlLinePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
 )
 
 // decodeError turns yaml.v3's errors into positioned ones in lvslab's words: the field that is not known
@@ -93,7 +94,7 @@ func (w *where) decodeError(err error) error {
 		return errors.New(strings.Join(out, "\n"))
 	}
 	msg := err.Error()
-	if m := yamlLinePrefix.FindStringSubmatch(msg); m != nil {
+	if m := yamlLinePrefix().FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
 		// yaml.v3 counts the lines of its parser's (not its scanner's) errors from 0.
 		if strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "found undefined tag") {
@@ -105,16 +106,16 @@ func (w *where) decodeError(err error) error {
 }
 
 func (w *where) typeError(e string) error {
-	m := yamlLine.FindStringSubmatch(e)
+	m := yamlLine().FindStringSubmatch(e)
 	if m == nil {
 		return fmt.Errorf("%s: %s", w.source, e)
 	}
 	line, _ := strconv.Atoi(m[1])
 	msg := m[2]
-	if u := unknownField.FindStringSubmatch(msg); u != nil {
+	if u := unknownField().FindStringSubmatch(msg); u != nil {
 		return fmt.Errorf("%s:%d:%d: unknown field %q; allowed: %s", w.source, line, w.keyColumn(line, u[1]), u[1], strings.Join(yamlFields(u[2]), ", "))
 	}
-	if c := cannotDecode.FindStringSubmatch(msg); c != nil {
+	if c := cannotDecode().FindStringSubmatch(msg); c != nil {
 		return fmt.Errorf("%s:%d:%d: expected %s, found %q", w.source, line, w.valueColumn(line, c[2]), goTypeWords(c[3]), topology.Clip(c[2], 40))
 	}
 	return fmt.Errorf("%s:%d:1: %s", w.source, line, msg)

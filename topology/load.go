@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -99,8 +100,8 @@ func document(p *problems, data []byte) *yaml.Node {
 }
 
 var (
-	yamlLineMessage = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-	unknownAnchor   = regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`)
+	yamlLineMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
+	unknownAnchor   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`) })
 )
 
 // syntaxError reports a YAML error at the line yaml.v3 names. yaml.v3 gives no column, and counts the lines of
@@ -108,7 +109,7 @@ var (
 func syntaxError(p *problems, err error, data []byte) {
 	msg := err.Error()
 	line := 1
-	if m := yamlLineMessage.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineMessage().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 		if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found undefined tag") {
@@ -120,7 +121,7 @@ func syntaxError(p *problems, err error, data []byte) {
 	lines := strings.Split(string(data), "\n")
 	line = min(max(line, 1), len(lines))
 	col := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t")) + 1
-	if m := unknownAnchor.FindStringSubmatch(err.Error()); m != nil {
+	if m := unknownAnchor().FindStringSubmatch(err.Error()); m != nil {
 		line, col = find(lines, "*"+m[1])
 	}
 	p.addAt(line, col, "", "YAML syntax: %s", msg)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/lvslab/lvslab/internal/toolver"
 
@@ -22,7 +23,7 @@ type kernelChoice struct {
 	vmlinuz, modules string
 }
 
-var debianPackage = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+var debianPackage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // parseKernels reads the --kernel flags: PKG, a Debian package name, or VMLINUZ:MODULES_DIR.
 func parseKernels(flags []string) ([]kernelChoice, error) {
@@ -47,7 +48,7 @@ func parseKernels(flags []string) ([]kernelChoice, error) {
 				return nil, fmt.Errorf("--kernel %s: %w", f, err)
 			}
 			k.asked = filepath.Base(k.vmlinuz)
-		case debianPackage.MatchString(f):
+		case debianPackage().MatchString(f):
 			k.pkg, k.asked = f, f
 		default:
 			return nil, fmt.Errorf("--kernel %q: expected a Debian package such as linux-image-6.12-amd64, or VMLINUZ:MODULES_DIR", f)

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 )
 
 // job is what the host tells the guest's /init, as /lvslab/job.json in the initramfs.
@@ -146,9 +147,9 @@ func isExecutable(p string) bool {
 	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
 }
 
-var selfName = regexp.MustCompile(`^[A-Za-z0-9._-]+$`)
+var selfName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+$`) })
 
-func validSelf(name string) bool { return selfName.MatchString(name) && name != "." && name != ".." }
+func validSelf(name string) bool { return selfName().MatchString(name) && name != "." && name != ".." }
 
 // prependPath puts dir first on the environment's PATH (Debian's default PATH if it has none).
 func prependPath(env []string, dir string) []string {

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"regexp"
+	"sync"
 	"time"
 )
 
@@ -80,14 +81,14 @@ func (o *Options) kernelPackage() (string, error) {
 	if pkg == "" {
 		return metaPackage, nil
 	}
-	if !debianName.MatchString(pkg) {
+	if !debianName().MatchString(pkg) {
 		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
 	}
 	return pkg, nil
 }
 
 // debianName is what Debian allows in a package name (Policy 5.6.1).
-var debianName = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`)
+var debianName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // Result is how a run ended.
 type Result struct {

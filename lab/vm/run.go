@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"regexp"
 	"slices"
+	"sync"
 
 	"github.com/lvslab/lvslab/internal/toolver"
 )
@@ -157,7 +158,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if name == "" {
 		name = fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32())
 	}
-	if !machineName.MatchString(name) {
+	if !machineName().MatchString(name) {
 		initrd.Close()
 		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
 	}
@@ -187,4 +188,4 @@ func initramfsModules(boot, load []loadStep) []loadStep {
 	return mods
 }
 
-var machineName = regexp.MustCompile(`^lvslab-[a-zA-Z0-9-]{1,80}$`)
+var machineName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^lvslab-[a-zA-Z0-9-]{1,80}$`) })
