@@ -122,6 +122,13 @@ func (sc Screen) Solve(w *Watch) string {
 	return b.String()
 }
 
+// Unreadable says the lab could not be read for a while (a machine too busy, a microVM that stopped
+// answering), and why; the tutorial goes on trying.
+func (sc Screen) Unreadable(err error) string {
+	return "   " + sc.say("lvslab cannot read the lab's state ("+err.Error()+"); it keeps trying.\n",
+		"lvslab 读不到实验环境的状态("+err.Error()+"),会一直重试。\n")
+}
+
 // Done says the step is done, and what the learner should have seen.
 func (sc Screen) Done(s *Step) string { return "✔ " + s.Seen.In(sc.Lang) + "\n\n" }
 

@@ -24,6 +24,8 @@ import (
 const (
 	tutorialPoll  = 500 * time.Millisecond
 	tutorialStuck = 20 * time.Second
+	// tutorialUnread is how long the lab's state may go unread before the tutorial says why.
+	tutorialUnread = 5 * time.Second
 )
 
 func newTutorialCommand() *cobra.Command {
@@ -198,7 +200,7 @@ func runCourse(cmd *cobra.Command, sc tutorial.Screen) error {
 		return unusable(err)
 	}
 	fmt.Fprint(w, sc.Ready(cl.inVM != nil, folder))
-	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck}
+	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck, unreadable: tutorialUnread}
 	for i, s := range c.Steps {
 		if p.done(s.ID) {
 			continue
@@ -247,6 +249,10 @@ type follower struct {
 	lab         labReader
 	lines       <-chan string
 	poll, stuck time.Duration
+	unreadable  time.Duration // how long the lab may go unread before the learner is told why
+
+	unreadSince time.Time // the lab's state has not been read since then; zero when the last read worked
+	saidUnread  bool
 }
 
 // await follows step s until it is done, showing each hint when the state begins to show its mistake,
@@ -280,8 +286,10 @@ func (f *follower) await(ctx context.Context, s *tutorial.Step) error {
 		case <-tick.C:
 			cur, err := f.lab.state(ctx)
 			if err != nil {
-				continue // a passing failure to read (a command running in the machine); look again
+				f.unread(err) // often a passing failure (a command running in the machine): look again
+				continue
 			}
+			f.unreadSince, f.saidUnread = time.Time{}, false
 			done, hints := watch.Look(cur, time.Since(began))
 			if done {
 				fmt.Fprint(f.out, f.screen.Done(s))
@@ -291,6 +299,17 @@ func (f *follower) await(ctx context.Context, s *tutorial.Step) error {
 				fmt.Fprint(f.out, f.screen.Hint(h))
 			}
 		}
+	}
+}
+
+// unread notes a failure to read the lab, and says so once it has lasted f.unreadable.
+func (f *follower) unread(err error) {
+	if f.unreadSince.IsZero() {
+		f.unreadSince = time.Now()
+	}
+	if !f.saidUnread && time.Since(f.unreadSince) >= f.unreadable {
+		fmt.Fprint(f.out, f.screen.Unreadable(err))
+		f.saidUnread = true
 	}
 }
 

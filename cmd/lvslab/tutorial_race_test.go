@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -105,4 +106,59 @@ func TestTutorialDoesNotJudgeARulesFileWrittenWhileItLooked(t *testing.T) {
 	}
 	out, done := followSave(t, lab)
 	finished(t, out, done)
+}
+
+// unreadableLab is the course's table, but cannot be read while failing.
+type unreadableLab struct {
+	tableLab
+	failing atomic.Bool
+}
+
+func (l *unreadableLab) state(ctx context.Context) (tutorial.State, error) {
+	if l.failing.Load() {
+		l.looks.Add(1)
+		return tutorial.State{}, errors.New("the machine's agent: connection reset by peer")
+	}
+	return l.tableLab.state(ctx)
+}
+
+// A lab that cannot be read for a while is said to be, once, with why; the tutorial goes on looking and
+// carries on when it can read the lab again.
+func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
+	lab := &unreadableLab{tableLab: tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}}
+	lab.between = func(look int32) { // the first look, which starts the step, reads the lab; the next ones fail
+		if look == 1 {
+			lab.failing.Store(true)
+		}
+	}
+	course, _ := tutorial.Find("nat")
+	out := &syncBuffer{}
+	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
+		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { done <- f.await(t.Context(), course.Step("save")) }()
+	said := "lvslab cannot read the lab's state (the machine's agent: connection reset by peer); it keeps trying."
+	if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
+		return strings.Contains(out.String(), said) && lab.looks.Load() > 20, "the tutorial has not said why it cannot read the lab"
+	}); err != nil {
+		t.Fatalf("%v; it printed:\n%s", err, out.String())
+	}
+	if err := os.WriteFile(lab.path, []byte(savedTableRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lab.failing.Store(false)
+	finished := func() error {
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return errors.New("the save step is not done")
+		}
+	}
+	if err := finished(); err != nil {
+		t.Fatalf("%v; it printed:\n%s", err, out.String())
+	}
+	if n := strings.Count(out.String(), said); n != 1 {
+		t.Errorf("said %d times that it cannot read the lab, want once:\n%s", n, out.String())
+	}
 }
