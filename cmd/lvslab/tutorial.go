@@ -26,6 +26,9 @@ const (
 	tutorialStuck = 20 * time.Second
 	// tutorialUnread is how long the lab's state may go unread before the tutorial says why.
 	tutorialUnread = 5 * time.Second
+	// tutorialReadLimit bounds one look at the lab: a look that hangs (a machine that stopped answering)
+	// would stop the tutorial with it. A look in a microVM under emulation takes a second or less.
+	tutorialReadLimit = 10 * time.Second
 )
 
 func newTutorialCommand() *cobra.Command {
@@ -200,7 +203,8 @@ func runCourse(cmd *cobra.Command, sc tutorial.Screen) error {
 		return unusable(err)
 	}
 	fmt.Fprint(w, sc.Ready(cl.inVM != nil, folder))
-	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck, unreadable: tutorialUnread}
+	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck,
+		unreadable: tutorialUnread, readLimit: tutorialReadLimit}
 	for i, s := range c.Steps {
 		if p.done(s.ID) {
 			continue
@@ -250,6 +254,7 @@ type follower struct {
 	lines       <-chan string
 	poll, stuck time.Duration
 	unreadable  time.Duration // how long the lab may go unread before the learner is told why
+	readLimit   time.Duration // how long one look at the lab may take before it is given up and made again
 
 	unreadSince time.Time // the lab's state has not been read since then; zero when the last read worked
 	saidUnread  bool
@@ -284,7 +289,7 @@ func (f *follower) await(ctx context.Context, s *tutorial.Step) error {
 				fmt.Fprint(f.out, f.screen.Solve(watch))
 			}
 		case <-tick.C:
-			cur, err := f.lab.state(ctx)
+			cur, err := f.look(ctx)
 			if err != nil {
 				f.unread(err) // often a passing failure (a command running in the machine): look again
 				continue
@@ -300,6 +305,17 @@ func (f *follower) await(ctx context.Context, s *tutorial.Step) error {
 			}
 		}
 	}
+}
+
+// look reads the lab's state within f.readLimit.
+func (f *follower) look(ctx context.Context) (tutorial.State, error) {
+	lookCtx, cancel := context.WithTimeout(ctx, f.readLimit)
+	defer cancel()
+	cur, err := f.lab.state(lookCtx)
+	if err != nil && ctx.Err() == nil && lookCtx.Err() != nil {
+		err = fmt.Errorf("no answer within %s", f.readLimit)
+	}
+	return cur, err
 }
 
 // unread notes a failure to read the lab, and says so once it has lasted f.unreadable.

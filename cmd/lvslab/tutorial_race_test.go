@@ -46,7 +46,7 @@ func followSave(t *testing.T, lab labReader) (*syncBuffer, <-chan error) {
 	course, _ := tutorial.Find("nat")
 	out := &syncBuffer{}
 	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-		poll: 5 * time.Millisecond, stuck: time.Hour}
+		poll: 5 * time.Millisecond, stuck: time.Hour, readLimit: time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- f.await(t.Context(), course.Step("save")) }()
 	return out, done
@@ -134,7 +134,7 @@ func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
 	course, _ := tutorial.Find("nat")
 	out := &syncBuffer{}
 	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond}
+		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: time.Minute}
 	done := make(chan error, 1)
 	go func() { done <- f.await(t.Context(), course.Step("save")) }()
 	said := "lvslab cannot read the lab's state (the machine's agent: connection reset by peer); it keeps trying."
@@ -160,5 +160,55 @@ func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
 	}
 	if n := strings.Count(out.String(), said); n != 1 {
 		t.Errorf("said %d times that it cannot read the lab, want once:\n%s", n, out.String())
+	}
+}
+
+// hangingLab is the course's table, but a look at it hangs while hanging, until it is given up.
+type hangingLab struct {
+	tableLab
+	hanging atomic.Bool
+}
+
+func (l *hangingLab) state(ctx context.Context) (tutorial.State, error) {
+	if l.hanging.Load() {
+		l.looks.Add(1)
+		<-ctx.Done()
+		return tutorial.State{}, ctx.Err()
+	}
+	return l.tableLab.state(ctx)
+}
+
+// A look at the lab that hangs (a machine that stopped answering) is given up, said, and made again: the
+// tutorial does not hang with it.
+func TestTutorialGivesUpALookThatHangs(t *testing.T) {
+	lab := &hangingLab{tableLab: tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}}
+	lab.between = func(look int32) {
+		if look == 1 {
+			lab.hanging.Store(true)
+		}
+	}
+	course, _ := tutorial.Find("nat")
+	out := &syncBuffer{}
+	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
+		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: 20 * time.Millisecond}
+	done := make(chan error, 1)
+	go func() { done <- f.await(t.Context(), course.Step("save")) }()
+	said := "lvslab cannot read the lab's state (no answer within 20ms); it keeps trying."
+	if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
+		return strings.Contains(out.String(), said), "the tutorial has not said that the lab does not answer"
+	}); err != nil {
+		t.Fatalf("%v; it printed:\n%s", err, out.String())
+	}
+	if err := os.WriteFile(lab.path, []byte(savedTableRules), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	lab.hanging.Store(false)
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("the save step is not done; it printed:\n%s", out.String())
 	}
 }
