@@ -2,11 +2,14 @@ package loadgen
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // Run makes o.Requests requests with o.Concurrency in flight, as ab -n -c does
@@ -20,6 +23,9 @@ import (
 func Run(ctx context.Context, o Options) (*Result, error) {
 	o, to, err := prepare(ctx, o, Options.closedLoop)
 	if err != nil {
+		return nil, err
+	}
+	if err := checkOpenFiles(o, to.udp); err != nil {
 		return nil, err
 	}
 	if to.udp {
@@ -63,6 +69,26 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.URL, res.Concurrency, res.KeepAlive = o.URL, o.Concurrency, o.KeepAlive
 	res.Locals = loop.locals.list()
 	return res, endOfRun(ctx, stopped, res)
+}
+
+// checkOpenFiles refuses a run that would hold more sockets at once than the process may open: each of
+// its connections would fail, one after another, with "too many open files". A run holds a socket per
+// request in flight; with Hold, and over UDP, every socket until the end.
+func checkOpenFiles(o Options, udp bool) error {
+	held := o.Concurrency
+	if o.Hold || udp {
+		held = o.Requests
+	}
+	var limit unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &limit); err != nil {
+		return nil // the kernel will say
+	}
+	const spare = 64 // the process's own files, the pollers' epoll and eventfd
+	if uint64(held)+spare > limit.Cur {
+		return fmt.Errorf("loadgen: the run would hold %d sockets open at once, and this process may open %d files (ulimit -n): lower the concurrency, or raise the limit (ulimit -n %d)",
+			held, limit.Cur, held+spare)
+	}
+	return nil
 }
 
 // testHookPollers, when set, says how many pollers a run of that concurrency gets.

@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/lvslab/lvslab/wire"
 )
 
@@ -432,5 +434,42 @@ func TestRunKeepAliveGivesUpAConnectionTheServerHalfClosed(t *testing.T) {
 	wantNoFailures(t, res)
 	if res.Completed != 4 || res.Connections != 4 {
 		t.Errorf("completed %d over %d connections; want 4 over 4", res.Completed, res.Connections)
+	}
+}
+
+// A response that comes after the request's timeout, before the poller wakes for it, counts as timed out:
+// the timeout bounds each request, however coarsely the poller keeps its clock.
+func TestRunCountsALateResponseAsTimedOut(t *testing.T) {
+	step := deadlineStep
+	deadlineStep = time.Minute // the poller's own wake-up comes far too late to end the request
+	t.Cleanup(func() { deadlineStep = step })
+	slow := startServer(t, "rs1", func(w http.ResponseWriter, r *http.Request) {
+		select { // a server that takes 200 ms to answer
+		case <-time.After(200 * time.Millisecond):
+		case <-r.Context().Done():
+		}
+		fmt.Fprintln(w, "late")
+	})
+	res := measure(t, Run, Options{URL: slow.url, Requests: 2, Concurrency: 2, Timeout: 50 * time.Millisecond})
+	if res.Failures.Timeout != 2 || res.Completed != 0 {
+		t.Errorf("%d completed, failures %+v; want both requests timed out", res.Completed, res.Failures)
+	}
+}
+
+// A run that would hold more sockets than the process may open is refused before it starts, with what
+// to do, instead of failing request after request with "too many open files".
+func TestRunRefusesMoreConnectionsThanOpenFiles(t *testing.T) {
+	var limit unix.Rlimit
+	if err := unix.Getrlimit(unix.RLIMIT_NOFILE, &limit); err != nil {
+		t.Fatal(err)
+	}
+	rs1 := startServer(t, "rs1", nil)
+	c := int(min(limit.Cur, 1<<20))
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: c, Concurrency: c})
+	if err == nil || res != nil || !strings.Contains(err.Error(), "ulimit -n") {
+		t.Errorf("Run at concurrency %d (ulimit -n %d) = %v, %v; want it refused, naming ulimit -n", c, limit.Cur, res, err)
+	}
+	if got := rs1.accepted.Load(); got != 0 {
+		t.Errorf("the server accepted %d connections; want none sent", got)
 	}
 }

@@ -23,7 +23,7 @@ type epollInstance struct {
 
 // deadlineStep coarsens the deadline of a wait, so that it changes a hundred times a second at most, not
 // once per request; a request times out up to this much late.
-const deadlineStep = 10 * time.Millisecond
+var deadlineStep = 10 * time.Millisecond
 
 func newEpollInstance() (*epollInstance, error) {
 	fd, err := unix.EpollCreate1(unix.EPOLL_CLOEXEC)

@@ -1,6 +1,8 @@
 package loadgen
 
 import (
+	"fmt"
+	"net"
 	"slices"
 	"testing"
 )
@@ -54,5 +56,28 @@ func TestLocalPortsSkipReserved(t *testing.T) {
 	all := &localPorts{lo: 100, n: 2, reserved: map[uint32]bool{100: true, 101: true}}
 	if got := all.take(); got != 0 {
 		t.Errorf("a range all reserved: took %d, want 0 (connect's choice)", got)
+	}
+}
+
+// A long stretch of ports in use (an earlier run's thousand kept-alive connections in TIME_WAIT) is
+// skipped, however long, rather than failing the connections that meet it.
+func TestRunSkipsALongStretchOfPortsInUse(t *testing.T) {
+	const lo, hi, free = 42000, 42499, 10
+	testHookPortRange = func() (uint32, uint32) { return lo, hi }
+	defer func() { testHookPortRange = nil }()
+	for port := lo + free; port <= hi; port++ { // all but the first few ports of the range taken
+		ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+		if err != nil {
+			t.Skipf("port %d is not free here: %v", port, err)
+		}
+		t.Cleanup(func() { ln.Close() })
+	}
+	rs1 := startServer(t, "rs1", nil)
+	res := measure(t, Run, Options{URL: rs1.url, Requests: 30, Concurrency: 2, Sequence: true})
+	wantNoFailures(t, res)
+	for _, l := range res.Locals {
+		if l.Port() >= lo+free {
+			t.Errorf("a connection from port %d, which another socket holds", l.Port())
+		}
 	}
 }

@@ -36,43 +36,55 @@ func newSocketOpener(loop *closedLoop) *socketOpener {
 }
 
 // open starts connecting a new socket: connected says the connection is up already, otherwise the socket
-// becomes writable once it is, or reports its error. It skips a port in use, here or towards the target.
+// becomes writable once it is, or reports its error. It skips the ports in use here (bind) or towards the
+// target (connect), up to maxPortTries of them in a row: a stretch that another run's connections hold
+// in TIME_WAIT, say. A port taken here costs one more bind on the same socket.
 func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err error) {
 	from := o.loop.source()
+	fd = -1
 	for range maxPortTries {
-		port := o.loop.ports.take()
-		fd, connected, err = o.openFrom(from, port)
-		if err == nil {
-			return fd, o.local(fd, from, port), connected, nil
+		if fd < 0 {
+			if fd, err = nbSocket(o.family); err != nil {
+				return -1, local, false, fmt.Errorf("dial tcp %s: socket: %w", o.loop.to, err)
+			}
 		}
-		if !errors.Is(err, unix.EADDRINUSE) && !(errors.Is(err, unix.EADDRNOTAVAIL) && isConnectError(err)) {
-			return -1, local, false, err
+		port := o.loop.ports.take()
+		if port != 0 || from.IsValid() {
+			o.from.set(from, uint16(port), o.scopes[from])
+			if err = nbBind(fd, &o.from); errors.Is(err, unix.EADDRINUSE) {
+				continue
+			} else if err != nil {
+				nbClose(fd, false)
+				return -1, local, false, fmt.Errorf("dial tcp %s->%s: bind: %w", localName(from, port), o.loop.to, err)
+			}
+		}
+		switch err = nbConnect(fd, &o.to); err {
+		case nil:
+			return fd, o.local(fd, from, port), true, nil
+		case unix.EINPROGRESS:
+			return fd, o.local(fd, from, port), false, nil
+		case unix.EADDRNOTAVAIL: // the port is taken towards the target: the next, on a new socket
+			nbClose(fd, false)
+			fd = -1
+		default:
+			nbClose(fd, false)
+			return -1, local, false, &connectError{to: o.loop.to, errno: err.(unix.Errno)}
 		}
 	}
-	return -1, local, false, err
+	if fd >= 0 {
+		nbClose(fd, false)
+	}
+	return -1, local, false, fmt.Errorf("dial tcp %s: %d local ports in a row are in use (connections of an earlier run in TIME_WAIT?): %w",
+		o.loop.to, maxPortTries, err)
 }
 
-func (o *socketOpener) openFrom(from netip.Addr, port int) (fd int, connected bool, err error) {
-	fd, err = nbSocket(o.family)
-	if err != nil {
-		return -1, false, fmt.Errorf("dial tcp %s: socket: %w", o.loop.to, err)
+// localName is where a connection is bound: the source and port, or the port alone when the kernel
+// chooses the address.
+func localName(from netip.Addr, port int) string {
+	if from.IsValid() {
+		return netip.AddrPortFrom(from, uint16(port)).String()
 	}
-	if port != 0 || from.IsValid() {
-		o.from.set(from, uint16(port), o.scopes[from])
-		if err := nbBind(fd, &o.from); err != nil {
-			nbClose(fd, false)
-			return -1, false, fmt.Errorf("dial tcp %s->%s: bind: %w", netip.AddrPortFrom(from, uint16(port)), o.loop.to, err)
-		}
-	}
-	switch err := nbConnect(fd, &o.to); err {
-	case nil:
-		return fd, true, nil
-	case unix.EINPROGRESS:
-		return fd, false, nil
-	default:
-		nbClose(fd, false)
-		return -1, false, &connectError{to: o.loop.to, errno: err.(unix.Errno)}
-	}
+	return "port " + strconv.Itoa(port)
 }
 
 // local is the connection's own address, when the run records them: the source and port it was bound
@@ -117,8 +129,3 @@ type connectError struct {
 
 func (e *connectError) Error() string { return fmt.Sprintf("dial tcp %s: connect: %s", e.to, e.errno) }
 func (e *connectError) Unwrap() error { return e.errno }
-
-func isConnectError(err error) bool {
-	var c *connectError
-	return errors.As(err, &c)
-}

@@ -361,8 +361,12 @@ func (p *poller) fail(s *slot, err error) {
 func (p *poller) expire(now time.Time) {
 	for s := p.due.first; s != nil && !now.Before(s.due); s = p.due.first {
 		s.fresh = true // no second try
-		p.fail(s, fmt.Errorf("no response within %s: %w", p.loop.timeout, os.ErrDeadlineExceeded))
+		p.fail(s, p.timeoutError())
 	}
+}
+
+func (p *poller) timeoutError() error {
+	return fmt.Errorf("no response within %s: %w", p.loop.timeout, os.ErrDeadlineExceeded)
 }
 
 // failAll ends every request in flight with err.
@@ -373,8 +377,13 @@ func (p *poller) failAll(err error) {
 	}
 }
 
-// finish counts the slot's request and frees the slot for the next.
+// finish counts the slot's request and frees the slot for the next. A request that ended after its
+// timeout (between two of the poller's coarse wake-ups) counts as timed out, as the timeout would have
+// ended it.
 func (p *poller) finish(s *slot, o outcome) {
+	if o.failure != timedOut && time.Now().After(s.due) {
+		o = outcome{failure: timedOut, err: p.timeoutError(), latency: time.Since(s.start)}
+	}
 	p.tally.add(o)
 	p.loop.counters.record(o)
 	s.state = idle
