@@ -108,107 +108,71 @@ func TestTutorialDoesNotJudgeARulesFileWrittenWhileItLooked(t *testing.T) {
 	finished(t, out, done)
 }
 
-// unreadableLab is the course's table, but cannot be read while failing.
-type unreadableLab struct {
+// faultyLab is the course's table, but while faulty a look at it fails at once or, hanging, waits until
+// it is given up.
+type faultyLab struct {
 	tableLab
-	failing atomic.Bool
+	hangs  bool
+	faulty atomic.Bool
 }
 
-func (l *unreadableLab) state(ctx context.Context) (tutorial.State, error) {
-	if l.failing.Load() {
-		l.looks.Add(1)
-		return tutorial.State{}, errors.New("the machine's agent: connection reset by peer")
+func (l *faultyLab) state(ctx context.Context) (tutorial.State, error) {
+	if !l.faulty.Load() {
+		return l.tableLab.state(ctx)
 	}
-	return l.tableLab.state(ctx)
-}
-
-// A lab that cannot be read for a while is said to be, once, with why; the tutorial goes on looking and
-// carries on when it can read the lab again.
-func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
-	lab := &unreadableLab{tableLab: tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}}
-	lab.between = func(look int32) { // the first look, which starts the step, reads the lab; the next ones fail
-		if look == 1 {
-			lab.failing.Store(true)
-		}
-	}
-	course, _ := tutorial.Find("nat")
-	out := &syncBuffer{}
-	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: time.Minute}
-	done := make(chan error, 1)
-	go func() { done <- f.await(t.Context(), course.Step("save")) }()
-	said := "lvslab cannot read the lab's state (the machine's agent: connection reset by peer); it keeps trying."
-	if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
-		return strings.Contains(out.String(), said) && lab.looks.Load() > 20, "the tutorial has not said why it cannot read the lab"
-	}); err != nil {
-		t.Fatalf("%v; it printed:\n%s", err, out.String())
-	}
-	if err := os.WriteFile(lab.path, []byte(savedTableRules), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lab.failing.Store(false)
-	finished := func() error {
-		select {
-		case err := <-done:
-			return err
-		case <-time.After(10 * time.Second):
-			return errors.New("the save step is not done")
-		}
-	}
-	if err := finished(); err != nil {
-		t.Fatalf("%v; it printed:\n%s", err, out.String())
-	}
-	if n := strings.Count(out.String(), said); n != 1 {
-		t.Errorf("said %d times that it cannot read the lab, want once:\n%s", n, out.String())
-	}
-}
-
-// hangingLab is the course's table, but a look at it hangs while hanging, until it is given up.
-type hangingLab struct {
-	tableLab
-	hanging atomic.Bool
-}
-
-func (l *hangingLab) state(ctx context.Context) (tutorial.State, error) {
-	if l.hanging.Load() {
-		l.looks.Add(1)
+	l.looks.Add(1)
+	if l.hangs {
 		<-ctx.Done()
 		return tutorial.State{}, ctx.Err()
 	}
-	return l.tableLab.state(ctx)
+	return tutorial.State{}, errors.New("the machine's agent: connection reset by peer")
 }
 
-// A look at the lab that hangs (a machine that stopped answering) is given up, said, and made again: the
-// tutorial does not hang with it.
-func TestTutorialGivesUpALookThatHangs(t *testing.T) {
-	lab := &hangingLab{tableLab: tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}}
-	lab.between = func(look int32) {
-		if look == 1 {
-			lab.hanging.Store(true)
-		}
-	}
-	course, _ := tutorial.Find("nat")
-	out := &syncBuffer{}
-	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-		poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: 20 * time.Millisecond}
-	done := make(chan error, 1)
-	go func() { done <- f.await(t.Context(), course.Step("save")) }()
-	said := "lvslab cannot read the lab's state (no answer within 20ms); it keeps trying."
-	if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
-		return strings.Contains(out.String(), said), "the tutorial has not said that the lab does not answer"
-	}); err != nil {
-		t.Fatalf("%v; it printed:\n%s", err, out.String())
-	}
-	if err := os.WriteFile(lab.path, []byte(savedTableRules), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	lab.hanging.Store(false)
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatal(err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatalf("the save step is not done; it printed:\n%s", out.String())
+// A lab that cannot be read for a while (a look fails, or hangs until it is given up: a machine that
+// stopped answering) is said to be, once, with why; the tutorial goes on looking, and carries on when it
+// can read the lab again.
+func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		hangs bool
+		said  string
+	}{
+		{"a look fails", false, "lvslab cannot read the lab's state (the machine's agent: connection reset by peer); it keeps trying."},
+		{"a look hangs", true, "lvslab cannot read the lab's state (no answer within 20ms); it keeps trying."},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			lab := &faultyLab{tableLab: tableLab{path: filepath.Join(t.TempDir(), tutorial.SavedRules)}, hangs: c.hangs}
+			lab.between = func(look int32) { // the first look, which starts the step, reads the lab; the next are faulty
+				if look == 1 {
+					lab.faulty.Store(true)
+				}
+			}
+			course, _ := tutorial.Find("nat")
+			out := &syncBuffer{}
+			f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
+				poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: 20 * time.Millisecond}
+			done := make(chan error, 1)
+			go func() { done <- f.await(t.Context(), course.Step("save")) }()
+			if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
+				return strings.Contains(out.String(), c.said) && lab.looks.Load() > 5, "the tutorial has not said why it cannot read the lab"
+			}); err != nil {
+				t.Fatalf("%v; it printed:\n%s", err, out.String())
+			}
+			if err := os.WriteFile(lab.path, []byte(savedTableRules), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			lab.faulty.Store(false)
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Fatal(err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("the save step is not done; it printed:\n%s", out.String())
+			}
+			if n := strings.Count(out.String(), c.said); n != 1 {
+				t.Errorf("said %d times that it cannot read the lab, want once:\n%s", n, out.String())
+			}
+		})
 	}
 }
