@@ -16,7 +16,6 @@ type connector struct {
 	dialers []net.Dialer // one per source; a single one without LocalAddr when there are none
 	next    atomic.Uint64
 	opened  atomic.Int64
-	locals  *localRecord // nil unless asked
 }
 
 func newConnector(to netip.AddrPort, sources []netip.Addr) (*connector, error) {
@@ -48,7 +47,6 @@ func (c *connector) dial(ctx context.Context) (net.Conn, error) {
 	conn, err := c.dialFrom(ctx, d)
 	if err == nil {
 		c.opened.Add(1)
-		c.locals.add(conn.LocalAddr())
 	}
 	return conn, err
 }
@@ -88,10 +86,7 @@ func (r *localRecord) add(a net.Addr) {
 	case *net.UDPAddr:
 		ap = a.AddrPort()
 	}
-	ap = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
-	r.mu.Lock()
-	r.locals = append(r.locals, ap)
-	r.mu.Unlock()
+	r.addAddrPort(netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port()))
 }
 
 func (r *localRecord) addAddrPort(ap netip.AddrPort) {

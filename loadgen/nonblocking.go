@@ -38,6 +38,13 @@ func (s *sockaddr) set(a netip.Addr, port uint16, scope uint32) {
 	}
 }
 
+func (s *sockaddr) family() int {
+	if s.is4 {
+		return unix.AF_INET
+	}
+	return unix.AF_INET6
+}
+
 func (s *sockaddr) raw() (unsafe.Pointer, uintptr) {
 	if s.is4 {
 		return unsafe.Pointer(&s.v4), unsafe.Sizeof(s.v4)

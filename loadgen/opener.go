@@ -15,17 +15,13 @@ import (
 // rewritten in place, so each poller has its own.
 type socketOpener struct {
 	loop   *closedLoop
-	family int
 	to     sockaddr
 	from   sockaddr
 	scopes map[netip.Addr]uint32 // the sources' interfaces, for IPv6 addresses with a zone
 }
 
 func newSocketOpener(loop *closedLoop) *socketOpener {
-	o := &socketOpener{loop: loop, family: unix.AF_INET6}
-	if loop.to.Addr().Is4() {
-		o.family = unix.AF_INET
-	}
+	o := &socketOpener{loop: loop}
 	o.to.set(loop.to.Addr(), loop.to.Port(), scopeOf(loop.to.Addr()))
 	o.from.is4 = o.to.is4
 	o.scopes = map[netip.Addr]uint32{}
@@ -44,7 +40,7 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 	fd = -1
 	for range maxPortTries {
 		if fd < 0 {
-			if fd, err = nbSocket(o.family); err != nil {
+			if fd, err = nbSocket(o.to.family()); err != nil {
 				return -1, local, false, fmt.Errorf("dial tcp %s: socket: %w", o.loop.to, err)
 			}
 		}

@@ -214,7 +214,10 @@ func (p *poller) handle(s *slot, events uint32) {
 			if errors.As(err, &errno) {
 				err = &connectError{to: p.loop.to, errno: errno}
 			}
-			p.fail(s, cmpErr(err, "the connection ended before it was made"))
+			if err == nil {
+				err = errors.New("the connection ended before it was made")
+			}
+			p.fail(s, err)
 			return
 		}
 		if events&unix.EPOLLOUT == 0 {
@@ -323,7 +326,7 @@ func (p *poller) answered(s *slot, serverDone bool) {
 	case serverDone:
 		p.hangUp(s)
 	}
-	p.finish(s, answered(resp, s.fresh, time.Since(s.start)))
+	p.finish(s, answered(resp, s.fresh, 0))
 }
 
 // testHookBeforeClose, when set, runs after a whole response has been read and before the connection's
@@ -338,7 +341,7 @@ func (p *poller) closeAfterResponse(s *slot) {
 	}
 	err := pendingError(s.fd)
 	p.hangUp(s)
-	o := answered(s.parser.response(), s.fresh, time.Since(s.start))
+	o := answered(s.parser.response(), s.fresh, 0)
 	if err != nil {
 		o.failure, o.err = classify(err), err
 	}
@@ -354,7 +357,7 @@ func (p *poller) fail(s *slot, err error) {
 		p.begin(s)
 		return
 	}
-	p.finish(s, outcome{failure: classify(err), err: err, latency: time.Since(s.start)})
+	p.finish(s, outcome{failure: classify(err), err: err})
 }
 
 // expire fails the requests that outlived their timeout.
@@ -377,13 +380,15 @@ func (p *poller) failAll(err error) {
 	}
 }
 
-// finish counts the slot's request and frees the slot for the next. A request that ended after its
-// timeout (between two of the poller's coarse wake-ups) counts as timed out, as the timeout would have
-// ended it.
+// finish counts the slot's request, with its latency, and frees the slot for the next. A request that
+// ended after its timeout (between two of the poller's coarse wake-ups) counts as timed out, as the
+// timeout would have ended it.
 func (p *poller) finish(s *slot, o outcome) {
-	if o.failure != timedOut && time.Now().After(s.due) {
-		o = outcome{failure: timedOut, err: p.timeoutError(), latency: time.Since(s.start)}
+	now := time.Now()
+	if o.failure != timedOut && now.After(s.due) {
+		o = outcome{failure: timedOut, err: p.timeoutError()}
 	}
+	o.latency = now.Sub(s.start)
 	p.tally.add(o)
 	p.loop.counters.record(o)
 	s.state = idle
@@ -398,11 +403,4 @@ func (p *poller) hangUp(s *slot) {
 		s.fd = -1
 	}
 	s.state = idle
-}
-
-func cmpErr(err error, otherwise string) error {
-	if err != nil {
-		return err
-	}
-	return errors.New(otherwise)
 }
