@@ -3,7 +3,6 @@ package vm
 import (
 	"fmt"
 	"io"
-	"strings"
 )
 
 // cpioWriter writes the "newc" cpio format the kernel unpacks as an initramfs
@@ -17,10 +16,9 @@ type cpioWriter struct {
 }
 
 const (
-	cpioDir     = 0o040000
-	cpioFile    = 0o100000
-	cpioSymlink = 0o120000
-	cpioChar    = 0o020000
+	cpioDir  = 0o040000
+	cpioFile = 0o100000
+	cpioChar = 0o020000
 )
 
 func (c *cpioWriter) Dir(name string, perm uint32) { c.entry(name, cpioDir|perm, 0, 0, nil, 0) }
@@ -28,10 +26,6 @@ func (c *cpioWriter) Dir(name string, perm uint32) { c.entry(name, cpioDir|perm,
 // File writes a regular file of size bytes read from r.
 func (c *cpioWriter) File(name string, perm uint32, size int64, r io.Reader) {
 	c.entry(name, cpioFile|perm, 0, 0, r, size)
-}
-
-func (c *cpioWriter) Symlink(name, target string) {
-	c.entry(name, cpioSymlink|0o777, 0, 0, strings.NewReader(target), int64(len(target)))
 }
 
 func (c *cpioWriter) CharDev(name string, perm uint32, major, minor int) {

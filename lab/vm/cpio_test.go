@@ -56,7 +56,6 @@ func TestCpioRoundTrip(t *testing.T) {
 	c.File("init", 0o755, 5, strings.NewReader("hello"))
 	c.File("empty", 0o644, 0, strings.NewReader(""))
 	c.File("odd", 0o644, 3, strings.NewReader("abc"))
-	c.Symlink("sbin/modprobe", "/init")
 	if err := c.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +69,6 @@ func TestCpioRoundTrip(t *testing.T) {
 		{"init", cpioFile | 0o755, 0, 0, "hello"},
 		{"empty", cpioFile | 0o644, 0, 0, ""},
 		{"odd", cpioFile | 0o644, 0, 0, "abc"},
-		{"sbin/modprobe", cpioSymlink | 0o777, 0, 0, "/init"},
 	}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("read back\n%v\nwant\n%v", got, want)

@@ -69,6 +69,9 @@ type guest struct {
 }
 
 func (g *guest) run() error {
+	if err := os.Symlink("/init", kernelModprobe); err != nil {
+		return fmt.Errorf("installing the kernel's modprobe: %w", err)
+	}
 	if err := mountBasics(""); err != nil {
 		return err
 	}

@@ -52,7 +52,6 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *mod
 	if err := addFile(c, "init", exe); err != nil {
 		return err
 	}
-	c.Symlink("sbin/modprobe", "/init") // the kernel's request_module runs /sbin/modprobe
 	for _, s := range mods {
 		name := bootModuleDir[1:] + "/" + s.Name + ".ko"
 		if isCompressed(s.Path) {

@@ -1,0 +1,25 @@
+package vm
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestEmulationOnlyKernelOptions checks that what only saves time under TCG (rodata=off, norandmaps) is
+// asked of the kernel under TCG, and that a KVM guest keeps Debian's defaults.
+func TestEmulationOnlyKernelOptions(t *testing.T) {
+	for _, kvm := range []bool{false, true} {
+		args := qemuArgs(qemuConfig{kvm: kvm})
+		i := slices.Index(args, "-append")
+		if i < 0 || i+1 == len(args) {
+			t.Fatalf("kvm=%v: no -append in %q", kvm, args)
+		}
+		words := strings.Fields(args[i+1])
+		for _, w := range []string{"rodata=off", "norandmaps"} {
+			if got := slices.Contains(words, w); got == kvm {
+				t.Errorf("kvm=%v: kernel command line %q: %s there is %v, want %v", kvm, args[i+1], w, got, !kvm)
+			}
+		}
+	}
+}
