@@ -34,6 +34,7 @@ func TestMain(m *testing.M) {
 type cli struct {
 	t        testing.TB
 	stateDir string
+	exe      string // the binary to run; "" for this test binary as main
 }
 
 func newCLI(t *testing.T) *cli { return &cli{t: t, stateDir: t.TempDir()} }
@@ -58,6 +59,9 @@ func (c *cli) command(args ...string) *exec.Cmd {
 	self, err := os.Executable()
 	if err != nil {
 		c.t.Fatal(err)
+	}
+	if c.exe != "" {
+		self = c.exe
 	}
 	cmd := exec.Command(self, args...)
 	cmd.Env = append(os.Environ(), "LVSLAB_TEST_AS_MAIN=1", "LVSLAB_STATE_DIR="+c.stateDir)

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/hex"
@@ -44,13 +45,14 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 	if err != nil {
 		return 0, err
 	}
+	// The secret and the request in one write: one segment through qemu's network for the agent to wait
+	// for, not two.
+	hello := bytes.NewBuffer(secret)
+	(&frameWriter{w: hello}).send(frameRequest, body)
+	if _, err := conn.Write(hello.Bytes()); err != nil {
+		return 0, err
+	}
 	fw := &frameWriter{w: conn}
-	if _, err := conn.Write(secret); err != nil {
-		return 0, err
-	}
-	if err := fw.send(frameRequest, body); err != nil {
-		return 0, err
-	}
 	credit := newCredit()
 	defer credit.close()
 	go sendInput(fw, io, credit)
