@@ -5,6 +5,7 @@ import (
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // AddAddresses gives host n more addresses on its first interface, the next free ones of its network
@@ -49,7 +50,7 @@ func (l *Lab) AddAddresses(host string, n int) ([]netip.Addr, error) {
 		prefixes[i] = netip.PrefixFrom(a, ifc.Address.Bits())
 	}
 	err = inNamespace(path, func() error {
-		nl, err := netlink.NewHandle()
+		nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
 			return err
 		}

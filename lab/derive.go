@@ -185,7 +185,7 @@ func (l *Lab) deriveDirectorVIPs() error {
 		return err
 	}
 	return inNamespace(path, func() error {
-		nl, err := netlink.NewHandle()
+		nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 		if err != nil {
 			return err
 		}
@@ -218,7 +218,7 @@ func (l *Lab) deriveConnReuse() error {
 }
 
 func (r *realServerRole) setUp() error {
-	nl, err := netlink.NewHandle()
+	nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}

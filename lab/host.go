@@ -46,7 +46,7 @@ const timeWaitRoom = 4 << 16
 // sysctls, routes, the HTTP listener and the UDP socket; then it waits until every interface has carrier.
 // The sockets are returned to hand to the server process; nil when the host serves nothing.
 func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) {
-	nl, err := netlink.NewHandle()
+	nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return nil, err
 	}

@@ -134,7 +134,13 @@ func (l *Lab) build(ctx context.Context) error {
 	}
 	defer closeAll(hostNS)
 	switchNS := NamespaceName(l.Name, switchHost)
-	if err := inNamespace(netnsPath(switchNS), func() error { return buildSwitch(l.Topology, hostNS) }); err != nil {
+	err = inNamespace(netnsPath(switchNS), func() error {
+		if err := quietSwitch(switchNS); err != nil {
+			return err
+		}
+		return buildSwitch(l.Topology, hostNS)
+	})
+	if err != nil {
 		return err
 	}
 	if flowsAfterLinks != nil {

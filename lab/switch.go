@@ -7,6 +7,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 
 	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/topology"
 )
@@ -15,7 +16,7 @@ import (
 // interface whose bridge end stays here and whose other end is created directly inside the host's
 // namespace under the interface's name. Nothing passes through the root namespace, not even briefly.
 func buildSwitch(t *topology.Topology, hostNS map[string]ns.NetNS) error {
-	nl, err := netlink.NewHandle()
+	nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
 	if err != nil {
 		return err
 	}
