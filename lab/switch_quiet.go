@@ -40,7 +40,7 @@ func quietSwitch(switchNS string) error {
 	if err != nil {
 		return fmt.Errorf("nftables in the switch namespace: %w", err)
 	}
-	t := c.AddTable(&nftables.Table{Name: markTable, Family: nftables.TableFamilyBridge})
+	t := c.AddTable(&nftables.Table{Name: switchTable, Family: nftables.TableFamilyBridge})
 	ch := c.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityFilter})
 	for _, types := range [][2]byte{{mldReport, routerSolicitation}, {mld2Report, mld2Report}} {
@@ -51,6 +51,9 @@ func quietSwitch(switchNS string) error {
 	}
 	return nil
 }
+
+// switchTable is the nftables table the lab owns in the switch namespace; it goes with the namespace.
+const switchTable = "lvslab"
 
 // ICMPv6 types: MLD's listener messages (RFC 2710, RFC 3810) and router solicitations (RFC 4861).
 const (

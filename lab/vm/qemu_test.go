@@ -6,8 +6,8 @@ import (
 	"testing"
 )
 
-// TestEmulationOnlyKernelOptions checks that what only saves time under TCG (rodata=off, norandmaps) is
-// asked of the kernel under TCG, and that a KVM guest keeps Debian's defaults.
+// TestEmulationOnlyKernelOptions checks that what only saves time under TCG (rodata=off, norandmaps, /init's
+// GODEBUG, init_on_alloc=0) is asked of the kernel under TCG, and that a KVM guest keeps Debian's defaults.
 func TestEmulationOnlyKernelOptions(t *testing.T) {
 	for _, kvm := range []bool{false, true} {
 		args := qemuArgs(qemuConfig{kvm: kvm})
@@ -16,7 +16,7 @@ func TestEmulationOnlyKernelOptions(t *testing.T) {
 			t.Fatalf("kvm=%v: no -append in %q", kvm, args)
 		}
 		words := strings.Fields(args[i+1])
-		for _, w := range []string{"rodata=off", "norandmaps"} {
+		for _, w := range []string{"rodata=off", "norandmaps", "GODEBUG=cpu.sse42=off", "init_on_alloc=0"} {
 			if got := slices.Contains(words, w); got == kvm {
 				t.Errorf("kvm=%v: kernel command line %q: %s there is %v, want %v", kvm, args[i+1], w, got, !kvm)
 			}
