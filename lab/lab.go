@@ -31,6 +31,9 @@ type Lab struct {
 	noLint   bool
 	// leftAlone: what Down found under the lab's names and could not prove the lab made.
 	leftAlone []string
+	// Notes are what Up would have the user know about the lab it made: what it could not do that did not
+	// stop the lab.
+	Notes []string
 }
 
 // Options adjust Up. The zero value uses the topology's name and StateDir().
@@ -135,8 +138,12 @@ func (l *Lab) build(ctx context.Context) error {
 	defer closeAll(hostNS)
 	switchNS := NamespaceName(l.Name, switchHost)
 	err = inNamespace(netnsPath(switchNS), func() error {
-		if err := quietSwitch(switchNS); err != nil {
+		note, err := quietSwitch(switchNS)
+		if err != nil {
 			return err
+		}
+		if note != "" {
+			l.Notes = append(l.Notes, note)
 		}
 		return buildSwitch(l.Topology, hostNS)
 	})

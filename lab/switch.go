@@ -26,7 +26,8 @@ func buildSwitch(t *topology.Topology, hostNS map[string]ns.NetNS) error {
 	}
 	bridges := map[string]int{}
 	for i, n := range t.Networks {
-		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("br%d", i), Alias: n.Name, Flags: net.FlagUp}}
+		br := &netlink.Bridge{LinkAttrs: netlink.LinkAttrs{Name: fmt.Sprintf("br%d", i), Alias: n.Name, Flags: net.FlagUp},
+			MulticastSnooping: &noSnooping}
 		if err := nl.LinkAdd(br); err != nil {
 			return fmt.Errorf("creating bridge for network %s: %w", n.Name, err)
 		}
@@ -52,6 +53,11 @@ func buildSwitch(t *topology.Topology, hostNS map[string]ns.NetNS) error {
 	}
 	return nil
 }
+
+// noSnooping: the lab's bridges flood multicast, as a plain switch. One that snooped would learn groups
+// from the MLD reports the switch drops (quietSwitch), and once a host acted as querier it would keep
+// neighbour solicitations from the hosts they are for.
+var noSnooping = false
 
 // macFor derives a stable, locally administered MAC from the interface's address, so captures and
 // neighbour tables read the same on every run and every laptop.

@@ -71,6 +71,9 @@ load, status and down reach into it, and down powers it off.`,
 			if cmd.Context().Err() != nil { // stopped as it finished: a stopped up leaves nothing
 				return unusable(errors.Join(errors.New("stopped as the lab came up; it is taken down again"), l.Down(context.WithoutCancel(cmd.Context()))))
 			}
+			for _, note := range l.Notes {
+				fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: note:", note)
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up in %v (%s)\n\n", l.Name, time.Since(start).Round(time.Millisecond), t.Source)
 			writeHosts(cmd.OutOrStdout(), l, nil)
 			if from, server, ok := tryRequest(t); ok {

@@ -48,7 +48,7 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 	// The secret and the request in one write: one segment through qemu's network for the agent to wait
 	// for, not two.
 	hello := bytes.NewBuffer(secret)
-	(&frameWriter{w: hello}).send(frameRequest, body)
+	_ = (&frameWriter{w: hello}).send(frameRequest, body) // a bytes.Buffer takes every write
 	if _, err := conn.Write(hello.Bytes()); err != nil {
 		return 0, err
 	}
