@@ -24,24 +24,18 @@ func (l *Lab) installMarks() error {
 	if err != nil {
 		return err
 	}
-	director, err := openNamespace(path)
-	if err != nil {
-		return err
-	}
-	defer director.Close()
-	c, err := nftables.New(nftables.WithNetNSFd(int(director.Fd())))
-	if err != nil {
-		return fmt.Errorf("nftables in the director's namespace: %w", err)
-	}
-	t := c.AddTable(&nftables.Table{Name: markTable, Family: nftables.TableFamilyIPv4})
-	ch := c.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeFilter,
-		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityMangle})
-	for _, m := range l.Topology.IPVS.Marks {
-		for _, port := range m.Ports {
-			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: markExprs(m, port)})
+	err = withNftables(path, func(c *nftables.Conn) error {
+		t := c.AddTable(&nftables.Table{Name: markTable, Family: nftables.TableFamilyIPv4})
+		ch := c.AddChain(&nftables.Chain{Name: "prerouting", Table: t, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityMangle})
+		for _, m := range l.Topology.IPVS.Marks {
+			for _, port := range m.Ports {
+				c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: markExprs(m, port)})
+			}
 		}
-	}
-	if err := c.Flush(); err != nil {
+		return c.Flush()
+	})
+	if err != nil {
 		return fmt.Errorf("installing the firewall marks in the director (is nf_tables available? modprobe nf_tables): %w", err)
 	}
 	return nil

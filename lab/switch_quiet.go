@@ -46,7 +46,20 @@ func dropHostChatter(switchNS string) error {
 	if testHookNoBridgeNftables != nil {
 		return testHookNoBridgeNftables
 	}
-	ns, err := openNamespace(netnsPath(switchNS))
+	return withNftables(netnsPath(switchNS), func(c *nftables.Conn) error {
+		t := c.AddTable(&nftables.Table{Name: switchTable, Family: nftables.TableFamilyBridge})
+		ch := c.AddChain(&nftables.Chain{Name: switchChain, Table: t, Type: nftables.ChainTypeFilter,
+			Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityFilter})
+		for _, types := range [][2]byte{{mldReport, routerSolicitation}, {mld2Report, mld2Report}} {
+			c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dropICMPv6(types[0], types[1])})
+		}
+		return c.Flush()
+	})
+}
+
+// withNftables runs fn with an nftables connection to the network namespace at nsPath, from any thread.
+func withNftables(nsPath string, fn func(*nftables.Conn) error) error {
+	ns, err := openNamespace(nsPath)
 	if err != nil {
 		return err
 	}
@@ -55,13 +68,7 @@ func dropHostChatter(switchNS string) error {
 	if err != nil {
 		return err
 	}
-	t := c.AddTable(&nftables.Table{Name: switchTable, Family: nftables.TableFamilyBridge})
-	ch := c.AddChain(&nftables.Chain{Name: switchChain, Table: t, Type: nftables.ChainTypeFilter,
-		Hooknum: nftables.ChainHookPrerouting, Priority: nftables.ChainPriorityFilter})
-	for _, types := range [][2]byte{{mldReport, routerSolicitation}, {mld2Report, mld2Report}} {
-		c.AddRule(&nftables.Rule{Table: t, Chain: ch, Exprs: dropICMPv6(types[0], types[1])})
-	}
-	return c.Flush()
+	return fn(c)
 }
 
 // testHookNoBridgeNftables, when set, is what nftables answers, as on a kernel without its bridge family.

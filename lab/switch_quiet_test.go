@@ -108,7 +108,7 @@ func TestSwitchKeepsMLDReportsAndRouterSolicitationsFromHosts(t *testing.T) {
 	}
 
 	// The control: without the switch's table, b sees a's router solicitation.
-	err = withSwitchNftables(switchNS, func(c *nftables.Conn) error {
+	err = withNftables(netnsPath(switchNS), func(c *nftables.Conn) error {
 		c.DelTable(&nftables.Table{Name: switchTable, Family: nftables.TableFamilyBridge})
 		return c.Flush()
 	})
@@ -159,7 +159,7 @@ func TestLabComesUpWithANoteWhereTheSwitchCannotDrop(t *testing.T) {
 // droppedAtSwitch reads the packet counters of the switch's two drop rules: router solicitations and
 // MLDv1, then MLDv2 reports.
 func droppedAtSwitch(switchNS string) (counts [2]uint64, err error) {
-	err = withSwitchNftables(switchNS, func(c *nftables.Conn) error {
+	err = withNftables(netnsPath(switchNS), func(c *nftables.Conn) error {
 		table := &nftables.Table{Name: switchTable, Family: nftables.TableFamilyBridge}
 		rules, err := c.GetRules(table, &nftables.Chain{Name: switchChain, Table: table})
 		if err != nil {
@@ -178,20 +178,6 @@ func droppedAtSwitch(switchNS string) (counts [2]uint64, err error) {
 		return nil
 	})
 	return counts, err
-}
-
-// withSwitchNftables runs fn with an nftables connection to the switch namespace.
-func withSwitchNftables(switchNS string, fn func(*nftables.Conn) error) error {
-	ns, err := openNamespace(netnsPath(switchNS))
-	if err != nil {
-		return err
-	}
-	defer ns.Close()
-	c, err := nftables.New(nftables.WithNetNSFd(int(ns.Fd())))
-	if err != nil {
-		return err
-	}
-	return fn(c)
 }
 
 const echoRequest = 128
