@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"sync"
 
 	"github.com/lvslab/lvslab/internal/toolver"
 
@@ -22,8 +20,6 @@ type kernelChoice struct {
 	pkg              string
 	vmlinuz, modules string
 }
-
-var debianPackage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // parseKernels reads the --kernel flags: PKG, a Debian package name, or VMLINUZ:MODULES_DIR.
 func parseKernels(flags []string) ([]kernelChoice, error) {
@@ -48,7 +44,7 @@ func parseKernels(flags []string) ([]kernelChoice, error) {
 				return nil, fmt.Errorf("--kernel %s: %w", f, err)
 			}
 			k.asked = filepath.Base(k.vmlinuz)
-		case debianPackage().MatchString(f):
+		case vm.IsPackageName(f):
 			k.pkg, k.asked = f, f
 		default:
 			return nil, fmt.Errorf("--kernel %q: expected a Debian package such as linux-image-6.12-amd64, or VMLINUZ:MODULES_DIR", f)
@@ -62,13 +58,9 @@ func parseKernels(flags []string) ([]kernelChoice, error) {
 	return out, nil
 }
 
-// defaultKernel is the kernel the microVM boots when no --kernel says: $LVSLAB_KERNEL_PACKAGE, else
-// linux-image-amd64.
+// defaultKernel is the kernel the microVM boots when no --kernel says (vm.DefaultPackage).
 func defaultKernel() kernelChoice {
-	pkg := os.Getenv(vm.PackageEnv)
-	if pkg == "" {
-		pkg = "linux-image-amd64"
-	}
+	pkg := vm.DefaultPackage()
 	return kernelChoice{asked: pkg, pkg: pkg}
 }
 

@@ -71,23 +71,31 @@ type Options struct {
 // so that every command that boots the VM (lvslab test, demo, --vm) follows it.
 const PackageEnv = "LVSLAB_KERNEL_PACKAGE"
 
-// kernelPackage is the package to boot: Options.Package, else $LVSLAB_KERNEL_PACKAGE, else
-// linux-image-amd64. It must look like a Debian package name, since it also names a link in the cache.
+// DefaultPackage is the kernel package the microVM boots when nothing else names one:
+// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64.
+func DefaultPackage() string {
+	if pkg := os.Getenv(PackageEnv); pkg != "" {
+		return pkg
+	}
+	return metaPackage
+}
+
+// kernelPackage is the package to boot: Options.Package, else DefaultPackage. It must look like a Debian
+// package name, since it also names a link in the cache.
 func (o *Options) kernelPackage() (string, error) {
 	pkg, from := o.Package, "Options.Package"
 	if pkg == "" {
-		pkg, from = os.Getenv(PackageEnv), "$"+PackageEnv
+		pkg, from = DefaultPackage(), "$"+PackageEnv
 	}
-	if pkg == "" {
-		return metaPackage, nil
-	}
-	if !debianName().MatchString(pkg) {
+	if !IsPackageName(pkg) {
 		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
 	}
 	return pkg, nil
 }
 
-// debianName is what Debian allows in a package name (Policy 5.6.1).
+// IsPackageName tells whether name is one Debian allows for a package (Policy 5.6.1).
+func IsPackageName(name string) bool { return debianName().MatchString(name) }
+
 var debianName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // Result is how a run ended.
