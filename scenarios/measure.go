@@ -1,12 +1,10 @@
 package scenarios
 
 import (
-	"net/netip"
-	"net/url"
-
 	"github.com/lvslab/lvslab/realserver"
 
 	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
@@ -56,16 +54,12 @@ func onePacket(table *ipvsadm.Snapshot, l Load, rawURL string) bool {
 	if l.Protocol != ProtocolUDP || table == nil {
 		return false
 	}
-	u, err := url.Parse(rawURL)
-	if err != nil {
-		return false
-	}
-	to, err := netip.ParseAddrPort(u.Host)
+	key, err := topology.ParseLoadURL(rawURL)
 	if err != nil {
 		return false
 	}
 	for _, s := range table.Services {
-		if s.Protocol == ipvsadm.UDP && s.Addr == to {
+		if s.ServiceKey == key {
 			return s.OnePacket
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -354,21 +353,13 @@ func unitName(l *Load) string {
 // checkTargets refuses a load URL outside the lab: its host must be an address of one of the lab's hosts
 // or a virtual service of the scenario's rules, given as an address (no name goes to DNS).
 func (s *Scenario) checkTargets(w *where, prefix string) error {
-	ours := map[netip.Addr]bool{}
-	for _, h := range s.Topology.Hosts {
-		for _, ifc := range h.Interfaces {
-			ours[ifc.Address.Addr()] = true
-		}
-	}
+	var vips []netip.Addr
 	for _, p := range s.Phases {
 		for _, c := range p.Rules {
 			if c.Service.Addr.IsValid() {
-				ours[c.Service.Addr.Addr()] = true
+				vips = append(vips, c.Service.Addr.Addr())
 			}
 		}
-	}
-	for _, m := range s.Topology.IPVS.Marks {
-		ours[m.Addr] = true
 	}
 	for i, p := range s.Phases {
 		if p.Load.URL == "" {
@@ -378,15 +369,15 @@ func (s *Scenario) checkTargets(w *where, prefix string) error {
 		if prefix != "" {
 			field = fmt.Sprintf(prefix, i) + field
 		}
-		u, err := url.Parse(p.Load.URL)
-		if err != nil || u.Host == "" || u.User != nil {
+		key, err := topology.ParseLoadURL(p.Load.URL)
+		var name *topology.NameError
+		switch {
+		case errors.As(err, &name):
+			return w.errf(field, "%q: give an address, not a name (a name would go to DNS, outside the lab)", topology.Clip(name.Host, 60))
+		case err != nil:
 			return w.errf(field, "%q is not a URL such as http://192.168.0.75/ or udp://192.168.0.75:53", topology.Clip(p.Load.URL, 80))
 		}
-		a, err := netip.ParseAddr(u.Hostname())
-		if err != nil {
-			return w.errf(field, "%q: give an address, not a name (a name would go to DNS, outside the lab)", topology.Clip(u.Hostname(), 60))
-		}
-		if !ours[a.Unmap()] {
+		if a := key.Addr.Addr(); !s.Topology.HasAddress(a, vips...) {
 			return w.errf(field, "%s is not an address of this lab (its hosts' addresses and the rules' virtual services); load goes only into the lab", a)
 		}
 	}

@@ -7,11 +7,9 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"net/url"
 	"os"
 	"slices"
 	"sort"
-	"strconv"
 	"strings"
 	"time"
 
@@ -132,7 +130,8 @@ func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, 
 	if style == bars.None || res == nil || len(res.PerServer) == 0 {
 		return
 	}
-	key, ok := serviceKeyOf(target)
+	key, err := topology.ParseLoadURL(target)
+	ok := err == nil
 	if !ok {
 		return
 	}
@@ -150,30 +149,6 @@ func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, 
 	}
 	fmt.Fprintf(w, "\nConnections per real server against the weights of %s (%s):\n", svc.ServiceKey, svc.Scheduler)
 	bars.Write(w, assert.WeightShares(svc, func(a netip.AddrPort) string { return hostOf(l.Topology, a) }, counts), style)
-}
-
-// serviceKeyOf is the virtual service a load URL names: http://VIP[:port]/ is TCP, udp://VIP:port UDP.
-func serviceKeyOf(target string) (ipvsadm.ServiceKey, bool) {
-	u, err := url.Parse(target)
-	if err != nil {
-		return ipvsadm.ServiceKey{}, false
-	}
-	a, err := netip.ParseAddr(u.Hostname())
-	if err != nil {
-		return ipvsadm.ServiceKey{}, false
-	}
-	proto, port := ipvsadm.TCP, uint16(80)
-	if u.Scheme == "udp" {
-		proto = ipvsadm.UDP
-	}
-	if p := u.Port(); p != "" {
-		n, err := strconv.ParseUint(p, 10, 16)
-		if err != nil {
-			return ipvsadm.ServiceKey{}, false
-		}
-		port = uint16(n)
-	}
-	return ipvsadm.ServiceKey{Protocol: proto, Addr: netip.AddrPortFrom(a, port)}, true
 }
 
 // serviceFor finds the director's service for key in the kernel's table: the service itself, or the
@@ -277,34 +252,22 @@ func checkLoadFlags(cmd *cobra.Command, o *loadgen.Options) error {
 // checkTarget refuses a URL whose host is not one of the lab's own addresses (a host's interface, a
 // virtual service), or is a name, which would go to DNS, unless the user allows it.
 func checkTarget(l *lab.Lab, target string, allowOutside bool) error {
-	u, err := url.Parse(target)
-	if err != nil || u.Host == "" {
+	key, err := topology.ParseLoadURL(target)
+	var name *topology.NameError
+	switch {
+	case errors.Is(err, topology.ErrNotLoadURL):
 		return fmt.Errorf("%q is not a URL such as http://192.168.0.75/ or udp://192.168.0.75:53", target)
-	}
-	if allowOutside {
+	case allowOutside:
 		return nil
+	case errors.As(err, &name):
+		return fmt.Errorf("%s: give one of the lab's addresses, or --allow-outside", err)
+	case err != nil:
+		return err
 	}
-	a, err := netip.ParseAddr(u.Hostname())
-	if err != nil {
-		return fmt.Errorf("%s is a name, which would be looked up in DNS, outside the lab: give one of the lab's addresses, or --allow-outside", u.Hostname())
+	if a := key.Addr.Addr(); !l.Topology.HasAddress(a) {
+		return fmt.Errorf("%s is not an address of lab %s (its hosts' and its virtual services'): load goes into the lab only; `lvslab status` lists its addresses, and --allow-outside sends anyway", a, l.Name)
 	}
-	t := l.Topology
-	if h, _ := t.HostByAddr(a); h != nil {
-		return nil
-	}
-	if t.IPVS != nil {
-		for _, s := range t.IPVS.Services {
-			if s.Addr.Addr() == a {
-				return nil
-			}
-		}
-		for _, m := range t.IPVS.Marks {
-			if m.Addr == a {
-				return nil
-			}
-		}
-	}
-	return fmt.Errorf("%s is not an address of lab %s (its hosts' and its virtual services'): load goes into the lab only; `lvslab status` lists its addresses, and --allow-outside sends anyway", a, l.Name)
+	return nil
 }
 
 // loadVerdict is the exit status of a run: it failed if any request failed or it stopped short.

@@ -1,0 +1,59 @@
+package topology
+
+import (
+	"errors"
+	"net/netip"
+	"testing"
+
+	"github.com/lvslab/lvslab/topology/ipvsadm"
+)
+
+func TestParseLoadURL(t *testing.T) {
+	for _, c := range []struct {
+		raw  string
+		want ipvsadm.ServiceKey
+		err  error
+	}{
+		{"http://192.168.0.75/", ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:80")}, nil},
+		{"http://192.168.0.75:8080/x", ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:8080")}, nil},
+		{"udp://192.168.0.75:53", ipvsadm.ServiceKey{Protocol: ipvsadm.UDP, Addr: netip.MustParseAddrPort("192.168.0.75:53")}, nil},
+		{"http://[fd00::45]/", ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("[fd00::45]:80")}, nil},
+		{"http://[::ffff:192.168.0.75]/", ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.MustParseAddrPort("192.168.0.75:80")}, nil},
+		{"192.168.0.75", ipvsadm.ServiceKey{}, ErrNotLoadURL},
+		{"http://user@192.168.0.75/", ipvsadm.ServiceKey{}, ErrNotLoadURL},
+		{"http://192.168.0.75:99999/", ipvsadm.ServiceKey{}, ErrNotLoadURL},
+	} {
+		got, err := ParseLoadURL(c.raw)
+		if got != c.want || !errors.Is(err, c.err) {
+			t.Errorf("%s: got %v, %v; want %v, %v", c.raw, got, err, c.want, c.err)
+		}
+	}
+	var name *NameError
+	if _, err := ParseLoadURL("http://example.com/"); !errors.As(err, &name) || name.Host != "example.com" {
+		t.Errorf("a name: got %v, want a NameError for example.com", err)
+	}
+}
+
+func TestHasAddress(t *testing.T) {
+	topo, err := Embedded("nat-walkthrough")
+	if err != nil {
+		t.Fatal(err)
+	}
+	extra := netip.MustParseAddr("10.9.9.9")
+	for _, c := range []struct {
+		addr string
+		want bool
+	}{
+		{"192.168.0.100", true},       // the client
+		{"::ffff:192.168.0.75", true}, // the director, written IPv4-mapped
+		{"10.9.9.9", false},
+		{"8.8.8.8", false},
+	} {
+		if got := topo.HasAddress(netip.MustParseAddr(c.addr)); got != c.want {
+			t.Errorf("%s: got %v, want %v", c.addr, got, c.want)
+		}
+	}
+	if !topo.HasAddress(extra, extra) {
+		t.Error("a VIP of the scenario's own rules is not the lab's")
+	}
+}
