@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/lvslab/lvslab/internal/tty"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
 )
@@ -47,7 +48,7 @@ func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 // drawn on progress when it is a terminal; nil draws none. When ctx ends first, the load stops and RunLoad
 // Run returns what was measured so far (Result.Interrupted) with an error wrapping lab.ErrInterrupted.
 func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progress io.Writer) (*loadgen.Result, error) {
-	req := loadRequest{Options: o, Progress: progress != nil && loadgen.IsTerminal(progress)}
+	req := loadRequest{Options: o, Progress: progress != nil && tty.IsTerminal(progress)}
 	if !req.Progress {
 		progress = io.Discard
 	}

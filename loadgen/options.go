@@ -55,7 +55,7 @@ type Options struct {
 	Rate     float64
 	Duration time.Duration
 	// Progress, when set, receives a progress line redrawn in place; pass a
-	// terminal only (see IsTerminal).
+	// terminal only.
 	Progress io.Writer `json:"-"`
 }
 

@@ -3,19 +3,10 @@ package loadgen
 import (
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 	"time"
-
-	"golang.org/x/term"
 )
-
-// IsTerminal reports whether w is a terminal, where a progress line belongs.
-func IsTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
-}
 
 // counters are the live totals that the progress line shows.
 type counters struct {

@@ -2,8 +2,6 @@ package loadgen
 
 import (
 	"bytes"
-	"os"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -47,16 +45,5 @@ func TestDrawProgress(t *testing.T) {
 	drawProgress(&b, 250, 1000, 3, 2*time.Second)
 	if want := "\r[#######.......................] 250/1000 requests   25%  125 req/s  3 failed\x1b[K"; b.String() != want {
 		t.Errorf("drawProgress wrote %q, want %q", b.String(), want)
-	}
-}
-
-func TestIsTerminal(t *testing.T) {
-	f, err := os.Create(filepath.Join(t.TempDir(), "out"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if IsTerminal(f) || IsTerminal(&bytes.Buffer{}) {
-		t.Error("a file or a buffer is no terminal")
 	}
 }

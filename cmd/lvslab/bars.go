@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/bars"
-	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/internal/tty"
 )
 
 // barsEnv carries the style a command resolved on the host to the lvslab it runs in a microVM, whose
@@ -49,7 +49,7 @@ func resolveBars(cmd *cobra.Command) (bars.Style, error) {
 // autoBars is none when the output is not a terminal, Unicode blocks where the locale is UTF-8 and the
 // terminal not dumb, plain ASCII otherwise.
 func autoBars(cmd *cobra.Command) bars.Style {
-	if !loadgen.IsTerminal(cmd.OutOrStdout()) {
+	if !tty.IsTerminal(cmd.OutOrStdout()) {
 		return bars.None
 	}
 	if os.Getenv("TERM") == "dumb" {

@@ -6,7 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/loadgen"
+	"github.com/lvslab/lvslab/internal/tty"
 	"github.com/lvslab/lvslab/scenarios"
 )
 
@@ -42,7 +42,7 @@ not, 2 when the lab could not be built.`,
 			if ran, err := maybeInVM(cmd, nil); ran {
 				return err
 			}
-			if loadgen.IsTerminal(os.Stderr) {
+			if tty.IsTerminal(os.Stderr) {
 				o.Progress = os.Stderr
 			}
 			err = scenarios.Demo(cmd.Context(), cmd.OutOrStdout(), o)
