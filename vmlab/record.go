@@ -90,6 +90,10 @@ func lockPath(dir, name string) string {
 
 const maxRecordBytes = 64 << 10
 
+// testHookRecordOpened, when set, runs between opening a record and checking it: the window in which a down
+// may remove it.
+var testHookRecordOpened func()
+
 // Open reads the record of the lab named name. A record is read as untrusted data: bounded, strict, and
 // its machine's files must be its own, in the records' folder.
 func Open(stateDir, name string) (*Record, error) {
@@ -105,7 +109,11 @@ func Open(stateDir, name string) (*Record, error) {
 		return nil, err
 	}
 	defer f.Close()
-	if err := ownedAlone(f.Name(), dir); err != nil {
+	if testHookRecordOpened != nil {
+		testHookRecordOpened()
+	}
+	// The file opened, not the name: a down that removes the record meanwhile must not make it look foreign.
+	if err := errors.Join(ownedAloneFile(f), ownedAlone(dir)); err != nil {
 		return nil, fmt.Errorf("the record %s of a lab in a microVM is not lvslab's: %v; lvslab touches nothing of it", f.Name(), err)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxRecordBytes+1))
@@ -126,17 +134,28 @@ func Open(stateDir, name string) (*Record, error) {
 	return r, nil
 }
 
-// ownedAlone checks that a record, and the folder it is in, are this user's and no one else's to write:
-// lvslab acts on what a record names.
-func ownedAlone(paths ...string) error {
-	for _, path := range paths {
-		var st syscall.Stat_t
-		if err := syscall.Stat(path, &st); err != nil {
-			return err
-		}
-		if int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
-			return fmt.Errorf("%s belongs to uid %d with mode %o; expected uid %d, writable by it alone", path, st.Uid, st.Mode&0o777, os.Geteuid())
-		}
+// ownedAlone checks that a record's folder is this user's and no one else's to write: lvslab acts on what
+// a record names.
+func ownedAlone(path string) error {
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return err
+	}
+	return ownedBy(path, &st)
+}
+
+// ownedAloneFile is ownedAlone for an open record.
+func ownedAloneFile(f *os.File) error {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(int(f.Fd()), &st); err != nil {
+		return err
+	}
+	return ownedBy(f.Name(), &st)
+}
+
+func ownedBy(path string, st *syscall.Stat_t) error {
+	if int(st.Uid) != os.Geteuid() || st.Mode&0o022 != 0 {
+		return fmt.Errorf("%s belongs to uid %d with mode %o; expected uid %d, writable by it alone", path, st.Uid, st.Mode&0o777, os.Geteuid())
 	}
 	return nil
 }

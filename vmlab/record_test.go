@@ -2,6 +2,7 @@ package vmlab
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -50,6 +51,21 @@ func TestOpenRefusesARecordOthersCouldHaveWritten(t *testing.T) {
 	os.Chmod(Dir(state), 0o777)
 	if _, err := Open(state, "lab1"); err == nil || !strings.Contains(err.Error(), "writable by it alone") {
 		t.Errorf("a record in a folder others may write: %v", err)
+	}
+}
+
+// A record that a down removes while it is being read is read as it was, not taken for someone else's.
+func TestOpenReadsARecordRemovedMeanwhile(t *testing.T) {
+	state := t.TempDir()
+	writeRecord(t, state, goodRecord(state))
+	testHookRecordOpened = func() { os.Remove(filepath.Join(Dir(state), "lab1.json")) }
+	defer func() { testHookRecordOpened = nil }()
+	if r, err := Open(state, "lab1"); err != nil || r.Machine.Port != 40000 {
+		t.Errorf("got %+v, %v; want the record as it was", r, err)
+	}
+	testHookRecordOpened = nil
+	if _, err := Open(state, "lab1"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("once removed: %v, want ErrNotFound", err)
 	}
 }
 
