@@ -131,8 +131,7 @@ func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, 
 		return
 	}
 	key, err := topology.ParseLoadURL(target)
-	ok := err == nil
-	if !ok {
+	if err != nil {
 		return
 	}
 	snap, err := l.IPVS()

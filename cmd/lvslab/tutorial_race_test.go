@@ -43,16 +43,31 @@ func (l *tableLab) state(context.Context) (tutorial.State, error) {
 // its end.
 func followSave(t *testing.T, lab labReader) (*syncBuffer, <-chan error) {
 	t.Helper()
+	return followSaveWith(t, lab, time.Minute, 0)
+}
+
+// followSaveWith is followSave with a bound on each look and how long the lab may go unread unsaid.
+func followSaveWith(t *testing.T, lab labReader, readLimit, unreadable time.Duration) (*syncBuffer, <-chan error) {
+	t.Helper()
 	course, _ := tutorial.Find("nat")
 	out := &syncBuffer{}
 	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-		poll: 5 * time.Millisecond, stuck: time.Hour, readLimit: time.Minute}
+		poll: 5 * time.Millisecond, stuck: time.Hour, readLimit: readLimit, unreadable: unreadable}
 	done := make(chan error, 1)
 	go func() { done <- f.await(t.Context(), course.Step("save")) }()
 	return out, done
 }
 
 func finished(t *testing.T, out *syncBuffer, done <-chan error) {
+	t.Helper()
+	awaitDone(t, out, done)
+	if got := out.String(); strings.Contains(got, "hint:") || !strings.Contains(got, "✔") {
+		t.Errorf("the tutorial printed:\n%s", got)
+	}
+}
+
+// awaitDone waits up to 10 s for the followed step to end, and fails the test if it ended in an error.
+func awaitDone(t *testing.T, out *syncBuffer, done <-chan error) {
 	t.Helper()
 	select {
 	case err := <-done:
@@ -61,9 +76,6 @@ func finished(t *testing.T, out *syncBuffer, done <-chan error) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatalf("the save step is not done; the tutorial printed:\n%s", out.String())
-	}
-	if got := out.String(); strings.Contains(got, "hint:") || !strings.Contains(got, "✔") {
-		t.Errorf("the tutorial printed:\n%s", got)
 	}
 }
 
@@ -147,12 +159,7 @@ func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
 					lab.faulty.Store(true)
 				}
 			}
-			course, _ := tutorial.Find("nat")
-			out := &syncBuffer{}
-			f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
-				poll: 5 * time.Millisecond, stuck: time.Hour, unreadable: 50 * time.Millisecond, readLimit: 20 * time.Millisecond}
-			done := make(chan error, 1)
-			go func() { done <- f.await(t.Context(), course.Step("save")) }()
+			out, done := followSaveWith(t, lab, 20*time.Millisecond, 50*time.Millisecond)
 			if err := wait.Until(t.Context(), 10*time.Second, func() (bool, string) {
 				return strings.Contains(out.String(), c.said) && lab.looks.Load() > 5, "the tutorial has not said why it cannot read the lab"
 			}); err != nil {
@@ -162,14 +169,7 @@ func TestTutorialSaysWhenItCannotReadTheLab(t *testing.T) {
 				t.Fatal(err)
 			}
 			lab.faulty.Store(false)
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Fatal(err)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("the save step is not done; it printed:\n%s", out.String())
-			}
+			awaitDone(t, out, done)
 			if n := strings.Count(out.String(), c.said); n != 1 {
 				t.Errorf("said %d times that it cannot read the lab, want once:\n%s", n, out.String())
 			}

@@ -72,12 +72,12 @@ func qemuArgs(c qemuConfig) []string {
 			// 19 ms of the 48 ms /init spends initialising packages.
 			cmdline = append(cmdline, "GODEBUG=cpu.sse42=off")
 		}
-	}
-	if !c.kvm && c.tscKHz > 0 {
-		cmdline = append(cmdline, "tsc_early_khz="+strconv.Itoa(c.tscKHz), "tsc=reliable")
-		if c.hz > 0 {
-			// The second CPU calibrates its delay loop against jiffies, slowly and badly under TCG.
-			cmdline = append(cmdline, "lpj="+strconv.Itoa(c.tscKHz*1000/c.hz))
+		if c.tscKHz > 0 {
+			cmdline = append(cmdline, "tsc_early_khz="+strconv.Itoa(c.tscKHz), "tsc=reliable")
+			if c.hz > 0 {
+				// The second CPU calibrates its delay loop against jiffies, slowly and badly under TCG.
+				cmdline = append(cmdline, "lpj="+strconv.Itoa(c.tscKHz*1000/c.hz))
+			}
 		}
 	}
 	args := []string{
