@@ -44,7 +44,7 @@ ACTIONLINT_VERSION := v1.7.12
 # The example workflow for GitHub Actions that the README points CI engineers to.
 WORKFLOWS := docs/ci/github-actions.yml
 # deadcode reports code unreachable from cmd/lvslab; labtest and internal/needs serve tests, so they are not asked.
-DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvslab|hostload|graph|internal/(fds|fieldpath|jsondir|kmod|lockfile|netnsenter|proc|spell|testsel|toolver|tty|wait)|ipvsnl|lab|lab/vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|report|tutorial|vmlab|wire)$$
+DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvslab|hostload|graph|internal/(fds|fieldpath|jsondir|kmod|lockfile|netnsenter|proc|spell|testsel|toolver|tty|wait)|ipvsnl|lab|vm|loadgen|realserver|scenarios|topology|topology/ipvsadm|report|tutorial|vmlab|wire)$$
 
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode $(TOOLS)/actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
@@ -68,7 +68,7 @@ $(TOOLS)/actionlint:
 # pair per iteration: five here, two in bench-quick (which also leaves out the 1000-server lab and the
 # lab in a microVM). Each prints medians and the median and range of the per-pair ratio. The packages run
 # one after another, never side by side. (Static test binaries: one is the microVM's /init.)
-BENCH_PACKAGES := ./topology ./lab ./lab/vm ./scenarios ./cmd/lvslab
+BENCH_PACKAGES := ./topology ./lab ./vm ./scenarios ./cmd/lvslab
 bench: build bench-deps
 	LVSLAB_VM_TESTS=1 CGO_ENABLED=0 $(GO) test -p 1 -count=1 -run '^$$' -bench . -benchtime 5x $(BENCH_PACKAGES)
 

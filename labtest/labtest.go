@@ -31,8 +31,8 @@ import (
 	"github.com/lvslab/lvslab/ipvsnl"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // Main runs a test binary's tests. The binary must be able to become lvslab's children (the real servers'

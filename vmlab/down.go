@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // downInMachineWait bounds lvslab down in the machine, before it is powered off.

@@ -16,7 +16,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/needs"
 	"github.com/lvslab/lvslab/internal/wait"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // helper starts this test binary as an lvslab in mode (see TestMain) on stateDir, and waits until it says

@@ -10,7 +10,7 @@ import (
 	"testing"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // helperEnv makes this test binary an lvslab that holds a lab's lock as an Up does (see holdLikeUp).

@@ -1,5 +1,5 @@
 // Package vmlab keeps labs that live in a microVM: where the kernel has no IPVS, lvslab up boots a machine
-// (lab/vm.Boot) that outlives the command, brings the lab up inside it, and records the machine in a file
+// (vm.Boot) that outlives the command, brings the lab up inside it, and records the machine in a file
 // of the host's state directory; exec, shell, load, status and down then reach into it. Each lab has a
 // machine of its own, so that taking one down leaves the others as they are. Up and Down of one lab hold
 // its lock: they never run at once, and a Down that finds an Up booting stops it.
@@ -22,8 +22,8 @@ import (
 
 	"github.com/lvslab/lvslab/internal/jsondir"
 	"github.com/lvslab/lvslab/internal/proc"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // Record is what the host keeps of a lab in a machine: written before the machine boots, completed with

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 func writeRecord(t *testing.T, state string, r any) {

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // Run runs lvslab with args in the machine, natively there, in the host's folder dir, and returns its exit

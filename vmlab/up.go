@@ -11,8 +11,8 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // Up boots a machine for the lab, runs `lvslab up upArgs...` in it (its output to stdout and stderr), and

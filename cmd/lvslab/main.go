@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 func main() {

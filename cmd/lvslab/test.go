@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/bars"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/scenarios"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // testFlags are lvslab test's flags.

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // The kernel matrix names kernels by the microVM's own rules: the same default and the same package names.

@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/report"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // runMatrix runs lvslab test in a microVM for each kernel, as many side by side as there are cores, and

@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/ipvsnl"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // How often the tutorial looks at the lab, and after how long a learner on one step is shown the hints

@@ -15,9 +15,9 @@ import (
 
 	"github.com/lvslab/lvslab/internal/proc"
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // courseLab is a tutorial's lab, wherever it lives: it reads the state a step is checked against, and

@@ -17,8 +17,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vmlab"
 )
 

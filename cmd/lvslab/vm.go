@@ -8,7 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 func newVMCommand() *cobra.Command {

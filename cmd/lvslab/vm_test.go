@@ -11,7 +11,7 @@ import (
 
 	"github.com/lvslab/lvslab/labtest"
 
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // needMicroVM skips unless this machine can boot the microVM with this test binary as its /init.

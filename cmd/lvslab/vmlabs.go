@@ -15,7 +15,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vmlab"
 )
 

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/lab/vm"
+	"github.com/lvslab/lvslab/vm"
 )
 
 // inVMEnv marks lvslab running inside the microVM it started, so that it never starts another.
