@@ -86,7 +86,7 @@ func receiveQueues() ([]string, error) {
 // serve them all: copying the mount namespace, which holds a mount per lab namespace, for each of them
 // would cost in the square of their number.
 func withNamespacesSysfs(nsPaths []string, fn func() error) error {
-	return onThrowawayThread(func() error {
+	return netnsenter.OnThrowawayThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
 			return fmt.Errorf("a mount namespace to see the lab's sysfs in: %w", err)
 		}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/nsmount"
 	"github.com/lvslab/lvslab/internal/proc"
 
 	"github.com/lvslab/lvslab/internal/needs"
@@ -223,7 +224,7 @@ func bindFrom(l *Lab, host string, addr netip.Addr) error {
 
 // deleteNamespace removes one namespace as Down does, and checks that nothing of it is left.
 func deleteNamespace(name string, want uint64) error {
-	mt, err := readMountTable()
+	mt, err := nsmount.ReadTable()
 	if err == nil {
 		err = removeNamespace(mt, name, want)
 	}

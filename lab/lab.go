@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/jsondir"
+	"github.com/lvslab/lvslab/internal/nsmount"
 
 	"github.com/containernetworking/plugins/pkg/ns"
 
@@ -322,7 +323,7 @@ func (l *Lab) downLocked(ctx context.Context) error {
 	ours := map[string]uint64{}
 	inodes := map[uint64]bool{}
 	l.leftAlone = nil
-	mt, err := readMountTable()
+	mt, err := nsmount.ReadTable()
 	if err != nil {
 		return fmt.Errorf("taking down lab %s: %w (the state file %s is kept; run down again)", l.Name, err, statePath(l.dir, l.Name))
 	}
@@ -336,7 +337,7 @@ func (l *Lab) downLocked(ctx context.Context) error {
 		}
 		// Every mount on the file counts, copies beneath another mount too: the one a path reaches may be
 		// gone, unmounted by an earlier down that could not remove the file.
-		ino, mounts, err := mt.namespaceOn(path)
+		ino, mounts, err := mt.NamespaceOn(path)
 		switch {
 		case err != nil:
 			errs = append(errs, fmt.Errorf("namespace %s: %w; left alone", ns.Name, err))

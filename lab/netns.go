@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"syscall"
 	"time"
 
 	"github.com/containernetworking/plugins/pkg/ns"
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/netnsenter"
+	"github.com/lvslab/lvslab/internal/nsmount"
 )
 
 // NetnsDir is where named namespaces are bound, as iproute2 does, so `ip netns` sees lab namespaces.
@@ -33,7 +35,7 @@ func createNamespace(name string) (uint64, error) {
 		return 0, err
 	}
 	f.Close()
-	err = onThrowawayThread(func() error {
+	err = netnsenter.OnThrowawayThread(func() error {
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			if errors.Is(err, syscall.EPERM) {
 				return fmt.Errorf("creating a network namespace: %w (lvslab needs root: run it with sudo)", err)
@@ -71,37 +73,26 @@ func openNamespace(path string) (ns.NetNS, error) {
 	return h, nil
 }
 
-// onThrowawayThread runs fn on a locked OS thread that is never unlocked: when the goroutine ends, the
-// runtime retires the thread, so a namespace change can never leak into other goroutines.
-func onThrowawayThread(fn func() error) error {
-	errc := make(chan error, 1)
-	go func() {
-		runtime.LockOSThread()
-		errc <- fn()
-	}()
-	return <-errc
-}
-
 // removeNamespace unbinds and removes /run/netns/name, whose mounts (in mt, read before) must all be the
 // namespace with inode want (none when want is 0: a file up made but had not bound yet). Every copy of that
-// mount goes, the hidden ones too (see netns_mounts.go); a mount of anything else there leaves the file
+// mount goes, the hidden ones too (see package nsmount); a mount of anything else there leaves the file
 // alone. The kernel frees the namespace, and every link in it, once no process or open handle holds it.
 // Whether a mount of it is left the caller checks, once for all it removes (checkRemoved).
-func removeNamespace(mt mountTable, name string, want uint64) error {
+func removeNamespace(mt nsmount.Table, name string, want uint64) error {
 	path := netnsPath(name)
 	if _, err := os.Lstat(path); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
-	ino, mounts, err := mt.namespaceOn(path)
+	ino, mounts, err := mt.NamespaceOn(path)
 	switch {
 	case err != nil:
 		return fmt.Errorf("namespace %s: %w; left alone", name, err)
 	case mounts > 0 && ino != want:
 		return fmt.Errorf("namespace %s is not the one this lab made (inode %d, recorded %d); left alone", name, ino, want)
 	}
-	for i := 0; showsNamespace(path, want); i++ {
-		if i == maxCopies {
-			return fmt.Errorf("namespace %s is still mounted on %s after %d unmounts", name, path, maxCopies)
+	for i := 0; nsmount.Shows(path, want); i++ {
+		if i == nsmount.MaxCopies {
+			return fmt.Errorf("namespace %s is still mounted on %s after %d unmounts", name, path, nsmount.MaxCopies)
 		}
 		if err := unix.Unmount(path, unix.MNT_DETACH); err != nil {
 			return fmt.Errorf("unmounting %s: %w", path, err)
@@ -109,7 +100,7 @@ func removeNamespace(mt mountTable, name string, want uint64) error {
 	}
 	err = os.Remove(path)
 	if errors.Is(err, unix.EBUSY) {
-		err = removeCovered(path, want)
+		err = nsmount.RemoveCovered(path, want)
 	}
 	if err != nil && !errors.Is(err, os.ErrNotExist) {
 		return err
@@ -119,14 +110,14 @@ func removeNamespace(mt mountTable, name string, want uint64) error {
 
 // checkRemoved reports the namespaces among names that still have a mount on their file.
 func checkRemoved(names []string) error {
-	mt, err := readMountTable()
+	mt, err := nsmount.ReadTable()
 	if err != nil {
 		return fmt.Errorf("checking that the namespaces are gone: %w", err)
 	}
 	var errs []error
 	for _, name := range names {
 		path := netnsPath(name)
-		if _, left, err := mt.namespaceOn(path); err != nil || left > 0 {
+		if _, left, err := mt.NamespaceOn(path); err != nil || left > 0 {
 			errs = append(errs, fmt.Errorf("namespace %s: %d mounts of it left on %s after it was removed (%v)", name, left, path, err))
 		}
 	}

@@ -1,9 +1,11 @@
-// Package netnsenter moves the calling thread into a network namespace bound at a path.
+// Package netnsenter moves a thread into a network namespace bound at a path, on a thread that is retired
+// afterwards.
 package netnsenter
 
 import (
 	"fmt"
 	"os"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -20,4 +22,15 @@ func Enter(path string) error {
 		return fmt.Errorf("entering %s: %w", path, err)
 	}
 	return nil
+}
+
+// OnThrowawayThread runs fn on a locked OS thread that is never unlocked: when the goroutine ends, the
+// runtime retires the thread, so a namespace change can never leak into other goroutines.
+func OnThrowawayThread(fn func() error) error {
+	errc := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		errc <- fn()
+	}()
+	return <-errc
 }

@@ -1,4 +1,14 @@
-package lab
+// Package nsmount reads which network namespaces are mounted on a path, hidden copies included, and
+// removes such a file where a copy lies beneath a mount that is not lvslab's.
+//
+// Why a lab's namespace can be mounted on its file more than once: iproute2's `ip netns add`, the first
+// time it runs on a machine, makes /run/netns a mount point by binding the folder onto itself with
+// everything mounted in it (MS_BIND|MS_REC), then makes it shared. Every namespace bound there before,
+// a lab's among them, is then mounted twice on the same file: the copy on top, which a path reaches, and
+// the original beneath iproute2's mount, which no path reaches. Unmounting the top one leaves the file
+// a mount point in this mount namespace, so it cannot be removed (EBUSY), and the hidden mount keeps
+// the namespace alive. /proc/thread-self/mountinfo lists both.
+package nsmount
 
 import (
 	"bufio"
@@ -9,37 +19,32 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/internal/netnsenter"
 )
 
-// Why a lab's namespace can be mounted on its file more than once: iproute2's `ip netns add`, the first
-// time it runs on a machine, makes /run/netns a mount point by binding the folder onto itself with
-// everything mounted in it (MS_BIND|MS_REC), then makes it shared. Every namespace bound there before,
-// a lab's among them, is then mounted twice on the same file: the copy on top, which a path reaches, and
-// the original beneath iproute2's mount, which no path reaches. Unmounting the top one leaves the file
-// a mount point in this mount namespace, so it cannot be removed (EBUSY), and the hidden mount keeps
-// the namespace alive. /proc/thread-self/mountinfo lists both.
-
-// maxCopies bounds the unmounts of one file: each `ip netns add` that finds /run/netns no mount point
+// MaxCopies bounds the unmounts of one file: each `ip netns add` that finds /run/netns no mount point
 // adds one copy, and that happens once per boot unless someone unmounts it again.
-const maxCopies = 16
+const MaxCopies = 16
 
 // mountEntry is one line of mountinfo: what is mounted, from where, on which path.
 type mountEntry struct {
 	Root, MountPoint, FSType string
 }
 
-// mountTable is every mount of this thread's mount namespace, hidden ones included, by mount point, in
+// Table is every mount of this thread's mount namespace, hidden ones included, by mount point, in
 // the order mountinfo gives them. Read once for a whole lab: reading mountinfo again for each of its
 // namespaces would cost in the square of their number.
-type mountTable map[string][]mountEntry
+type Table map[string][]mountEntry
 
-func readMountTable() (mountTable, error) {
+// ReadTable reads this thread's mountinfo.
+func ReadTable() (Table, error) {
 	f, err := os.Open("/proc/thread-self/mountinfo")
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
-	mt := mountTable{}
+	mt := Table{}
 	sc := bufio.NewScanner(f)
 	sc.Buffer(nil, 1<<20)
 	for sc.Scan() {
@@ -106,20 +111,11 @@ func (m mountEntry) networkNamespace() (uint64, bool) {
 	return n, err == nil && n != 0
 }
 
-// mountedNamespace says which network namespace is mounted on path, from every mount mountinfo lists
+// NamespaceOn says which network namespace is mounted on path, from every mount mountinfo lists
 // there: its inode and how many mounts hold it, 0 and 0 when nothing is mounted there. It is an error
 // for those mounts to be anything but one network namespace's: a mount lvslab cannot prove is a copy
 // of the one it made.
-func mountedNamespace(path string) (ino uint64, mounts int, err error) {
-	mt, err := readMountTable()
-	if err != nil {
-		return 0, 0, err
-	}
-	return mt.namespaceOn(path)
-}
-
-// namespaceOn is mountedNamespace from a table read before.
-func (mt mountTable) namespaceOn(path string) (ino uint64, mounts int, err error) {
+func (mt Table) NamespaceOn(path string) (ino uint64, mounts int, err error) {
 	list := mt[path]
 	for _, m := range list {
 		n, ok := m.networkNamespace()
@@ -134,20 +130,20 @@ func (mt mountTable) namespaceOn(path string) (ino uint64, mounts int, err error
 	return ino, len(list), nil
 }
 
-// showsNamespace reports whether the mount a path reaches is the network namespace with inode want.
-func showsNamespace(path string, want uint64) bool {
+// Shows reports whether the mount a path reaches is the network namespace with inode want.
+func Shows(path string, want uint64) bool {
 	var fs unix.Statfs_t
 	var st unix.Stat_t
 	return want != 0 && unix.Statfs(path, &fs) == nil && fs.Type == unix.NSFS_MAGIC && unix.Stat(path, &st) == nil && st.Ino == want
 }
 
-// removeCovered removes path when a copy of the namespace want is mounted on it beneath a mount that
+// RemoveCovered removes path when a copy of the namespace want is mounted on it beneath a mount that
 // is not lvslab's (see the top of this file). No umount reaches that copy here, but a file is removable
 // from a mount namespace where it is no mount point, and the kernel then detaches every mount on it in
 // every mount namespace. So on a thread of its own, in a private copy of this mount namespace, it
 // unmounts the file's copies there (and what covers them: only that copy's), then removes the file.
-func removeCovered(path string, want uint64) error {
-	return onThrowawayThread(func() error {
+func RemoveCovered(path string, want uint64) error {
+	return netnsenter.OnThrowawayThread(func() error {
 		// The folder is opened here first: in the copy, once its cover is unmounted, the path would lead
 		// to the folder beneath, which is the same folder only when the cover was a bind of it.
 		dir, err := unix.Open(filepath.Dir(path), unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
@@ -180,8 +176,8 @@ func uncover(path string, want uint64) error {
 	for d := filepath.Dir(path); d != "/" && d != "."; d = filepath.Dir(d) {
 		covers = append(covers, d)
 	}
-	for range 2 * maxCopies {
-		ino, n, err := mountedNamespace(path)
+	for range 2 * MaxCopies {
+		ino, n, err := namespaceOn(path)
 		switch {
 		case err != nil:
 			return err
@@ -204,5 +200,14 @@ func uncover(path string, want uint64) error {
 			return fmt.Errorf("%s: a copy of its namespace is mounted beneath a mount that could not be unmounted", path)
 		}
 	}
-	return fmt.Errorf("%s: still mounted after %d unmounts", path, 2*maxCopies)
+	return fmt.Errorf("%s: still mounted after %d unmounts", path, 2*MaxCopies)
+}
+
+// namespaceOn is Table.NamespaceOn from mountinfo read now.
+func namespaceOn(path string) (ino uint64, mounts int, err error) {
+	mt, err := ReadTable()
+	if err != nil {
+		return 0, 0, err
+	}
+	return mt.NamespaceOn(path)
 }
