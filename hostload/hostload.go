@@ -9,6 +9,7 @@ import (
 	"os"
 	"runtime"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/tty"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
@@ -18,7 +19,7 @@ import (
 // threads dials from there, which a goroutine-per-thread namespace switch cannot match for speed.
 const loadChild = "lvslab-loadgen"
 
-func init() { lab.RegisterChild(loadChild, func() int { return lab.ChildIO(runLoad) }) }
+func init() { child.Register(loadChild, func() int { return child.IO(runLoad) }) }
 
 type loadRequest struct {
 	Options  loadgen.Options `json:"options"`
@@ -46,7 +47,7 @@ func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 
 // Run runs the load generator inside host's namespace and returns what it measured. A progress bar is
 // drawn on progress when it is a terminal; nil draws none. When ctx ends first, the load stops and RunLoad
-// Run returns what was measured so far (Result.Interrupted) with an error wrapping lab.ErrInterrupted.
+// Run returns what was measured so far (Result.Interrupted) with an error wrapping child.ErrInterrupted.
 func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progress io.Writer) (*loadgen.Result, error) {
 	req := loadRequest{Options: o, Progress: progress != nil && tty.IsTerminal(progress)}
 	if !req.Progress {
@@ -55,7 +56,7 @@ func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progre
 	var res loadgen.Result
 	err := l.RunChild(ctx, host, loadChild, req, &res, progress)
 	switch {
-	case errors.Is(err, lab.ErrInterrupted):
+	case errors.Is(err, child.ErrInterrupted):
 		res.Interrupted = true
 		return &res, err
 	case err != nil:

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/nsmount"
 	"github.com/lvslab/lvslab/internal/proc"
 
@@ -30,7 +31,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	RunChildIfRequested()
+	child.RunIfRequested()
 	os.Exit(m.Run())
 }
 

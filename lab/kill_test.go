@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/needs"
 
 	"github.com/lvslab/lvslab/internal/wait"
@@ -22,8 +23,8 @@ const upChild = "lab-test-up"
 type upRequest struct{ Name, Dir string }
 
 func init() {
-	RegisterChild(upChild, func() int {
-		return ChildIO(func(ctx context.Context, r upRequest) (struct{}, error) {
+	child.Register(upChild, func() int {
+		return child.IO(func(ctx context.Context, r upRequest) (struct{}, error) {
 			_, err := Up(ctx, topology.Default(), Options{Name: r.Name, StateDir: r.Dir, WithoutIPVS: noIPVS()})
 			return struct{}{}, err
 		})

@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/fds"
 	"github.com/lvslab/lvslab/realserver"
 )
@@ -21,7 +22,7 @@ import (
 // lab's switch namespace, so Down finds and stops it with the lab's other processes.
 const serverChild = "lvslab-serve"
 
-func init() { RegisterChild(serverChild, func() int { return realserver.Main(serverChild) }) }
+func init() { child.Register(serverChild, func() int { return realserver.Main(serverChild) }) }
 
 func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
 func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }

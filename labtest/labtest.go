@@ -26,6 +26,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/needs"
 
 	"github.com/lvslab/lvslab/ipvsnl"
@@ -39,7 +40,7 @@ import (
 // process, the load generator) and, in lvslab's microVM, the guest's /init: call Main from TestMain.
 func Main(m *testing.M) {
 	vm.RunGuestIfInit()
-	lab.RunChildIfRequested()
+	child.RunIfRequested()
 	os.Exit(m.Run())
 }
 

@@ -12,7 +12,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/vm"
 )
 
@@ -38,7 +38,7 @@ func main() {
 func runGuestOrChild() {
 	vm.SetLabNamespaces(labNamespaceInGuest) // for the guest's agent, before it starts
 	vm.RunGuestIfInit()
-	lab.RunChildIfRequested()
+	child.RunIfRequested()
 }
 
 // interrupts receives the signals that stop a command; stopInterrupts hands them over (see forward).

@@ -1,4 +1,10 @@
-package lab
+// Package child runs functions of this binary as processes of their own: the binary re-executes itself
+// with argv[0] set to the child's name, sends the child its input as JSON on stdin and reads one JSON
+// envelope back from its stdout.
+//
+// Children register from init functions: a re-executed binary must know its children before main runs,
+// and main's first step (RunIfRequested) hands the process to the one argv[0] names.
+package child
 
 import (
 	"context"
@@ -12,33 +18,32 @@ import (
 	"syscall"
 )
 
-// A child is a function of this binary that runs as its own process, started inside a host's namespace:
-// the HTTP servers, and the load generator (a Go process whose every thread is in the namespace dials
-// twice as fast as goroutines that switch namespace per thread). The binary re-executes itself with
-// argv[0] set to the child's name.
+// children are the functions this binary can run as processes: in lvslab the real servers, and the load
+// generator (a Go process whose every thread is in a lab host's namespace dials twice as fast as
+// goroutines that switch namespace per thread).
 var children = map[string]func() int{}
 
-// RegisterChild makes fn runnable as a child process named name. Call it from an init function.
-func RegisterChild(name string, fn func() int) {
+// Register makes fn runnable as a child process named name. Call it from an init function.
+func Register(name string, fn func() int) {
 	if _, dup := children[name]; dup {
-		panic("lab: child " + name + " registered twice")
+		panic("child: " + name + " registered twice")
 	}
 	children[name] = fn
 }
 
-// RunChildIfRequested runs the registered child named by argv[0] and exits with its status; otherwise it
+// RunIfRequested runs the registered child named by argv[0] and exits with its status; otherwise it
 // returns. Call it first thing in main and in TestMain of packages whose tests start children.
-func RunChildIfRequested() {
+func RunIfRequested() {
 	if fn, ok := children[os.Args[0]]; ok {
 		os.Exit(fn())
 	}
 }
 
-// ChildIO reads the child's JSON input from stdin, runs do with a context that ends when the child is
+// IO reads the child's JSON input from stdin, runs do with a context that ends when the child is
 // told to stop (SIGINT, SIGTERM), and writes its outcome to stdout as one JSON envelope: the output, and
 // the error if do failed. Output and error may come together: a run stopped part-way returns what it had
 // measured. The child's stderr is left to progress lines. The child stops if its parent goes away.
-func ChildIO[In, Out any](do func(context.Context, In) (Out, error)) int {
+func IO[In, Out any](do func(context.Context, In) (Out, error)) int {
 	var in In
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		return writeEnvelope[Out](nil, fmt.Errorf("reading input: %w", err), false)
