@@ -39,7 +39,7 @@ func TestMain(m *testing.M) {
 func uniqueName(t testing.TB) string {
 	b := make([]byte, 3)
 	rand.Read(b)
-	return "lt-" + hex.EncodeToString(b)
+	return labPrefix + hex.EncodeToString(b)
 }
 
 // upDefault brings up the NAT walkthrough under a fresh name in a private state directory and takes it
@@ -145,10 +145,13 @@ func rootSnapshot(t testing.TB) string {
 	return strings.Join(lines, "\n")
 }
 
-// otherPackagesLab reports a namespace of a lab made by the tests of cmd/lvslab ("ct-") or scenarios
-// ("st-"), which go test runs at the same time as these.
+// labPrefix starts the name of every lab these tests make. go test runs other packages' tests at the
+// same time, and their labs (labtest's "lt-", cmd/lvslab's "ct-", scenarios' "st-") come and go: only
+// namespaces with this prefix are these tests' to count.
+const labPrefix = "lb-"
+
 func otherPackagesLab(netns string) bool {
-	return strings.HasPrefix(netns, "ct-") || strings.HasPrefix(netns, "st-")
+	return !strings.HasPrefix(netns, labPrefix)
 }
 
 // strayProcesses lists processes running this test binary other than this process: lab children that
