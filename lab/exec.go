@@ -48,9 +48,9 @@ func (l *Lab) Run(cmd *exec.Cmd, host string) error {
 	return cmd.Wait()
 }
 
-// Exec replaces this process with argv run inside the host's namespace, as `ip netns exec` does: the
-// command's exit status and signals are its own. It returns only on error.
-func (l *Lab) Exec(host string, argv []string) error {
+// Exec replaces this process with argv run inside the host's namespace, as `ip netns exec` does, with
+// the environment env: the command's exit status and signals are its own. It returns only on error.
+func (l *Lab) Exec(host string, argv, env []string) error {
 	path, err := l.Namespace(host)
 	if err != nil {
 		return err
@@ -61,7 +61,7 @@ func (l *Lab) Exec(host string, argv []string) error {
 	}
 	return inNamespace(path, func() error {
 		// execve from this thread keeps its namespace: the new program starts with only this thread.
-		return fmt.Errorf("running %s: %w", bin, syscall.Exec(bin, argv, os.Environ()))
+		return fmt.Errorf("running %s: %w", bin, syscall.Exec(bin, argv, env))
 	})
 }
 

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"os"
 	"strings"
 
@@ -11,25 +10,17 @@ import (
 	"github.com/lvslab/lvslab/internal/tty"
 )
 
-// barsEnv carries the style a command resolved on the host to the lvslab it runs in a microVM, whose
-// output is no terminal but ends up on the host's.
-const barsEnv = "LVSLAB_BARS"
-
 var barStyleNames = map[bars.Style]string{bars.None: "none", bars.ASCII: "ascii", bars.Unicode: "unicode"}
 
 func addBarsFlag(cmd *cobra.Command) {
 	cmd.Flags().String("bars", "auto", "draw the split as bars: unicode, ascii, none, or auto (unicode or ascii on a terminal, as its locale allows; none when the output is piped)")
 }
 
-// resolveBars reads --bars: an explicit style, the host's choice when this runs in a microVM, or for auto
-// what the output can show. It passes the choice on to any lvslab this command runs in a microVM.
+// resolveBars reads --bars: an explicit style, or for auto what the output can show. It sets the flag to
+// the style chosen, which an lvslab this command runs in a microVM gets with its command line: its output
+// is no terminal there, but ends up on this one.
 func resolveBars(cmd *cobra.Command) (bars.Style, error) {
 	v, _ := cmd.Flags().GetString("bars")
-	if v == "auto" {
-		if env := os.Getenv(barsEnv); env != "" {
-			v = env
-		}
-	}
 	var style bars.Style
 	if v == "auto" {
 		style = autoBars(cmd)
@@ -40,8 +31,8 @@ func resolveBars(cmd *cobra.Command) (bars.Style, error) {
 		}
 		style = s
 	}
-	if err := os.Setenv(barsEnv, barStyleNames[style]); err != nil {
-		return style, fmt.Errorf("passing --bars on: %w", err)
+	if err := cmd.Flags().Set("bars", barStyleNames[style]); err != nil {
+		return style, err
 	}
 	return style, nil
 }

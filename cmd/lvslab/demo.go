@@ -39,7 +39,7 @@ not, 2 when the lab could not be built.`,
 				return err
 			}
 			o.Bars = style
-			if ran, err := maybeInVM(cmd, nil); ran {
+			if ran, err := maybeInVM(cmd, nil, nil); ran {
 				return err
 			}
 			if tty.IsTerminal(os.Stderr) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vmlab"
 )
 
@@ -29,7 +30,7 @@ and the machine is powered off.`,
   sudo lvslab down --all`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var labs []target
+			var up []labs.Lab
 			var errs []error
 			name, err := labNamed(cmd, args)
 			if err != nil {
@@ -40,10 +41,10 @@ and the machine is powered off.`,
 				return unusable(errors.New("give a lab name or --all, not both"))
 			case all:
 				var damaged error
-				labs, damaged = allLabs()
+				up, damaged = labs.List(lab.StateDir())
 				errs = append(errs, damaged) // every healthy lab goes down all the same
 			case name != "":
-				t, err := openTarget(name)
+				l, err := openLab(name)
 				if errors.Is(err, lab.ErrNotFound) {
 					vmlab.ClearLeftovers(lab.StateDir(), name) // what a killed up may have left
 					fmt.Fprintf(cmd.OutOrStdout(), "lab %s is not up; nothing to do\n", name)
@@ -52,45 +53,46 @@ and the machine is powered off.`,
 				if err != nil {
 					return unusable(err)
 				}
-				labs = append(labs, t)
+				up = append(up, l)
 			default:
-				up, damaged := allLabs()
+				var damaged error
+				up, damaged = labs.List(lab.StateDir())
 				if len(up) > 1 {
-					_, err := selectTarget(cmd) // names the labs and asks which (--lab is empty here)
+					_, err := selectLab(cmd) // names the labs and asks which (--lab is empty here)
 					return unusable(err)
 				}
 				if len(up) == 0 && damaged != nil {
 					return unusable(damaged)
 				}
 				warn(cmd, damaged)
-				labs = up
 			}
-			if len(labs) == 0 && errors.Join(errs...) == nil {
+			if len(up) == 0 && errors.Join(errs...) == nil {
 				fmt.Fprintln(cmd.OutOrStdout(), "no lab is up; nothing to do")
 			}
-			for _, t := range labs {
+			for _, t := range up {
 				start := time.Now()
 				ctx := context.WithoutCancel(cmd.Context()) // a Ctrl-C must not leave half a lab
-				if t.inVM != nil {
+				switch t := t.(type) {
+				case labs.InVM:
 					var stopped *vmlab.Process
-					stopped, err = vmlab.Down(ctx, lab.StateDir(), t.name())
+					stopped, err = vmlab.Down(ctx, lab.StateDir(), t.Name())
 					if stopped != nil {
-						fmt.Fprintf(cmd.OutOrStdout(), "lab %s was still coming up: stopped the lvslab bringing it up (pid %d), which took down what it had made\n", t.name(), stopped.PID)
+						fmt.Fprintf(cmd.OutOrStdout(), "lab %s was still coming up: stopped the lvslab bringing it up (pid %d), which took down what it had made\n", t.Name(), stopped.PID)
 					}
 					if errors.Is(err, vmlab.ErrNotFound) {
 						err = nil // another down took it down meanwhile
 					}
-				} else {
-					err = t.native.Down(ctx)
-					for _, what := range t.native.LeftAlone() {
-						fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", t.name(), what)
+				case labs.Native:
+					err = t.Down(ctx)
+					for _, what := range t.Lab.LeftAlone() {
+						fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", t.Name(), what)
 					}
 				}
 				if err != nil {
 					errs = append(errs, err)
 					continue
 				}
-				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", t.name(), time.Since(start).Round(time.Millisecond))
+				fmt.Fprintf(cmd.OutOrStdout(), "lab %s is down (%v)\n", t.Name(), time.Since(start).Round(time.Millisecond))
 			}
 			if err := errors.Join(errs...); err != nil {
 				return unusable(err)

@@ -25,14 +25,11 @@ with this folder writable from there.`,
 			if cmd.ArgsLenAtDash() != 1 {
 				return unusable(fmt.Errorf("write the command after --: lvslab exec %s -- COMMAND", args[0]))
 			}
-			t, err := selectTarget(cmd)
+			l, err := selectLab(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			if t.inVM != nil {
-				return forwardExec(cmd, t.inVM, args[0], args[1:])
-			}
-			return unusable(t.native.Exec(args[0], args[1:]))
+			return labError(l.Exec(cmd.Context(), args[0], args[1:], terminal(cmd)))
 		},
 	}
 	addLabFlag(cmd)

@@ -16,6 +16,7 @@ import (
 	"github.com/lvslab/lvslab/assert"
 	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/hostload"
+	"github.com/lvslab/lvslab/labs"
 
 	"github.com/lvslab/lvslab/wire"
 
@@ -64,14 +65,15 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 			if err != nil {
 				return err
 			}
-			t, err := selectTarget(cmd)
+			selected, err := selectLab(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			if t.inVM != nil {
-				return forward(cmd, t.inVM, append([]string{"load", "--lab", t.name()}, withoutLabFlag(os.Args[2:])...))
+			if v, ok := selected.(labs.InVM); ok {
+				line := slices.Insert(commandLine(cmd, args, "lab"), 1, "--lab="+v.Name())
+				return labError(v.Lvslab(cmd.Context(), line, terminal(cmd)))
 			}
-			l := t.native
+			l := selected.(labs.Native).Lab
 			if len(args) == 1 {
 				o.URL = args[0]
 			} else if o.URL, err = defaultURL(l.Topology); err != nil {

@@ -1,10 +1,6 @@
 package main
 
 import (
-	"fmt"
-	"os"
-	"os/exec"
-
 	"github.com/spf13/cobra"
 )
 
@@ -20,23 +16,11 @@ terminal, with this folder writable from there (ipvsadm -S > rules.txt lands her
   sudo lvslab shell --lab lab2 client`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			t, err := selectTarget(cmd)
+			l, err := selectLab(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			host := args[0]
-			if t.inVM != nil {
-				return forward(cmd, t.inVM, []string{"shell", "--lab", t.name(), host})
-			}
-			if _, err := t.native.Namespace(host); err != nil {
-				return unusable(err)
-			}
-			shell, err := exec.LookPath("bash")
-			if err != nil {
-				return unusable(fmt.Errorf("no bash to run: %w", err))
-			}
-			os.Setenv("PS1", `[\u@`+host+` \W]\$ `)
-			return unusable(t.native.Exec(host, []string{shell, "--norc", "-i"}))
+			return labError(l.Shell(cmd.Context(), args[0], terminal(cmd)))
 		},
 	}
 	addLabFlag(cmd)

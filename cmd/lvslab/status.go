@@ -11,6 +11,7 @@ import (
 
 	"github.com/lvslab/lvslab/assert"
 	"github.com/lvslab/lvslab/bars"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 
@@ -41,7 +42,7 @@ reads back.`,
 			if err != nil {
 				return err
 			}
-			var labs []*lab.Lab
+			var onKernel []*lab.Lab
 			var inVM []*vmlab.Record
 			var damaged error
 			name, err := labNamed(cmd, args)
@@ -49,17 +50,17 @@ reads back.`,
 				return unusable(err)
 			}
 			if name != "" {
-				t, err := openTarget(name)
+				l, err := openLab(name)
 				if err != nil {
 					return unusable(err)
 				}
-				if t.inVM != nil {
-					return statusInVM(cmd, t.inVM, save)
+				if v, ok := l.(labs.InVM); ok {
+					return statusInVM(cmd, v.Record, save)
 				}
-				labs = append(labs, t.native)
+				onKernel = append(onKernel, l.(labs.Native).Lab)
 			} else {
 				var vmDamaged error
-				labs, damaged = lab.List() // the healthy labs are shown all the same
+				onKernel, damaged = lab.List() // the healthy labs are shown all the same
 				inVM, vmDamaged = vmlab.List(lab.StateDir())
 				damaged = errors.Join(damaged, vmDamaged)
 			}
@@ -74,14 +75,14 @@ reads back.`,
 				}
 			}
 			if save {
-				return saveTables(cmd, labs, errors.Join(append(errs, damaged)...))
+				return saveTables(cmd, onKernel, errors.Join(append(errs, damaged)...))
 			}
-			if len(labs) == 0 && len(inVM) == 0 && damaged == nil {
+			if len(onKernel) == 0 && len(inVM) == 0 && damaged == nil {
 				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
 				return nil
 			}
 			var broken []string
-			for i, l := range labs {
+			for i, l := range onKernel {
 				if i > 0 {
 					fmt.Fprintln(w)
 				}
@@ -256,11 +257,12 @@ func statusInVM(cmd *cobra.Command, r *vmlab.Record, save bool) error {
 		return fmt.Errorf("lab %s never came up", r.Lab)
 	}
 	if !save {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s\n", inVMNotice(r))
+		fmt.Fprintf(cmd.OutOrStdout(), "%s\n", labs.InVM{Record: r}.Notice())
 	}
-	args := []string{"status", r.Lab}
+	bars, _ := cmd.Flags().GetString("bars") // resolved here: its output there ends up on this terminal
+	args := []string{"status", r.Lab, "--bars=" + bars}
 	if save {
 		args = append(args, "--save")
 	}
-	return forward(cmd, r, args)
+	return labError(labs.InVM{Record: r}.Lvslab(cmd.Context(), args, terminal(cmd)))
 }

@@ -13,9 +13,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/bars"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/scenarios"
-	"github.com/lvslab/lvslab/vm"
 )
 
 // testFlags are lvslab test's flags.
@@ -112,7 +112,7 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 		}
 		suite = scenarios.Shard(suite, k, n)
 	}
-	reason, err := vmReason(cmd)
+	d, err := decide(cmd, labs.Needs{IPVS: true, Root: true})
 	if err != nil {
 		return err
 	}
@@ -120,12 +120,12 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 	switch {
 	case len(kernels) > 0 && mode == "never":
 		return unusable(errors.New("--kernel boots a microVM on that kernel, and --vm=never forbids one: drop one of them"))
-	case len(kernels) > 0 && (vm.InGuest() || os.Getenv(inVMEnv) != ""):
+	case len(kernels) > 0 && labs.InGuest():
 		return unusable(errors.New("--kernel in the microVM: expected it on the host, which boots the kernels"))
 	case len(kernels) > 0:
 		return runMatrix(cmd, kernels, args, f)
-	case reason != "":
-		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
+	case d.InVM:
+		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s; running in a microVM booted from Debian's kernel\n", d.Reason)
 		return runMatrix(cmd, []kernelChoice{defaultKernel()}, args, f)
 	}
 	return runHere(cmd, suite, f)

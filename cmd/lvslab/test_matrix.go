@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/vm"
 )
@@ -92,7 +93,7 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	argv := []string{self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(f.parallel)}
+	argv := []string{self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(f.parallel), "--bars", barStyleNames[f.bars]}
 	if f.shard != "" {
 		argv = append(argv, "--shard", f.shard)
 	}
@@ -100,7 +101,7 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 	required, optional := lab.KernelModules()
 	start := time.Now()
 	res, err := vm.Run(cmd.Context(), vm.Options{
-		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), inVMEnv+"=1"),
+		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), labs.InVMEnv+"=1"),
 		Stdout: stdout, Stderr: stderr, Outputs: []string{tmp.Name()}, Self: "lvslab", Notices: stderr,
 		Package: k.pkg, Kernel: k.vmlinuz, ModulesDir: k.modules, CPUs: cpus,
 	})

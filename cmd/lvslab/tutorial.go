@@ -13,10 +13,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/ipvsnl"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
-	"github.com/lvslab/lvslab/vm"
 )
 
 // How often the tutorial looks at the lab, and after how long a learner on one step is shown the hints
@@ -80,7 +79,7 @@ the race of a rules file created empty before it is written: the course tests it
 				if cmd.Flags().Changed("name") || reset {
 					return unusable(errors.New("--check runs in labs of its own: leave out --name and --reset"))
 				}
-				if ran, err := maybeInVM(cmd, nil); ran {
+				if ran, err := maybeInVM(cmd, args, nil); ran {
 					return err
 				}
 				return checkCourses(cmd, courses)
@@ -147,32 +146,20 @@ func selectCourses(args []string, all bool) ([]*tutorial.Course, error) {
 
 func resetCourse(cmd *cobra.Command, sc tutorial.Screen) error {
 	removeProgress(sc.Course, sc.Lab)
-	t, err := openTarget(sc.Lab)
+	l, err := openLab(sc.Lab)
 	if err != nil {
 		return nil // no lab: nothing to take down
 	}
-	if t.inVM != nil {
-		return t.inVM.Down(context.WithoutCancel(cmd.Context()))
-	}
-	return t.native.Down(context.WithoutCancel(cmd.Context()))
+	return l.Down(context.WithoutCancel(cmd.Context()))
 }
 
 // tutorialInVM decides, by --vm, whether the course's lab lives in a microVM.
 func tutorialInVM(cmd *cobra.Command) (bool, error) {
-	mode, _ := cmd.Flags().GetString("vm")
-	noIPVS := ipvsnl.Check() != nil && !vm.InGuest() && os.Getenv(inVMEnv) == ""
-	switch mode {
-	case "always":
-		return true, nil
-	case "auto":
-		return noIPVS, nil
-	case "never":
-		if noIPVS {
-			return false, errors.New("--vm=never, but this kernel has no IPVS, which the course needs: leave --vm out to run the lab in a microVM")
-		}
-		return false, nil
+	d, err := decide(cmd, labs.Needs{IPVS: true})
+	if d.WithoutIPVS {
+		return false, errors.New("--vm=never, but this kernel has no IPVS, which the course needs: leave --vm out to run the lab in a microVM")
 	}
-	return false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
+	return d.InVM, err
 }
 
 // runCourse is the interactive tutorial: one step at a time, each checked against the lab until done.
@@ -202,7 +189,8 @@ func runCourse(cmd *cobra.Command, sc tutorial.Screen) error {
 	if err := p.save(); err != nil {
 		return unusable(err)
 	}
-	fmt.Fprint(w, sc.Ready(cl.inVM != nil, folder))
+	_, inVMLab := cl.lab.(labs.InVM)
+	fmt.Fprint(w, sc.Ready(inVMLab, folder))
 	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck,
 		unreadable: tutorialUnread, readLimit: tutorialReadLimit}
 	for i, s := range c.Steps {
@@ -411,14 +399,15 @@ func newTutorialSnapshotCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, _ := cmd.Flags().GetString("lab")
 			saved, _ := cmd.Flags().GetString("saved")
-			t, err := openTarget(name)
+			l, err := openLab(name)
 			if err != nil {
 				return unusable(err)
 			}
-			if t.native == nil {
+			native, ok := l.(labs.Native)
+			if !ok {
 				return unusable(errors.New("snapshot reads a lab on this kernel"))
 			}
-			snap, err := nativeSnapshot(cmd.Context(), t.native, saved)
+			snap, err := nativeSnapshot(cmd.Context(), native.Lab, saved)
 			if err != nil {
 				return unusable(err)
 			}

@@ -42,7 +42,7 @@ func checkCourses(cmd *cobra.Command, courses []*tutorial.Course) error {
 			return unusable(err)
 		}
 		failures += checkCourse(cmd.Context(), w, cl)
-		if err := cl.native.Down(context.WithoutCancel(cmd.Context())); err != nil {
+		if err := cl.lab.Down(context.WithoutCancel(cmd.Context())); err != nil {
 			return unusable(err)
 		}
 		os.Remove(cl.savedPath())

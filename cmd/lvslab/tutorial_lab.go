@@ -15,6 +15,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/proc"
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
 	"github.com/lvslab/lvslab/vm"
@@ -23,7 +24,7 @@ import (
 // courseLab is a tutorial's lab, wherever it lives: it reads the state a step is checked against, and
 // runs a step's commands (for --check).
 type courseLab struct {
-	target
+	lab    labs.Lab
 	course *tutorial.Course
 	folder string // where the saved rules are, and where commands run
 }
@@ -62,11 +63,12 @@ func judgedState(path string, look func() (labSnapshot, error)) (tutorial.State,
 // snapshot reads the lab: in its microVM through the hidden snapshot command, else on this kernel.
 func (c *courseLab) snapshot(ctx context.Context) (labSnapshot, error) {
 	var snap labSnapshot
-	if c.inVM == nil {
-		return nativeSnapshot(ctx, c.native, "")
+	v, ok := c.lab.(labs.InVM)
+	if !ok {
+		return nativeSnapshot(ctx, c.lab.(labs.Native).Lab, "")
 	}
 	var out, errOut bytes.Buffer
-	code, err := c.inVM.Run(ctx, []string{"tutorial", "snapshot", c.course.Name, "--lab", c.name(), "--saved", c.savedPath()}, "/",
+	code, err := v.Record.Run(ctx, []string{"tutorial", "snapshot", c.course.Name, "--lab", c.lab.Name(), "--saved", c.savedPath()}, "/",
 		vm.ExecIO{Stdout: &out, Stderr: &errOut})
 	if err == nil && code != 0 {
 		err = fmt.Errorf("reading the lab's state in its microVM: %s", strings.TrimSpace(errOut.String()))
@@ -160,9 +162,9 @@ func (r savedRead) settle(writingElsewhere bool) *tutorial.Saved {
 // run runs one of a step's commands in its host, in the tutorial's folder, stdin its input (nil: none).
 func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader) (string, error) {
 	var out bytes.Buffer
-	if c.inVM != nil {
-		args := append([]string{"exec", "--lab", c.name(), a.Host, "--"}, a.Argv...)
-		code, err := c.inVM.Run(ctx, args, c.folder, vm.ExecIO{Stdin: stdin, Stdout: &out, Stderr: &out})
+	if v, ok := c.lab.(labs.InVM); ok {
+		args := append([]string{"exec", "--lab", c.lab.Name(), a.Host, "--"}, a.Argv...)
+		code, err := v.Record.Run(ctx, args, c.folder, vm.ExecIO{Stdin: stdin, Stdout: &out, Stderr: &out})
 		if err == nil && code != 0 {
 			err = fmt.Errorf("exit status %d", code)
 		}
@@ -170,7 +172,7 @@ func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader)
 	}
 	cmd := exec.CommandContext(ctx, a.Argv[0], a.Argv[1:]...)
 	cmd.Dir, cmd.Stdin, cmd.Stdout, cmd.Stderr = c.folder, stdin, &out, &out
-	err := c.native.Run(cmd, a.Host)
+	err := c.lab.(labs.Native).Lab.Run(cmd, a.Host)
 	return out.String(), err
 }
 
@@ -178,15 +180,16 @@ func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader)
 // course's): here where the kernel has IPVS, else in a microVM.
 func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Screen, folder string, inVM bool) (*courseLab, bool, error) {
 	course, name := sc.Course, sc.Lab
-	t, err := openTarget(name)
-	if err == nil && t.inVM != nil {
-		t.inVM, err = t.inVM.AwaitUp(ctx, stderr) // another tutorial may be bringing it up
+	l, err := openLab(name)
+	if v, ok := l.(labs.InVM); ok && err == nil {
+		v.Record, err = v.Record.AwaitUp(ctx, stderr) // another tutorial may be bringing it up
 		if err != nil {
 			return nil, false, err
 		}
+		l = v
 	}
 	if err == nil {
-		cl := &courseLab{target: t, course: course, folder: folder}
+		cl := &courseLab{lab: l, course: course, folder: folder}
 		snap, err := cl.snapshot(ctx)
 		if err != nil {
 			return nil, false, err
@@ -206,13 +209,11 @@ func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Sc
 // upCourseLab brings a course's lab up, named name.
 func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
 	if inVM {
-		required, optional := lab.KernelModules()
-		r, err := vmUp(ctx, name, []string{"-f", course.Topology, "--name", name},
-			vm.Options{Modules: required, OptionalModules: optional, Self: "lvslab", Notices: stderr}, io.Discard, stderr)
+		v, err := labs.UpInVM(ctx, lab.StateDir(), name, []string{"-f", course.Topology, "--name", name}, labs.VMOptions("", stderr), io.Discard, stderr)
 		if err != nil {
 			return nil, false, err
 		}
-		return &courseLab{target: target{inVM: r}, course: course, folder: folder}, true, nil
+		return &courseLab{lab: v, course: course, folder: folder}, true, nil
 	}
 	topo, err := topology.Embedded(course.Topology)
 	if err != nil {
@@ -222,5 +223,5 @@ func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course,
 	if err != nil {
 		return nil, false, err
 	}
-	return &courseLab{target: target{native: l}, course: course, folder: folder}, true, nil
+	return &courseLab{lab: labs.Native{Lab: l}, course: course, folder: folder}, true, nil
 }

@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvslab/lvslab/ipvsnl"
+	"github.com/lvslab/lvslab/labs"
 
 	"github.com/lvslab/lvslab/wire"
 
@@ -99,8 +99,8 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 	if _, err := lab.Open(name); err == nil {
 		return unusable(fmt.Errorf("lab %q is already up on this kernel; use it, pick another name with --name, or run `lvslab down %s` first", name, name))
 	}
-	args := withoutFlag(withoutVMFlag(os.Args[2:]), "kernel-package")
-	r, err := vmUp(cmd.Context(), name, args, vmOptions(cmd, kernelPackage), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	args := commandLine(cmd, nil, "vm", "kernel-package")[1:] // up's flags, for the up in the machine
+	v, err := labs.UpInVM(cmd.Context(), lab.StateDir(), name, args, labs.VMOptions(kernelPackage, cmd.ErrOrStderr()), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	var exit *vmlab.ExitError
 	switch {
 	case errors.As(err, &exit):
@@ -108,7 +108,7 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 	case err != nil:
 		return unusable(err)
 	}
-	fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", inVMNotice(r))
+	fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", v.Notice())
 	return nil
 }
 
@@ -116,24 +116,11 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 // kernel has no IPVS and the topology asks for it, or with --vm=always), or here; with --vm=never on a
 // kernel without IPVS, here without the virtual services.
 func upMode(cmd *cobra.Command, t *topology.Topology) (inVM, withoutIPVS bool, err error) {
-	wantsIPVS := t.IPVS != nil && len(t.IPVS.Services) > 0
-	inGuest := vm.InGuest() || os.Getenv(inVMEnv) != ""
-	mode, _ := cmd.Flags().GetString("vm")
-	switch mode {
-	case "always":
-		return !inGuest, false, nil
-	case "never", "auto":
-	default:
-		return false, false, fmt.Errorf("--vm=%s: want auto, always or never", mode)
+	d, err := decide(cmd, labs.Needs{IPVS: t.IPVS != nil && len(t.IPVS.Services) > 0})
+	if d.WithoutIPVS {
+		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, and --vm=never keeps the lab here, so it comes up without its virtual services")
 	}
-	if !wantsIPVS || inGuest || ipvsnl.Check() == nil {
-		return false, false, nil
-	}
-	if mode == "auto" {
-		return true, false, nil
-	}
-	fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, and --vm=never keeps the lab here, so it comes up without its virtual services")
-	return false, true, nil
+	return d.InVM, d.WithoutIPVS, err
 }
 
 // loadTopology reads a topology file, or a built-in topology by name; "" is the NAT walkthrough.

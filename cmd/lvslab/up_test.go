@@ -8,6 +8,7 @@ import (
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
+	"github.com/spf13/cobra"
 )
 
 func TestURLHostBracketsIPv6(t *testing.T) {
@@ -27,10 +28,28 @@ func TestURLHostBracketsIPv6(t *testing.T) {
 	}
 }
 
-func TestWithoutVMFlag(t *testing.T) {
-	got := withoutVMFlag([]string{"test", "--vm=always", "rr", "--vm", "auto", "--", "--vm=x"})
-	if strings.Join(got, " ") != "test rr -- --vm=x" {
-		t.Errorf("got %q", got)
+// What runs again in a microVM is the command as parsed: every flag that was set (but those dropped), with
+// its value, and the arguments on either side of "--".
+func TestCommandLineIsRebuiltFromTheParsedFlags(t *testing.T) {
+	root := &cobra.Command{Use: "lvslab"}
+	var got []string
+	load := &cobra.Command{Use: "load", RunE: func(c *cobra.Command, args []string) error {
+		got = commandLine(c, args, "vm")
+		return nil
+	}}
+	load.Flags().String("vm", "auto", "")
+	load.Flags().IntP("requests", "n", 0, "")
+	load.Flags().StringSlice("kernel", nil, "")
+	load.Flags().Bool("keepalive", false, "")
+	load.Flags().String("json", "", "")
+	root.AddCommand(load)
+	root.SetArgs([]string{"load", "--vm", "always", "-n", "5", "--kernel", "a", "--kernel=b", "--keepalive", "http://x/", "--", "--vm=x"})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	want := "load --keepalive=true --kernel=a --kernel=b --requests=5 http://x/ -- --vm=x"
+	if strings.Join(got, " ") != want {
+		t.Errorf("commandLine = %q, want %q", strings.Join(got, " "), want)
 	}
 }
 

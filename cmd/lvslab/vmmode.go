@@ -6,68 +6,43 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvslab/lvslab/ipvsnl"
-
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vm"
 )
-
-// inVMEnv marks lvslab running inside the microVM it started, so that it never starts another.
-const inVMEnv = "LVSLAB_IN_VM"
 
 // addVMFlag gives a command that may run in the microVM its --vm flag.
 func addVMFlag(cmd *cobra.Command) {
 	cmd.Flags().String("vm", "auto", "run in the microVM: auto (where this kernel lacks IPVS or you are not root), always, never")
 }
 
-// maybeInVM re-runs the command inside the microVM when --vm asks for it: always, or auto where this
-// kernel has no IPVS or the user is not root. It reports whether it did; err then carries the exit status
-// of the command inside. outputs are files the command writes, copied back to the host.
-func maybeInVM(cmd *cobra.Command, outputs []string) (ran bool, err error) {
-	reason, err := vmReason(cmd)
+// decide is where the command's lab lives, by its --vm flag and what it needs.
+func decide(cmd *cobra.Command, needs labs.Needs) (labs.Decision, error) {
+	flag, _ := cmd.Flags().GetString("vm")
+	mode, err := labs.ParseMode(flag)
+	if err != nil {
+		return labs.Decision{}, unusable(err)
+	}
+	return labs.Decide(mode, needs)
+}
+
+// maybeInVM runs the command (args its arguments) again inside a microVM when --vm asks for it: always,
+// or auto where this kernel has no IPVS or the user is not root. It reports whether it did; err then
+// carries the exit status of the command inside. outputs are files the command writes, copied back.
+func maybeInVM(cmd *cobra.Command, args, outputs []string) (ran bool, err error) {
+	d, err := decide(cmd, labs.Needs{IPVS: true, Root: true})
 	if err != nil {
 		return true, err
 	}
-	if reason == "" {
+	if !d.InVM {
 		return false, nil
 	}
-	return true, runSelfInVM(cmd, reason, outputs)
+	return true, runSelfInVM(cmd, d.Reason, commandLine(cmd, args, "vm"), outputs)
 }
 
-// vmReason says why the command should move into the microVM, as --vm asks: always, or auto where this
-// kernel has no IPVS or the user is not root; "" when it runs here (never, or already in the microVM).
-func vmReason(cmd *cobra.Command) (string, error) {
-	mode, _ := cmd.Flags().GetString("vm")
-	var reason string
-	switch mode {
-	case "never":
-		return "", nil
-	case "always":
-		reason = "--vm=always"
-	case "auto":
-		if vm.InGuest() || os.Getenv(inVMEnv) != "" {
-			return "", nil
-		}
-		switch {
-		case os.Geteuid() != 0:
-			reason = "not root"
-		case ipvsnl.Check() != nil:
-			reason = "this kernel has no IPVS"
-		default:
-			return "", nil
-		}
-	default:
-		return "", unusable(fmt.Errorf("--vm=%s: want auto, always or never", mode))
-	}
-	if vm.InGuest() || os.Getenv(inVMEnv) != "" {
-		return "", nil // already in the microVM: the command runs here
-	}
-	return reason, nil
-}
-
-func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
+func runSelfInVM(cmd *cobra.Command, reason string, line, outputs []string) error {
 	self, err := os.Executable()
 	if err != nil {
 		return unusable(err)
@@ -79,8 +54,8 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	res, err := vm.Run(cmd.Context(), vm.Options{
 		Modules:         required,
 		OptionalModules: optional,
-		Argv:            append([]string{self}, withoutVMFlag(os.Args[1:])...),
-		Env:             append(os.Environ(), inVMEnv+"=1"),
+		Argv:            append([]string{self}, line...),
+		Env:             append(os.Environ(), labs.InVMEnv+"=1"),
 		Stdout:          cmd.OutOrStdout(),
 		Stderr:          stderr,
 		Outputs:         outputs,
@@ -96,7 +71,3 @@ func runSelfInVM(cmd *cobra.Command, reason string, outputs []string) error {
 	}
 	return nil
 }
-
-// withoutVMFlag drops any --vm flag before "--": in the microVM, $LVSLAB_IN_VM makes the command run
-// where it is.
-func withoutVMFlag(args []string) []string { return withoutFlag(args, "vm") }

@@ -21,7 +21,7 @@ var externals = map[string][]string{
 	"yaml":             {"go.yaml.in/yaml/"},
 	"x/sys":            {"golang.org/x/sys/"},
 	"x/term":           {"golang.org/x/term"},
-	"cobra":            {"github.com/spf13/cobra"},
+	"cobra":            {"github.com/spf13/cobra", "github.com/spf13/pflag"},
 	"vegeta":           {"github.com/tsenart/vegeta/"},
 	"netlink libs":     {"github.com/vishvananda/", "github.com/moby/ipvs", "github.com/google/nftables", "github.com/containernetworking/"},
 	"compression libs": {"github.com/klauspost/compress/", "github.com/pierrec/lz4/", "github.com/ulikunitz/xz/", "github.com/xi2/xz"},
