@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"regexp"
 	"sync"
 )
@@ -240,4 +241,22 @@ func strict(raw []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
+}
+
+// ReadFile reads the report file at path with Read.
+func ReadFile(path string) (*Report, error) { return ReadFileWith(path, Read) }
+
+// ReadFileWith reads the report file at path with read: Read, or a Budget's Read where several files must
+// keep within one budget.
+func ReadFileWith(path string, read func(io.Reader) (*Report, error)) (*Report, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	r, err := read(f)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return r, nil
 }

@@ -50,20 +50,12 @@ func measure(l Load, res *loadgen.Result, before, after map[string]realserver.St
 }
 
 // onePacket reports whether the load's target is a UDP service with one-packet scheduling (-o).
-func onePacket(table *ipvsadm.Snapshot, l Load, rawURL string) bool {
-	if l.Protocol != ProtocolUDP || table == nil {
+func onePacket(t *topology.Topology, table *ipvsadm.Snapshot, l Load, rawURL string) bool {
+	if l.Protocol != ProtocolUDP {
 		return false
 	}
-	key, err := topology.ParseLoadURL(rawURL)
-	if err != nil {
-		return false
-	}
-	for _, s := range table.Services {
-		if s.ServiceKey == key {
-			return s.OnePacket
-		}
-	}
-	return false
+	s := t.ServiceAt(table, rawURL)
+	return s != nil && s.OnePacket
 }
 
 // perDatagram repeats each socket's predicted server for each of its datagrams, which without one-packet

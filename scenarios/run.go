@@ -222,7 +222,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		return PhaseOutcome{}, err
 	}
 	counters := totalsAfter.Minus(totalsBefore)
-	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(table, p.Load, url))
+	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(r.l.Topology, table, p.Load, url))
 	m.ipvs = int(counters.Conns)
 	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
@@ -391,12 +391,12 @@ func directReturn(c ipvsadm.Counters, conns int) assert.Verdict {
 
 // firstServiceURL is the URL of the lab's first virtual service of the load's protocol.
 func firstServiceURL(l *lab.Lab, protocol string) (string, error) {
-	want, url := ipvsadm.TCP, "http://%s/"
+	want := ipvsadm.TCP
 	if protocol == ProtocolUDP {
-		want, url = ipvsadm.UDP, "udp://%s"
+		want = ipvsadm.UDP
 	}
-	if s := l.Topology.FirstService(want); s != nil {
-		return fmt.Sprintf(url, s.Addr), nil
+	if u := l.Topology.FirstServiceURL(want); u != "" {
+		return u, nil
 	}
 	return "", fmt.Errorf("no %s virtual service to send to; give load.url", strings.ToUpper(protocol))
 }

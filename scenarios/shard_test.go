@@ -27,7 +27,7 @@ func TestShardsRunEveryScenarioOnceAndBalance(t *testing.T) {
 				d += Estimate(sc)
 			}
 			longest = max(longest, d)
-			if again := Shard(suite, k, n); !slices.Equal(names(again), names(part)) {
+			if again := Shard(suite, k, n); !slices.Equal(scenarioNames(again), scenarioNames(part)) {
 				t.Errorf("shard %d/%d differs from one call to the next", k, n)
 			}
 		}
@@ -52,21 +52,13 @@ func TestShardDoesNotDependOnTheSuitesOrder(t *testing.T) {
 	shuffled := slices.Clone(suite)
 	rand.Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
 	for k := 1; k <= 3; k++ {
-		a, b := names(Shard(suite, k, 3)), names(Shard(shuffled, k, 3))
+		a, b := scenarioNames(Shard(suite, k, 3)), scenarioNames(Shard(shuffled, k, 3))
 		slices.Sort(a)
 		slices.Sort(b)
 		if !slices.Equal(a, b) {
 			t.Errorf("shard %d/3 holds %v from the suite, %v from it shuffled", k, a, b)
 		}
 	}
-}
-
-func names(s []*Scenario) []string {
-	var out []string
-	for _, sc := range s {
-		out = append(out, sc.Name)
-	}
-	return out
 }
 
 func builtInNamed(t *testing.T, suite []*Scenario, name string) *Scenario {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topology"
 
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
@@ -94,11 +95,11 @@ func TestOnePacketFollowsTheTargetService(t *testing.T) {
 		{udp, "udp://192.168.0.76:53", false},
 		{Load{Protocol: ProtocolTCP}, "http://192.168.0.75:53/", false},
 	} {
-		if got := onePacket(&table, c.load, c.url); got != c.want {
+		if got := onePacket(&topology.Topology{}, &table, c.load, c.url); got != c.want {
 			t.Errorf("%s: one-packet %t, want %t", c.url, got, c.want)
 		}
 	}
-	if onePacket(nil, udp, "udp://192.168.0.75:53") {
+	if onePacket(&topology.Topology{}, nil, udp, "udp://192.168.0.75:53") {
 		t.Error("no table: one-packet, want not")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 
 	"github.com/lvslab/lvslab/topology/ipvsadm"
@@ -71,4 +72,54 @@ func (t *Topology) HasAddress(a netip.Addr, vips ...netip.Addr) bool {
 		}
 	}
 	return false
+}
+
+// ServiceAt is the virtual service of the kernel's table (snap) that a load to rawURL reaches: the
+// service itself, or the firewall-mark service whose packets the topology marks for that address and
+// port; nil if none, or if rawURL is no load URL.
+func (t *Topology) ServiceAt(snap *ipvsadm.Snapshot, rawURL string) *ipvsadm.Service {
+	key, err := ParseLoadURL(rawURL)
+	if err != nil || snap == nil {
+		return nil
+	}
+	for _, s := range snap.Services {
+		if s.ServiceKey == key {
+			return s
+		}
+	}
+	if t.IPVS == nil {
+		return nil
+	}
+	for _, m := range t.IPVS.Marks {
+		if m.Addr != key.Addr.Addr() || !slices.Contains(m.Ports, key.Addr.Port()) {
+			continue
+		}
+		for _, s := range snap.Services {
+			if s.FWMark == m.Mark {
+				return s
+			}
+		}
+	}
+	return nil
+}
+
+// FirstServiceURL is the load URL of the topology's first virtual service of protocol p: http://VIP[:PORT]/
+// for TCP, udp://VIP:PORT for UDP; "" if it has none.
+func (t *Topology) FirstServiceURL(p ipvsadm.Protocol) string {
+	s := t.FirstService(p)
+	switch {
+	case s == nil:
+		return ""
+	case p == ipvsadm.UDP:
+		return "udp://" + s.Addr.String()
+	}
+	return "http://" + s.Addr.String() + "/"
+}
+
+// NameOf names the lab host with the address, or gives the address.
+func (t *Topology) NameOf(a netip.AddrPort) string {
+	if h, _ := t.HostByAddr(a.Addr()); h != nil {
+		return h.Name
+	}
+	return a.String()
 }

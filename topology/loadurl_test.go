@@ -57,3 +57,32 @@ func TestHasAddress(t *testing.T) {
 		t.Error("a VIP of the scenario's own rules is not the lab's")
 	}
 }
+
+// A load reaches the service its URL names, or the firewall-mark service the topology marks that address
+// and port for; anything else reaches no service.
+func TestServiceAtFindsTheServiceOrItsFirewallMark(t *testing.T) {
+	vip := netip.MustParseAddr("192.168.0.75")
+	web := &ipvsadm.Service{ServiceKey: ipvsadm.ServiceKey{Protocol: ipvsadm.TCP, Addr: netip.AddrPortFrom(vip, 80)}, Scheduler: "wrr"}
+	marked := &ipvsadm.Service{ServiceKey: ipvsadm.ServiceKey{FWMark: 7}, Scheduler: "rr"}
+	dns := &ipvsadm.Service{ServiceKey: ipvsadm.ServiceKey{Protocol: ipvsadm.UDP, Addr: netip.AddrPortFrom(vip, 53)}, Scheduler: "rr"}
+	snap := &ipvsadm.Snapshot{Table: ipvsadm.Table{Services: []*ipvsadm.Service{web, marked, dns}}}
+	topo := &Topology{IPVS: &IPVS{Marks: []FWMark{{Mark: 7, Protocol: ipvsadm.TCP, Addr: vip, Ports: []uint16{443, 8443}}}}}
+	for url, want := range map[string]*ipvsadm.Service{
+		"http://192.168.0.75/":      web,
+		"http://192.168.0.75:8443/": marked,
+		"udp://192.168.0.75:53":     dns,
+		"http://192.168.0.75:81/":   nil,
+		"http://192.168.0.76/":      nil,
+		"192.168.0.75":              nil,
+	} {
+		if got := topo.ServiceAt(snap, url); got != want {
+			t.Errorf("ServiceAt(%s) = %v, want %v", url, got, want)
+		}
+	}
+	if got := (&Topology{}).ServiceAt(snap, "http://192.168.0.75:443/"); got != nil {
+		t.Errorf("a topology without marks: ServiceAt = %v, want none", got)
+	}
+	if got := topo.FirstServiceURL(ipvsadm.UDP); got != "" {
+		t.Errorf("FirstServiceURL of a topology without services = %q, want none", got)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/netip"
 	"os"
 	"slices"
 	"sort"
@@ -132,15 +131,11 @@ func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, 
 	if style == bars.None || res == nil || len(res.PerServer) == 0 {
 		return
 	}
-	key, err := topology.ParseLoadURL(target)
-	if err != nil {
-		return
-	}
 	snap, err := l.IPVS()
 	if err != nil {
 		return
 	}
-	svc := serviceFor(l.Topology, snap, key)
+	svc := l.Topology.ServiceAt(snap, target)
 	if svc == nil {
 		return
 	}
@@ -149,37 +144,13 @@ func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, 
 		counts[name] = c.Connections
 	}
 	fmt.Fprintf(w, "\nConnections per real server against the weights of %s (%s):\n", svc.ServiceKey, svc.Scheduler)
-	bars.Write(w, assert.WeightShares(svc, func(a netip.AddrPort) string { return hostOf(l.Topology, a) }, counts), style)
-}
-
-// serviceFor finds the director's service for key in the kernel's table: the service itself, or the
-// firewall-mark service whose packets the topology marks for that address and port.
-func serviceFor(t *topology.Topology, snap *ipvsadm.Snapshot, key ipvsadm.ServiceKey) *ipvsadm.Service {
-	for _, s := range snap.Services {
-		if s.ServiceKey == key {
-			return s
-		}
-	}
-	if t.IPVS == nil {
-		return nil
-	}
-	for _, m := range t.IPVS.Marks {
-		if m.Addr != key.Addr.Addr() || !slices.Contains(m.Ports, key.Addr.Port()) {
-			continue
-		}
-		for _, s := range snap.Services {
-			if s.FWMark == m.Mark {
-				return s
-			}
-		}
-	}
-	return nil
+	bars.Write(w, assert.WeightShares(svc, l.Topology.NameOf, counts), style)
 }
 
 // defaultURL is the first TCP virtual service of the topology.
 func defaultURL(t *topology.Topology) (string, error) {
-	if s := t.FirstService(ipvsadm.TCP); s != nil {
-		return "http://" + s.Addr.String() + "/", nil
+	if u := t.FirstServiceURL(ipvsadm.TCP); u != "" {
+		return u, nil
 	}
 	return "", errors.New("the lab has no TCP virtual service to load; give a URL, e.g. lvslab load http://172.16.0.45/")
 }

@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/syncbuf"
 	"github.com/lvslab/lvslab/labtest"
 
 	"github.com/lvslab/lvslab/internal/wait"
@@ -97,23 +97,7 @@ func (c *cli) signalWhen(cmd *exec.Cmd, sig os.Signal, timeout time.Duration, re
 	return -1
 }
 
-// syncBuffer is a strings.Builder that a test reads while a process writes it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = syncbuf.Buffer
 
 func (c *cli) expect(want int, args ...string) string {
 	c.t.Helper()

@@ -2,9 +2,7 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"os"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
@@ -54,7 +52,7 @@ not run, a shard is missing, or a file is not a report.`,
 			var reports []*report.Report
 			budget := report.NewBudget() // what all the files may take together
 			for _, path := range args {
-				r, err := readReport(path, budget.Read)
+				r, err := report.ReadFileWith(path, budget.Read)
 				if err != nil {
 					return unusable(err)
 				}
@@ -81,21 +79,4 @@ not run, a shard is missing, or a file is not a report.`,
 	cmd.Flags().StringVar(&html, "html", "", "write the joined report as one self-contained HTML page to this file")
 	addBarsFlag(cmd)
 	return cmd
-}
-
-func readReportFile(path string) (*report.Report, error) { return readReport(path, report.Read) }
-
-// readReport reads a report file with read: report.Read, or a budget's Read where several files must
-// keep within one budget.
-func readReport(path string, read func(io.Reader) (*report.Report, error)) (*report.Report, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	r, err := read(f)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return r, nil
 }

@@ -1,21 +1,23 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/bars"
+	"github.com/lvslab/lvslab/internal/toolver"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/scenarios"
+	"github.com/lvslab/lvslab/scenarios/matrix"
 )
 
 // testFlags are lvslab test's flags.
@@ -91,7 +93,7 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 	if f.parallel < 1 || f.parallel > maxParallel {
 		return unusable(fmt.Errorf("--parallel %d: want 1 to %d scenarios at once", f.parallel, maxParallel))
 	}
-	kernels, err := parseKernels(f.kernels)
+	kernels, err := matrix.ParseKernels(f.kernels)
 	if err != nil {
 		return unusable(err)
 	}
@@ -101,7 +103,7 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 	if _, err := absOutputs(&f.junit, &f.json, &f.html, &f.guestReport); err != nil {
 		return unusable(err)
 	}
-	suite, err := selectScenarios(args)
+	suite, err := scenarios.Select(args)
 	if err != nil {
 		return unusable(err)
 	}
@@ -126,9 +128,23 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 		return runMatrix(cmd, kernels, args, f)
 	case d.InVM:
 		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s; running in a microVM booted from Debian's kernel\n", d.Reason)
-		return runMatrix(cmd, []kernelChoice{defaultKernel()}, args, f)
+		return runMatrix(cmd, []matrix.Kernel{matrix.DefaultKernel()}, args, f)
 	}
 	return runHere(cmd, suite, f)
+}
+
+// runMatrix runs the scenarios on each kernel, in a microVM of its own.
+func runMatrix(cmd *cobra.Command, kernels []matrix.Kernel, args []string, f *testFlags) error {
+	self, err := os.Executable()
+	if err != nil {
+		return unusable(err)
+	}
+	merged, missing, err := matrix.Run(cmd.Context(), kernels, matrix.Options{Self: self, Args: args, Parallel: f.parallel,
+		Shard: f.shard, Bars: barStyleNames[f.bars], Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
+	if err != nil {
+		return unusable(err)
+	}
+	return finishReport(cmd.OutOrStdout(), merged, reportFiles{f.junit, f.json, f.html}, missing)
 }
 
 // runHere runs the scenarios on this machine's kernel.
@@ -227,44 +243,14 @@ func absOutputs(paths ...*string) ([]string, error) {
 	return out, nil
 }
 
-// selectScenarios loads the named scenarios (files, or built-in names), or the whole built-in suite.
-func selectScenarios(args []string) ([]*scenarios.Scenario, error) {
-	suite, err := scenarios.Suite()
-	if err != nil {
-		return nil, err
+// kernelRelease is uname -r.
+func kernelRelease() string {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return "unknown"
 	}
-	if len(args) == 0 {
-		return suite, nil
-	}
-	var out []*scenarios.Scenario
-	for _, a := range args {
-		s, err := scenarios.LoadFile(a)
-		if errors.Is(err, fs.ErrNotExist) && !strings.ContainsAny(a, "/.") {
-			s = builtIn(suite, a)
-			if s == nil {
-				return nil, fmt.Errorf("no scenario file %s, and no built-in scenario of that name (built in: %s)", a, names(suite))
-			}
-		} else if err != nil {
-			return nil, err
-		}
-		out = append(out, s)
-	}
-	return out, nil
+	return unix.ByteSliceToString(u.Release[:])
 }
 
-func builtIn(suite []*scenarios.Scenario, name string) *scenarios.Scenario {
-	for _, s := range suite {
-		if s.Name == name {
-			return s
-		}
-	}
-	return nil
-}
-
-func names(suite []*scenarios.Scenario) string {
-	var n []string
-	for _, s := range suite {
-		n = append(n, s.Name)
-	}
-	return strings.Join(n, " ")
-}
+// ipvsadmVersion is the first line of `ipvsadm --version` where ipvsadm is installed, else "".
+func ipvsadmVersion(ctx context.Context) string { return toolver.FirstLine(ctx, "ipvsadm") }

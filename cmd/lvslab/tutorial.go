@@ -1,33 +1,18 @@
 package main
 
 import (
-	"bufio"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
-)
-
-// How often the tutorial looks at the lab, and after how long a learner on one step is shown the hints
-// that wait for it.
-const (
-	tutorialPoll  = 500 * time.Millisecond
-	tutorialStuck = 20 * time.Second
-	// tutorialUnread is how long the lab's state may go unread before the tutorial says why.
-	tutorialUnread = 5 * time.Second
-	// tutorialReadLimit bounds one look at the lab: a look that hangs (a machine that stopped answering)
-	// would stop the tutorial with it. A look in a microVM under emulation takes a second or less.
-	tutorialReadLimit = 10 * time.Second
+	"github.com/lvslab/lvslab/tutorial/runner"
 )
 
 func newTutorialCommand() *cobra.Command {
@@ -82,18 +67,32 @@ the race of a rules file created empty before it is written: the course tests it
 				if ran, err := maybeInVM(cmd, args, nil); ran {
 					return err
 				}
-				return checkCourses(cmd, courses)
+				failures, err := runner.Check(cmd.Context(), courses, cmd.OutOrStdout(), cmd.ErrOrStderr())
+				switch {
+				case err != nil:
+					return unusable(err)
+				case failures > 0:
+					return failed(fmt.Errorf("%d checks of the tutorial failed", failures))
+				}
+				return nil
 			}
 			sc, err := courseScreen(cmd, courses[0], lang, name)
 			if err != nil {
 				return unusable(err)
 			}
 			if reset {
-				if err := resetCourse(cmd, sc); err != nil {
+				if err := runner.Reset(cmd.Context(), sc); err != nil {
 					return unusable(err)
 				}
 			}
-			return runCourse(cmd, sc)
+			inVM, err := tutorialInVM(cmd)
+			if err != nil {
+				return unusable(err)
+			}
+			if err := runner.Run(cmd.Context(), sc, inVM, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+				return unusable(err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&langFlag, "lang", "", "en or zh (default: from $LANG)")
@@ -144,15 +143,6 @@ func selectCourses(args []string, all bool) ([]*tutorial.Course, error) {
 	return []*tutorial.Course{c}, nil
 }
 
-func resetCourse(cmd *cobra.Command, sc tutorial.Screen) error {
-	removeProgress(sc.Course, sc.Lab)
-	l, err := openLab(sc.Lab)
-	if err != nil {
-		return nil // no lab: nothing to take down
-	}
-	return l.Down(context.WithoutCancel(cmd.Context()))
-}
-
 // tutorialInVM decides, by --vm, whether the course's lab lives in a microVM.
 func tutorialInVM(cmd *cobra.Command) (bool, error) {
 	d, err := decide(cmd, labs.Needs{IPVS: true})
@@ -160,161 +150,6 @@ func tutorialInVM(cmd *cobra.Command) (bool, error) {
 		return false, errors.New("--vm=never, but this kernel has no IPVS, which the course needs: leave --vm out to run the lab in a microVM")
 	}
 	return d.InVM, err
-}
-
-// runCourse is the interactive tutorial: one step at a time, each checked against the lab until done.
-func runCourse(cmd *cobra.Command, sc tutorial.Screen) error {
-	w := cmd.OutOrStdout()
-	ctx := cmd.Context()
-	c := sc.Course
-	folder, _ := os.Getwd()
-	inVM, err := tutorialInVM(cmd)
-	if err != nil {
-		return unusable(err)
-	}
-	p, err := loadProgress(c, sc.Lab)
-	if err != nil {
-		return unusable(err)
-	}
-	fmt.Fprint(w, sc.Title())
-	cl, fresh, err := openCourseLab(ctx, w, cmd.ErrOrStderr(), sc, folder, inVM)
-	if err != nil {
-		return unusable(err)
-	}
-	if fresh && len(p.Done) > 0 {
-		fmt.Fprint(w, sc.StartedOver())
-		p.Done = nil
-	}
-	p.Folder = folder
-	if err := p.save(); err != nil {
-		return unusable(err)
-	}
-	_, inVMLab := cl.lab.(labs.InVM)
-	fmt.Fprint(w, sc.Ready(inVMLab, folder))
-	f := follower{out: w, screen: sc, lab: cl, lines: readLines(cmd.InOrStdin()), poll: tutorialPoll, stuck: tutorialStuck,
-		unreadable: tutorialUnread, readLimit: tutorialReadLimit}
-	for i, s := range c.Steps {
-		if p.done(s.ID) {
-			continue
-		}
-		fmt.Fprint(w, sc.Step(i))
-		if err := f.await(ctx, s); err != nil {
-			if errors.Is(err, errQuit) || ctx.Err() != nil {
-				fmt.Fprint(w, sc.Kept())
-				return nil
-			}
-			return unusable(err)
-		}
-		p.Done = append(p.Done, s.ID)
-		if err := p.save(); err != nil {
-			return unusable(err)
-		}
-	}
-	fmt.Fprint(w, sc.Finished())
-	return nil
-}
-
-var errQuit = errors.New("quit")
-
-// readLines delivers the learner's lines typed at the tutorial.
-func readLines(r io.Reader) <-chan string {
-	out := make(chan string)
-	go func() {
-		sc := bufio.NewScanner(r)
-		for sc.Scan() {
-			out <- strings.TrimSpace(sc.Text())
-		}
-		close(out)
-	}()
-	return out
-}
-
-// labReader reads the state a step is checked against.
-type labReader interface {
-	state(ctx context.Context) (tutorial.State, error)
-}
-
-// follower takes a learner through steps: it looks at the lab every poll and answers what they type.
-type follower struct {
-	out         io.Writer
-	screen      tutorial.Screen
-	lab         labReader
-	lines       <-chan string
-	poll, stuck time.Duration
-	unreadable  time.Duration // how long the lab may go unread before the learner is told why
-	readLimit   time.Duration // how long one look at the lab may take before it is given up and made again
-
-	unreadSince time.Time // the lab's state has not been read since then; zero when the last read worked
-	saidUnread  bool
-}
-
-// await follows step s until it is done, showing each hint when the state begins to show its mistake,
-// and answering hint, solve and quit.
-func (f *follower) await(ctx context.Context, s *tutorial.Step) error {
-	start, err := f.lab.state(ctx)
-	if err != nil {
-		return err
-	}
-	began := time.Now()
-	watch := tutorial.NewWatch(s, start, f.stuck)
-	tick := time.NewTicker(f.poll)
-	defer tick.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case line, ok := <-f.lines:
-			if !ok {
-				f.lines = nil // stdin closed: go on watching the lab
-				continue
-			}
-			switch line {
-			case "quit", "q", "exit":
-				return errQuit
-			case "hint", "h":
-				fmt.Fprint(f.out, f.screen.Asked(watch))
-			case "solve", "s":
-				fmt.Fprint(f.out, f.screen.Solve(watch))
-			}
-		case <-tick.C:
-			cur, err := f.look(ctx)
-			if err != nil {
-				f.unread(err) // often a passing failure (a command running in the machine): look again
-				continue
-			}
-			f.unreadSince, f.saidUnread = time.Time{}, false
-			done, hints := watch.Look(cur, time.Since(began))
-			if done {
-				fmt.Fprint(f.out, f.screen.Done(s))
-				return nil
-			}
-			for _, h := range hints {
-				fmt.Fprint(f.out, f.screen.Hint(h))
-			}
-		}
-	}
-}
-
-// look reads the lab's state within f.readLimit.
-func (f *follower) look(ctx context.Context) (tutorial.State, error) {
-	lookCtx, cancel := context.WithTimeout(ctx, f.readLimit)
-	defer cancel()
-	cur, err := f.lab.state(lookCtx)
-	if err != nil && ctx.Err() == nil && lookCtx.Err() != nil {
-		err = fmt.Errorf("no answer within %s", f.readLimit)
-	}
-	return cur, err
-}
-
-// unread notes a failure to read the lab, and says so once it has lasted f.unreadable.
-func (f *follower) unread(err error) {
-	if f.unreadSince.IsZero() {
-		f.unreadSince = time.Now()
-	}
-	if !f.saidUnread && time.Since(f.unreadSince) >= f.unreadable {
-		fmt.Fprint(f.out, f.screen.Unreadable(err))
-		f.saidUnread = true
-	}
 }
 
 func newTutorialStatusCommand() *cobra.Command {
@@ -336,43 +171,20 @@ func newTutorialStatusCommand() *cobra.Command {
 			if err != nil {
 				return unusable(err)
 			}
-			type stepStatus struct {
-				ID    string `json:"id"`
-				Title string `json:"title"`
-				Done  bool   `json:"done"`
-			}
-			type courseStatus struct {
-				Course  string       `json:"course"`
-				Lab     string       `json:"lab"`
-				Done    int          `json:"done"`
-				Steps   int          `json:"steps"`
-				Updated *time.Time   `json:"updated,omitempty"`
-				List    []stepStatus `json:"list"`
-			}
 			host, _ := os.Hostname()
-			var out []courseStatus
+			var out []runner.CourseStatus
 			var text strings.Builder
 			for _, c := range courses {
 				sc, err := courseScreen(cmd, c, lang, name)
 				if err != nil {
 					return unusable(err)
 				}
-				p, err := loadProgress(c, sc.Lab)
+				cs, t, err := runner.Status(sc)
 				if err != nil {
 					return unusable(err)
 				}
-				cs := courseStatus{Course: c.Name, Lab: sc.Lab, Steps: len(c.Steps)}
-				if !p.Updated.IsZero() {
-					cs.Updated = &p.Updated
-				}
-				for _, s := range c.Steps {
-					cs.List = append(cs.List, stepStatus{ID: s.ID, Title: s.Title.In(lang), Done: p.done(s.ID)})
-					if p.done(s.ID) {
-						cs.Done++
-					}
-				}
 				out = append(out, cs)
-				text.WriteString(sc.Status(p.done))
+				text.WriteString(t)
 			}
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
@@ -399,15 +211,7 @@ func newTutorialSnapshotCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, args []string) error {
 			name, _ := cmd.Flags().GetString("lab")
 			saved, _ := cmd.Flags().GetString("saved")
-			l, err := openLab(name)
-			if err != nil {
-				return unusable(err)
-			}
-			native, ok := l.(labs.Native)
-			if !ok {
-				return unusable(errors.New("snapshot reads a lab on this kernel"))
-			}
-			snap, err := nativeSnapshot(cmd.Context(), native.Lab, saved)
+			snap, err := runner.Snapshot(cmd.Context(), name, saved)
 			if err != nil {
 				return unusable(err)
 			}

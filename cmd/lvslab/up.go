@@ -75,7 +75,7 @@ load, status and down reach into it, and down powers it off.`,
 				fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: note:", note)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "lab %s is up in %v (%s)\n\n", l.Name, time.Since(start).Round(time.Millisecond), t.Source)
-			writeHosts(cmd.OutOrStdout(), l, nil)
+			labs.Native{Lab: l}.WriteHosts(cmd.OutOrStdout(), nil)
 			if from, server, ok := tryRequest(t); ok {
 				fmt.Fprintf(cmd.OutOrStdout(), "\nTry: lvslab exec %s -- curl -s http://%s/\n", from, server)
 			}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/lvslab/lvslab/scenarios/matrix"
+
 	"fmt"
 	"os"
 	"strings"
@@ -37,7 +39,7 @@ func TestTheExampleWorkflowAsksForWhatLvslabDoes(t *testing.T) {
 		t.Fatal("no scenarios job")
 	}
 	m := job.Strategy.Matrix
-	if _, err := parseKernels(m.Kernel); err != nil || len(m.Kernel) < 2 {
+	if _, err := matrix.ParseKernels(m.Kernel); err != nil || len(m.Kernel) < 2 {
 		t.Errorf("kernels %v: %v; want two or more that --kernel takes", m.Kernel, err)
 	}
 	for i, k := range m.Shard {

@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/syncbuf"
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/tutorial"
 )
@@ -30,27 +31,27 @@ type tableLab struct {
 }
 
 func (l *tableLab) state(context.Context) (tutorial.State, error) {
-	return judgedState(l.path, func() (labSnapshot, error) {
+	return judgedState(l.path, func() (LabSnapshot, error) {
 		n := l.looks.Add(1)
 		if l.between != nil {
 			l.between(n)
 		}
-		return labSnapshot{State: tutorial.State{Services: savedTable, IPForward: "1"}}, nil
+		return LabSnapshot{State: tutorial.State{Services: savedTable, IPForward: "1"}}, nil
 	})
 }
 
 // followSave runs the save step against lab, as the tutorial does, looking every 5 ms; done is closed with
 // its end.
-func followSave(t *testing.T, lab labReader) (*syncBuffer, <-chan error) {
+func followSave(t *testing.T, lab labReader) (*syncbuf.Buffer, <-chan error) {
 	t.Helper()
 	return followSaveWith(t, lab, time.Minute, 0)
 }
 
 // followSaveWith is followSave with a bound on each look and how long the lab may go unread unsaid.
-func followSaveWith(t *testing.T, lab labReader, readLimit, unreadable time.Duration) (*syncBuffer, <-chan error) {
+func followSaveWith(t *testing.T, lab labReader, readLimit, unreadable time.Duration) (*syncbuf.Buffer, <-chan error) {
 	t.Helper()
 	course, _ := tutorial.Find("nat")
-	out := &syncBuffer{}
+	out := &syncbuf.Buffer{}
 	f := follower{out: out, screen: tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}, lab: lab,
 		poll: 5 * time.Millisecond, stuck: time.Hour, readLimit: readLimit, unreadable: unreadable}
 	done := make(chan error, 1)
@@ -58,7 +59,7 @@ func followSaveWith(t *testing.T, lab labReader, readLimit, unreadable time.Dura
 	return out, done
 }
 
-func finished(t *testing.T, out *syncBuffer, done <-chan error) {
+func finished(t *testing.T, out *syncbuf.Buffer, done <-chan error) {
 	t.Helper()
 	awaitDone(t, out, done)
 	if got := out.String(); strings.Contains(got, "hint:") || !strings.Contains(got, "✔") {
@@ -67,7 +68,7 @@ func finished(t *testing.T, out *syncBuffer, done <-chan error) {
 }
 
 // awaitDone waits up to 10 s for the followed step to end, and fails the test if it ended in an error.
-func awaitDone(t *testing.T, out *syncBuffer, done <-chan error) {
+func awaitDone(t *testing.T, out *syncbuf.Buffer, done <-chan error) {
 	t.Helper()
 	select {
 	case err := <-done:

@@ -1,7 +1,8 @@
-package main
+package matrix
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,26 +13,31 @@ import (
 	"sync"
 	"time"
 
-	"github.com/spf13/cobra"
-
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/vm"
 )
 
-// runMatrix runs lvslab test in a microVM for each kernel, as many side by side as there are cores, and
-// joins their reports: one summary, one JSON, one JUnit. Each machine has every core: its scenarios wait
+// Options is what each kernel's lvslab test is asked to do.
+type Options struct {
+	Self     string   // this lvslab, the microVM's /init and the command it runs
+	Args     []string // the scenarios: built-in names, or files
+	Parallel int      // -j
+	Shard    string   // --shard K/N, or ""
+	Bars     string   // --bars, as resolved on the host, whose terminal the output ends up on
+	Stdout   io.Writer
+	Stderr   io.Writer
+}
+
+// Run runs lvslab test in a microVM for each kernel, as many side by side as there are cores, and joins
+// their reports into one; missing says, for each kernel that gave no report, why. Each machine has every core: its scenarios wait
 // more than they compute, and one that finishes first leaves the others the whole host (measured on two
 // cores under TCG, 61 s against 67 s with a core each).
-func runMatrix(cmd *cobra.Command, kernels []kernelChoice, args []string, f *testFlags) error {
-	self, err := os.Executable()
+func Run(ctx context.Context, kernels []Kernel, o Options) (merged *report.Report, missing []string, err error) {
+	guestArgs, err := scenarioArgs(o.Args)
 	if err != nil {
-		return unusable(err)
-	}
-	guestArgs, err := scenarioArgs(args)
-	if err != nil {
-		return unusable(err)
+		return nil, nil, err
 	}
 	cores := runtime.NumCPU()
 	side := min(len(kernels), max(1, cores))
@@ -49,61 +55,57 @@ func runMatrix(cmd *cobra.Command, kernels []kernelChoice, args []string, f *tes
 			defer func() { <-sem }()
 			var prefix string
 			if len(kernels) > 1 {
-				prefix = "[" + k.asked + "] "
+				prefix = "[" + k.Asked + "] "
 			}
-			stdout := &linePrefixer{w: cmd.OutOrStdout(), mu: &out, prefix: prefix}
-			stderr := &linePrefixer{w: cmd.ErrOrStderr(), mu: &out, prefix: prefix}
-			rep, err := runOnKernel(cmd, self, k, cpus, guestArgs, f, stdout, stderr)
+			stdout := &linePrefixer{w: o.Stdout, mu: &out, prefix: prefix}
+			stderr := &linePrefixer{w: o.Stderr, mu: &out, prefix: prefix}
+			rep, err := runOnKernel(ctx, k, cpus, guestArgs, o, stdout, stderr)
 			stdout.flush()
 			stderr.flush()
 			reports[i] = rep
 			if err != nil {
-				problems[i] = fmt.Sprintf("kernel %s: %v", k.asked, err)
+				problems[i] = fmt.Sprintf("kernel %s: %v", k.Asked, err)
 			}
 		}()
 	}
 	wg.Wait()
 	var names []string
 	var ran []*report.Report
-	var missing []string
 	for i, r := range reports {
 		if r != nil {
-			names, ran = append(names, kernels[i].asked), append(ran, r)
+			names, ran = append(names, kernels[i].Asked), append(ran, r)
 		}
 		if problems[i] != "" {
 			missing = append(missing, problems[i])
 		}
 	}
 	if len(ran) == 0 {
-		return unusable(fmt.Errorf("no kernel ran the scenarios:\n  %s", strings.Join(missing, "\n  ")))
+		return nil, missing, fmt.Errorf("no kernel ran the scenarios:\n  %s", strings.Join(missing, "\n  "))
 	}
-	merged, err := report.Merge(names, ran)
-	if err != nil {
-		return unusable(err)
-	}
-	return finishReport(cmd.OutOrStdout(), merged, reportFiles{f.junit, f.json, f.html}, missing)
+	merged, err = report.Merge(names, ran)
+	return merged, missing, err
 }
 
 // runOnKernel boots one kernel's microVM and runs lvslab test there, which writes its report to a file
 // the host reads back; the host adds what only it knows (the package, qemu, the accelerator).
-func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, guestArgs []string, f *testFlags, stdout, stderr io.Writer) (*report.Report, error) {
+func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o Options, stdout, stderr io.Writer) (*report.Report, error) {
 	tmp, err := os.CreateTemp("", "lvslab-report-*.json")
 	if err != nil {
 		return nil, err
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	argv := []string{self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(f.parallel), "--bars", barStyleNames[f.bars]}
-	if f.shard != "" {
-		argv = append(argv, "--shard", f.shard)
+	argv := []string{o.Self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(o.Parallel), "--bars", o.Bars}
+	if o.Shard != "" {
+		argv = append(argv, "--shard", o.Shard)
 	}
 	argv = append(argv, guestArgs...)
 	required, optional := lab.KernelModules()
 	start := time.Now()
-	res, err := vm.Run(cmd.Context(), vm.Options{
+	res, err := vm.Run(ctx, vm.Options{
 		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), labs.InVMEnv+"=1"),
 		Stdout: stdout, Stderr: stderr, Outputs: []string{tmp.Name()}, Self: "lvslab", Notices: stderr,
-		Package: k.pkg, Kernel: k.vmlinuz, ModulesDir: k.modules, CPUs: cpus,
+		Package: k.Package, Kernel: k.Vmlinuz, ModulesDir: k.Modules, CPUs: cpus,
 	})
 	if res != nil {
 		fmt.Fprintf(stderr, "lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all\n", strings.ToUpper(res.Accel), res.BootToInit.Seconds(), time.Since(start).Seconds())
@@ -111,7 +113,7 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 	if err != nil && (res == nil || res.ExitCode == 0) {
 		return nil, fmt.Errorf("the microVM: %w", err)
 	}
-	rep, err := readReportFile(tmp.Name())
+	rep, err := report.ReadFile(tmp.Name())
 	if err != nil {
 		return nil, fmt.Errorf("the report lvslab test wrote in the microVM (exit status %d): %w", res.ExitCode, err)
 	}
@@ -119,11 +121,11 @@ func runOnKernel(cmd *cobra.Command, self string, k kernelChoice, cpus int, gues
 		return nil, fmt.Errorf("the report lvslab test wrote in the microVM holds %d runs, expected 1", len(rep.Runs))
 	}
 	run := &rep.Runs[0]
-	run.Kernel.Package, run.Kernel.PackageVersion, run.Kernel.Asked = res.Kernel.Package, res.Kernel.PackageVersion, k.asked
+	run.Kernel.Package, run.Kernel.PackageVersion, run.Kernel.Asked = res.Kernel.Package, res.Kernel.PackageVersion, k.Asked
 	if run.Kernel.Release != res.Kernel.Version {
 		return nil, fmt.Errorf("the microVM booted kernel %s, and the scenarios ran on %s", res.Kernel.Version, run.Kernel.Release)
 	}
-	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(cmd.Context()), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs}
+	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(ctx), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs}
 	return rep, nil
 }
 

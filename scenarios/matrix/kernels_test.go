@@ -1,4 +1,4 @@
-package main
+package matrix
 
 import (
 	"strings"
@@ -10,17 +10,17 @@ import (
 // The kernel matrix names kernels by the microVM's own rules: the same default and the same package names.
 func TestKernelChoicesFollowTheMicroVMsRules(t *testing.T) {
 	t.Setenv(vm.PackageEnv, "")
-	if got := defaultKernel().pkg; got != "linux-image-amd64" {
+	if got := DefaultKernel().Package; got != "linux-image-amd64" {
 		t.Errorf("default kernel %q, want linux-image-amd64", got)
 	}
 	t.Setenv(vm.PackageEnv, "linux-image-6.12-amd64")
-	if got := defaultKernel().pkg; got != "linux-image-6.12-amd64" {
+	if got := DefaultKernel().Package; got != "linux-image-6.12-amd64" {
 		t.Errorf("default kernel with $%s set: %q, want linux-image-6.12-amd64", vm.PackageEnv, got)
 	}
-	if ks, err := parseKernels([]string{"linux-image-6.12.117+deb12-amd64"}); err != nil || ks[0].pkg != "linux-image-6.12.117+deb12-amd64" {
+	if ks, err := ParseKernels([]string{"linux-image-6.12.117+deb12-amd64"}); err != nil || ks[0].Package != "linux-image-6.12.117+deb12-amd64" {
 		t.Errorf("a versioned package: %+v, %v", ks, err)
 	}
-	if _, err := parseKernels([]string{"Linux Image"}); err == nil || !strings.Contains(err.Error(), "expected a Debian package") {
+	if _, err := ParseKernels([]string{"Linux Image"}); err == nil || !strings.Contains(err.Error(), "expected a Debian package") {
 		t.Errorf("a name Debian does not allow: got %v, want it refused", err)
 	}
 }

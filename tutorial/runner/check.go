@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"context"
@@ -8,8 +8,6 @@ import (
 	"slices"
 	"strings"
 	"time"
-
-	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/tutorial"
@@ -24,34 +22,32 @@ const (
 	checkStuck = time.Hour // a race and a done step are judged as by a learner who is not stuck
 )
 
-// checkCourses runs each course in a lab of its own: every mistake must make its hint fire, and only it,
-// without the step being done; every race must leave the step undone and silent while it waits, and
-// done once it has finished; then every step's solution must make it done, with no hint.
-func checkCourses(cmd *cobra.Command, courses []*tutorial.Course) error {
-	w := cmd.OutOrStdout()
+// Check runs each course in a lab of its own on this kernel: every mistake must make its hint fire, and
+// only it, without the step being done; every race must leave the step undone and silent while it waits,
+// and done once it has finished; then every step's solution must make it done, with no hint. It reports
+// each check on w and returns how many failed.
+func Check(ctx context.Context, courses []*tutorial.Course, w, stderr io.Writer) (failures int, err error) {
 	folder, err := os.MkdirTemp("", "lvslab-tutorial-check-")
 	if err != nil {
-		return unusable(err)
+		return 0, err
 	}
 	defer os.RemoveAll(folder)
-	failures := 0
 	for _, c := range courses {
 		sc := tutorial.Screen{Lang: tutorial.English, Course: c, Lab: c.Lab + "-check"}
-		cl, _, err := openCourseLab(cmd.Context(), w, cmd.ErrOrStderr(), sc, folder, false)
+		cl, _, err := openCourseLab(ctx, w, stderr, sc, folder, false)
 		if err != nil {
-			return unusable(err)
+			return failures, err
 		}
-		failures += checkCourse(cmd.Context(), w, cl)
-		if err := cl.lab.Down(context.WithoutCancel(cmd.Context())); err != nil {
-			return unusable(err)
+		failures += checkCourse(ctx, w, cl)
+		if err := cl.lab.Down(context.WithoutCancel(ctx)); err != nil {
+			return failures, err
 		}
 		os.Remove(cl.savedPath())
 	}
-	if failures > 0 {
-		return failed(fmt.Errorf("%d checks of the tutorial failed", failures))
+	if failures == 0 {
+		fmt.Fprintln(w, "every step, every hint and every race of the tutorial behaved")
 	}
-	fmt.Fprintln(w, "every step, every hint and every race of the tutorial behaved")
-	return nil
+	return failures, nil
 }
 
 func checkCourse(ctx context.Context, w io.Writer, cl *courseLab) int {

@@ -1,4 +1,4 @@
-package main
+package runner
 
 import (
 	"bytes"
@@ -29,9 +29,10 @@ type courseLab struct {
 	folder string // where the saved rules are, and where commands run
 }
 
-// labSnapshot is a course lab's state as the hidden snapshot command prints it from inside a microVM:
+// LabSnapshot is a course lab's state as the hidden snapshot command prints it from inside a microVM
+// (Snapshot):
 // the state, the lab's topology, and whether a process there holds the rules file open for writing.
-type labSnapshot struct {
+type LabSnapshot struct {
 	State        tutorial.State `json:"state"`
 	Topology     string         `json:"topology"`
 	SavedWriting bool           `json:"saved_writing"`
@@ -44,12 +45,12 @@ func (c *courseLab) savedPath() string { return filepath.Join(c.folder, tutorial
 // the lab after; the file is taken as complete only if then no process, here or in the lab's microVM,
 // holds it open for writing, and it has not changed since it was read.
 func (c *courseLab) state(ctx context.Context) (tutorial.State, error) {
-	return judgedState(c.savedPath(), func() (labSnapshot, error) { return c.snapshot(ctx) })
+	return judgedState(c.savedPath(), func() (LabSnapshot, error) { return c.snapshot(ctx) })
 }
 
 // judgedState reads the rules file at path, then the lab (look), then settles the file: what look takes
 // is the window in which a command may write it.
-func judgedState(path string, look func() (labSnapshot, error)) (tutorial.State, error) {
+func judgedState(path string, look func() (LabSnapshot, error)) (tutorial.State, error) {
 	read := readSaved(path)
 	snap, err := look()
 	if err != nil {
@@ -61,8 +62,8 @@ func judgedState(path string, look func() (labSnapshot, error)) (tutorial.State,
 }
 
 // snapshot reads the lab: in its microVM through the hidden snapshot command, else on this kernel.
-func (c *courseLab) snapshot(ctx context.Context) (labSnapshot, error) {
-	var snap labSnapshot
+func (c *courseLab) snapshot(ctx context.Context) (LabSnapshot, error) {
+	var snap LabSnapshot
 	v, ok := c.lab.(labs.InVM)
 	if !ok {
 		return nativeSnapshot(ctx, c.lab.(labs.Native).Lab, "")
@@ -81,8 +82,8 @@ func (c *courseLab) snapshot(ctx context.Context) (labSnapshot, error) {
 
 // nativeSnapshot reads a lab's state on this kernel, and whether a process holds savedPath open for
 // writing ("" asks not).
-func nativeSnapshot(ctx context.Context, l *lab.Lab, savedPath string) (labSnapshot, error) {
-	snap := labSnapshot{Topology: l.Topology.Name}
+func nativeSnapshot(ctx context.Context, l *lab.Lab, savedPath string) (LabSnapshot, error) {
+	snap := LabSnapshot{Topology: l.Topology.Name}
 	ipvs, err := l.IPVS()
 	if err != nil {
 		return snap, err
@@ -180,7 +181,7 @@ func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader)
 // course's): here where the kernel has IPVS, else in a microVM.
 func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Screen, folder string, inVM bool) (*courseLab, bool, error) {
 	course, name := sc.Course, sc.Lab
-	l, err := openLab(name)
+	l, err := labs.Open(lab.StateDir(), name)
 	if v, ok := l.(labs.InVM); ok && err == nil {
 		v.Record, err = v.Record.AwaitUp(ctx, stderr) // another tutorial may be bringing it up
 		if err != nil {
@@ -224,4 +225,18 @@ func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course,
 		return nil, false, err
 	}
 	return &courseLab{lab: labs.Native{Lab: l}, course: course, folder: folder}, true, nil
+}
+
+// Snapshot reads the course lab named name on this kernel, for the hidden command through which a tutorial
+// on the host reads a lab in its microVM; saved is the rules file whose writers to look for.
+func Snapshot(ctx context.Context, name, saved string) (LabSnapshot, error) {
+	l, err := labs.Open(lab.StateDir(), name)
+	if err != nil {
+		return LabSnapshot{}, err
+	}
+	native, ok := l.(labs.Native)
+	if !ok {
+		return LabSnapshot{}, errors.New("snapshot reads a lab on this kernel")
+	}
+	return nativeSnapshot(ctx, native.Lab, saved)
 }
