@@ -1,0 +1,43 @@
+package labs
+
+import (
+	"os"
+	"testing"
+
+	"github.com/lvslab/lvslab/ipvsnl"
+)
+
+// Where a lab lives, for every --vm and what the command needs, on this kernel as it is.
+func TestDecideFollowsTheFlagTheKernelAndTheUser(t *testing.T) {
+	t.Setenv(InVMEnv, "")
+	noIPVS := ipvsnl.Check() != nil
+	notRoot := os.Geteuid() != 0
+	ipvs, root := Needs{IPVS: true}, Needs{Root: true}
+	for _, c := range []struct {
+		mode   Mode
+		needs  Needs
+		inVM   bool
+		reason string
+		noIPVS bool // WithoutIPVS
+	}{
+		{Always, Needs{}, true, "--vm=always", false},
+		{Auto, Needs{}, false, "", false},
+		{Never, Needs{}, false, "", false},
+		{Auto, ipvs, noIPVS, map[bool]string{true: "this kernel has no IPVS"}[noIPVS], false},
+		{Never, ipvs, false, "", noIPVS},
+		{Auto, root, notRoot, map[bool]string{true: "not root"}[notRoot], false},
+	} {
+		d, err := Decide(c.mode, c.needs)
+		if err != nil || d.InVM != c.inVM || d.Reason != c.reason || d.WithoutIPVS != c.noIPVS {
+			t.Errorf("Decide(%s, %+v) = %+v, %v; want in a microVM %v (%q), without IPVS %v", c.mode, c.needs, d, err, c.inVM, c.reason, c.noIPVS)
+		}
+	}
+	// In a microVM lvslab started, the lab is always here: never a machine in a machine.
+	t.Setenv(InVMEnv, "1")
+	if d, err := Decide(Always, ipvs); err != nil || d.InVM {
+		t.Errorf("in the guest, Decide(always) = %+v, %v; want here", d, err)
+	}
+	if _, err := Decide("sometimes", ipvs); err == nil {
+		t.Error("--vm=sometimes was taken")
+	}
+}
