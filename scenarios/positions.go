@@ -4,11 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
-	"regexp"
-	"sort"
-	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 
@@ -23,37 +19,35 @@ type where struct {
 	at     map[string]*yaml.Node
 }
 
-func newWhere(source string, root *yaml.Node) *where {
-	w := &where{source: source, at: map[string]*yaml.Node{}}
-	w.index("", root)
-	return w
+// newWhere walks a scenario's document against scenarioYAML (topology.WalkYAML, by field path with the
+// conventions topologies are read with): it places every field, and reports every value that does not fit, with its position.
+func newWhere(source string, root *yaml.Node) (*where, error) {
+	at, problems := topology.WalkYAML(root, reflect.TypeOf(scenarioYAML{}))
+	w := &where{source: source, at: at}
+	var errs []string
+	for _, p := range problems {
+		errs = append(errs, w.problem(p).Error())
+	}
+	if len(errs) > 0 {
+		return w, errors.New(strings.Join(errs, "\n"))
+	}
+	return w, nil
 }
 
-func (w *where) index(path string, n *yaml.Node) {
-	if n == nil {
-		return
+// problem says what is wrong with a value, at its position.
+func (w *where) problem(p topology.YAMLProblem) error {
+	at := fmt.Sprintf("%s:%d:%d", w.source, p.Line, p.Col)
+	switch {
+	case p.Kind == topology.DuplicateKey:
+		return fmt.Errorf("%s: %q given twice; the first is on line %d", at, p.Key, p.First)
+	case p.Kind == topology.UnknownField:
+		return fmt.Errorf("%s: unknown field %q; allowed: %s", at, p.Key, strings.Join(p.Allowed, ", "))
+	case p.Found.Kind == yaml.ScalarNode:
+		return fmt.Errorf("%s: expected %s, found %q", at, p.Want, topology.Clip(p.Found.Value, 40))
+	case p.Found.Kind == yaml.SequenceNode:
+		return fmt.Errorf("%s: expected %s, found a list", at, p.Want)
 	}
-	if n.Kind == yaml.AliasNode && n.Alias != nil {
-		n = n.Alias
-	}
-	if w.at[path] == nil {
-		w.at[path] = n
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		named := path == "expect.split" || strings.HasSuffix(path, ".expect.split")
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			child := fieldpath.Child(path, n.Content[i].Value)
-			if named { // a real server the file names: point at its name
-				w.at[child] = n.Content[i]
-			}
-			w.index(child, n.Content[i+1])
-		}
-	case yaml.SequenceNode:
-		for i, c := range n.Content {
-			w.index(fieldpath.Item(path, i), c)
-		}
-	}
+	return fmt.Errorf("%s: expected %s, found a mapping", at, p.Want)
 }
 
 // errf is a problem with field, at its position or that of the nearest field enclosing it.
@@ -75,134 +69,12 @@ func (w *where) errf(field, format string, args ...any) error {
 	return fmt.Errorf("%s%s: %s", w.source, pos, msg)
 }
 
-var (
-	yamlLine       = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^line (\d+): (.*)$`) })
-	unknownField   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^field (\S+) not found in type scenarios\.(\w+)$`) })
-	cannotDecode   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (.*)$") })
-	yamlLinePrefix = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
-)
-
-// decodeError turns yaml.v3's errors into positioned ones in lvslab's words: the field that is not known
-// (and what is), the value that is not of the field's type.
+// decodeError places a YAML syntax error (topology.YAMLSyntax), or says what else yaml.v3 found.
 func (w *where) decodeError(err error) error {
 	var te *yaml.TypeError
 	if errors.As(err, &te) {
-		var out []string
-		for _, e := range te.Errors {
-			out = append(out, w.typeError(e).Error())
-		}
-		return errors.New(strings.Join(out, "\n"))
+		return fmt.Errorf("%s: %s", w.source, strings.Join(te.Errors, "; "))
 	}
-	msg := err.Error()
-	if m := yamlLinePrefix().FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		// yaml.v3 counts the lines of its parser's (not its scanner's) errors from 0.
-		if strings.HasPrefix(m[2], "did not find expected") || strings.HasPrefix(m[2], "found undefined tag") {
-			line++
-		}
-		return fmt.Errorf("%s:%d:1: YAML syntax: %s", w.source, line, m[2])
-	}
-	return fmt.Errorf("%s: YAML syntax: %s", w.source, strings.TrimPrefix(msg, "yaml: "))
-}
-
-func (w *where) typeError(e string) error {
-	m := yamlLine().FindStringSubmatch(e)
-	if m == nil {
-		return fmt.Errorf("%s: %s", w.source, e)
-	}
-	line, _ := strconv.Atoi(m[1])
-	msg := m[2]
-	if u := unknownField().FindStringSubmatch(msg); u != nil {
-		return fmt.Errorf("%s:%d:%d: unknown field %q; allowed: %s", w.source, line, w.keyColumn(line, u[1]), u[1], strings.Join(yamlFields(u[2]), ", "))
-	}
-	if c := cannotDecode().FindStringSubmatch(msg); c != nil {
-		return fmt.Errorf("%s:%d:%d: expected %s, found %q", w.source, line, w.valueColumn(line, c[2]), goTypeWords(c[3]), topology.Clip(c[2], 40))
-	}
-	return fmt.Errorf("%s:%d:1: %s", w.source, line, msg)
-}
-
-// keyColumn is the column of the mapping key named key on line, or 1.
-func (w *where) keyColumn(line int, key string) int {
-	col := 0
-	w.walk(func(k, _ *yaml.Node) {
-		if k.Line == line && k.Value == key && col == 0 {
-			col = k.Column
-		}
-	})
-	return max(col, 1)
-}
-
-// valueColumn is the column of the scalar value on line, or 1.
-func (w *where) valueColumn(line int, value string) int {
-	for _, n := range w.at {
-		if n.Kind == yaml.ScalarNode && n.Line == line && n.Value == value {
-			return n.Column
-		}
-	}
-	return 1
-}
-
-func (w *where) walk(f func(key, value *yaml.Node)) {
-	var visit func(n *yaml.Node)
-	seen := map[*yaml.Node]bool{}
-	visit = func(n *yaml.Node) {
-		if n == nil || seen[n] {
-			return
-		}
-		seen[n] = true
-		if n.Kind == yaml.MappingNode {
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				f(n.Content[i], n.Content[i+1])
-			}
-		}
-		for _, c := range n.Content {
-			visit(c)
-		}
-	}
-	visit(w.at[""])
-}
-
-// yamlFields lists the keys a scenario type takes, from its yaml tags.
-func yamlFields(typeName string) []string {
-	types := map[string]reflect.Type{
-		"scenarioYAML": reflect.TypeOf(scenarioYAML{}), "phaseYAML": reflect.TypeOf(phaseYAML{}),
-		"Load": reflect.TypeOf(Load{}), "Expect": reflect.TypeOf(Expect{}), "Timeouts": reflect.TypeOf(Timeouts{}),
-	}
-	var out []string
-	var add func(t reflect.Type)
-	add = func(t reflect.Type) {
-		for i := range t.NumField() {
-			f := t.Field(i)
-			tag := f.Tag.Get("yaml")
-			name, opts, _ := strings.Cut(tag, ",")
-			if opts == "inline" {
-				add(f.Type)
-				continue
-			}
-			if name != "" && name != "-" {
-				out = append(out, name)
-			}
-		}
-	}
-	if t, ok := types[typeName]; ok {
-		add(t)
-	}
-	sort.Strings(out)
-	return out
-}
-
-func goTypeWords(t string) string {
-	switch {
-	case strings.HasPrefix(t, "int"), strings.HasPrefix(t, "uint"):
-		return "a whole number"
-	case t == "bool", t == "*bool":
-		return "true or false"
-	case t == "string":
-		return "text"
-	case strings.HasPrefix(t, "map["):
-		return "a mapping"
-	case strings.HasPrefix(t, "[]"):
-		return "a list"
-	}
-	return "a " + strings.TrimPrefix(t, "scenarios.")
+	line, msg := topology.YAMLSyntax(err)
+	return fmt.Errorf("%s:%d:1: YAML syntax: %s", w.source, line, msg)
 }

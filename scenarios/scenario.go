@@ -154,7 +154,10 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:1:1: expected a mapping with name, rules, load and expect", source)
 	}
-	w := newWhere(source, doc.Content[0])
+	w, err := newWhere(source, doc.Content[0])
+	if err != nil {
+		return nil, err
+	}
 	var y scenarioYAML
 	strict := yaml.NewDecoder(bytes.NewReader(data))
 	strict.KnownFields(true)
@@ -168,7 +171,6 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if err := topology.ValidateName(s.Name); err != nil {
 		return nil, w.errf("name", "%v", err)
 	}
-	var err error
 	if s.Topology, err = scenarioTopology(source, y.Topology); err != nil {
 		return nil, w.errf("topology", "%v", err)
 	}

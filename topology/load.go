@@ -6,10 +6,8 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -99,30 +97,35 @@ func document(p *problems, data []byte) *yaml.Node {
 	return root
 }
 
-var (
-	yamlLineMessage = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: line (\d+): (.*)$`) })
-	unknownAnchor   = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^yaml: unknown anchor '(.*)' referenced$`) })
-)
-
-// syntaxError reports a YAML error at the line yaml.v3 names. yaml.v3 gives no column, and counts the lines of
-// parser (not scanner) errors from 0; a message without a line is about the first line.
-func syntaxError(p *problems, err error, data []byte) {
-	msg := err.Error()
-	line := 1
-	if m := yamlLineMessage().FindStringSubmatch(msg); m != nil {
-		line, _ = strconv.Atoi(m[1])
-		msg = m[2]
-		if strings.HasPrefix(msg, "did not find expected") || strings.HasPrefix(msg, "found undefined tag") {
-			line++
-		}
-	} else {
-		msg = strings.TrimPrefix(msg, "yaml: ")
+// YAMLSyntax is the line and message of a YAML syntax error. yaml.v3 gives no column, only a line in its
+// text ("yaml: line N: …"), and counts the lines of its parser's (not its scanner's) errors from 0; a message
+// without a line is about the first line.
+func YAMLSyntax(err error) (line int, msg string) {
+	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	rest, ok := strings.CutPrefix(msg, "line ")
+	if !ok {
+		return 1, msg
 	}
+	number, text, ok := strings.Cut(rest, ": ")
+	n, convErr := strconv.Atoi(number)
+	if !ok || convErr != nil {
+		return 1, msg
+	}
+	if strings.HasPrefix(text, "did not find expected") || strings.HasPrefix(text, "found undefined tag") {
+		n++
+	}
+	return n, text
+}
+
+// syntaxError reports a YAML error at the line yaml.v3 names, at the line's first character (or at an
+// unknown anchor's use).
+func syntaxError(p *problems, err error, data []byte) {
+	line, msg := YAMLSyntax(err)
 	lines := strings.Split(string(data), "\n")
 	line = min(max(line, 1), len(lines))
 	col := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t")) + 1
-	if m := unknownAnchor().FindStringSubmatch(err.Error()); m != nil {
-		line, col = find(lines, "*"+m[1])
+	if anchor, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		line, col = find(lines, "*"+strings.TrimSuffix(anchor, "' referenced"))
 	}
 	p.addAt(line, col, "", "YAML syntax: %s", msg)
 }

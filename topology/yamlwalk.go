@@ -1,0 +1,162 @@
+package topology
+
+import (
+	"fmt"
+	"reflect"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// YAMLProblem is a value in a YAML document that does not fit the Go type it is read into.
+type YAMLProblem struct {
+	Kind      YAMLProblemKind
+	Line, Col int
+	Path      string     // the field path ("phases[1].load.connections")
+	Key       string     // UnknownField, DuplicateKey: the key
+	Allowed   []string   // UnknownField: the fields the type has, sorted
+	First     int        // DuplicateKey: the line of the first
+	Want      string     // WrongKind: "a whole number", "true or false", "text", "a mapping", "a list"
+	Found     *yaml.Node // WrongKind: what is there
+}
+
+// YAMLProblemKind says what does not fit.
+type YAMLProblemKind int
+
+const (
+	UnknownField YAMLProblemKind = iota + 1 // a field the type does not have
+	DuplicateKey                            // a key given twice in one mapping
+	WrongKind                               // a value of another kind than the field's
+)
+
+// WalkYAML walks the document root against the Go type schema, by field path with the conventions
+// topologies are read with (a struct's fields by their yaml tags, inline ones included; a map's entries, named by the
+// user, at their keys; a list's items): it returns the node each field path came from, and every value that
+// does not fit. A document without problems decodes into schema.
+func WalkYAML(root *yaml.Node, schema reflect.Type) (at map[string]*yaml.Node, problems []YAMLProblem) {
+	w := &yamlWalk{at: map[string]*yaml.Node{}}
+	w.walk("", root, schema)
+	return w.at, w.problems
+}
+
+type yamlWalk struct {
+	at       map[string]*yaml.Node
+	problems []YAMLProblem
+}
+
+func (w *yamlWalk) mismatch(n *yaml.Node, path, want string) {
+	w.problems = append(w.problems, YAMLProblem{Kind: WrongKind, Line: n.Line, Col: n.Column, Path: path, Want: want, Found: n})
+}
+
+func (w *yamlWalk) walk(path string, n *yaml.Node, t reflect.Type) {
+	n = resolve(n)
+	if n == nil {
+		return
+	}
+	if w.at[path] == nil {
+		w.at[path] = n
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if isNull(n) {
+		return // the zero value
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		fields := yamlFields(t)
+		for _, e := range w.pairs(n, path) {
+			ft, ok := fields[e.name]
+			if !ok {
+				w.problems = append(w.problems, YAMLProblem{Kind: UnknownField, Line: e.key.Line, Col: e.key.Column, Path: path, Key: e.name, Allowed: sortedKeys(fields)})
+				continue
+			}
+			w.walk(childField(path, e.name), e.val, ft)
+		}
+	case reflect.Map:
+		for _, e := range w.pairs(n, path) {
+			child := childField(path, e.name)
+			w.at[child] = e.key // a name the user chose: point at it
+			w.walk(child, e.val, t.Elem())
+		}
+	case reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			w.mismatch(n, path, "a list")
+			return
+		}
+		for i, item := range n.Content {
+			w.walk(itemField(path, i), item, t.Elem())
+		}
+	default:
+		if n.Kind != yaml.ScalarNode || n.Decode(reflect.New(t).Interface()) != nil {
+			w.mismatch(n, path, kindWords(t))
+		}
+	}
+}
+
+// pairs are a mapping's entries in file order; a key given twice is a problem at its second place.
+func (w *yamlWalk) pairs(n *yaml.Node, path string) []entry {
+	if n.Kind != yaml.MappingNode {
+		w.mismatch(n, path, "a mapping")
+		return nil
+	}
+	var out []entry
+	seen := map[string]*yaml.Node{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		key, val := resolve(n.Content[i]), n.Content[i+1]
+		if first := seen[key.Value]; first != nil {
+			w.problems = append(w.problems, YAMLProblem{Kind: DuplicateKey, Line: key.Line, Col: key.Column, Path: path, Key: key.Value, First: first.Line})
+			continue
+		}
+		seen[key.Value] = key
+		out = append(out, entry{key.Value, key, val})
+	}
+	return out
+}
+
+// yamlFields are the fields of a struct by their yaml names, those of inline structs included.
+func yamlFields(t reflect.Type) map[string]reflect.Type {
+	out := map[string]reflect.Type{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+		switch {
+		case opts == "inline":
+			for k, v := range yamlFields(f.Type) {
+				out[k] = v
+			}
+		case name == "-" || !f.IsExported() && !f.Anonymous:
+		case name == "":
+			out[strings.ToLower(f.Name)] = f.Type
+		default:
+			out[name] = f.Type
+		}
+	}
+	return out
+}
+
+func sortedKeys(m map[string]reflect.Type) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// kindWords says what a value of type t is, for "expected …" messages.
+func kindWords(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		return "a whole number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.String:
+		return "text"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return fmt.Sprintf("a %s", t)
+}
