@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -45,12 +47,12 @@ const (
 	memoMaxWhy     = 300
 )
 
-// openMemo is the memo for this host in the cache (Options.Cache, else CacheDir()), or nil when there is
+// openMemo is the memo for this host in the cache (Options.Cache, else kernel.CacheDir()), or nil when there is
 // no cache directory to keep one in.
 func openMemo(cache string) *memo {
 	if cache == "" {
 		var err error
-		if cache, err = CacheDir(); err != nil {
+		if cache, err = kernel.CacheDir(); err != nil {
 			return nil
 		}
 	}

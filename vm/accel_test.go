@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"os"
 	"path/filepath"
 	"strings"
@@ -245,7 +247,7 @@ func TestPrependPath(t *testing.T) {
 
 func TestJobFindsSelfOnlyInTheGuest(t *testing.T) {
 	opts := &Options{Argv: []string{"lvslab", "up"}, Self: "lvslab", Env: []string{"PATH=/nonexistent"}, Dir: t.TempDir()}
-	j, err := newJob(opts, &Kernel{}, nil, nil, nil)
+	j, err := newJob(opts, &kernel.Kernel{}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +256,7 @@ func TestJobFindsSelfOnlyInTheGuest(t *testing.T) {
 	}
 	for _, bad := range []string{"../lvslab", "a/b", "..", ""} {
 		opts.Self = bad
-		if _, err := newJob(opts, &Kernel{}, nil, nil, nil); bad != "" && err == nil {
+		if _, err := newJob(opts, &kernel.Kernel{}, nil, nil, nil); bad != "" && err == nil {
 			t.Errorf("Self %q accepted", bad)
 		}
 	}

@@ -82,3 +82,5 @@ func TestCpioShortFile(t *testing.T) {
 		t.Errorf("a file shorter than its size: got %v, want an error naming it", err)
 	}
 }
+
+func align4(n int) int { return (n + 3) &^ 3 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // fakeQemu puts a qemu-system-x86_64 script first on PATH. The script logs each start ("<pid> kvm|tcg"),
@@ -90,10 +91,11 @@ func (f *fakeQemu) requireNoneLeft(t *testing.T) {
 func fakeOptions(t *testing.T) (Options, *bytes.Buffer) {
 	t.Helper()
 	needGuestKernel(t)
-	realRoot, err := kernelRoot("")
+	realCache, err := kernel.CacheDir()
 	if err != nil {
 		t.Fatal(err)
 	}
+	realRoot := filepath.Join(realCache, "kernel")
 	cache := t.TempDir()
 	if err := os.Symlink(realRoot, filepath.Join(cache, "kernel")); err != nil {
 		t.Fatal(err)

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // RunGuestIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
@@ -101,7 +102,7 @@ func (g *guest) run() error {
 	// The modules come from the initramfs, so they load while the root is mounted over 9p.
 	loaded := make(chan error, 1)
 	go func() {
-		loaded <- loadAll(g.job.Load, func(s loadStep) error {
+		loaded <- loadAll(g.job.Load, func(s kernel.LoadStep) error {
 			return loadModule(s.Name, modulePath("", g.job.Tree, s), params[s.Name], g.job.Unpacks)
 		})
 	}()

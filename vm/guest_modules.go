@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // loadModule loads one module file with finit_module; the kernel decompresses a .ko.xz, .ko.zst or .ko.gz
@@ -28,24 +30,24 @@ func loadModule(name, path, params, unpacks string) error {
 	}
 	defer f.Close()
 	flags := 0
-	if isCompressed(path) {
+	if kernel.IsCompressed(path) {
 		flags = unix.MODULE_INIT_COMPRESSED_FILE
 	}
 	err = unix.FinitModule(int(f.Fd()), params, flags)
 	switch {
 	case err == nil || errors.Is(err, unix.EEXIST):
 		return nil
-	case flags != 0 && moduleSuffix(path) != unpacks:
+	case flags != 0 && kernel.ModuleSuffix(path) != unpacks:
 		return fmt.Errorf("loading module %s from %s: %w; the kernel's config does not say that it decompresses "+
 			"%s modules itself (CONFIG_MODULE_DECOMPRESS with that format): name the module in Options.Modules, "+
-			"whose compressed modules the host unpacks into the initramfs, or boot a tree of plain .ko files", name, path, err, moduleSuffix(path))
+			"whose compressed modules the host unpacks into the initramfs, or boot a tree of plain .ko files", name, path, err, kernel.ModuleSuffix(path))
 	}
 	return fmt.Errorf("loading module %s from %s: %w", name, path, err)
 }
 
 // modulePath is where the guest finds a module: in the initramfs (root is "" for /init, /proc/1/root
 // elsewhere) if the host put it there, unpacked; else in the host's module tree over 9p.
-func modulePath(root, tree string, s loadStep) string {
+func modulePath(root, tree string, s kernel.LoadStep) string {
 	if p := filepath.Join(root, bootModuleDir, s.Name+".ko"); fileExists(p) {
 		return p
 	}
@@ -75,7 +77,7 @@ func cmdlineParams() map[string]string {
 		if !ok || !strings.Contains(param, "=") || strings.Contains(mod, "=") {
 			continue
 		}
-		mod = modName(mod)
+		mod = kernel.ModName(mod)
 		params[mod] = strings.TrimSpace(params[mod] + " " + param)
 	}
 	return params
@@ -134,7 +136,7 @@ func parseModprobeArgs(args []string) (names []string, params string, quiet bool
 func modprobe(names []string, params string) error {
 	const root = "/proc/1/root"
 	var j job
-	var ix modIndex
+	var ix kernel.ModIndex
 	for path, v := range map[string]any{jobPath: &j, indexPath: &ix} {
 		data, err := os.ReadFile(root + path)
 		if err == nil {
@@ -144,15 +146,15 @@ func modprobe(names []string, params string) error {
 			return fmt.Errorf("reading %s: %w", path, err)
 		}
 	}
-	steps, err := ix.plan(names)
+	steps, err := ix.Plan(names)
 	if err != nil {
 		return err
 	}
 	cmdline := cmdlineParams()
-	targets, _ := ix.lookup(names[0])
+	targets, _ := ix.Lookup(names[0])
 	for _, s := range steps {
 		p := cmdline[s.Name]
-		if contains(targets, s.Name) {
+		if slices.Contains(targets, s.Name) {
 			p = strings.TrimSpace(p + " " + params)
 		}
 		path := modulePath(root, j.Tree, s)
@@ -171,11 +173,11 @@ func modprobe(names []string, params string) error {
 
 // loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in.
 func loadBootModules(mods []bootModule, params map[string]string) error {
-	steps := make([]loadStep, len(mods))
+	steps := make([]kernel.LoadStep, len(mods))
 	for i, m := range mods {
-		steps[i] = loadStep{Name: m.Name, After: m.After}
+		steps[i] = kernel.LoadStep{Name: m.Name, After: m.After}
 	}
-	return loadAll(steps, func(s loadStep) error {
+	return loadAll(steps, func(s kernel.LoadStep) error {
 		return loadModule(s.Name, filepath.Join(bootModuleDir, s.Name+".ko"), params[s.Name], "")
 	})
 }
@@ -183,7 +185,7 @@ func loadBootModules(mods []bootModule, params map[string]string) error {
 // loadAll loads every step, each as soon as the steps it comes after are done: module loading is
 // CPU-bound under TCG, and the guest has more than one CPU. An optional step may fail. Only steps listed
 // earlier are waited for (the plan lists what a module needs first), so no cycle can hang the boot.
-func loadAll(steps []loadStep, load func(loadStep) error) error {
+func loadAll(steps []kernel.LoadStep, load func(kernel.LoadStep) error) error {
 	done := map[string]chan struct{}{}
 	errs := make(chan error, len(steps))
 	for _, s := range steps {

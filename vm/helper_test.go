@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 const (
@@ -44,7 +45,7 @@ func runHelperIfAsked() {
 
 func TestKill9LeavesNothing(t *testing.T) {
 	needVM(t)
-	cacheDir, err := CacheDir()
+	cacheDir, err := kernel.CacheDir()
 	if err != nil {
 		t.Fatal(err)
 	}

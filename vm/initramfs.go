@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"bufio"
 	"bytes"
 	"context"
@@ -15,7 +17,7 @@ import (
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
 // inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
 // mods are the modules it carries, unpacked if compressed.
-func buildInitramfs(ctx context.Context, exe string, j *job, ix *modIndex, mods []loadStep) (*os.File, error) {
+func buildInitramfs(ctx context.Context, exe string, j *job, ix *kernel.ModIndex, mods []kernel.LoadStep) (*os.File, error) {
 	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
@@ -28,15 +30,15 @@ func buildInitramfs(ctx context.Context, exe string, j *job, ix *modIndex, mods 
 	return f, nil
 }
 
-func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *modIndex, mods []loadStep) error {
+func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *kernel.ModIndex, mods []kernel.LoadStep) error {
 	var packed []string
 	for _, s := range mods {
-		if isCompressed(s.Path) {
+		if kernel.IsCompressed(s.Path) {
 			packed = append(packed, filepath.Join(j.Tree, s.Path))
 		}
 	}
 	unpacked := make([][]byte, len(packed))
-	err := unpackModules(ctx, packed, func(i int, data []byte) error {
+	err := kernel.UnpackModules(ctx, packed, func(i int, data []byte) error {
 		unpacked[i] = data
 		return nil
 	})
@@ -54,7 +56,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *mod
 	}
 	for _, s := range mods {
 		name := bootModuleDir[1:] + "/" + s.Name + ".ko"
-		if isCompressed(s.Path) {
+		if kernel.IsCompressed(s.Path) {
 			c.File(name, 0o644, int64(len(unpacked[0])), bytes.NewReader(unpacked[0]))
 			unpacked = unpacked[1:]
 		} else if err := addFile(c, name, filepath.Join(j.Tree, s.Path)); err != nil {

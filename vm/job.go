@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,15 +13,15 @@ import (
 
 // job is what the host tells the guest's /init, as /lvslab/job.json in the initramfs.
 type job struct {
-	Argv     []string     `json:"argv"` // Argv[0] is an absolute path, resolved on the host
-	Env      []string     `json:"env"`
-	Dir      string       `json:"dir"`
-	Tree     string       `json:"tree"` // host path of the module tree, reached in the guest under hostMount
-	Boot     []bootModule `json:"boot"` // modules in the initramfs, in load order, as bootModuleDir/<name>.ko
-	Load     []loadStep   `json:"load"` // Options.Modules and what they need, in load order
-	Outputs  []string     `json:"outputs"`
-	Hostname string       `json:"hostname"`
-	Self     string       `json:"self,omitempty"` // Options.Self: /init appears as selfDir/<Self>
+	Argv     []string          `json:"argv"` // Argv[0] is an absolute path, resolved on the host
+	Env      []string          `json:"env"`
+	Dir      string            `json:"dir"`
+	Tree     string            `json:"tree"` // host path of the module tree, reached in the guest under hostMount
+	Boot     []bootModule      `json:"boot"` // modules in the initramfs, in load order, as bootModuleDir/<name>.ko
+	Load     []kernel.LoadStep `json:"load"` // Options.Modules and what they need, in load order
+	Outputs  []string          `json:"outputs"`
+	Hostname string            `json:"hostname"`
+	Self     string            `json:"self,omitempty"` // Options.Self: /init appears as selfDir/<Self>
 	// Serve: instead of a command, the agent serves commands that come with Secret (hex) until power-off.
 	Serve  bool   `json:"serve,omitempty"`
 	Secret string `json:"secret,omitempty"`
@@ -38,7 +40,7 @@ type bootModule struct {
 // Paths in the initramfs and in the guest.
 const (
 	jobPath       = "/lvslab/job.json"
-	indexPath     = "/lvslab/" + indexFile // the module index, for the guest's modprobe
+	indexPath     = "/lvslab/" + kernel.IndexFile // the module index, for the guest's modprobe
 	bootModuleDir = "/lvslab/ko"
 	// The kernel's request_module runs it. /init links it to itself once it runs, not in the initramfs:
 	// the kernel's own requests while it boots would each start this 15 MB binary for nothing (0.2 s
@@ -60,7 +62,7 @@ const (
 var bootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay"}
 
 // newJob resolves what the guest cannot: the command's path and directory, the module plans.
-func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job, error) {
+func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []kernel.LoadStep) (*job, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
@@ -107,10 +109,10 @@ func newJob(opts *Options, k *Kernel, ix *modIndex, boot, load []loadStep) (*job
 		j.Argv = append([]string{argv0}, opts.Argv[1:]...)
 	}
 	for _, s := range boot {
-		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.before(s.Name)})
+		j.Boot = append(j.Boot, bootModule{Name: s.Name, After: ix.Before(s.Name)})
 	}
 	for i := range j.Load {
-		j.Load[i].After = ix.before(j.Load[i].Name)
+		j.Load[i].After = ix.Before(j.Load[i].Name)
 	}
 	return j, nil
 }
@@ -171,4 +173,11 @@ func prependPath(env []string, dir string) []string {
 		out = append(out, "PATH="+dir+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
 	}
 	return out
+}
+
+func statWhy(err error) string {
+	if err == nil {
+		return "not a regular file"
+	}
+	return err.Error()
 }

@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"errors"
 	"strings"
 	"sync"
@@ -11,7 +13,7 @@ import (
 // loadAll loads a module only after what it needs, loads the rest side by side, forgives an optional
 // module's failure, reports a required one's, and cannot hang on a cycle of softdeps.
 func TestLoadAllKeepsOrderAndRunsSideBySide(t *testing.T) {
-	steps := []loadStep{
+	steps := []kernel.LoadStep{
 		{Name: "nf_defrag_ipv6"},
 		{Name: "ip_vs", After: []string{"nf_defrag_ipv6"}},
 		{Name: "ip_vs_rr", After: []string{"ip_vs"}},
@@ -28,7 +30,7 @@ func TestLoadAllKeepsOrderAndRunsSideBySide(t *testing.T) {
 	// which only loads side by side let happen.
 	started := map[string]chan struct{}{"nf_defrag_ipv6": make(chan struct{}), "veth": make(chan struct{})}
 	other := map[string]string{"nf_defrag_ipv6": "veth", "veth": "nf_defrag_ipv6"}
-	err := loadAll(steps, func(s loadStep) error {
+	err := loadAll(steps, func(s kernel.LoadStep) error {
 		mu.Lock()
 		running++
 		most = max(most, running)
@@ -70,7 +72,7 @@ func TestLoadAllKeepsOrderAndRunsSideBySide(t *testing.T) {
 	if len(order) != 2*len(steps) || most < 2 {
 		t.Errorf("loaded %v, at most %d at once; want all %d, some side by side", order, most, len(steps))
 	}
-	err = loadAll([]loadStep{{Name: "ip_vs"}}, func(loadStep) error { return errors.New("no such module") })
+	err = loadAll([]kernel.LoadStep{{Name: "ip_vs"}}, func(kernel.LoadStep) error { return errors.New("no such module") })
 	if err == nil || !strings.Contains(err.Error(), "no such module") {
 		t.Errorf("a required module's failure: got %v", err)
 	}

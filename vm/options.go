@@ -5,11 +5,11 @@
 package vm
 
 import (
+	"context"
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"fmt"
 	"io"
-	"os"
-	"regexp"
-	"sync"
 	"time"
 )
 
@@ -63,40 +63,9 @@ type Options struct {
 	Package    string
 	Kernel     string    // a vmlinuz to boot instead of Debian's, with ModulesDir
 	ModulesDir string    // its module tree: lib/modules/<version> or a root that holds it
-	Cache      string    // the kernel cache; default CacheDir()
+	Cache      string    // the kernel cache; default kernel.CacheDir()
 	Console    io.Writer // the kernel console; when nil its last lines go into errors
 }
-
-// PackageEnv names the environment variable that picks the kernel package when Options.Package is empty,
-// so that every command that boots the VM (lvslab test, demo, --vm) follows it.
-const PackageEnv = "LVSLAB_KERNEL_PACKAGE"
-
-// DefaultPackage is the kernel package the microVM boots when nothing else names one:
-// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64.
-func DefaultPackage() string {
-	if pkg := os.Getenv(PackageEnv); pkg != "" {
-		return pkg
-	}
-	return metaPackage
-}
-
-// kernelPackage is the package to boot: Options.Package, else DefaultPackage. It must look like a Debian
-// package name, since it also names a link in the cache.
-func (o *Options) kernelPackage() (string, error) {
-	pkg, from := o.Package, "Options.Package"
-	if pkg == "" {
-		pkg, from = DefaultPackage(), "$"+PackageEnv
-	}
-	if !IsPackageName(pkg) {
-		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
-	}
-	return pkg, nil
-}
-
-// IsPackageName tells whether name is one Debian allows for a package (Policy 5.6.1).
-func IsPackageName(name string) bool { return debianName().MatchString(name) }
-
-var debianName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })
 
 // Result is how a run ended.
 type Result struct {
@@ -106,8 +75,8 @@ type Result struct {
 	Accel      string        // the accelerator that ran the command: kvm or tcg
 	// AccelFallback says why KVM was tried first and failed, when the command ran under TCG after it.
 	AccelFallback string
-	Kernel        Kernel // the kernel that booted
-	CPUs          int    // the machine's
+	Kernel        kernel.Kernel // the kernel that booted
+	CPUs          int           // the machine's
 	// Timings are the phases the guest's /init went through, from the kernel's start.
 	Timings []Timing
 }
@@ -128,4 +97,10 @@ func (o *Options) setDefaults() {
 	if o.Timeout == 0 {
 		o.Timeout = 10 * time.Minute
 	}
+}
+
+// EnsureKernel returns the kernel opts boots (kernel.Ensure), fetching it into the cache first if need be.
+func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
+	return kernel.Ensure(ctx, kernel.Choice{Package: opts.Package, Vmlinuz: opts.Kernel, Modules: opts.ModulesDir,
+		Cache: opts.Cache, Notices: opts.Notices})
 }

@@ -12,6 +12,7 @@ import (
 	"sync"
 
 	"github.com/lvslab/lvslab/internal/toolver"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
@@ -104,7 +105,7 @@ func rememberKVMFailure(m *memo, why string) string {
 // machine is what one qemu run needs.
 type machine struct {
 	qemu   string
-	booted *Kernel
+	booted *kernel.Kernel
 	cfg    qemuConfig
 	initrd *os.File
 	kernel *os.File // a memfd with the unpacked kernel, or nil when cfg.kernel is a path
@@ -127,15 +128,15 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	ix, err := loadIndex(ctx, k.Modules)
+	ix, err := kernel.LoadIndex(ctx, k.Modules)
 	if err != nil {
 		return nil, err
 	}
-	boot, err := ix.plan(bootModules)
+	boot, err := ix.Plan(bootModules)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
 	}
-	load, err := ix.plan(opts.Modules, opts.OptionalModules...)
+	load, err := ix.Plan(opts.Modules, opts.OptionalModules...)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s: %w", k.Version, err)
 	}
@@ -178,10 +179,10 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 // host's module tree, and those of Options.Modules, so that the guest loads them all at once, while it
 // mounts the host's files, instead of one by one over 9p. The host unpacks compressed ones: a kernel that
 // can decompress them itself (Kernel.Unpacks) takes seconds to do it under TCG, and some kernels cannot.
-func initramfsModules(boot, load []loadStep) []loadStep {
-	mods := append([]loadStep(nil), boot...)
+func initramfsModules(boot, load []kernel.LoadStep) []kernel.LoadStep {
+	mods := append([]kernel.LoadStep(nil), boot...)
 	for _, s := range load {
-		if !slices.ContainsFunc(mods, func(m loadStep) bool { return m.Name == s.Name }) {
+		if !slices.ContainsFunc(mods, func(m kernel.LoadStep) bool { return m.Name == s.Name }) {
 			mods = append(mods, s)
 		}
 	}

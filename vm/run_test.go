@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/needs"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // needVM skips when this machine cannot boot the VM, fetching the kernel into the cache if needed.
@@ -54,19 +55,15 @@ func needGuestKernel(t *testing.T) {
 
 // cachedTestKernel is the cached kernel of the package the VM tests boot ($LVSLAB_KERNEL_PACKAGE, else
 // linux-image-amd64), or skips.
-func cachedTestKernel(t *testing.T) *Kernel {
+func cachedTestKernel(t *testing.T) *kernel.Kernel {
 	t.Helper()
-	pkg, err := (&Options{}).kernelPackage()
+	pkg := kernel.DefaultPackage()
+	k, err := kernel.Cached("", pkg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	root, err := kernelRoot("")
-	if err != nil {
-		t.Fatal(err)
-	}
-	k := cachedKernel(root, pkg)
 	if k == nil {
-		t.Skipf("no kernel of %s in the cache %s (any VM test fetches one)", pkg, root)
+		t.Skipf("no kernel of %s in the cache (any VM test fetches one)", pkg)
 	}
 	return k
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/fds"
+	"github.com/lvslab/lvslab/internal/supervise"
 )
 
 // How long qemu gets to power off by itself once the guest has sent everything.
@@ -66,7 +67,7 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	s.console.initSeen = make(chan struct{})
 	fds.CloseOnExecInherited()
 	start := time.Now()
-	done, err := startSupervised(cmd)
+	done, err := supervise.Start(cmd)
 	chanQemu.Close()
 	conQemu.Close()
 	if err != nil {

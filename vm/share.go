@@ -1,6 +1,8 @@
 package vm
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel"
+
 	"fmt"
 	"os"
 	"path/filepath"
@@ -85,7 +87,7 @@ func (o *Options) checkShare() error {
 	err := CheckShare(o.Share)
 	cache := o.Cache
 	if cache == "" {
-		cache, _ = CacheDir()
+		cache, _ = kernel.CacheDir()
 	}
 	if err == nil && cache != "" && within(o.Share, filepath.Clean(cache)) {
 		err = fmt.Errorf("%s is inside lvslab's kernel cache", o.Share)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 func newVMCommand() *cobra.Command {
@@ -79,7 +80,7 @@ lvslab: qemu dies with it.`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+vm.PackageEnv+", else linux-image-amd64)")
+	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")

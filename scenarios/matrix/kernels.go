@@ -8,7 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // Kernel is one --kernel: a Debian package, or a kernel image and its modules.
@@ -41,7 +41,7 @@ func ParseKernels(flags []string) ([]Kernel, error) {
 				return nil, fmt.Errorf("--kernel %s: %w", f, err)
 			}
 			k.Asked = filepath.Base(k.Vmlinuz)
-		case vm.IsPackageName(f):
+		case kernel.IsPackageName(f):
 			k.Package, k.Asked = f, f
 		default:
 			return nil, fmt.Errorf("--kernel %q: expected a Debian package such as linux-image-6.12-amd64, or VMLINUZ:MODULES_DIR", f)
@@ -55,8 +55,8 @@ func ParseKernels(flags []string) ([]Kernel, error) {
 	return out, nil
 }
 
-// DefaultKernel is the kernel the microVM boots when no --kernel says (vm.DefaultPackage).
+// DefaultKernel is the kernel the microVM boots when no --kernel says (kernel.DefaultPackage).
 func DefaultKernel() Kernel {
-	pkg := vm.DefaultPackage()
+	pkg := kernel.DefaultPackage()
 	return Kernel{Asked: pkg, Package: pkg}
 }

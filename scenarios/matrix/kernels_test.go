@@ -4,18 +4,18 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // The kernel matrix names kernels by the microVM's own rules: the same default and the same package names.
 func TestKernelChoicesFollowTheMicroVMsRules(t *testing.T) {
-	t.Setenv(vm.PackageEnv, "")
+	t.Setenv(kernel.PackageEnv, "")
 	if got := DefaultKernel().Package; got != "linux-image-amd64" {
 		t.Errorf("default kernel %q, want linux-image-amd64", got)
 	}
-	t.Setenv(vm.PackageEnv, "linux-image-6.12-amd64")
+	t.Setenv(kernel.PackageEnv, "linux-image-6.12-amd64")
 	if got := DefaultKernel().Package; got != "linux-image-6.12-amd64" {
-		t.Errorf("default kernel with $%s set: %q, want linux-image-6.12-amd64", vm.PackageEnv, got)
+		t.Errorf("default kernel with $%s set: %q, want linux-image-6.12-amd64", kernel.PackageEnv, got)
 	}
 	if ks, err := ParseKernels([]string{"linux-image-6.12.117+deb12-amd64"}); err != nil || ks[0].Package != "linux-image-6.12.117+deb12-amd64" {
 		t.Errorf("a versioned package: %+v, %v", ks, err)

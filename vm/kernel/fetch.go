@@ -1,6 +1,8 @@
-package vm
+package kernel
 
 import (
+	"github.com/lvslab/lvslab/internal/supervise"
+
 	"bytes"
 	"context"
 	"fmt"
@@ -98,7 +100,7 @@ func command(ctx context.Context, dir, name string, args ...string) (string, err
 	cmd.Dir = dir
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := runSupervised(ctx, cmd); err != nil {
+	if err := supervise.Run(ctx, cmd); err != nil {
 		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
 	}
 	return out.String(), nil
@@ -125,11 +127,11 @@ func writeVmlinux(ctx context.Context, k *Kernel) error {
 		f.Close()
 		return fmt.Errorf("kernel cache: %w", err)
 	}
-	err = extractVmlinux(ctx, k.Vmlinuz, f)
+	err = ExtractVmlinux(ctx, k.Vmlinuz, f)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
-	if err == nil && !hasPVHEntry(f.Name()) {
+	if err == nil && !HasPVHEntry(f.Name()) {
 		err = fmt.Errorf("%s: unpacked an image that is no ELF kernel with a PVH entry (CONFIG_PVH) for qemu to boot", k.Vmlinuz)
 	}
 	if err == nil {

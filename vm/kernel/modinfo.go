@@ -1,4 +1,4 @@
-package vm
+package kernel
 
 import (
 	"bytes"
@@ -90,5 +90,5 @@ func parseSoftdep(s string) (pre, post []string) {
 	return pre, post
 }
 
-// modName normalizes a module name: the kernel treats '-' and '_' alike and reports '_'.
-func modName(s string) string { return strings.ReplaceAll(s, "-", "_") }
+// ModName normalizes a module name: the kernel treats '-' and '_' alike and reports '_'.
+func ModName(s string) string { return strings.ReplaceAll(s, "-", "_") }

@@ -1,13 +1,15 @@
-package vm
+package kernel
 
 import (
+	"slices"
+
 	"fmt"
 	"path"
 )
 
-// lookup resolves a name or alias to module names; builtin modules resolve to none, with found true.
-func (ix *modIndex) lookup(name string) (mods []string, found bool) {
-	n := modName(name)
+// Lookup resolves a name or alias to module names; builtin modules resolve to none, with found true.
+func (ix *ModIndex) Lookup(name string) (mods []string, found bool) {
+	n := ModName(name)
 	if _, ok := ix.Modules[n]; ok {
 		return []string{n}, true
 	}
@@ -22,7 +24,7 @@ func (ix *modIndex) lookup(name string) (mods []string, found bool) {
 	}
 	for _, g := range ix.Globs {
 		if ok, _ := path.Match(g[0], n); ok {
-			if !ix.Builtin[g[1]] && !contains(mods, g[1]) {
+			if !ix.Builtin[g[1]] && !slices.Contains(mods, g[1]) {
 				mods = append(mods, g[1])
 			}
 			found = true
@@ -31,22 +33,22 @@ func (ix *modIndex) lookup(name string) (mods []string, found bool) {
 	return mods, found
 }
 
-// loadStep is one module to load, in order. Optional steps come from softdeps or from aliases that several
+// LoadStep is one module to load, in order. Optional steps come from softdeps or from aliases that several
 // modules answer to (crc32c: crc32c_generic and crc32c_intel, which needs SSE4.2); their failure is not fatal.
-type loadStep struct {
+type LoadStep struct {
 	Name     string   `json:"name"`
 	Path     string   `json:"path"` // relative to the module tree
 	Optional bool     `json:"optional,omitempty"`
 	After    []string `json:"after,omitempty"` // what must be loaded first (job.Load; see ix.before)
 }
 
-// plan orders the modules that loading names needs: softdep pre, dependencies, the module, softdep post.
-func (ix *modIndex) plan(names []string, optional ...string) ([]loadStep, error) {
-	var steps []loadStep
+// Plan orders the modules that loading names needs: softdep pre, dependencies, the module, softdep post.
+func (ix *ModIndex) Plan(names []string, optional ...string) ([]LoadStep, error) {
+	var steps []LoadStep
 	seen := map[string]bool{}
 	var visit func(name string, optional bool, via string) error
 	visit = func(name string, optional bool, via string) error {
-		mods, found := ix.lookup(name)
+		mods, found := ix.Lookup(name)
 		if !found {
 			if optional {
 				return nil
@@ -72,7 +74,7 @@ func (ix *modIndex) plan(names []string, optional ...string) ([]loadStep, error)
 					return err
 				}
 			}
-			steps = append(steps, loadStep{Name: m, Path: mod.Path, Optional: optional})
+			steps = append(steps, LoadStep{Name: m, Path: mod.Path, Optional: optional})
 			for _, p := range mod.Post {
 				if err := visit(p, true, " (softdep of "+m+")"); err != nil {
 					return err
@@ -94,21 +96,12 @@ func (ix *modIndex) plan(names []string, optional ...string) ([]loadStep, error)
 	return steps, nil
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// before lists the modules that must be loaded before name: its dependencies and softdep pre modules.
-func (ix *modIndex) before(name string) []string {
+// Before lists the modules that must be loaded before name: its dependencies and softdep pre modules.
+func (ix *ModIndex) Before(name string) []string {
 	var names []string
 	mod := ix.Modules[name]
 	for _, d := range append(append([]string(nil), mod.Pre...), mod.Depends...) {
-		mods, _ := ix.lookup(d)
+		mods, _ := ix.Lookup(d)
 		names = append(names, mods...)
 	}
 	return names

@@ -1,4 +1,4 @@
-package vm
+package kernel
 
 import (
 	"bytes"
@@ -9,11 +9,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strconv"
 
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz/lzma"
-	"golang.org/x/sys/unix"
 )
 
 // A bzImage decompresses itself at boot, which under TCG takes seconds (about 5 s for Debian 12's
@@ -39,8 +37,8 @@ var payloadMethods = []struct {
 	{"lzma", "\x5d\x00\x00", func(r io.Reader) (io.Reader, error) { return lzma.NewReader(r) }},
 }
 
-// extractVmlinux writes the ELF kernel inside a bzImage to w, whatever the payload's compression (but lzo).
-func extractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
+// ExtractVmlinux writes the ELF kernel inside a bzImage to w, whatever the payload's compression (but lzo).
+func ExtractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 	data, err := os.ReadFile(bzImage)
 	if err != nil {
 		return err
@@ -98,9 +96,9 @@ func (c ctxReader) Read(p []byte) (int, error) {
 	return c.r.Read(p)
 }
 
-// hasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
+// HasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
 // PHYS32_ENTRY note (CONFIG_PVH).
-func hasPVHEntry(path string) bool {
+func HasPVHEntry(path string) bool {
 	f, err := elf.Open(path)
 	if err != nil {
 		return false
@@ -133,22 +131,3 @@ func hasPVHEntry(path string) bool {
 }
 
 func align4(n int) int { return (n + 3) &^ 3 }
-
-// bootImage picks what qemu boots: the kernel's vmlinux; else one extracted now into a memfd (returned,
-// for qemu to inherit as fdKernel); else the bzImage as it is.
-func bootImage(ctx context.Context, k *Kernel) (string, *os.File) {
-	if k.Vmlinux != "" {
-		return k.Vmlinux, nil
-	}
-	fd, err := unix.MemfdCreate("lvslab-vmlinux", unix.MFD_CLOEXEC)
-	if err != nil {
-		return k.Vmlinuz, nil
-	}
-	f := os.NewFile(uintptr(fd), "lvslab-vmlinux")
-	path := "/proc/self/fd/" + strconv.Itoa(fd)
-	if extractVmlinux(ctx, k.Vmlinuz, f) != nil || !hasPVHEntry(path) {
-		f.Close()
-		return k.Vmlinuz, nil
-	}
-	return "/proc/self/fd/" + strconv.Itoa(fdKernel), f
-}

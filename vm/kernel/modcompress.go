@@ -1,4 +1,4 @@
-package vm
+package kernel
 
 import (
 	"bufio"
@@ -24,8 +24,8 @@ import (
 // compressedSuffixes are the module file suffixes besides .ko, as kmod knows them.
 var compressedSuffixes = []string{".ko.xz", ".ko.zst", ".ko.gz"}
 
-// moduleSuffix is the module file suffix of name (.ko, .ko.xz, .ko.zst, .ko.gz), or "" for other files.
-func moduleSuffix(name string) string {
+// ModuleSuffix is the module file suffix of name (.ko, .ko.xz, .ko.zst, .ko.gz), or "" for other files.
+func ModuleSuffix(name string) string {
 	for _, s := range compressedSuffixes {
 		if strings.HasSuffix(name, s) {
 			return s
@@ -37,21 +37,21 @@ func moduleSuffix(name string) string {
 	return ""
 }
 
-func isCompressed(name string) bool {
-	s := moduleSuffix(name)
+func IsCompressed(name string) bool {
+	s := ModuleSuffix(name)
 	return s != "" && s != ".ko"
 }
 
 // moduleFileName is the module name that a module file's name gives: kernel/fs/9p/9p.ko.xz is 9p.
 func moduleFileName(p string) string {
-	return modName(strings.TrimSuffix(filepath.Base(p), moduleSuffix(p)))
+	return ModName(strings.TrimSuffix(filepath.Base(p), ModuleSuffix(p)))
 }
 
-// unpackModules calls each with the decompressed content of every compressed module in paths, on all
+// UnpackModules calls each with the decompressed content of every compressed module in paths, on all
 // CPUs (so each must be safe for concurrent use); i indexes paths.
-func unpackModules(ctx context.Context, paths []string, each func(i int, data []byte) error) error {
+func UnpackModules(ctx context.Context, paths []string, each func(i int, data []byte) error) error {
 	for _, p := range paths {
-		if !isCompressed(p) {
+		if !IsCompressed(p) {
 			return fmt.Errorf("module %s: expected a .ko.xz, .ko.zst or .ko.gz file to decompress", p)
 		}
 	}
@@ -74,7 +74,7 @@ func unpackFile(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	r, err := decompressor(moduleSuffix(path), bufio.NewReader(f))
+	r, err := decompressor(ModuleSuffix(path), bufio.NewReader(f))
 	if err != nil {
 		return nil, fmt.Errorf("module %s: %w", path, err)
 	}

@@ -1,9 +1,10 @@
-package vm
+package kernel
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -17,7 +18,7 @@ import (
 
 // The default kernel package: Debian's metapackage whose dependency names its current kernel, e.g.
 // linux-image-6.1.0-56-amd64.
-const metaPackage = "linux-image-amd64"
+const MetaPackage = "linux-image-amd64"
 
 // tmpPrefix marks unpack directories under the cache's kernel/ folder; a finished unpack is renamed, so any
 // directory that still carries the prefix was left by a run that died and is removed by the next one.
@@ -38,15 +39,15 @@ func CacheDir() (string, error) {
 	return filepath.Join(home, ".cache", "lvslab"), nil
 }
 
-// EnsureKernel returns the kernel to boot: the one given in opts.Kernel and opts.ModulesDir, else the
-// cached kernel of the package opts asks for (Options.Package, $LVSLAB_KERNEL_PACKAGE, linux-image-amd64),
+// Ensure returns the kernel to boot: the one given in opts.Vmlinuz and opts.Modules, else the
+// cached kernel of the package opts asks for (Choice.Package, $LVSLAB_KERNEL_PACKAGE, linux-image-amd64),
 // else that package's kernel, fetched into the cache with apt first.
-func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
-	if opts.Kernel != "" || opts.ModulesDir != "" {
+func Ensure(ctx context.Context, opts Choice) (*Kernel, error) {
+	if opts.Vmlinuz != "" || opts.Modules != "" {
 		if opts.Package != "" {
-			return nil, fmt.Errorf("kernel package %s and a kernel given by hand (%s, %s): expected one of them", opts.Package, opts.Kernel, opts.ModulesDir)
+			return nil, fmt.Errorf("kernel package %s and a kernel given by hand (%s, %s): expected one of them", opts.Package, opts.Vmlinuz, opts.Modules)
 		}
-		return userKernel(opts.Kernel, opts.ModulesDir)
+		return userKernel(opts.Vmlinuz, opts.Modules)
 	}
 	root, pkg, err := opts.cachedPackage()
 	if err != nil {
@@ -64,7 +65,7 @@ func EnsureKernel(ctx context.Context, opts Options) (*Kernel, error) {
 
 // completeCache unpacks the vmlinux of a kernel cached by a version of lvslab that could not (Debian 12's
 // 6.1 is xz with a BCJ filter), under the cache lock.
-func (opts Options) completeCache(ctx context.Context, root string, k *Kernel) {
+func (opts Choice) completeCache(ctx context.Context, root string, k *Kernel) {
 	unlock, err := lockDir(ctx, root)
 	if err != nil {
 		opts.cannotComplete(k, err)
@@ -76,8 +77,8 @@ func (opts Options) completeCache(ctx context.Context, root string, k *Kernel) {
 
 // completeLocked gives k the vmlinux another run unpacked meanwhile, or unpacks it. The caller holds the
 // cache lock.
-func (opts Options) completeLocked(ctx context.Context, k *Kernel) {
-	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); hasPVHEntry(elf) {
+func (opts Choice) completeLocked(ctx context.Context, k *Kernel) {
+	if elf := filepath.Join(filepath.Dir(k.Vmlinuz), "vmlinux-"+k.Version); HasPVHEntry(elf) {
 		k.Vmlinux = elf
 		return
 	}
@@ -87,20 +88,20 @@ func (opts Options) completeLocked(ctx context.Context, k *Kernel) {
 }
 
 // cannotComplete says why a cached kernel stays without its vmlinux: it still boots, slower.
-func (opts Options) cannotComplete(k *Kernel, err error) {
+func (opts Choice) cannotComplete(k *Kernel, err error) {
 	opts.notice("kernel %s: %v; it unpacks itself at every boot instead, four times slower under emulation (delete %s to fetch it again)", k.Version, err, filepath.Dir(filepath.Dir(k.Vmlinuz)))
 }
 
 // cachedPackage is the kernel cache's folder and the Debian package whose kernel opts asks for.
-func (opts Options) cachedPackage() (root, pkg string, err error) {
-	if pkg, err = opts.kernelPackage(); err != nil {
+func (opts Choice) cachedPackage() (root, pkg string, err error) {
+	if pkg, err = opts.packageName(); err != nil {
 		return "", "", err
 	}
 	root, err = kernelRoot(opts.Cache)
 	return root, pkg, err
 }
 
-func fetchKernel(ctx context.Context, root, pkg string, opts Options) (*Kernel, error) {
+func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, error) {
 	versioned, version, err := resolvePackage(ctx, pkg)
 	if err != nil {
 		return nil, err
@@ -157,7 +158,7 @@ func cachedKernel(root, pkg string) *Kernel {
 		k, _ := unpackedKernel(filepath.Join(root, target))
 		return k
 	}
-	if k := newestCached(root, func(dir string) bool { return strings.HasPrefix(dir, pkg+"_") }); k != nil || pkg != metaPackage {
+	if k := newestCached(root, func(dir string) bool { return strings.HasPrefix(dir, pkg+"_") }); k != nil || pkg != MetaPackage {
 		return k
 	}
 	claimed := map[string]bool{}
@@ -223,7 +224,7 @@ func unpackedKernel(dir string) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	if elf := filepath.Join(dir, "boot", "vmlinux-"+k.Version); k.Vmlinux == "" && hasPVHEntry(elf) {
+	if elf := filepath.Join(dir, "boot", "vmlinux-"+k.Version); k.Vmlinux == "" && HasPVHEntry(elf) {
 		k.Vmlinux = elf
 	}
 	// The directory is named <versioned package>_<version> (fetchKernel).
@@ -282,4 +283,27 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 		return nil, fmt.Errorf("kernel cache %s: another lvslab has held %s for 10 minutes while fetching; stop it or wait", dir, f.Name())
 	}
 	return func() { f.Close() }, nil
+}
+
+// Choice is which kernel to boot, and where notices about fetching it go.
+type Choice struct {
+	Package          string    // a Debian kernel package; default DefaultPackage()
+	Vmlinuz, Modules string    // a kernel given by hand instead, and its module tree
+	Cache            string    // the kernel cache; default CacheDir()
+	Notices          io.Writer // one-line notices; nil drops them
+}
+
+func (opts Choice) notice(format string, args ...any) {
+	if opts.Notices != nil {
+		fmt.Fprintf(opts.Notices, "lvslab: "+format+"\n", args...)
+	}
+}
+
+// Cached is the kernel of the Debian package pkg in the cache (default CacheDir()), nil if it holds none.
+func Cached(cache, pkg string) (*Kernel, error) {
+	root, err := kernelRoot(cache)
+	if err != nil {
+		return nil, err
+	}
+	return cachedKernel(root, pkg), nil
 }

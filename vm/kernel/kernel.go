@@ -1,4 +1,4 @@
-package vm
+package kernel
 
 import (
 	"fmt"
@@ -41,7 +41,7 @@ func userKernel(vmlinuz, modules string) (*Kernel, error) {
 		return nil, err
 	}
 	k := &Kernel{Vmlinuz: abs, Modules: dir, Version: filepath.Base(dir)}
-	if hasPVHEntry(abs) {
+	if HasPVHEntry(abs) {
 		k.Vmlinux = abs
 	}
 	config := readConfig(filepath.Join(filepath.Dir(abs), "config-"+k.Version))

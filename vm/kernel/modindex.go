@@ -1,6 +1,8 @@
-package vm
+package kernel
 
 import (
+	"slices"
+
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,13 +16,13 @@ import (
 	"strings"
 )
 
-// indexFile is the module index written next to modules.builtin. Debian's package carries no modules.dep
+// IndexFile is the module index written next to modules.builtin. Debian's package carries no modules.dep
 // (depmod writes it at install time) and the host may have no depmod, so lvslab reads every .modinfo once.
-const indexFile = "modules.lvslab.json"
+const IndexFile = "modules.lvslab.json"
 
-// modIndex maps module names and the aliases the kernel asks for (rtnl-link-veth, crypto-crc32c,
+// ModIndex maps module names and the aliases the kernel asks for (rtnl-link-veth, crypto-crc32c,
 // net-pf-16-proto-16-family-IPVS, ...) to module files and their dependencies.
-type modIndex struct {
+type ModIndex struct {
 	Modules map[string]*indexedModule `json:"modules"`
 	Builtin map[string]bool           `json:"builtin"`
 	Aliases map[string][]string       `json:"aliases"` // normalized alias -> module names
@@ -34,13 +36,13 @@ type indexedModule struct {
 	Post    []string `json:"post,omitempty"`
 }
 
-// loadIndex reads the index of a module tree, or builds it when the tree has none (a tree given by hand).
-func loadIndex(ctx context.Context, tree string) (*modIndex, error) {
-	data, err := os.ReadFile(filepath.Join(tree, indexFile))
+// LoadIndex reads the index of a module tree, or builds it when the tree has none (a tree given by hand).
+func LoadIndex(ctx context.Context, tree string) (*ModIndex, error) {
+	data, err := os.ReadFile(filepath.Join(tree, IndexFile))
 	if err == nil {
-		ix := new(modIndex)
+		ix := new(ModIndex)
 		if err := json.Unmarshal(data, ix); err != nil {
-			return nil, fmt.Errorf("module index %s: %w; delete it to rebuild it", filepath.Join(tree, indexFile), err)
+			return nil, fmt.Errorf("module index %s: %w; delete it to rebuild it", filepath.Join(tree, IndexFile), err)
 		}
 		return ix, nil
 	}
@@ -60,19 +62,19 @@ func writeIndex(ctx context.Context, tree string) error {
 	if err != nil {
 		return err
 	}
-	return os.WriteFile(filepath.Join(tree, indexFile), data, 0o644)
+	return os.WriteFile(filepath.Join(tree, IndexFile), data, 0o644)
 }
 
 // buildIndex walks the tree once and reads each module's .modinfo, on all CPUs. Compressed modules
 // (.ko.xz, .ko.zst, .ko.gz) are decompressed in memory, .ko.xz in batches: about 10 s for the 4230
 // modules of Debian's 6.12 kernel on 2 CPUs, against 1.4 s for the 4023 plain ones of its 6.1 kernel.
-func buildIndex(ctx context.Context, tree string) (*modIndex, error) {
+func buildIndex(ctx context.Context, tree string) (*ModIndex, error) {
 	var paths []string
 	err := filepath.WalkDir(filepath.Join(tree, "kernel"), func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && moduleSuffix(p) != "" {
+		if !d.IsDir() && ModuleSuffix(p) != "" {
 			paths = append(paths, p)
 		}
 		return nil
@@ -84,7 +86,7 @@ func buildIndex(ctx context.Context, tree string) (*modIndex, error) {
 	if err != nil {
 		return nil, fmt.Errorf("module tree %s: %w", tree, err)
 	}
-	ix := &modIndex{Modules: map[string]*indexedModule{}, Builtin: map[string]bool{}, Aliases: map[string][]string{}}
+	ix := &ModIndex{Modules: map[string]*indexedModule{}, Builtin: map[string]bool{}, Aliases: map[string][]string{}}
 	for i, p := range paths {
 		mi := infos[i]
 		name := moduleFileName(p)
@@ -110,7 +112,7 @@ func readModinfos(ctx context.Context, paths []string) ([]modinfo, error) {
 	infos := make([]modinfo, len(paths))
 	var plain, packed []int // indexes into paths
 	for i, p := range paths {
-		if isCompressed(p) {
+		if IsCompressed(p) {
 			packed = append(packed, i)
 		} else {
 			plain = append(plain, i)
@@ -128,7 +130,7 @@ func readModinfos(ctx context.Context, paths []string) ([]modinfo, error) {
 	for j, i := range packed {
 		files[j] = paths[i]
 	}
-	err = unpackModules(ctx, files, func(j int, data []byte) error {
+	err = UnpackModules(ctx, files, func(j int, data []byte) error {
 		var err error
 		infos[packed[j]], err = elfModinfo(files[j], bytes.NewReader(data))
 		return err
@@ -141,15 +143,15 @@ func readModinfos(ctx context.Context, paths []string) ([]modinfo, error) {
 
 // addAliases keeps the aliases request_module can ask for; bus ids (pci:..., usb:..., acpi*:...) are for
 // udev, which the guest does not run.
-func (ix *modIndex) addAliases(name string, aliases []string) {
+func (ix *ModIndex) addAliases(name string, aliases []string) {
 	for _, a := range aliases {
 		if strings.Contains(a, ":") {
 			continue
 		}
-		a = modName(a)
+		a = ModName(a)
 		if strings.ContainsAny(a, "*?[") {
 			ix.Globs = append(ix.Globs, [2]string{a, name})
-		} else if !contains(ix.Aliases[a], name) {
+		} else if !slices.Contains(ix.Aliases[a], name) {
 			ix.Aliases[a] = append(ix.Aliases[a], name)
 		}
 	}
@@ -157,13 +159,13 @@ func (ix *modIndex) addAliases(name string, aliases []string) {
 
 // addBuiltin records the modules compiled into the kernel (modules.builtin) and their aliases
 // (modules.builtin.modinfo: NUL-separated module.key=value).
-func (ix *modIndex) addBuiltin(tree string) error {
+func (ix *ModIndex) addBuiltin(tree string) error {
 	list, err := os.ReadFile(filepath.Join(tree, "modules.builtin"))
 	if err != nil {
 		return fmt.Errorf("module tree %s: expected modules.builtin: %w", tree, err)
 	}
 	for _, line := range strings.Fields(string(list)) {
-		ix.Builtin[modName(strings.TrimSuffix(path.Base(line), ".ko"))] = true
+		ix.Builtin[ModName(strings.TrimSuffix(path.Base(line), ".ko"))] = true
 	}
 	info, err := os.ReadFile(filepath.Join(tree, "modules.builtin.modinfo"))
 	if err != nil {
@@ -172,7 +174,7 @@ func (ix *modIndex) addBuiltin(tree string) error {
 	for _, kv := range bytes.Split(info, []byte{0}) {
 		key, alias, ok := strings.Cut(string(kv), "=")
 		if mod, field, dot := strings.Cut(key, "."); ok && dot && field == "alias" {
-			ix.addAliases(modName(mod), []string{alias})
+			ix.addAliases(ModName(mod), []string{alias})
 		}
 	}
 	return nil

@@ -1,6 +1,8 @@
-package vm
+package kernel
 
 import (
+	"github.com/lvslab/lvslab/vm/kernel/kerneltest"
+
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -14,8 +16,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/ulikunitz/xz"
 	"github.com/ulikunitz/xz/lzma"
 )
 
@@ -28,57 +28,18 @@ func TestModuleSuffix(t *testing.T) {
 		{"modules.order", "", ""},
 		{"kernel/x/y.ko.bz2", "", ""},
 	} {
-		if got := moduleSuffix(c.path); got != c.suffix {
-			t.Errorf("moduleSuffix(%q) = %q, want %q", c.path, got, c.suffix)
+		if got := ModuleSuffix(c.path); got != c.suffix {
+			t.Errorf("ModuleSuffix(%q) = %q, want %q", c.path, got, c.suffix)
 		}
 		if c.suffix != "" {
 			if got := moduleFileName(c.path); got != c.name {
 				t.Errorf("moduleFileName(%q) = %q, want %q", c.path, got, c.name)
 			}
 		}
-		if isCompressed(c.path) != (c.suffix != "" && c.suffix != ".ko") {
-			t.Errorf("isCompressed(%q) = %v", c.path, isCompressed(c.path))
+		if IsCompressed(c.path) != (c.suffix != "" && c.suffix != ".ko") {
+			t.Errorf("IsCompressed(%q) = %v", c.path, IsCompressed(c.path))
 		}
 	}
-}
-
-// compressWith compresses files in place as xz or zstd does, replacing each with file.xz or file.zst.
-func compressWith(t *testing.T, method string, files ...string) {
-	t.Helper()
-	for _, f := range files {
-		data, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var buf bytes.Buffer
-		switch method {
-		case "xz":
-			w, err := xz.NewWriter(&buf)
-			if err != nil {
-				t.Fatal(err)
-			}
-			w.Write(data)
-			w.Close()
-		case "zstd":
-			buf.Write(zstdBytes(t, data))
-		default:
-			t.Fatalf("compressWith %s", method)
-		}
-		if err := os.WriteFile(f+map[string]string{"xz": ".xz", "zstd": ".zst"}[method], buf.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		os.Remove(f)
-	}
-}
-
-func zstdBytes(t *testing.T, data []byte) []byte {
-	t.Helper()
-	enc, err := zstd.NewWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	return enc.EncodeAll(data, nil)
 }
 
 func gzipFile(t *testing.T, path string) {
@@ -109,12 +70,12 @@ func TestIndexCompressedTree(t *testing.T) {
 	}
 	var xz []string
 	for i := range manyModules + 3 {
-		xz = append(xz, fakeModule(t, dir, fmt.Sprintf("m%03d", i), fmt.Sprintf("alias=fake-%d\x00depends=\x00", i)))
+		xz = append(xz, kerneltest.FakeModule(t, dir, fmt.Sprintf("m%03d", i), fmt.Sprintf("alias=fake-%d\x00depends=\x00", i)))
 	}
-	xz = append(xz, fakeModule(t, dir, "ip_vs_twos", "depends=ip_vs\x00alias=ip_vs_scheduler_twos\x00"))
-	compressWith(t, "xz", xz...)
-	gzipFile(t, fakeModule(t, dir, "ip_vs", "depends=libcrc32c\x00softdep=pre: m007\x00"))
-	fakeModule(t, dir, "libcrc32c", "depends=\x00")
+	xz = append(xz, kerneltest.FakeModule(t, dir, "ip_vs_twos", "depends=ip_vs\x00alias=ip_vs_scheduler_twos\x00"))
+	kerneltest.Compress(t, "xz", xz...)
+	gzipFile(t, kerneltest.FakeModule(t, dir, "ip_vs", "depends=libcrc32c\x00softdep=pre: m007\x00"))
+	kerneltest.FakeModule(t, dir, "libcrc32c", "depends=\x00")
 	os.WriteFile(filepath.Join(tree, "modules.builtin"), nil, 0o644)
 
 	start := time.Now()
@@ -128,11 +89,11 @@ func TestIndexCompressedTree(t *testing.T) {
 	}
 	for i := range manyModules + 3 {
 		name := fmt.Sprintf("m%03d", i)
-		if mods, _ := ix.lookup(fmt.Sprintf("fake-%d", i)); !slices.Equal(mods, []string{name}) {
+		if mods, _ := ix.Lookup(fmt.Sprintf("fake-%d", i)); !slices.Equal(mods, []string{name}) {
 			t.Fatalf("alias fake-%d resolves to %v, want %s: the batch's contents went to the wrong modules", i, mods, name)
 		}
 	}
-	steps, err := ix.plan([]string{"ip_vs_twos"})
+	steps, err := ix.Plan([]string{"ip_vs_twos"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -157,66 +118,14 @@ func TestIndexCompressedTree(t *testing.T) {
 
 func TestReadModinfoZstd(t *testing.T) {
 	dir := t.TempDir()
-	p := fakeModule(t, dir, "veth", "alias=rtnl-link-veth\x00depends=\x00")
-	compressWith(t, "zstd", p)
+	p := kerneltest.FakeModule(t, dir, "veth", "alias=rtnl-link-veth\x00depends=\x00")
+	kerneltest.Compress(t, "zstd", p)
 	infos, err := readModinfos(context.Background(), []string{p + ".zst"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !slices.Equal(infos[0].aliases, []string{"rtnl-link-veth"}) {
 		t.Errorf("got %+v", infos[0])
-	}
-}
-
-// TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked, and that it
-// holds no modprobe: the kernel's own module requests while it boots would each start /init for nothing.
-func TestInitramfsUnpacksModules(t *testing.T) {
-	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
-	dir := filepath.Join(tree, "kernel/x")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	plain := fakeModule(t, dir, "virtio_mmio", "depends=\x00")
-	packed := fakeModule(t, dir, "ip_vs", "depends=\x00")
-	want, _ := os.ReadFile(packed)
-	compressWith(t, "xz", packed)
-
-	boot := []loadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}}
-	load := []loadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}, {Name: "ip_vs", Path: "kernel/x/ip_vs.ko.xz"}}
-	mods := initramfsModules(boot, load)
-	if len(mods) != 2 || mods[1].Name != "ip_vs" {
-		t.Fatalf("initramfsModules: got %v, want virtio_mmio and ip_vs", mods)
-	}
-	f, err := os.Create(filepath.Join(t.TempDir(), "initramfs"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	j := &job{Tree: tree}
-	if err := writeInitramfs(context.Background(), f, plain, j, &modIndex{}, mods); err != nil {
-		t.Fatal(err)
-	}
-	data, _ := os.ReadFile(f.Name())
-	entries, err := parseCpio(data)
-	if err != nil {
-		t.Fatal(err)
-	}
-	found := 0
-	for _, e := range entries {
-		switch e.name {
-		case "lvslab/ko/ip_vs.ko":
-			found++
-			if e.data != string(want) {
-				t.Errorf("lvslab/ko/ip_vs.ko holds %d bytes, want the %d of the unpacked module", len(e.data), len(want))
-			}
-		case "lvslab/ko/virtio_mmio.ko":
-			found++
-		case kernelModprobe[1:]:
-			t.Errorf("the initramfs holds %s: the kernel would run it for its requests while it boots", kernelModprobe)
-		}
-	}
-	if found != 2 {
-		t.Errorf("the initramfs lacks a module: %v", entries)
 	}
 }
 
@@ -284,14 +193,14 @@ func TestExtractVmlinux(t *testing.T) {
 	lw.Close()
 	for method, payload := range map[string][]byte{
 		"xz with BCJ": fixture("payload.x86.xz"),
-		"zstd":        zstdBytes(t, want),
+		"zstd":        kerneltest.Zstd(t, want),
 		"gzip":        gz.Bytes(),
 		"bzip2":       fixture("payload.bz2"),
 		"lz4 legacy":  fixture("payload.lz4"),
 		"lzma":        lz.Bytes(),
 	} {
 		var out bytes.Buffer
-		if err := extractVmlinux(context.Background(), fakeBzImage(t, payload, len(want)), &out); err != nil {
+		if err := ExtractVmlinux(context.Background(), fakeBzImage(t, payload, len(want)), &out); err != nil {
 			t.Errorf("%s: %v", method, err)
 		} else if !bytes.Equal(out.Bytes(), want) {
 			t.Errorf("%s: unpacked %d bytes, want the %d of the fake kernel", method, out.Len(), len(want))
@@ -303,7 +212,7 @@ func TestExtractVmlinux(t *testing.T) {
 // declares more than a kernel can be, and one in a compression lvslab does not read, each stop with an error.
 func TestExtractVmlinuxRefuses(t *testing.T) {
 	want := fakeKernel()
-	zst := zstdBytes(t, want)
+	zst := kerneltest.Zstd(t, want)
 	for _, c := range []struct {
 		name    string
 		payload []byte
@@ -316,7 +225,7 @@ func TestExtractVmlinuxRefuses(t *testing.T) {
 		{"lzo", append([]byte("\x89LZO\x00"), zst...), len(want), "does not unpack"},
 		{"corrupt xz", append([]byte("\xfd7zXZ\x00"), zst...), len(want), "unpacking its xz payload"},
 	} {
-		err := extractVmlinux(context.Background(), fakeBzImage(t, c.payload, c.size), io.Discard)
+		err := ExtractVmlinux(context.Background(), fakeBzImage(t, c.payload, c.size), io.Discard)
 		if err == nil || !strings.Contains(err.Error(), c.err) {
 			t.Errorf("%s: got %v, want an error saying %q", c.name, err, c.err)
 		}

@@ -1,4 +1,5 @@
-package vm
+// Package supervise starts processes that die with this one.
+package supervise
 
 import (
 	"context"
@@ -9,10 +10,10 @@ import (
 	"time"
 )
 
-// startSupervised starts cmd so that it dies with this process: Pdeathsig fires when the thread that
+// Start starts cmd so that it dies with this process: Pdeathsig fires when the thread that
 // forked the child exits, so the fork happens on a goroutine locked to its thread that lives until the
 // child is reaped. The returned channel yields cmd.Wait's result.
-func startSupervised(cmd *exec.Cmd) (<-chan error, error) {
+func Start(cmd *exec.Cmd) (<-chan error, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
@@ -37,13 +38,13 @@ func startSupervised(cmd *exec.Cmd) (<-chan error, error) {
 	return done, nil
 }
 
-// runSupervised runs a helper program (apt-get, dpkg-deb, xz) to its end in a process group of its own,
+// Run runs a helper program (apt-get, dpkg-deb, xz) to its end in a process group of its own,
 // which it kills when ctx ends. If this process dies instead, Pdeathsig kills the helper itself; its
 // children (dpkg-deb forks a decompressor and tar) finish on their own, and the next fetch removes what
 // they wrote.
-func runSupervised(ctx context.Context, cmd *exec.Cmd) error {
+func Run(ctx context.Context, cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	done, err := startSupervised(cmd)
+	done, err := Start(cmd)
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,63 @@
+package vm
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/kernel/kerneltest"
+)
+
+// TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked, and that it
+// holds no modprobe: the kernel's own module requests while it boots would each start /init for nothing.
+func TestInitramfsUnpacksModules(t *testing.T) {
+	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
+	dir := filepath.Join(tree, "kernel/x")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	plain := kerneltest.FakeModule(t, dir, "virtio_mmio", "depends=\x00")
+	packed := kerneltest.FakeModule(t, dir, "ip_vs", "depends=\x00")
+	want, _ := os.ReadFile(packed)
+	kerneltest.Compress(t, "xz", packed)
+
+	boot := []kernel.LoadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}}
+	load := []kernel.LoadStep{{Name: "virtio_mmio", Path: "kernel/x/virtio_mmio.ko"}, {Name: "ip_vs", Path: "kernel/x/ip_vs.ko.xz"}}
+	mods := initramfsModules(boot, load)
+	if len(mods) != 2 || mods[1].Name != "ip_vs" {
+		t.Fatalf("initramfsModules: got %v, want virtio_mmio and ip_vs", mods)
+	}
+	f, err := os.Create(filepath.Join(t.TempDir(), "initramfs"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	j := &job{Tree: tree}
+	if err := writeInitramfs(context.Background(), f, plain, j, &kernel.ModIndex{}, mods); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := os.ReadFile(f.Name())
+	entries, err := parseCpio(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := 0
+	for _, e := range entries {
+		switch e.name {
+		case "lvslab/ko/ip_vs.ko":
+			found++
+			if e.data != string(want) {
+				t.Errorf("lvslab/ko/ip_vs.ko holds %d bytes, want the %d of the unpacked module", len(e.data), len(want))
+			}
+		case "lvslab/ko/virtio_mmio.ko":
+			found++
+		case kernelModprobe[1:]:
+			t.Errorf("the initramfs holds %s: the kernel would run it for its requests while it boots", kernelModprobe)
+		}
+	}
+	if found != 2 {
+		t.Errorf("the initramfs lacks a module: %v", entries)
+	}
+}
