@@ -12,6 +12,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 	"github.com/lvslab/lvslab/vmlab"
 )
 
@@ -28,12 +29,12 @@ type Terminal struct {
 // stdout makes it run under a terminal in the machine (raw here, its size followed); otherwise its stdin
 // is streamed, and signals that would stop lvslab here go to it there. The exit status is its own.
 func (v InVM) Lvslab(ctx context.Context, args []string, t Terminal) error {
-	return v.forward(ctx, vm.ExecRequest{Argv: append([]string{"lvslab"}, args...)}, t, args[0] != "status")
+	return v.forward(ctx, proto.ExecRequest{Argv: append([]string{"lvslab"}, args...)}, t, args[0] != "status")
 }
 
 // forward runs req in the lab's machine, wired to t; writes says whether the command may write files
 // (then it is warned when they would stay in the machine). A status other than 0 is a *vmlab.ExitError.
-func (v InVM) forward(ctx context.Context, req vm.ExecRequest, t Terminal, writes bool) error {
+func (v InVM) forward(ctx context.Context, req proto.ExecRequest, t Terminal, writes bool) error {
 	r, err := v.Record.AwaitUp(ctx, t.Stderr)
 	if err != nil {
 		return err

@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 	"github.com/lvslab/lvslab/vmlab"
 )
 
@@ -54,7 +54,7 @@ func (n Native) Down(ctx context.Context) error { return n.Lab.Down(ctx) }
 // Exec runs argv in a host of the lab, as lvslab exec there would: the guest's agent starts it in the
 // host's namespace itself, which saves starting an lvslab under emulation.
 func (v InVM) Exec(ctx context.Context, host string, argv []string, t Terminal) error {
-	return v.forward(ctx, vm.ExecRequest{Argv: argv, Lab: v.Name(), Host: host}, t, true)
+	return v.forward(ctx, proto.ExecRequest{Argv: argv, Lab: v.Name(), Host: host}, t, true)
 }
 
 // Shell runs lvslab shell in the machine, under a terminal there when t is one.

@@ -1,8 +1,6 @@
 package vm
 
 import (
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
@@ -16,6 +14,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // A memo remembers, in the cache, that this host's KVM could not boot the kernel, so that later runs go

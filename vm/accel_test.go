@@ -1,12 +1,13 @@
 package vm
 
 import (
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // withProbe makes planAccel see the KVM st describes, for one test.
@@ -235,11 +236,11 @@ func TestQemuLogSpotsComplaintsAcrossWrites(t *testing.T) {
 }
 
 func TestPrependPath(t *testing.T) {
-	got := prependPath([]string{"A=1", "PATH=/usr/bin:/bin", "PATH=/evil"}, "/x")
+	got := proto.PrependPath([]string{"A=1", "PATH=/usr/bin:/bin", "PATH=/evil"}, "/x")
 	if strings.Join(got, " ") != "A=1 PATH=/x:/usr/bin:/bin" {
 		t.Errorf("got %q", got)
 	}
-	got = prependPath([]string{"A=1"}, "/x")
+	got = proto.PrependPath([]string{"A=1"}, "/x")
 	if len(got) != 2 || !strings.HasPrefix(got[1], "PATH=/x:") || !strings.Contains(got[1], "/usr/bin") {
 		t.Errorf("no PATH: got %q", got)
 	}
@@ -251,7 +252,7 @@ func TestJobFindsSelfOnlyInTheGuest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if j.Argv[0] != selfDir+"/lvslab" || j.Self != "lvslab" || j.Env[0] != "PATH="+selfDir+":/nonexistent" {
+	if j.Argv[0] != proto.SelfDir+"/lvslab" || j.Self != "lvslab" || j.Env[0] != "PATH="+proto.SelfDir+":/nonexistent" {
 		t.Errorf("got argv %q, self %q, env %q", j.Argv, j.Self, j.Env)
 	}
 	for _, bad := range []string{"../lvslab", "a/b", "..", ""} {

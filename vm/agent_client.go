@@ -14,6 +14,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // ExecIO is what a command in the machine reads and writes, and what else reaches it while it runs.
@@ -26,9 +28,9 @@ type ExecIO struct {
 
 // Exec runs a command in the machine and returns its exit status; 128+n when signal n killed it. When
 // ctx ends, the connection closes and the agent hangs the command up (SIGHUP, then SIGKILL).
-func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, error) {
+func (m *Machine) Exec(ctx context.Context, req proto.ExecRequest, io ExecIO) (int, error) {
 	secret, err := hex.DecodeString(m.Secret)
-	if err != nil || len(secret) != agentSecretLen {
+	if err != nil || len(secret) != proto.AgentSecretLen {
 		return 0, errors.New("the machine's record holds no valid secret")
 	}
 	var d net.Dialer
@@ -48,33 +50,33 @@ func (m *Machine) Exec(ctx context.Context, req ExecRequest, io ExecIO) (int, er
 	// The secret and the request in one write: one segment through qemu's network for the agent to wait
 	// for, not two.
 	hello := bytes.NewBuffer(secret)
-	_ = (&frameWriter{w: hello}).send(frameRequest, body) // a bytes.Buffer takes every write
+	_ = (proto.NewFrameWriter(hello)).Send(proto.FrameRequest, body) // a bytes.Buffer takes every write
 	if _, err := conn.Write(hello.Bytes()); err != nil {
 		return 0, err
 	}
-	fw := &frameWriter{w: conn}
+	fw := proto.NewFrameWriter(conn)
 	credit := newCredit()
 	defer credit.close()
 	go sendInput(fw, io, credit)
 	for {
-		f, err := readFrame(conn, fromAgent)
+		f, err := proto.ReadFrame(conn, proto.FromAgent)
 		switch {
 		case ctx.Err() != nil:
 			return 0, ctx.Err()
 		case err != nil:
 			return 0, fmt.Errorf("the machine's agent: %w", err)
 		}
-		switch f.typ {
-		case frameStdout:
-			writeTo(io.Stdout, f.payload)
-		case frameStderr:
-			writeTo(io.Stderr, f.payload)
-		case frameCredit:
-			credit.add(int(binary.BigEndian.Uint32(f.payload)))
-		case frameExit:
-			return int(int32(binary.BigEndian.Uint32(f.payload))), nil
-		case frameError:
-			return 0, errors.New(string(f.payload))
+		switch f.Type {
+		case proto.FrameStdout:
+			writeTo(io.Stdout, f.Payload)
+		case proto.FrameStderr:
+			writeTo(io.Stderr, f.Payload)
+		case proto.FrameCredit:
+			credit.add(int(binary.BigEndian.Uint32(f.Payload)))
+		case proto.FrameExit:
+			return int(int32(binary.BigEndian.Uint32(f.Payload))), nil
+		case proto.FrameError:
+			return 0, errors.New(string(f.Payload))
 		}
 	}
 }
@@ -131,11 +133,11 @@ func (c *credit) take(max int) int {
 
 // sendInput forwards stdin as far as the agent grants it, window sizes and signals, each on its own: a
 // signal goes at once, whatever stdin is doing.
-func sendInput(fw *frameWriter, eio ExecIO, credit *credit) {
+func sendInput(fw *proto.FrameWriter, eio ExecIO, credit *credit) {
 	if eio.Stdin != nil {
 		go sendStdin(fw, eio.Stdin, credit)
 	} else {
-		fw.send(frameStdinEOF)
+		fw.Send(proto.FrameStdinEOF)
 	}
 	for eio.Resize != nil || eio.Signals != nil {
 		select {
@@ -145,7 +147,7 @@ func sendInput(fw *frameWriter, eio ExecIO, credit *credit) {
 				continue
 			}
 			b := binary.BigEndian.AppendUint16(nil, size[0])
-			if fw.send(frameResize, binary.BigEndian.AppendUint16(b, size[1])) != nil {
+			if fw.Send(proto.FrameResize, binary.BigEndian.AppendUint16(b, size[1])) != nil {
 				return
 			}
 		case sig, ok := <-eio.Signals:
@@ -153,7 +155,7 @@ func sendInput(fw *frameWriter, eio ExecIO, credit *credit) {
 				eio.Signals = nil
 				continue
 			}
-			if fw.sendUint32(frameSignal, uint32(sig)) != nil {
+			if fw.SendUint32(proto.FrameSignal, uint32(sig)) != nil {
 				return
 			}
 		}
@@ -161,22 +163,22 @@ func sendInput(fw *frameWriter, eio ExecIO, credit *credit) {
 }
 
 // sendStdin reads stdin only when the agent has room for what it reads, and sends it.
-func sendStdin(fw *frameWriter, stdin io.Reader, credit *credit) {
-	buf := make([]byte, maxChunk)
+func sendStdin(fw *proto.FrameWriter, stdin io.Reader, credit *credit) {
+	buf := make([]byte, proto.MaxChunk)
 	for {
 		n := credit.take(len(buf))
 		if n == 0 {
 			return
 		}
 		got, err := stdin.Read(buf[:n])
-		if got > 0 && fw.send(frameStdin, buf[:got]) != nil {
+		if got > 0 && fw.Send(proto.FrameStdin, buf[:got]) != nil {
 			return
 		}
 		if got < n {
 			credit.add(n - got)
 		}
 		if err != nil {
-			fw.send(frameStdinEOF)
+			fw.Send(proto.FrameStdinEOF)
 			return
 		}
 	}

@@ -3,6 +3,7 @@ package vm
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // rawAgent is a connection to the machine's agent past its secret, for a client that breaks the rules.
@@ -39,7 +41,7 @@ func rawAgent(t *testing.T, m *Machine) net.Conn {
 func serves(t *testing.T, m *Machine, after string) {
 	t.Helper()
 	var out bytes.Buffer
-	code, err := m.Exec(context.Background(), ExecRequest{Argv: []string{"echo", "alive"}, Env: testEnv}, ExecIO{Stdout: &out})
+	code, err := m.Exec(context.Background(), proto.ExecRequest{Argv: []string{"echo", "alive"}, Env: testEnv}, ExecIO{Stdout: &out})
 	if err != nil || code != 0 || out.String() != "alive\n" {
 		t.Fatalf("after %s the machine no longer serves: exit %d, %v, %q", after, code, err, out.String())
 	}
@@ -65,29 +67,29 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 
 	t.Run("a request claiming 1 GiB", func(t *testing.T) {
 		conn := rawAgent(t, m)
-		conn.Write(header(frameRequest, 1<<30))
-		f, err := readFrame(conn, fromAgent)
-		if err != nil || f.typ != frameError || !strings.Contains(string(f.payload), "expected at most") {
-			t.Errorf("got %q %q %v, want the request refused", f.typ, f.payload, err)
+		conn.Write(binary.BigEndian.AppendUint32([]byte{proto.FrameRequest}, 1<<30))
+		f, err := proto.ReadFrame(conn, proto.FromAgent)
+		if err != nil || f.Type != proto.FrameError || !strings.Contains(string(f.Payload), "expected at most") {
+			t.Errorf("got %q %q %v, want the request refused", f.Type, f.Payload, err)
 		}
 		serves(t, m, "a request claiming 1 GiB")
 	})
 
 	t.Run("stdin claiming 1 GiB", func(t *testing.T) {
 		conn := rawAgent(t, m)
-		body, _ := json.Marshal(ExecRequest{Argv: []string{"cat"}, Env: testEnv})
-		(&frameWriter{w: conn}).send(frameRequest, body)
-		conn.Write(header(frameStdin, 1<<30))
+		body, _ := json.Marshal(proto.ExecRequest{Argv: []string{"cat"}, Env: testEnv})
+		(proto.NewFrameWriter(conn)).Send(proto.FrameRequest, body)
+		conn.Write(binary.BigEndian.AppendUint32([]byte{proto.FrameStdin}, 1<<30))
 		conn.SetReadDeadline(time.Now().Add(30 * time.Second))
 		for { // the agent hangs the command up and ends the connection
-			f, err := readFrame(conn, fromAgent)
+			f, err := proto.ReadFrame(conn, proto.FromAgent)
 			if err != nil {
 				if !errors.Is(err, io.EOF) {
 					t.Errorf("the agent did not end the connection: %v", err)
 				}
 				break
 			}
-			if f.typ == frameExit {
+			if f.Type == proto.FrameExit {
 				break
 			}
 		}
@@ -96,18 +98,18 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 
 	t.Run("stdin beyond the window", func(t *testing.T) {
 		conn := rawAgent(t, m)
-		body, _ := json.Marshal(ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv})
-		fw := &frameWriter{w: conn}
-		fw.send(frameRequest, body)
-		chunk := make([]byte, maxChunk)
+		body, _ := json.Marshal(proto.ExecRequest{Argv: []string{"sleep", "60"}, Env: testEnv})
+		fw := proto.NewFrameWriter(conn)
+		fw.Send(proto.FrameRequest, body)
+		chunk := make([]byte, proto.MaxChunk)
 		conn.SetDeadline(time.Now().Add(30 * time.Second))
 		var err error
-		for i := 0; i < 2*stdinWindow/maxChunk && err == nil; i++ {
-			err = fw.send(frameStdin, chunk)
+		for i := 0; i < 2*proto.StdinWindow/proto.MaxChunk && err == nil; i++ {
+			err = fw.Send(proto.FrameStdin, chunk)
 		}
 		for err == nil {
-			var f frame
-			if f, err = readFrame(conn, fromAgent); err == nil && f.typ == frameExit {
+			var f proto.Frame
+			if f, err = proto.ReadFrame(conn, proto.FromAgent); err == nil && f.Type == proto.FrameExit {
 				break
 			}
 		}
@@ -124,7 +126,7 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 		sigs := make(chan syscall.Signal, 1)
 		var sent time.Time
 		out := onOutput("started", func() { sent = time.Now(); sigs <- syscall.SIGTERM })
-		code, err := m.Exec(ctx, ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: out, Signals: sigs})
+		code, err := m.Exec(ctx, proto.ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: out, Signals: sigs})
 		if err != nil || code != 128+int(syscall.SIGTERM) || sent.IsZero() || time.Since(sent) > 30*time.Second {
 			t.Errorf("yes | sleep 60, then SIGTERM: exit %d %v, %v after the signal; want 143 at once", code, err, time.Since(sent))
 		}
@@ -132,9 +134,9 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 
 	t.Run("the client gone while stdin is fed", func(t *testing.T) {
 		cctx, cancel := context.WithCancel(ctx)
-		m.Exec(cctx, ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: onOutput("started", cancel)})
+		m.Exec(cctx, proto.ExecRequest{Argv: fillThenSleep, Env: testEnv}, ExecIO{Stdin: endless{}, Stdout: onOutput("started", cancel)})
 		err := wait.Until(ctx, 30*time.Second, func() (bool, string) { // hang-up, then SIGKILL after hangUpGrace
-			code, err := m.Exec(ctx, ExecRequest{Argv: []string{"pgrep", "-x", "sleep"}, Env: testEnv}, ExecIO{})
+			code, err := m.Exec(ctx, proto.ExecRequest{Argv: []string{"pgrep", "-x", "sleep"}, Env: testEnv}, ExecIO{})
 			return err == nil && code == 1, fmt.Sprintf("sleep still runs in the machine after its client went: pgrep exit %d, %v", code, err)
 		})
 		if err != nil {
@@ -144,13 +146,13 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 
 	t.Run("commands run from /dev, /run and /proc", func(t *testing.T) {
 		for _, dir := range []string{"/dev", "/run", "/proc"} {
-			if code, err := m.Exec(ctx, ExecRequest{Argv: []string{"true"}, Env: testEnv, Dir: dir}, ExecIO{}); err != nil || code != 0 {
+			if code, err := m.Exec(ctx, proto.ExecRequest{Argv: []string{"true"}, Env: testEnv, Dir: dir}, ExecIO{}); err != nil || code != 0 {
 				t.Errorf("true in %s: exit %d, %v", dir, code, err)
 			}
 		}
-		m.Exec(ctx, ExecRequest{Argv: []string{"touch", "/run/lvslab-guest-marker"}, Env: testEnv}, ExecIO{})
+		m.Exec(ctx, proto.ExecRequest{Argv: []string{"touch", "/run/lvslab-guest-marker"}, Env: testEnv}, ExecIO{})
 		var out bytes.Buffer
-		code, err := m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "tty && test -e /run/lvslab-guest-marker"}, Env: testEnv, TTY: true, Rows: 24, Cols: 80}, ExecIO{Stdout: &out})
+		code, err := m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "tty && test -e /run/lvslab-guest-marker"}, Env: testEnv, TTY: true, Rows: 24, Cols: 80}, ExecIO{Stdout: &out})
 		if err != nil || code != 0 || !strings.Contains(out.String(), "/dev/pts/") {
 			t.Errorf("a terminal, and the guest's own /run, after commands ran from /dev and /run: exit %d %v %q", code, err, out.String())
 		}
@@ -169,7 +171,7 @@ func TestAgentHoldsAgainstHostileAndCarelessClients(t *testing.T) {
 		defer os.Remove(secretOnHost)
 		script := `for d in /proc/1/root /proc/1/root/*; do touch "$d/var/tmp/` + name + `" 2>/dev/null; cat "$d` + secretOnHost + `" 2>/dev/null; done; cat /proc/1/root/lvslab/job.json`
 		var out bytes.Buffer
-		m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", script}, Env: testEnv}, ExecIO{Stdout: &out})
+		m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", script}, Env: testEnv}, ExecIO{Stdout: &out})
 		if _, err := os.Stat("/var/tmp/" + name); err == nil {
 			os.Remove("/var/tmp/" + name)
 			t.Error("a command wrote the host's /var/tmp through /proc/1/root")

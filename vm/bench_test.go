@@ -11,6 +11,7 @@ import (
 	"github.com/lvslab/lvslab/internal/benchpair"
 	"github.com/lvslab/lvslab/internal/needs"
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // BenchmarkBoot is `lvslab vm -- true` against a bare boot of the same kernel on the same machine (qemu
@@ -40,7 +41,7 @@ func BenchmarkBoot(b *testing.B) {
 	toInit.Report(b, "qemu start to /init", "lvslab", "bare-kernel", "s")
 	slices.Sort(afterInit)
 	fmt.Printf("%-34s median %.3f s (range %.3f-%.3f): the bound is 0.8 s\n", "vm -- true, after /init", benchpair.Median(afterInit), afterInit[0], afterInit[len(afterInit)-1])
-	fmt.Printf("the guest's phases, last run (%s):\n%s", last.Accel, FormatTimings(last.Timings))
+	fmt.Printf("the guest's phases, last run (%s):\n%s", last.Accel, proto.FormatTimings(last.Timings))
 	b.ReportMetric(benchpair.Median(afterInit), "after-init-s")
 }
 

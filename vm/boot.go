@@ -18,6 +18,7 @@ import (
 	"github.com/lvslab/lvslab/internal/fds"
 	"github.com/lvslab/lvslab/internal/proc"
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Machine is a microVM that outlives the command that booted it: a qemu process of its own, serving
@@ -46,7 +47,7 @@ const bootReadyTimeout = 2 * time.Minute
 // process: whoever records machines records it there, so that no machine ever runs unrecorded.
 func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	opts.setDefaults()
-	secret := make([]byte, agentSecretLen)
+	secret := make([]byte, proto.AgentSecretLen)
 	rand.Read(secret)
 	opts.secret = hex.EncodeToString(secret)
 	opts.Modules = append(opts.Modules, "virtio_net")
@@ -151,7 +152,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		}
 		return nil, fmt.Errorf("%w%s", err, tail)
 	}
-	if err := (&frameWriter{w: chanOurs}).send(frameDetach); err != nil {
+	if err := (proto.NewFrameWriter(chanOurs)).Send(proto.FrameDetach); err != nil {
 		cmd.Process.Kill()
 		<-exited
 		cleanup()
@@ -164,11 +165,11 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 // awaitReady reads the control channel until the agent says ready: hello within the boot watchdog's
 // deadline, then ready. qemu's complaints about its accelerator, in its log, end the wait at once.
 func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuConfig, qemuLogPath string, opts *Options) (bool, time.Time, error) {
-	frames := make(chan frame, 4)
+	frames := make(chan proto.Frame, 4)
 	readErr := make(chan error, 1)
 	go func() {
 		for {
-			f, err := readFrame(ch, fromBootingGuest)
+			f, err := proto.ReadFrame(ch, proto.FromBootingGuest)
 			if err != nil {
 				readErr <- err
 				return
@@ -188,14 +189,14 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 	for {
 		select {
 		case f := <-frames:
-			switch f.typ {
-			case frameHello:
+			switch f.Type {
+			case proto.FrameHello:
 				helloAt = time.Now()
 				watchdog.Stop()
-			case frameReady:
+			case proto.FrameReady:
 				return true, helloAt, nil
-			case frameError:
-				return false, helloAt, fmt.Errorf("the VM's init failed: %s", f.payload)
+			case proto.FrameError:
+				return false, helloAt, fmt.Errorf("the VM's init failed: %s", f.Payload)
 			}
 		case err := <-readErr:
 			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
@@ -275,7 +276,7 @@ func (m *Machine) PowerOff(ctx context.Context) error {
 		return nil
 	}
 	askCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	m.Exec(askCtx, ExecRequest{PowerOff: true}, ExecIO{})
+	m.Exec(askCtx, proto.ExecRequest{PowerOff: true}, ExecIO{})
 	cancel()
 	if err := wait.Until(ctx, 10*time.Second, m.gone); err == nil || ctx.Err() != nil {
 		return ctx.Err()

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // bootForTest boots a machine that serves, sharing share ("" for none), powered off when the test ends.
@@ -37,14 +39,14 @@ func TestBootServesCommandsUntilPowerOff(t *testing.T) {
 	env := []string{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}
 
 	var out, errOut bytes.Buffer
-	code, err := m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "cat; echo oops >&2; exit 3"}, Env: env},
+	code, err := m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "cat; echo oops >&2; exit 3"}, Env: env},
 		ExecIO{Stdin: strings.NewReader("hello\n"), Stdout: &out, Stderr: &errOut})
 	if err != nil || code != 3 || out.String() != "hello\n" || errOut.String() != "oops\n" {
 		t.Errorf("cat: exit %d %v, stdout %q, stderr %q; want 3, hello, oops", code, err, out.String(), errOut.String())
 	}
 
 	out.Reset()
-	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "tty; stty size"}, Env: env, TTY: true, Rows: 30, Cols: 100},
+	code, err = m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "tty; stty size"}, Env: env, TTY: true, Rows: 30, Cols: 100},
 		ExecIO{Stdout: &out})
 	if err != nil || code != 0 || !strings.Contains(out.String(), "/dev/pts/") || !strings.Contains(out.String(), "30 100") {
 		t.Errorf("under a terminal: exit %d %v, output %q", code, err, out.String())
@@ -55,31 +57,31 @@ func TestBootServesCommandsUntilPowerOff(t *testing.T) {
 	go func() {
 		time.AfterFunc(500*time.Millisecond, func() { sigs <- syscall.SIGTERM })
 	}()
-	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sleep", "60"}, Env: env}, ExecIO{Signals: sigs})
+	code, err = m.Exec(ctx, proto.ExecRequest{Argv: []string{"sleep", "60"}, Env: env}, ExecIO{Signals: sigs})
 	if err != nil || code != 128+int(syscall.SIGTERM) || time.Since(started) > 30*time.Second {
 		t.Errorf("sleep 60 sent SIGTERM: exit %d %v after %v; want 143 at once", code, err, time.Since(started))
 	}
 
-	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "echo saved > rules.txt"}, Env: env, Dir: dir}, ExecIO{})
+	code, err = m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "echo saved > rules.txt"}, Env: env, Dir: dir}, ExecIO{})
 	if got, _ := os.ReadFile(filepath.Join(dir, "rules.txt")); err != nil || code != 0 || string(got) != "saved\n" {
 		t.Errorf("writing in the shared folder: exit %d %v, the host's file holds %q", code, err, got)
 	}
 	other := t.TempDir()
-	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "echo kept > rules.txt"}, Env: env, Dir: other}, ExecIO{})
+	code, err = m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "echo kept > rules.txt"}, Env: env, Dir: other}, ExecIO{})
 	if _, serr := os.Stat(filepath.Join(other, "rules.txt")); err != nil || code != 0 || serr == nil {
 		t.Errorf("writing in a folder the machine does not share: exit %d %v; the file reached the host: %v", code, err, serr == nil)
 	}
 	if _, err := os.Stat("/etc/lvslab-agent-test"); err == nil {
 		t.Fatal("a file from an earlier run is in the host's /etc")
 	}
-	m.Exec(ctx, ExecRequest{Argv: []string{"sh", "-c", "echo x > /etc/lvslab-agent-test"}, Env: env}, ExecIO{})
+	m.Exec(ctx, proto.ExecRequest{Argv: []string{"sh", "-c", "echo x > /etc/lvslab-agent-test"}, Env: env}, ExecIO{})
 	if _, err := os.Stat("/etc/lvslab-agent-test"); err == nil {
 		os.Remove("/etc/lvslab-agent-test")
 		t.Error("a write outside the working folder reached the host's /etc")
 	}
 
 	out.Reset()
-	code, err = m.Exec(ctx, ExecRequest{Argv: []string{"lvslab", "--help"}, Env: env}, ExecIO{Stdout: &out})
+	code, err = m.Exec(ctx, proto.ExecRequest{Argv: []string{"lvslab", "--help"}, Env: env}, ExecIO{Stdout: &out})
 	if err != nil || code != 0 {
 		t.Errorf("lvslab in the machine: exit %d %v", code, err)
 	}
@@ -101,8 +103,8 @@ func TestBootServesCommandsUntilPowerOff(t *testing.T) {
 func TestBootRefusesAStranger(t *testing.T) {
 	m := bootForTest(t, "")
 	stranger := *m
-	stranger.Secret = strings.Repeat("00", agentSecretLen)
-	_, err := stranger.Exec(context.Background(), ExecRequest{Argv: []string{"true"}}, ExecIO{})
+	stranger.Secret = strings.Repeat("00", proto.AgentSecretLen)
+	_, err := stranger.Exec(context.Background(), proto.ExecRequest{Argv: []string{"true"}}, ExecIO{})
 	if err == nil || !strings.Contains(err.Error(), "not the machine's secret") {
 		t.Errorf("got %v, want the secret refused", err)
 	}

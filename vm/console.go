@@ -5,12 +5,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 const consoleTailLines = 50
-
-// initMarker is the first line the guest's /init writes to the console; its arrival times the boot.
-const initMarker = "lvslab: guest init running"
 
 // consoleTail copies the kernel console to an optional writer, keeps its last lines for error messages
 // and notes when /init announced itself.
@@ -33,7 +32,7 @@ func (c *consoleTail) Write(p []byte) (int, error) {
 		}
 		line := strings.TrimRight(string(c.partial[:i]), "\r")
 		c.partial = c.partial[i+1:]
-		if c.initAt.IsZero() && strings.Contains(line, initMarker) {
+		if c.initAt.IsZero() && strings.Contains(line, proto.InitMarker) {
 			c.initAt = time.Now()
 			if c.initSeen != nil {
 				close(c.initSeen)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // RunGuestIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
@@ -23,7 +24,7 @@ import (
 // guest's modprobe. Anywhere else it returns at once.
 func RunGuestIfInit() {
 	if os.Getpid() == 1 {
-		if _, err := os.Stat(jobPath); err == nil {
+		if _, err := os.Stat(proto.JobPath); err == nil {
 			guestInit()
 		}
 		return
@@ -37,10 +38,10 @@ func RunGuestIfInit() {
 // another VM would only nest).
 func InGuest() bool {
 	cmdline, err := os.ReadFile("/proc/cmdline")
-	if err != nil || !strings.Contains(string(cmdline), cmdlineMarker) {
+	if err != nil || !strings.Contains(string(cmdline), proto.CmdlineMarker) {
 		return false
 	}
-	_, err = os.Stat("/proc/1/root" + jobPath)
+	_, err = os.Stat("/proc/1/root" + proto.JobPath)
 	return err == nil
 }
 
@@ -55,7 +56,7 @@ func guestInit() {
 		g.awaitReceipt()
 		powerOff()
 	}()
-	fmt.Println(initMarker)
+	fmt.Println(proto.InitMarker)
 	g.mark("init")
 	if err := g.run(); err != nil {
 		g.fail(err)
@@ -63,25 +64,25 @@ func guestInit() {
 }
 
 type guest struct {
-	job     job
-	timings []Timing     // the phases /init reached (mark)
-	ch      *os.File     // the channel to the host, once open
-	fw      *frameWriter // nil until the channel to the host is open
+	job     proto.Job
+	timings []proto.Timing     // the phases /init reached (mark)
+	ch      *os.File           // the channel to the host, once open
+	fw      *proto.FrameWriter // nil until the channel to the host is open
 }
 
 func (g *guest) run() error {
-	if err := os.Symlink("/init", kernelModprobe); err != nil {
+	if err := os.Symlink("/init", proto.KernelModprobe); err != nil {
 		return fmt.Errorf("installing the kernel's modprobe: %w", err)
 	}
 	if err := mountBasics(""); err != nil {
 		return err
 	}
-	data, err := os.ReadFile(jobPath)
+	data, err := os.ReadFile(proto.JobPath)
 	if err != nil {
 		return err
 	}
 	if err := json.Unmarshal(data, &g.job); err != nil {
-		return fmt.Errorf("job %s: %w", jobPath, err)
+		return fmt.Errorf("job %s: %w", proto.JobPath, err)
 	}
 	params := cmdlineParams()
 	if err := loadBootModules(g.job.Boot, params); err != nil {
@@ -96,7 +97,7 @@ func (g *guest) run() error {
 		// the channel would block for ever; the watcher's read sees it and powers the machine off.
 		go g.watchControl()
 	}
-	if err := g.fw.send(frameHello); err != nil {
+	if err := g.fw.Send(proto.FrameHello); err != nil {
 		return err
 	}
 	// The modules come from the initramfs, so they load while the root is mounted over 9p.
@@ -124,12 +125,12 @@ func (g *guest) run() error {
 	}
 	g.mark("command exited")
 	for _, o := range g.job.Outputs {
-		content, err := readOutput(filepath.Join(newRoot, o))
+		content, err := readOutput(filepath.Join(proto.NewRoot, o))
 		if errors.Is(err, os.ErrNotExist) {
 			continue // the host reports a missing output if the command claimed success
 		}
 		if err == nil {
-			err = g.fw.sendFile(o, content)
+			err = g.fw.SendFile(o, content)
 		}
 		if err != nil {
 			return err
@@ -138,7 +139,7 @@ func (g *guest) run() error {
 	if err := g.sendTimings(); err != nil {
 		return err
 	}
-	return g.fw.sendExit(code)
+	return g.fw.SendExit(code)
 }
 
 // readOutput reads a file the command wrote, at most what a frame may carry back.
@@ -148,9 +149,9 @@ func readOutput(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	content, err := io.ReadAll(io.LimitReader(f, maxOutputBytes+1))
-	if err == nil && len(content) > maxOutputBytes {
-		err = fmt.Errorf("output %s: more than the %d bytes a file may have to come back from the VM", path, maxOutputBytes)
+	content, err := io.ReadAll(io.LimitReader(f, proto.MaxOutputBytes+1))
+	if err == nil && len(content) > proto.MaxOutputBytes {
+		err = fmt.Errorf("output %s: more than the %d bytes a file may have to come back from the VM", path, proto.MaxOutputBytes)
 	}
 	return content, err
 }
@@ -159,14 +160,14 @@ func readOutput(path string) ([]byte, error) {
 func (g *guest) fail(err error) {
 	fmt.Fprintf(os.Stderr, "lvslab: guest init: %v\n", err)
 	if g.fw != nil {
-		g.fw.sendError(err)
+		g.fw.SendError(err)
 	}
 }
 
 // receiptTimeout bounds the wait for the host's receipt of the last frame: a host that went away sends none.
 const receiptTimeout = 30 * time.Second
 
-// awaitReceipt waits until the host has read the last frame (frameReceived): powering off before that
+// awaitReceipt waits until the host has read the last frame (FrameReceived): powering off before that
 // would lose whatever of the output and the exit status still waits in qemu's queue for a busy host.
 func (g *guest) awaitReceipt() {
 	if g.fw == nil || g.job.Serve { // no channel yet, or a serving machine's host does not answer there
@@ -174,7 +175,7 @@ func (g *guest) awaitReceipt() {
 	}
 	got := make(chan struct{})
 	go func() {
-		readFrame(g.ch, fromRunHost)
+		proto.ReadFrame(g.ch, proto.FromRunHost)
 		close(got)
 	}()
 	t := time.NewTimer(receiptTimeout)
@@ -192,13 +193,13 @@ func (g *guest) openChannel() error {
 	err := wait.Until(context.Background(), 5*time.Second, func() (bool, string) {
 		names, _ := filepath.Glob("/sys/class/virtio-ports/*/name")
 		for _, n := range names {
-			if b, _ := os.ReadFile(n); strings.TrimSpace(string(b)) == portName {
+			if b, _ := os.ReadFile(n); strings.TrimSpace(string(b)) == proto.PortName {
 				dev = "/dev/" + filepath.Base(filepath.Dir(n))
 				_, err := os.Stat(dev)
 				return err == nil, dev + " not created yet"
 			}
 		}
-		return false, fmt.Sprintf("no virtio port named %s in /sys/class/virtio-ports", portName)
+		return false, fmt.Sprintf("no virtio port named %s in /sys/class/virtio-ports", proto.PortName)
 	})
 	if err != nil {
 		return err
@@ -207,7 +208,7 @@ func (g *guest) openChannel() error {
 	if err != nil {
 		return fmt.Errorf("opening the host channel: %w", err)
 	}
-	g.ch, g.fw = f, &frameWriter{w: f}
+	g.ch, g.fw = f, proto.NewFrameWriter(f)
 	return nil
 }
 

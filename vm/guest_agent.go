@@ -20,6 +20,8 @@ import (
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // serve is /init's work in a machine that outlives its command: bring up the network qemu forwards to,
@@ -27,8 +29,8 @@ import (
 // host detaches, losing the control channel (the booting lvslab died) powers the machine off.
 func (g *guest) serve() error {
 	secret, err := hex.DecodeString(g.job.Secret)
-	if err != nil || len(secret) != agentSecretLen {
-		return fmt.Errorf("agent: the job's secret is not %d hex bytes", agentSecretLen)
+	if err != nil || len(secret) != proto.AgentSecretLen {
+		return fmt.Errorf("agent: the job's secret is not %d hex bytes", proto.AgentSecretLen)
 	}
 	if err := g.forgetSecret(); err != nil {
 		return err
@@ -36,7 +38,7 @@ func (g *guest) serve() error {
 	if err := upGuestNetwork(); err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", agentGuestAddr)
+	ln, err := net.Listen("tcp", proto.AgentGuestAddr)
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
@@ -45,7 +47,7 @@ func (g *guest) serve() error {
 	if err := g.sendTimings(); err != nil {
 		return err
 	}
-	if err := g.fw.send(frameReady); err != nil {
+	if err := g.fw.Send(proto.FrameReady); err != nil {
 		return err
 	}
 	for {
@@ -64,10 +66,10 @@ func (g *guest) forgetSecret() error {
 	j.Secret = ""
 	data, err := json.Marshal(j)
 	if err == nil {
-		err = os.WriteFile(jobPath, data, 0o600)
+		err = os.WriteFile(proto.JobPath, data, 0o600)
 	}
 	if err != nil {
-		return fmt.Errorf("agent: rewriting %s without the secret: %w", jobPath, err)
+		return fmt.Errorf("agent: rewriting %s without the secret: %w", proto.JobPath, err)
 	}
 	return nil
 }
@@ -76,12 +78,12 @@ func (g *guest) forgetSecret() error {
 // that means the host that booted the machine is gone, and so must the machine be.
 func (g *guest) watchControl() {
 	for {
-		f, err := readFrame(g.ch, fromBootingHost)
+		f, err := proto.ReadFrame(g.ch, proto.FromBootingHost)
 		if err != nil {
 			fmt.Println("lvslab: guest agent: the host that booted this machine is gone; powering off")
 			powerOff()
 		}
-		if f.typ == frameDetach {
+		if f.Type == proto.FrameDetach {
 			return // from now on the channel may close: nobody needs it
 		}
 	}
@@ -106,7 +108,7 @@ type agentSession struct {
 	conn    net.Conn
 	secret  []byte
 	self    bool // the binary that booted the machine is on every command's PATH (Options.Self)
-	fw      *frameWriter
+	fw      *proto.FrameWriter
 	pid     int
 	pty     *os.File       // the terminal's master side, when the command has one
 	stdin   io.WriteCloser // the command's stdin: its pipe, or the master side
@@ -116,39 +118,39 @@ type agentSession struct {
 
 func (s *agentSession) run() {
 	defer s.conn.Close()
-	s.fw = &frameWriter{w: s.conn}
+	s.fw = proto.NewFrameWriter(s.conn)
 	req, err := s.handshake()
 	if err != nil {
-		s.fw.sendError(err)
+		s.fw.SendError(err)
 		return
 	}
 	if req.PowerOff {
-		s.fw.sendExit(0)
+		s.fw.SendExit(0)
 		s.conn.Close()
 		powerOff()
 	}
 	code, err := s.execute(req)
 	if err != nil {
-		s.fw.sendError(err)
+		s.fw.SendError(err)
 		return
 	}
-	s.fw.sendExit(code)
+	s.fw.SendExit(code)
 }
 
 // handshake checks the secret and reads the request, within a few seconds.
-func (s *agentSession) handshake() (*ExecRequest, error) {
+func (s *agentSession) handshake() (*proto.ExecRequest, error) {
 	s.conn.SetReadDeadline(time.Now().Add(10 * time.Second))
 	defer s.conn.SetReadDeadline(time.Time{})
-	got := make([]byte, agentSecretLen)
+	got := make([]byte, proto.AgentSecretLen)
 	if _, err := io.ReadFull(s.conn, got); err != nil || subtle.ConstantTimeCompare(got, s.secret) != 1 {
 		return nil, errors.New("agent: this is not the machine's secret")
 	}
-	f, err := readFrame(s.conn, toAgentRequest)
+	f, err := proto.ReadFrame(s.conn, proto.ToAgentRequest)
 	if err != nil {
 		return nil, fmt.Errorf("agent: expected a request: %w", err)
 	}
-	var req ExecRequest
-	if err := json.Unmarshal(f.payload, &req); err != nil {
+	var req proto.ExecRequest
+	if err := json.Unmarshal(f.Payload, &req); err != nil {
 		return nil, fmt.Errorf("agent: the request: %w", err)
 	}
 	if !req.PowerOff && len(req.Argv) == 0 {
@@ -159,13 +161,13 @@ func (s *agentSession) handshake() (*ExecRequest, error) {
 
 // execute runs the command in the guest's root and streams it both ways until it exits. A client that
 // goes away takes its command with it.
-func (s *agentSession) execute(req *ExecRequest) (int, error) {
+func (s *agentSession) execute(req *proto.ExecRequest) (int, error) {
 	dir := req.Dir
 	if dir == "" {
 		dir = "/"
 	}
 	if s.self {
-		req.Env = prependPath(req.Env, selfDir)
+		req.Env = proto.PrependPath(req.Env, proto.SelfDir)
 	}
 	if err := commandDir(dir); err != nil {
 		return 0, err
@@ -180,7 +182,7 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 	}
 	s.input = newStdinPump()
 	defer s.input.stop()
-	go s.input.run(s.stdin, s.pty == nil, func(n uint32) error { return s.fw.sendUint32(frameCredit, n) })
+	go s.input.run(s.stdin, s.pty == nil, func(n uint32) error { return s.fw.SendUint32(proto.FrameCredit, n) })
 	clientGone := make(chan struct{})
 	go func() {
 		s.readInput()
@@ -213,8 +215,8 @@ func (s *agentSession) execute(req *ExecRequest) (int, error) {
 
 // start starts the command, in a session of its own (its own process group, and its terminal when it
 // asks for one), and the copying of its output.
-func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan int, error) {
-	attr := &os.ProcAttr{Dir: dir, Env: req.Env, Sys: &syscall.SysProcAttr{Chroot: newRoot, Setsid: true}}
+func (s *agentSession) start(argv0 string, req *proto.ExecRequest, dir string) (<-chan int, error) {
+	attr := &os.ProcAttr{Dir: dir, Env: req.Env, Sys: &syscall.SysProcAttr{Chroot: proto.NewRoot, Setsid: true}}
 	if req.Lab != "" {
 		attr.Sys.Chroot = "" // startInLab forks from a thread already there
 	}
@@ -228,7 +230,7 @@ func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan
 		attr.Files = []*os.File{slave, slave, slave}
 		attr.Sys.Setctty, attr.Sys.Ctty = true, 0
 		closeAfter = append(closeAfter, slave)
-		s.copyOutput(frameStdout, master)
+		s.copyOutput(proto.FrameStdout, master)
 	} else {
 		inR, inW, err := os.Pipe()
 		if err != nil {
@@ -245,8 +247,8 @@ func (s *agentSession) start(argv0 string, req *ExecRequest, dir string) (<-chan
 		s.stdin = inW
 		attr.Files = []*os.File{inR, outW, errW}
 		closeAfter = append(closeAfter, inR, outW, errW)
-		s.copyOutput(frameStdout, outR)
-		s.copyOutput(frameStderr, errR)
+		s.copyOutput(proto.FrameStdout, outR)
+		s.copyOutput(proto.FrameStderr, errR)
 	}
 	var pid int
 	var exited <-chan int
@@ -277,7 +279,7 @@ func (s *agentSession) copyOutput(typ byte, r *os.File) {
 	go func() {
 		defer s.outputs.Done()
 		defer r.Close()
-		io.CopyBuffer(streamWriter{s.fw, typ}, r, make([]byte, 32<<10))
+		io.CopyBuffer(proto.StreamWriter{FW: s.fw, Type: typ}, r, make([]byte, 32<<10))
 	}()
 }
 
@@ -285,24 +287,24 @@ func (s *agentSession) copyOutput(typ byte, r *os.File) {
 // waited on), its end, window sizes, signals.
 func (s *agentSession) readInput() {
 	for {
-		f, err := readFrame(s.conn, toAgentInput)
+		f, err := proto.ReadFrame(s.conn, proto.ToAgentInput)
 		if err != nil {
 			return
 		}
-		switch f.typ {
-		case frameStdin:
-			if s.input.push(f.payload) != nil {
+		switch f.Type {
+		case proto.FrameStdin:
+			if s.input.push(f.Payload) != nil {
 				return
 			}
-		case frameStdinEOF:
+		case proto.FrameStdinEOF:
 			s.input.end()
-		case frameResize:
-			if s.pty != nil && len(f.payload) == 4 {
-				setWinsize(s.pty, binary.BigEndian.Uint16(f.payload), binary.BigEndian.Uint16(f.payload[2:]))
+		case proto.FrameResize:
+			if s.pty != nil && len(f.Payload) == 4 {
+				setWinsize(s.pty, binary.BigEndian.Uint16(f.Payload), binary.BigEndian.Uint16(f.Payload[2:]))
 			}
-		case frameSignal:
-			if len(f.payload) == 4 {
-				if sig := syscall.Signal(int32(binary.BigEndian.Uint32(f.payload))); sig > 0 && sig < 65 {
+		case proto.FrameSignal:
+			if len(f.Payload) == 4 {
+				if sig := syscall.Signal(int32(binary.BigEndian.Uint32(f.Payload))); sig > 0 && sig < 65 {
 					signalGroup(s.pid, sig)
 				}
 			}
@@ -312,7 +314,7 @@ func (s *agentSession) readInput() {
 
 // openPTY opens a pseudo-terminal of the command's root's devpts instance, of rows × cols.
 func openPTY(rows, cols uint16) (master, slave *os.File, err error) {
-	pts := filepath.Join(newRoot, "dev/pts")
+	pts := filepath.Join(proto.NewRoot, "dev/pts")
 	m, err := os.OpenFile(filepath.Join(pts, "ptmx"), os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening a terminal: %w", err)
@@ -348,7 +350,7 @@ func commandDir(dir string) error {
 	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
 		return fmt.Errorf("agent: folder %q: expected an absolute, clean path", dir)
 	}
-	if st, err := os.Stat(filepath.Join(newRoot, dir)); err != nil || !st.IsDir() {
+	if st, err := os.Stat(filepath.Join(proto.NewRoot, dir)); err != nil || !st.IsDir() {
 		return fmt.Errorf("agent: %s is not a folder in the machine", dir)
 	}
 	return nil
@@ -387,7 +389,7 @@ func guestLookPath(name, dir string, env []string) (string, error) {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(dir, d)
 		}
-		if isExecutable(filepath.Join(newRoot, d, name)) {
+		if proto.IsExecutable(filepath.Join(proto.NewRoot, d, name)) {
 			return filepath.Join(d, name), nil
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // runCommand runs the job's command in the new root with its output streamed to the host, and returns its
@@ -31,7 +33,7 @@ func (g *guest) runCommand() (int, error) {
 		Dir:   g.job.Dir,
 		Env:   g.job.Env,
 		Files: []*os.File{null, outW, errW},
-		Sys:   &syscall.SysProcAttr{Chroot: newRoot, Setsid: true},
+		Sys:   &syscall.SysProcAttr{Chroot: proto.NewRoot, Setsid: true},
 	})
 	g.mark("command started")
 	outW.Close()
@@ -42,8 +44,8 @@ func (g *guest) runCommand() (int, error) {
 		return 0, fmt.Errorf("starting %s in %s: %w", g.job.Argv[0], g.job.Dir, err)
 	}
 	copied := make(chan error, 2)
-	go func() { copied <- g.copyStream(frameStdout, outR) }()
-	go func() { copied <- g.copyStream(frameStderr, errR) }()
+	go func() { copied <- g.copyStream(proto.FrameStdout, outR) }()
+	go func() { copied <- g.copyStream(proto.FrameStderr, errR) }()
 
 	code := reapUntil(p.Pid)
 	// A daemon the command started may hold the pipes open for ever; give the streams a moment to drain.
@@ -60,7 +62,7 @@ func (g *guest) runCommand() (int, error) {
 
 func (g *guest) copyStream(typ byte, r *os.File) error {
 	defer r.Close()
-	_, err := io.CopyBuffer(streamWriter{g.fw, typ}, r, make([]byte, 64<<10))
+	_, err := io.CopyBuffer(proto.StreamWriter{FW: g.fw, Type: typ}, r, make([]byte, 64<<10))
 	return err
 }
 

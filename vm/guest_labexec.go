@@ -8,6 +8,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/netnsenter"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // labNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
@@ -22,7 +23,7 @@ func SetLabNamespaces(f func(env []string, lab, host string) (string, error)) { 
 
 // startInLab runs start on a thread of its own whose root is the command's and whose network namespace
 // is the lab host's, so that the command forked there has both; the thread is retired afterwards.
-func startInLab(req *ExecRequest, start func() error) error {
+func startInLab(req *proto.ExecRequest, start func() error) error {
 	if labNamespace == nil {
 		return errors.New("agent: this guest cannot run commands in a lab's host: its /init registered no way to find their namespaces")
 	}
@@ -33,7 +34,7 @@ func startInLab(req *ExecRequest, start func() error) error {
 			if err := unix.Unshare(unix.CLONE_FS); err != nil {
 				return fmt.Errorf("agent: a root of its own for the command: %w", err)
 			}
-			if err := unix.Chroot(newRoot); err != nil {
+			if err := unix.Chroot(proto.NewRoot); err != nil {
 				return fmt.Errorf("agent: entering the command's root: %w", err)
 			}
 			if err := unix.Chdir("/"); err != nil {

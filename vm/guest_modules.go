@@ -15,6 +15,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // loadModule loads one module file with finit_module; the kernel decompresses a .ko.xz, .ko.zst or .ko.gz
@@ -48,10 +49,10 @@ func loadModule(name, path, params, unpacks string) error {
 // modulePath is where the guest finds a module: in the initramfs (root is "" for /init, /proc/1/root
 // elsewhere) if the host put it there, unpacked; else in the host's module tree over 9p.
 func modulePath(root, tree string, s kernel.LoadStep) string {
-	if p := filepath.Join(root, bootModuleDir, s.Name+".ko"); fileExists(p) {
+	if p := filepath.Join(root, proto.BootModuleDir, s.Name+".ko"); fileExists(p) {
 		return p
 	}
-	return filepath.Join(root, hostMount, tree, s.Path)
+	return filepath.Join(root, proto.HostMount, tree, s.Path)
 }
 
 // awaitFile waits until path exists, for at most hostMountWait.
@@ -135,9 +136,9 @@ func parseModprobeArgs(args []string) (names []string, params string, quiet bool
 
 func modprobe(names []string, params string) error {
 	const root = "/proc/1/root"
-	var j job
+	var j proto.Job
 	var ix kernel.ModIndex
-	for path, v := range map[string]any{jobPath: &j, indexPath: &ix} {
+	for path, v := range map[string]any{proto.JobPath: &j, proto.IndexPath: &ix} {
 		data, err := os.ReadFile(root + path)
 		if err == nil {
 			err = json.Unmarshal(data, v)
@@ -158,7 +159,7 @@ func modprobe(names []string, params string) error {
 			p = strings.TrimSpace(p + " " + params)
 		}
 		path := modulePath(root, j.Tree, s)
-		if strings.HasPrefix(path, root+hostMount+"/") {
+		if strings.HasPrefix(path, root+proto.HostMount+"/") {
 			// /init loads the lab's modules while it mounts the host's files: a module one of them asks
 			// for (request_module) that is not in the initramfs waits for the mount.
 			awaitFile(path)
@@ -172,13 +173,13 @@ func modprobe(names []string, params string) error {
 }
 
 // loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in.
-func loadBootModules(mods []bootModule, params map[string]string) error {
+func loadBootModules(mods []proto.BootModule, params map[string]string) error {
 	steps := make([]kernel.LoadStep, len(mods))
 	for i, m := range mods {
 		steps[i] = kernel.LoadStep{Name: m.Name, After: m.After}
 	}
 	return loadAll(steps, func(s kernel.LoadStep) error {
-		return loadModule(s.Name, filepath.Join(bootModuleDir, s.Name+".ko"), params[s.Name], "")
+		return loadModule(s.Name, filepath.Join(proto.BootModuleDir, s.Name+".ko"), params[s.Name], "")
 	})
 }
 

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 type mountSpec struct {
@@ -54,32 +56,32 @@ func mountBasics(root string) error {
 func (g *guest) prepareRoot() error {
 	// msize=512000 is the most the virtio transport takes; cache=loose lets the guest cache what it read,
 	// which is safe as long as the host does not change those files during the run.
-	ninep := mountSpec{"9p", mountTag, hostMount,
+	ninep := mountSpec{"9p", proto.MountTag, proto.HostMount,
 		"trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
 	if err := ninep.mount(); err != nil {
 		return err
 	}
-	if err := (mountSpec{"tmpfs", "rw", rwMount, "mode=0755", 0}).mount(); err != nil {
+	if err := (mountSpec{"tmpfs", "rw", proto.RWMount, "mode=0755", 0}).mount(); err != nil {
 		return err
 	}
-	upper, work := filepath.Join(rwMount, "upper"), filepath.Join(rwMount, "work")
+	upper, work := filepath.Join(proto.RWMount, "upper"), filepath.Join(proto.RWMount, "work")
 	if err := errors.Join(os.Mkdir(upper, 0o755), os.Mkdir(work, 0o755)); err != nil {
 		return err
 	}
-	overlay := mountSpec{"overlay", "overlay", newRoot,
-		"lowerdir=" + hostMount + ",upperdir=" + upper + ",workdir=" + work, 0}
+	overlay := mountSpec{"overlay", "overlay", proto.NewRoot,
+		"lowerdir=" + proto.HostMount + ",upperdir=" + upper + ",workdir=" + work, 0}
 	if err := overlay.mount(); err != nil {
 		return err
 	}
 	// The host's /run holds lvslab's records, with every machine's secret, and other users' sockets: the
 	// commands' root has a /run of its own, and the raw share they could reach through /proc/1/root gets
 	// an empty one (the overlay, made already, still reads its layer beneath).
-	if st, err := os.Stat(filepath.Join(hostMount, "run")); err == nil && st.IsDir() {
-		if err := (mountSpec{"tmpfs", "hidden", filepath.Join(hostMount, "run"), "mode=0755,size=4k", unix.MS_RDONLY}).mount(); err != nil {
+	if st, err := os.Stat(filepath.Join(proto.HostMount, "run")); err == nil && st.IsDir() {
+		if err := (mountSpec{"tmpfs", "hidden", filepath.Join(proto.HostMount, "run"), "mode=0755,size=4k", unix.MS_RDONLY}).mount(); err != nil {
 			return err
 		}
 	}
-	if err := mountBasics(newRoot); err != nil {
+	if err := mountBasics(proto.NewRoot); err != nil {
 		return err
 	}
 	if err := g.mountShare(); err != nil {
@@ -101,27 +103,27 @@ func (g *guest) mountShare() error {
 	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || dir == "/" {
 		return fmt.Errorf("the shared folder %q: expected an absolute, clean path other than /", dir)
 	}
-	share := mountSpec{"9p", shareTag, shareMount, "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=any", 0}
+	share := mountSpec{"9p", proto.ShareTag, proto.ShareMount, "trans=virtio,version=9p2000.L,msize=512000,cache=none,access=any", 0}
 	if err := share.mount(); err != nil {
 		return err
 	}
-	target := filepath.Join(newRoot, dir)
+	target := filepath.Join(proto.NewRoot, dir)
 	if err := os.MkdirAll(target, 0o755); err != nil {
 		return fmt.Errorf("the shared folder %s: %w", dir, err)
 	}
-	if err := unix.Mount(shareMount, target, "", unix.MS_BIND, ""); err != nil {
+	if err := unix.Mount(proto.ShareMount, target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("binding the shared folder over %s: %w", dir, err)
 	}
 	return nil
 }
 
-// installSelf puts this binary, the one that booted the VM, in selfDir under the name the job gives it;
-// the host put selfDir first on the command's PATH.
+// installSelf puts this binary, the one that booted the VM, in SelfDir under the name the job gives it;
+// the host put SelfDir first on the command's PATH.
 func installSelf(name string) error {
 	if name == "" {
 		return nil
 	}
-	dir := filepath.Join(newRoot, selfDir)
+	dir := filepath.Join(proto.NewRoot, proto.SelfDir)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -130,7 +132,7 @@ func installSelf(name string) error {
 		return err
 	}
 	if err := unix.Mount("/init", dst, "", unix.MS_BIND, ""); err != nil {
-		return fmt.Errorf("bind-mounting /init on %s: %w", selfDir, err)
+		return fmt.Errorf("bind-mounting /init on %s: %w", proto.SelfDir, err)
 	}
 	return nil
 }
@@ -139,7 +141,7 @@ func installSelf(name string) error {
 // the host's modprobe would look for the guest kernel's modules in the host's /lib/modules.
 func installModprobe() error {
 	for _, p := range []string{"/usr/sbin/modprobe", "/sbin/modprobe"} {
-		dst := filepath.Join(newRoot, p)
+		dst := filepath.Join(proto.NewRoot, p)
 		if st, err := os.Lstat(filepath.Dir(dst)); err != nil || !st.IsDir() {
 			continue // /sbin is a symlink to usr/sbin on merged-/usr systems
 		}

@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"io"
 	"sync"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // stdinPump holds what the client sent for a command's stdin until the command reads it. The client may
-// send only as much as it was granted (frameCredit); the pump grants more as the command takes it. So the
+// send only as much as it was granted (FrameCredit); the pump grants more as the command takes it. So the
 // agent reads every frame as it comes, and a signal or a hang-up is never stuck behind unread input.
 type stdinPump struct {
 	mu      sync.Mutex
@@ -89,7 +91,7 @@ func (p *stdinPump) next() (b []byte, eof, done bool) {
 // run grants the first window, then writes the input to w and grants what was written, until the input
 // ends (w is then closed when closeAtEOF), the command stops reading, or the pump is stopped.
 func (p *stdinPump) run(w io.WriteCloser, closeAtEOF bool, send func(uint32) error) {
-	if p.grant(stdinWindow, send) != nil {
+	if p.grant(proto.StdinWindow, send) != nil {
 		return
 	}
 	for {

@@ -1,8 +1,6 @@
 package vm
 
 import (
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"bufio"
 	"bytes"
 	"context"
@@ -12,12 +10,15 @@ import (
 	"path/filepath"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
 // inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
 // mods are the modules it carries, unpacked if compressed.
-func buildInitramfs(ctx context.Context, exe string, j *job, ix *kernel.ModIndex, mods []kernel.LoadStep) (*os.File, error) {
+func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep) (*os.File, error) {
 	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
@@ -30,7 +31,7 @@ func buildInitramfs(ctx context.Context, exe string, j *job, ix *kernel.ModIndex
 	return f, nil
 }
 
-func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *kernel.ModIndex, mods []kernel.LoadStep) error {
+func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep) error {
 	var packed []string
 	for _, s := range mods {
 		if kernel.IsCompressed(s.Path) {
@@ -47,7 +48,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *ker
 	}
 	bw := bufio.NewWriterSize(f, 1<<20)
 	c := &cpioWriter{w: bw}
-	for _, d := range []string{"dev", "proc", "sys", "sbin", "lvslab", "lvslab/ko", hostMount[1:], rwMount[1:], newRoot[1:]} {
+	for _, d := range []string{"dev", "proc", "sys", "sbin", "lvslab", "lvslab/ko", proto.HostMount[1:], proto.RWMount[1:], proto.NewRoot[1:]} {
 		c.Dir(d, 0o755)
 	}
 	c.CharDev("dev/console", 0o600, 5, 1) // the kernel opens it as /init's stdin, stdout and stderr
@@ -55,7 +56,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *ker
 		return err
 	}
 	for _, s := range mods {
-		name := bootModuleDir[1:] + "/" + s.Name + ".ko"
+		name := proto.BootModuleDir[1:] + "/" + s.Name + ".ko"
 		if kernel.IsCompressed(s.Path) {
 			c.File(name, 0o644, int64(len(unpacked[0])), bytes.NewReader(unpacked[0]))
 			unpacked = unpacked[1:]
@@ -63,7 +64,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *job, ix *ker
 			return err
 		}
 	}
-	for name, v := range map[string]any{jobPath: j, indexPath: ix} {
+	for name, v := range map[string]any{proto.JobPath: j, proto.IndexPath: ix} {
 		data, err := json.Marshal(v)
 		if err != nil {
 			return err

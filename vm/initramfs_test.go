@@ -8,6 +8,7 @@ import (
 
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/kernel/kerneltest"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked, and that it
@@ -34,7 +35,7 @@ func TestInitramfsUnpacksModules(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	j := &job{Tree: tree}
+	j := &proto.Job{Tree: tree}
 	if err := writeInitramfs(context.Background(), f, plain, j, &kernel.ModIndex{}, mods); err != nil {
 		t.Fatal(err)
 	}
@@ -53,8 +54,8 @@ func TestInitramfsUnpacksModules(t *testing.T) {
 			}
 		case "lvslab/ko/virtio_mmio.ko":
 			found++
-		case kernelModprobe[1:]:
-			t.Errorf("the initramfs holds %s: the kernel would run it for its requests while it boots", kernelModprobe)
+		case proto.KernelModprobe[1:]:
+			t.Errorf("the initramfs holds %s: the kernel would run it for its requests while it boots", proto.KernelModprobe)
 		}
 	}
 	if found != 2 {

@@ -1,13 +1,13 @@
 package vm
 
 import (
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"errors"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // loadAll loads a module only after what it needs, loads the rest side by side, forgives an optional

@@ -6,11 +6,12 @@ package vm
 
 import (
 	"context"
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Options says what to run in the VM and how to build it. Zero values pick the defaults.
@@ -78,7 +79,7 @@ type Result struct {
 	Kernel        kernel.Kernel // the kernel that booted
 	CPUs          int           // the machine's
 	// Timings are the phases the guest's /init went through, from the kernel's start.
-	Timings []Timing
+	Timings []proto.Timing
 }
 
 func (o *Options) notice(format string, args ...any) {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 const qemuBinary = "qemu-system-x86_64"
@@ -51,7 +53,7 @@ func qemuArgs(c qemuConfig) []string {
 		"8250.nr_uarts=1",
 		// Crypto self-tests take 0.2 s under TCG.
 		"cryptomgr.notests", "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace",
-		cmdlineMarker,
+		proto.CmdlineMarker,
 	}
 	if !c.kvm {
 		// What costs much under emulation only, in a throwaway machine whose commands run as root anyway:
@@ -97,23 +99,23 @@ func qemuArgs(c qemuConfig) []string {
 		"-serial", "chardev:console",
 		"-device", "virtio-serial-device",
 		"-chardev", "socket,id=channel,fd="+strconv.Itoa(fdChannel),
-		"-device", "virtserialport,chardev=channel,name="+portName,
+		"-device", "virtserialport,chardev=channel,name="+proto.PortName,
 		// multidevs=remap keeps inode numbers unique across the host's filesystems: without it the guest
 		// takes /proc and /sys (both inode 1) for one directory.
 		"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
-		"-device", "virtio-9p-device,fsdev=root,mount_tag="+mountTag,
+		"-device", "virtio-9p-device,fsdev=root,mount_tag="+proto.MountTag,
 	)
 	if c.agentPort != 0 {
 		args = append(args,
 			// restrict=on: the guest reaches nothing through it; only the host's forward reaches the agent.
-			"-netdev", fmt.Sprintf("user,id=agent,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s", c.agentPort, agentGuestAddr),
+			"-netdev", fmt.Sprintf("user,id=agent,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s", c.agentPort, proto.AgentGuestAddr),
 			"-device", "virtio-net-device,netdev=agent",
 		)
 	}
 	if c.share != "" {
 		args = append(args,
 			"-fsdev", "local,id=share,path="+qemuOption(c.share)+",security_model=none,multidevs=remap",
-			"-device", "virtio-9p-device,fsdev=share,mount_tag="+shareTag,
+			"-device", "virtio-9p-device,fsdev=share,mount_tag="+proto.ShareTag,
 		)
 	}
 	return args

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/toolver"
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Run boots a VM, runs opts.Argv in it and returns how it exited. The error is non-nil when the command
@@ -132,7 +133,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	boot, err := ix.Plan(bootModules)
+	boot, err := ix.Plan(proto.BootModules)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/needs"
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // needVM skips when this machine cannot boot the VM, fetching the kernel into the cache if needed.
@@ -85,7 +86,7 @@ func TestRunExitCodeAndStreams(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("boot to init %v, total %v\n%s", res.BootToInit, res.Total, FormatTimings(res.Timings))
+	t.Logf("boot to init %v, total %v\n%s", res.BootToInit, res.Total, proto.FormatTimings(res.Timings))
 	var phases []string
 	for _, p := range res.Timings {
 		phases = append(phases, p.Phase)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/fds"
 	"github.com/lvslab/lvslab/internal/supervise"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // How long qemu gets to power off by itself once the guest has sent everything.
@@ -31,7 +32,7 @@ type session struct {
 	fileErr  error
 	hello    chan struct{} // closed when the guest's /init first shows it runs
 	helloAt  time.Time
-	timings  []Timing // the guest's phases
+	timings  []proto.Timing // the guest's phases
 }
 
 // How a run ended before the guest finished, when it was lvslab that stopped it.
@@ -188,39 +189,39 @@ func (s *session) reap(cmd *exec.Cmd, done <-chan error, kill bool) error {
 // whose receipt it sends back on w.
 func (s *session) readFrames(r io.Reader, w io.Writer, last chan<- struct{}) {
 	for {
-		f, err := readFrame(r, fromRunGuest)
+		f, err := proto.ReadFrame(r, proto.FromRunGuest)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && s.guestErr == "" && !s.exited {
 				s.guestErr = "reading the guest channel: " + err.Error()
 			}
 			return
 		}
-		switch f.typ {
-		case frameHello:
+		switch f.Type {
+		case proto.FrameHello:
 			if s.helloAt.IsZero() {
 				s.helloAt = time.Now()
 				close(s.hello)
 			}
-		case frameStdout:
-			writeTo(s.opts.Stdout, f.payload)
-		case frameStderr:
-			writeTo(s.opts.Stderr, f.payload)
-		case frameFile:
-			s.saveFile(f.payload)
-		case frameTimings:
-			s.timings, _ = parseTimings(f.payload) // diagnostics: ones that break their bounds are dropped, not fatal
-		case frameExit:
-			if len(f.payload) != 4 {
-				s.guestErr = fmt.Sprintf("exit frame of %d bytes, want 4: the channel is corrupt", len(f.payload))
+		case proto.FrameStdout:
+			writeTo(s.opts.Stdout, f.Payload)
+		case proto.FrameStderr:
+			writeTo(s.opts.Stderr, f.Payload)
+		case proto.FrameFile:
+			s.saveFile(f.Payload)
+		case proto.FrameTimings:
+			s.timings, _ = proto.ParseTimings(f.Payload) // diagnostics: ones that break their bounds are dropped, not fatal
+		case proto.FrameExit:
+			if len(f.Payload) != 4 {
+				s.guestErr = fmt.Sprintf("exit frame of %d bytes, want 4: the channel is corrupt", len(f.Payload))
 			} else {
-				s.exitCode, s.exited = int(int32(binary.BigEndian.Uint32(f.payload))), true
+				s.exitCode, s.exited = int(int32(binary.BigEndian.Uint32(f.Payload))), true
 			}
-			(&frameWriter{w: w}).send(frameReceived)
+			(proto.NewFrameWriter(w)).Send(proto.FrameReceived)
 			close(last)
 			return
-		case frameError:
-			s.guestErr = string(f.payload)
-			(&frameWriter{w: w}).send(frameReceived)
+		case proto.FrameError:
+			s.guestErr = string(f.Payload)
+			(proto.NewFrameWriter(w)).Send(proto.FrameReceived)
 			close(last)
 			return
 		}
@@ -228,7 +229,7 @@ func (s *session) readFrames(r io.Reader, w io.Writer, last chan<- struct{}) {
 }
 
 func (s *session) saveFile(payload []byte) {
-	path, content, err := parseFile(payload)
+	path, content, err := proto.ParseFile(payload)
 	if err == nil && !slices.Contains(s.opts.Outputs, path) {
 		err = fmt.Errorf("the guest sent %s, which is not among Options.Outputs", path)
 	}

@@ -1,12 +1,12 @@
 package vm
 
 import (
-	"github.com/lvslab/lvslab/vm/kernel"
-
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/lvslab/lvslab/vm/kernel"
 )
 
 // systemFolders are the host's own: a machine never gets one writable, nor a folder under one or around

@@ -12,17 +12,18 @@ import (
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Run runs lvslab with args in the machine, natively there, in the host's folder dir, and returns its exit
 // status.
 func (r *Record) Run(ctx context.Context, args []string, dir string, eio vm.ExecIO) (int, error) {
-	return r.RunRequest(ctx, vm.ExecRequest{Argv: append([]string{"lvslab"}, args...), Dir: dir}, eio)
+	return r.RunRequest(ctx, proto.ExecRequest{Argv: append([]string{"lvslab"}, args...), Dir: dir}, eio)
 }
 
 // RunRequest is Run with a request of the caller's (a terminal, say): its environment gets what lvslab
 // needs in the machine.
-func (r *Record) RunRequest(ctx context.Context, req vm.ExecRequest, eio vm.ExecIO) (int, error) {
+func (r *Record) RunRequest(ctx context.Context, req proto.ExecRequest, eio vm.ExecIO) (int, error) {
 	if r.Machine == nil || !r.Machine.Running() {
 		return 0, fmt.Errorf("lab %s's microVM is not running (it was stopped, or is still booting): take the lab down with `lvslab down %s`", r.Lab, r.Lab)
 	}

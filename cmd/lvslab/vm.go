@@ -10,6 +10,7 @@ import (
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 func newVMCommand() *cobra.Command {
@@ -71,7 +72,7 @@ lvslab: qemu dies with it.`,
 			}
 			if timings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: where the microVM's %.3f s went: qemu started, its kernel reached /init after %.3f s (host's clock); then, on the guest's clock from the kernel's start:\n%s",
-					res.Total.Seconds(), res.BootToInit.Seconds(), vm.FormatTimings(res.Timings))
+					res.Total.Seconds(), res.BootToInit.Seconds(), proto.FormatTimings(res.Timings))
 			}
 			if res.ExitCode != 0 {
 				return &exitError{code: res.ExitCode, quiet: true}

@@ -1,4 +1,4 @@
-package vm
+package proto
 
 // A microVM that outlives the command that booted it (Boot) serves commands through an agent: its /init
 // listens on TCP inside the guest, reached from the host through qemu's user network, forwarded from a
@@ -6,30 +6,30 @@ package vm
 // then a request, then its stdin, window changes and signals; the agent sends the command's output and
 // its exit. The secret, random per machine, keeps other local users (loopback is shared) out.
 //
-// Stdin flows only as far as the agent has room for it (frameCredit): the agent takes every frame the
+// Stdin flows only as far as the agent has room for it (FrameCredit): the agent takes every Frame the
 // moment it comes, so that a signal is never stuck behind input the command does not read.
 
-// Frames of an agent connection, besides frameStdout, frameStderr, frameExit and frameError.
+// Frames of an agent connection, besides FrameStdout, FrameStderr, FrameExit and FrameError.
 const (
-	frameRequest  = 'Q' // host → guest: an ExecRequest, as JSON
-	frameStdin    = 'I' // host → guest: bytes for the command's stdin
-	frameStdinEOF = 'e' // host → guest: the command's stdin ends
-	frameResize   = 'W' // host → guest: the terminal's new size, rows and columns as two big-endian uint16
-	frameSignal   = 'S' // host → guest: a signal for the command, a big-endian int32
-	frameCredit   = 'C' // guest → host: this many more bytes of stdin may come, a big-endian uint32
+	FrameRequest  = 'Q' // host → guest: an ExecRequest, as JSON
+	FrameStdin    = 'I' // host → guest: bytes for the command's stdin
+	FrameStdinEOF = 'e' // host → guest: the command's stdin ends
+	FrameResize   = 'W' // host → guest: the terminal's new size, rows and columns as two big-endian uint16
+	FrameSignal   = 'S' // host → guest: a signal for the command, a big-endian int32
+	FrameCredit   = 'C' // guest → host: this many more bytes of stdin may come, a big-endian uint32
 )
 
 // Frames of the control channel (the virtio serial port) of a machine that outlives its command.
 const (
-	frameReady  = 'R' // guest → host: the agent serves
-	frameDetach = 'D' // host → guest: the host lets go; the machine now lives on its own
+	FrameReady  = 'R' // guest → host: the agent serves
+	FrameDetach = 'D' // host → guest: the host lets go; the machine now lives on its own
 )
 
 const (
-	agentGuestAddr  = "10.0.2.15:7000" // qemu's user network gives the guest this address
-	agentSecretLen  = 32
-	maxRequestBytes = 1 << 20
-	stdinWindow     = 256 << 10 // the stdin the agent holds for a command that has not read it yet
+	AgentGuestAddr  = "10.0.2.15:7000" // qemu's user network gives the guest this address
+	AgentSecretLen  = 32
+	MaxRequestBytes = 1 << 20
+	StdinWindow     = 256 << 10 // the stdin the agent holds for a command that has not read it yet
 )
 
 // ExecRequest is a command for the agent to run in the guest, with the guest's root as the host's.

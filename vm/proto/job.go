@@ -1,0 +1,83 @@
+package proto
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+)
+
+// Job is what the host tells the guest's /init, as /lvslab/job.json in the initramfs.
+type Job struct {
+	Argv     []string          `json:"argv"` // Argv[0] is an absolute path, resolved on the host
+	Env      []string          `json:"env"`
+	Dir      string            `json:"dir"`
+	Tree     string            `json:"tree"` // host path of the module tree, reached in the guest under HostMount
+	Boot     []BootModule      `json:"boot"` // modules in the initramfs, in load order, as BootModuleDir/<name>.ko
+	Load     []kernel.LoadStep `json:"load"` // Options.Modules and what they need, in load order
+	Outputs  []string          `json:"outputs"`
+	Hostname string            `json:"hostname"`
+	Self     string            `json:"self,omitempty"` // Options.Self: /init appears as SelfDir/<Self>
+	// Serve: instead of a command, the agent serves commands that come with Secret (hex) until power-off.
+	Serve  bool   `json:"serve,omitempty"`
+	Secret string `json:"secret,omitempty"`
+	Share  string `json:"share,omitempty"` // Options.Share: bound over its own path in the command's root
+	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
+	// the compressed modules of Load, unpacked as BootModuleDir/<name>.ko.
+	Unpacks string `json:"unpacks,omitempty"`
+}
+
+// BootModule is a module in the initramfs and the modules that must be loaded before it.
+type BootModule struct {
+	Name  string   `json:"name"`
+	After []string `json:"after,omitempty"`
+}
+
+// Paths in the initramfs and in the guest.
+const (
+	JobPath       = "/lvslab/job.json"
+	IndexPath     = "/lvslab/" + kernel.IndexFile // the module index, for the guest's modprobe
+	BootModuleDir = "/lvslab/ko"
+	// The kernel's request_module runs it. /init links it to itself once it runs, not in the initramfs:
+	// the kernel's own requests while it boots would each start this 15 MB binary for nothing (0.2 s
+	// under TCG), before it could load a module.
+	KernelModprobe = "/sbin/modprobe"
+	HostMount      = "/host"  // the host's root over 9p, read-only
+	RWMount        = "/rw"    // tmpfs holding the overlay's upper and work directories
+	ShareMount     = "/share" // a machine that serves: Options.Share over 9p, read-write
+	ShareTag       = "share"
+	NewRoot        = "/newroot" // the command's root: the overlay of RWMount over HostMount
+	PortName       = "lvslab"   // the virtio serial port that carries frames to the host
+	MountTag       = "hostroot" // the 9p share of the host's /
+	CmdlineMarker  = "lvslab.guest=1"
+	SelfDir        = "/usr/local/libexec/lvslab-vm" // in the command's root: Options.Self, first on PATH
+)
+
+// BootModules are what the guest's /init needs before it can reach the host: virtio over MMIO (microvm
+// has no PCI), the console port, 9p and overlayfs. Debian builds them all as modules.
+var BootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay"}
+
+// IsExecutable tells whether p is a file someone may run.
+func IsExecutable(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.Mode().IsRegular() && st.Mode().Perm()&0o111 != 0
+}
+
+// PrependPath puts dir first on the environment's PATH (Debian's default PATH if it has none).
+func PrependPath(env []string, dir string) []string {
+	out := make([]string, 0, len(env)+1)
+	found := false
+	for _, kv := range env {
+		if p, ok := strings.CutPrefix(kv, "PATH="); ok && !found {
+			kv, found = "PATH="+dir+string(filepath.ListSeparator)+p, true
+		} else if ok {
+			continue // a second PATH= would not be the one a shell reads
+		}
+		out = append(out, kv)
+	}
+	if !found {
+		out = append(out, "PATH="+dir+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+	}
+	return out
+}
