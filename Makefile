@@ -44,7 +44,7 @@ ACTIONLINT_VERSION := v1.7.12
 # The example workflow for GitHub Actions that the README points CI engineers to.
 WORKFLOWS := docs/ci/github-actions.yml
 # deadcode reports code unreachable from cmd/lvslab; labtest and internal/needs serve tests, so they are not asked.
-DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvslab|hostload|graph|internal/(fds|fieldpath|jsondir|kmod|child|lockfile|netnsenter|nsmount|proc|spell|supervise|testsel|toolver|tty|wait)|ipvsnl|lab|labs|vm|vm/kernel|loadgen|realserver|scenarios|scenarios/matrix|topology|topology/ipvsadm|report|tutorial|tutorial/runner|vmlab|wire)$$
+DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvslab|hostload|graph|internal/(fds|fieldpath|jsondir|kmod|child|lockfile|netnsenter|nsmount|proc|spell|supervise|testsel|toolver|tty|wait)|ipvsnl|lab|labs|vm|vm/guest|vm/kernel|vm/proto|loadgen|realserver|scenarios|scenarios/matrix|topology|topology/ipvsadm|report|tutorial|tutorial/runner|vmlab|wire)$$
 
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode $(TOOLS)/actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi

@@ -8,14 +8,14 @@ import (
 	"os"
 
 	"github.com/lvslab/lvslab/ipvsnl"
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/guest"
 )
 
 // InVMEnv marks lvslab running inside a microVM that lvslab started, so that it never starts another.
 const InVMEnv = "LVSLAB_IN_VM"
 
 // InGuest reports whether this lvslab runs inside a microVM that lvslab started.
-func InGuest() bool { return vm.InGuest() || os.Getenv(InVMEnv) != "" }
+func InGuest() bool { return guest.InGuest() || os.Getenv(InVMEnv) != "" }
 
 // Mode is what --vm asks: auto, always or never.
 type Mode string

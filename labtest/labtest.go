@@ -28,18 +28,16 @@ import (
 
 	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/needs"
-
 	"github.com/lvslab/lvslab/ipvsnl"
-
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology"
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/guest"
 )
 
 // Main runs a test binary's tests. The binary must be able to become lvslab's children (the real servers'
 // process, the load generator) and, in lvslab's microVM, the guest's /init: call Main from TestMain.
 func Main(m *testing.M) {
-	vm.RunGuestIfInit()
+	guest.RunIfInit(nil)
 	child.RunIfRequested()
 	os.Exit(m.Run())
 }

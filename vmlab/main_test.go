@@ -11,13 +11,14 @@ import (
 
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/guest"
 )
 
 // helperEnv makes this test binary an lvslab that holds a lab's lock as an Up does (see holdLikeUp).
 const helperEnv = "VMLAB_TEST_HELPER"
 
 func TestMain(m *testing.M) {
-	vm.RunGuestIfInit() // this binary is the guest's /init when a test boots a machine
+	guest.RunIfInit(nil) // this binary is the guest's /init when a test boots a machine
 	if os.Getenv(inVMEnv) == "1" {
 		os.Exit(0) // lvslab in the machine, which Up and Down run: the lab there is not this package's
 	}

@@ -13,7 +13,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/child"
-	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/guest"
 )
 
 func main() {
@@ -36,8 +36,7 @@ func main() {
 // runGuestOrChild turns this process into the guest's /init in a microVM, or into a child lvslab started
 // in a lab host, when it is one; else it returns at once. It must come first in main.
 func runGuestOrChild() {
-	vm.SetLabNamespaces(labNamespaceInGuest) // for the guest's agent, before it starts
-	vm.RunGuestIfInit()
+	guest.RunIfInit(labNamespaceInGuest)
 	child.RunIfRequested()
 }
 

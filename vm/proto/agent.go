@@ -44,7 +44,7 @@ type ExecRequest struct {
 	PowerOff bool `json:"poweroff,omitempty"`
 	// Lab and Host, when set, run the command inside that lab host's network namespace, as `lvslab exec`
 	// in the guest would, but without starting another lvslab there (under emulation, most of a round
-	// trip): the agent finds the namespace with the function SetLabNamespaces registered.
+	// trip): the agent finds the namespace with the function its /init was given (guest.RunIfInit).
 	Lab  string `json:"lab,omitempty"`
 	Host string `json:"host,omitempty"`
 }

@@ -1,4 +1,4 @@
-package vm
+package guest
 
 import (
 	"errors"
@@ -11,19 +11,16 @@ import (
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// labNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
-// made, from the request's environment (which names the labs' state folder). It runs with the command's
-// root: the host's files and the guest's own /run.
-var labNamespace func(env []string, lab, host string) (string, error)
-
-// SetLabNamespaces registers how the guest's agent finds a lab host's namespace (ExecRequest.Lab and
-// Host). The binary that is the guest's /init calls it before RunGuestIfInit; without it such requests
-// fail.
-func SetLabNamespaces(f func(env []string, lab, host string) (string, error)) { labNamespace = f }
+// LabNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
+// made, from the request's environment (which names the labs' state folder), for the agent to run a
+// request's command there (ExecRequest.Lab and Host). It runs with the command's root: the host's files
+// and the guest's own /run.
+type LabNamespace func(env []string, lab, host string) (string, error)
 
 // startInLab runs start on a thread of its own whose root is the command's and whose network namespace
-// is the lab host's, so that the command forked there has both; the thread is retired afterwards.
-func startInLab(req *proto.ExecRequest, start func() error) error {
+// is the lab host's, found by labNamespace, so that the command forked there has both; the thread is
+// retired afterwards.
+func startInLab(req *proto.ExecRequest, labNamespace LabNamespace, start func() error) error {
 	if labNamespace == nil {
 		return errors.New("agent: this guest cannot run commands in a lab's host: its /init registered no way to find their namespaces")
 	}

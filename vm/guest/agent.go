@@ -1,4 +1,4 @@
-package vm
+package guest
 
 import (
 	"crypto/subtle"
@@ -55,7 +55,7 @@ func (g *guest) serve() error {
 		if err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
-		go (&agentSession{conn: c, secret: secret, self: g.job.Self != ""}).run()
+		go (&agentSession{conn: c, secret: secret, self: g.job.Self != "", labNamespace: g.labNamespace}).run()
 	}
 }
 
@@ -105,15 +105,17 @@ func upGuestNetwork() error {
 
 // agentSession is one command: its connection, and the process that runs it.
 type agentSession struct {
-	conn    net.Conn
-	secret  []byte
-	self    bool // the binary that booted the machine is on every command's PATH (Options.Self)
-	fw      *proto.FrameWriter
-	pid     int
-	pty     *os.File       // the terminal's master side, when the command has one
-	stdin   io.WriteCloser // the command's stdin: its pipe, or the master side
-	input   *stdinPump     // what the client sent for stdin, until the command reads it
-	outputs sync.WaitGroup // copying the command's output to the client
+	conn   net.Conn
+	secret []byte
+	self   bool // the binary that booted the machine is on every command's PATH (Options.Self)
+	// labNamespace finds the namespace of a lab's host, for a request to run a command there.
+	labNamespace LabNamespace
+	fw           *proto.FrameWriter
+	pid          int
+	pty          *os.File       // the terminal's master side, when the command has one
+	stdin        io.WriteCloser // the command's stdin: its pipe, or the master side
+	input        *stdinPump     // what the client sent for stdin, until the command reads it
+	outputs      sync.WaitGroup // copying the command's output to the client
 }
 
 func (s *agentSession) run() {
@@ -260,7 +262,7 @@ func (s *agentSession) start(argv0 string, req *proto.ExecRequest, dir string) (
 	}
 	var err error
 	if req.Lab != "" {
-		err = startInLab(req, startIt)
+		err = startInLab(req, s.labNamespace, startIt)
 	} else {
 		err = startIt()
 	}

@@ -1,4 +1,7 @@
-package vm
+// Package guest is the microVM's inside: lvslab as the guest's /init (the boot modules, the host's root
+// over 9p under an overlay, the command run and its output sent back as frames), its modprobe, and the
+// agent of a machine that serves commands until it powers off.
+package guest
 
 import (
 	"context"
@@ -19,13 +22,14 @@ import (
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// RunGuestIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
+// RunIfInit must be the first thing main does. In the VM it turns the binary into the guest's /init
 // (pid 1 with the job file present), which runs the job and powers off without returning, or into the
-// guest's modprobe. Anywhere else it returns at once.
-func RunGuestIfInit() {
+// guest's modprobe. Anywhere else it returns at once. labNamespace is how the agent finds a lab host's
+// namespace; without it, requests to run a command in one fail.
+func RunIfInit(labNamespace LabNamespace) {
 	if os.Getpid() == 1 {
 		if _, err := os.Stat(proto.JobPath); err == nil {
-			guestInit()
+			guestInit(labNamespace)
 		}
 		return
 	}
@@ -47,8 +51,8 @@ func InGuest() bool {
 
 // guestInit runs the job and powers the VM off, whatever happens: even a panic ends in a power-off, so
 // the host's qemu exits instead of idling until its deadline.
-func guestInit() {
-	g := &guest{}
+func guestInit(labNamespace LabNamespace) {
+	g := &guest{labNamespace: labNamespace}
 	defer func() {
 		if r := recover(); r != nil {
 			g.fail(fmt.Errorf("panic: %v\n%s", r, debug.Stack()))
@@ -64,10 +68,11 @@ func guestInit() {
 }
 
 type guest struct {
-	job     proto.Job
-	timings []proto.Timing     // the phases /init reached (mark)
-	ch      *os.File           // the channel to the host, once open
-	fw      *proto.FrameWriter // nil until the channel to the host is open
+	labNamespace LabNamespace // how the agent finds a lab host\'s namespace
+	job          proto.Job
+	timings      []proto.Timing     // the phases /init reached (mark)
+	ch           *os.File           // the channel to the host, once open
+	fw           *proto.FrameWriter // nil until the channel to the host is open
 }
 
 func (g *guest) run() error {
