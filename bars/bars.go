@@ -34,6 +34,17 @@ func ParseStyle(s string) (Style, error) {
 	return None, fmt.Errorf("--bars %q: want auto, unicode, ascii or none", s)
 }
 
+// String is the style's name, as ParseStyle reads it.
+func (s Style) String() string {
+	switch s {
+	case ASCII:
+		return "ascii"
+	case Unicode:
+		return "unicode"
+	}
+	return "none"
+}
+
 // Width is the longest bar, in characters.
 const Width = 40
 

@@ -78,6 +78,11 @@ func TestParseStyle(t *testing.T) {
 			t.Errorf("%s: %v %v", in, got, err)
 		}
 	}
+	for _, st := range []Style{None, ASCII, Unicode} {
+		if back, err := ParseStyle(st.String()); err != nil || back != st {
+			t.Errorf("ParseStyle(%q) = %v, %v; want %v back", st.String(), back, err, st)
+		}
+	}
 	if _, err := ParseStyle("fancy"); err == nil || !strings.Contains(err.Error(), "want auto, unicode, ascii or none") {
 		t.Errorf("fancy: %v", err)
 	}

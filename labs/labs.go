@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/vm/proto"
 	"github.com/lvslab/lvslab/vmlab"
 )
@@ -21,6 +22,9 @@ type Lab interface {
 	Exec(ctx context.Context, host string, argv []string, t Terminal) error
 	// Shell opens an interactive bash in host, its prompt naming the host as the course's screens do.
 	Shell(ctx context.Context, host string, t Terminal) error
+	// Load sends load from one of the lab's hosts and reports it on t (LoadRequest). The result comes back
+	// for a lab on this kernel; from a microVM, only the exit status of the load there.
+	Load(ctx context.Context, req LoadRequest, t Terminal) (*loadgen.Result, error)
 	// Down takes the lab down.
 	Down(ctx context.Context) error
 }

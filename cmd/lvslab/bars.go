@@ -10,8 +10,6 @@ import (
 	"github.com/lvslab/lvslab/internal/tty"
 )
 
-var barStyleNames = map[bars.Style]string{bars.None: "none", bars.ASCII: "ascii", bars.Unicode: "unicode"}
-
 func addBarsFlag(cmd *cobra.Command) {
 	cmd.Flags().String("bars", "auto", "draw the split as bars: unicode, ascii, none, or auto (unicode or ascii on a terminal, as its locale allows; none when the output is piped)")
 }
@@ -31,7 +29,7 @@ func resolveBars(cmd *cobra.Command) (bars.Style, error) {
 		}
 		style = s
 	}
-	if err := cmd.Flags().Set("bars", barStyleNames[style]); err != nil {
+	if err := cmd.Flags().Set("bars", style.String()); err != nil {
 		return style, err
 	}
 	return style, nil

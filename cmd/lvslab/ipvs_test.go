@@ -9,9 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/labtest"
-
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labtest"
 )
 
 func TestIPVSDemoPassesAndNarrates(t *testing.T) {

@@ -1,32 +1,15 @@
 package main
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"slices"
-	"sort"
-	"strings"
 	"time"
-
-	"github.com/lvslab/lvslab/assert"
-	"github.com/lvslab/lvslab/bars"
-	"github.com/lvslab/lvslab/hostload"
-	"github.com/lvslab/lvslab/labs"
-
-	"github.com/lvslab/lvslab/wire"
-
-	"github.com/lvslab/lvslab/realserver"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/loadgen"
-	"github.com/lvslab/lvslab/topology"
-	"github.com/lvslab/lvslab/topology/ipvsadm"
+	"github.com/lvslab/lvslab/wire"
 )
 
 func newLoadCommand() *cobra.Command {
@@ -64,46 +47,17 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 			if err != nil {
 				return err
 			}
-			selected, err := selectLab(cmd)
+			l, err := selectLab(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			if v, ok := selected.(labs.InVM); ok {
-				line := slices.Insert(commandLine(cmd, args, "lab"), 1, "--lab="+v.Name())
-				return labError(v.Lvslab(cmd.Context(), line, terminal(cmd)))
-			}
-			l := selected.(labs.Native).Lab
+			req := labs.LoadRequest{Options: o, From: from, AllowOutside: allowOutside, JSON: jsonFile, Bars: style}
 			if len(args) == 1 {
-				o.URL = args[0]
-			} else if o.URL, err = defaultURL(l.Topology); err != nil {
-				return unusable(err)
+				req.URL = args[0]
 			}
-			if err := checkTarget(l, o.URL, allowOutside); err != nil {
-				return unusable(err)
-			}
-			if from == "" {
-				if from, err = defaultClient(l.Topology); err != nil {
-					return unusable(err)
-				}
-			}
-			if _, err := l.Namespace(from); err != nil {
-				return unusable(err)
-			}
-			before, _ := l.ServerStats(cmd.Context())
-			res, err := hostload.Run(cmd.Context(), l, from, o, cmd.ErrOrStderr())
-			if err != nil && (res == nil || !res.Interrupted) {
-				return unusable(err)
-			}
-			after, _ := l.ServerStats(context.WithoutCancel(cmd.Context()))
-			w := cmd.OutOrStdout()
-			fmt.Fprintf(w, "load from %s to %s\n\n", from, o.URL)
-			res.WriteReport(w)
-			writeServerSide(w, before, after)
-			writeLoadBars(w, l, o.URL, res, style)
-			if jsonFile != "" {
-				if err := writeJSON(jsonFile, res); err != nil {
-					return err
-				}
+			res, err := l.Load(cmd.Context(), req, terminal(cmd))
+			if res == nil || err != nil && !res.Interrupted {
+				return labError(err)
 			}
 			return loadVerdict(res, o)
 		},
@@ -123,76 +77,6 @@ what was sent. Exit status 1 when any request failed or the run stopped before i
 	addLabFlag(cmd)
 	addBarsFlag(cmd)
 	return cmd
-}
-
-// writeLoadBars draws the connections each real server took against its weight's share, when the load
-// went to one of the director's virtual services.
-func writeLoadBars(w io.Writer, l *lab.Lab, target string, res *loadgen.Result, style bars.Style) {
-	if style == bars.None || res == nil || len(res.PerServer) == 0 {
-		return
-	}
-	snap, err := l.IPVS()
-	if err != nil {
-		return
-	}
-	svc := l.Topology.ServiceAt(snap, target)
-	if svc == nil {
-		return
-	}
-	counts := map[string]int{}
-	for name, c := range res.PerServer {
-		counts[name] = c.Connections
-	}
-	fmt.Fprintf(w, "\nConnections per real server against the weights of %s (%s):\n", svc.ServiceKey, svc.Scheduler)
-	bars.Write(w, assert.WeightShares(svc, l.Topology.NameOf, counts), style)
-}
-
-// defaultURL is the first TCP virtual service of the topology.
-func defaultURL(t *topology.Topology) (string, error) {
-	if u := t.FirstServiceURL(ipvsadm.TCP); u != "" {
-		return u, nil
-	}
-	return "", errors.New("the lab has no TCP virtual service to load; give a URL, e.g. lvslab load http://172.16.0.45/")
-}
-
-func defaultClient(t *topology.Topology) (string, error) {
-	if t.Host("client") != nil {
-		return "client", nil
-	}
-	var names []string
-	for _, h := range t.Hosts {
-		names = append(names, h.Name)
-	}
-	return "", fmt.Errorf("the lab has no host named client; say where to send from with --from (one of %s)", strings.Join(names, ", "))
-}
-
-// writeServerSide prints what each real server says it accepted during the run.
-func writeServerSide(w io.Writer, before, after map[string]realserver.Stats) {
-	if len(after) == 0 {
-		return
-	}
-	var hosts []string
-	for h := range after {
-		hosts = append(hosts, h)
-	}
-	sort.Strings(hosts)
-	fmt.Fprintln(w, "\nSeen by the servers during the run:")
-	for _, h := range hosts {
-		a, b := after[h], before[h]
-		line := fmt.Sprintf("  %-10s %8d connections %8d requests", h, a.Connections-b.Connections, a.Requests-b.Requests)
-		if d := a.Datagrams - b.Datagrams; d > 0 {
-			line += fmt.Sprintf(" %8d datagrams", d)
-		}
-		fmt.Fprintln(w, line)
-	}
-}
-
-func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return err
-	}
-	return os.WriteFile(path, append(data, '\n'), 0o644)
 }
 
 // checkLoadFlags checks the flags together, in the CLI's words, before anything runs.
@@ -217,27 +101,6 @@ func checkLoadFlags(cmd *cobra.Command, o *loadgen.Options) error {
 	}
 	if openLoop && !changed("requests") {
 		o.Requests = 0 // no cap but the duration
-	}
-	return nil
-}
-
-// checkTarget refuses a URL whose host is not one of the lab's own addresses (a host's interface, a
-// virtual service), or is a name, which would go to DNS, unless the user allows it.
-func checkTarget(l *lab.Lab, target string, allowOutside bool) error {
-	key, err := topology.ParseLoadURL(target)
-	var name *topology.NameError
-	switch {
-	case errors.Is(err, topology.ErrNotLoadURL):
-		return fmt.Errorf("%q is not a URL such as http://192.168.0.75/ or udp://192.168.0.75:53", target)
-	case allowOutside:
-		return nil
-	case errors.As(err, &name):
-		return fmt.Errorf("%s: give one of the lab's addresses, or --allow-outside", err)
-	case err != nil:
-		return err
-	}
-	if a := key.Addr.Addr(); !l.Topology.HasAddress(a) {
-		return fmt.Errorf("%s is not an address of lab %s (its hosts' and its virtual services'): load goes into the lab only; `lvslab status` lists its addresses, and --allow-outside sends anyway", a, l.Name)
 	}
 	return nil
 }

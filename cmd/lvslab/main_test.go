@@ -14,10 +14,9 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/syncbuf"
-	"github.com/lvslab/lvslab/labtest"
-
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labtest"
 )
 
 // The tests run lvslab as a user does: this test binary re-executed as the command, with its own state

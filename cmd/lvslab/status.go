@@ -7,11 +7,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvslab/lvslab/labs"
-
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vmlab"
 )
 

@@ -140,7 +140,7 @@ func runMatrix(cmd *cobra.Command, kernels []matrix.Kernel, args []string, f *te
 		return unusable(err)
 	}
 	merged, missing, err := matrix.Run(cmd.Context(), kernels, matrix.Options{Self: self, Args: args, Parallel: f.parallel,
-		Shard: f.shard, Bars: barStyleNames[f.bars], Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
+		Shard: f.shard, Bars: f.bars.String(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return unusable(err)
 	}

@@ -11,9 +11,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lvslab/lvslab/labtest"
-
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labtest"
 )
 
 // A damaged state file neither panics a command nor hides the healthy labs beside it.

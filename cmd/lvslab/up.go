@@ -10,16 +10,14 @@ import (
 	"strings"
 	"time"
 
-	"github.com/lvslab/lvslab/labs"
-	"github.com/lvslab/lvslab/vm/kernel"
-
-	"github.com/lvslab/lvslab/wire"
-
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
+	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vmlab"
+	"github.com/lvslab/lvslab/wire"
 )
 
 func newUpCommand() *cobra.Command {

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"github.com/lvslab/lvslab/scenarios/matrix"
-
 	"fmt"
 	"os"
 	"strings"
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvslab/lvslab/scenarios/matrix"
 )
 
 // The example workflow for GitHub Actions (which make lint checks with actionlint) asks lvslab for what
