@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"strings"
 
+	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/vm/proto"
@@ -25,6 +26,8 @@ type Lab interface {
 	// Load sends load from one of the lab's hosts and reports it on t (LoadRequest). The result comes back
 	// for a lab on this kernel; from a microVM, only the exit status of the load there.
 	Load(ctx context.Context, req LoadRequest, t Terminal) (*loadgen.Result, error)
+	// Status shows the lab as lvslab status does, or with save its director's table for ipvsadm -R.
+	Status(ctx context.Context, t Terminal, style bars.Style, save bool) error
 	// Down takes the lab down.
 	Down(ctx context.Context) error
 }

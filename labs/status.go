@@ -2,6 +2,7 @@ package labs
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -14,7 +15,60 @@ import (
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
+	"github.com/lvslab/lvslab/vmlab"
 )
+
+// ErrProblems is a lab on this kernel whose status listed problems (a namespace gone, its servers'
+// process stopped).
+var ErrProblems = errors.New("the lab has problems")
+
+// Status shows the lab on t.Stdout as lvslab status does (WriteStatus), or with save only its director's
+// table as ipvsadm -S -n prints it; a lab with problems is ErrProblems, once they are shown.
+func (n Native) Status(ctx context.Context, t Terminal, style bars.Style, save bool) error {
+	if save {
+		snap, err := n.Lab.IPVS()
+		if err != nil {
+			return err
+		}
+		return snap.Table.Save(t.Stdout)
+	}
+	if !n.WriteStatus(ctx, t.Stdout, style) {
+		return ErrProblems
+	}
+	return nil
+}
+
+// Status shows a lab that lives in a microVM: its machine, then what lvslab status says in it (with style,
+// resolved here: its output there ends up on this terminal); with save, only the table. A lab still
+// coming up is said to be, on t.Stderr with save (not among the rules).
+func (v InVM) Status(ctx context.Context, t Terminal, style bars.Style, save bool) error {
+	r := v.Record
+	if r.Phase == vmlab.PhaseBooting {
+		w := t.Stdout
+		if save {
+			w = t.Stderr
+		}
+		if r.Booter.Running() {
+			fmt.Fprintf(w, "lab %s: coming up in a microVM (lvslab pid %d, for %v); `lvslab status %s` shows it once it is up\n",
+				r.Lab, r.Booter.PID, time.Since(r.Created).Round(time.Second), r.Lab)
+			if save {
+				return fmt.Errorf("lab %s has no rules to save yet; run status --save again once its up has finished", r.Lab)
+			}
+			return nil
+		}
+		_, err := r.AwaitUp(ctx, io.Discard) // says why it never came up
+		fmt.Fprintf(w, "%v\n", err)
+		return fmt.Errorf("lab %s never came up", r.Lab)
+	}
+	if !save {
+		fmt.Fprintf(t.Stdout, "%s\n", v.Notice())
+	}
+	args := []string{"status", r.Lab, "--bars=" + style.String()}
+	if save {
+		args = append(args, "--save")
+	}
+	return v.Lvslab(ctx, args, t)
+}
 
 // WriteStatus shows the lab: since when it is up and from which topology, any problem (it then reports
 // false), each host's interfaces and servers with what they have served, and the director's table with

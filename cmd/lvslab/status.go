@@ -3,15 +3,12 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"strings"
-	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
-	"github.com/lvslab/lvslab/vmlab"
 )
 
 func newStatusCommand() *cobra.Command {
@@ -34,52 +31,63 @@ reads back.`,
 			if err != nil {
 				return err
 			}
-			var onKernel []*lab.Lab
-			var inVM []*vmlab.Record
-			var damaged error
 			name, err := labNamed(cmd, args)
 			if err != nil {
 				return unusable(err)
 			}
+			t := terminal(cmd)
+			var onKernel []labs.Native
+			var inVM []labs.InVM
+			var damaged error // the healthy labs are shown all the same
 			if name != "" {
 				l, err := openLab(name)
 				if err != nil {
 					return unusable(err)
 				}
 				if v, ok := l.(labs.InVM); ok {
-					return statusInVM(cmd, v.Record, save)
+					return labError(v.Status(cmd.Context(), t, style, save))
 				}
-				onKernel = append(onKernel, l.(labs.Native).Lab)
+				onKernel = append(onKernel, l.(labs.Native))
 			} else {
-				var vmDamaged error
-				onKernel, damaged = lab.List() // the healthy labs are shown all the same
-				inVM, vmDamaged = vmlab.List(lab.StateDir())
-				damaged = errors.Join(damaged, vmDamaged)
+				var all []labs.Lab
+				all, damaged = labs.List(lab.StateDir())
+				for _, l := range all {
+					switch l := l.(type) {
+					case labs.Native:
+						onKernel = append(onKernel, l)
+					case labs.InVM:
+						inVM = append(inVM, l)
+					}
+				}
 			}
 			w := cmd.OutOrStdout()
 			var errs []error
-			for _, r := range inVM {
-				if err := statusInVM(cmd, r, save); err != nil {
-					errs = append(errs, fmt.Errorf("lab %s: %w", r.Lab, err))
+			for _, v := range inVM {
+				if err := v.Status(cmd.Context(), t, style, save); err != nil {
+					errs = append(errs, fmt.Errorf("lab %s: %w", v.Name(), labError(err)))
 				}
 				if !save {
 					fmt.Fprintln(w)
 				}
 			}
-			if save {
-				return saveTables(cmd, onKernel, errors.Join(append(errs, damaged)...))
-			}
-			if len(onKernel) == 0 && len(inVM) == 0 && damaged == nil {
+			if !save && len(onKernel) == 0 && len(inVM) == 0 && damaged == nil {
 				fmt.Fprintln(w, "no lab is up; start one with `lvslab up`")
 				return nil
 			}
 			var broken []string
 			for i, l := range onKernel {
-				if i > 0 {
+				switch {
+				case save && len(onKernel) > 1:
+					fmt.Fprintf(w, "# lab %s\n", l.Name())
+				case !save && i > 0:
 					fmt.Fprintln(w)
 				}
-				if !(labs.Native{Lab: l}).WriteStatus(cmd.Context(), w, style) {
-					broken = append(broken, l.Name)
+				err := l.Status(cmd.Context(), t, style, save)
+				switch {
+				case errors.Is(err, labs.ErrProblems):
+					broken = append(broken, l.Name())
+				case err != nil:
+					errs = append(errs, fmt.Errorf("lab %s: %w", l.Name(), err))
 				}
 			}
 			if len(broken) > 0 {
@@ -95,58 +103,4 @@ reads back.`,
 	addBarsFlag(cmd)
 	cmd.Flags().BoolVar(&save, "save", false, "print the director's table as ipvsadm -S -n does, for ipvsadm -R")
 	return cmd
-}
-
-// saveTables prints each lab's director table in ipvsadm -S -n form, a comment line naming the lab first
-// when there are several.
-func saveTables(cmd *cobra.Command, labs []*lab.Lab, damaged error) error {
-	w := cmd.OutOrStdout()
-	var errs []error
-	for _, l := range labs {
-		if len(labs) > 1 {
-			fmt.Fprintf(w, "# lab %s\n", l.Name)
-		}
-		snap, err := l.IPVS()
-		if err != nil {
-			errs = append(errs, fmt.Errorf("lab %s: %w", l.Name, err))
-			continue
-		}
-		if err := snap.Table.Save(w); err != nil {
-			return err
-		}
-	}
-	if err := errors.Join(append(errs, damaged)...); err != nil {
-		return unusable(err)
-	}
-	return nil
-}
-
-// statusInVM shows a lab that lives in a microVM: its machine, then what status says in it.
-func statusInVM(cmd *cobra.Command, r *vmlab.Record, save bool) error {
-	if r.Phase == vmlab.PhaseBooting {
-		w := cmd.OutOrStdout()
-		if save {
-			w = cmd.ErrOrStderr() // not among the rules
-		}
-		if r.Booter.Running() {
-			fmt.Fprintf(w, "lab %s: coming up in a microVM (lvslab pid %d, for %v); `lvslab status %s` shows it once it is up\n",
-				r.Lab, r.Booter.PID, time.Since(r.Created).Round(time.Second), r.Lab)
-			if save {
-				return fmt.Errorf("lab %s has no rules to save yet; run status --save again once its up has finished", r.Lab)
-			}
-			return nil
-		}
-		_, err := r.AwaitUp(cmd.Context(), io.Discard) // says why it never came up
-		fmt.Fprintf(w, "%v\n", err)
-		return fmt.Errorf("lab %s never came up", r.Lab)
-	}
-	if !save {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s\n", labs.InVM{Record: r}.Notice())
-	}
-	bars, _ := cmd.Flags().GetString("bars") // resolved here: its output there ends up on this terminal
-	args := []string{"status", r.Lab, "--bars=" + bars}
-	if save {
-		args = append(args, "--save")
-	}
-	return labError(labs.InVM{Record: r}.Lvslab(cmd.Context(), args, terminal(cmd)))
 }
