@@ -59,25 +59,15 @@ func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	plan, err := planAccel(&opts)
-	if err != nil {
-		return nil, err
-	}
-	b, err := prepare(ctx, &opts)
+	plan, b, err := planAndPrepare(ctx, &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer b.close()
-	k, err := EnsureKernel(ctx, opts)
-	if err != nil {
-		return nil, err
-	}
-	b.cfg.kvm = plan.kvm
-	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
-	m, err := bootDetached(ctx, b, &opts, logDir, k.Version)
+	m, err := bootDetached(ctx, b, &opts, logDir, b.booted.Version)
 	var be *bootError
 	if errors.As(err, &be) && plan.fallBackToTCG(be, &opts, b) {
-		m, err = bootDetached(ctx, b, &opts, logDir, k.Version)
+		m, err = bootDetached(ctx, b, &opts, logDir, b.booted.Version)
 	}
 	return m, err
 }

@@ -26,17 +26,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
-	plan, err := planAccel(&opts)
-	if err != nil {
-		return nil, err
-	}
-	b, err := prepare(ctx, &opts)
+	plan, b, err := planAndPrepare(ctx, &opts)
 	if err != nil {
 		return nil, err
 	}
 	defer b.close()
-	b.cfg.kvm = plan.kvm
-	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
 	res, err := (&session{opts: &opts}).run(ctx, b)
 	defer func() { b.describe(res) }()
 	var be *bootError
@@ -64,6 +58,22 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		res.AccelFallback = first.what
 	}
 	return res, err
+}
+
+// planAndPrepare chooses the accelerator and prepares the machine for opts (qemu, the kernel, the
+// initramfs), saying which accelerator it will try first and why.
+func planAndPrepare(ctx context.Context, opts *Options) (*accelPlan, *machine, error) {
+	plan, err := planAccel(opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b, err := prepare(ctx, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	b.cfg.kvm = plan.kvm
+	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
+	return plan, b, nil
 }
 
 // describe says in a Result what booted: the kernel, on how many CPUs.
