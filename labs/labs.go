@@ -28,8 +28,9 @@ type Lab interface {
 	Load(ctx context.Context, req LoadRequest, t Terminal) (*loadgen.Result, error)
 	// Status shows the lab as lvslab status does, or with save its director's table for ipvsadm -R.
 	Status(ctx context.Context, t Terminal, style bars.Style, save bool) error
-	// Down takes the lab down.
-	Down(ctx context.Context) error
+	// Down takes the lab down, saying on t what it met on the way: an up it stopped, objects it left
+	// alone because they were not the lab's. A lab another down took meanwhile is no error.
+	Down(ctx context.Context, t Terminal) error
 }
 
 // Native is a lab on this kernel.
@@ -56,7 +57,13 @@ func (n Native) Shell(_ context.Context, host string, _ Terminal) error {
 	return n.Lab.Exec(host, []string{shell, "--norc", "-i"}, append(os.Environ(), `PS1=[\u@`+host+` \W]\$ `))
 }
 
-func (n Native) Down(ctx context.Context) error { return n.Lab.Down(ctx) }
+func (n Native) Down(ctx context.Context, t Terminal) error {
+	err := n.Lab.Down(ctx)
+	for _, what := range n.Lab.LeftAlone() {
+		fmt.Fprintf(t.Stderr, "lvslab: lab %s: left alone: %s\n", n.Name(), what)
+	}
+	return err
+}
 
 // Exec runs argv in a host of the lab, as lvslab exec there would: the guest's agent starts it in the
 // host's namespace itself, which saves starting an lvslab under emulation.
@@ -69,7 +76,15 @@ func (v InVM) Shell(ctx context.Context, host string, t Terminal) error {
 	return v.Lvslab(ctx, []string{"shell", "--lab", v.Name(), host}, t)
 }
 
-func (v InVM) Down(ctx context.Context) error { return v.Record.Down(ctx) }
+// Down takes the lab down in its machine and powers it off; an up still bringing it up is stopped first,
+// and takes down what it had made.
+func (v InVM) Down(ctx context.Context, t Terminal) error {
+	stopped, err := v.Record.Down(ctx) // another down may have taken it down meanwhile: no error
+	if stopped != nil {
+		fmt.Fprintf(t.Stdout, "lab %s was still coming up: stopped the lvslab bringing it up (pid %d), which took down what it had made\n", v.Name(), stopped.PID)
+	}
+	return err
+}
 
 // Open is the lab named name, of either kind.
 func Open(stateDir, name string) (Lab, error) {

@@ -88,13 +88,14 @@ func (r *Record) takeDown(ctx context.Context) error {
 	return nil
 }
 
-// Down takes the record's lab down, as Down does; a lab already down is no error.
-func (r *Record) Down(ctx context.Context) error {
-	_, err := Down(ctx, filepath.Dir(r.dir), r.Lab)
+// Down takes the record's lab down, as Down does (stopped: an Up it stopped); a lab already down is no
+// error.
+func (r *Record) Down(ctx context.Context) (stopped *Process, err error) {
+	stopped, err = Down(ctx, filepath.Dir(r.dir), r.Lab)
 	if errors.Is(err, ErrNotFound) {
-		return nil
+		return stopped, nil
 	}
-	return err
+	return stopped, err
 }
 
 // ClearLeftovers removes what a killed Up of a lab that is not up may have left (its lock file, a record

@@ -72,22 +72,7 @@ and the machine is powered off.`,
 			for _, t := range up {
 				start := time.Now()
 				ctx := context.WithoutCancel(cmd.Context()) // a Ctrl-C must not leave half a lab
-				switch t := t.(type) {
-				case labs.InVM:
-					var stopped *vmlab.Process
-					stopped, err = vmlab.Down(ctx, lab.StateDir(), t.Name())
-					if stopped != nil {
-						fmt.Fprintf(cmd.OutOrStdout(), "lab %s was still coming up: stopped the lvslab bringing it up (pid %d), which took down what it had made\n", t.Name(), stopped.PID)
-					}
-					if errors.Is(err, vmlab.ErrNotFound) {
-						err = nil // another down took it down meanwhile
-					}
-				case labs.Native:
-					err = t.Down(ctx)
-					for _, what := range t.Lab.LeftAlone() {
-						fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: lab %s: left alone: %s\n", t.Name(), what)
-					}
-				}
+				err := t.Down(ctx, terminal(cmd))
 				if err != nil {
 					errs = append(errs, err)
 					continue

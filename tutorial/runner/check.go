@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/tutorial"
 )
 
@@ -39,7 +40,7 @@ func Check(ctx context.Context, courses []*tutorial.Course, w, stderr io.Writer)
 			return failures, err
 		}
 		failures += checkCourse(ctx, w, cl)
-		if err := cl.lab.Down(context.WithoutCancel(ctx)); err != nil {
+		if err := cl.lab.Down(context.WithoutCancel(ctx), labs.Terminal{Stdout: io.Discard, Stderr: stderr}); err != nil {
 			return failures, err
 		}
 		os.Remove(cl.savedPath())

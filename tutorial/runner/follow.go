@@ -34,7 +34,7 @@ func Reset(ctx context.Context, sc tutorial.Screen) error {
 	if err != nil {
 		return nil // no lab: nothing to take down
 	}
-	return l.Down(context.WithoutCancel(ctx))
+	return l.Down(context.WithoutCancel(ctx), labs.Terminal{Stdout: io.Discard, Stderr: io.Discard})
 }
 
 // Run is the interactive tutorial: one step at a time, each checked against the lab until done, the lab
