@@ -8,14 +8,12 @@ import (
 	"os"
 
 	"github.com/lvslab/lvslab/ipvsnl"
-	"github.com/lvslab/lvslab/vm/guest"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// InVMEnv marks lvslab running inside a microVM that lvslab started, so that it never starts another.
-const InVMEnv = "LVSLAB_IN_VM"
-
-// InGuest reports whether this lvslab runs inside a microVM that lvslab started.
-func InGuest() bool { return guest.InGuest() || os.Getenv(InVMEnv) != "" }
+// InGuest reports whether this lvslab runs inside a microVM that lvslab started, as its job or as a
+// command the host sent it (proto.InVMEnv).
+func InGuest() bool { return proto.InGuest() || os.Getenv(proto.InVMEnv) != "" }
 
 // Mode is what --vm asks: auto, always or never.
 type Mode string
@@ -63,14 +61,15 @@ func Decide(mode Mode, needs Needs) (Decision, error) {
 		return Decision{InVM: true, Reason: "--vm=always"}, nil
 	}
 	notRoot := needs.Root && os.Geteuid() != 0
+	if notRoot && mode != Never {
+		return Decision{InVM: true, Reason: "not root"}, nil // whatever the kernel has: no need to ask it
+	}
 	noIPVS := needs.IPVS && ipvsnl.Check() != nil
 	switch {
 	case !notRoot && !noIPVS:
 		return Decision{}, nil
 	case mode == Never:
 		return Decision{WithoutIPVS: noIPVS}, nil
-	case notRoot:
-		return Decision{InVM: true, Reason: "not root"}, nil
 	}
 	return Decision{InVM: true, Reason: "this kernel has no IPVS"}, nil
 }

@@ -5,11 +5,12 @@ import (
 	"testing"
 
 	"github.com/lvslab/lvslab/ipvsnl"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Where a lab lives, for every --vm and what the command needs, on this kernel as it is.
 func TestDecideFollowsTheFlagTheKernelAndTheUser(t *testing.T) {
-	t.Setenv(InVMEnv, "")
+	t.Setenv(proto.InVMEnv, "")
 	noIPVS := ipvsnl.Check() != nil
 	notRoot := os.Geteuid() != 0
 	ipvs, root := Needs{IPVS: true}, Needs{Root: true}
@@ -33,7 +34,7 @@ func TestDecideFollowsTheFlagTheKernelAndTheUser(t *testing.T) {
 		}
 	}
 	// In a microVM lvslab started, the lab is always here: never a machine in a machine.
-	t.Setenv(InVMEnv, "1")
+	t.Setenv(proto.InVMEnv, "1")
 	if d, err := Decide(Always, ipvs); err != nil || d.InVM {
 		t.Errorf("in the guest, Decide(always) = %+v, %v; want here", d, err)
 	}

@@ -16,16 +16,21 @@ import (
 // "expect.split.rs1") maps to the YAML node it came from, its value or, for a server a split names, its key.
 type where struct {
 	source string
+	data   []byte // the file, to place what yaml.v3 says without a column
 	at     map[string]*yaml.Node
 }
 
 // newWhere walks a scenario's document against scenarioYAML (topology.WalkYAML, by field path with the
 // conventions topologies are read with): it places every field, and reports every value that does not fit, with its position.
-func newWhere(source string, root *yaml.Node) (*where, error) {
+func newWhere(source string, data []byte, root *yaml.Node) (*where, error) {
 	at, problems := topology.WalkYAML(root, reflect.TypeOf(scenarioYAML{}))
-	w := &where{source: source, at: at}
+	w := &where{source: source, data: data, at: at}
 	var errs []string
-	for _, p := range problems {
+	for i, p := range problems {
+		if i == maxProblems {
+			errs = append(errs, fmt.Sprintf("%s: and %d more problems", source, len(problems)-i))
+			break
+		}
 		errs = append(errs, w.problem(p).Error())
 	}
 	if len(errs) > 0 {
@@ -34,12 +39,16 @@ func newWhere(source string, root *yaml.Node) (*where, error) {
 	return w, nil
 }
 
+// maxProblems bounds the problems said of one file: a value that an alias repeats is wrong once, however
+// many times it is reached.
+const maxProblems = 20
+
 // problem says what is wrong with a value, at its position.
 func (w *where) problem(p topology.YAMLProblem) error {
 	at := fmt.Sprintf("%s:%d:%d", w.source, p.Line, p.Col)
 	switch {
 	case p.Kind == topology.DuplicateKey:
-		return fmt.Errorf("%s: %q given twice; the first is on line %d", at, p.Key, p.First)
+		return fmt.Errorf("%s: mapping key %q already defined at line %d", at, p.Key, p.First)
 	case p.Kind == topology.UnknownField:
 		return fmt.Errorf("%s: unknown field %q; allowed: %s", at, p.Key, strings.Join(p.Allowed, ", "))
 	case p.Found.Kind == yaml.ScalarNode:
@@ -75,6 +84,9 @@ func (w *where) decodeError(err error) error {
 	if errors.As(err, &te) {
 		return fmt.Errorf("%s: %s", w.source, strings.Join(te.Errors, "; "))
 	}
-	line, msg := topology.YAMLSyntax(err)
-	return fmt.Errorf("%s:%d:1: YAML syntax: %s", w.source, line, msg)
+	line, col, msg := topology.YAMLSyntax(err, w.data)
+	if line == 0 {
+		return fmt.Errorf("%s: YAML syntax: %s", w.source, msg)
+	}
+	return fmt.Errorf("%s:%d:%d: YAML syntax: %s", w.source, line, col, msg)
 }

@@ -135,7 +135,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if len(data) > MaxFileBytes {
 		return nil, fmt.Errorf("%s: the file is larger than %d bytes; a scenario is at most that", source, MaxFileBytes)
 	}
-	nowhere := &where{source: source}
+	nowhere := &where{source: source, data: data}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var doc yaml.Node
 	switch err := dec.Decode(&doc); {
@@ -154,7 +154,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 	if len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
 		return nil, fmt.Errorf("%s:1:1: expected a mapping with name, rules, load and expect", source)
 	}
-	w, err := newWhere(source, doc.Content[0])
+	w, err := newWhere(source, data, doc.Content[0])
 	if err != nil {
 		return nil, err
 	}

@@ -97,36 +97,37 @@ func document(p *problems, data []byte) *yaml.Node {
 	return root
 }
 
-// YAMLSyntax is the line and message of a YAML syntax error. yaml.v3 gives no column, only a line in its
-// text ("yaml: line N: …"), and counts the lines of its parser's (not its scanner's) errors from 0; a message
-// without a line is about the first line.
-func YAMLSyntax(err error) (line int, msg string) {
+// YAMLSyntax places a YAML error that yaml.v3 gives as text, for topology and scenario files alike: at
+// the line it names, on the line's first character (yaml.v3 gives no column, and counts the lines of its
+// parser's, not its scanner's, errors from 0); an unknown anchor at its first use; 0, 0 when the error
+// names no place (excessive aliasing).
+func YAMLSyntax(err error, data []byte) (line, col int, msg string) {
 	msg = strings.TrimPrefix(err.Error(), "yaml: ")
+	lines := strings.Split(string(data), "\n")
+	if anchor, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
+		line, col = find(lines, "*"+strings.TrimSuffix(anchor, "' referenced"))
+		return line, col, msg
+	}
 	rest, ok := strings.CutPrefix(msg, "line ")
 	if !ok {
-		return 1, msg
+		return 0, 0, msg
 	}
 	number, text, ok := strings.Cut(rest, ": ")
 	n, convErr := strconv.Atoi(number)
 	if !ok || convErr != nil {
-		return 1, msg
+		return 0, 0, msg
 	}
 	if strings.HasPrefix(text, "did not find expected") || strings.HasPrefix(text, "found undefined tag") {
 		n++
 	}
-	return n, text
+	line = min(max(n, 1), len(lines))
+	col = len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t")) + 1
+	return line, col, text
 }
 
-// syntaxError reports a YAML error at the line yaml.v3 names, at the line's first character (or at an
-// unknown anchor's use).
+// syntaxError reports a YAML error where YAMLSyntax places it.
 func syntaxError(p *problems, err error, data []byte) {
-	line, msg := YAMLSyntax(err)
-	lines := strings.Split(string(data), "\n")
-	line = min(max(line, 1), len(lines))
-	col := len(lines[line-1]) - len(strings.TrimLeft(lines[line-1], " \t")) + 1
-	if anchor, ok := strings.CutPrefix(msg, "unknown anchor '"); ok {
-		line, col = find(lines, "*"+strings.TrimSuffix(anchor, "' referenced"))
-	}
+	line, col, msg := YAMLSyntax(err, data)
 	p.addAt(line, col, "", "YAML syntax: %s", msg)
 }
 

@@ -75,8 +75,8 @@ func (t *Topology) HasAddress(a netip.Addr, vips ...netip.Addr) bool {
 }
 
 // ServiceAt is the virtual service of the kernel's table (snap) that a load to rawURL reaches: the
-// service itself, or the firewall-mark service whose packets the topology marks for that address and
-// port; nil if none, or if rawURL is no load URL.
+// service itself, or the firewall-mark service whose packets the topology marks for that protocol, address
+// and port; nil if none, or if rawURL is no load URL.
 func (t *Topology) ServiceAt(snap *ipvsadm.Snapshot, rawURL string) *ipvsadm.Service {
 	key, err := ParseLoadURL(rawURL)
 	if err != nil || snap == nil {
@@ -91,7 +91,7 @@ func (t *Topology) ServiceAt(snap *ipvsadm.Snapshot, rawURL string) *ipvsadm.Ser
 		return nil
 	}
 	for _, m := range t.IPVS.Marks {
-		if m.Addr != key.Addr.Addr() || !slices.Contains(m.Ports, key.Addr.Port()) {
+		if m.Protocol != key.Protocol || m.Addr != key.Addr.Addr() || !slices.Contains(m.Ports, key.Addr.Port()) {
 			continue
 		}
 		for _, s := range snap.Services {

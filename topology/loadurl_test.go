@@ -70,6 +70,7 @@ func TestServiceAtFindsTheServiceOrItsFirewallMark(t *testing.T) {
 	for url, want := range map[string]*ipvsadm.Service{
 		"http://192.168.0.75/":      web,
 		"http://192.168.0.75:8443/": marked,
+		"udp://192.168.0.75:8443":   nil, // the mark is for TCP
 		"udp://192.168.0.75:53":     dns,
 		"http://192.168.0.75:81/":   nil,
 		"http://192.168.0.76/":      nil,

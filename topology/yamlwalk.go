@@ -35,7 +35,7 @@ const (
 // user, at their keys; a list's items): it returns the node each field path came from, and every value that
 // does not fit. A document without problems decodes into schema.
 func WalkYAML(root *yaml.Node, schema reflect.Type) (at map[string]*yaml.Node, problems []YAMLProblem) {
-	w := &yamlWalk{at: map[string]*yaml.Node{}}
+	w := &yamlWalk{at: map[string]*yaml.Node{}, walked: map[walked]bool{}}
 	w.walk("", root, schema)
 	return w.at, w.problems
 }
@@ -43,6 +43,14 @@ func WalkYAML(root *yaml.Node, schema reflect.Type) (at map[string]*yaml.Node, p
 type yamlWalk struct {
 	at       map[string]*yaml.Node
 	problems []YAMLProblem
+	// walked are the nodes already walked as a type: an alias (or a merge) reaches its anchor's node
+	// again, and walking it once keeps a document of aliases to aliases linear in its size.
+	walked map[walked]bool
+}
+
+type walked struct {
+	n *yaml.Node
+	t reflect.Type
 }
 
 func (w *yamlWalk) mismatch(n *yaml.Node, path, want string) {
@@ -60,9 +68,10 @@ func (w *yamlWalk) walk(path string, n *yaml.Node, t reflect.Type) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	if isNull(n) {
-		return // the zero value
+	if isNull(n) || w.walked[walked{n, t}] {
+		return // the zero value, or a node walked before through another alias
 	}
+	w.walked[walked{n, t}] = true
 	switch t.Kind() {
 	case reflect.Struct:
 		fields := yamlFields(t)
@@ -95,22 +104,52 @@ func (w *yamlWalk) walk(path string, n *yaml.Node, t reflect.Type) {
 	}
 }
 
-// pairs are a mapping's entries in file order; a key given twice is a problem at its second place.
+// pairs are a mapping's entries in file order, those a merge key (<<) brings in after them where no
+// entry of the mapping's own has their name, as yaml.v3 decodes them. A key given twice is a problem at
+// its second place, a key that is not a name (a list, a mapping) one at its own.
 func (w *yamlWalk) pairs(n *yaml.Node, path string) []entry {
 	if n.Kind != yaml.MappingNode {
 		w.mismatch(n, path, "a mapping")
 		return nil
 	}
-	var out []entry
+	var out, merged []entry
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := resolve(n.Content[i]), n.Content[i+1]
+		switch {
+		case key.Kind != yaml.ScalarNode:
+			w.mismatch(key, path, "a name")
+			continue
+		case key.ShortTag() == "!!merge":
+			merged = append(merged, w.mergedPairs(val, path)...)
+			continue
+		}
 		if first := seen[key.Value]; first != nil {
 			w.problems = append(w.problems, YAMLProblem{Kind: DuplicateKey, Line: key.Line, Col: key.Column, Path: path, Key: key.Value, First: first.Line})
 			continue
 		}
 		seen[key.Value] = key
 		out = append(out, entry{key.Value, key, val})
+	}
+	for _, e := range merged {
+		if seen[e.name] == nil {
+			seen[e.name] = e.key
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// mergedPairs are the entries a merge key's value brings in: a mapping's, or each of a list of mappings'
+// in turn (the first that names a key gives it).
+func (w *yamlWalk) mergedPairs(v *yaml.Node, path string) []entry {
+	v = resolve(v)
+	if v.Kind != yaml.SequenceNode {
+		return w.pairs(v, path)
+	}
+	var out []entry
+	for _, m := range v.Content {
+		out = append(out, w.pairs(resolve(m), path)...)
 	}
 	return out
 }

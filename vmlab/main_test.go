@@ -12,6 +12,7 @@ import (
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/guest"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // helperEnv makes this test binary an lvslab that holds a lab's lock as an Up does (see holdLikeUp).
@@ -19,7 +20,7 @@ const helperEnv = "VMLAB_TEST_HELPER"
 
 func TestMain(m *testing.M) {
 	guest.RunIfInit(nil) // this binary is the guest's /init when a test boots a machine
-	if os.Getenv(inVMEnv) == "1" {
+	if os.Getenv(proto.InVMEnv) == "1" {
 		os.Exit(0) // lvslab in the machine, which Up and Down run: the lab there is not this package's
 	}
 	switch os.Getenv(helperEnv) {

@@ -27,7 +27,7 @@ func (r *Record) RunRequest(ctx context.Context, req proto.ExecRequest, eio vm.E
 	if r.Machine == nil || !r.Machine.Running() {
 		return 0, fmt.Errorf("lab %s's microVM is not running (it was stopped, or is still booting): take the lab down with `lvslab down %s`", r.Lab, r.Lab)
 	}
-	req.Env = append(guestEnv(req.Env), inVMEnv+"=1")
+	req.Env = append(guestEnv(req.Env), proto.InVMEnv+"=1")
 	return r.Machine.Exec(ctx, req, eio)
 }
 
@@ -94,9 +94,6 @@ func (r *Record) abandoned() error {
 	}
 	return fmt.Errorf("lab %s never came up: %s stopped midway; take it down with `lvslab down %s`", r.Lab, who, r.Lab)
 }
-
-// inVMEnv tells lvslab in the machine that it runs there, so that it acts on its own kernel.
-const inVMEnv = "LVSLAB_IN_VM"
 
 // guestEnv is the environment a command in the machine gets: the caller's terminal type and locale, a
 // PATH with the usual places, and lvslab's own settings but the host's paths (its state directory and

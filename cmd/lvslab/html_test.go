@@ -254,7 +254,7 @@ func TestBarsFollowTheTerminal(t *testing.T) {
 	for locale, want := range map[string]string{"C.UTF-8": "observed ██████", "C": "observed ######"} {
 		session := fmt.Sprintf("lvslab-bars-%d-%s", os.Getpid(), strings.ReplaceAll(locale, ".", ""))
 		// read keeps the pane open once lvslab has printed, until the session is killed.
-		command := fmt.Sprintf("env LC_ALL= LC_CTYPE= LANG=%s LVSLAB_BARS= LVSLAB_TEST_AS_MAIN=1 LVSLAB_STATE_DIR=%s %s report merge %s; echo DONE; read x",
+		command := fmt.Sprintf("env LC_ALL= LC_CTYPE= LANG=%s LVSLAB_TEST_AS_MAIN=1 LVSLAB_STATE_DIR=%s %s report merge %s; echo DONE; read x",
 			locale, c.stateDir, self, path)
 		if out, err := exec.Command("tmux", "-u", "new-session", "-d", "-s", session, "-x", "150", "-y", "80", command).CombinedOutput(); err != nil {
 			t.Fatalf("tmux: %v %s", err, out)

@@ -16,7 +16,6 @@ import (
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/vm/kernel"
-	"github.com/lvslab/lvslab/vmlab"
 	"github.com/lvslab/lvslab/wire"
 )
 
@@ -99,12 +98,8 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 	}
 	args := commandLine(cmd, nil, "vm", "kernel-package")[1:] // up's flags, for the up in the machine
 	v, err := labs.UpInVM(cmd.Context(), lab.StateDir(), name, args, labs.VMOptions(kernelPackage, cmd.ErrOrStderr()), cmd.OutOrStdout(), cmd.ErrOrStderr())
-	var exit *vmlab.ExitError
-	switch {
-	case errors.As(err, &exit):
-		return &exitError{code: exit.Code, quiet: true}
-	case err != nil:
-		return unusable(err)
+	if err != nil {
+		return labError(err)
 	}
 	fmt.Fprintf(cmd.OutOrStdout(), "\n%s\n", v.Notice())
 	return nil

@@ -10,7 +10,7 @@ import (
 	"github.com/lvslab/lvslab/internal/needs"
 	"github.com/lvslab/lvslab/labtest"
 	"github.com/lvslab/lvslab/vm"
-	"github.com/lvslab/lvslab/vm/guest"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // needMicroVM skips unless this machine can boot the microVM with this test binary as its /init.
@@ -21,7 +21,7 @@ func needMicroVM(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the tests that boot the microVM")
 	}
-	if guest.InGuest() {
+	if proto.InGuest() {
 		t.Skip("already in the microVM, which does not nest")
 	}
 	if err := vm.CheckInit(); err != nil {

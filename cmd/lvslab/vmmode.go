@@ -11,6 +11,7 @@ import (
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // addVMFlag gives a command that may run in the microVM its --vm flag.
@@ -55,7 +56,7 @@ func runSelfInVM(cmd *cobra.Command, reason string, line, outputs []string) erro
 		Modules:         required,
 		OptionalModules: optional,
 		Argv:            append([]string{self}, line...),
-		Env:             append(os.Environ(), labs.InVMEnv+"=1"),
+		Env:             append(os.Environ(), proto.InVMEnv+"=1"),
 		Stdout:          cmd.OutOrStdout(),
 		Stderr:          stderr,
 		Outputs:         outputs,

@@ -1,5 +1,5 @@
-// Package netnsenter moves a thread into a network namespace bound at a path, on a thread that is retired
-// afterwards.
+// Package netnsenter moves the calling thread into a network namespace bound at a path, and runs work on
+// a locked thread that is retired afterwards, so that such a move never reaches other goroutines.
 package netnsenter
 
 import (

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/lab"
-	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Options is what each kernel's lvslab test is asked to do.
@@ -103,7 +103,7 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 	required, optional := lab.KernelModules()
 	start := time.Now()
 	res, err := vm.Run(ctx, vm.Options{
-		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), labs.InVMEnv+"=1"),
+		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), proto.InVMEnv+"=1"),
 		Stdout: stdout, Stderr: stderr, Outputs: []string{tmp.Name()}, Self: "lvslab", Notices: stderr,
 		Package: k.Package, Kernel: k.Vmlinuz, ModulesDir: k.Modules, CPUs: cpus,
 	})

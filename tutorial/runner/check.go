@@ -40,7 +40,7 @@ func Check(ctx context.Context, courses []*tutorial.Course, w, stderr io.Writer)
 			return failures, err
 		}
 		failures += checkCourse(ctx, w, cl)
-		if err := cl.lab.Down(context.WithoutCancel(ctx), labs.Terminal{Stdout: io.Discard, Stderr: stderr}); err != nil {
+		if err := cl.lab.Down(context.WithoutCancel(ctx), labs.Terminal{Stdout: io.Discard, Stderr: io.Discard}); err != nil {
 			return failures, err
 		}
 		os.Remove(cl.savedPath())

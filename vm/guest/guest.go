@@ -33,20 +33,9 @@ func RunIfInit(labNamespace LabNamespace) {
 		}
 		return
 	}
-	if filepath.Base(os.Args[0]) == "modprobe" && InGuest() {
+	if filepath.Base(os.Args[0]) == "modprobe" && proto.InGuest() {
 		os.Exit(guestModprobe(os.Args[1:]))
 	}
-}
-
-// InGuest tells whether this process runs in a VM that Run started (so IPVS is there, and starting
-// another VM would only nest).
-func InGuest() bool {
-	cmdline, err := os.ReadFile("/proc/cmdline")
-	if err != nil || !strings.Contains(string(cmdline), proto.CmdlineMarker) {
-		return false
-	}
-	_, err = os.Stat("/proc/1/root" + proto.JobPath)
-	return err == nil
 }
 
 // guestInit runs the job and powers the VM off, whatever happens: even a panic ends in a power-off, so
@@ -68,7 +57,7 @@ func guestInit(labNamespace LabNamespace) {
 }
 
 type guest struct {
-	labNamespace LabNamespace // how the agent finds a lab host\'s namespace
+	labNamespace LabNamespace // how the agent finds a lab host's namespace
 	job          proto.Job
 	timings      []proto.Timing     // the phases /init reached (mark)
 	ch           *os.File           // the channel to the host, once open

@@ -22,7 +22,7 @@ type LabNamespace func(env []string, lab, host string) (string, error)
 // retired afterwards.
 func startInLab(req *proto.ExecRequest, labNamespace LabNamespace, start func() error) error {
 	if labNamespace == nil {
-		return errors.New("agent: this guest cannot run commands in a lab's host: its /init registered no way to find their namespaces")
+		return errors.New("agent: this guest cannot run commands in a lab's host: its /init was given no way to find their namespaces")
 	}
 	errc := make(chan error, 1)
 	go func() {

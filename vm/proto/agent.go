@@ -6,7 +6,7 @@ package proto
 // then a request, then its stdin, window changes and signals; the agent sends the command's output and
 // its exit. The secret, random per machine, keeps other local users (loopback is shared) out.
 //
-// Stdin flows only as far as the agent has room for it (FrameCredit): the agent takes every Frame the
+// Stdin flows only as far as the agent has room for it (FrameCredit): the agent takes every frame the
 // moment it comes, so that a signal is never stuck behind input the command does not read.
 
 // Frames of an agent connection, besides FrameStdout, FrameStderr, FrameExit and FrameError.

@@ -81,3 +81,18 @@ func PrependPath(env []string, dir string) []string {
 	}
 	return out
 }
+
+// InGuest tells whether this process runs in a VM that Run started (so IPVS is there, and starting
+// another VM would only nest).
+func InGuest() bool {
+	cmdline, err := os.ReadFile("/proc/cmdline")
+	if err != nil || !strings.Contains(string(cmdline), CmdlineMarker) {
+		return false
+	}
+	_, err = os.Stat("/proc/1/root" + JobPath)
+	return err == nil
+}
+
+// InVMEnv marks a command the host runs in a machine (through the agent, or as the job): lvslab there acts
+// on the machine's kernel and never boots another.
+const InVMEnv = "LVSLAB_IN_VM"
