@@ -38,10 +38,9 @@ func Start(cmd *exec.Cmd) (<-chan error, error) {
 	return done, nil
 }
 
-// Run runs a helper program (apt-get, dpkg-deb, xz) to its end in a process group of its own,
-// which it kills when ctx ends. If this process dies instead, Pdeathsig kills the helper itself; its
-// children (dpkg-deb forks a decompressor and tar) finish on their own, and the next fetch removes what
-// they wrote.
+// Run runs a helper program (apt-get) to its end in a process group of its own, which it kills when ctx
+// ends. If this process dies instead, Pdeathsig kills the helper itself; its children (apt-get forks its
+// download methods) finish on their own, and the next fetch removes what they wrote.
 func Run(ctx context.Context, cmd *exec.Cmd) error {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	done, err := Start(cmd)

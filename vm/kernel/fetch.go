@@ -1,8 +1,6 @@
 package kernel
 
 import (
-	"github.com/lvslab/lvslab/internal/supervise"
-
 	"bytes"
 	"context"
 	"fmt"
@@ -10,6 +8,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"github.com/lvslab/lvslab/internal/supervise"
 )
 
 // resolvePackage asks apt which versioned kernel package pkg stands for right now, and its version. A
@@ -72,8 +72,8 @@ func fetchPackage(ctx context.Context, root, pkg, dest string) error {
 		return fmt.Errorf("apt-get download %s: expected one .deb in %s, found %d", pkg, dl, len(debs))
 	}
 	x := filepath.Join(tmp, "x")
-	if _, err := command(ctx, "", "dpkg-deb", "-x", debs[0], x); err != nil {
-		return err
+	if err := unpackDeb(debs[0], x); err != nil {
+		return fmt.Errorf("package %s: %w", pkg, err)
 	}
 	k, err := unpackedKernel(x)
 	if err != nil {
@@ -94,7 +94,7 @@ func fetchPackage(ctx context.Context, root, pkg, dest string) error {
 // command runs a helper program and returns its output, or an error that carries it.
 func command(ctx context.Context, dir, name string, args ...string) (string, error) {
 	if _, err := exec.LookPath(name); err != nil {
-		return "", fmt.Errorf("%s not found: fetching Debian's kernel needs apt and dpkg (a Debian or Ubuntu host); elsewhere pass --kernel and --modules", name)
+		return "", fmt.Errorf("%s not found: fetching Debian's kernel needs apt (a Debian or Ubuntu host); elsewhere pass --kernel and --modules", name)
 	}
 	cmd := exec.Command(name, args...)
 	cmd.Dir = dir

@@ -1,0 +1,209 @@
+package kernel
+
+import (
+	"archive/tar"
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// Bounds on a .deb, which comes from a mirror: checked before anything is allocated or written.
+const (
+	maxDebUnpacked = 4 << 30 // what data.tar may unpack to: a kernel package is about 500 MB
+	maxDebEntries  = 100000  // files, directories and links in data.tar: a kernel package has about 6,000
+)
+
+// unpackDeb writes the files of the Debian package at path (its data.tar, compressed with xz, zstd or
+// gzip) under dest, as dpkg-deb -x does, but reading the package as untrusted data: every name must stay
+// under dest (no absolute name, no .., nothing written through a symbolic link the package made), a hard
+// link may only name a file the package wrote before it, and what it unpacks is bounded.
+func unpackDeb(path, dest string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, name, err := debData(bufio.NewReader(f))
+	if err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	r, closeData, err := debDecompress(data, name)
+	if err != nil {
+		return fmt.Errorf("%s: %s: %w", path, name, err)
+	}
+	defer closeData()
+	if err := (&debWriter{dest: dest, links: map[string]bool{}, files: map[string]bool{}}).unpack(tar.NewReader(r)); err != nil {
+		return fmt.Errorf("%s: %s: %w", path, name, err)
+	}
+	return nil
+}
+
+// debData finds the data.tar member of an ar archive (a .deb: debian-binary, control.tar.*, data.tar.*)
+// and returns a reader of it and its name.
+func debData(r io.Reader) (io.Reader, string, error) {
+	var magic [8]byte
+	if _, err := io.ReadFull(r, magic[:]); err != nil || string(magic[:]) != "!<arch>\n" {
+		return nil, "", errors.New("not a Debian package: expected an ar archive")
+	}
+	for first := true; ; first = false {
+		var hdr [60]byte
+		if _, err := io.ReadFull(r, hdr[:]); err != nil {
+			return nil, "", fmt.Errorf("no data.tar member: %w", err)
+		}
+		if string(hdr[58:60]) != "`\n" {
+			return nil, "", errors.New("an ar member header without its end marker: the package is damaged")
+		}
+		name := strings.TrimSuffix(strings.TrimSpace(string(hdr[0:16])), "/")
+		size, err := strconv.ParseInt(strings.TrimSpace(string(hdr[48:58])), 10, 64)
+		if err != nil || size < 0 {
+			return nil, "", fmt.Errorf("ar member %q: size %q is not a number", name, hdr[48:58])
+		}
+		if first && name != "debian-binary" {
+			return nil, "", fmt.Errorf("first member %q: expected debian-binary", name)
+		}
+		if strings.HasPrefix(name, "data.tar") {
+			return io.LimitReader(r, size), name, nil
+		}
+		if _, err := io.CopyN(io.Discard, r, size+size%2); err != nil { // members are padded to an even size
+			return nil, "", fmt.Errorf("ar member %q cut short: %w", name, err)
+		}
+	}
+}
+
+// debDecompress reads data.tar as its name says it is compressed.
+func debDecompress(r io.Reader, name string) (io.Reader, func(), error) {
+	var open func(io.Reader) (io.Reader, error)
+	switch filepath.Ext(name) {
+	case ".xz":
+		open = xzStream
+	case ".zst":
+		open = zstdStream
+	case ".gz":
+		open = gzipStream
+	case ".tar":
+		return r, func() {}, nil
+	default:
+		return nil, nil, errors.New("expected data.tar compressed with xz, zstd or gzip")
+	}
+	z, err := open(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	return z, func() {
+		if c, ok := z.(io.Closer); ok {
+			c.Close()
+		}
+	}, nil
+}
+
+// debWriter writes a package's entries under dest, remembering the links and files it made.
+type debWriter struct {
+	dest     string
+	links    map[string]bool // symbolic links made, by clean relative name: nothing is written through one
+	files    map[string]bool // regular files written, the only targets a hard link may have
+	written  int64
+	nEntries int
+}
+
+func (w *debWriter) unpack(tr *tar.Reader) error {
+	for {
+		h, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if w.nEntries++; w.nEntries > maxDebEntries {
+			return fmt.Errorf("more than %d entries", maxDebEntries)
+		}
+		rel, err := w.name(h.Name)
+		if err != nil {
+			return err
+		}
+		if rel == "." {
+			continue
+		}
+		target := filepath.Join(w.dest, rel)
+		mode := os.FileMode(h.Mode) & 0o777
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(target, 0o755)
+			if err == nil {
+				err = os.Chmod(target, mode|0o700)
+			}
+		case tar.TypeReg:
+			err = w.file(tr, target, rel, h.Size, mode)
+		case tar.TypeSymlink:
+			if err = w.parent(target); err == nil {
+				err = os.Symlink(h.Linkname, target)
+				w.links[rel] = true
+			}
+		case tar.TypeLink:
+			var from string
+			if from, err = w.name(h.Linkname); err == nil && !w.files[from] {
+				err = fmt.Errorf("hard link %s to %s, which the package has not written", h.Name, h.Linkname)
+			}
+			if err == nil {
+				if err = w.parent(target); err == nil {
+					err = os.Link(filepath.Join(w.dest, from), target)
+				}
+			}
+		default:
+			err = fmt.Errorf("entry %s of type %q: expected files, directories and links", h.Name, h.Typeflag)
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// name is an entry's name relative to dest, refused when it would leave dest: absolute, with .., or
+// under a symbolic link the package made.
+func (w *debWriter) name(n string) (string, error) {
+	rel := filepath.Clean(strings.TrimPrefix(n, "./"))
+	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
+		return "", fmt.Errorf("entry %q: expected a name inside the package", n)
+	}
+	for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
+		if w.links[d] {
+			return "", fmt.Errorf("entry %q lies under the symbolic link %s: refused, it could point anywhere", n, d)
+		}
+	}
+	if w.links[rel] {
+		return "", fmt.Errorf("entry %q would replace the symbolic link the package made there", n)
+	}
+	return rel, nil
+}
+
+// parent makes the directory a new entry goes in.
+func (w *debWriter) parent(target string) error { return os.MkdirAll(filepath.Dir(target), 0o755) }
+
+// file writes a regular file of size bytes, within the package's budget.
+func (w *debWriter) file(r io.Reader, target, rel string, size int64, mode os.FileMode) error {
+	if size < 0 || w.written+size > maxDebUnpacked {
+		return fmt.Errorf("entry %s of %d bytes takes the package past %d bytes unpacked", rel, size, int64(maxDebUnpacked))
+	}
+	if err := w.parent(target); err != nil {
+		return err
+	}
+	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode|0o600)
+	if err != nil {
+		return err
+	}
+	_, err = io.CopyN(out, r, size)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("entry %s: %w", rel, err)
+	}
+	w.written += size
+	w.files[rel] = true
+	return nil
+}
