@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-vm lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
+.PHONY: build test test-deps test-vm lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -24,9 +24,23 @@ build:
 # Every test, natively (VM tests included: LVSLAB_VM_TESTS=1; the tests that look at pictures in headless
 # Chromium fail rather than skip without it: LVSLAB_BROWSER_TESTS=1), then again in the microVM those that
 # need IPVS where this kernel has none.
-test: lint build
+test: lint build test-deps
 	@set -o pipefail; LVSLAB_VM_TESTS=1 LVSLAB_BROWSER_TESTS=1 CGO_ENABLED=0 $(GO) test -count=1 -json ./... | $(GO) run ./internal/testsel -ipvs $(IPVS_TESTS)
 	@$(MAKE) --no-print-directory test-vm
+
+# What the tests use, from Debian's packages, each installed only where its program (or file) is missing:
+# the lab tests' curl, ab, ip, ipvsadm, ping and modprobe, tmux for the interactive ones, and headless
+# Chromium (with a font) for those that look at pictures. apt's lists are updated first when a package is
+# not known yet.
+TEST_DEPS := ab:apache2-utils curl:curl ip:iproute2 ipvsadm:ipvsadm ping:iputils-ping modprobe:kmod \
+	tmux:tmux chromium:chromium /usr/share/fonts/truetype/dejavu:fonts-dejavu-core
+test-deps:
+	@for p in $(TEST_DEPS); do t=$${p%%:*}; \
+		if [ "$${t#/}" != "$$t" ]; then [ -e "$$t" ] && continue; else PATH=$$PATH:/usr/sbin:/sbin command -v $$t >/dev/null && continue; fi; \
+		echo "installing $${p#*:} for make test"; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $${p#*:} >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends $${p#*:} >/dev/null; } || \
+		{ echo "could not install $${p#*:}: run as root, or install it yourself"; exit 2; }; done
 
 # Each package's IPVS tests run in the microVM, two packages at a time: each test binary is the command
 # that `lvslab vm` runs there. (Static test binaries: the guest has the host's files but not its loader.)
