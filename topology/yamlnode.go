@@ -97,20 +97,49 @@ func (d *decoder) pairs(n *yaml.Node, path, what, want string) []entry {
 		d.mismatch(n, path, want)
 		return nil
 	}
-	var out []entry
+	return scanMapping(n, mappingReport{
+		notName: func(key *yaml.Node) { d.mismatch(key, path, "a "+what+" name") },
+		repeated: func(key, first *yaml.Node) {
+			d.addAt(key.Line, key.Column, path, "duplicate %s %q; the first is at %d:%d", what, key.Value, first.Line, first.Column)
+		},
+	})
+}
+
+// mappingReport is what scanMapping says of a mapping's keys: a key that is not a name, a key given a second
+// time; and, when merge is set, the entries a merge key (<<) brings in (else << is an ordinary key).
+type mappingReport struct {
+	notName  func(key *yaml.Node)
+	repeated func(key, first *yaml.Node)
+	merge    func(value *yaml.Node) []entry
+}
+
+// scanMapping reads the entries of a mapping node in file order, those a merge key brings in after them
+// where no entry of the mapping's own has their name, as yaml.v3 decodes them.
+func scanMapping(n *yaml.Node, report mappingReport) []entry {
+	var out, merged []entry
 	seen := map[string]*yaml.Node{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		key, val := resolve(n.Content[i]), resolve(n.Content[i+1])
-		if key.Kind != yaml.ScalarNode {
-			d.mismatch(key, path, "a "+what+" name")
+		switch {
+		case key.Kind != yaml.ScalarNode:
+			report.notName(key)
+			continue
+		case report.merge != nil && key.ShortTag() == "!!merge":
+			merged = append(merged, report.merge(val)...)
 			continue
 		}
 		if first := seen[key.Value]; first != nil {
-			d.addAt(key.Line, key.Column, path, "duplicate %s %q; the first is at %d:%d", what, key.Value, first.Line, first.Column)
+			report.repeated(key, first)
 			continue
 		}
 		seen[key.Value] = key
 		out = append(out, entry{key.Value, key, val})
+	}
+	for _, e := range merged {
+		if seen[e.name] == nil {
+			seen[e.name] = e.key
+			out = append(out, e)
+		}
 	}
 	return out
 }

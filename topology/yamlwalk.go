@@ -104,40 +104,20 @@ func (w *yamlWalk) walk(path string, n *yaml.Node, t reflect.Type) {
 	}
 }
 
-// pairs are a mapping's entries in file order, those a merge key (<<) brings in after them where no
-// entry of the mapping's own has their name, as yaml.v3 decodes them. A key given twice is a problem at
-// its second place, a key that is not a name (a list, a mapping) one at its own.
+// pairs are a mapping's entries as scanMapping reads them, merge keys expanded. A key given twice is a
+// problem at its second place, a key that is not a name (a list, a mapping) one at its own.
 func (w *yamlWalk) pairs(n *yaml.Node, path string) []entry {
 	if n.Kind != yaml.MappingNode {
 		w.mismatch(n, path, "a mapping")
 		return nil
 	}
-	var out, merged []entry
-	seen := map[string]*yaml.Node{}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		key, val := resolve(n.Content[i]), n.Content[i+1]
-		switch {
-		case key.Kind != yaml.ScalarNode:
-			w.mismatch(key, path, "a name")
-			continue
-		case key.ShortTag() == "!!merge":
-			merged = append(merged, w.mergedPairs(val, path)...)
-			continue
-		}
-		if first := seen[key.Value]; first != nil {
+	return scanMapping(n, mappingReport{
+		notName: func(key *yaml.Node) { w.mismatch(key, path, "a name") },
+		repeated: func(key, first *yaml.Node) {
 			w.problems = append(w.problems, YAMLProblem{Kind: DuplicateKey, Line: key.Line, Col: key.Column, Path: path, Key: key.Value, First: first.Line})
-			continue
-		}
-		seen[key.Value] = key
-		out = append(out, entry{key.Value, key, val})
-	}
-	for _, e := range merged {
-		if seen[e.name] == nil {
-			seen[e.name] = e.key
-			out = append(out, e)
-		}
-	}
-	return out
+		},
+		merge: func(v *yaml.Node) []entry { return w.mergedPairs(v, path) },
+	})
 }
 
 // mergedPairs are the entries a merge key's value brings in: a mapping's, or each of a list of mappings'

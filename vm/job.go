@@ -36,7 +36,7 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 		return nil, err
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, statWhy(err))
+		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, dirWhy(err))
 	}
 	argv0 := filepath.Join(proto.SelfDir, opts.Self) // exists only in the guest
 	if opts.secret != "" {
@@ -103,9 +103,10 @@ var selfName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(
 
 func validSelf(name string) bool { return selfName().MatchString(name) && name != "." && name != ".." }
 
-func statWhy(err error) string {
+// dirWhy says why a path that should be a host folder is not one.
+func dirWhy(err error) string {
 	if err == nil {
-		return "not a regular file"
+		return "not a directory"
 	}
 	return err.Error()
 }

@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/vm/kernel"
@@ -104,4 +105,10 @@ func (o *Options) setDefaults() {
 func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
 	return kernel.Ensure(ctx, kernel.Choice{Package: opts.Package, Vmlinuz: opts.Kernel, Modules: opts.ModulesDir,
 		Cache: opts.Cache, Notices: opts.Notices})
+}
+
+// Summary is the line a command prints after a run: the accelerator, the kernel's time to /init, and the
+// whole time as the caller saw it (total).
+func (r *Result) Summary(total time.Duration) string {
+	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", strings.ToUpper(r.Accel), r.BootToInit.Seconds(), total.Seconds())
 }

@@ -96,7 +96,7 @@ func (o *Options) checkShare() error {
 		return fmt.Errorf("sharing a folder with the machine: %w", err)
 	}
 	if st, err := os.Stat(o.Share); err != nil || !st.IsDir() {
-		return fmt.Errorf("sharing %s with the machine: expected a folder on the host: %v", o.Share, statWhy(err))
+		return fmt.Errorf("sharing %s with the machine: expected a folder on the host: %v", o.Share, dirWhy(err))
 	}
 	return nil
 }

@@ -3,12 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/proto"
@@ -51,22 +49,14 @@ func runSelfInVM(cmd *cobra.Command, reason string, line, outputs []string) erro
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
 	start := time.Now()
-	required, optional := lab.KernelModules()
-	res, err := vm.Run(cmd.Context(), vm.Options{
-		Modules:         required,
-		OptionalModules: optional,
-		Argv:            append([]string{self}, line...),
-		Env:             append(os.Environ(), proto.InVMEnv+"=1"),
-		Stdout:          cmd.OutOrStdout(),
-		Stderr:          stderr,
-		Outputs:         outputs,
-		Self:            "lvslab",
-		Notices:         stderr,
-	})
+	opts := labs.VMOptions("", stderr)
+	opts.Argv, opts.Env = append([]string{self}, line...), append(os.Environ(), proto.InVMEnv+"=1")
+	opts.Stdout, opts.Stderr, opts.Outputs = cmd.OutOrStdout(), stderr, outputs
+	res, err := vm.Run(cmd.Context(), opts)
 	if err != nil {
 		return unusable(fmt.Errorf("the microVM: %w", err))
 	}
-	fmt.Fprintf(stderr, "lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all\n", strings.ToUpper(res.Accel), res.BootToInit.Seconds(), time.Since(start).Seconds())
+	fmt.Fprintln(stderr, res.Summary(time.Since(start)))
 	if res.ExitCode != 0 {
 		return &exitError{code: res.ExitCode, quiet: true}
 	}

@@ -108,7 +108,7 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 		Package: k.Package, Kernel: k.Vmlinuz, ModulesDir: k.Modules, CPUs: cpus,
 	})
 	if res != nil {
-		fmt.Fprintf(stderr, "lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all\n", strings.ToUpper(res.Accel), res.BootToInit.Seconds(), time.Since(start).Seconds())
+		fmt.Fprintln(stderr, res.Summary(time.Since(start)))
 	}
 	if err != nil && (res == nil || res.ExitCode == 0) {
 		return nil, fmt.Errorf("the microVM: %w", err)

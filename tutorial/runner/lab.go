@@ -227,16 +227,12 @@ func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course,
 	return &courseLab{lab: labs.Native{Lab: l}, course: course, folder: folder}, true, nil
 }
 
-// Snapshot reads the course lab named name on this kernel, for the hidden command through which a tutorial
-// on the host reads a lab in its microVM; saved is the rules file whose writers to look for.
+// Snapshot reads the course lab named name on this kernel (the hidden command through which a tutorial on
+// the host reads a lab in its microVM runs it there); saved is the rules file whose writers to look for.
 func Snapshot(ctx context.Context, name, saved string) (LabSnapshot, error) {
-	l, err := labs.Open(lab.StateDir(), name)
+	l, err := lab.Open(name)
 	if err != nil {
 		return LabSnapshot{}, err
 	}
-	native, ok := l.(labs.Native)
-	if !ok {
-		return LabSnapshot{}, errors.New("snapshot reads a lab on this kernel")
-	}
-	return nativeSnapshot(ctx, native.Lab, saved)
+	return nativeSnapshot(ctx, l, saved)
 }
