@@ -66,6 +66,7 @@ type Options struct {
 	Kernel     string    // a vmlinuz to boot instead of Debian's, with ModulesDir
 	ModulesDir string    // its module tree: lib/modules/<version> or a root that holds it
 	Cache      string    // the kernel cache; default kernel.CacheDir()
+	Mirror     string    // the Debian mirror kernels are fetched from; default debian.FindMirror's
 	Console    io.Writer // the kernel console; when nil its last lines go into errors
 }
 
@@ -104,7 +105,7 @@ func (o *Options) setDefaults() {
 // EnsureKernel returns the kernel opts boots (kernel.Ensure), fetching it into the cache first if need be.
 func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
 	return kernel.Ensure(ctx, kernel.Choice{Package: opts.Package, Vmlinuz: opts.Kernel, Modules: opts.ModulesDir,
-		Cache: opts.Cache, Notices: opts.Notices})
+		Cache: opts.Cache, Mirror: opts.Mirror, Notices: opts.Notices})
 }
 
 // Summary is the line a command prints after a run: the accelerator, the kernel's time to /init, and the

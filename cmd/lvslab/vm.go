@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/kernel"
@@ -35,8 +36,12 @@ once under TCG. That verdict is remembered in the cache's accel/ folder for this
 device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
 accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it.
 
-The kernel is fetched once with apt-get download (linux-image-amd64) into ~/.cache/lvslab (or
-$LVSLAB_CACHE); --prepare only does that. --kernel-package picks another of Debian's kernel packages, e.g.
+The kernel (linux-image-amd64) is fetched once from Debian's archive into ~/.cache/lvslab (or
+$LVSLAB_CACHE), in Go, with no apt: the archive's InRelease checked against Debian's signing keys, which
+lvslab carries, its Packages index against InRelease, and the .deb against the index; anything altered is
+refused, naming the file and its digest. The mirror is --mirror, else $LVSLAB_DEBIAN_MIRROR, else the
+Debian archive in apt's sources (a mirror's security updates are read from <mirror>-security when its
+path ends in /debian). With the kernel in the cache, no network is touched. --prepare only fetches. --kernel-package picks another of Debian's kernel packages, e.g.
 linux-image-6.12-amd64 (Linux 6.12, which has the twos scheduler); $LVSLAB_KERNEL_PACKAGE does the same
 for every command that boots the microVM (lvslab test, demo, --vm). --kernel and --modules boot your own
 kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tree. Nothing outlives
@@ -46,6 +51,7 @@ lvslab: qemu dies with it.`,
   lvslab vm --accel tcg -- uname -r       # never try KVM
   lvslab vm --timings -- true             # where a boot's time goes
   lvslab vm --prepare                    # fetch the kernel now (make kernel)
+  lvslab vm --prepare --mirror http://ftp.de.debian.org/debian
   lvslab vm --kernel-package linux-image-6.12-amd64 -- sh -c 'modprobe ip_vs_twos && grep twos /proc/modules'
   lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -53,6 +59,7 @@ lvslab: qemu dies with it.`,
 				if err := vm.CheckInit(); err != nil {
 					return unusable(err)
 				}
+				o.Notices = cmd.ErrOrStderr()
 				k, err := vm.EnsureKernel(cmd.Context(), o)
 				if err != nil {
 					return unusable(err)
@@ -82,6 +89,7 @@ lvslab: qemu dies with it.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
+	f.StringVar(&o.Mirror, "mirror", "", "fetch kernels from this Debian mirror (http, https or file URL of the folder holding dists/ and pool/; default $"+debian.MirrorEnv+", else apt's Debian archive)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")

@@ -25,6 +25,7 @@ var externals = map[string][]string{
 	"cobra":            {"github.com/spf13/cobra", "github.com/spf13/pflag"},
 	"vegeta":           {"github.com/tsenart/vegeta/"},
 	"netlink libs":     {"github.com/vishvananda/", "github.com/moby/ipvs", "github.com/google/nftables", "github.com/containernetworking/"},
+	"OpenPGP":          {"github.com/ProtonMail/go-crypto/"},
 	"compression libs": {"github.com/klauspost/compress/", "github.com/pierrec/lz4/", "github.com/ulikunitz/xz", "github.com/xi2/xz"},
 }
 

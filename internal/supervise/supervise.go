@@ -2,7 +2,6 @@
 package supervise
 
 import (
-	"context"
 	"fmt"
 	"os/exec"
 	"runtime"
@@ -36,23 +35,4 @@ func Start(cmd *exec.Cmd) (<-chan error, error) {
 		return nil, fmt.Errorf("starting %s: %w", cmd.Path, err)
 	}
 	return done, nil
-}
-
-// Run runs a helper program (apt-get) to its end in a process group of its own, which it kills when ctx
-// ends. If this process dies instead, Pdeathsig kills the helper itself; its children (apt-get forks its
-// download methods) finish on their own, and the next fetch removes what they wrote.
-func Run(ctx context.Context, cmd *exec.Cmd) error {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	done, err := Start(cmd)
-	if err != nil {
-		return err
-	}
-	select {
-	case err := <-done:
-		return err
-	case <-ctx.Done():
-		syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		<-done
-		return ctx.Err()
-	}
 }

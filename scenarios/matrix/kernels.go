@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/vm/kernel"
 )
 
@@ -41,7 +42,7 @@ func ParseKernels(flags []string) ([]Kernel, error) {
 				return nil, fmt.Errorf("--kernel %s: %w", f, err)
 			}
 			k.Asked = filepath.Base(k.Vmlinuz)
-		case kernel.IsPackageName(f):
+		case debian.IsPackageName(f):
 			k.Package, k.Asked = f, f
 		default:
 			return nil, fmt.Errorf("--kernel %q: expected a Debian package such as linux-image-6.12-amd64, or VMLINUZ:MODULES_DIR", f)

@@ -20,6 +20,12 @@ import (
 // linux-image-6.1.0-56-amd64.
 const MetaPackage = "linux-image-amd64"
 
+// The Debian release and architecture kernels come from when nothing else names them.
+const (
+	DefaultSuite = "bookworm"
+	DefaultArch  = "amd64"
+)
+
 // tmpPrefix marks unpack directories under the cache's kernel/ folder; a finished unpack is renamed, so any
 // directory that still carries the prefix was left by a run that died and is removed by the next one.
 const tmpPrefix = ".tmp-"
@@ -41,7 +47,7 @@ func CacheDir() (string, error) {
 
 // Ensure returns the kernel to boot: the one given in opts.Vmlinuz and opts.Modules, else the
 // cached kernel of the package opts asks for (Choice.Package, $LVSLAB_KERNEL_PACKAGE, linux-image-amd64),
-// else that package's kernel, fetched into the cache with apt first.
+// else that package's kernel, fetched into the cache from Debian's archive first.
 func Ensure(ctx context.Context, opts Choice) (*Kernel, error) {
 	if opts.Vmlinuz != "" || opts.Modules != "" {
 		if opts.Package != "" {
@@ -102,11 +108,19 @@ func (opts Choice) cachedPackage() (root, pkg string, err error) {
 }
 
 func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, error) {
-	versioned, version, err := resolvePackage(ctx, pkg)
+	a, err := opts.archive(root)
 	if err != nil {
 		return nil, err
 	}
-	name := versioned + "_" + version
+	ix, err := a.Index(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("kernel package %s: %w", pkg, err)
+	}
+	p, err := resolvePackage(ix, pkg, a.Arch)
+	if err != nil {
+		return nil, err
+	}
+	name := p.Name + "_" + strings.ReplaceAll(p.Version, ":", "%3a")
 	dir := filepath.Join(root, name)
 	unlock, err := lockDir(ctx, root)
 	if err != nil {
@@ -115,7 +129,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	defer unlock()
 	cleanStale(root)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) { // another run may have fetched it meanwhile
-		if err := fetchPackage(ctx, root, versioned, dir); err != nil {
+		if err := fetchPackage(ctx, a, root, p, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -290,6 +304,8 @@ type Choice struct {
 	Package          string    // a Debian kernel package; default DefaultPackage()
 	Vmlinuz, Modules string    // a kernel given by hand instead, and its module tree
 	Cache            string    // the kernel cache; default CacheDir()
+	Mirror           string    // the Debian mirror to fetch from; default debian.FindMirror's
+	Suite, Arch      string    // the Debian release and architecture; default DefaultSuite, DefaultArch
 	Notices          io.Writer // one-line notices; nil drops them
 }
 

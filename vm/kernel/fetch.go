@@ -1,109 +1,90 @@
 package kernel
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 
-	"github.com/lvslab/lvslab/internal/supervise"
+	"github.com/lvslab/lvslab/debian"
 )
 
-// resolvePackage asks apt which versioned kernel package pkg stands for right now, and its version. A
-// metapackage (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends
-// on no linux-image-* package itself.
-func resolvePackage(ctx context.Context, pkg string) (versioned, version string, err error) {
-	versioned = pkg
+// archive is where opts fetches Debian's packages from, keeping what it fetched beside the kernels.
+func (opts Choice) archive(root string) (*debian.Archive, error) {
+	m, err := debian.FindMirror(opts.Mirror)
+	if err != nil {
+		return nil, err
+	}
+	suite, arch := opts.Suite, opts.Arch
+	if suite == "" {
+		suite = DefaultSuite
+	}
+	if arch == "" {
+		arch = DefaultArch
+	}
+	return &debian.Archive{Mirror: m, Suite: suite, Arch: arch, Cache: filepath.Join(filepath.Dir(root), "debian"),
+		Notices: opts.Notices}, nil
+}
+
+// resolvePackage is the versioned kernel package pkg stands for in the index. A metapackage
+// (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends on no
+// linux-image-* package itself.
+func resolvePackage(ix *debian.Index, pkg, arch string) (*debian.Package, error) {
+	p := ix.Newest(pkg, arch)
+	if p == nil {
+		return nil, fmt.Errorf("kernel package %s: not in the Debian archive's index for %s: check the name (e.g. linux-image-amd64, linux-image-6.12-amd64), or pass --kernel and --modules", pkg, arch)
+	}
 	for hops := 0; ; hops++ {
-		out, err := command(ctx, "", "apt-cache", "depends", versioned)
-		if err != nil {
-			return "", "", fmt.Errorf("kernel package %s: %w\nrun apt-get update, check the name (apt-cache search linux-image), or pass --kernel and --modules", pkg, err)
-		}
 		dep := ""
-		for _, line := range strings.Split(out, "\n") {
-			if d, ok := strings.CutPrefix(strings.TrimSpace(line), "Depends: "); ok && strings.HasPrefix(d, "linux-image-") {
-				dep = strings.TrimSpace(d)
+		for _, alts := range debian.Relations(p.Depends) {
+			if strings.HasPrefix(alts[0], "linux-image-") {
+				dep = alts[0]
 				break
 			}
 		}
 		if dep == "" {
-			break
+			return p, nil
 		}
 		if hops == 3 {
-			return "", "", fmt.Errorf("kernel package %s: expected a linux-image package within 3 dependencies, still at %s", pkg, dep)
+			return nil, fmt.Errorf("kernel package %s: expected a linux-image package within 3 dependencies, still at %s", pkg, dep)
 		}
-		versioned = dep
-	}
-	if !strings.HasPrefix(versioned, "linux-image-") {
-		return "", "", fmt.Errorf("kernel package %s: expected a linux-image-* package or one that depends on it", pkg)
-	}
-	out, err := command(ctx, "", "apt-cache", "show", "--no-all-versions", versioned)
-	if err != nil {
-		return "", "", err
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if v, ok := strings.CutPrefix(line, "Version: "); ok {
-			return versioned, strings.ReplaceAll(strings.TrimSpace(v), ":", "%3a"), nil
+		if p = ix.Newest(dep, arch); p == nil {
+			return nil, fmt.Errorf("kernel package %s depends on %s, which the archive's index for %s does not hold", pkg, dep, arch)
 		}
 	}
-	return "", "", fmt.Errorf("apt-cache show %s gave no Version: line; run apt-get update", versioned)
 }
 
-// fetchPackage downloads pkg and unpacks it into dest. Both steps happen in a temporary directory next to
-// dest that is renamed into place at the end, so dest is either complete or absent.
-func fetchPackage(ctx context.Context, root, pkg, dest string) error {
+// fetchPackage fetches p (checked against its signed index) and unpacks it into dest, in a temporary
+// directory next to dest that is renamed into place at the end, so dest is either complete or absent.
+func fetchPackage(ctx context.Context, a *debian.Archive, root string, p *debian.Package, dest string) error {
+	deb, err := a.Deb(ctx, p)
+	if err != nil {
+		return err
+	}
 	tmp, err := os.MkdirTemp(root, tmpPrefix)
 	if err != nil {
 		return fmt.Errorf("kernel cache: %w", err)
 	}
 	defer os.RemoveAll(tmp)
-	dl := filepath.Join(tmp, "deb")
-	if err := os.Mkdir(dl, 0o755); err != nil {
-		return err
-	}
-	if _, err := command(ctx, dl, "apt-get", "download", pkg); err != nil {
-		return err
-	}
-	debs, _ := filepath.Glob(filepath.Join(dl, "*.deb"))
-	if len(debs) != 1 {
-		return fmt.Errorf("apt-get download %s: expected one .deb in %s, found %d", pkg, dl, len(debs))
-	}
 	x := filepath.Join(tmp, "x")
-	if err := unpackDeb(debs[0], x); err != nil {
-		return fmt.Errorf("package %s: %w", pkg, err)
+	if err := unpackDeb(deb, x); err != nil {
+		return fmt.Errorf("package %s: %w", p.Name, err)
 	}
 	k, err := unpackedKernel(x)
 	if err != nil {
-		return fmt.Errorf("package %s: %w", pkg, err)
+		return fmt.Errorf("package %s: %w", p.Name, err)
 	}
 	if err := writeIndex(ctx, k.Modules); err != nil {
 		return err
 	}
 	if err := writeVmlinux(ctx, k); err != nil {
-		return fmt.Errorf("package %s: %w; its kernel would unpack itself at every boot, four times slower under emulation: pass another --kernel-package, or --kernel and --modules", pkg, err)
+		return fmt.Errorf("package %s: %w; its kernel would unpack itself at every boot, four times slower under emulation: pass another --kernel-package, or --kernel and --modules", p.Name, err)
 	}
 	if err := os.Rename(x, dest); err != nil {
 		return fmt.Errorf("kernel cache: %w", err)
 	}
 	return nil
-}
-
-// command runs a helper program and returns its output, or an error that carries it.
-func command(ctx context.Context, dir, name string, args ...string) (string, error) {
-	if _, err := exec.LookPath(name); err != nil {
-		return "", fmt.Errorf("%s not found: fetching Debian's kernel needs apt (a Debian or Ubuntu host); elsewhere pass --kernel and --modules", name)
-	}
-	cmd := exec.Command(name, args...)
-	cmd.Dir = dir
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := supervise.Run(ctx, cmd); err != nil {
-		return "", fmt.Errorf("%s %s: %v\n%s", name, strings.Join(args, " "), err, strings.TrimSpace(out.String()))
-	}
-	return out.String(), nil
 }
 
 // writeVmlinux stores the kernel's ELF image next to its bzImage, for fast boots: a bzImage unpacks

@@ -3,8 +3,8 @@ package kernel
 import (
 	"fmt"
 	"os"
-	"regexp"
-	"sync"
+
+	"github.com/lvslab/lvslab/debian"
 )
 
 // PackageEnv names the environment variable that picks the kernel package when Choice.Package is empty,
@@ -27,13 +27,8 @@ func (c Choice) packageName() (string, error) {
 	if pkg == "" {
 		pkg, from = DefaultPackage(), "$"+PackageEnv
 	}
-	if !IsPackageName(pkg) {
+	if !debian.IsPackageName(pkg) {
 		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
 	}
 	return pkg, nil
 }
-
-// IsPackageName tells whether name is one Debian allows for a package (Policy 5.6.1).
-func IsPackageName(name string) bool { return debianName().MatchString(name) }
-
-var debianName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]+$`) })

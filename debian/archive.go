@@ -1,0 +1,179 @@
+package debian
+
+import (
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+	"github.com/xi2/xz"
+)
+
+// Archive fetches Debian's signed indexes and packages from a mirror into a cache, each file checked
+// against the signed index that names it: InRelease by Debian's keys, Packages by InRelease's SHA256, a
+// .deb by the Packages entry's SHA256 and size.
+type Archive struct {
+	Mirror  Mirror
+	Suite   string             // the release: bookworm or trixie
+	Arch    string             // Debian's architecture name: amd64 or arm64
+	Cache   string             // the folder verified files are kept in
+	Keys    openpgp.EntityList // the keys InRelease must be signed with; default ArchiveKeys()
+	Now     func() time.Time   // the clock Valid-Until is read against; default time.Now
+	Notices io.Writer          // one-line notices; nil drops them
+}
+
+// Suites lvslab knows how to boot.
+var Suites = []string{"bookworm", "trixie"}
+
+// Arches lvslab knows how to boot.
+var Arches = []string{"amd64", "arm64"}
+
+// suiteRoot is one suite of one archive, and whether the release needs it.
+type suiteRoot struct {
+	root, suite string
+	required    bool
+}
+
+func (a *Archive) suites() []suiteRoot {
+	s := []suiteRoot{{a.Mirror.URL, a.Suite, true}, {a.Mirror.URL, a.Suite + "-updates", false}}
+	if a.Mirror.Security != "" {
+		s = append(s, suiteRoot{a.Mirror.Security, a.Suite + "-security", false})
+	}
+	return s
+}
+
+func (a *Archive) check() error {
+	if !contains(Suites, a.Suite) {
+		return fmt.Errorf("suite %q: expected one of Debian's %s", a.Suite, strings.Join(Suites, ", "))
+	}
+	if !contains(Arches, a.Arch) {
+		return fmt.Errorf("architecture %q: expected one of %s", a.Arch, strings.Join(Arches, ", "))
+	}
+	if a.Cache == "" {
+		return errors.New("no cache folder for the Debian archive")
+	}
+	return nil
+}
+
+// Index fetches and verifies the suite's Packages indexes (the release, its -updates and -security) for
+// the architecture, and reads them.
+func (a *Archive) Index(ctx context.Context) (*Index, error) {
+	if err := a.check(); err != nil {
+		return nil, err
+	}
+	ix := &Index{}
+	for _, s := range a.suites() {
+		rel, err := a.release(ctx, s.root, s.suite)
+		if errors.Is(err, errNotFound) && !s.required {
+			if strings.HasSuffix(s.suite, "-security") {
+				a.notice("%s has no %s (%v): security updates are left out", s.root, s.suite, err)
+			}
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if err := a.addPackages(ctx, ix, rel, s); err != nil {
+			return nil, err
+		}
+	}
+	return ix, nil
+}
+
+// release fetches and verifies a suite's InRelease.
+func (a *Archive) release(ctx context.Context, root, suite string) (*Release, error) {
+	url := root + "/dists/" + suite + "/InRelease"
+	data, err := getSmall(ctx, url, maxInRelease)
+	if err != nil {
+		return nil, err
+	}
+	keys := a.Keys
+	if keys == nil {
+		if keys, err = ArchiveKeys(); err != nil {
+			return nil, err
+		}
+	}
+	now := time.Now
+	if a.Now != nil {
+		now = a.Now
+	}
+	rel, err := ParseInRelease(data, keys, suite, now())
+	if err != nil {
+		return nil, fmt.Errorf("%s: refused: %w", url, err)
+	}
+	return rel, nil
+}
+
+// addPackages fetches the Packages index the release lists for the architecture, checked against it.
+func (a *Archive) addPackages(ctx context.Context, ix *Index, rel *Release, s suiteRoot) error {
+	for _, ext := range []string{".xz", ".gz"} {
+		path := "main/binary-" + a.Arch + "/Packages" + ext
+		want, ok := rel.File(path)
+		if !ok {
+			continue
+		}
+		url := s.root + "/dists/" + s.suite + "/" + path
+		file := filepath.Join(a.Cache, "indexes", want.SHA256+".Packages"+ext)
+		if err := fetchVerified(ctx, url, want, file, "dists/"+s.suite+"/InRelease"); err != nil {
+			return err
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		var r io.Reader
+		if ext == ".xz" {
+			r, err = xz.NewReader(f, 0)
+		} else {
+			r, err = gzip.NewReader(f)
+		}
+		if err == nil {
+			err = ix.AddPackages(r, s.root, "dists/"+s.suite+"/"+path)
+		}
+		if err != nil {
+			return fmt.Errorf("%s: %w", url, err)
+		}
+		return nil
+	}
+	return fmt.Errorf("%s/dists/%s/InRelease lists no main/binary-%s/Packages.xz or .gz: expected the archive to carry %s for %s", s.root, s.suite, a.Arch, s.suite, a.Arch)
+}
+
+// Deb is the package's .deb in the cache, fetched and checked against its index entry first if need be.
+// Its name holds the package, version, architecture and SHA256.
+func (a *Archive) Deb(ctx context.Context, p *Package) (string, error) {
+	file := filepath.Join(a.Cache, "debs", DebName(p))
+	if st, err := os.Stat(file); err == nil && st.Size() == p.Size {
+		return file, nil
+	}
+	a.notice("fetching %s %s (%.1f MB) from %s", p.Name, p.Version, float64(p.Size)/1e6, p.Archive)
+	err := fetchVerified(ctx, p.Archive+"/"+p.Filename, FileDigest{SHA256: p.SHA256, Size: p.Size}, file, p.Index)
+	return file, err
+}
+
+// DebName is the name a package's .deb has in the cache: <name>_<version>_<arch>.<sha256>.deb, with the
+// version's ":" written %3a as apt does.
+func DebName(p *Package) string {
+	return p.Name + "_" + strings.ReplaceAll(p.Version, ":", "%3a") + "_" + p.Architecture + "." + p.SHA256 + ".deb"
+}
+
+func (a *Archive) notice(format string, args ...any) {
+	if a.Notices != nil {
+		fmt.Fprintf(a.Notices, "lvslab: "+format+"\n", args...)
+	}
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
