@@ -23,9 +23,11 @@ func (opts Choice) archive(root string) (*debian.Archive, error) {
 	if arch == "" {
 		arch = DefaultArch
 	}
-	return &debian.Archive{Mirror: m, Suite: suite, Arch: arch, Cache: filepath.Join(filepath.Dir(root), "debian"),
-		Notices: opts.Notices}, nil
+	return &debian.Archive{Mirror: m, Suite: suite, Arch: arch, Cache: archiveCache(root), Notices: opts.Notices}, nil
 }
+
+// archiveCache is where what is fetched from Debian's archive is kept: beside the kernels' folder root.
+func archiveCache(root string) string { return filepath.Join(filepath.Dir(root), "debian") }
 
 // resolvePackage is the versioned kernel package pkg stands for in the index. A metapackage
 // (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends on no
