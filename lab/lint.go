@@ -188,26 +188,41 @@ func (l *Lab) directorNetworks() []string {
 	return out
 }
 
-// vipLinks maps each address of this namespace to the interface holding it.
+// vipLinks maps each address of this namespace to the interface holding it. A dump the kernel marks
+// interrupted (an address or link changed meanwhile, as IPv6 brings its link-local addresses up) is read
+// again; one that still fails leaves the map as far as it got.
 func vipLinks() map[netip.Addr]string {
 	out := map[netip.Addr]string{}
-	links, err := netlink.LinkList()
-	if err != nil {
-		return out
-	}
-	for _, link := range links {
-		addrs, err := netlink.AddrList(link, netlink.FAMILY_ALL)
+	for attempt := 0; attempt < 10; attempt++ {
+		links, err := linkList()
 		if err != nil {
 			continue
 		}
+		names := map[int]string{}
+		for _, link := range links {
+			names[link.Attrs().Index] = link.Attrs().Name
+		}
+		addrs, err := addrList(nil, netlink.FAMILY_ALL)
+		if err != nil && !errors.Is(err, netlink.ErrDumpInterrupted) {
+			return out
+		}
 		for _, a := range addrs {
 			if ip, ok := netip.AddrFromSlice(a.IP); ok {
-				out[ip.Unmap()] = link.Attrs().Name
+				out[ip.Unmap()] = names[a.LinkIndex]
 			}
+		}
+		if err == nil {
+			return out
 		}
 	}
 	return out
 }
+
+// The dumps vipLinks reads; tests replace them to interrupt one.
+var (
+	linkList = netlink.LinkList
+	addrList = netlink.AddrList
+)
 
 // confValue is the effective value of an ARP sysctl for an interface: the kernel takes the larger of
 // "all" and the interface's own.
