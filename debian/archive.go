@@ -68,12 +68,13 @@ func (a *Archive) Index(ctx context.Context) (*Index, error) {
 		return nil, err
 	}
 	ix := &Index{}
+	if a.Mirror.Security == "" {
+		a.notice("no security archive known for %s (none in apt's sources, or a --mirror whose path does not end in /debian): security updates are left out", a.Mirror.URL)
+	}
 	for _, s := range a.suites() {
 		rel, err := a.release(ctx, s.root, s.suite)
 		if errors.Is(err, errNotFound) && !s.required {
-			if strings.HasSuffix(s.suite, "-security") {
-				a.notice("%s has no %s (%v): security updates are left out", s.root, s.suite, err)
-			}
+			a.notice("%s has no %s: its updates are left out", s.root, s.suite)
 			continue
 		}
 		if err != nil {
@@ -104,10 +105,41 @@ func (a *Archive) release(ctx context.Context, root, suite string) (*Release, er
 		now = a.Now
 	}
 	rel, err := ParseInRelease(data, keys, suite, now())
+	if err == nil {
+		err = a.notOlder(suite, rel.Date)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s: refused: %w", url, err)
 	}
 	return rel, nil
+}
+
+// notOlder refuses a release older than the newest of that suite this cache has seen, from any mirror: a
+// mirror that has fallen behind, or one replaying an old release (with old, validly signed packages),
+// would otherwise take lvslab back. It records date when it is the newest.
+func (a *Archive) notOlder(suite string, date time.Time) error {
+	if date.IsZero() {
+		return nil
+	}
+	path := filepath.Join(a.Cache, "releases", suite)
+	if data, err := os.ReadFile(path); err == nil && len(data) < 64 {
+		seen, err := time.Parse(time.RFC3339, strings.TrimSpace(string(data)))
+		if err == nil && date.Before(seen) {
+			return fmt.Errorf("made %s, older than the release of %s already seen (%s): the mirror is behind, or replays an old release; try another, or delete %s to accept it",
+				date.UTC().Format(time.RFC3339), suite, seen.UTC().Format(time.RFC3339), path)
+		}
+		if err == nil && !date.After(seen) {
+			return nil
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	tmp := path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(date.UTC().Format(time.RFC3339)+"\n"), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, path)
 }
 
 // addPackages fetches the Packages index the release lists for the architecture, checked against it.
@@ -120,7 +152,17 @@ func (a *Archive) addPackages(ctx context.Context, ix *Index, rel *Release, s su
 		}
 		url := s.root + "/dists/" + s.suite + "/" + path
 		file := filepath.Join(a.Cache, "indexes", want.SHA256+".Packages"+ext)
-		if err := fetchVerified(ctx, url, want, file, "dists/"+s.suite+"/InRelease"); err != nil {
+		signedBy := "dists/" + s.suite + "/InRelease"
+		var err error
+		if rel.ByHash { // what the release names, even while the mirror syncs its next one
+			byHash := s.root + "/dists/" + s.suite + "/main/binary-" + a.Arch + "/by-hash/SHA256/" + want.SHA256
+			if err = fetchVerified(ctx, byHash, want, file, signedBy); errors.Is(err, errNotFound) {
+				err = fetchVerified(ctx, url, want, file, signedBy)
+			}
+		} else {
+			err = fetchVerified(ctx, url, want, file, signedBy)
+		}
+		if err != nil {
 			return err
 		}
 		f, err := os.Open(file)
@@ -149,11 +191,12 @@ func (a *Archive) addPackages(ctx context.Context, ix *Index, rel *Release, s su
 // Its name holds the package, version, architecture and SHA256.
 func (a *Archive) Deb(ctx context.Context, p *Package) (string, error) {
 	file := filepath.Join(a.Cache, "debs", DebName(p))
-	if st, err := os.Stat(file); err == nil && st.Size() == p.Size {
+	want := FileDigest{SHA256: p.SHA256, Size: p.Size}
+	if holds(file, want) {
 		return file, nil
 	}
 	a.notice("fetching %s %s (%.1f MB) from %s", p.Name, p.Version, float64(p.Size)/1e6, p.Archive)
-	err := fetchVerified(ctx, p.Archive+"/"+p.Filename, FileDigest{SHA256: p.SHA256, Size: p.Size}, file, p.Index)
+	err := fetchVerified(ctx, p.Archive+"/"+p.Filename, want, file, p.Index)
 	return file, err
 }
 

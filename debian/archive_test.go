@@ -62,7 +62,7 @@ func TestArchiveWithoutSecurityStillFetches(t *testing.T) {
 	if data, _ := os.ReadFile(path); string(data) != "old ipvsadm" {
 		t.Errorf("fetched %q, want the release's ipvsadm", data)
 	}
-	if !strings.Contains(notes.String(), "security updates are left out") {
+	if !strings.Contains(notes.String(), "-none has no bookworm-security: its updates are left out") {
 		t.Errorf("no notice that security updates were left out; notices:\n%s", notes.String())
 	}
 }
@@ -134,6 +134,35 @@ func TestArchiveRefusesAStaleRelease(t *testing.T) {
 	_, err := a.Index(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "(Valid-Until); the mirror is stale") {
 		t.Errorf("a release past its Valid-Until: got %v, want it refused as stale", err)
+	}
+}
+
+// A release older than one this cache has seen is refused: a mirror behind, or one replaying an old
+// release with its old, validly signed packages.
+func TestArchiveRefusesAnOlderRelease(t *testing.T) {
+	_, a := testArchive(t)
+	if _, err := a.Index(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	seen := filepath.Join(a.Cache, "releases", "bookworm")
+	os.WriteFile(seen, []byte(time.Now().Add(time.Hour).UTC().Format(time.RFC3339)+"\n"), 0o644)
+	_, err := a.Index(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "older than the release of bookworm already seen") || !strings.Contains(err.Error(), seen) {
+		t.Errorf("an older release: %v, want it refused, naming the record to delete", err)
+	}
+}
+
+// Where the release says Acquire-By-Hash, the index is fetched by its digest: the file by its path may
+// already be the next release's while the mirror syncs.
+func TestArchiveFetchesIndexesByHash(t *testing.T) {
+	m := debiantest.NewMirror(t)
+	m.ByHash = true
+	m.Add(t, "debian", "bookworm", debiantest.Deb{Name: "ipvsadm", Version: "1.31-1", Arch: "amd64", Body: []byte("ipvsadm")})
+	m.Publish(t)
+	os.WriteFile(m.Path("debian", "dists/bookworm/main/binary-amd64/Packages.xz"), []byte("the next release's"), 0o644)
+	a := &Archive{Mirror: Mirror{URL: m.Serve(t)}, Suite: "bookworm", Arch: "amd64", Cache: t.TempDir(), Keys: m.Keys}
+	if _, err := fetchIpvsadm(t, a); err != nil {
+		t.Errorf("fetching by hash: %v", err)
 	}
 }
 

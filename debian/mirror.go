@@ -57,8 +57,8 @@ func FindMirror(flag string) (Mirror, error) {
 // formats: one-line ("deb [options] URI suite component…") and deb822 (.sources).
 func mirrorInAptSources(files []string) Mirror {
 	var m Mirror
-	note := func(uri, suite, file string) {
-		if checkRoot(uri) != nil || !isDebianSuite(suite) {
+	note := func(uri, suite string, components []string, file string) {
+		if checkRoot(uri) != nil || !isDebianSuite(suite) || !contains(components, "main") {
 			return
 		}
 		uri = strings.TrimRight(uri, "/")
@@ -77,12 +77,16 @@ func mirrorInAptSources(files []string) Mirror {
 		}
 		if strings.HasSuffix(file, ".sources") {
 			_ = ReadParagraphs(strings.NewReader(string(data)), nil, func(p Paragraph) error {
-				if !strings.Contains(" "+p["Types"]+" ", " deb ") || strings.EqualFold(p["Enabled"], "no") {
+				field := map[string]string{} // apt reads field names in any case
+				for k, v := range p {
+					field[strings.ToLower(k)] = v
+				}
+				if !contains(strings.Fields(field["types"]), "deb") || strings.EqualFold(field["enabled"], "no") {
 					return nil
 				}
-				for _, uri := range strings.Fields(p["URIs"]) {
-					for _, suite := range strings.Fields(p["Suites"]) {
-						note(uri, suite, file)
+				for _, uri := range strings.Fields(field["uris"]) {
+					for _, suite := range strings.Fields(field["suites"]) {
+						note(uri, suite, strings.Fields(field["components"]), file)
 					}
 				}
 				return nil
@@ -98,8 +102,8 @@ func mirrorInAptSources(files []string) Mirror {
 					line = line[:i] + line[i+j+1:]
 				}
 			}
-			if f := strings.Fields(line); len(f) >= 3 && f[0] == "deb" {
-				note(f[1], f[2], file)
+			if f := strings.Fields(line); len(f) >= 4 && f[0] == "deb" {
+				note(f[1], f[2], f[3:], file)
 			}
 		}
 	}
@@ -109,10 +113,15 @@ func mirrorInAptSources(files []string) Mirror {
 	return m
 }
 
-// isDebianSuite tells a Debian suite (bookworm, trixie-updates, stable-security…) from another
-// distribution's (Ubuntu's noble…), whose archive holds no Debian packages.
+// isDebianSuite tells a suite of Debian's archive (bookworm, trixie-updates, stable-security…) from
+// another distribution's (Ubuntu's noble…) and from other archives' (bookworm-pgdg…).
 func isDebianSuite(suite string) bool {
-	base, _, _ := strings.Cut(strings.TrimSuffix(suite, "/updates"), "-")
+	base, part, _ := strings.Cut(strings.TrimSuffix(suite, "/updates"), "-")
+	switch part {
+	case "", "updates", "security", "backports", "proposed-updates":
+	default:
+		return false
+	}
 	switch base {
 	case "buster", "bullseye", "bookworm", "trixie", "forky", "duke", "sid", "stable", "oldstable", "testing", "unstable":
 		return true

@@ -15,18 +15,20 @@ func TestMirrorFromAptSourcesInBothFormats(t *testing.T) {
 		return p
 	}
 	ubuntu := write("ubuntu.list", "deb http://archive.ubuntu.com/ubuntu noble main\n")
+	others := write("a-others.list", "deb [arch=amd64] https://download.docker.com/linux/debian bookworm stable\n"+
+		"deb http://apt.postgresql.org/pub/repos/apt bookworm-pgdg main\n")
 	oneLine := write("debian.list", "# deb http://commented.example/debian bookworm main\n"+
 		"deb [arch=amd64 signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://ftp.de.debian.org/debian/ bookworm main\n"+
 		"deb http://security.debian.org/debian-security bookworm-security main\n")
-	deb822 := write("debian.sources", "Types: deb-src\nURIs: http://src.example/debian\nSuites: trixie\n\n"+
-		"Types: deb\nURIs: http://deb.debian.org/debian\nSuites: trixie trixie-updates\nComponents: main\n\n"+
-		"Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: trixie-security\n")
+	deb822 := write("debian.sources", "Types: deb-src\nURIs: http://src.example/debian\nSuites: trixie\nComponents: main\n\n"+
+		"types: deb\nuris: http://deb.debian.org/debian\nsuites: trixie trixie-updates\ncomponents: main contrib\n\n"+
+		"Types: deb\nURIs: http://deb.debian.org/debian-security\nSuites: trixie-security\nComponents: main\n")
 	cases := []struct {
 		files         []string
 		url, security string
 	}{
 		{[]string{ubuntu}, "", ""},
-		{[]string{ubuntu, oneLine}, "http://ftp.de.debian.org/debian", "http://security.debian.org/debian-security"},
+		{[]string{others, ubuntu, oneLine}, "http://ftp.de.debian.org/debian", "http://security.debian.org/debian-security"},
 		{[]string{deb822}, "http://deb.debian.org/debian", "http://deb.debian.org/debian-security"},
 	}
 	for _, c := range cases {

@@ -2,6 +2,7 @@ package debian
 
 import (
 	"bytes"
+	"crypto"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +18,9 @@ import (
 // index file it lists.
 type Release struct {
 	Suite, Codename string
-	Signer          string // the key that signed it, as its primary identity names it
+	Signer          string    // the key that signed it, as its primary identity names it
+	Date            time.Time // when the archive made it; zero if it says not
+	ByHash          bool      // whether its files can be fetched by digest (Acquire-By-Hash)
 	files           map[string]FileDigest
 }
 
@@ -64,17 +67,35 @@ func ParseInRelease(data []byte, keys openpgp.EntityList, suite string, now time
 	if r.Suite != suite && r.Codename != suite {
 		return nil, fmt.Errorf("expected the release of %s, found Suite %q, Codename %q signed by %s", suite, r.Suite, r.Codename, signer)
 	}
-	if until := fields["Valid-Until"]; until != "" {
-		t, err := time.Parse(time.RFC1123, strings.Replace(until, "UTC", "GMT", 1))
-		if err != nil {
-			return nil, fmt.Errorf("Valid-Until %q: expected a date like %q", until, time.RFC1123)
-		}
-		if now.After(t) {
-			return nil, fmt.Errorf("expired at %s (Valid-Until); the mirror is stale: try another", t.UTC().Format(time.RFC3339))
-		}
+	r.ByHash = strings.EqualFold(fields["Acquire-By-Hash"], "yes")
+	if r.Date, err = releaseTime(fields, "Date"); err != nil {
+		return nil, err
+	}
+	until, err := releaseTime(fields, "Valid-Until")
+	if err != nil {
+		return nil, err
+	}
+	if !until.IsZero() && now.After(until) {
+		return nil, fmt.Errorf("expired at %s (Valid-Until); the mirror is stale: try another", until.UTC().Format(time.RFC3339))
 	}
 	return r, r.readSHA256(fields["SHA256"])
 }
+
+// releaseTime reads a date field of a release ("Sat, 05 Dec 2026 03:33:30 UTC"); zero if there is none.
+func releaseTime(fields Paragraph, name string) (time.Time, error) {
+	v := fields[name]
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC1123, v)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s %q: expected a date like %q", name, v, time.RFC1123)
+	}
+	return t, nil
+}
+
+// strongHashes are the digests a signature may use: not SHA-1, which apt refuses too.
+var strongHashes = []crypto.Hash{crypto.SHA256, crypto.SHA384, crypto.SHA512}
 
 // verify accepts the block if one of its signatures verifies against one of keys on its own.
 func verify(block *clearsign.Block, keys openpgp.EntityList, now time.Time) (string, error) {
@@ -84,7 +105,7 @@ func verify(block *clearsign.Block, keys openpgp.EntityList, now time.Time) (str
 	}
 	var problems []string
 	for _, key := range keys {
-		_, _, err := openpgp.VerifyDetachedSignature(openpgp.EntityList{key}, bytes.NewReader(block.Bytes), bytes.NewReader(signatures), configAt(now))
+		_, _, err := openpgp.VerifyDetachedSignatureAndHash(openpgp.EntityList{key}, bytes.NewReader(block.Bytes), bytes.NewReader(signatures), strongHashes, configAt(now))
 		if err != nil {
 			if !errors.Is(err, openpgpUnknownIssuer) {
 				problems = append(problems, fmt.Sprintf("%s: %v", keyName(key), err))

@@ -29,7 +29,9 @@ type Mirror struct {
 	key  *openpgp.Entity
 	// ValidUntil, when set, goes into each InRelease.
 	ValidUntil time.Time
-	debs       map[string][]string // "<archive>/<suite>/<arch>" → Packages paragraphs
+	// ByHash publishes each index under by-hash/SHA256/ too, and says so (Acquire-By-Hash: yes).
+	ByHash bool
+	debs   map[string][]string // "<archive>/<suite>/<arch>" → Packages paragraphs
 }
 
 // Deb is a package to publish.
@@ -96,8 +98,14 @@ func (m *Mirror) Publish(t *testing.T) {
 			m.write(t, filepath.Join(archive, "dists", suite, path), z.Bytes())
 			sum := sha256.Sum256(z.Bytes())
 			fmt.Fprintf(&sums, " %x %d %s\n", sum, z.Len(), path)
+			if m.ByHash {
+				m.write(t, filepath.Join(archive, "dists", suite, "main/binary-"+arch, fmt.Sprintf("by-hash/SHA256/%x", sum)), z.Bytes())
+			}
 		}
 		release := fmt.Sprintf("Origin: Debian\nSuite: %s\nCodename: %s\nDate: %s\n", suite, suite, time.Now().UTC().Format(time.RFC1123))
+		if m.ByHash {
+			release += "Acquire-By-Hash: yes\n"
+		}
 		if !m.ValidUntil.IsZero() {
 			release += "Valid-Until: " + m.ValidUntil.UTC().Format(time.RFC1123) + "\n"
 		}

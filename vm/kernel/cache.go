@@ -112,6 +112,13 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	if err != nil {
 		return nil, err
 	}
+	// The lock covers the indexes too: a prune removes them.
+	unlock, err := lockDir(ctx, root)
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
+	cleanStale(root)
 	ix, err := a.Index(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("kernel package %s: %w", pkg, err)
@@ -122,12 +129,6 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	}
 	name := p.Name + "_" + strings.ReplaceAll(p.Version, ":", "%3a")
 	dir := filepath.Join(root, name)
-	unlock, err := lockDir(ctx, root)
-	if err != nil {
-		return nil, err
-	}
-	defer unlock()
-	cleanStale(root)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) { // another run may have fetched it meanwhile
 		if err := fetchPackage(ctx, a, root, p, dir); err != nil {
 			return nil, err
@@ -169,6 +170,9 @@ func kernelRoot(cache string) (string, error) {
 // directory no link claims (caches filled before the links existed held only its kernels).
 func cachedKernel(root, pkg string) *Kernel {
 	if target, err := os.Readlink(filepath.Join(root, pkg)); err == nil {
+		if !isKernelDirName(target) {
+			return nil // not a link lvslab made: fetch again, which replaces it
+		}
 		k, _ := unpackedKernel(filepath.Join(root, target))
 		return k
 	}
@@ -185,6 +189,12 @@ func cachedKernel(root, pkg string) *Kernel {
 		}
 	}
 	return newestCached(root, func(dir string) bool { return !claimed[dir] })
+}
+
+// isKernelDirName tells whether a link's target is a name fetchKernel gives a kernel's folder in the
+// cache: a plain name beside the link, no path.
+func isKernelDirName(target string) bool {
+	return target != "" && !strings.ContainsRune(target, '/') && !strings.HasPrefix(target, ".")
 }
 
 // newestCached is the most recently fetched complete kernel in the cache whose directory name passes

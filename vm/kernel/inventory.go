@@ -37,7 +37,7 @@ func Kernels(cache string) (kernels []CachedKernel, dangling []string, err error
 			continue
 		}
 		target, err := os.Readlink(filepath.Join(root, e.Name()))
-		if st, serr := os.Stat(filepath.Join(root, e.Name())); err != nil || serr != nil || !st.IsDir() || strings.Contains(target, "/") {
+		if st, serr := os.Stat(filepath.Join(root, e.Name())); err != nil || serr != nil || !st.IsDir() || !isKernelDirName(target) {
 			dangling = append(dangling, filepath.Join(root, e.Name()))
 			continue
 		}

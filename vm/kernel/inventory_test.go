@@ -21,6 +21,12 @@ func TestInventoryChecksAndPrunes(t *testing.T) {
 	fakeCachedKernel(t, root, "linux-image-6.1.0-56-amd64_6.1.190-1", "6.1.0-56-amd64", time.Now())
 	linkPackage(root, MetaPackage, "linux-image-6.1.0-57-amd64_6.1.192-3")
 	os.Symlink("linux-image-6.12.1_6.12.1-1", filepath.Join(root, "linux-image-6.12-amd64"))
+	elsewhere := t.TempDir()
+	fakeCachedKernel(t, elsewhere, "k_1", "6.1.0-99-amd64", time.Now())
+	os.Symlink("../../"+filepath.Base(elsewhere)+"/k_1", filepath.Join(root, "linux-image-6.1.0-99-amd64"))
+	if k := cachedKernel(root, "linux-image-6.1.0-99-amd64"); k != nil {
+		t.Errorf("a link out of the cache was followed to %s", k.Vmlinuz)
+	}
 	os.Mkdir(filepath.Join(root, tmpPrefix+"died"), 0o755)
 	debs := filepath.Join(cache, "debian", "debs")
 	os.MkdirAll(debs, 0o755)
@@ -39,8 +45,8 @@ func TestInventoryChecksAndPrunes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(inv.Kernels) != 2 || len(inv.Debs) != 2 || len(inv.Dangling) != 1 || len(inv.Indexes) != 1 {
-		t.Fatalf("inventory %+v: want 2 kernels, 2 debs, 1 dangling link, 1 index", inv)
+	if len(inv.Kernels) != 2 || len(inv.Debs) != 2 || len(inv.Dangling) != 2 || len(inv.Indexes) != 1 {
+		t.Fatalf("inventory %+v: want 2 kernels, 2 debs, 2 dangling links, 1 index", inv)
 	}
 	if problems := inv.Check(); len(problems) != 0 {
 		t.Errorf("a cache as fetched: problems %v", problems)
@@ -59,7 +65,7 @@ func TestInventoryChecksAndPrunes(t *testing.T) {
 	}
 	sort.Strings(removed)
 	want := []string{"debian/debs/" + filepath.Base(old), "debian/indexes/abc.Packages.xz", "kernel/.tmp-died",
-		"kernel/linux-image-6.1.0-56-amd64_6.1.190-1", "kernel/linux-image-6.12-amd64"}
+		"kernel/linux-image-6.1.0-56-amd64_6.1.190-1", "kernel/linux-image-6.1.0-99-amd64", "kernel/linux-image-6.12-amd64"}
 	if fmt.Sprint(removed) != fmt.Sprint(want) {
 		t.Errorf("prune removed\n%v\nwant\n%v", removed, want)
 	}
