@@ -14,12 +14,23 @@ import (
 // DefaultStateDir holds one state file per lab. Like /run/netns it is a tmpfs: a reboot clears both.
 const DefaultStateDir = "/run/lvslab"
 
-// StateDir is where state files live: $LVSLAB_STATE_DIR, or DefaultStateDir.
-func StateDir() string {
-	if d := os.Getenv("LVSLAB_STATE_DIR"); d != "" {
+// StateDir is where state files live: $LVSLAB_STATE_DIR; else, for root, DefaultStateDir; else the
+// user's own folder, which only they may read: $XDG_RUNTIME_DIR/lvslab, or /tmp/lvslab-<uid> where there
+// is no $XDG_RUNTIME_DIR. (Only root builds labs on this kernel; a user's labs live in microVMs, whose
+// records need no privilege.)
+func StateDir() string { return stateDirFor(os.Geteuid(), os.Getenv) }
+
+func stateDirFor(euid int, getenv func(string) string) string {
+	if d := getenv("LVSLAB_STATE_DIR"); d != "" {
 		return d
 	}
-	return DefaultStateDir
+	if euid == 0 {
+		return DefaultStateDir
+	}
+	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
+		return filepath.Join(d, "lvslab")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("lvslab-%d", euid))
 }
 
 // Phases of a lab's life, as recorded in its state file.

@@ -49,7 +49,10 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 	case err != nil:
 		return stopped, fmt.Errorf("lab %s: %w", name, err)
 	}
-	defer lock.Release(true)
+	defer func() {
+		lock.Release(true)
+		removeEmptyFolders(os.Geteuid(), stateDir)
+	}()
 	removeLeftovers(dir, name)
 	r, err := Open(stateDir, name)
 	switch {
@@ -59,6 +62,22 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 		return stopped, err
 	}
 	return stopped, r.takeDown(ctx)
+}
+
+// removeEmptyFolders removes a user's records folders once they hold nothing, so that no lab leaves
+// anything behind in /tmp or their runtime folder: the vm folder, and the state folder when it is the
+// one lvslab names for them (…/lvslab or /tmp/lvslab-<uid>). Root's /run/lvslab stays: it holds the
+// native labs too. An Up that loses the race makes them again.
+func removeEmptyFolders(euid int, stateDir string) {
+	if euid == 0 {
+		return
+	}
+	if os.Remove(Dir(stateDir)) != nil {
+		return
+	}
+	if base := filepath.Base(stateDir); base == "lvslab" || base == fmt.Sprintf("lvslab-%d", euid) {
+		os.Remove(stateDir)
+	}
 }
 
 // takeDown powers the lab's machine off (a machine still booting is stopped at once: nothing in it is

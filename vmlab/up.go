@@ -24,18 +24,9 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 		return nil, fmt.Errorf("lab name: %w", err)
 	}
 	dir := Dir(stateDir)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return nil, stateDirError(dir, err)
-	}
-	if err := ownedAlone(dir); err != nil {
-		return nil, fmt.Errorf("the records' folder %s is not lvslab's: %v; set LVSLAB_STATE_DIR to a folder of yours", dir, err)
-	}
-	lock, err := lockfile.Try(lockPath(dir, name))
-	if errors.Is(err, lockfile.ErrBusy) {
-		return nil, busyError(stateDir, name)
-	}
+	lock, err := lockRecords(stateDir, name)
 	if err != nil {
-		return nil, stateDirError(dir, err)
+		return nil, err
 	}
 	defer lock.Release(true)
 	if err := clearAbandoned(ctx, stateDir, name, stderr); err != nil {
@@ -137,6 +128,30 @@ func shareable(cwd, stateDir string, notices io.Writer) string {
 type ExitError struct{ Code int }
 
 func (e *ExitError) Error() string { return fmt.Sprintf("exit status %d in the microVM", e.Code) }
+
+// lockRecords makes the records' folder if need be, checks it is the user's alone, and takes the lab's
+// lock in it. A Down that removed the folder meanwhile (it was empty) is met by making it again.
+func lockRecords(stateDir, name string) (*lockfile.Lock, error) {
+	dir := Dir(stateDir)
+	for attempt := 0; ; attempt++ {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return nil, stateDirError(dir, err)
+		}
+		if err := privateFolders(os.Geteuid(), stateDir, dir); err != nil {
+			return nil, err
+		}
+		lock, err := lockfile.Try(lockPath(dir, name))
+		switch {
+		case errors.Is(err, fs.ErrNotExist) && attempt < 3:
+			continue
+		case errors.Is(err, lockfile.ErrBusy):
+			return nil, busyError(stateDir, name)
+		case err != nil:
+			return nil, stateDirError(dir, err)
+		}
+		return lock, nil
+	}
+}
 
 // busyError says who holds the lab's lock: an Up booting it, or a Down.
 func busyError(stateDir, name string) error {

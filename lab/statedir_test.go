@@ -1,0 +1,27 @@
+package lab
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// A user who is not root keeps their records in a folder of their own, never in /run/lvslab.
+func TestStateDirIsTheUsersOwnUnlessRoot(t *testing.T) {
+	for _, c := range []struct {
+		euid           int
+		env, xdg, want string
+	}{
+		{0, "", "/run/user/0", DefaultStateDir},
+		{1000, "", "/run/user/1000", "/run/user/1000/lvslab"},
+		{1000, "", "", filepath.Join(os.TempDir(), "lvslab-1000")},
+		{1000, "", "relative", filepath.Join(os.TempDir(), "lvslab-1000")},
+		{1000, "/srv/labs", "/run/user/1000", "/srv/labs"},
+		{0, "/srv/labs", "", "/srv/labs"},
+	} {
+		env := map[string]string{"LVSLAB_STATE_DIR": c.env, "XDG_RUNTIME_DIR": c.xdg}
+		if got := stateDirFor(c.euid, func(k string) string { return env[k] }); got != c.want {
+			t.Errorf("uid %d, $LVSLAB_STATE_DIR %q, $XDG_RUNTIME_DIR %q: %s, want %s", c.euid, c.env, c.xdg, got, c.want)
+		}
+	}
+}

@@ -1,0 +1,70 @@
+package vmlab
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// A user's records live only in folders that are theirs alone; root's need only be theirs to write.
+func TestPrivateFolders(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root: makes folders that belong to another user")
+	}
+	dir := t.TempDir()
+	mk := func(name string, mode os.FileMode, uid int) string {
+		p := filepath.Join(dir, name)
+		os.Mkdir(p, mode)
+		os.Chmod(p, mode)
+		os.Chown(p, uid, uid)
+		return p
+	}
+	mine, readable, theirs := mk("mine", 0o700, 1000), mk("readable", 0o755, 1000), mk("theirs", 0o700, 1001)
+	rootDir := mk("root", 0o755, 0)
+	os.Symlink(theirs, filepath.Join(dir, "link"))
+	for _, c := range []struct {
+		euid int
+		dir  string
+		want string
+	}{
+		{1000, mine, ""},
+		{1000, readable, "mode 755; expected uid 1000, mode 700"},
+		{1000, theirs, "belongs to uid 1001"},
+		{1000, filepath.Join(dir, "link"), "belongs to uid 1001"},
+		{0, rootDir, ""},
+		{0, mine, "belongs to uid 1000"},
+	} {
+		err := privateFolders(c.euid, c.dir)
+		if c.want == "" && err != nil || c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "LVSLAB_STATE_DIR")) {
+			t.Errorf("uid %d, %s: %v, want %q", c.euid, c.dir, err, c.want)
+		}
+	}
+}
+
+// Once a user's last lab is down, their records folders go too; root's /run/lvslab and a folder the user
+// named themselves stay.
+func TestRemoveEmptyFolders(t *testing.T) {
+	for _, c := range []struct {
+		euid       int
+		base       string
+		busy, gone bool
+	}{
+		{1000, "lvslab-1000", false, true},
+		{1000, "lvslab", false, true},
+		{1000, "lvslab-1000", true, false},
+		{1000, "my-labs", false, false},
+		{0, "lvslab", false, false},
+	} {
+		stateDir := filepath.Join(t.TempDir(), c.base)
+		os.MkdirAll(Dir(stateDir), 0o700)
+		if c.busy {
+			os.WriteFile(filepath.Join(Dir(stateDir), "other.json"), nil, 0o600)
+		}
+		removeEmptyFolders(c.euid, stateDir)
+		_, err := os.Stat(stateDir)
+		if gone := os.IsNotExist(err); gone != c.gone {
+			t.Errorf("uid %d, %s (another lab's record: %v): removed %v, want %v", c.euid, c.base, c.busy, gone, c.gone)
+		}
+	}
+}
