@@ -1,7 +1,6 @@
 package debian
 
 import (
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"github.com/xi2/xz"
 )
 
 // Archive fetches Debian's signed indexes and packages from a mirror into a cache, each file checked
@@ -172,9 +170,9 @@ func (a *Archive) addPackages(ctx context.Context, ix *Index, rel *Release, s su
 		defer f.Close()
 		var r io.Reader
 		if ext == ".xz" {
-			r, err = xz.NewReader(f, 0)
+			r, err = XZStream(f)
 		} else {
-			r, err = gzip.NewReader(f)
+			r, err = GzipStream(f)
 		}
 		if err == nil {
 			err = ix.AddPackages(r, s.root, "dists/"+s.suite+"/"+path)

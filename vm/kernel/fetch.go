@@ -70,7 +70,7 @@ func fetchPackage(ctx context.Context, a *debian.Archive, root string, p *debian
 	}
 	defer os.RemoveAll(tmp)
 	x := filepath.Join(tmp, "x")
-	if err := unpackDeb(deb, x); err != nil {
+	if err := debian.Unpack(deb, x); err != nil {
 		return fmt.Errorf("package %s: %w", p.Name, err)
 	}
 	k, err := unpackedKernel(x)

@@ -2,7 +2,6 @@ package kernel
 
 import (
 	"bufio"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -13,8 +12,7 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/klauspost/compress/zstd"
-	"github.com/xi2/xz"
+	"github.com/lvslab/lvslab/debian"
 )
 
 // Debian's 6.1 kernel ships plain .ko modules; its 6.12 kernel ships .ko.xz. The host reads compressed
@@ -90,40 +88,13 @@ func unpackFile(path string) ([]byte, error) {
 func decompressor(suffix string, r io.Reader) (io.Reader, error) {
 	switch suffix {
 	case ".ko.xz":
-		return xzStream(r)
+		return debian.XZStream(r)
 	case ".ko.zst":
-		return zstdStream(r)
+		return debian.ZstdStream(r)
 	case ".ko.gz":
-		return gzipStream(r)
+		return debian.GzipStream(r)
 	}
 	return nil, fmt.Errorf("no decompressor for %q", suffix)
-}
-
-// xzStream reads one xz stream, with any of xz's filters (the kernel's payload has x86 BCJ).
-func xzStream(r io.Reader) (io.Reader, error) {
-	zr, err := xz.NewReader(r, 0)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(false)
-	return zr, nil
-}
-
-func zstdStream(r io.Reader) (io.Reader, error) {
-	d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxMemory(1<<30))
-	if err != nil {
-		return nil, err
-	}
-	return d.IOReadCloser(), nil
-}
-
-func gzipStream(r io.Reader) (io.Reader, error) {
-	zr, err := gzip.NewReader(r)
-	if err != nil {
-		return nil, err
-	}
-	zr.Multistream(false)
-	return zr, nil
 }
 
 // parallel runs f(0) to f(n-1) on all CPUs and joins their errors.

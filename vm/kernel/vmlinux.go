@@ -12,6 +12,8 @@ import (
 
 	"github.com/pierrec/lz4/v4"
 	"github.com/ulikunitz/xz/lzma"
+
+	"github.com/lvslab/lvslab/debian"
 )
 
 // A bzImage decompresses itself at boot, which under TCG takes seconds (about 5 s for Debian 12's
@@ -29,9 +31,9 @@ var payloadMethods = []struct {
 	open  func(io.Reader) (io.Reader, error)
 }{
 	// xz with the x86 BCJ filter (Debian 12's 6.1), which only a reader that has the filters can open.
-	{"xz", "\xfd7zXZ\x00", xzStream},
-	{"zstd", "\x28\xb5\x2f\xfd", zstdStream}, // Debian's 6.12
-	{"gzip", "\x1f\x8b", gzipStream},
+	{"xz", "\xfd7zXZ\x00", debian.XZStream},
+	{"zstd", "\x28\xb5\x2f\xfd", debian.ZstdStream}, // Debian's 6.12
+	{"gzip", "\x1f\x8b", debian.GzipStream},
 	{"bzip2", "BZh", func(r io.Reader) (io.Reader, error) { return bzip2.NewReader(r), nil }},
 	{"lz4", "\x02\x21\x4c\x18", func(r io.Reader) (io.Reader, error) { return lz4.NewReader(r), nil }}, // lz4 -l, the legacy frame
 	{"lzma", "\x5d\x00\x00", func(r io.Reader) (io.Reader, error) { return lzma.NewReader(r) }},

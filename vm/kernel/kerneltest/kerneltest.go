@@ -3,13 +3,14 @@
 package kerneltest
 
 import (
+	"github.com/lvslab/lvslab/debian/debiantest"
+
 	"bytes"
 	"encoding/binary"
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/klauspost/compress/zstd"
 	"github.com/ulikunitz/xz"
 )
 
@@ -81,12 +82,4 @@ func Compress(t *testing.T, method string, files ...string) {
 }
 
 // Zstd is data compressed as zstd does.
-func Zstd(t *testing.T, data []byte) []byte {
-	t.Helper()
-	enc, err := zstd.NewWriter(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer enc.Close()
-	return enc.EncodeAll(data, nil)
-}
+func Zstd(t *testing.T, data []byte) []byte { return debiantest.Zstd(t, data) }

@@ -1,4 +1,4 @@
-package kernel
+package debian
 
 import (
 	"archive/tar"
@@ -18,11 +18,32 @@ const (
 	maxDebEntries  = 100000  // files, directories and links in data.tar: a kernel package has about 6,000
 )
 
-// unpackDeb writes the files of the Debian package at path (its data.tar, compressed with xz, zstd or
+// Unpack writes the files of the Debian package at path (its data.tar, compressed with xz, zstd or
 // gzip) under dest, as dpkg-deb -x does, but reading the package as untrusted data: every name must stay
 // under dest (no absolute name, no .., nothing written through a symbolic link the package made), a hard
 // link may only name a file the package wrote before it, and what it unpacks is bounded.
-func unpackDeb(path, dest string) error {
+func Unpack(path, dest string) error { return (&Unpacker{Dest: dest}).Unpack(path) }
+
+// Unpacker writes the files of several packages under one folder, Dest, as Unpack writes one: what one
+// package made (links included) binds the next, and the bounds hold for all of them together.
+type Unpacker struct {
+	Dest string
+	// MergedUsr puts what a package ships in /bin, /sbin and /lib* in /usr's, as Debian's merged-/usr
+	// systems hold them; Dest's bin, sbin and lib* are then links into usr/, which lvslab makes.
+	MergedUsr bool
+	w         *debWriter
+}
+
+// Unpack writes the files of the package at path.
+func (u *Unpacker) Unpack(path string) error {
+	if u.w == nil {
+		u.w = &debWriter{dest: u.Dest, links: map[string]bool{}, files: map[string]bool{}, mergedUsr: u.MergedUsr}
+		if u.MergedUsr {
+			if err := u.w.usrLinks(); err != nil {
+				return err
+			}
+		}
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -37,7 +58,7 @@ func unpackDeb(path, dest string) error {
 		return fmt.Errorf("%s: %s: %w", path, name, err)
 	}
 	defer closeData()
-	if err := (&debWriter{dest: dest, links: map[string]bool{}, files: map[string]bool{}}).unpack(tar.NewReader(r)); err != nil {
+	if err := u.w.unpack(tar.NewReader(r)); err != nil {
 		return fmt.Errorf("%s: %s: %w", path, name, err)
 	}
 	return nil
@@ -80,11 +101,11 @@ func debDecompress(r io.Reader, name string) (io.Reader, func(), error) {
 	var open func(io.Reader) (io.Reader, error)
 	switch filepath.Ext(name) {
 	case ".xz":
-		open = xzStream
+		open = XZStream
 	case ".zst":
-		open = zstdStream
+		open = ZstdStream
 	case ".gz":
-		open = gzipStream
+		open = GzipStream
 	case ".tar":
 		return r, func() {}, nil
 	default:
@@ -101,13 +122,30 @@ func debDecompress(r io.Reader, name string) (io.Reader, func(), error) {
 	}, nil
 }
 
-// debWriter writes a package's entries under dest, remembering the links and files it made.
+// debWriter writes packages' entries under dest, remembering the links and files it made.
 type debWriter struct {
-	dest     string
-	links    map[string]bool // symbolic links made, by clean relative name: nothing is written through one
-	files    map[string]bool // regular files written, the only targets a hard link may have
-	written  int64
-	nEntries int
+	dest      string
+	links     map[string]bool // symbolic links made, by clean relative name: nothing is written through one
+	files     map[string]bool // regular files written, the only targets a hard link may have
+	mergedUsr bool
+	written   int64
+	nEntries  int
+}
+
+// usrDirs are the top-level folders a merged-/usr system keeps in /usr.
+var usrDirs = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"}
+
+// usrLinks makes dest's bin, sbin and lib* links into usr/, as a merged-/usr system has them.
+func (w *debWriter) usrLinks() error {
+	for _, d := range usrDirs {
+		if err := os.MkdirAll(filepath.Join(w.dest, "usr", d), 0o755); err != nil {
+			return err
+		}
+		if err := os.Symlink("usr/"+d, filepath.Join(w.dest, d)); err != nil && !errors.Is(err, os.ErrExist) {
+			return err
+		}
+	}
+	return nil
 }
 
 func (w *debWriter) unpack(tr *tar.Reader) error {
@@ -130,6 +168,9 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 			continue
 		}
 		target := filepath.Join(w.dest, rel)
+		if w.links[rel] && h.Typeflag != tar.TypeSymlink {
+			return fmt.Errorf("entry %q would replace the symbolic link a package made there", h.Name)
+		}
 		mode := os.FileMode(h.Mode) & 0o777
 		switch h.Typeflag {
 		case tar.TypeDir:
@@ -141,6 +182,9 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 			err = w.file(tr, target, rel, h.Size, mode)
 		case tar.TypeSymlink:
 			if err = w.parent(target); err == nil {
+				if w.links[rel] { // another package made the same link: the later one wins, as with dpkg
+					os.Remove(target)
+				}
 				err = os.Symlink(h.Linkname, target)
 				w.links[rel] = true
 			}
@@ -170,13 +214,18 @@ func (w *debWriter) name(n string) (string, error) {
 	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", fmt.Errorf("entry %q: expected a name inside the package", n)
 	}
+	if w.mergedUsr {
+		top, _, _ := strings.Cut(rel, "/")
+		for _, d := range usrDirs {
+			if top == d {
+				rel = "usr/" + rel
+			}
+		}
+	}
 	for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
 		if w.links[d] {
 			return "", fmt.Errorf("entry %q lies under the symbolic link %s: refused, it could point anywhere", n, d)
 		}
-	}
-	if w.links[rel] {
-		return "", fmt.Errorf("entry %q would replace the symbolic link the package made there", n)
 	}
 	return rel, nil
 }
@@ -191,6 +240,9 @@ func (w *debWriter) file(r io.Reader, target, rel string, size int64, mode os.Fi
 	}
 	if err := w.parent(target); err != nil {
 		return err
+	}
+	if w.files[rel] { // another package shipped the same file: the later one wins, as with dpkg
+		os.Remove(target)
 	}
 	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode|0o600)
 	if err != nil {
