@@ -42,7 +42,7 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	if opts.secret != "" {
 		argv0 = "" // a machine that serves has no command of its own
 	} else if opts.Self == "" || opts.Argv[0] != opts.Self {
-		if argv0, err = lookPath(opts.Argv[0], dir, env); err != nil {
+		if argv0, err = lookPath(opts.Argv[0], dir, env, opts.Userland); err != nil {
 			return nil, err
 		}
 	}
@@ -56,6 +56,10 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 		Load: load, Outputs: opts.Outputs, Hostname: "lvslab-vm", Self: opts.Self,
 		Serve: opts.secret != "", Secret: opts.secret, Share: opts.Share,
 	}
+	if opts.Userland != "" {
+		j.Userland = true
+		j.Binds = hostBinds(dir, argv0, opts)
+	}
 	if len(opts.Argv) > 0 {
 		j.Argv = append([]string{argv0}, opts.Argv[1:]...)
 	}
@@ -68,8 +72,27 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	return j, nil
 }
 
-// lookPath finds the command as the guest will: the guest's root is the host's, so a host path works there.
-func lookPath(name, dir string, env []string) (string, error) {
+// hostBinds are the host folders a command in the userland reaches read-only: its working folder, and
+// the folder of a command named by its host path (a test binary); never / nor the share, which is bound
+// read-write.
+func hostBinds(dir, argv0 string, opts *Options) []string {
+	folders := []string{dir}
+	if len(opts.Argv) > 0 && strings.Contains(opts.Argv[0], "/") {
+		folders = append(folders, filepath.Dir(argv0))
+	}
+	var binds []string
+	for _, d := range folders {
+		if d != "/" && d != opts.Share && filepath.IsAbs(d) && (len(binds) == 0 || binds[0] != d) {
+			binds = append(binds, d)
+		}
+	}
+	return binds
+}
+
+// lookPath finds the command as the guest will: under root, the userland (a name in PATH, as the
+// userland has it), or with root "" the host's, which is the guest's; a name with a slash is a host path
+// either way, which the guest reaches.
+func lookPath(name, dir string, env []string, root string) (string, error) {
 	if strings.Contains(name, "/") {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
@@ -92,7 +115,14 @@ func lookPath(name, dir string, env []string) (string, error) {
 		if !filepath.IsAbs(d) {
 			d = filepath.Join(dir, d)
 		}
-		if p := filepath.Join(d, name); proto.IsExecutable(p) {
+		p := filepath.Join(d, name)
+		if root != "" {
+			if st, err := os.Lstat(filepath.Join(root, p)); err == nil && !st.IsDir() {
+				return p, nil
+			}
+			continue
+		}
+		if proto.IsExecutable(p) {
 			return p, nil
 		}
 	}

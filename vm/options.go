@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
+	"github.com/lvslab/lvslab/vm/userland"
 )
 
 // Options says what to run in the VM and how to build it. Zero values pick the defaults.
@@ -54,6 +55,13 @@ type Options struct {
 	// machine, for its whole life: what commands write there lands on the host. Nothing else of the host
 	// is writable from the machine. Empty: none. See CheckShare.
 	Share string
+	// Userland is the root the guest's programs come from: a tree of Debian's packages (package userland)
+	// instead of the host's own root. The host's folders the command needs are reached there all the
+	// same (Job.Binds).
+	Userland string
+	// UserlandFrom, when Userland is empty, says where the programs come from: userland.FromHost,
+	// userland.FromDebian (built into the cache first), or "" for userland.Source's default.
+	UserlandFrom string
 	// OnStart, for Boot, is called with each machine as soon as its qemu runs (its pid known), before the
 	// machine can outlive this process; an error stops the boot. Called again for a retry under TCG.
 	OnStart func(*Machine) error
@@ -112,4 +120,28 @@ func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
 // whole time as the caller saw it (total).
 func (r *Result) Summary(total time.Duration) string {
 	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", strings.ToUpper(r.Accel), r.BootToInit.Seconds(), total.Seconds())
+}
+
+// ensureUserland sets opts.Userland to the tree of Debian's packages when opts asks for it, building it
+// into the cache first if need be.
+func ensureUserland(ctx context.Context, opts *Options) error {
+	if opts.Userland != "" {
+		return nil
+	}
+	from, err := userland.Source(opts.UserlandFrom)
+	if err != nil || from == userland.FromHost {
+		return err
+	}
+	cache := opts.Cache
+	if cache == "" {
+		if cache, err = kernel.CacheDir(); err != nil {
+			return err
+		}
+	}
+	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Notices: opts.Notices})
+	if err != nil {
+		return err
+	}
+	opts.Userland = img.Root
+	return nil
 }

@@ -36,6 +36,7 @@ type qemuConfig struct {
 	agentPort  int
 	consoleLog string
 	share      string // Options.Share
+	userland   string // Options.Userland
 }
 
 // qemuArgs is the whole qemu command line. microvm has no PCI, firmware tables to speak of or legacy
@@ -110,6 +111,12 @@ func qemuArgs(c qemuConfig) []string {
 			// restrict=on: the guest reaches nothing through it; only the host's forward reaches the agent.
 			"-netdev", fmt.Sprintf("user,id=agent,restrict=on,hostfwd=tcp:127.0.0.1:%d-%s", c.agentPort, proto.AgentGuestAddr),
 			"-device", "virtio-net-device,netdev=agent",
+		)
+	}
+	if c.userland != "" {
+		args = append(args,
+			"-fsdev", "local,id=userland,path="+qemuOption(c.userland)+",security_model=none,readonly=on,multidevs=remap",
+			"-device", "virtio-9p-device,fsdev=userland,mount_tag="+proto.UserlandTag,
 		)
 	}
 	if c.share != "" {

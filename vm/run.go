@@ -139,6 +139,9 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := ensureUserland(ctx, opts); err != nil {
+		return nil, err
+	}
 	ix, err := kernel.LoadIndex(ctx, k.Modules)
 	if err != nil {
 		return nil, err
@@ -175,12 +178,13 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
 	}
 	m := &machine{qemu: qemu, initrd: initrd, booted: k, cfg: qemuConfig{
-		name:   name,
-		memory: opts.Memory,
-		cpus:   opts.CPUs,
-		tscKHz: hostTSCkHz(),
-		hz:     k.HZ,
-		share:  opts.Share,
+		name:     name,
+		memory:   opts.Memory,
+		cpus:     opts.CPUs,
+		tscKHz:   hostTSCkHz(),
+		hz:       k.HZ,
+		share:    opts.Share,
+		userland: opts.Userland,
 	}}
 	m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	return m, nil

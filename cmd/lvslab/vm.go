@@ -12,6 +12,7 @@ import (
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
+	"github.com/lvslab/lvslab/vm/userland"
 )
 
 func newVMCommand() *cobra.Command {
@@ -90,6 +91,7 @@ lvslab: qemu dies with it.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
 	f.StringVar(&o.Mirror, "mirror", "", "fetch kernels from this Debian mirror (http, https or file URL of the folder holding dists/ and pool/; default $"+debian.MirrorEnv+", else apt's Debian archive)")
+	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else host)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")

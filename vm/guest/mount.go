@@ -61,6 +61,14 @@ func (g *guest) prepareRoot() error {
 	if err := ninep.mount(); err != nil {
 		return err
 	}
+	lower := proto.HostMount
+	if g.job.Userland {
+		lower = proto.UserlandMount
+		userland := mountSpec{"9p", proto.UserlandTag, lower, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
+		if err := userland.mount(); err != nil {
+			return err
+		}
+	}
 	if err := (mountSpec{"tmpfs", "rw", proto.RWMount, "mode=0755", 0}).mount(); err != nil {
 		return err
 	}
@@ -69,7 +77,7 @@ func (g *guest) prepareRoot() error {
 		return err
 	}
 	overlay := mountSpec{"overlay", "overlay", proto.NewRoot,
-		"lowerdir=" + proto.HostMount + ",upperdir=" + upper + ",workdir=" + work, 0}
+		"lowerdir=" + lower + ",upperdir=" + upper + ",workdir=" + work, 0}
 	if err := overlay.mount(); err != nil {
 		return err
 	}
@@ -85,6 +93,9 @@ func (g *guest) prepareRoot() error {
 		return err
 	}
 	if err := g.mountShare(); err != nil {
+		return err
+	}
+	if err := g.bindHostFolders(); err != nil {
 		return err
 	}
 	if err := installModprobe(); err != nil {
@@ -113,6 +124,30 @@ func (g *guest) mountShare() error {
 	}
 	if err := unix.Mount(proto.ShareMount, target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("binding the shared folder over %s: %w", dir, err)
+	}
+	return nil
+}
+
+// bindHostFolders binds each of the job's host folders (Job.Binds), from the host's root, read-only over
+// its own path in a command's root that is a userland.
+func (g *guest) bindHostFolders() error {
+	if !g.job.Userland {
+		return nil
+	}
+	for _, dir := range g.job.Binds {
+		if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || dir == "/" {
+			return fmt.Errorf("a host folder to bind, %q: expected an absolute, clean path other than /", dir)
+		}
+		target := filepath.Join(proto.NewRoot, dir)
+		if err := os.MkdirAll(target, 0o755); err != nil {
+			return fmt.Errorf("the host folder %s: %w", dir, err)
+		}
+		if err := unix.Mount(filepath.Join(proto.HostMount, dir), target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
+			return fmt.Errorf("binding the host folder %s: %w", dir, err)
+		}
+		if err := unix.Mount("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+			return fmt.Errorf("making the host folder %s read-only: %w", dir, err)
+		}
 	}
 	return nil
 }

@@ -26,6 +26,11 @@ type Job struct {
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as BootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
+	// Userland: the command's root is Options.Userland (over 9p as UserlandTag), not the host's; Binds
+	// are the host folders it reaches there all the same, read-only at their own paths: its working
+	// folder and the folder of a command given by its host path.
+	Userland bool     `json:"userland,omitempty"`
+	Binds    []string `json:"binds,omitempty"`
 }
 
 // BootModule is a module in the initramfs and the modules that must be loaded before it.
@@ -47,6 +52,8 @@ const (
 	RWMount        = "/rw"    // tmpfs holding the overlay's upper and work directories
 	ShareMount     = "/share" // a machine that serves: Options.Share over 9p, read-write
 	ShareTag       = "share"
+	UserlandMount  = "/userland" // Options.Userland over 9p, read-only: the lower layer of NewRoot
+	UserlandTag    = "userland"
 	NewRoot        = "/newroot" // the command's root: the overlay of RWMount over HostMount
 	PortName       = "lvslab"   // the virtio serial port that carries frames to the host
 	MountTag       = "hostroot" // the 9p share of the host's /

@@ -1,0 +1,204 @@
+// Package userland is the guest's programs: Debian's packages that the labs and the course use, with
+// what they depend on, resolved in and fetched from Debian's archive, unpacked once into a merged-/usr
+// tree in the cache, which the microVM reads over 9p instead of the host's root.
+package userland
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ProtonMail/go-crypto/openpgp"
+
+	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/lockfile"
+)
+
+// Packages are what the labs, the course and their scripts run: ipvsadm, ab, curl, ip, ping, tcpdump,
+// a shell and the usual tools; each brings what it depends on.
+var Packages = []string{
+	"ipvsadm", "apache2-utils", "curl", "iproute2", "iputils-ping", "tcpdump", "bash", "procps", "less",
+	"dash", "coreutils", "grep", "sed", "findutils", "gawk", "ncurses-base", "netbase", "util-linux",
+	"usr-is-merged", // met before usrmerge, which would bring perl
+}
+
+// Env names the environment variable that says where every command's microVM takes its programs from
+// when no flag says: host or debian.
+const Env = "LVSLAB_USERLAND"
+
+// Where the guest's programs come from.
+const (
+	FromHost   = "host"   // the host's root, read-only
+	FromDebian = "debian" // Debian's packages, in the cache
+)
+
+// Source is where the guest's programs come from: from ("host" or "debian"), else $LVSLAB_USERLAND, else
+// the host's root.
+func Source(from string) (string, error) {
+	what := "--userland"
+	if from == "" {
+		from, what = os.Getenv(Env), "$"+Env
+	}
+	switch from {
+	case "":
+		return FromHost, nil
+	case FromHost, FromDebian:
+		return from, nil
+	}
+	return "", fmt.Errorf("%s %q: expected %s or %s", what, from, FromHost, FromDebian)
+}
+
+// Image is a userland unpacked in the cache.
+type Image struct {
+	Root     string   // the tree the guest's programs come from
+	Suite    string   // the Debian release
+	Arch     string   // the Debian architecture
+	Packages []string // "name version" of each package in it
+}
+
+// Options say which userland to use and where from.
+type Options struct {
+	Cache   string             // the cache folder (kernel.CacheDir())
+	Mirror  string             // the Debian mirror (debian.FindMirror)
+	Suite   string             // bookworm unless said
+	Arch    string             // amd64 unless said
+	Keys    openpgp.EntityList // the archive's signing keys; Debian's unless said (tests sign their own)
+	Notices io.Writer
+}
+
+// manifestFile lists an image's packages, one "name version" a line; an image without it is unfinished.
+const manifestFile = "manifest"
+
+// Ensure is the userland opts asks for: the one the cache holds for its suite and architecture (no
+// network touched), else one built now from the archive.
+func Ensure(ctx context.Context, opts Options) (*Image, error) {
+	if opts.Suite == "" {
+		opts.Suite = "bookworm"
+	}
+	if opts.Arch == "" {
+		opts.Arch = "amd64"
+	}
+	root := filepath.Join(opts.Cache, "userland")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return nil, fmt.Errorf("userland cache: %w", err)
+	}
+	list := sha256.Sum256([]byte(strings.Join(Packages, " ")))
+	link := fmt.Sprintf("%s-%s-%x", opts.Suite, opts.Arch, list[:4]) // a new list is a new image
+	if img, err := open(root, link); err == nil {
+		return img, nil
+	}
+	lock, err := lockfile.Wait(ctx, filepath.Join(root, ".lock"), 10*time.Minute, "another lvslab builds the guest's userland in "+root)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release(false)
+	if img, err := open(root, link); err == nil { // another lvslab built it meanwhile
+		return img, nil
+	}
+	return build(ctx, root, link, opts)
+}
+
+// open reads the image the link names, if it is complete.
+func open(root, link string) (*Image, error) {
+	target, err := os.Readlink(filepath.Join(root, link))
+	if err != nil {
+		return nil, err
+	}
+	if target == "" || strings.ContainsRune(target, '/') || strings.HasPrefix(target, ".") {
+		return nil, fmt.Errorf("%s: a link lvslab did not make", filepath.Join(root, link))
+	}
+	dir := filepath.Join(root, target)
+	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
+	if err != nil || len(data) > 1<<20 {
+		return nil, errors.New("unfinished")
+	}
+	parts := strings.Split(link, "-")
+	suite, arch := parts[0], parts[1]
+	return &Image{Root: filepath.Join(dir, "root"), Suite: suite, Arch: arch, Packages: strings.Split(strings.TrimSpace(string(data)), "\n")}, nil
+}
+
+// build resolves the packages, fetches and unpacks them into a new folder named by their digests, and
+// points the link at it. The caller holds the lock.
+func build(ctx context.Context, root, link string, opts Options) (*Image, error) {
+	start := time.Now()
+	m, err := debian.FindMirror(opts.Mirror)
+	if err != nil {
+		return nil, err
+	}
+	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: opts.Arch, Cache: filepath.Join(opts.Cache, "debian"), Keys: opts.Keys, Notices: opts.Notices}
+	ix, err := a.Index(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("the guest's userland: %w", err)
+	}
+	pkgs, err := ix.Closure(Packages, opts.Arch)
+	if err != nil {
+		return nil, fmt.Errorf("the guest's userland: %w", err)
+	}
+	var manifest strings.Builder
+	h := sha256.New()
+	for _, p := range pkgs {
+		fmt.Fprintf(&manifest, "%s %s\n", p.Name, p.Version)
+		fmt.Fprintf(h, "%s %s %s\n", p.Name, p.Version, p.SHA256)
+	}
+	name := fmt.Sprintf("%s-%x", link, h.Sum(nil)[:8])
+	dir := filepath.Join(root, name)
+	if _, err := os.Stat(filepath.Join(dir, manifestFile)); err != nil {
+		if opts.Notices != nil {
+			fmt.Fprintf(opts.Notices, "lvslab: building the guest's userland from %d of Debian's packages (%s, %s)\n", len(pkgs), opts.Suite, opts.Arch)
+		}
+		if err := unpackAll(ctx, a, pkgs, root, dir); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(dir, manifestFile), []byte(manifest.String()), 0o644); err != nil {
+			return nil, err
+		}
+		if opts.Notices != nil {
+			fmt.Fprintf(opts.Notices, "lvslab: the guest's userland is built in %.1f s: %s\n", time.Since(start).Seconds(), dir)
+		}
+	}
+	if err := relink(root, link, name); err != nil {
+		return nil, err
+	}
+	return open(root, link)
+}
+
+// unpackAll fetches each package and unpacks it into dir/root, through a temporary folder renamed into
+// place, and adds what Debian's maintainer scripts would have made and the guest needs.
+func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, root, dir string) error {
+	tmp, err := os.MkdirTemp(root, ".tmp-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	u := &debian.Unpacker{Dest: filepath.Join(tmp, "root"), MergedUsr: true}
+	for _, p := range pkgs {
+		deb, err := a.Deb(ctx, p)
+		if err != nil {
+			return err
+		}
+		if err := u.Unpack(deb); err != nil {
+			return fmt.Errorf("the guest's userland: package %s: %w", p.Name, err)
+		}
+	}
+	if err := writeSystemFiles(filepath.Join(tmp, "root")); err != nil {
+		return err
+	}
+	os.RemoveAll(dir) // an unfinished one
+	return os.Rename(tmp, dir)
+}
+
+// relink points the link at name, atomically.
+func relink(root, link, name string) error {
+	tmp := filepath.Join(root, ".tmp-"+link)
+	os.Remove(tmp)
+	if err := os.Symlink(name, tmp); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(root, link))
+}

@@ -1,0 +1,64 @@
+package userland
+
+import (
+	"archive/tar"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lvslab/lvslab/debian/debiantest"
+)
+
+// A userland built from a local mirror: the packages listed and what they depend on, in one merged-/usr
+// tree with the files maintainer scripts would have made; asked again, the cache answers with no mirror.
+func TestEnsureBuildsOnceFromTheArchive(t *testing.T) {
+	m := debiantest.NewMirror(t)
+	deb := func(name, depends string, entries ...debiantest.Entry) {
+		m.Add(t, "debian", "bookworm", debiantest.Deb{Name: name, Version: "1.0-1", Arch: "amd64", Depends: depends,
+			Body: debiantest.DebFile(t, "gz", entries)})
+	}
+	deb("ipvsadm", "libc6", debiantest.Entry{Name: "./sbin/ipvsadm", Body: "ipvsadm", Type: tar.TypeReg})
+	deb("libc6", "", debiantest.Entry{Name: "./lib/x86_64-linux-gnu/libc.so.6", Body: "libc", Type: tar.TypeReg})
+	deb("gawk", "libc6", debiantest.Entry{Name: "./usr/bin/gawk", Body: "gawk", Type: tar.TypeReg})
+	m.Publish(t)
+	old := Packages
+	Packages = []string{"ipvsadm", "gawk"}
+	t.Cleanup(func() { Packages = old })
+
+	cache := t.TempDir()
+	img, err := Ensure(context.Background(), Options{Cache: cache, Mirror: m.Serve(t), Keys: m.Keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for path, want := range map[string]string{"usr/sbin/ipvsadm": "ipvsadm", "usr/lib/x86_64-linux-gnu/libc.so.6": "libc",
+		"sbin/ipvsadm": "ipvsadm", "usr/bin/awk": "gawk", "etc/passwd": "tcpdump:x:101"} {
+		if data, err := os.ReadFile(filepath.Join(img.Root, path)); err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("%s: %q, %v; want %q", path, data, err, want)
+		}
+	}
+	if got := strings.Join(img.Packages, ", "); got != "gawk 1.0-1, ipvsadm 1.0-1, libc6 1.0-1" {
+		t.Errorf("packages %s", got)
+	}
+	if st, err := os.Stat(filepath.Join(img.Root, "tmp")); err != nil || st.Mode()&os.ModeSticky == 0 {
+		t.Errorf("/tmp: %v, %v; want it sticky", st.Mode(), err)
+	}
+	again, err := Ensure(context.Background(), Options{Cache: cache, Mirror: "http://127.0.0.1:1/debian"})
+	if err != nil || again.Root != img.Root {
+		t.Errorf("a warm cache: %+v, %v; want the same image without a mirror", again, err)
+	}
+}
+
+func TestSource(t *testing.T) {
+	t.Setenv(Env, "")
+	for _, c := range []struct{ flag, env, want string }{{"", "", FromHost}, {"debian", "", FromDebian}, {"", "debian", FromDebian}, {"host", "debian", FromHost}} {
+		t.Setenv(Env, c.env)
+		if got, err := Source(c.flag); err != nil || got != c.want {
+			t.Errorf("flag %q, $%s %q: %s, %v; want %s", c.flag, Env, c.env, got, err, c.want)
+		}
+	}
+	if _, err := Source("ubuntu"); err == nil || !strings.Contains(err.Error(), "expected host or debian") {
+		t.Errorf("--userland ubuntu: %v", err)
+	}
+}
