@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/userland"
 )
 
 func newCacheCommand() *cobra.Command {
@@ -20,12 +21,14 @@ func newCacheCommand() *cobra.Command {
 the kernels it fetched from Debian's archive, unpacked (kernel/<package>_<version>, each package asked
 for linked to the kernel it stood for: kernel/linux-image-amd64 -> …), the .debs they came from
 (debian/debs/<package>_<version>_<arch>.<sha256>.deb, the digest their signed index gave) and the
-verified Packages indexes (debian/indexes/<sha256>.Packages.xz).
+verified Packages indexes (debian/indexes/<sha256>.Packages.xz), and the guest's userlands, each a tree of
+Debian's packages (userland/<suite>-<arch>-<digest>, linked from the name of the list it was built for).
 
 list (the default) shows each with its size. check reads every kernel and .deb again and exits 1 if a
 kernel cannot boot or a .deb no longer has the digest it was fetched with. prune removes what no package
-link needs: kernels no link names (a newer kernel replaced them, or a cache from before the links), their
-.debs, the indexes (fetched again and verified when next needed) and what fetches that died left.`,
+link needs: kernels no link names (a newer kernel replaced them, or a cache from before the links), the
+.debs but those kernels', the indexes (fetched again and verified when next needed), userlands built for
+another list of packages, and what fetches that died left.`,
 		Example: `  lvslab cache
   lvslab cache check
   lvslab cache prune
@@ -38,13 +41,23 @@ link needs: kernels no link names (a newer kernel replaced them, or a cache from
 				action = args[0]
 			}
 			out := cmd.OutOrStdout()
+			if dir == "" {
+				var err error
+				if dir, err = kernel.CacheDir(); err != nil {
+					return unusable(err)
+				}
+			}
 			switch action {
 			case "list":
 				inv, err := kernel.ReadInventory(dir)
 				if err != nil {
 					return unusable(err)
 				}
-				writeInventory(out, inv)
+				images, err := userland.Images(dir)
+				if err != nil {
+					return unusable(err)
+				}
+				writeInventory(out, inv, images)
 			case "check":
 				inv, err := kernel.ReadInventory(dir)
 				if err != nil {
@@ -63,6 +76,11 @@ link needs: kernels no link names (a newer kernel replaced them, or a cache from
 				if err != nil {
 					return unusable(err)
 				}
+				images, err := userland.Prune(cmd.Context(), dir)
+				if err != nil {
+					return unusable(err)
+				}
+				removed = append(removed, images...)
 				for _, p := range removed {
 					fmt.Fprintln(out, "removed", p)
 				}
@@ -77,7 +95,7 @@ link needs: kernels no link names (a newer kernel replaced them, or a cache from
 	return cmd
 }
 
-func writeInventory(w io.Writer, inv *kernel.Inventory) {
+func writeInventory(w io.Writer, inv *kernel.Inventory, images []userland.CachedImage) {
 	fmt.Fprintln(w, "kernels:")
 	for _, k := range inv.Kernels {
 		state := "boots from its vmlinux"
@@ -103,6 +121,14 @@ func writeInventory(w io.Writer, inv *kernel.Inventory) {
 			continue
 		}
 		fmt.Fprintf(w, "  %s %s %s  %s  sha256 %s…\n", d.Name, strings.ReplaceAll(d.Version, "%3a", ":"), d.Architecture, megabytes(d.Size), d.SHA256[:16])
+	}
+	fmt.Fprintln(w, "the guest's userlands (Debian's packages):")
+	for _, img := range images {
+		state := "current for " + strings.Join(img.Links, ", ")
+		if len(img.Links) == 0 {
+			state = "replaced: prune removes it"
+		}
+		fmt.Fprintf(w, "  %s  %d packages  %s  %s\n", img.Dir, img.Packages, megabytes(img.Bytes), state)
 	}
 	fmt.Fprintf(w, "indexes and leftovers: %d files\n", len(inv.Indexes))
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/dirsize"
 )
 
 // CachedKernel is one unpacked kernel package in the cache.
@@ -48,7 +49,7 @@ func Kernels(cache string) (kernels []CachedKernel, dangling []string, err error
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		c := CachedKernel{Dir: dir, Links: links[e.Name()], Bytes: treeBytes(dir)}
+		c := CachedKernel{Dir: dir, Links: links[e.Name()], Bytes: dirsize.Bytes(dir)}
 		c.Package, c.Version, _ = strings.Cut(e.Name(), "_")
 		k, err := unpackedKernel(dir)
 		c.Err, c.Vmlinux = err, err == nil && k.Vmlinux != ""
@@ -142,18 +143,4 @@ func Prune(ctx context.Context, cache string) ([]string, error) {
 		}
 	}
 	return removed, nil
-}
-
-// treeBytes is the size of the files under dir.
-func treeBytes(dir string) int64 {
-	var n int64
-	filepath.WalkDir(dir, func(_ string, d fs.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() {
-			if info, err := d.Info(); err == nil {
-				n += info.Size()
-			}
-		}
-		return nil
-	})
-	return n
 }

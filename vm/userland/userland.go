@@ -88,8 +88,7 @@ func Ensure(ctx context.Context, opts Options) (*Image, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, fmt.Errorf("userland cache: %w", err)
 	}
-	list := sha256.Sum256([]byte(strings.Join(Packages, " ")))
-	link := fmt.Sprintf("%s-%s-%x", opts.Suite, opts.Arch, list[:4]) // a new list is a new image
+	link := opts.Suite + "-" + opts.Arch + "-" + listHash() // a new list is a new image
 	if img, err := open(root, link); err == nil {
 		return img, nil
 	}

@@ -62,3 +62,28 @@ func TestSource(t *testing.T) {
 		t.Errorf("--userland ubuntu: %v", err)
 	}
 }
+
+// Prune keeps the image the current list's link names, and removes one built for another list, its
+// link, and a build that died.
+func TestPruneKeepsTheCurrentImage(t *testing.T) {
+	cache := t.TempDir()
+	root := filepath.Join(cache, "userland")
+	for _, d := range []string{"bookworm-amd64-old-1", "bookworm-amd64-" + listHash() + "-2", ".tmp-died"} {
+		os.MkdirAll(filepath.Join(root, d), 0o755)
+	}
+	os.Symlink("bookworm-amd64-old-1", filepath.Join(root, "bookworm-amd64-old"))
+	os.Symlink("bookworm-amd64-"+listHash()+"-2", filepath.Join(root, "bookworm-amd64-"+listHash()))
+	removed, err := Prune(context.Background(), cache)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range removed {
+		removed[i] = filepath.Base(removed[i])
+	}
+	if got := strings.Join(removed, " "); got != ".tmp-died bookworm-amd64-old bookworm-amd64-old-1" {
+		t.Errorf("removed %s", got)
+	}
+	if imgs, _ := Images(cache); len(imgs) != 1 || len(imgs[0].Links) != 1 {
+		t.Errorf("left %+v, want the current image", imgs)
+	}
+}
