@@ -18,6 +18,9 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	if env == nil {
 		env = os.Environ()
 	}
+	if opts.Userland != "" {
+		env = proto.WithUserlandPath(env)
+	}
 	if opts.Self != "" {
 		if !validSelf(opts.Self) {
 			return nil, fmt.Errorf("Options.Self %q: expected a command name (letters, digits, . _ -)", opts.Self)
@@ -72,21 +75,44 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	return j, nil
 }
 
-// hostBinds are the host folders a command in the userland reaches read-only: its working folder, and
-// the folder of a command named by its host path (a test binary); never / nor the share, which is bound
-// read-write.
+// hostBinds are the host folders a command in the userland sees as it would in the host's root: its
+// working folder, the folder of a command named by its host path (a test binary), and those of the files
+// and folders its arguments name by absolute path (a scenario file); never / nor the share, which is
+// shown read-write.
 func hostBinds(dir, argv0 string, opts *Options) []string {
 	folders := []string{dir}
 	if len(opts.Argv) > 0 && strings.Contains(opts.Argv[0], "/") {
 		folders = append(folders, filepath.Dir(argv0))
 	}
+	for _, a := range opts.Argv[min(1, len(opts.Argv)):] {
+		if !filepath.IsAbs(a) {
+			continue
+		}
+		if st, err := os.Stat(a); err == nil && st.IsDir() {
+			folders = append(folders, filepath.Clean(a))
+		} else if err == nil {
+			folders = append(folders, filepath.Dir(a))
+		}
+	}
 	var binds []string
+	seen := map[string]bool{}
 	for _, d := range folders {
-		if d != "/" && d != opts.Share && filepath.IsAbs(d) && (len(binds) == 0 || binds[0] != d) {
+		if d != "/" && d != opts.Share && filepath.IsAbs(d) && !seen[d] && !under(d, binds) {
+			seen[d] = true
 			binds = append(binds, d)
 		}
 	}
 	return binds
+}
+
+// under tells whether dir lies in one of folders.
+func under(dir string, folders []string) bool {
+	for _, f := range folders {
+		if strings.HasPrefix(dir, f+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // lookPath finds the command as the guest will: under root, the userland (a name in PATH, as the

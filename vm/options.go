@@ -132,11 +132,9 @@ func ensureUserland(ctx context.Context, opts *Options) error {
 	if err != nil || from == userland.FromHost {
 		return err
 	}
-	cache := opts.Cache
-	if cache == "" {
-		if cache, err = kernel.CacheDir(); err != nil {
-			return err
-		}
+	cache, err := kernel.CacheDir() // not Options.Cache, the kernels' (tests give each run its own)
+	if err != nil {
+		return err
 	}
 	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Notices: opts.Notices})
 	if err != nil {

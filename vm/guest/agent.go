@@ -55,7 +55,7 @@ func (g *guest) serve() error {
 		if err != nil {
 			return fmt.Errorf("agent: %w", err)
 		}
-		go (&agentSession{conn: c, secret: secret, self: g.job.Self != "", labNamespace: g.labNamespace}).run()
+		go (&agentSession{conn: c, secret: secret, self: g.job.Self != "", userland: g.job.Userland, labNamespace: g.labNamespace}).run()
 	}
 }
 
@@ -108,6 +108,9 @@ type agentSession struct {
 	conn   net.Conn
 	secret []byte
 	self   bool // the binary that booted the machine is on every command's PATH (Options.Self)
+	// userland: the command's root is a userland, which shows a host folder a command runs in when
+	// first asked (showHostFolder)
+	userland bool
 	// labNamespace finds the namespace of a lab's host, for a request to run a command there.
 	labNamespace LabNamespace
 	fw           *proto.FrameWriter
@@ -168,8 +171,16 @@ func (s *agentSession) execute(req *proto.ExecRequest) (int, error) {
 	if dir == "" {
 		dir = "/"
 	}
+	if s.userland {
+		req.Env = proto.WithUserlandPath(req.Env)
+	}
 	if s.self {
 		req.Env = proto.PrependPath(req.Env, proto.SelfDir)
+	}
+	if s.userland {
+		if err := showHostFolder(dir); err != nil {
+			return 0, err
+		}
 	}
 	if err := commandDir(dir); err != nil {
 		return 0, err

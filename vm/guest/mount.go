@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
+	"sync"
 
 	"golang.org/x/sys/unix"
 
@@ -128,28 +130,68 @@ func (g *guest) mountShare() error {
 	return nil
 }
 
-// bindHostFolders binds each of the job's host folders (Job.Binds), from the host's root, read-only over
-// its own path in a command's root that is a userland.
+// bindHostFolders shows each of the job's host folders (Job.Binds) over its own path in a command's
+// root that is a userland (showHostFolder), and makes the parent folders of the job's outputs, so that a
+// command can write them anywhere.
 func (g *guest) bindHostFolders() error {
 	if !g.job.Userland {
 		return nil
 	}
 	for _, dir := range g.job.Binds {
-		if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir || dir == "/" {
-			return fmt.Errorf("a host folder to bind, %q: expected an absolute, clean path other than /", dir)
-		}
-		target := filepath.Join(proto.NewRoot, dir)
-		if err := os.MkdirAll(target, 0o755); err != nil {
-			return fmt.Errorf("the host folder %s: %w", dir, err)
-		}
-		if err := unix.Mount(filepath.Join(proto.HostMount, dir), target, "", unix.MS_BIND|unix.MS_REC, ""); err != nil {
-			return fmt.Errorf("binding the host folder %s: %w", dir, err)
-		}
-		if err := unix.Mount("", target, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
-			return fmt.Errorf("making the host folder %s read-only: %w", dir, err)
+		if err := showHostFolder(dir); err != nil {
+			return err
 		}
 	}
+	for _, o := range g.job.Outputs {
+		os.MkdirAll(filepath.Join(proto.NewRoot, filepath.Dir(o)), 0o755)
+	}
 	return nil
+}
+
+// shown are the host folders showHostFolder has shown, under its lock: commands of a machine that serves
+// ask for theirs side by side.
+var shown = struct {
+	sync.Mutex
+	dirs map[string]bool
+}{dirs: map[string]bool{}}
+
+// showHostFolder shows the host folder dir over its own path in a userland, as the host's root would
+// show it: read from the host, writable through an overlay whose writes stay in the machine's memory (a
+// command's outputs there are read back from it). A folder the userland has, or the host lacks, or one
+// shown already, is left as it is.
+func showHostFolder(dir string) error {
+	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
+		return fmt.Errorf("a host folder to show, %q: expected an absolute, clean path", dir)
+	}
+	shown.Lock()
+	defer shown.Unlock()
+	target := filepath.Join(proto.NewRoot, dir)
+	if dir == "/" || shown.dirs[dir] {
+		return nil
+	}
+	if st, err := os.Stat(target); err == nil && st.IsDir() && !isEmptyDir(target) {
+		return nil // the userland's own (/usr/bin), or under a folder shown already
+	}
+	host := filepath.Join(proto.HostMount, dir)
+	if st, err := os.Stat(host); err != nil || !st.IsDir() {
+		return nil
+	}
+	layer := filepath.Join(proto.RWMount, "shown", strconv.Itoa(len(shown.dirs)))
+	upper, work := filepath.Join(layer, "upper"), filepath.Join(layer, "work")
+	if err := errors.Join(os.MkdirAll(target, 0o755), os.MkdirAll(upper, 0o755), os.MkdirAll(work, 0o755)); err != nil {
+		return fmt.Errorf("the host folder %s: %w", dir, err)
+	}
+	overlay := mountSpec{"overlay", "overlay", target, "lowerdir=" + host + ",upperdir=" + upper + ",workdir=" + work, 0}
+	if err := overlay.mount(); err != nil {
+		return fmt.Errorf("the host folder %s: %w", dir, err)
+	}
+	shown.dirs[dir] = true
+	return nil
+}
+
+func isEmptyDir(dir string) bool {
+	entries, err := os.ReadDir(dir)
+	return err == nil && len(entries) == 0
 }
 
 // installSelf puts this binary, the one that booted the VM, in SelfDir under the name the job gives it;

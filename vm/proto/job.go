@@ -84,9 +84,24 @@ func PrependPath(env []string, dir string) []string {
 		out = append(out, kv)
 	}
 	if !found {
-		out = append(out, "PATH="+dir+":/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")
+		out = append(out, "PATH="+dir+":"+UserlandPath)
 	}
 	return out
+}
+
+// UserlandPath is the PATH of a command in a userland: Debian's, not the host's, whose folders the
+// userland does not have.
+const UserlandPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+// WithUserlandPath is env with its PATH replaced by UserlandPath.
+func WithUserlandPath(env []string) []string {
+	out := make([]string, 0, len(env)+1)
+	for _, kv := range env {
+		if !strings.HasPrefix(kv, "PATH=") {
+			out = append(out, kv)
+		}
+	}
+	return append(out, "PATH="+UserlandPath)
 }
 
 // InGuest tells whether this process runs in a VM that Run started (so IPVS is there, and starting
