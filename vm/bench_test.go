@@ -81,3 +81,34 @@ func bareBoot(b *testing.B, ctx context.Context, opts Options) float64 {
 	}
 	return time.Since(start).Seconds()
 }
+
+// BenchmarkUserland is `lvslab vm -- true` with the guest's programs from Debian's packages against the
+// same with the host's root, in interleaved pairs: the time to /init and the whole run of each (the new
+// userland may not be slower by more than 10%).
+func BenchmarkUserland(b *testing.B) {
+	needs.VM(b)
+	opts := Options{Argv: []string{"true"}, Self: "", Timeout: 2 * time.Minute}
+	opts.Modules, opts.OptionalModules = lab.KernelModules()
+	ctx := context.Background()
+	if err := ensureUserland(ctx, &Options{UserlandFrom: "debian", Notices: opts.Notices}); err != nil {
+		b.Fatal(err) // built before the first pair, not in it
+	}
+	var toInit, total benchpair.Pairs
+	run := func(from string, totals *[]float64) func() float64 {
+		return func() float64 {
+			o := opts
+			o.UserlandFrom = from
+			res, err := Run(ctx, o)
+			if err != nil {
+				b.Fatal(err)
+			}
+			*totals = append(*totals, res.Total.Seconds())
+			return res.BootToInit.Seconds()
+		}
+	}
+	for b.Loop() {
+		toInit.Add(run("debian", &total.A), run("host", &total.B))
+	}
+	toInit.Report(b, "qemu start to /init", "debian-userland", "host-root", "s")
+	total.Report(b, "vm -- true, in all", "debian-userland", "host-root", "s")
+}

@@ -127,6 +127,9 @@ func (g *guest) mountShare() error {
 	if err := unix.Mount(proto.ShareMount, target, "", unix.MS_BIND, ""); err != nil {
 		return fmt.Errorf("binding the shared folder over %s: %w", dir, err)
 	}
+	shown.Lock()
+	shown.dirs[dir] = true // the host's already, read-write: showHostFolder leaves it be
+	shown.Unlock()
 	return nil
 }
 

@@ -24,7 +24,8 @@ import (
 // a shell and the usual tools; each brings what it depends on.
 var Packages = []string{
 	"ipvsadm", "apache2-utils", "curl", "iproute2", "iputils-ping", "tcpdump", "bash", "procps", "less",
-	"dash", "coreutils", "grep", "sed", "findutils", "gawk", "ncurses-base", "netbase", "util-linux",
+	"dash", "coreutils", "grep", "sed", "findutils", "gawk", "ncurses-base", "ncurses-bin", "netbase",
+	"util-linux", "hostname",
 	"usr-is-merged", // met before usrmerge, which would bring perl
 }
 
