@@ -24,7 +24,7 @@ build:
 # Every test, natively (VM tests included: LVSLAB_VM_TESTS=1; the tests that look at pictures in headless
 # Chromium fail rather than skip without it: LVSLAB_BROWSER_TESTS=1), then again in the microVM those that
 # need IPVS where this kernel has none.
-test: lint build test-deps
+test: lint build test-deps vm-deps
 	@set -o pipefail; LVSLAB_VM_TESTS=1 LVSLAB_BROWSER_TESTS=1 CGO_ENABLED=0 $(GO) test -count=1 -json ./... | $(GO) run ./internal/testsel -ipvs $(IPVS_TESTS)
 	@$(MAKE) --no-print-directory test-vm
 
@@ -121,7 +121,7 @@ demo: build vm-deps
 	$(BIN) demo
 
 # The microVM's set-up, only where the kernel lacks IPVS: qemu from Debian's packages, and Debian's kernel
-# fetched into lvslab's cache.
+# and the guest's programs (Debian's packages) fetched into lvslab's cache.
 vm-deps:
 	@if [ -e /proc/net/ip_vs ] || modprobe -q ip_vs 2>/dev/null; then exit 0; fi; \
 	if ! command -v qemu-system-x86_64 >/dev/null; then \

@@ -90,7 +90,7 @@ func BenchmarkUserland(b *testing.B) {
 	opts := Options{Argv: []string{"true"}, Self: "", Timeout: 2 * time.Minute}
 	opts.Modules, opts.OptionalModules = lab.KernelModules()
 	ctx := context.Background()
-	if err := ensureUserland(ctx, &Options{UserlandFrom: "debian", Notices: opts.Notices}); err != nil {
+	if err := EnsureUserland(ctx, &Options{UserlandFrom: "debian", Notices: opts.Notices}); err != nil {
 		b.Fatal(err) // built before the first pair, not in it
 	}
 	var toInit, total benchpair.Pairs

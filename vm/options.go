@@ -122,9 +122,9 @@ func (r *Result) Summary(total time.Duration) string {
 	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", strings.ToUpper(r.Accel), r.BootToInit.Seconds(), total.Seconds())
 }
 
-// ensureUserland sets opts.Userland to the tree of Debian's packages when opts asks for it, building it
+// EnsureUserland sets opts.Userland to the tree of Debian's packages when opts asks for it, building it
 // into the cache first if need be.
-func ensureUserland(ctx context.Context, opts *Options) error {
+func EnsureUserland(ctx context.Context, opts *Options) error {
 	if opts.Userland != "" {
 		return nil
 	}

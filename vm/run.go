@@ -139,7 +139,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := ensureUserland(ctx, opts); err != nil {
+	if err := EnsureUserland(ctx, opts); err != nil {
 		return nil, err
 	}
 	ix, err := kernel.LoadIndex(ctx, k.Modules)

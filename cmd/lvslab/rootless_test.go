@@ -51,7 +51,7 @@ func TestOrdinaryUserNeedsOnlyQemuAndLvslab(t *testing.T) {
 		t.Helper()
 		cmd := exec.Command(filepath.Join(bin, "lvslab"), args...)
 		cmd.Dir = home
-		cmd.Env = []string{"PATH=" + bin, "HOME=" + home, "LANG=C.UTF-8", "LVSLAB_USERLAND=debian"}
+		cmd.Env = []string{"PATH=" + bin, "HOME=" + home, "LANG=C.UTF-8"}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}
 		start := time.Now()
 		out, err := cmd.CombinedOutput()
@@ -67,7 +67,12 @@ func TestOrdinaryUserNeedsOnlyQemuAndLvslab(t *testing.T) {
 		}
 		return string(out)
 	}
+	records := filepath.Join(os.TempDir(), "lvslab-65534")
+	if _, err := os.Stat(records); err == nil {
+		t.Fatalf("%s is there before the test: remove it", records)
+	}
 	t.Cleanup(func() {
+		defer os.RemoveAll(records) // what a failed run left
 		cmd := exec.Command(filepath.Join(bin, "lvslab"), "down", "--all")
 		cmd.Dir, cmd.Env = home, []string{"PATH=" + bin, "HOME=" + home}
 		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: nobody, Gid: nobody}}

@@ -22,8 +22,10 @@ func newVMCommand() *cobra.Command {
 		Use:   "vm [--accel auto|kvm|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
 		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel, with IPVS and every
-scheduler, veth, bridge and ipip loaded, and this machine's files visible read-only (writes land in the
-VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
+scheduler, veth, bridge and ipip loaded. Its programs are Debian's (--userland debian, the default: ipvsadm,
+ab, curl, ip, ping, tcpdump, bash and the usual tools, built once into the cache from Debian's packages) or
+this machine's (--userland host); the working folder, and a command or file named by its absolute path,
+are seen as here (writes land in the VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
 that started the VM is first on the command's PATH, so scripts in the VM can call lvslab. This is how
 lvslab runs IPVS labs where the kernel has no IPVS (WSL2, containers, sandboxes); lvslab demo and
 lvslab test do it by themselves (--vm=auto).
@@ -66,6 +68,12 @@ lvslab: qemu dies with it.`,
 					return unusable(err)
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "kernel %s: %s, modules in %s\n", k.Version, k.Vmlinuz, k.Modules)
+				if err := vm.EnsureUserland(cmd.Context(), &o); err != nil {
+					return unusable(err)
+				}
+				if o.Userland != "" {
+					fmt.Fprintf(cmd.OutOrStdout(), "userland: %s\n", o.Userland)
+				}
 				return nil
 			}
 			if cmd.ArgsLenAtDash() != 0 || len(args) == 0 {
@@ -91,13 +99,13 @@ lvslab: qemu dies with it.`,
 	f := cmd.Flags()
 	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
 	f.StringVar(&o.Mirror, "mirror", "", "fetch kernels from this Debian mirror (http, https or file URL of the folder holding dists/ and pool/; default $"+debian.MirrorEnv+", else apt's Debian archive)")
-	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else host)")
+	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else debian)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
 	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")
 	f.BoolVar(&timings, "timings", false, "print where the boot's time went, phase by phase: the kernel's start to /init, the boot modules, the host's files, the lab's modules, the command")
-	f.BoolVar(&prepare, "prepare", false, "only check that this lvslab can be the guest's /init, and fetch and unpack the kernel into the cache")
+	f.BoolVar(&prepare, "prepare", false, "only check that this lvslab can be the guest's /init, and fetch and unpack the kernel (and Debian's userland) into the cache")
 	return cmd
 }

@@ -40,7 +40,7 @@ const (
 )
 
 // Source is where the guest's programs come from: from ("host" or "debian"), else $LVSLAB_USERLAND, else
-// the host's root.
+// Debian's packages, so that a host needs nothing but qemu and lvslab.
 func Source(from string) (string, error) {
 	what := "--userland"
 	if from == "" {
@@ -48,7 +48,7 @@ func Source(from string) (string, error) {
 	}
 	switch from {
 	case "":
-		return FromHost, nil
+		return FromDebian, nil
 	case FromHost, FromDebian:
 		return from, nil
 	}

@@ -52,7 +52,7 @@ func TestEnsureBuildsOnceFromTheArchive(t *testing.T) {
 
 func TestSource(t *testing.T) {
 	t.Setenv(Env, "")
-	for _, c := range []struct{ flag, env, want string }{{"", "", FromHost}, {"debian", "", FromDebian}, {"", "debian", FromDebian}, {"host", "debian", FromHost}} {
+	for _, c := range []struct{ flag, env, want string }{{"", "", FromDebian}, {"debian", "", FromDebian}, {"", "debian", FromDebian}, {"host", "debian", FromHost}} {
 		t.Setenv(Env, c.env)
 		if got, err := Source(c.flag); err != nil || got != c.want {
 			t.Errorf("flag %q, $%s %q: %s, %v; want %s", c.flag, Env, c.env, got, err, c.want)
