@@ -187,6 +187,9 @@ func runProperties(run Run) []junitProperty {
 		if m.AccelFallback != "" {
 			p = append(p, junitProperty{"machine.accel_fallback", m.AccelFallback})
 		}
+		if m.Userland != "" {
+			p = append(p, junitProperty{"machine.userland", m.Userland})
+		}
 	}
 	if run.IPVSAdm != "" {
 		p = append(p, junitProperty{"ipvsadm", run.IPVSAdm})

@@ -60,6 +60,9 @@ type Machine struct {
 	// AccelFallback says why KVM failed first, when the run went on under TCG.
 	AccelFallback string `json:"accel_fallback,omitempty"`
 	CPUs          int    `json:"cpus"`
+	// Userland is where the guest's programs came from: "Debian bookworm amd64, 114 packages: ipvsadm
+	// 1:1.31-1+b1, …" or "the host's root"; empty in reports from before it was kept.
+	Userland string `json:"userland,omitempty"`
 }
 
 // Result is one scenario on one run.

@@ -26,7 +26,7 @@ func kernel612() Kernel {
 func oneRun(k Kernel, shard string, names ...string) *Report {
 	r := &Report{Format: Format, Runs: []Run{{LVSLAB: Build{Version: "v1", Commit: "abc"}, Kernel: k, Shard: shard, Parallel: 4,
 		Started: time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC), Seconds: 10,
-		Machine: &Machine{QEMU: "QEMU emulator version 7.2.22", Accel: "tcg", CPUs: 2}}}}
+		Machine: &Machine{QEMU: "QEMU emulator version 7.2.22", Accel: "tcg", CPUs: 2, Userland: "Debian bookworm amd64, 114 packages: ipvsadm 1:1.31-1+b1"}}}}
 	for _, n := range names {
 		res := Result{Name: n, Source: "embedded:" + n + ".yaml", Digest: digest, Result: Pass, Seconds: 1,
 			Sysctls: map[string]string{"conn_reuse_mode": "1"},
@@ -84,6 +84,7 @@ func TestMergeJoinsShardsAndKernelsIntoOneMatrix(t *testing.T) {
 	for _, want := range []string{
 		"kernel   6.1.0-57-amd64 (Debian linux-image-6.1.0-57-amd64 6.1.192-3)\n",
 		"machine  microVM under TCG, 2 CPUs, QEMU emulator version 7.2.22\n",
+		"userland Debian bookworm amd64, 114 packages: ipvsadm 1:1.31-1+b1\n",
 		"lvslab   v1 abc\n", "sysctls  conn_reuse_mode=1\n", "shards   1/2 2/2\n",
 		"scenario  6.1.0-57-amd64  6.12.117+deb12-amd64\nrr        PASS            PASS\ntwos      SKIP            PASS\nwrr       PASS            FAIL\n",
 		"2 scenarios differ between kernels:\n",

@@ -79,6 +79,9 @@ func (r *Report) WriteHeader(w io.Writer, k Kernel) {
 	fmt.Fprintf(w, "kernel   %s\n", line)
 	if m := x.Machine; m != nil {
 		fmt.Fprintf(w, "machine  microVM under %s, %s, %s\n", strings.ToUpper(m.Accel), plural(m.CPUs, "CPU"), m.QEMU)
+		if m.Userland != "" {
+			fmt.Fprintf(w, "userland %s\n", m.Userland)
+		}
 	} else {
 		fmt.Fprintf(w, "machine  this host\n")
 	}

@@ -62,6 +62,7 @@ type Options struct {
 	// UserlandFrom, when Userland is empty, says where the programs come from: userland.FromHost,
 	// userland.FromDebian (built into the cache first), or "" for userland.Source's default.
 	UserlandFrom string
+	userlandSays string // what EnsureUserland found, for Result.Userland
 	// OnStart, for Boot, is called with each machine as soon as its qemu runs (its pid known), before the
 	// machine can outlive this process; an error stops the boot. Called again for a retry under TCG.
 	OnStart func(*Machine) error
@@ -90,6 +91,8 @@ type Result struct {
 	CPUs          int           // the machine's
 	// Timings are the phases the guest's /init went through, from the kernel's start.
 	Timings []proto.Timing
+	// Userland says where the guest's programs came from (userland.Image.Describe, or the host's root).
+	Userland string
 }
 
 func (o *Options) notice(format string, args ...any) {
@@ -140,6 +143,6 @@ func EnsureUserland(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	opts.Userland = img.Root
+	opts.Userland, opts.userlandSays = img.Root, img.Describe()
 	return nil
 }

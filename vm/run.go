@@ -79,7 +79,7 @@ func planAndPrepare(ctx context.Context, opts *Options) (*accelPlan, *machine, e
 // describe says in a Result what booted: the kernel, on how many CPUs.
 func (m *machine) describe(res *Result) {
 	if res != nil {
-		res.Kernel, res.CPUs = *m.booted, m.cfg.cpus
+		res.Kernel, res.CPUs, res.Userland = *m.booted, m.cfg.cpus, m.userland
 	}
 }
 
@@ -120,6 +120,8 @@ type machine struct {
 	cfg    qemuConfig
 	initrd *os.File
 	kernel *os.File // a memfd with the unpacked kernel, or nil when cfg.kernel is a path
+	// userland says where the guest's programs come from, for Result.Userland
+	userland string
 }
 
 func (m *machine) close() {
@@ -177,7 +179,11 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		initrd.Close()
 		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
 	}
-	m := &machine{qemu: qemu, initrd: initrd, booted: k, cfg: qemuConfig{
+	says := "the host's root"
+	if opts.Userland != "" {
+		says = opts.userlandSays
+	}
+	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, cfg: qemuConfig{
 		name:     name,
 		memory:   opts.Memory,
 		cpus:     opts.CPUs,

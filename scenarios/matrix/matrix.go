@@ -125,7 +125,8 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 	if run.Kernel.Release != res.Kernel.Version {
 		return nil, fmt.Errorf("the microVM booted kernel %s, and the scenarios ran on %s", res.Kernel.Version, run.Kernel.Release)
 	}
-	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(ctx), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs}
+	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(ctx), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs,
+		Userland: res.Userland}
 	return rep, nil
 }
 

@@ -63,6 +63,24 @@ type Image struct {
 	Packages []string // "name version" of each package in it
 }
 
+// keyPackages are the packages a report names with their versions.
+var keyPackages = []string{"ipvsadm", "apache2-utils", "curl", "iproute2"}
+
+// Describe says what the image is, for a report: "Debian bookworm amd64, 114 packages: ipvsadm
+// 1:1.31-1+b1, apache2-utils …".
+func (img *Image) Describe() string {
+	var named []string
+	for _, p := range img.Packages {
+		name, _, _ := strings.Cut(p, " ")
+		for _, k := range keyPackages {
+			if name == k {
+				named = append(named, p)
+			}
+		}
+	}
+	return fmt.Sprintf("Debian %s %s, %d packages: %s", img.Suite, img.Arch, len(img.Packages), strings.Join(named, ", "))
+}
+
 // Options say which userland to use and where from.
 type Options struct {
 	Cache   string             // the cache folder (kernel.CacheDir())
