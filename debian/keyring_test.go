@@ -65,4 +65,16 @@ func TestRealArchiveVerifiesWithDebiansKeys(t *testing.T) {
 	if st, err := os.Stat(path); err != nil || st.Size() != p.Size {
 		t.Errorf("%s: %v, want %d bytes", path, err, p.Size)
 	}
+	// The other release and architecture lvslab boots: trixie's InRelease is signed by its own keys, and
+	// both indexes hold Debian's kernel metapackage.
+	for _, c := range []struct{ suite, arch, kernel string }{{"trixie", "amd64", "linux-image-amd64"}, {"bookworm", "arm64", "linux-image-arm64"}} {
+		a := &Archive{Mirror: m, Suite: c.suite, Arch: c.arch, Cache: a.Cache}
+		ix, err := a.Index(context.Background())
+		if err != nil {
+			t.Fatalf("%s %s: %v", c.suite, c.arch, err)
+		}
+		if ix.Newest(c.kernel, c.arch) == nil {
+			t.Errorf("%s %s: no %s among %d packages", c.suite, c.arch, c.kernel, ix.Len())
+		}
+	}
 }

@@ -4,6 +4,7 @@
 package labs
 
 import (
+	"errors"
 	"fmt"
 	"os"
 
@@ -60,8 +61,17 @@ func Decide(mode Mode, needs Needs) (Decision, error) {
 	if mode == Always {
 		return Decision{InVM: true, Reason: "--vm=always"}, nil
 	}
-	notRoot := needs.Root && os.Geteuid() != 0
-	if notRoot && mode != Never {
+	return decide(mode, needs, needs.Root && os.Geteuid() != 0)
+}
+
+// ErrNeedsRoot is a lab kept on this kernel (--vm=never) for a user who is not root.
+var ErrNeedsRoot = errors.New("a lab on this kernel needs root, as it builds network namespaces: run lvslab with sudo, or drop --vm=never to have the lab in a microVM, which needs no root")
+
+func decide(mode Mode, needs Needs, notRoot bool) (Decision, error) {
+	switch {
+	case notRoot && mode == Never:
+		return Decision{}, ErrNeedsRoot
+	case notRoot:
 		return Decision{InVM: true, Reason: "not root"}, nil // whatever the kernel has: no need to ask it
 	}
 	noIPVS := needs.IPVS && ipvsnl.Check() != nil

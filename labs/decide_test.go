@@ -33,6 +33,13 @@ func TestDecideFollowsTheFlagTheKernelAndTheUser(t *testing.T) {
 			t.Errorf("Decide(%s, %+v) = %+v, %v; want in a microVM %v (%q), without IPVS %v", c.mode, c.needs, d, err, c.inVM, c.reason, c.noIPVS)
 		}
 	}
+	// A user who is not root is told, in one line, what to do instead of a lab on this kernel.
+	if _, err := decide(Never, root, true); err != ErrNeedsRoot {
+		t.Errorf("--vm=never, not root: %v, want ErrNeedsRoot", err)
+	}
+	if d, err := decide(Auto, root, true); err != nil || !d.InVM || d.Reason != "not root" {
+		t.Errorf("auto, not root: %+v, %v; want a microVM", d, err)
+	}
 	// In a microVM lvslab started, the lab is always here: never a machine in a machine.
 	t.Setenv(proto.InVMEnv, "1")
 	if d, err := Decide(Always, ipvs); err != nil || d.InVM {

@@ -109,7 +109,7 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 // kernel has no IPVS and the topology asks for it, or with --vm=always), or here; with --vm=never on a
 // kernel without IPVS, here without the virtual services.
 func upMode(cmd *cobra.Command, t *topology.Topology) (inVM, withoutIPVS bool, err error) {
-	d, err := decide(cmd, labs.Needs{IPVS: t.IPVS != nil && len(t.IPVS.Services) > 0})
+	d, err := decide(cmd, labs.Needs{IPVS: t.IPVS != nil && len(t.IPVS.Services) > 0, Root: true})
 	if d.WithoutIPVS {
 		fmt.Fprintln(cmd.ErrOrStderr(), "lvslab: this kernel has no IPVS, and --vm=never keeps the lab here, so it comes up without its virtual services")
 	}

@@ -24,7 +24,11 @@ func decide(cmd *cobra.Command, needs labs.Needs) (labs.Decision, error) {
 	if err != nil {
 		return labs.Decision{}, unusable(err)
 	}
-	return labs.Decide(mode, needs)
+	d, err := labs.Decide(mode, needs)
+	if err != nil {
+		return d, unusable(err)
+	}
+	return d, nil
 }
 
 // maybeInVM runs the command (args its arguments) again inside a microVM when --vm asks for it: always,
