@@ -15,9 +15,10 @@ import (
 const DefaultStateDir = "/run/lvslab"
 
 // StateDir is where state files live: $LVSLAB_STATE_DIR; else, for root, DefaultStateDir; else the
-// user's own folder, which only they may read: $XDG_RUNTIME_DIR/lvslab, or /tmp/lvslab-<uid> where there
-// is no $XDG_RUNTIME_DIR. (Only root builds labs on this kernel; a user's labs live in microVMs, whose
-// records need no privilege.)
+// user's own folder, which only they may read: $XDG_RUNTIME_DIR/lvslab, or where there is none
+// $XDG_STATE_HOME/lvslab (~/.local/state/lvslab), never a name in /tmp that another user could take
+// first. (Only root builds labs on this kernel; a user's labs live in microVMs, whose records need no
+// privilege.)
 func StateDir() string { return stateDirFor(os.Geteuid(), os.Getenv) }
 
 func stateDirFor(euid int, getenv func(string) string) string {
@@ -30,7 +31,13 @@ func stateDirFor(euid int, getenv func(string) string) string {
 	if d := getenv("XDG_RUNTIME_DIR"); filepath.IsAbs(d) {
 		return filepath.Join(d, "lvslab")
 	}
-	return filepath.Join(os.TempDir(), fmt.Sprintf("lvslab-%d", euid))
+	if d := getenv("XDG_STATE_HOME"); filepath.IsAbs(d) {
+		return filepath.Join(d, "lvslab")
+	}
+	if home := getenv("HOME"); filepath.IsAbs(home) {
+		return filepath.Join(home, ".local", "state", "lvslab")
+	}
+	return filepath.Join(os.TempDir(), fmt.Sprintf("lvslab-%d", euid)) // no home: checked as the user's alone before use
 }
 
 // Phases of a lab's life, as recorded in its state file.

@@ -14,14 +14,21 @@ func TestStateDirIsTheUsersOwnUnlessRoot(t *testing.T) {
 	}{
 		{0, "", "/run/user/0", DefaultStateDir},
 		{1000, "", "/run/user/1000", "/run/user/1000/lvslab"},
-		{1000, "", "", filepath.Join(os.TempDir(), "lvslab-1000")},
-		{1000, "", "relative", filepath.Join(os.TempDir(), "lvslab-1000")},
+		{1000, "", "", "/home/u/.local/state/lvslab"},
+		{1000, "", "relative", "/home/u/.local/state/lvslab"},
 		{1000, "/srv/labs", "/run/user/1000", "/srv/labs"},
 		{0, "/srv/labs", "", "/srv/labs"},
 	} {
-		env := map[string]string{"LVSLAB_STATE_DIR": c.env, "XDG_RUNTIME_DIR": c.xdg}
+		env := map[string]string{"LVSLAB_STATE_DIR": c.env, "XDG_RUNTIME_DIR": c.xdg, "HOME": "/home/u"}
 		if got := stateDirFor(c.euid, func(k string) string { return env[k] }); got != c.want {
 			t.Errorf("uid %d, $LVSLAB_STATE_DIR %q, $XDG_RUNTIME_DIR %q: %s, want %s", c.euid, c.env, c.xdg, got, c.want)
 		}
+	}
+	env := map[string]string{"XDG_STATE_HOME": "/srv/state"}
+	if got := stateDirFor(1000, func(k string) string { return env[k] }); got != "/srv/state/lvslab" {
+		t.Errorf("$XDG_STATE_HOME: %s", got)
+	}
+	if got := stateDirFor(1000, func(string) string { return "" }); got != filepath.Join(os.TempDir(), "lvslab-1000") {
+		t.Errorf("no home: %s", got)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"sync/atomic"
 	"syscall"
 
@@ -78,7 +79,13 @@ func (v InVM) forward(ctx context.Context, req proto.ExecRequest, t Terminal, wr
 // the command runs in / instead.
 func guestDir(notices io.Writer, r *vmlab.Record, writes bool) string {
 	dir, err := os.Getwd()
-	if err != nil || r.Shares(dir) {
+	if err != nil {
+		return dir
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real // the machine reaches the host's folders by their real paths, through no link of the host's
+	}
+	if r.Shares(dir) {
 		return dir
 	}
 	shared := "it shares none"

@@ -41,6 +41,11 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("working directory %s: expected a directory on the host, which the VM shares: %v", dir, dirWhy(err))
 	}
+	if opts.Userland != "" {
+		if real, err := filepath.EvalSymlinks(dir); err == nil {
+			dir = real // the guest reaches the host's files through no link of the host's
+		}
+	}
 	argv0 := filepath.Join(proto.SelfDir, opts.Self) // exists only in the guest
 	if opts.secret != "" {
 		argv0 = "" // a machine that serves has no command of its own
@@ -76,39 +81,31 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 }
 
 // hostBinds are the host folders a command in the userland sees as it would in the host's root: its
-// working folder, the folder of a command named by its host path (a test binary), and those of the files
-// and folders its arguments name by absolute path (a scenario file); never / nor the share, which is
-// shown read-write.
+// working folder, the folder of a command named by its host path (a test binary), and those its
+// arguments name (proto.ArgFolders); parents first, each once, never / nor the machine's own folders nor
+// one within the share, which is the host's already.
 func hostBinds(dir, argv0 string, opts *Options) []string {
 	folders := []string{dir}
-	if len(opts.Argv) > 0 && strings.Contains(opts.Argv[0], "/") {
-		folders = append(folders, filepath.Dir(argv0))
-	}
-	for _, a := range opts.Argv[min(1, len(opts.Argv)):] {
-		if !filepath.IsAbs(a) {
-			continue
+	if len(opts.Argv) > 0 {
+		if strings.Contains(opts.Argv[0], "/") {
+			folders = append(folders, filepath.Dir(argv0))
 		}
-		if st, err := os.Stat(a); err == nil && st.IsDir() {
-			folders = append(folders, filepath.Clean(a))
-		} else if err == nil {
-			folders = append(folders, filepath.Dir(a))
-		}
+		folders = append(folders, proto.ArgFolders(opts.Argv[1:], dir, hostStat)...)
 	}
-	var binds []string
-	seen := map[string]bool{}
-	for _, d := range folders {
-		if d != "/" && d != opts.Share && filepath.IsAbs(d) && !seen[d] && !under(d, binds) {
-			seen[d] = true
-			binds = append(binds, d)
-		}
-	}
-	return binds
+	return proto.Topmost(folders, opts.Share)
 }
 
-// under tells whether dir lies in one of folders.
-func under(dir string, folders []string) bool {
-	for _, f := range folders {
-		if strings.HasPrefix(dir, f+"/") {
+// hostStat says whether path is on the host, and a folder.
+func hostStat(path string) (isDir, ok bool) {
+	st, err := os.Stat(path)
+	return err == nil && st.IsDir(), err == nil
+}
+
+// userlandOwns tells whether path lies in a folder the userland has and fills (/usr/bin): there the guest
+// sees the userland's, not the host's.
+func userlandOwns(root, path string) bool {
+	for d := filepath.Dir(path); d != "/"; d = filepath.Dir(d) {
+		if entries, err := os.ReadDir(filepath.Join(root, d)); err == nil && len(entries) > 0 {
 			return true
 		}
 	}
@@ -122,6 +119,12 @@ func lookPath(name, dir string, env []string, root string) (string, error) {
 	if strings.Contains(name, "/") {
 		if !filepath.IsAbs(name) {
 			name = filepath.Join(dir, name)
+		}
+		if root != "" && userlandOwns(root, name) {
+			if st, err := os.Lstat(filepath.Join(root, name)); err == nil && !st.IsDir() {
+				return name, nil
+			}
+			return "", fmt.Errorf("command %s: the guest's programs are Debian's (the userland), which has no %s; this machine's are there with --userland host (or LVSLAB_USERLAND=host)", name, name)
 		}
 		if proto.IsExecutable(name) {
 			return name, nil

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // systemFolders are the host's own: a machine never gets one writable, nor a folder under one or around
@@ -37,9 +38,9 @@ func CheckShare(dir string, private ...string) error {
 	}
 	for _, sys := range systemFolders {
 		switch {
-		case within(sys, dir):
+		case proto.Within(sys, dir):
 			return fmt.Errorf("%s holds the system folder %s", dir, sys)
-		case within(dir, sys) && !withinAny(dir, usersFolders):
+		case proto.Within(dir, sys) && !withinAny(dir, usersFolders):
 			return fmt.Errorf("%s is a system folder (under %s)", dir, sys)
 		}
 	}
@@ -47,28 +48,20 @@ func CheckShare(dir string, private ...string) error {
 		return fmt.Errorf("%s is a top-level folder, which holds what belongs to others: share a folder in it", dir)
 	}
 	for _, p := range private {
-		if p = filepath.Clean(p); within(dir, p) || within(p, dir) {
+		if p = filepath.Clean(p); proto.Within(dir, p) || proto.Within(p, dir) {
 			return fmt.Errorf("%s holds or is inside lvslab's own %s", dir, p)
 		}
 	}
 	return nil
 }
 
-// guestOwn are the folders of a machine's commands that are the machine's own, not the host's.
-var guestOwn = []string{"/dev", "/proc", "/sys", "/run"}
-
 // GuestOwn tells whether dir, a host folder, is one a machine's commands see as the machine's own (/dev,
 // /proc, /sys, /run): a command run there from the host would not find the host's folder.
-func GuestOwn(dir string) bool { return withinAny(filepath.Clean(dir), guestOwn) }
-
-// within tells whether path is dir or under it.
-func within(path, dir string) bool {
-	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
-}
+func GuestOwn(dir string) bool { return proto.GuestOwn(dir) }
 
 func withinAny(path string, dirs []string) bool {
 	for _, d := range dirs {
-		if within(path, d) {
+		if proto.Within(path, d) {
 			return true
 		}
 	}
@@ -89,7 +82,7 @@ func (o *Options) checkShare() error {
 	if cache == "" {
 		cache, _ = kernel.CacheDir()
 	}
-	if err == nil && cache != "" && within(o.Share, filepath.Clean(cache)) {
+	if err == nil && cache != "" && proto.Within(o.Share, filepath.Clean(cache)) {
 		err = fmt.Errorf("%s is inside lvslab's kernel cache", o.Share)
 	}
 	if err != nil {

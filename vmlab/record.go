@@ -150,6 +150,9 @@ func privateFolders(euid int, dirs ...string) error {
 	for _, dir := range dirs {
 		var st syscall.Stat_t
 		err := syscall.Stat(dir, &st)
+		if err == nil && euid != 0 {
+			err = syscall.Lstat(dir, &st) // a user's folder itself, not a link another user may point elsewhere
+		}
 		switch {
 		case err != nil:
 			return fmt.Errorf("the records' folder %s: %w", dir, err)

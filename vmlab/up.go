@@ -137,7 +137,9 @@ func lockRecords(stateDir, name string) (*lockfile.Lock, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, stateDirError(dir, err)
 		}
-		if err := privateFolders(os.Geteuid(), stateDir, dir); err != nil {
+		if err := privateFolders(os.Geteuid(), stateDir, dir); errors.Is(err, fs.ErrNotExist) && attempt < 3 {
+			continue // a Down removed the empty folder meanwhile
+		} else if err != nil {
 			return nil, err
 		}
 		lock, err := lockfile.Try(lockPath(dir, name))

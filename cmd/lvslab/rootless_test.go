@@ -90,6 +90,9 @@ func TestOrdinaryUserNeedsOnlyQemuAndLvslab(t *testing.T) {
 	}
 	run(0, "down")
 	run(0, "tutorial", "--check")
+	if _, err := os.Stat(filepath.Join(home, ".local", "state", "lvslab")); err == nil {
+		t.Errorf("the user's records folder is left after their last lab went down")
+	}
 	left, _ := exec.Command("find", "/tmp", "/run", "-user", "65534", "-not", "-path", dir+"*").Output()
 	if s := strings.TrimSpace(string(left)); s != "" {
 		t.Errorf("the user left behind:\n%s", s)

@@ -178,7 +178,7 @@ func (s *agentSession) execute(req *proto.ExecRequest) (int, error) {
 		req.Env = proto.PrependPath(req.Env, proto.SelfDir)
 	}
 	if s.userland {
-		if err := showHostFolder(dir); err != nil {
+		if err := showHostFolders(dir, req.Argv); err != nil {
 			return 0, err
 		}
 	}

@@ -128,7 +128,7 @@ func (g *guest) mountShare() error {
 		return fmt.Errorf("binding the shared folder over %s: %w", dir, err)
 	}
 	shown.Lock()
-	shown.dirs[dir] = true // the host's already, read-write: showHostFolder leaves it be
+	shown.share = dir // the host's already, read-write: showHostFolder leaves it be
 	shown.Unlock()
 	return nil
 }
@@ -151,34 +151,44 @@ func (g *guest) bindHostFolders() error {
 	return nil
 }
 
-// shown are the host folders showHostFolder has shown, under its lock: commands of a machine that serves
-// ask for theirs side by side.
+// shown are the host folders showHostFolder has shown, and the share, under its lock: commands of a
+// machine that serves ask for theirs side by side.
 var shown = struct {
 	sync.Mutex
-	dirs map[string]bool
+	dirs  map[string]bool
+	share string
 }{dirs: map[string]bool{}}
 
 // showHostFolder shows the host folder dir over its own path in a userland, as the host's root would
 // show it: read from the host, writable through an overlay whose writes stay in the machine's memory (a
-// command's outputs there are read back from it). A folder the userland has, or the host lacks, or one
-// shown already, is left as it is.
+// command's outputs there are read back from it). It leaves be / and the machine's own folders (/proc,
+// /sys, /dev, /run), a folder within one shown already or within the share (the host's already), one
+// the userland fills itself (/usr/bin), and one the host lacks. Showing a parent of the share binds the
+// share over it again.
 func showHostFolder(dir string) error {
 	if !filepath.IsAbs(dir) || filepath.Clean(dir) != dir {
 		return fmt.Errorf("a host folder to show, %q: expected an absolute, clean path", dir)
 	}
 	shown.Lock()
 	defer shown.Unlock()
-	target := filepath.Join(proto.NewRoot, dir)
-	if dir == "/" || shown.dirs[dir] {
+	if dir == "/" || proto.GuestOwn(dir) || (shown.share != "" && proto.Within(dir, shown.share)) {
 		return nil
 	}
-	if st, err := os.Stat(target); err == nil && st.IsDir() && !isEmptyDir(target) {
-		return nil // the userland's own (/usr/bin), or under a folder shown already
+	for d := range shown.dirs {
+		if proto.Within(dir, d) {
+			return nil
+		}
+	}
+	if !isEmptyDir(filepath.Join(proto.UserlandMount, dir)) {
+		if _, err := os.Stat(filepath.Join(proto.UserlandMount, dir)); err == nil {
+			return nil // the userland's own
+		}
 	}
 	host := filepath.Join(proto.HostMount, dir)
 	if st, err := os.Stat(host); err != nil || !st.IsDir() {
 		return nil
 	}
+	target := filepath.Join(proto.NewRoot, dir)
 	layer := filepath.Join(proto.RWMount, "shown", strconv.Itoa(len(shown.dirs)))
 	upper, work := filepath.Join(layer, "upper"), filepath.Join(layer, "work")
 	if err := errors.Join(os.MkdirAll(target, 0o755), os.MkdirAll(upper, 0o755), os.MkdirAll(work, 0o755)); err != nil {
@@ -189,7 +199,30 @@ func showHostFolder(dir string) error {
 		return fmt.Errorf("the host folder %s: %w", dir, err)
 	}
 	shown.dirs[dir] = true
+	if shown.share != "" && proto.Within(shown.share, dir) {
+		if err := unix.Mount(proto.ShareMount, filepath.Join(proto.NewRoot, shown.share), "", unix.MS_BIND, ""); err != nil {
+			return fmt.Errorf("binding the shared folder over %s again: %w", shown.share, err)
+		}
+	}
 	return nil
+}
+
+// showHostFolders shows what a command of a machine that serves needs of the host: the folder it runs in
+// and those its arguments name (proto.ArgFolders), parents first.
+func showHostFolders(dir string, argv []string) error {
+	folders := append([]string{dir}, proto.ArgFolders(argv[min(1, len(argv)):], dir, guestHostStat)...)
+	for _, d := range proto.Topmost(folders, "") {
+		if err := showHostFolder(d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// guestHostStat says whether path is on the host, and a folder, through the host's share.
+func guestHostStat(path string) (isDir, ok bool) {
+	st, err := os.Stat(filepath.Join(proto.HostMount, path))
+	return err == nil && st.IsDir(), err == nil
 }
 
 func isEmptyDir(dir string) bool {

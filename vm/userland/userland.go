@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
+	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/internal/lockfile"
@@ -132,13 +133,36 @@ func open(root, link string) (*Image, error) {
 		return nil, fmt.Errorf("%s: a link lvslab did not make", filepath.Join(root, link))
 	}
 	dir := filepath.Join(root, target)
+	if st, err := os.Lstat(dir); err != nil || !st.IsDir() || !imageName(link, target) {
+		return nil, fmt.Errorf("%s: expected %s-<16 hex digits>, a folder lvslab made", filepath.Join(root, link), link)
+	}
 	data, err := os.ReadFile(filepath.Join(dir, manifestFile))
 	if err != nil || len(data) > 1<<20 {
 		return nil, errors.New("unfinished")
 	}
+	pkgs := strings.Split(strings.TrimSpace(string(data)), "\n")
+	for _, line := range pkgs {
+		if name, version, ok := strings.Cut(line, " "); !ok || !debian.IsPackageName(name) || version == "" {
+			return nil, fmt.Errorf("%s: line %q: expected \"<package> <version>\"", filepath.Join(dir, manifestFile), line)
+		}
+	}
 	parts := strings.Split(link, "-")
 	suite, arch := parts[0], parts[1]
-	return &Image{Root: filepath.Join(dir, "root"), Suite: suite, Arch: arch, Packages: strings.Split(strings.TrimSpace(string(data)), "\n")}, nil
+	return &Image{Root: filepath.Join(dir, "root"), Suite: suite, Arch: arch, Packages: pkgs}, nil
+}
+
+// imageName tells whether target is the name build gives an image for link: <link>-<16 hex digits>.
+func imageName(link, target string) bool {
+	sum, ok := strings.CutPrefix(target, link+"-")
+	if !ok || len(sum) != 16 {
+		return false
+	}
+	for _, c := range sum {
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // build resolves the packages, fetches and unpacks them into a new folder named by their digests, and
@@ -170,10 +194,7 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 		if opts.Notices != nil {
 			fmt.Fprintf(opts.Notices, "lvslab: building the guest's userland from %d of Debian's packages (%s, %s)\n", len(pkgs), opts.Suite, opts.Arch)
 		}
-		if err := unpackAll(ctx, a, pkgs, root, dir); err != nil {
-			return nil, err
-		}
-		if err := os.WriteFile(filepath.Join(dir, manifestFile), []byte(manifest.String()), 0o644); err != nil {
+		if err := unpackAll(ctx, a, pkgs, root, dir, manifest.String()); err != nil {
 			return nil, err
 		}
 		if opts.Notices != nil {
@@ -186,9 +207,10 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 	return open(root, link)
 }
 
-// unpackAll fetches each package and unpacks it into dir/root, through a temporary folder renamed into
-// place, and adds what Debian's maintainer scripts would have made and the guest needs.
-func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, root, dir string) error {
+// unpackAll fetches each package and unpacks it into dir/root, adds what Debian's maintainer scripts
+// would have made and the guest needs, and the manifest that marks the image finished: all in a temporary
+// folder, synced, then renamed into place, so that dir is whole or absent.
+func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, root, dir, manifest string) error {
 	tmp, err := os.MkdirTemp(root, ".tmp-")
 	if err != nil {
 		return err
@@ -207,6 +229,10 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 	if err := writeSystemFiles(filepath.Join(tmp, "root")); err != nil {
 		return err
 	}
+	if err := os.WriteFile(filepath.Join(tmp, manifestFile), []byte(manifest), 0o644); err != nil {
+		return err
+	}
+	unix.Sync()       // the files, before the rename that makes them the image
 	os.RemoveAll(dir) // an unfinished one
 	return os.Rename(tmp, dir)
 }
