@@ -29,6 +29,21 @@ type Archive struct {
 // Suites lvslab knows how to boot.
 var Suites = []string{"bookworm", "trixie"}
 
+// SuiteEnv names the environment variable that picks the release kernels and the guest's programs come
+// from, for every command that boots a microVM, when no flag does.
+const SuiteEnv = "LVSLAB_DEBIAN_SUITE"
+
+// DefaultSuite is the release lvslab boots when nothing names one.
+const DefaultSuite = "bookworm"
+
+// SuiteFromEnv is $LVSLAB_DEBIAN_SUITE, else DefaultSuite.
+func SuiteFromEnv() string {
+	if s := os.Getenv(SuiteEnv); s != "" {
+		return s
+	}
+	return DefaultSuite
+}
+
 // Arches lvslab knows how to boot.
 var Arches = []string{"amd64", "arm64"}
 

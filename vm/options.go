@@ -76,6 +76,7 @@ type Options struct {
 	ModulesDir string    // its module tree: lib/modules/<version> or a root that holds it
 	Cache      string    // the kernel cache; default kernel.CacheDir()
 	Mirror     string    // the Debian mirror kernels are fetched from; default debian.FindMirror's
+	Suite      string    // the Debian release of the kernel and the userland; default debian.SuiteFromEnv()
 	Console    io.Writer // the kernel console; when nil its last lines go into errors
 }
 
@@ -116,7 +117,7 @@ func (o *Options) setDefaults() {
 // EnsureKernel returns the kernel opts boots (kernel.Ensure), fetching it into the cache first if need be.
 func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
 	return kernel.Ensure(ctx, kernel.Choice{Package: opts.Package, Vmlinuz: opts.Kernel, Modules: opts.ModulesDir,
-		Cache: opts.Cache, Mirror: opts.Mirror, Notices: opts.Notices})
+		Cache: opts.Cache, Mirror: opts.Mirror, Suite: opts.Suite, Notices: opts.Notices})
 }
 
 // Summary is the line a command prints after a run: the accelerator, the kernel's time to /init, and the
@@ -139,7 +140,7 @@ func EnsureUserland(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Notices: opts.Notices})
+	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Suite: opts.Suite, Notices: opts.Notices})
 	if err != nil {
 		return err
 	}

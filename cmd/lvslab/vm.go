@@ -98,6 +98,7 @@ lvslab: qemu dies with it.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
+	f.StringVar(&o.Suite, "suite", "", "the Debian release the kernel and the guest's programs come from: bookworm or trixie (default $"+debian.SuiteEnv+", else bookworm)")
 	f.StringVar(&o.Mirror, "mirror", "", "fetch kernels from this Debian mirror (http, https or file URL of the folder holding dists/ and pool/; default $"+debian.MirrorEnv+", else apt's Debian archive)")
 	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else debian)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")

@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/internal/wait"
 )
 
@@ -20,11 +21,8 @@ import (
 // linux-image-6.1.0-56-amd64.
 const MetaPackage = "linux-image-amd64"
 
-// The Debian release and architecture kernels come from when nothing else names them.
-const (
-	DefaultSuite = "bookworm"
-	DefaultArch  = "amd64"
-)
+// The Debian architecture kernels come from when nothing else names one.
+const DefaultArch = "amd64"
 
 // tmpPrefix marks unpack directories under the cache's kernel/ folder; a finished unpack is renamed, so any
 // directory that still carries the prefix was left by a run that died and is removed by the next one.
@@ -60,7 +58,7 @@ func Ensure(ctx context.Context, opts Choice) (*Kernel, error) {
 		return nil, err
 	}
 	cleanStaleIfIdle(root)
-	if k := cachedKernel(root, pkg); k != nil {
+	if k := opts.cached(root, pkg); k != nil {
 		if k.Vmlinux == "" {
 			opts.completeCache(ctx, root, k)
 		}
@@ -141,7 +139,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	if k.Vmlinux == "" { // fetched by an lvslab that could not unpack it
 		opts.completeLocked(ctx, k)
 	}
-	if err := linkPackage(root, pkg, name); err != nil {
+	if err := linkPackage(root, opts.link(pkg), name); err != nil {
 		return nil, err
 	}
 	return k, nil
@@ -169,12 +167,8 @@ func kernelRoot(cache string) (string, error) {
 // a versioned package, the newest directory of that package; else, for linux-image-amd64, the newest
 // directory no link claims (caches filled before the links existed held only its kernels).
 func cachedKernel(root, pkg string) *Kernel {
-	if target, err := os.Readlink(filepath.Join(root, pkg)); err == nil {
-		if !isKernelDirName(target) {
-			return nil // not a link lvslab made: fetch again, which replaces it
-		}
-		k, _ := unpackedKernel(filepath.Join(root, target))
-		return k
+	if _, err := os.Readlink(filepath.Join(root, pkg)); err == nil {
+		return linkedKernel(root, pkg)
 	}
 	if k := newestCached(root, func(dir string) bool { return strings.HasPrefix(dir, pkg+"_") }); k != nil || pkg != MetaPackage {
 		return k
@@ -189,6 +183,41 @@ func cachedKernel(root, pkg string) *Kernel {
 		}
 	}
 	return newestCached(root, func(dir string) bool { return !claimed[dir] })
+}
+
+// linkedKernel is the kernel the link names, or nil.
+func linkedKernel(root, link string) *Kernel {
+	target, err := os.Readlink(filepath.Join(root, link))
+	if err != nil || !isKernelDirName(target) {
+		return nil // none, or not a link lvslab made: fetch again, which replaces it
+	}
+	k, _ := unpackedKernel(filepath.Join(root, target))
+	return k
+}
+
+// suite is the Debian release opts asks for.
+func (opts Choice) suite() string {
+	if opts.Suite != "" {
+		return opts.Suite
+	}
+	return debian.SuiteFromEnv()
+}
+
+// link is the name in the cache of the package asked for: the package itself for Debian's default
+// release, <package>@<suite> for another (trixie's linux-image-amd64 is not bookworm's).
+func (opts Choice) link(pkg string) string {
+	if s := opts.suite(); s != debian.DefaultSuite {
+		return pkg + "@" + s
+	}
+	return pkg
+}
+
+// cached is the kernel of pkg the cache holds for opts' release, or nil.
+func (opts Choice) cached(root, pkg string) *Kernel {
+	if link := opts.link(pkg); link != pkg {
+		return linkedKernel(root, link)
+	}
+	return cachedKernel(root, pkg)
 }
 
 // isKernelDirName tells whether a link's target is a name fetchKernel gives a kernel's folder in the
@@ -315,7 +344,7 @@ type Choice struct {
 	Vmlinuz, Modules string    // a kernel given by hand instead, and its module tree
 	Cache            string    // the kernel cache; default CacheDir()
 	Mirror           string    // the Debian mirror to fetch from; default debian.FindMirror's
-	Suite, Arch      string    // the Debian release and architecture; default DefaultSuite, DefaultArch
+	Suite, Arch      string    // the Debian release and architecture; default debian.SuiteFromEnv(), DefaultArch
 	Notices          io.Writer // one-line notices; nil drops them
 }
 

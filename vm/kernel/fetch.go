@@ -16,10 +16,7 @@ func (opts Choice) archive(root string) (*debian.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite, arch := opts.Suite, opts.Arch
-	if suite == "" {
-		suite = DefaultSuite
-	}
+	suite, arch := opts.suite(), opts.Arch
 	if arch == "" {
 		arch = DefaultArch
 	}

@@ -56,3 +56,22 @@ func TestWarmCacheTouchesNoNetwork(t *testing.T) {
 		t.Errorf("cold cache, dead mirror: %v; want it said what to do", err)
 	}
 }
+
+// Each release has its own link: trixie's linux-image-amd64 is never bookworm's kernel from the cache.
+func TestCachedKernelBySuite(t *testing.T) {
+	root := t.TempDir()
+	fakeCachedKernel(t, root, "linux-image-6.1.0-57-amd64_6.1.192-3", "6.1.0-57-amd64", time.Now())
+	fakeCachedKernel(t, root, "linux-image-6.12.57+deb13-amd64_6.12.57-1", "6.12.57+deb13-amd64", time.Now())
+	linkPackage(root, MetaPackage, "linux-image-6.1.0-57-amd64_6.1.192-3")
+	trixie := Choice{Suite: "trixie"}
+	if k := trixie.cached(root, MetaPackage); k != nil {
+		t.Errorf("trixie's linux-image-amd64 before it was fetched: %s, want none", k.Version)
+	}
+	linkPackage(root, trixie.link(MetaPackage), "linux-image-6.12.57+deb13-amd64_6.12.57-1")
+	if k := trixie.cached(root, MetaPackage); k == nil || k.Version != "6.12.57+deb13-amd64" {
+		t.Errorf("trixie's linux-image-amd64: %+v, want its own kernel", k)
+	}
+	if k := (Choice{Suite: "bookworm"}).cached(root, MetaPackage); k == nil || k.Version != "6.1.0-57-amd64" {
+		t.Errorf("bookworm's linux-image-amd64: %+v", k)
+	}
+}

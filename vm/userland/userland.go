@@ -86,7 +86,7 @@ func (img *Image) Describe() string {
 type Options struct {
 	Cache   string             // the cache folder (kernel.CacheDir())
 	Mirror  string             // the Debian mirror (debian.FindMirror)
-	Suite   string             // bookworm unless said
+	Suite   string             // debian.SuiteFromEnv() unless said
 	Arch    string             // amd64 unless said
 	Keys    openpgp.EntityList // the archive's signing keys; Debian's unless said (tests sign their own)
 	Notices io.Writer
