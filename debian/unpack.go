@@ -135,6 +135,17 @@ type debWriter struct {
 // usrDirs are the top-level folders a merged-/usr system keeps in /usr.
 var usrDirs = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"}
 
+// isUsrDir tells whether an entry's name is one of the top-level folders kept in /usr.
+func isUsrDir(name string) bool {
+	name = filepath.Clean(strings.TrimPrefix(name, "./"))
+	for _, d := range usrDirs {
+		if name == d {
+			return true
+		}
+	}
+	return false
+}
+
 // usrLinks makes dest's bin, sbin and lib* links into usr/, as a merged-/usr system has them.
 func (w *debWriter) usrLinks() error {
 	for _, d := range usrDirs {
@@ -159,6 +170,9 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 		}
 		if w.nEntries++; w.nEntries > maxDebEntries {
 			return fmt.Errorf("more than %d entries", maxDebEntries)
+		}
+		if w.mergedUsr && h.Typeflag == tar.TypeSymlink && isUsrDir(h.Name) {
+			continue // a package making the merged-/usr links (trixie's base-files): Unpacker made them
 		}
 		rel, err := w.name(h.Name)
 		if err != nil {
