@@ -68,3 +68,30 @@ func TestRemoveEmptyFolders(t *testing.T) {
 		}
 	}
 }
+
+// A Down of a user's last lab removes the empty records' folder; an Up that made it a moment before makes
+// it again, whichever of its steps the removal falls between.
+func TestLockRecordsOutlivesADownRemovingTheFolder(t *testing.T) {
+	for _, window := range []string{"after mkdir", "after the check"} {
+		stateDir := filepath.Join(t.TempDir(), "lvslab")
+		removeOnce := func(attempt int) {
+			if attempt == 0 {
+				os.Remove(Dir(stateDir)) // what removeEmptyFolders does for a Down
+				os.Remove(stateDir)
+			}
+		}
+		oldMkdir, oldCheck := afterMkdir, afterCheck
+		if window == "after mkdir" {
+			afterMkdir = removeOnce
+		} else {
+			afterCheck = removeOnce
+		}
+		lock, err := lockRecords(stateDir, "nat")
+		afterMkdir, afterCheck = oldMkdir, oldCheck
+		if err != nil {
+			t.Errorf("the folder removed %s: %v, want the lock taken", window, err)
+			continue
+		}
+		lock.Release(true)
+	}
+}

@@ -137,11 +137,13 @@ func lockRecords(stateDir, name string) (*lockfile.Lock, error) {
 		if err := os.MkdirAll(dir, 0o700); err != nil {
 			return nil, stateDirError(dir, err)
 		}
+		afterMkdir(attempt)
 		if err := privateFolders(os.Geteuid(), stateDir, dir); errors.Is(err, fs.ErrNotExist) && attempt < 3 {
 			continue // a Down removed the empty folder meanwhile
 		} else if err != nil {
 			return nil, err
 		}
+		afterCheck(attempt)
 		lock, err := lockfile.Try(lockPath(dir, name))
 		switch {
 		case errors.Is(err, fs.ErrNotExist) && attempt < 3:
@@ -154,6 +156,9 @@ func lockRecords(stateDir, name string) (*lockfile.Lock, error) {
 		return lock, nil
 	}
 }
+
+// Hooks that widen lockRecords' windows in tests, where a Down may remove the empty folder.
+var afterMkdir, afterCheck = func(attempt int) {}, func(attempt int) {}
 
 // busyError says who holds the lab's lock: an Up booting it, or a Down.
 func busyError(stateDir, name string) error {
