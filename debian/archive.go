@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,9 @@ type Archive struct {
 	Now     func() time.Time   // the clock Valid-Until is read against; default time.Now
 	Notices io.Writer          // one-line notices; nil drops them
 }
+
+// CacheIn is the folder of lvslab's cache where an Archive keeps what it fetched: <cache>/debian.
+func CacheIn(cache string) string { return filepath.Join(cache, "debian") }
 
 // Suites lvslab knows how to boot.
 var Suites = []string{"bookworm", "trixie"}
@@ -62,10 +66,10 @@ func (a *Archive) suites() []suiteRoot {
 }
 
 func (a *Archive) check() error {
-	if !contains(Suites, a.Suite) {
+	if !slices.Contains(Suites, a.Suite) {
 		return fmt.Errorf("suite %q: expected one of Debian's %s", a.Suite, strings.Join(Suites, ", "))
 	}
-	if !contains(Arches, a.Arch) {
+	if !slices.Contains(Arches, a.Arch) {
 		return fmt.Errorf("architecture %q: expected one of %s", a.Arch, strings.Join(Arches, ", "))
 	}
 	if a.Cache == "" {
@@ -223,13 +227,4 @@ func (a *Archive) notice(format string, args ...any) {
 	if a.Notices != nil {
 		fmt.Fprintf(a.Notices, "lvslab: "+format+"\n", args...)
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -58,7 +59,7 @@ func FindMirror(flag string) (Mirror, error) {
 func mirrorInAptSources(files []string) Mirror {
 	var m Mirror
 	note := func(uri, suite string, components []string, file string) {
-		if checkRoot(uri) != nil || !isDebianSuite(suite) || !contains(components, "main") {
+		if checkRoot(uri) != nil || !isDebianSuite(suite) || !slices.Contains(components, "main") {
 			return
 		}
 		uri = strings.TrimRight(uri, "/")
@@ -81,7 +82,7 @@ func mirrorInAptSources(files []string) Mirror {
 				for k, v := range p {
 					field[strings.ToLower(k)] = v
 				}
-				if !contains(strings.Fields(field["types"]), "deb") || strings.EqualFold(field["enabled"], "no") {
+				if !slices.Contains(strings.Fields(field["types"]), "deb") || strings.EqualFold(field["enabled"], "no") {
 					return nil
 				}
 				for _, uri := range strings.Fields(field["uris"]) {

@@ -92,7 +92,7 @@ func guestDir(notices io.Writer, r *vmlab.Record, writes bool) string {
 	if r.Share != "" {
 		shared = "it shares " + r.Share
 	}
-	if vm.GuestOwn(dir) {
+	if proto.GuestOwn(dir) {
 		fmt.Fprintf(notices, "lvslab: %s is lab %s's microVM's own folder there, not this host's: the command runs in / (%s)\n", dir, r.Lab, shared)
 		return "/"
 	}

@@ -40,11 +40,11 @@ func CheckShare(dir string, private ...string) error {
 		switch {
 		case proto.Within(sys, dir):
 			return fmt.Errorf("%s holds the system folder %s", dir, sys)
-		case proto.Within(dir, sys) && !withinAny(dir, usersFolders):
+		case proto.Within(dir, sys) && !proto.WithinAny(dir, usersFolders):
 			return fmt.Errorf("%s is a system folder (under %s)", dir, sys)
 		}
 	}
-	if strings.Count(dir, "/") == 1 && !withinAny(dir, topLevelHomes) {
+	if strings.Count(dir, "/") == 1 && !proto.WithinAny(dir, topLevelHomes) {
 		return fmt.Errorf("%s is a top-level folder, which holds what belongs to others: share a folder in it", dir)
 	}
 	for _, p := range private {
@@ -53,19 +53,6 @@ func CheckShare(dir string, private ...string) error {
 		}
 	}
 	return nil
-}
-
-// GuestOwn tells whether dir, a host folder, is one a machine's commands see as the machine's own (/dev,
-// /proc, /sys, /run): a command run there from the host would not find the host's folder.
-func GuestOwn(dir string) bool { return proto.GuestOwn(dir) }
-
-func withinAny(path string, dirs []string) bool {
-	for _, d := range dirs {
-		if proto.Within(path, d) {
-			return true
-		}
-	}
-	return false
 }
 
 // qemuOption escapes a value for qemu's key=value,... options: a comma is written twice.

@@ -13,6 +13,7 @@ import (
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/vm"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // Up boots a machine for the lab, runs `lvslab up upArgs...` in it (its output to stdout and stderr), and
@@ -55,7 +56,7 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	afterBoot()
 	upCtx, cancel := context.WithTimeout(ctx, upInMachineWait)
 	runIn := cwd
-	if vm.GuestOwn(cwd) {
+	if proto.GuestOwn(cwd) {
 		runIn = "/" // the machine has a /run of its own, say: this folder is not there
 	}
 	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), runIn, vm.ExecIO{Stdout: stdout, Stderr: stderr})

@@ -1,9 +1,7 @@
 package main
 
 import (
-	"os"
 	"os/exec"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -46,7 +44,7 @@ func BenchmarkExecRoundTrip(b *testing.B) {
 	needMicroVMBench(b)
 	// The binary users run: this test binary is twice its size, unstripped, and its start alone adds 8 ms
 	// to both sides.
-	c := &cli{t: b, stateDir: b.TempDir(), exe: builtBinary(b)}
+	c := &cli{t: b, stateDir: b.TempDir(), exe: builtBinary(b, b.TempDir())}
 	inVM, native := labName(), labName()
 	timed(b, c, "up", "--vm=always", "--name", inVM)
 	defer timed(b, c, "down", inVM)
@@ -60,18 +58,6 @@ func BenchmarkExecRoundTrip(b *testing.B) {
 		}
 	}
 	p.Report(b, "exec director -- true", "microVM", "native", "ms")
-}
-
-// builtBinary builds lvslab as make build does, stripped, for the benchmark to time what users run.
-func builtBinary(b *testing.B) string {
-	b.Helper()
-	path := filepath.Join(b.TempDir(), "lvslab")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building lvslab to time it: %v\n%s", err, out)
-	}
-	return path
 }
 
 func needMicroVMBench(b *testing.B) {

@@ -34,11 +34,7 @@ func TestOrdinaryUserNeedsOnlyQemuAndLvslab(t *testing.T) {
 	if err := errors.Join(os.Chmod(dir, 0o755), os.Chown(home, nobody, nobody)); err != nil {
 		t.Fatal(err)
 	}
-	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(bin, "lvslab"), ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("building lvslab: %v\n%s", err, out)
-	}
+	builtBinary(t, bin)
 	qemu, err := exec.LookPath("qemu-system-x86_64")
 	if err != nil {
 		t.Fatal(err)

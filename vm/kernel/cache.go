@@ -11,10 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/lvslab/lvslab/debian"
-	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/internal/lockfile"
 )
 
 // The default kernel package: Debian's metapackage whose dependency names its current kernel, e.g.
@@ -298,44 +296,21 @@ func cleanStale(root string) {
 
 // cleanStaleIfIdle cleans up after a fetch that died, if no fetch is running now.
 func cleanStaleIfIdle(root string) {
-	f, err := os.OpenFile(filepath.Join(root, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
-	if err != nil {
-		return
-	}
-	defer f.Close()
-	if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+	if l, err := lockfile.Try(filepath.Join(root, ".lock")); err == nil {
 		cleanStale(root)
+		l.Release(false)
 	}
 }
 
-// lockDir takes an exclusive flock on dir/.lock, polling until ctx ends. The kernel drops the lock when
-// the holder dies, however it dies.
+// lockDir takes the cache's lock (dir/.lock), polling until another lvslab lets go; a fetch takes
+// seconds, so a holder slower than 10 minutes is stuck. The kernel drops the lock when the holder dies,
+// however it dies.
 func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
-	f, err := os.OpenFile(filepath.Join(dir, ".lock"), os.O_RDWR|os.O_CREATE, 0o644)
+	l, err := lockfile.Wait(ctx, filepath.Join(dir, ".lock"), 10*time.Minute, "another lvslab is fetching into "+dir)
 	if err != nil {
-		return nil, fmt.Errorf("kernel cache lock: %w", err)
+		return nil, fmt.Errorf("kernel cache %s: %w; stop that lvslab or wait for it", dir, err)
 	}
-	var lockErr error
-	// A fetch takes seconds; a holder slower than 10 minutes is stuck.
-	err = wait.Until(ctx, 10*time.Minute, func() (bool, string) {
-		err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB)
-		if err != nil && !errors.Is(err, unix.EWOULDBLOCK) {
-			lockErr = err
-		}
-		return !errors.Is(err, unix.EWOULDBLOCK), "another lvslab holds " + f.Name()
-	})
-	switch {
-	case lockErr != nil:
-		f.Close()
-		return nil, fmt.Errorf("kernel cache lock %s: %w", f.Name(), lockErr)
-	case ctx.Err() != nil:
-		f.Close()
-		return nil, fmt.Errorf("waiting for another lvslab to finish fetching the kernel into %s: %w", dir, ctx.Err())
-	case err != nil:
-		f.Close()
-		return nil, fmt.Errorf("kernel cache %s: another lvslab has held %s for 10 minutes while fetching; stop it or wait", dir, f.Name())
-	}
-	return func() { f.Close() }, nil
+	return func() { l.Release(false) }, nil
 }
 
 // Choice is which kernel to boot, and where notices about fetching it go.

@@ -24,7 +24,7 @@ func (opts Choice) archive(root string) (*debian.Archive, error) {
 }
 
 // archiveCache is where what is fetched from Debian's archive is kept: beside the kernels' folder root.
-func archiveCache(root string) string { return filepath.Join(filepath.Dir(root), "debian") }
+func archiveCache(root string) string { return debian.CacheIn(filepath.Dir(root)) }
 
 // resolvePackage is the versioned kernel package pkg stands for in the index. A metapackage
 // (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends on no

@@ -11,19 +11,21 @@ var guestOwn = []string{"/dev", "/proc", "/sys", "/run"}
 
 // GuestOwn tells whether dir, a host folder, is one a machine's commands see as the machine's own (/dev,
 // /proc, /sys, /run): a command run there from the host would not find the host's folder.
-func GuestOwn(dir string) bool {
-	dir = filepath.Clean(dir)
-	for _, d := range guestOwn {
-		if Within(dir, d) {
-			return true
-		}
-	}
-	return false
-}
+func GuestOwn(dir string) bool { return WithinAny(filepath.Clean(dir), guestOwn) }
 
 // Within tells whether path is dir or under it.
 func Within(path, dir string) bool {
 	return path == dir || strings.HasPrefix(path, strings.TrimSuffix(dir, "/")+"/")
+}
+
+// WithinAny tells whether path is one of dirs or under one.
+func WithinAny(path string, dirs []string) bool {
+	for _, d := range dirs {
+		if Within(path, d) {
+			return true
+		}
+	}
+	return false
 }
 
 // ArgFolders are the host folders a command's arguments name: each argument, or what follows "=" in one

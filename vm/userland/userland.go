@@ -173,7 +173,7 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 	if err != nil {
 		return nil, err
 	}
-	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: opts.Arch, Cache: filepath.Join(opts.Cache, "debian"), Keys: opts.Keys, Notices: opts.Notices}
+	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: opts.Arch, Cache: debian.CacheIn(opts.Cache), Keys: opts.Keys, Notices: opts.Notices}
 	ix, err := a.Index(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("the guest's userland: %w", err)
