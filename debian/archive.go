@@ -220,8 +220,14 @@ func (a *Archive) Deb(ctx context.Context, p *Package) (string, error) {
 // DebName is the name a package's .deb has in the cache: <name>_<version>_<arch>.<sha256>.deb, with the
 // version's ":" written %3a as apt does.
 func DebName(p *Package) string {
-	return p.Name + "_" + strings.ReplaceAll(p.Version, ":", "%3a") + "_" + p.Architecture + "." + p.SHA256 + ".deb"
+	return p.Name + "_" + FileVersion(p.Version) + "_" + p.Architecture + "." + p.SHA256 + ".deb"
 }
+
+// FileVersion is a version as file names hold it: its epoch's ":" written %3a, as apt writes it.
+func FileVersion(v string) string { return strings.ReplaceAll(v, ":", "%3a") }
+
+// VersionOfFile is the version a file name holds (FileVersion undone).
+func VersionOfFile(v string) string { return strings.ReplaceAll(v, "%3a", ":") }
 
 func (a *Archive) notice(format string, args ...any) {
 	if a.Notices != nil {

@@ -83,8 +83,8 @@ func bareBoot(b *testing.B, ctx context.Context, opts Options) float64 {
 }
 
 // BenchmarkUserland is `lvslab vm -- true` with the guest's programs from Debian's packages against the
-// same with the host's root, in interleaved pairs: the time to /init and the whole run of each (the new
-// userland may not be slower by more than 10%).
+// same with the host's root, in interleaved pairs: the time to /init and the whole run of each, for a
+// reader to hold against the bound (not slower by more than 10%); a benchmark states, it does not judge.
 func BenchmarkUserland(b *testing.B) {
 	needs.VM(b)
 	opts := Options{Argv: []string{"true"}, Self: "", Timeout: 2 * time.Minute}

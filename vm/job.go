@@ -101,11 +101,17 @@ func hostStat(path string) (isDir, ok bool) {
 	return err == nil && st.IsDir(), err == nil
 }
 
+// inUserland tells whether the userland at root has a file (or a link) at path.
+func inUserland(root, path string) bool {
+	st, err := os.Lstat(filepath.Join(root, path))
+	return err == nil && !st.IsDir()
+}
+
 // userlandOwns tells whether path lies in a folder the userland has and fills (/usr/bin): there the guest
 // sees the userland's, not the host's.
 func userlandOwns(root, path string) bool {
 	for d := filepath.Dir(path); d != "/"; d = filepath.Dir(d) {
-		if entries, err := os.ReadDir(filepath.Join(root, d)); err == nil && len(entries) > 0 {
+		if proto.FillsFolder(filepath.Join(root, d)) {
 			return true
 		}
 	}
@@ -121,7 +127,7 @@ func lookPath(name, dir string, env []string, root string) (string, error) {
 			name = filepath.Join(dir, name)
 		}
 		if root != "" && userlandOwns(root, name) {
-			if st, err := os.Lstat(filepath.Join(root, name)); err == nil && !st.IsDir() {
+			if inUserland(root, name) {
 				return name, nil
 			}
 			return "", fmt.Errorf("command %s: the guest's programs are Debian's (the userland), which has no %s; this machine's are there with --userland host (or LVSLAB_USERLAND=host)", name, name)
@@ -146,7 +152,7 @@ func lookPath(name, dir string, env []string, root string) (string, error) {
 		}
 		p := filepath.Join(d, name)
 		if root != "" {
-			if st, err := os.Lstat(filepath.Join(root, p)); err == nil && !st.IsDir() {
+			if inUserland(root, p) {
 				return p, nil
 			}
 			continue

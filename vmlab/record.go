@@ -149,10 +149,11 @@ func ownedAlone(path string) error {
 func privateFolders(euid int, dirs ...string) error {
 	for _, dir := range dirs {
 		var st syscall.Stat_t
-		err := syscall.Stat(dir, &st)
-		if err == nil && euid != 0 {
-			err = syscall.Lstat(dir, &st) // a user's folder itself, not a link another user may point elsewhere
+		stat := syscall.Stat
+		if euid != 0 {
+			stat = syscall.Lstat // a user's folder itself, not a link another user may point elsewhere
 		}
+		err := stat(dir, &st)
 		switch {
 		case err != nil:
 			return fmt.Errorf("the records' folder %s: %w", dir, err)

@@ -8,6 +8,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/dirsize"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/userland"
 )
@@ -48,51 +50,54 @@ another list of packages, and what fetches that died left.`,
 				}
 			}
 			switch action {
-			case "list":
-				inv, err := kernel.ReadInventory(dir)
-				if err != nil {
-					return unusable(err)
-				}
+			case "prune":
+				return pruneCache(cmd, dir)
+			case "list", "check":
+			default:
+				return unusable(errors.New("lvslab cache " + action + ": expected list, check or prune"))
+			}
+			inv, err := kernel.ReadInventory(dir)
+			if err != nil {
+				return unusable(err)
+			}
+			if action == "list" {
 				images, err := userland.Images(dir)
 				if err != nil {
 					return unusable(err)
 				}
 				writeInventory(out, inv, images)
-			case "check":
-				inv, err := kernel.ReadInventory(dir)
-				if err != nil {
-					return unusable(err)
-				}
-				problems := inv.Check()
-				for _, p := range problems {
-					fmt.Fprintln(out, "problem:", p)
-				}
-				if len(problems) > 0 {
-					return failed(fmt.Errorf("the cache holds %d problems: lvslab cache prune, then fetch again (lvslab vm --prepare)", len(problems)))
-				}
-				fmt.Fprintf(out, "%d kernels and %d packages read again: all as fetched\n", len(inv.Kernels), len(inv.Debs))
-			case "prune":
-				removed, err := kernel.Prune(cmd.Context(), dir)
-				if err != nil {
-					return unusable(err)
-				}
-				images, err := userland.Prune(cmd.Context(), dir)
-				if err != nil {
-					return unusable(err)
-				}
-				removed = append(removed, images...)
-				for _, p := range removed {
-					fmt.Fprintln(out, "removed", p)
-				}
-				fmt.Fprintf(out, "%d removed\n", len(removed))
-			default:
-				return unusable(errors.New("lvslab cache " + action + ": expected list, check or prune"))
+				return nil
 			}
+			problems := inv.Check()
+			for _, p := range problems {
+				fmt.Fprintln(out, "problem:", p)
+			}
+			if len(problems) > 0 {
+				return failed(fmt.Errorf("the cache holds %d problems: lvslab cache prune, then fetch again (lvslab vm --prepare)", len(problems)))
+			}
+			fmt.Fprintf(out, "%d kernels and %d packages read again: all as fetched\n", len(inv.Kernels), len(inv.Debs))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&dir, "cache", "", "the cache folder (default $LVSLAB_CACHE, else $XDG_CACHE_HOME/lvslab, else ~/.cache/lvslab)")
 	return cmd
+}
+
+// pruneCache removes what no package link needs, kernels and userlands, and says what it removed.
+func pruneCache(cmd *cobra.Command, dir string) error {
+	removed, err := kernel.Prune(cmd.Context(), dir)
+	if err != nil {
+		return unusable(err)
+	}
+	images, err := userland.Prune(cmd.Context(), dir)
+	if err != nil {
+		return unusable(err)
+	}
+	for _, p := range append(removed, images...) {
+		fmt.Fprintln(cmd.OutOrStdout(), "removed", p)
+	}
+	fmt.Fprintf(cmd.OutOrStdout(), "%d removed\n", len(removed)+len(images))
+	return nil
 }
 
 func writeInventory(w io.Writer, inv *kernel.Inventory, images []userland.CachedImage) {
@@ -109,7 +114,7 @@ func writeInventory(w io.Writer, inv *kernel.Inventory, images []userland.Cached
 		if len(k.Links) > 0 {
 			names = "for " + strings.Join(k.Links, ", ")
 		}
-		fmt.Fprintf(w, "  %s %s  %s  %s; %s\n", k.Package, k.Version, megabytes(k.Bytes), names, state)
+		fmt.Fprintf(w, "  %s %s  %s  %s; %s\n", k.Package, k.Version, megabytes(dirsize.Bytes(k.Dir)), names, state)
 	}
 	for _, d := range inv.Dangling {
 		fmt.Fprintf(w, "  %s: a link to no kernel: prune removes it\n", d)
@@ -120,7 +125,7 @@ func writeInventory(w io.Writer, inv *kernel.Inventory, images []userland.Cached
 			fmt.Fprintf(w, "  %s  %s  not named as lvslab names its files\n", d.Path, megabytes(d.Size))
 			continue
 		}
-		fmt.Fprintf(w, "  %s %s %s  %s  sha256 %s…\n", d.Name, strings.ReplaceAll(d.Version, "%3a", ":"), d.Architecture, megabytes(d.Size), d.SHA256[:16])
+		fmt.Fprintf(w, "  %s %s %s  %s  sha256 %s…\n", d.Name, debian.VersionOfFile(d.Version), d.Architecture, megabytes(d.Size), d.SHA256[:16])
 	}
 	fmt.Fprintln(w, "the guest's userlands (Debian's packages):")
 	for _, img := range images {

@@ -13,7 +13,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/report"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/proto"
@@ -100,13 +100,11 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 		argv = append(argv, "--shard", o.Shard)
 	}
 	argv = append(argv, guestArgs...)
-	required, optional := lab.KernelModules()
+	opts := labs.VMOptions(k.Package, stderr)
+	opts.Argv, opts.Env, opts.Stdout, opts.Stderr = argv, append(os.Environ(), proto.InVMEnv+"=1"), stdout, stderr
+	opts.Outputs, opts.Kernel, opts.ModulesDir, opts.CPUs = []string{tmp.Name()}, k.Vmlinuz, k.Modules, cpus
 	start := time.Now()
-	res, err := vm.Run(ctx, vm.Options{
-		Modules: required, OptionalModules: optional, Argv: argv, Env: append(os.Environ(), proto.InVMEnv+"=1"),
-		Stdout: stdout, Stderr: stderr, Outputs: []string{tmp.Name()}, Self: "lvslab", Notices: stderr,
-		Package: k.Package, Kernel: k.Vmlinuz, ModulesDir: k.Modules, CPUs: cpus,
-	})
+	res, err := vm.Run(ctx, opts)
 	if res != nil {
 		fmt.Fprintln(stderr, res.Summary(time.Since(start)))
 	}

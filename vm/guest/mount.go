@@ -179,10 +179,8 @@ func showHostFolder(dir string) error {
 			return nil
 		}
 	}
-	if !isEmptyDir(filepath.Join(proto.UserlandMount, dir)) {
-		if _, err := os.Stat(filepath.Join(proto.UserlandMount, dir)); err == nil {
-			return nil // the userland's own
-		}
+	if proto.FillsFolder(filepath.Join(proto.UserlandMount, dir)) {
+		return nil // the userland's own
 	}
 	host := filepath.Join(proto.HostMount, dir)
 	if st, err := os.Stat(host); err != nil || !st.IsDir() {
@@ -223,11 +221,6 @@ func showHostFolders(dir string, argv []string) error {
 func guestHostStat(path string) (isDir, ok bool) {
 	st, err := os.Stat(filepath.Join(proto.HostMount, path))
 	return err == nil && st.IsDir(), err == nil
-}
-
-func isEmptyDir(dir string) bool {
-	entries, err := os.ReadDir(dir)
-	return err == nil && len(entries) == 0
 }
 
 // installSelf puts this binary, the one that booted the VM, in SelfDir under the name the job gives it;

@@ -13,6 +13,7 @@ import (
 
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/internal/lockfile"
+	"github.com/lvslab/lvslab/internal/symlink"
 )
 
 // The default kernel package: Debian's metapackage whose dependency names its current kernel, e.g.
@@ -123,7 +124,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	if err != nil {
 		return nil, err
 	}
-	name := p.Name + "_" + strings.ReplaceAll(p.Version, ":", "%3a")
+	name := p.Name + "_" + debian.FileVersion(p.Version)
 	dir := filepath.Join(root, name)
 	if _, err := os.Stat(dir); errors.Is(err, os.ErrNotExist) { // another run may have fetched it meanwhile
 		if err := fetchPackage(ctx, a, root, p, dir); err != nil {
@@ -248,17 +249,7 @@ func newestCached(root string, keep func(dir string) bool) *Kernel {
 // linkPackage points the package's link at the kernel directory name, atomically. The caller holds the
 // cache lock.
 func linkPackage(root, pkg, name string) error {
-	link := filepath.Join(root, pkg)
-	if target, err := os.Readlink(link); err == nil && target == name {
-		return nil
-	}
-	tmp := filepath.Join(root, tmpPrefix+pkg)
-	os.Remove(tmp)
-	if err := os.Symlink(name, tmp); err != nil {
-		return fmt.Errorf("kernel cache: %w", err)
-	}
-	if err := os.Rename(tmp, link); err != nil {
-		os.Remove(tmp)
+	if err := symlink.Point(root, pkg, name); err != nil {
 		return fmt.Errorf("kernel cache: %w", err)
 	}
 	return nil

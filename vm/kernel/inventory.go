@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/debian"
-	"github.com/lvslab/lvslab/internal/dirsize"
 )
 
 // CachedKernel is one unpacked kernel package in the cache.
@@ -19,7 +18,6 @@ type CachedKernel struct {
 	Links            []string // the packages asked for that stand for it (linux-image-amd64…)
 	Err              error    // why it cannot boot, if it cannot
 	Vmlinux          bool     // whether it holds the ELF image qemu boots fast
-	Bytes            int64
 }
 
 // Kernels lists the kernels in the cache (default CacheDir()), and the links that name none.
@@ -49,7 +47,7 @@ func Kernels(cache string) (kernels []CachedKernel, dangling []string, err error
 			continue
 		}
 		dir := filepath.Join(root, e.Name())
-		c := CachedKernel{Dir: dir, Links: links[e.Name()], Bytes: dirsize.Bytes(dir)}
+		c := CachedKernel{Dir: dir, Links: links[e.Name()]}
 		c.Package, c.Version, _ = strings.Cut(e.Name(), "_")
 		k, err := unpackedKernel(dir)
 		c.Err, c.Vmlinux = err, err == nil && k.Vmlinux != ""
@@ -73,12 +71,16 @@ func ReadInventory(cache string) (*Inventory, error) {
 	if err != nil {
 		return nil, err
 	}
-	root, _ := kernelRoot(cache)
-	debs, err := debian.CachedDebs(archiveCache(root))
+	root, err := kernelRoot(cache)
 	if err != nil {
 		return nil, err
 	}
-	return &Inventory{Kernels: kernels, Dangling: dangling, Debs: debs, Indexes: debian.CachedIndexes(archiveCache(root))}, nil
+	archive := archiveCache(root)
+	debs, err := debian.CachedDebs(archive)
+	if err != nil {
+		return nil, err
+	}
+	return &Inventory{Kernels: kernels, Dangling: dangling, Debs: debs, Indexes: debian.CachedIndexes(archive)}, nil
 }
 
 // Check reads every kernel and package again: a kernel that cannot boot, and a .deb whose digest is no

@@ -1,6 +1,7 @@
 package proto
 
 import (
+	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -26,6 +27,18 @@ func WithinAny(path string, dirs []string) bool {
 		}
 	}
 	return false
+}
+
+// FillsFolder tells whether dir is a folder with something in it, reading no more than one name: in a
+// userland, such a folder is the userland's own (/usr/bin), where an empty one (/tmp, /root) is not.
+func FillsFolder(dir string) bool {
+	f, err := os.Open(dir)
+	if err != nil {
+		return false
+	}
+	defer f.Close()
+	names, _ := f.Readdirnames(1)
+	return len(names) > 0
 }
 
 // ArgFolders are the host folders a command's arguments name: each argument, or what follows "=" in one

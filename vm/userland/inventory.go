@@ -8,10 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/lvslab/lvslab/internal/dirsize"
-	"github.com/lvslab/lvslab/internal/lockfile"
 )
 
 // CachedImage is a userland in the cache.
@@ -68,7 +66,7 @@ func Prune(ctx context.Context, cache string) ([]string, error) {
 	if _, err := os.Stat(root); os.IsNotExist(err) {
 		return nil, nil
 	}
-	lock, err := lockfile.Wait(ctx, filepath.Join(root, ".lock"), 10*time.Minute, "another lvslab builds the guest's userland in "+root)
+	lock, err := lockRoot(ctx, root)
 	if err != nil {
 		return nil, err
 	}

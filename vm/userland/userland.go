@@ -6,6 +6,7 @@ package userland
 import (
 	"context"
 	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/internal/lockfile"
+	"github.com/lvslab/lvslab/internal/symlink"
 )
 
 // Packages are what the labs, the course and their scripts run: ipvsadm, ab, curl, ip, ping, tcpdump,
@@ -112,7 +114,7 @@ func Ensure(ctx context.Context, opts Options) (*Image, error) {
 	if img, err := open(root, link); err == nil {
 		return img, nil
 	}
-	lock, err := lockfile.Wait(ctx, filepath.Join(root, ".lock"), 10*time.Minute, "another lvslab builds the guest's userland in "+root)
+	lock, err := lockRoot(ctx, root)
 	if err != nil {
 		return nil, err
 	}
@@ -154,15 +156,13 @@ func open(root, link string) (*Image, error) {
 // imageName tells whether target is the name build gives an image for link: <link>-<16 hex digits>.
 func imageName(link, target string) bool {
 	sum, ok := strings.CutPrefix(target, link+"-")
-	if !ok || len(sum) != 16 {
-		return false
-	}
-	for _, c := range sum {
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f') {
-			return false
-		}
-	}
-	return true
+	b, err := hex.DecodeString(sum)
+	return ok && err == nil && len(b) == 8 && strings.ToLower(sum) == sum
+}
+
+// lockRoot takes the userland's lock: one lvslab builds or prunes at a time.
+func lockRoot(ctx context.Context, root string) (*lockfile.Lock, error) {
+	return lockfile.Wait(ctx, filepath.Join(root, ".lock"), 10*time.Minute, "another lvslab builds the guest's userland in "+root)
 }
 
 // build resolves the packages, fetches and unpacks them into a new folder named by their digests, and
@@ -201,7 +201,7 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 			fmt.Fprintf(opts.Notices, "lvslab: the guest's userland is built in %.1f s: %s\n", time.Since(start).Seconds(), dir)
 		}
 	}
-	if err := relink(root, link, name); err != nil {
+	if err := symlink.Point(root, link, name); err != nil {
 		return nil, err
 	}
 	return open(root, link)
@@ -235,14 +235,4 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 	unix.Sync()       // the files, before the rename that makes them the image
 	os.RemoveAll(dir) // an unfinished one
 	return os.Rename(tmp, dir)
-}
-
-// relink points the link at name, atomically.
-func relink(root, link, name string) error {
-	tmp := filepath.Join(root, ".tmp-"+link)
-	os.Remove(tmp)
-	if err := os.Symlink(name, tmp); err != nil {
-		return err
-	}
-	return os.Rename(tmp, filepath.Join(root, link))
 }
