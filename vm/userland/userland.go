@@ -101,7 +101,7 @@ const manifestFile = "manifest"
 // network touched), else one built now from the archive.
 func Ensure(ctx context.Context, opts Options) (*Image, error) {
 	if opts.Suite == "" {
-		opts.Suite = "bookworm"
+		opts.Suite = debian.SuiteFromEnv()
 	}
 	if opts.Arch == "" {
 		opts.Arch = "amd64"

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/debian/debiantest"
 )
 
@@ -85,5 +86,18 @@ func TestPruneKeepsTheCurrentImage(t *testing.T) {
 	}
 	if imgs, _ := Images(cache); len(imgs) != 1 || len(imgs[0].Links) != 1 {
 		t.Errorf("left %+v, want the current image", imgs)
+	}
+}
+
+// $LVSLAB_DEBIAN_SUITE picks the userland's release as it picks the kernel's: a mirror that lacks it is
+// asked for it, not for bookworm.
+func TestEnsureFollowsTheSuiteVariable(t *testing.T) {
+	m := debiantest.NewMirror(t)
+	m.Add(t, "debian", "bookworm", debiantest.Deb{Name: "ipvsadm", Version: "1.0-1", Arch: "amd64", Body: debiantest.DebFile(t, "gz", nil)})
+	m.Publish(t)
+	t.Setenv(debian.SuiteEnv, "trixie")
+	_, err := Ensure(context.Background(), Options{Cache: t.TempDir(), Mirror: m.Serve(t), Keys: m.Keys})
+	if err == nil || !strings.Contains(err.Error(), "dists/trixie/InRelease") {
+		t.Errorf("with $%s=trixie: %v, want trixie asked for", debian.SuiteEnv, err)
 	}
 }
