@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -17,21 +18,22 @@ import (
 
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
 // inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
-// mods are the modules it carries, unpacked if compressed.
-func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep) (*os.File, error) {
+// mods are the modules it carries, unpacked if compressed, and without their signatures if unsigned (for a
+// kernel that loads unsigned modules: kernel.StripSignature).
+func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) (*os.File, error) {
 	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "lvslab-initramfs")
-	if err := writeInitramfs(ctx, f, exe, j, ix, mods); err != nil {
+	if err := writeInitramfs(ctx, f, exe, j, ix, mods, unsigned); err != nil {
 		f.Close()
 		return nil, err
 	}
 	return f, nil
 }
 
-func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep) error {
+func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) error {
 	var packed []string
 	for _, s := range mods {
 		if kernel.IsCompressed(s.Path) {
@@ -57,12 +59,16 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 	}
 	for _, s := range mods {
 		name := proto.BootModuleDir[1:] + "/" + s.Name + ".ko"
+		var data []byte
 		if kernel.IsCompressed(s.Path) {
-			c.File(name, 0o644, int64(len(unpacked[0])), bytes.NewReader(unpacked[0]))
-			unpacked = unpacked[1:]
-		} else if err := addFile(c, name, filepath.Join(j.Tree, s.Path)); err != nil {
+			data, unpacked = unpacked[0], unpacked[1:]
+		} else if data, err = readModule(filepath.Join(j.Tree, s.Path)); err != nil {
 			return err
 		}
+		if unsigned {
+			data = kernel.StripSignature(data)
+		}
+		c.File(name, 0o644, int64(len(data)), bytes.NewReader(data))
 	}
 	for name, v := range map[string]any{proto.JobPath: j, proto.IndexPath: ix} {
 		data, err := json.Marshal(v)
@@ -78,6 +84,25 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 		return fmt.Errorf("initramfs: %w", err)
 	}
 	return nil
+}
+
+// maxModuleSize bounds a module read whole from the kernel's tree; Debian's largest is under 10 MB.
+const maxModuleSize = 64 << 20
+
+func readModule(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("initramfs: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxModuleSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("initramfs: %w", err)
+	}
+	if len(data) > maxModuleSize {
+		return nil, fmt.Errorf("initramfs: module %s: expected at most %d MB, found more: is the module tree a kernel's?", path, maxModuleSize>>20)
+	}
+	return data, nil
 }
 
 func addFile(c *cpioWriter, name, src string) error {

@@ -167,7 +167,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err := checkStatic(exe); err != nil {
 		return nil, err
 	}
-	initrd, err := buildInitramfs(ctx, exe, j, ix, initramfsModules(boot, load))
+	initrd, err := buildInitramfs(ctx, exe, j, ix, initramfsModules(boot, load), k.UnsignedLoads)
 	if err != nil {
 		return nil, err
 	}

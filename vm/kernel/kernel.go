@@ -21,6 +21,9 @@ type Kernel struct {
 	// Unpacks is the module file suffix (.ko.xz, .ko.zst or .ko.gz) that the kernel decompresses itself in
 	// finit_module (CONFIG_MODULE_DECOMPRESS with that CONFIG_MODULE_COMPRESS_*); "" if none or unknown.
 	Unpacks string
+	// UnsignedLoads says the kernel's config lets it load a module with no signature (CONFIG_MODULE_SIG
+	// without CONFIG_MODULE_SIG_FORCE, or no CONFIG_MODULE_SIG); false if the config is unknown.
+	UnsignedLoads bool
 }
 
 // userKernel checks a kernel given by hand: vmlinuz must be a file and modules either
@@ -47,6 +50,7 @@ func userKernel(vmlinuz, modules string) (*Kernel, error) {
 	config := readConfig(filepath.Join(filepath.Dir(abs), "config-"+k.Version))
 	k.HZ, _ = strconv.Atoi(config["CONFIG_HZ"])
 	k.Unpacks = configUnpacks(config)
+	k.UnsignedLoads = unsignedLoads(config)
 	return k, nil
 }
 
@@ -63,6 +67,11 @@ func readConfig(path string) map[string]string {
 		}
 	}
 	return config
+}
+
+// unsignedLoads tells whether a kernel with this config loads modules that carry no signature.
+func unsignedLoads(config map[string]string) bool {
+	return config != nil && config["CONFIG_MODULE_SIG_FORCE"] != "y"
 }
 
 // configUnpacks is the module suffix that a kernel with this config decompresses in finit_module: it

@@ -3,15 +3,16 @@
 package kerneltest
 
 import (
-	"github.com/lvslab/lvslab/debian/debiantest"
-
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/ulikunitz/xz"
+
+	"github.com/lvslab/lvslab/debian/debiantest"
 )
 
 // FakeModule writes a minimal ELF64 relocatable file whose only sections are .modinfo and .shstrtab.
@@ -83,3 +84,21 @@ func Compress(t *testing.T, method string, files ...string) {
 
 // Zstd is data compressed as zstd does.
 func Zstd(t *testing.T, data []byte) []byte { return debiantest.Zstd(t, data) }
+
+// Sign appends to a module file a signature the way the kernel's scripts/sign-file does (PKCS#7 type,
+// sigLen bytes, its struct module_signature and the magic string), of zeros: no kernel would accept it,
+// but it is where the kernel looks for one.
+func Sign(t *testing.T, path string, sigLen int) {
+	t.Helper()
+	info := make([]byte, 12)
+	info[2] = 2 // PKEY_ID_PKCS7
+	binary.BigEndian.PutUint32(info[8:], uint32(sigLen))
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.Write(append(append(make([]byte, sigLen), info...), "~Module signature appended~\n"...))
+	if err := errors.Join(err, f.Close()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,61 @@
+package kernel
+
+import (
+	"encoding/binary"
+	"testing"
+)
+
+// signed appends a signature of sigLen bytes the way scripts/sign-file does, with id_type idType.
+func signed(module string, sigLen int, idType byte) []byte {
+	out := append([]byte(module), make([]byte, sigLen)...)
+	info := make([]byte, moduleSigInfoLen)
+	info[2] = idType
+	binary.BigEndian.PutUint32(info[8:], uint32(sigLen))
+	return append(append(out, info...), moduleSigMagic...)
+}
+
+// overlong makes a signed module's signature claim more bytes than the file holds before it.
+func overlong(m []byte) []byte {
+	binary.BigEndian.PutUint32(m[len(m)-len(moduleSigMagic)-4:], uint32(len(m)))
+	return m
+}
+
+func TestStripSignature(t *testing.T) {
+	const module = "\x7fELF a module's text"
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"signed", signed(module, 300, pkeyIDPKCS7), module},
+		{"unsigned", []byte(module), module},
+		{"a signature longer than the file", overlong(signed(module, 300, pkeyIDPKCS7)), ""},
+		{"not PKCS#7", signed(module, 300, 1), ""},
+		{"only the magic", []byte(moduleSigMagic), moduleSigMagic},
+	} {
+		got := StripSignature(c.in)
+		want := c.want
+		if want == "" {
+			want = string(c.in) // left as it is
+		}
+		if string(got) != want {
+			t.Errorf("%s: got %d bytes, want %d", c.name, len(got), len(want))
+		}
+	}
+}
+
+func TestUnsignedLoadsFromConfig(t *testing.T) {
+	for _, c := range []struct {
+		config map[string]string
+		want   bool
+	}{
+		{map[string]string{"CONFIG_MODULE_SIG": "y"}, true},
+		{map[string]string{"CONFIG_MODULE_SIG": "y", "CONFIG_MODULE_SIG_FORCE": "y"}, false},
+		{map[string]string{}, true},
+		{nil, false},
+	} {
+		if got := unsignedLoads(c.config); got != c.want {
+			t.Errorf("config %v: UnsignedLoads %v, want %v", c.config, got, c.want)
+		}
+	}
+}
