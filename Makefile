@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-deps test-vm lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
+.PHONY: build test test-deps test-vm test-arch lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -18,8 +18,13 @@ MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/d
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
 
+# lvslab, and beside it lvslab built for each other architecture the microVM boots (lvslab-linux-arm64 on
+# amd64): the /init of a guest of that architecture (lvslab vm --arch arm64).
+GUEST_ARCHES := $(filter-out $(shell $(GO) env GOARCH),amd64 arm64)
 build:
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/lvslab
+	@for a in $(GUEST_ARCHES); do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN)-linux-$$a ./cmd/lvslab || exit 1; done
 
 # Every test, natively (VM tests included: LVSLAB_VM_TESTS=1; the tests that look at pictures in headless
 # Chromium fail rather than skip without it: LVSLAB_BROWSER_TESTS=1), then again in the microVM those that
@@ -27,13 +32,19 @@ build:
 test: lint build test-deps vm-deps
 	@set -o pipefail; LVSLAB_VM_TESTS=1 LVSLAB_BROWSER_TESTS=1 CGO_ENABLED=0 $(GO) test -count=1 -json ./... | $(GO) run ./internal/testsel -ipvs $(IPVS_TESTS)
 	@$(MAKE) --no-print-directory test-vm
+	@$(MAKE) --no-print-directory test-arch
+
+# The tests that boot a guest of another architecture (arm64 on amd64), under TCG: minutes each.
+test-arch: build
+	LVSLAB_VM_TESTS=1 LVSLAB_ARCH_TESTS=1 CGO_ENABLED=0 $(GO) test -count=1 -timeout 40m -run '^TestArm64' ./cmd/lvslab
 
 # What the tests use, from Debian's packages, each installed only where its program (or file) is missing:
 # the lab tests' curl, ab, ip, ipvsadm, ping and modprobe, tmux for the interactive ones, and headless
-# Chromium (with a font) for those that look at pictures. apt's lists are updated first when a package is
-# not known yet.
+# Chromium (with a font) for those that look at pictures, qemu-system-aarch64 for the arm64 guest. apt's
+# lists are updated first when a package is not known yet.
 TEST_DEPS := ab:apache2-utils curl:curl ip:iproute2 ipvsadm:ipvsadm ping:iputils-ping modprobe:kmod \
-	tmux:tmux chromium:chromium /usr/share/fonts/truetype/dejavu:fonts-dejavu-core
+	tmux:tmux chromium:chromium /usr/share/fonts/truetype/dejavu:fonts-dejavu-core \
+	qemu-system-aarch64:qemu-system-arm
 test-deps:
 	@for p in $(TEST_DEPS); do t=$${p%%:*}; \
 		if [ "$${t#/}" != "$$t" ]; then [ -e "$$t" ] && continue; else PATH=$$PATH:/usr/sbin:/sbin command -v $$t >/dev/null && continue; fi; \

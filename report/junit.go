@@ -184,6 +184,9 @@ func runProperties(run Run) []junitProperty {
 	if m := run.Machine; m != nil {
 		p = append(p, junitProperty{"machine.qemu", m.QEMU}, junitProperty{"machine.accel", m.Accel},
 			junitProperty{"machine.cpus", fmt.Sprint(m.CPUs)})
+		if m.Arch != "" {
+			p = append(p, junitProperty{"machine.arch", m.Arch})
+		}
 		if m.AccelFallback != "" {
 			p = append(p, junitProperty{"machine.accel_fallback", m.AccelFallback})
 		}

@@ -57,6 +57,8 @@ type Kernel struct {
 type Machine struct {
 	QEMU  string `json:"qemu"`  // qemu-system-x86_64 --version, first line
 	Accel string `json:"accel"` // kvm or tcg
+	// Arch is the guest's architecture: amd64 or arm64; empty in reports from before it was kept (amd64).
+	Arch string `json:"arch,omitempty"`
 	// AccelFallback says why KVM failed first, when the run went on under TCG.
 	AccelFallback string `json:"accel_fallback,omitempty"`
 	CPUs          int    `json:"cpus"`

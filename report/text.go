@@ -78,7 +78,11 @@ func (r *Report) WriteHeader(w io.Writer, k Kernel) {
 	}
 	fmt.Fprintf(w, "kernel   %s\n", line)
 	if m := x.Machine; m != nil {
-		fmt.Fprintf(w, "machine  microVM under %s, %s, %s\n", strings.ToUpper(m.Accel), plural(m.CPUs, "CPU"), m.QEMU)
+		arch := ""
+		if m.Arch != "" {
+			arch = m.Arch + " "
+		}
+		fmt.Fprintf(w, "machine  %smicroVM under %s, %s, %s\n", arch, strings.ToUpper(m.Accel), plural(m.CPUs, "CPU"), m.QEMU)
 		if m.Userland != "" {
 			fmt.Fprintf(w, "userland %s\n", m.Userland)
 		}

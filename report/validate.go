@@ -42,7 +42,7 @@ func (run *Run) validate() error {
 		}
 	}
 	if m := run.Machine; m != nil {
-		for what, s := range map[string]string{"machine.qemu": m.QEMU, "machine.accel": m.Accel, "machine.accel_fallback": m.AccelFallback, "machine.userland": m.Userland} {
+		for what, s := range map[string]string{"machine.qemu": m.QEMU, "machine.accel": m.Accel, "machine.accel_fallback": m.AccelFallback, "machine.userland": m.Userland, "machine.arch": m.Arch} {
 			if err := line(what, s, maxLine); err != nil {
 				return err
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 
 	"golang.org/x/sys/unix"
 )
@@ -128,6 +129,16 @@ func planAccel(opts *Options) (*accelPlan, error) {
 		return nil, err
 	}
 	mem := openMemo(opts.Cache)
+	a, err := archOf(opts.Arch, opts.Package)
+	if err != nil {
+		return nil, err
+	}
+	if !a.native() {
+		if mode == AccelKVM {
+			return nil, fmt.Errorf("%s=kvm, but the guest is %s and this host %s: KVM runs only the host's own architecture; use --accel tcg (or auto, the default)", from, a.name, runtime.GOARCH)
+		}
+		return &accelPlan{why: fmt.Sprintf("an %s guest on this %s host: only TCG emulates another architecture", a.name, runtime.GOARCH), memo: mem}, nil
+	}
 	switch mode {
 	case AccelTCG:
 		return &accelPlan{why: from + "=tcg", memo: mem}, nil

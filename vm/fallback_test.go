@@ -31,10 +31,10 @@ note() { echo "$1 $accel" >>"$FAKE_QEMU_LOG"; }
 case " $* " in *" -accel kvm "*) accel=kvm ;; *) accel=tcg ;; esac
 note $$
 ` + body + "\n"
-	if err := os.WriteFile(filepath.Join(dir, qemuBinary), []byte(script), 0o755); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, guestArches[0].qemu), []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if real, err := exec.LookPath(qemuBinary); err == nil {
+	if real, err := exec.LookPath(guestArches[0].qemu); err == nil {
 		t.Setenv("REAL_QEMU", real)
 	}
 	t.Setenv("PATH", dir+string(filepath.ListSeparator)+os.Getenv("PATH"))
@@ -107,8 +107,8 @@ func fakeOptions(t *testing.T) (Options, *bytes.Buffer) {
 
 func needRealQemu(t *testing.T) {
 	t.Helper()
-	if _, err := exec.LookPath(qemuBinary); err != nil {
-		t.Skipf("%s not installed: this test boots the real VM after the fake KVM fails", qemuBinary)
+	if _, err := exec.LookPath(guestArches[0].qemu); err != nil {
+		t.Skipf("%s not installed: this test boots the real VM after the fake KVM fails", guestArches[0].qemu)
 	}
 }
 

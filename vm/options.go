@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 
@@ -78,6 +79,9 @@ type Options struct {
 	Mirror     string    // the Debian mirror kernels are fetched from; default debian.FindMirror's
 	Suite      string    // the Debian release of the kernel and the userland; default debian.SuiteFromEnv()
 	Console    io.Writer // the kernel console; when nil its last lines go into errors
+	// Arch is the guest's architecture, amd64 or arm64; default $LVSLAB_ARCH, else the host's. A guest of
+	// another architecture than the host's runs under TCG, with lvslab-linux-<arch> beside lvslab as /init.
+	Arch string
 }
 
 // Result is how a run ended.
@@ -94,6 +98,7 @@ type Result struct {
 	Timings []proto.Timing
 	// Userland says where the guest's programs came from (userland.Image.Describe, or the host's root).
 	Userland string
+	Arch     string // the guest's architecture: amd64 or arm64
 }
 
 func (o *Options) notice(format string, args ...any) {
@@ -116,14 +121,22 @@ func (o *Options) setDefaults() {
 
 // EnsureKernel returns the kernel opts boots (kernel.Ensure), fetching it into the cache first if need be.
 func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
+	a, err := archOf(opts.Arch, opts.Package)
+	if err != nil {
+		return nil, err
+	}
 	return kernel.Ensure(ctx, kernel.Choice{Package: opts.Package, Vmlinuz: opts.Kernel, Modules: opts.ModulesDir,
-		Cache: opts.Cache, Mirror: opts.Mirror, Suite: opts.Suite, Notices: opts.Notices})
+		Cache: opts.Cache, Mirror: opts.Mirror, Suite: opts.Suite, Arch: a.name, Notices: opts.Notices})
 }
 
-// Summary is the line a command prints after a run: the accelerator, the kernel's time to /init, and the
-// whole time as the caller saw it (total).
+// Summary is the line a command prints after a run: the accelerator (and the guest's architecture), the
+// kernel's time to /init, and the whole time as the caller saw it (total).
 func (r *Result) Summary(total time.Duration) string {
-	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", strings.ToUpper(r.Accel), r.BootToInit.Seconds(), total.Seconds())
+	accel := strings.ToUpper(r.Accel)
+	if r.Arch != "" {
+		accel += ", " + r.Arch
+	}
+	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", accel, r.BootToInit.Seconds(), total.Seconds())
 }
 
 // EnsureUserland sets opts.Userland to the tree of Debian's packages when opts asks for it, building it
@@ -132,15 +145,25 @@ func EnsureUserland(ctx context.Context, opts *Options) error {
 	if opts.Userland != "" {
 		return nil
 	}
-	from, err := userland.Source(opts.UserlandFrom)
-	if err != nil || from == userland.FromHost {
+	a, err := archOf(opts.Arch, opts.Package)
+	if err != nil {
 		return err
+	}
+	from, err := userland.Source(opts.UserlandFrom)
+	if err != nil {
+		return err
+	}
+	if from == userland.FromHost {
+		if !a.native() {
+			return fmt.Errorf("an %s guest cannot run this %s host's programs (--userland host): drop --userland host, for Debian's %s programs", a.name, runtime.GOARCH, a.name)
+		}
+		return nil
 	}
 	cache, err := kernel.CacheDir() // not Options.Cache, the kernels' (tests give each run its own)
 	if err != nil {
 		return err
 	}
-	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Suite: opts.Suite, Notices: opts.Notices})
+	img, err := userland.Ensure(ctx, userland.Options{Cache: cache, Mirror: opts.Mirror, Suite: opts.Suite, Arch: a.name, Notices: opts.Notices})
 	if err != nil {
 		return err
 	}

@@ -13,8 +13,6 @@ import (
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-const qemuBinary = "qemu-system-x86_64"
-
 // File descriptors qemu inherits, in exec.Cmd.ExtraFiles order.
 const (
 	fdInitrd  = 3 // the memfd initramfs
@@ -24,6 +22,7 @@ const (
 )
 
 type qemuConfig struct {
+	arch   guestArch
 	kernel string // what -kernel loads
 	name   string // -name, unique per run, so a stray qemu can be told apart
 	memory int
@@ -39,23 +38,26 @@ type qemuConfig struct {
 	userland   string // Options.Userland
 }
 
-// qemuArgs is the whole qemu command line. microvm has no PCI, firmware tables to speak of or legacy
-// devices to probe: under TCG it reaches init about as fast as the kernel allows.
+// qemuArgs is the whole qemu command line.
 func qemuArgs(c qemuConfig) []string {
-	accel := []string{"-accel", "tcg,thread=multi", "-cpu", "max"}
+	accel := []string{"-accel", "tcg,thread=multi", "-cpu", c.arch.tcgCPU}
 	if c.kvm {
 		accel = []string{"-accel", "kvm", "-cpu", "host"}
 	}
 	cmdline := []string{
-		"console=ttyS0", "quiet", "loglevel=4",
+		"console=" + c.arch.console, "quiet", "loglevel=4",
 		// A panic reboots, and -no-reboot makes qemu exit.
 		"panic=-1",
+	}
+	if c.arch.name == "amd64" {
 		// microvm has one ISA serial port; do not probe for more.
-		"8250.nr_uarts=1",
+		cmdline = append(cmdline, "8250.nr_uarts=1")
+	}
+	cmdline = append(cmdline,
 		// Crypto self-tests take 0.2 s under TCG.
 		"cryptomgr.notests", "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace",
 		proto.CmdlineMarker,
-	}
+	)
 	if !c.kvm {
 		// What costs much under emulation only, in a throwaway machine whose commands run as root anyway:
 		cmdline = append(cmdline,
@@ -69,7 +71,7 @@ func qemuArgs(c qemuConfig) []string {
 			// a quarter of its unpacking.
 			"init_on_alloc=0",
 		)
-		if sse42Optional() {
+		if c.arch.native() && sse42Optional() {
 			// Go's hash/crc32 without SSE4.2 in /init, whose environment the kernel makes of this word: at
 			// start, the zstd reader lvslab links would build its tables with emulated CRC32 instructions,
 			// 19 ms of the 48 ms /init spends initialising packages.
@@ -83,11 +85,7 @@ func qemuArgs(c qemuConfig) []string {
 			}
 		}
 	}
-	args := []string{
-		"-name", c.name,
-		// Without the RTC the kernel waits a second for it, twice; without the PIT it cannot calibrate.
-		"-machine", "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on",
-	}
+	args := []string{"-name", c.name, "-machine", c.arch.machine}
 	args = append(args, accel...)
 	args = append(args,
 		"-smp", strconv.Itoa(c.cpus),

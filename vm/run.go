@@ -79,13 +79,20 @@ func planAndPrepare(ctx context.Context, opts *Options) (*accelPlan, *machine, e
 // describe says in a Result what booted: the kernel, on how many CPUs.
 func (m *machine) describe(res *Result) {
 	if res != nil {
-		res.Kernel, res.CPUs, res.Userland = *m.booted, m.cfg.cpus, m.userland
+		res.Kernel, res.CPUs, res.Userland, res.Arch = *m.booted, m.cfg.cpus, m.userland, m.cfg.arch.name
 	}
 }
 
 // QEMUVersion is the first line of `qemu-system-x86_64 --version` ("QEMU emulator version 7.2.19 (Debian
-// …)"), or "" when there is no qemu or it does not say within a few seconds.
-func QEMUVersion(ctx context.Context) string { return toolver.FirstLine(ctx, qemuBinary) }
+// …)"), or of the qemu of the arch named (as Options.Arch), or "" when there is no qemu or it does not say
+// within a few seconds.
+func QEMUVersion(ctx context.Context, arch string) string {
+	a, err := archOf(arch, "")
+	if err != nil {
+		return ""
+	}
+	return toolver.FirstLine(ctx, a.qemu)
+}
 
 // fallBackToTCG takes a boot that failed and says whether to try again under TCG: only where auto chose
 // KVM and the kernel did not reach /init (KVM could not boot it; TCG can). It remembers the failure when
@@ -133,9 +140,13 @@ func (m *machine) close() {
 
 // prepare finds qemu and the kernel, plans the modules and builds the initramfs.
 func prepare(ctx context.Context, opts *Options) (*machine, error) {
-	qemu, err := exec.LookPath(qemuBinary)
+	a, err := archOf(opts.Arch, opts.Package)
 	if err != nil {
-		return nil, fmt.Errorf("%s not found; install it: apt-get install qemu-system-x86", qemuBinary)
+		return nil, err
+	}
+	qemu, err := exec.LookPath(a.qemu)
+	if err != nil {
+		return nil, fmt.Errorf("%s not found, which an %s guest needs; install it: apt-get install %s", a.qemu, a.name, a.qemuPackage)
 	}
 	k, err := EnsureKernel(ctx, *opts)
 	if err != nil {
@@ -160,11 +171,8 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	exe, err := os.Executable()
+	exe, err := a.guestInit()
 	if err != nil {
-		return nil, fmt.Errorf("finding the running binary to use as the guest's /init: %w", err)
-	}
-	if err := checkStatic(exe); err != nil {
 		return nil, err
 	}
 	initrd, err := buildInitramfs(ctx, exe, j, ix, initramfsModules(boot, load), k.UnsignedLoads)
@@ -187,12 +195,17 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		name:     name,
 		memory:   opts.Memory,
 		cpus:     opts.CPUs,
-		tscKHz:   hostTSCkHz(),
+		arch:     a,
 		hz:       k.HZ,
 		share:    opts.Share,
 		userland: opts.Userland,
 	}}
-	m.cfg.kernel, m.kernel = bootImage(ctx, k)
+	if a.name == "amd64" {
+		m.cfg.tscKHz = hostTSCkHz()
+		m.cfg.kernel, m.kernel = bootImage(ctx, k)
+	} else {
+		m.cfg.kernel = k.Vmlinuz // qemu-system-aarch64 unpacks Debian's gzipped Image itself, at once
+	}
 	return m, nil
 }
 

@@ -21,8 +21,8 @@ import (
 func needVM(t *testing.T) Options {
 	t.Helper()
 	needs.VM(t)
-	if _, err := exec.LookPath(qemuBinary); err != nil {
-		t.Skipf("%s not installed (apt-get install qemu-system-x86): skipping the VM tests", qemuBinary)
+	if _, err := exec.LookPath(guestArches[0].qemu); err != nil {
+		t.Skipf("%s not installed (apt-get install qemu-system-x86): skipping the VM tests", guestArches[0].qemu)
 	}
 	needGuestKernel(t)
 	opts := Options{Timeout: 2 * time.Minute}
@@ -58,7 +58,7 @@ func needGuestKernel(t *testing.T) {
 // linux-image-amd64), or skips.
 func cachedTestKernel(t *testing.T) *kernel.Kernel {
 	t.Helper()
-	pkg := kernel.DefaultPackage()
+	pkg := kernel.DefaultPackageFor(kernel.DefaultArch)
 	k, err := kernel.Cached("", pkg)
 	if err != nil {
 		t.Fatal(err)

@@ -59,7 +59,7 @@ func TestQemuOptionEscapesCommas(t *testing.T) {
 	if got := qemuOption("/home/a,b"); got != "/home/a,,b" {
 		t.Errorf("got %q", got)
 	}
-	args := strings.Join(qemuArgs(qemuConfig{share: "/home/a,b", agentPort: 1}), " ")
+	args := strings.Join(qemuArgs(qemuConfig{share: "/home/a,b", agentPort: 1, arch: guestArches[0]}), " ")
 	if !strings.Contains(args, "path=/home/a,,b,security_model") {
 		t.Errorf("qemu args: %s", args)
 	}

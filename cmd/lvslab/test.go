@@ -128,18 +128,14 @@ func runTest(cmd *cobra.Command, args []string, f *testFlags) error {
 		return runMatrix(cmd, kernels, args, f)
 	case d.InVM:
 		fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: %s; running in a microVM booted from Debian's kernel\n", d.Reason)
-		return runMatrix(cmd, []matrix.Kernel{matrix.DefaultKernel()}, args, f)
+		return runMatrix(cmd, []matrix.Kernel{matrix.DefaultKernel(archFlag(cmd))}, args, f)
 	}
 	return runHere(cmd, suite, f)
 }
 
 // runMatrix runs the scenarios on each kernel, in a microVM of its own.
 func runMatrix(cmd *cobra.Command, kernels []matrix.Kernel, args []string, f *testFlags) error {
-	self, err := os.Executable()
-	if err != nil {
-		return unusable(err)
-	}
-	merged, missing, err := matrix.Run(cmd.Context(), kernels, matrix.Options{Self: self, Args: args, Parallel: f.parallel,
+	merged, missing, err := matrix.Run(cmd.Context(), kernels, matrix.Options{Arch: archFlag(cmd), Args: args, Parallel: f.parallel,
 		Shard: f.shard, Bars: f.bars.String(), Stdout: cmd.OutOrStdout(), Stderr: cmd.ErrOrStderr()})
 	if err != nil {
 		return unusable(err)

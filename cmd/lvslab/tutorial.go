@@ -85,11 +85,11 @@ the race of a rules file created empty before it is written: the course tests it
 					return unusable(err)
 				}
 			}
-			inVM, err := tutorialInVM(cmd)
+			machine, err := tutorialMachine(cmd)
 			if err != nil {
 				return unusable(err)
 			}
-			if err := runner.Run(cmd.Context(), sc, inVM, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+			if err := runner.Run(cmd.Context(), sc, machine, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
 				return unusable(err)
 			}
 			return nil
@@ -143,13 +143,18 @@ func selectCourses(args []string, all bool) ([]*tutorial.Course, error) {
 	return []*tutorial.Course{c}, nil
 }
 
-// tutorialInVM decides, by --vm, whether the course's lab lives in a microVM.
-func tutorialInVM(cmd *cobra.Command) (bool, error) {
+// tutorialMachine decides, by --vm, whether the course's lab lives in a microVM, and says how it boots
+// (nil: natively).
+func tutorialMachine(cmd *cobra.Command) (*labs.Machine, error) {
 	d, err := decide(cmd, labs.Needs{IPVS: true})
 	if d.WithoutIPVS {
-		return false, errors.New("--vm=never, but this kernel has no IPVS, which the course needs: leave --vm out to run the lab in a microVM")
+		return nil, errors.New("--vm=never, but this kernel has no IPVS, which the course needs: leave --vm out to run the lab in a microVM")
 	}
-	return d.InVM, err
+	if err != nil || !d.InVM {
+		return nil, err
+	}
+	m := vmMachine(cmd, "")
+	return &m, nil
 }
 
 func newTutorialStatusCommand() *cobra.Command {

@@ -96,8 +96,8 @@ func upInVM(cmd *cobra.Command, t *topology.Topology, name, kernelPackage string
 	if _, err := lab.Open(name); err == nil {
 		return unusable(fmt.Errorf("lab %q is already up on this kernel; use it, pick another name with --name, or run `lvslab down %s` first", name, name))
 	}
-	args := commandLine(cmd, nil, "vm", "kernel-package")[1:] // up's flags, for the up in the machine
-	v, err := labs.UpInVM(cmd.Context(), lab.StateDir(), name, args, labs.VMOptions(kernelPackage, cmd.ErrOrStderr()), cmd.OutOrStdout(), cmd.ErrOrStderr())
+	args := commandLine(cmd, nil, "vm", "kernel-package", "arch")[1:] // up's flags, for the up in the machine
+	v, err := labs.UpInVM(cmd.Context(), lab.StateDir(), name, args, labs.VMOptions(vmMachine(cmd, kernelPackage), cmd.ErrOrStderr()), cmd.OutOrStdout(), cmd.ErrOrStderr())
 	if err != nil {
 		return labError(err)
 	}

@@ -48,7 +48,13 @@ path ends in /debian). With the kernel in the cache, no network is touched. --pr
 linux-image-6.12-amd64 (Linux 6.12, which has the twos scheduler); $LVSLAB_KERNEL_PACKAGE does the same
 for every command that boots the microVM (lvslab test, demo, --vm). --kernel and --modules boot your own
 kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tree. Nothing outlives
-lvslab: qemu dies with it.`,
+lvslab: qemu dies with it.
+
+The guest is this host's architecture unless --arch (or $LVSLAB_ARCH, for every command that boots the
+microVM) says amd64 or arm64, or the kernel package names one (linux-image-arm64). An arm64 guest boots
+Debian's arm64 kernel and programs under qemu-system-aarch64 (-machine virt, console ttyAMA0; apt-get
+install qemu-system-arm) and runs lvslab built for linux/arm64 as its /init: lvslab-linux-arm64 beside
+lvslab (make build makes it). Another architecture than the host's runs under TCG.`,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
   lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
   lvslab vm --accel tcg -- uname -r       # never try KVM
@@ -56,7 +62,8 @@ lvslab: qemu dies with it.`,
   lvslab vm --prepare                    # fetch the kernel now (make kernel)
   lvslab vm --prepare --mirror http://ftp.de.debian.org/debian
   lvslab vm --kernel-package linux-image-6.12-amd64 -- sh -c 'modprobe ip_vs_twos && grep twos /proc/modules'
-  lvslab vm --kernel ./bzImage --modules ./mods -- uname -r`,
+  lvslab vm --kernel ./bzImage --modules ./mods -- uname -r
+  lvslab vm --arch arm64 -- uname -m     # an arm64 guest (TCG on an amd64 host)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if prepare {
 				if err := vm.CheckInit(); err != nil {
@@ -103,6 +110,7 @@ lvslab: qemu dies with it.`,
 	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else debian)")
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
+	addArchFlag(f, &o.Arch)
 	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
 	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")

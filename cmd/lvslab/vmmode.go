@@ -6,15 +6,33 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// addVMFlag gives a command that may run in the microVM its --vm flag.
+// addVMFlag gives a command that may run in the microVM its --vm and --arch flags.
 func addVMFlag(cmd *cobra.Command) {
 	cmd.Flags().String("vm", "auto", "run in the microVM: auto (where this kernel lacks IPVS or you are not root), always, never")
+	addArchFlag(cmd.Flags(), new(string))
+}
+
+// addArchFlag gives a command that boots the microVM its --arch flag.
+func addArchFlag(f *pflag.FlagSet, arch *string) {
+	f.StringVar(arch, "arch", "", "in the microVM: the guest's architecture, amd64 or arm64 (default $"+vm.ArchEnv+", else the kernel package's, else this host's); another than the host's runs under TCG, with lvslab-linux-<arch> beside lvslab as its /init")
+}
+
+// archFlag is the command's --arch.
+func archFlag(cmd *cobra.Command) string {
+	arch, _ := cmd.Flags().GetString("arch")
+	return arch
+}
+
+// vmMachine is how the command's microVM boots: its --arch, and the kernel package given.
+func vmMachine(cmd *cobra.Command, kernelPackage string) labs.Machine {
+	return labs.Machine{KernelPackage: kernelPackage, Arch: archFlag(cmd)}
 }
 
 // decide is where the command's lab lives, by its --vm flag and what it needs.
@@ -42,19 +60,16 @@ func maybeInVM(cmd *cobra.Command, args, outputs []string) (ran bool, err error)
 	if !d.InVM {
 		return false, nil
 	}
-	return true, runSelfInVM(cmd, d.Reason, commandLine(cmd, args, "vm"), outputs)
+	return true, runSelfInVM(cmd, d.Reason, commandLine(cmd, args, "vm", "arch"), outputs)
 }
 
 func runSelfInVM(cmd *cobra.Command, reason string, line, outputs []string) error {
-	self, err := os.Executable()
-	if err != nil {
-		return unusable(err)
-	}
 	stderr := cmd.ErrOrStderr()
 	fmt.Fprintf(stderr, "lvslab: %s; running in a microVM booted from Debian's kernel\n", reason)
 	start := time.Now()
-	opts := labs.VMOptions("", stderr)
-	opts.Argv, opts.Env = append([]string{self}, line...), append(os.Environ(), proto.InVMEnv+"=1")
+	opts := labs.VMOptions(vmMachine(cmd, ""), stderr)
+	// The guest's own lvslab, its /init: this one, or, for a guest of another architecture, its build for it.
+	opts.Argv, opts.Env = append([]string{opts.Self}, line...), append(os.Environ(), proto.InVMEnv+"=1")
 	opts.Stdout, opts.Stderr, opts.Outputs = cmd.OutOrStdout(), stderr, outputs
 	res, err := vm.Run(cmd.Context(), opts)
 	if err != nil {

@@ -41,3 +41,15 @@ func VM(t testing.TB) {
 		t.Skipf("boots the microVM, which a plain go test does not: set %s=1 (make test does)", VMEnv)
 	}
 }
+
+// ArchEnv, set to 1, lets tests boot a guest of another architecture than the host's, which TCG emulates
+// for minutes: make test runs them in a go test of their own (test-arch), with a deadline to match.
+const ArchEnv = "LVSLAB_ARCH_TESTS"
+
+// OtherArchVM skips the test unless guests of another architecture are asked for ($LVSLAB_ARCH_TESTS=1).
+func OtherArchVM(t testing.TB) {
+	t.Helper()
+	if os.Getenv(ArchEnv) != "1" {
+		t.Skipf("boots a guest of another architecture under TCG, for minutes: set %s=1 (make test runs it in test-arch)", ArchEnv)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/vm"
 	"github.com/lvslab/lvslab/vm/kernel"
 )
 
@@ -56,8 +57,10 @@ func ParseKernels(flags []string) ([]Kernel, error) {
 	return out, nil
 }
 
-// DefaultKernel is the kernel the microVM boots when no --kernel says (kernel.DefaultPackage).
-func DefaultKernel() Kernel {
-	pkg := kernel.DefaultPackage()
+// DefaultKernel is the kernel the microVM boots when no --kernel says: kernel.DefaultPackageFor the
+// guest's architecture, arch or its default (an unknown one fails when the machine boots).
+func DefaultKernel(arch string) Kernel {
+	arch, _ = vm.GuestArch(arch, "")
+	pkg := kernel.DefaultPackageFor(arch)
 	return Kernel{Asked: pkg, Package: pkg}
 }

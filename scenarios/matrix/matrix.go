@@ -21,7 +21,7 @@ import (
 
 // Options is what each kernel's lvslab test is asked to do.
 type Options struct {
-	Self     string   // this lvslab, the microVM's /init and the command it runs
+	Arch     string   // the guests' architecture (vm.Options.Arch)
 	Args     []string // the scenarios: built-in names, or files
 	Parallel int      // -j
 	Shard    string   // --shard K/N, or ""
@@ -95,12 +95,13 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 	}
 	tmp.Close()
 	defer os.Remove(tmp.Name())
-	argv := []string{o.Self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(o.Parallel), "--bars", o.Bars}
+	opts := labs.VMOptions(labs.Machine{KernelPackage: k.Package, Arch: o.Arch}, stderr)
+	// The guest's own lvslab, its /init: this one, or, for a guest of another architecture, its build for it.
+	argv := []string{opts.Self, "test", "--guest-report", tmp.Name(), "-j", strconv.Itoa(o.Parallel), "--bars", o.Bars}
 	if o.Shard != "" {
 		argv = append(argv, "--shard", o.Shard)
 	}
 	argv = append(argv, guestArgs...)
-	opts := labs.VMOptions(k.Package, stderr)
 	opts.Argv, opts.Env, opts.Stdout, opts.Stderr = argv, append(os.Environ(), proto.InVMEnv+"=1"), stdout, stderr
 	opts.Outputs, opts.Kernel, opts.ModulesDir, opts.CPUs = []string{tmp.Name()}, k.Vmlinuz, k.Modules, cpus
 	start := time.Now()
@@ -123,8 +124,8 @@ func runOnKernel(ctx context.Context, k Kernel, cpus int, guestArgs []string, o 
 	if run.Kernel.Release != res.Kernel.Version {
 		return nil, fmt.Errorf("the microVM booted kernel %s, and the scenarios ran on %s", res.Kernel.Version, run.Kernel.Release)
 	}
-	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(ctx), Accel: res.Accel, AccelFallback: res.AccelFallback, CPUs: res.CPUs,
-		Userland: res.Userland}
+	run.Machine = &report.Machine{QEMU: vm.QEMUVersion(ctx, res.Arch), Accel: res.Accel, Arch: res.Arch,
+		AccelFallback: res.AccelFallback, CPUs: res.CPUs, Userland: res.Userland}
 	return rep, nil
 }
 

@@ -35,7 +35,7 @@ func Check(ctx context.Context, courses []*tutorial.Course, w, stderr io.Writer)
 	defer os.RemoveAll(folder)
 	for _, c := range courses {
 		sc := tutorial.Screen{Lang: tutorial.English, Course: c, Lab: c.Lab + "-check"}
-		cl, _, err := openCourseLab(ctx, w, stderr, sc, folder, false)
+		cl, _, err := openCourseLab(ctx, w, stderr, sc, folder, nil)
 		if err != nil {
 			return failures, err
 		}

@@ -38,8 +38,8 @@ func Reset(ctx context.Context, sc tutorial.Screen) error {
 }
 
 // Run is the interactive tutorial: one step at a time, each checked against the lab until done, the lab
-// in a microVM when inVM says so, the learner's lines read from stdin.
-func Run(ctx context.Context, sc tutorial.Screen, inVM bool, stdin io.Reader, w, stderr io.Writer) error {
+// in a microVM booted as machine says when it is not nil, the learner's lines read from stdin.
+func Run(ctx context.Context, sc tutorial.Screen, machine *labs.Machine, stdin io.Reader, w, stderr io.Writer) error {
 	c := sc.Course
 	folder, _ := os.Getwd()
 	p, err := loadProgress(c, sc.Lab)
@@ -47,7 +47,7 @@ func Run(ctx context.Context, sc tutorial.Screen, inVM bool, stdin io.Reader, w,
 		return err
 	}
 	fmt.Fprint(w, sc.Title())
-	cl, fresh, err := openCourseLab(ctx, w, stderr, sc, folder, inVM)
+	cl, fresh, err := openCourseLab(ctx, w, stderr, sc, folder, machine)
 	if err != nil {
 		return err
 	}

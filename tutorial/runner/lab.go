@@ -179,7 +179,7 @@ func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader)
 
 // openCourseLab brings the course's lab up in its starting state, or opens it if it is up (and is the
 // course's): here where the kernel has IPVS, else in a microVM.
-func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Screen, folder string, inVM bool) (*courseLab, bool, error) {
+func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Screen, folder string, machine *labs.Machine) (*courseLab, bool, error) {
 	course, name := sc.Course, sc.Lab
 	l, err := labs.Open(lab.StateDir(), name)
 	if v, ok := l.(labs.InVM); ok && err == nil {
@@ -203,14 +203,14 @@ func openCourseLab(ctx context.Context, stdout, stderr io.Writer, sc tutorial.Sc
 	if !errors.Is(err, lab.ErrNotFound) {
 		return nil, false, err
 	}
-	fmt.Fprint(stdout, sc.Starting(inVM))
-	return upCourseLab(ctx, stderr, course, name, folder, inVM)
+	fmt.Fprint(stdout, sc.Starting(machine != nil))
+	return upCourseLab(ctx, stderr, course, name, folder, machine)
 }
 
 // upCourseLab brings a course's lab up, named name.
-func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course, name, folder string, inVM bool) (*courseLab, bool, error) {
-	if inVM {
-		v, err := labs.UpInVM(ctx, lab.StateDir(), name, []string{"-f", course.Topology, "--name", name}, labs.VMOptions("", stderr), io.Discard, stderr)
+func upCourseLab(ctx context.Context, stderr io.Writer, course *tutorial.Course, name, folder string, machine *labs.Machine) (*courseLab, bool, error) {
+	if machine != nil {
+		v, err := labs.UpInVM(ctx, lab.StateDir(), name, []string{"-f", course.Topology, "--name", name}, labs.VMOptions(*machine, stderr), io.Discard, stderr)
 		if err != nil {
 			return nil, false, err
 		}

@@ -58,7 +58,7 @@ func Ensure(ctx context.Context, opts Choice) (*Kernel, error) {
 	}
 	cleanStaleIfIdle(root)
 	if k := opts.cached(root, pkg); k != nil {
-		if k.Vmlinux == "" {
+		if k.Vmlinux == "" && bootsELF(opts.arch()) {
 			opts.completeCache(ctx, root, k)
 		}
 		return k, nil
@@ -135,7 +135,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	if err != nil {
 		return nil, err
 	}
-	if k.Vmlinux == "" { // fetched by an lvslab that could not unpack it
+	if k.Vmlinux == "" && bootsELF(a.Arch) { // fetched by an lvslab that could not unpack it
 		opts.completeLocked(ctx, k)
 	}
 	if err := linkPackage(root, opts.link(pkg), name); err != nil {
@@ -181,7 +181,7 @@ func cachedKernel(root, pkg string) *Kernel {
 			}
 		}
 	}
-	return newestCached(root, func(dir string) bool { return !claimed[dir] })
+	return newestCached(root, func(dir string) bool { return !claimed[dir] && strings.Contains(dir, "-"+DefaultArch+"_") })
 }
 
 // linkedKernel is the kernel the link names, or nil.
@@ -306,7 +306,7 @@ func lockDir(ctx context.Context, dir string) (unlock func(), err error) {
 
 // Choice is which kernel to boot, and where notices about fetching it go.
 type Choice struct {
-	Package          string    // a Debian kernel package; default DefaultPackage()
+	Package          string    // a Debian kernel package; default DefaultPackageFor(Arch)
 	Vmlinuz, Modules string    // a kernel given by hand instead, and its module tree
 	Cache            string    // the kernel cache; default CacheDir()
 	Mirror           string    // the Debian mirror to fetch from; default debian.FindMirror's

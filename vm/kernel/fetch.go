@@ -16,11 +16,7 @@ func (opts Choice) archive(root string) (*debian.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	suite, arch := opts.suite(), opts.Arch
-	if arch == "" {
-		arch = DefaultArch
-	}
-	return &debian.Archive{Mirror: m, Suite: suite, Arch: arch, Cache: archiveCache(root), Notices: opts.Notices}, nil
+	return &debian.Archive{Mirror: m, Suite: opts.suite(), Arch: opts.arch(), Cache: archiveCache(root), Notices: opts.Notices}, nil
 }
 
 // archiveCache is where what is fetched from Debian's archive is kept: beside the kernels' folder root.
@@ -77,8 +73,10 @@ func fetchPackage(ctx context.Context, a *debian.Archive, root string, p *debian
 	if err := writeIndex(ctx, k.Modules); err != nil {
 		return err
 	}
-	if err := writeVmlinux(ctx, k); err != nil {
-		return fmt.Errorf("package %s: %w; its kernel would unpack itself at every boot, four times slower under emulation: pass another --kernel-package, or --kernel and --modules", p.Name, err)
+	if bootsELF(a.Arch) {
+		if err := writeVmlinux(ctx, k); err != nil {
+			return fmt.Errorf("package %s: %w; its kernel would unpack itself at every boot, four times slower under emulation: pass another --kernel-package, or --kernel and --modules", p.Name, err)
+		}
 	}
 	if err := os.Rename(x, dest); err != nil {
 		return fmt.Errorf("kernel cache: %w", err)

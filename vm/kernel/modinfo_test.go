@@ -91,12 +91,12 @@ func TestIndexFakeTree(t *testing.T) {
 // TestIndexRealKernel plans ip_vs against the cached Debian kernel: the DESIGN's pitfall is that
 // libcrc32c needs crc32c_generic, which only a softdep names.
 func TestIndexRealKernel(t *testing.T) {
-	k, err := Cached("", DefaultPackage())
+	k, err := Cached("", DefaultPackageFor(DefaultArch))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if k == nil {
-		t.Skipf("no kernel of %s in the cache (any VM test fetches one)", DefaultPackage())
+		t.Skipf("no kernel of %s in the cache (any VM test fetches one)", DefaultPackageFor(DefaultArch))
 	}
 	ix, err := LoadIndex(context.Background(), k.Modules)
 	if err != nil {

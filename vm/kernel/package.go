@@ -3,6 +3,7 @@ package kernel
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/lvslab/lvslab/debian"
 )
@@ -11,24 +12,40 @@ import (
 // so that every command that boots the VM (lvslab test, demo, --vm) follows it.
 const PackageEnv = "LVSLAB_KERNEL_PACKAGE"
 
-// DefaultPackage is the kernel package the microVM boots when nothing else names one:
-// $LVSLAB_KERNEL_PACKAGE, else linux-image-amd64.
-func DefaultPackage() string {
+// DefaultPackageFor is the kernel package an arch's microVM boots when nothing else names one:
+// $LVSLAB_KERNEL_PACKAGE, else Debian's kernel for arch (linux-image-amd64, linux-image-arm64).
+func DefaultPackageFor(arch string) string {
 	if pkg := os.Getenv(PackageEnv); pkg != "" {
 		return pkg
 	}
-	return MetaPackage
+	return "linux-image-" + arch
 }
 
-// packageName is the package to boot: Choice.Package, else DefaultPackage. It must look like a Debian
-// package name, since it also names a link in the cache.
+// packageName is the package to boot: Choice.Package, else the default for its architecture. It must look
+// like a Debian package name, since it also names a link in the cache, and be a kernel of that
+// architecture: Debian's kernel packages end in it (linux-image-6.12-amd64, linux-image-rt-arm64).
 func (c Choice) packageName() (string, error) {
 	pkg, from := c.Package, "Options.Package"
 	if pkg == "" {
-		pkg, from = DefaultPackage(), "$"+PackageEnv
+		pkg, from = DefaultPackageFor(c.arch()), "$"+PackageEnv
 	}
 	if !debian.IsPackageName(pkg) {
 		return "", fmt.Errorf("kernel package %q (from %s): expected a Debian package name such as linux-image-6.12-amd64", pkg, from)
 	}
+	if !strings.HasSuffix(pkg, "-"+c.arch()) {
+		return "", fmt.Errorf("kernel package %s (from %s) is not an %s kernel: expected a name ending in -%s, such as linux-image-%s", pkg, from, c.arch(), c.arch(), c.arch())
+	}
 	return pkg, nil
 }
+
+// arch is the Debian architecture of the kernel opts asks for.
+func (c Choice) arch() string {
+	if c.Arch == "" {
+		return DefaultArch
+	}
+	return c.Arch
+}
+
+// bootsELF tells whether qemu boots an arch's kernel fastest as an ELF vmlinux unpacked on the host
+// (x86's PVH entry); qemu-system-aarch64 takes Debian's arm64 image as it is.
+func bootsELF(arch string) bool { return arch == "amd64" }

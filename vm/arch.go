@@ -1,0 +1,117 @@
+package vm
+
+import (
+	"debug/elf"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+)
+
+// ArchEnv names the environment variable that picks the guest's architecture when Options.Arch is empty,
+// so that every command that boots the VM follows it.
+const ArchEnv = "LVSLAB_ARCH"
+
+// guestArch is what a guest of one architecture boots with.
+type guestArch struct {
+	name        string // Debian's and Go's name: amd64, arm64
+	qemu        string // the qemu program that emulates it
+	qemuPackage string // Debian's package of that program
+	machine     string // qemu's -machine
+	tcgCPU      string // qemu's -cpu under TCG
+	console     string // the kernel's serial console
+	elfMachine  elf.Machine
+}
+
+var guestArches = []guestArch{
+	{name: "amd64", qemu: "qemu-system-x86_64", qemuPackage: "qemu-system-x86", elfMachine: elf.EM_X86_64,
+		// microvm has no PCI, firmware tables to speak of or legacy devices to probe: under TCG it reaches
+		// init about as fast as the kernel allows. Without the RTC the kernel waits a second for it, twice;
+		// without the PIT it cannot calibrate.
+		machine: "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on", tcgCPU: "max", console: "ttyS0"},
+	{name: "arm64", qemu: "qemu-system-aarch64", qemuPackage: "qemu-system-arm", elfMachine: elf.EM_AARCH64,
+		// virt's devices are virtio-mmio, as microvm's are, so the same -device names serve. Pointer
+		// authentication with QARMA, as -cpu max has it, costs much under TCG; the implementation-defined
+		// algorithm is as good for a throwaway machine.
+		machine: "virt", tcgCPU: "max,pauth-impdef=on", console: "ttyAMA0"},
+}
+
+// archOf is the guest architecture asked for: name (Options.Arch), else $LVSLAB_ARCH, else that of the
+// kernel package pkg (Options.Package, else $LVSLAB_KERNEL_PACKAGE: linux-image-arm64 is arm64's), else
+// the host's.
+func archOf(name, pkg string) (guestArch, error) {
+	from := "--arch"
+	if name == "" {
+		name, from = os.Getenv(ArchEnv), "$"+ArchEnv
+	}
+	if pkg == "" {
+		pkg = os.Getenv(kernel.PackageEnv)
+	}
+	for _, a := range guestArches {
+		if name == "" && strings.HasSuffix(pkg, "-"+a.name) {
+			name, from = a.name, "the kernel package "+pkg
+		}
+	}
+	if name == "" {
+		name, from = runtime.GOARCH, "this host's architecture"
+	}
+	i := slices.IndexFunc(guestArches, func(a guestArch) bool { return a.name == name })
+	if i < 0 {
+		return guestArch{}, fmt.Errorf("guest architecture %q (from %s): expected amd64 or arm64", name, from)
+	}
+	return guestArches[i], nil
+}
+
+// GuestArch is the architecture of a guest booted with Options.Arch arch and Options.Package pkg:
+// amd64 or arm64.
+func GuestArch(arch, pkg string) (string, error) {
+	a, err := archOf(arch, pkg)
+	return a.name, err
+}
+
+// native tells whether the host's CPU runs this guest's code itself, as KVM needs.
+func (a guestArch) native() bool { return a.name == runtime.GOARCH }
+
+// GuestBinaryName is the file, beside lvslab, that is the guest's /init where lvslab itself cannot be:
+// a guest of another architecture than the host's, or a host that is not Linux.
+func GuestBinaryName(arch string) string { return "lvslab-linux-" + arch }
+
+// guestInit is the binary the guest runs as /init: the running one for a guest of the host's own
+// architecture on Linux, else GuestBinaryName beside it. It must be a static ELF executable for the guest.
+func (a guestArch) guestInit() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("finding the running binary, the guest's /init or beside it: %w", err)
+	}
+	exe := self
+	if !a.native() || runtime.GOOS != "linux" {
+		if self, err = filepath.EvalSymlinks(self); err != nil {
+			return "", err
+		}
+		exe = filepath.Join(filepath.Dir(self), GuestBinaryName(a.name))
+		if _, err := os.Stat(exe); err != nil {
+			return "", fmt.Errorf("an %s guest needs lvslab built for linux/%s as its /init, expected beside lvslab: %w; build it with make build (or GOOS=linux GOARCH=%s CGO_ENABLED=0 go build -o %s ./cmd/lvslab)", a.name, a.name, err, a.name, exe)
+		}
+	}
+	if err := checkStatic(exe); err != nil {
+		return "", err
+	}
+	return exe, checkMachine(exe, a)
+}
+
+// checkMachine makes sure exe is built for the guest's architecture.
+func checkMachine(exe string, a guestArch) error {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+	}
+	defer f.Close()
+	if f.Machine != a.elfMachine {
+		return fmt.Errorf("%s is built for %s, but the guest is %s (%s): rebuild it for linux/%s", exe, f.Machine, a.name, a.elfMachine, a.name)
+	}
+	return nil
+}

@@ -1,0 +1,63 @@
+package vm
+
+import (
+	"os"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+)
+
+func TestGuestArchitectureChoice(t *testing.T) {
+	t.Setenv(ArchEnv, "")
+	t.Setenv(kernel.PackageEnv, "")
+	for _, c := range []struct{ arch, pkg, want, err string }{
+		{"", "", runtime.GOARCH, ""},
+		{"arm64", "", "arm64", ""},
+		{"", "linux-image-arm64", "arm64", ""},
+		{"", "linux-image-6.12-amd64", "amd64", ""},
+		{"amd64", "linux-image-arm64", "amd64", ""}, // the kernel package is then refused, by name
+		{"mips", "", "", `guest architecture "mips" (from --arch): expected amd64 or arm64`},
+	} {
+		a, err := archOf(c.arch, c.pkg)
+		switch {
+		case c.err != "" && (err == nil || !strings.Contains(err.Error(), c.err)):
+			t.Errorf("arch %q, package %q: error %v, want %q", c.arch, c.pkg, err, c.err)
+		case c.err == "" && (err != nil || a.name != c.want):
+			t.Errorf("arch %q, package %q: %q, %v; want %s", c.arch, c.pkg, a.name, err, c.want)
+		}
+	}
+	t.Setenv(ArchEnv, "arm64")
+	if a, _ := archOf("", "linux-image-amd64"); a.name != "arm64" {
+		t.Errorf("$%s=arm64: got %s", ArchEnv, a.name)
+	}
+}
+
+// A guest's /init must be built for it: this test binary, built for the host, is refused as an arm64
+// guest's, and KVM cannot run a guest of another architecture.
+func TestAForeignGuestNeedsItsOwnBuildAndTCG(t *testing.T) {
+	t.Setenv(ArchEnv, "")
+	foreign := "arm64"
+	if runtime.GOARCH == "arm64" {
+		foreign = "amd64"
+	}
+	a, err := archOf(foreign, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	self, _ := os.Executable()
+	if err := checkMachine(self, a); err == nil || !strings.Contains(err.Error(), "rebuild it for linux/"+foreign) {
+		t.Errorf("the host's binary as an %s guest's /init: got %v, want it refused", foreign, err)
+	}
+	if _, err := a.guestInit(); err == nil || !strings.Contains(err.Error(), GuestBinaryName(foreign)) {
+		t.Errorf("an %s guest with no %s beside the binary: got %v", foreign, GuestBinaryName(foreign), err)
+	}
+	if _, err := planAccel(&Options{Arch: foreign, Accel: AccelKVM, Cache: t.TempDir()}); err == nil || !strings.Contains(err.Error(), "KVM runs only the host's own architecture") {
+		t.Errorf("--accel kvm for an %s guest: got %v", foreign, err)
+	}
+	plan, err := planAccel(&Options{Arch: foreign, Cache: t.TempDir()})
+	if err != nil || plan.kvm || !strings.Contains(plan.why, "only TCG emulates another architecture") {
+		t.Errorf("auto for an %s guest: %+v, %v; want TCG", foreign, plan, err)
+	}
+}
