@@ -132,8 +132,15 @@ func (sc Screen) Unreadable(err error) string {
 // Done says the step is done, and what the learner should have seen.
 func (sc Screen) Done(s *Step) string { return "✔ " + s.Seen.In(sc.Lang) + "\n\n" }
 
-// command is how the learner comes back to this course and lab.
-func (sc Screen) command() string {
+// SolvedForYou says that --from solves step i (0-based) in the lab, for a learner who starts later.
+func (sc Screen) SolvedForYou(i int) string {
+	s := sc.Course.Steps[i]
+	return sc.say(fmt.Sprintf("── Step %d/%d: %s — solved for you (--from)\n", i+1, len(sc.Course.Steps), s.Title.En),
+		fmt.Sprintf("── 第 %d/%d 步:%s —— 已替你完成(--from)\n", i+1, len(sc.Course.Steps), s.Title.In(Chinese)))
+}
+
+// Command is how the learner comes back to this course and lab.
+func (sc Screen) Command() string {
 	c := "lvslab tutorial " + sc.Course.Name
 	if sc.named() {
 		c += " --name " + sc.Lab
@@ -143,8 +150,8 @@ func (sc Screen) command() string {
 
 // Kept says progress survives quitting, and how to go on.
 func (sc Screen) Kept() string {
-	return sc.say("\nProgress kept: `"+sc.command()+"` goes on from here; --reset starts over.\n",
-		"\n进度已保存:再次执行 `"+sc.command()+"` 从这里继续;--reset 从头开始。\n")
+	return sc.say("\nProgress kept: `"+sc.Command()+"` goes on from here; --reset starts over.\n",
+		"\n进度已保存:再次执行 `"+sc.Command()+"` 从这里继续;--reset 从头开始。\n")
 }
 
 // Finished says the course is over.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -160,6 +161,16 @@ func planAccel(opts *Options) (*accelPlan, error) {
 		return &accelPlan{why: fmt.Sprintf("KVM failed to boot the kernel here before (%s; remembered in %s, delete it to try KVM again)", v.Why, mem.path), memo: mem}, nil
 	}
 	return &accelPlan{kvm: true, why: kvmDevice + " is usable", fallback: true, memo: mem}, nil
+}
+
+// PlannedAccel is the accelerator a machine booted with opts would try first, kvm or tcg, and why; it
+// boots nothing.
+func PlannedAccel(opts Options) (accel, why string, err error) {
+	plan, err := planAccel(&opts)
+	if err != nil {
+		return "", "", err
+	}
+	return strings.ToLower(accelName(plan.kvm)), plan.why, nil
 }
 
 func accelName(kvm bool) string {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -13,13 +14,15 @@ import (
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/tutorial"
 	"github.com/lvslab/lvslab/tutorial/runner"
+	"github.com/lvslab/lvslab/vm"
 )
 
 func newTutorialCommand() *cobra.Command {
 	var langFlag, name string
 	var check, reset bool
+	var from int
 	cmd := &cobra.Command{
-		Use:   "tutorial [nat|dr|tun] [--name NAME] [--lang en|zh] [--reset] [--check]",
+		Use:   "tutorial [nat|dr|tun] [--name NAME] [--lang en|zh] [--reset] [--from N] [--check]",
 		Short: "Learn LVS by hand: the NAT course as steps you type, each checked against the kernel",
 		Long: `Bring up the course's lab in the state the course starts from (for nat: the director's ip_forward at 0,
 no IPVS rules) and show one step at a time: what to do and why, and the commands to type in another
@@ -37,7 +40,9 @@ Courses: nat (the LVS NAT course, 11 steps), dr and tun (shorter follow-ups). Te
 Simplified Chinese: --lang, else $LANG. Where this kernel has no IPVS the lab lives in a microVM.
 The lab is named after the course (nat-tutorial); --name gives it another name, so that several
 learners on one machine each have a lab and progress of their own (the commands shown then carry
---lab NAME). Progress survives a closed terminal; --reset takes the lab down and starts over; lvslab
+--lab NAME). Progress survives a closed terminal; --reset takes the lab down and starts over; --from N
+starts at step N, its earlier steps solved in the lab first (for a learner who fell behind, or a machine
+that crashed: --reset --from N on a fresh lab); lvslab
 tutorial status [--name NAME] [--json] says which steps are done (for a teacher collecting a
 workshop's progress).
 
@@ -48,6 +53,7 @@ the race of a rules file created empty before it is written: the course tests it
   sudo lvslab shell director           # in a second terminal, from the same folder
   sudo lvslab tutorial --name alice    # a second learner on the same machine: a lab of her own
   sudo lvslab shell --lab alice director
+  sudo lvslab tutorial --from 7         # rs3 removed and wrr set: the weights are next
   sudo lvslab tutorial status --json
   sudo lvslab tutorial --check`,
 		Args: cobra.MaximumNArgs(1),
@@ -61,8 +67,8 @@ the race of a rules file created empty before it is written: the course tests it
 				return unusable(err)
 			}
 			if check {
-				if cmd.Flags().Changed("name") || reset {
-					return unusable(errors.New("--check runs in labs of its own: leave out --name and --reset"))
+				if cmd.Flags().Changed("name") || reset || cmd.Flags().Changed("from") {
+					return unusable(errors.New("--check runs every step in labs of its own: leave out --name, --reset and --from"))
 				}
 				if ran, err := maybeInVM(cmd, args, nil); ran {
 					return err
@@ -80,6 +86,9 @@ the race of a rules file created empty before it is written: the course tests it
 			if err != nil {
 				return unusable(err)
 			}
+			if n := len(courses[0].Steps); cmd.Flags().Changed("from") && (from < 1 || from > n) {
+				return unusable(fmt.Errorf("--from %d: the %s course has steps 1 to %d", from, courses[0].Name, n))
+			}
 			if reset {
 				if err := runner.Reset(cmd.Context(), sc); err != nil {
 					return unusable(err)
@@ -89,7 +98,7 @@ the race of a rules file created empty before it is written: the course tests it
 			if err != nil {
 				return unusable(err)
 			}
-			if err := runner.Run(cmd.Context(), sc, machine, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
+			if err := runner.Run(cmd.Context(), sc, machine, from, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr()); err != nil {
 				return unusable(err)
 			}
 			return nil
@@ -99,6 +108,7 @@ the race of a rules file created empty before it is written: the course tests it
 	cmd.Flags().StringVar(&name, "name", "", "the lab's name, and its progress's (default: the course's lab, nat-tutorial)")
 	cmd.Flags().BoolVar(&check, "check", false, "run every step's solution and mistakes, and check that each step and hint fires")
 	cmd.Flags().BoolVar(&reset, "reset", false, "take the course's lab down and start over")
+	cmd.Flags().IntVar(&from, "from", 0, "start at step N (1 is the first), the steps before it solved in the lab first")
 	addVMFlag(cmd)
 	cmd.AddCommand(newTutorialStatusCommand(), newTutorialSnapshotCommand())
 	return cmd
@@ -157,6 +167,33 @@ func tutorialMachine(cmd *cobra.Command) (*labs.Machine, error) {
 	return &m, nil
 }
 
+// labPlace is where this machine runs a course's lab, for a teacher's table of a workshop's laptops:
+// natively, or in a microVM of which architecture, under which accelerator and why.
+type labPlace struct {
+	MicroVM bool   `json:"microvm"`
+	Reason  string `json:"reason,omitempty"` // why in a microVM
+	Arch    string `json:"arch,omitempty"`   // the guest's
+	Accel   string `json:"accel,omitempty"`  // kvm or tcg, as the machine would try first
+	Why     string `json:"accel_why,omitempty"`
+	Error   string `json:"error,omitempty"` // what keeps the microVM from booting here
+}
+
+func whereLabsRun() labPlace {
+	d, err := labs.Decide(labs.Auto, labs.Needs{IPVS: true})
+	if err != nil || !d.InVM {
+		return labPlace{}
+	}
+	p := labPlace{MicroVM: true, Reason: d.Reason}
+	opts := labs.VMOptions(labs.Machine{}, nil)
+	if p.Arch, err = vm.GuestArch(opts.Arch, opts.Package); err == nil {
+		p.Accel, p.Why, err = vm.PlannedAccel(opts)
+	}
+	if err != nil {
+		p.Error = err.Error()
+	}
+	return p
+}
+
 func newTutorialStatusCommand() *cobra.Command {
 	var asJSON bool
 	var langFlag, name string
@@ -194,7 +231,8 @@ func newTutorialStatusCommand() *cobra.Command {
 			if asJSON {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"host": host, "courses": out})
+				return enc.Encode(map[string]any{"host": host, "os": runtime.GOOS, "arch": runtime.GOARCH,
+					"lab": whereLabsRun(), "courses": out})
 			}
 			fmt.Fprint(cmd.OutOrStdout(), text.String())
 			return nil

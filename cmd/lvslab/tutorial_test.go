@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -166,7 +167,74 @@ func TestTutorialNameAndStatus(t *testing.T) {
 	if out := c.expect(0, "tutorial", "status", "nat", "--lang", "en"); !strings.Contains(out, "nat: 0 of 11 steps done") {
 		t.Errorf("status of the course's own lab:\n%s", out)
 	}
-	if out := c.expect(exitUnusable, "tutorial", "--check", "--name", "alice"); !strings.Contains(out, "--check runs in labs of its own") {
+	// Where this laptop runs the lab, beside its progress, for a teacher's table of a room's laptops.
+	var where struct {
+		OS, Arch string
+		Lab      struct {
+			MicroVM     bool
+			Arch, Accel string
+		}
+	}
+	if err := json.Unmarshal([]byte(c.expect(0, "tutorial", "status", "--json")), &where); err != nil || where.OS != runtime.GOOS || where.Arch != runtime.GOARCH ||
+		(where.Lab.MicroVM && (where.Lab.Arch == "" || where.Lab.Accel == "")) {
+		t.Errorf("tutorial status --json: %+v, %v; want this machine's OS and architecture, and the microVM's architecture and accelerator where the lab goes in one", where, err)
+	}
+	if out := c.expect(exitUnusable, "tutorial", "--check", "--name", "alice"); !strings.Contains(out, "--check runs every step in labs of its own") {
 		t.Errorf("--check --name: %s", out)
+	}
+}
+
+// --from 7 starts the NAT course at the weights: the lab has rs3 removed and wrr set, the first six steps
+// are done in the progress; a --from behind what the lab has done asks for --reset; a step the course
+// does not have is refused before anything boots.
+func TestTutorialFromAStep(t *testing.T) {
+	needMicroVM(t)
+	c := newCLI(t)
+	course, _ := tutorial.Find("nat")
+	for _, bad := range []string{"0", "12"} {
+		if out := c.expect(exitUnusable, "tutorial", "--from", bad); !strings.Contains(out, "--from "+bad+": the nat course has steps 1 to 11") || strings.Contains(out, "microVM") {
+			t.Errorf("--from %s: %s", bad, out)
+		}
+	}
+	sc := tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}
+	t.Cleanup(func() { c.run("down", sc.Lab) })
+	tut := c.command("tutorial", "--from", "7", "--lang", "en")
+	tut.Dir = t.TempDir()
+	stdin, _ := tut.StdinPipe()
+	out := &syncBuffer{}
+	tut.Stdout, tut.Stderr = out, out
+	if err := tut.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { stdin.Close(); tut.Process.Kill(); tut.Wait() }()
+	step7 := strings.SplitN(sc.Step(6), "\n", 2)[0]
+	if err := wait.Until(t.Context(), 3*time.Minute, func() (bool, string) {
+		return strings.Contains(out.String(), step7), "the tutorial has not shown step 7"
+	}); err != nil {
+		t.Fatalf("%v; it printed:\n%s", err, out.String())
+	}
+	fmt.Fprintln(stdin, "quit")
+	if err := tut.Wait(); err != nil {
+		t.Fatalf("tutorial --from 7, then quit: %v\n%s", err, out.String())
+	}
+	for i := range 6 {
+		if want := strings.TrimSpace(sc.SolvedForYou(i)); !strings.Contains(out.String(), want) {
+			t.Errorf("the tutorial did not say %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), strings.SplitN(sc.Step(5), "\n", 2)[0]+"\n") {
+		t.Errorf("--from 7 showed step 6 to the learner:\n%s", out.String())
+	}
+	table := c.expect(0, "exec", "--lab", sc.Lab, "director", "--", "ipvsadm", "-Ln")
+	if !strings.Contains(table, "wrr") || !strings.Contains(table, "172.16.0.45:80") || strings.Contains(table, "172.16.0.65") {
+		t.Errorf("--from 7: want wrr with rs3 removed, the director's table is:\n%s", table)
+	}
+	var status struct{ Courses []struct{ Done int } }
+	if err := json.Unmarshal([]byte(c.expect(0, "tutorial", "status", "nat", "--json")), &status); err != nil || len(status.Courses) != 1 || status.Courses[0].Done != 6 {
+		t.Errorf("tutorial status after --from 7: %+v, %v; want 6 steps done", status, err)
+	}
+	again := c.expect(exitUnusable, "tutorial", "--from", "3")
+	if !strings.Contains(again, "step 3 (forward) is done already") || !strings.Contains(again, "--reset --from 3") {
+		t.Errorf("--from 3 on a lab past step 3: %s", again)
 	}
 }

@@ -69,21 +69,22 @@ func checkCourse(ctx context.Context, w io.Writer, cl *courseLab) int {
 				raced = append(raced, r.Name)
 			}
 		}
+		// What --from does for each step before the one it starts at.
 		start, err := cl.state(ctx)
 		if err != nil {
 			fail(s, "reading the lab: %v", err)
 			return failures
 		}
-		if err := runAll(ctx, cl, s.Solution); err != nil {
-			fail(s, "the solution: %v", err)
-			return failures
-		}
-		watch := tutorial.NewWatch(s, start, checkStuck)
-		if err := awaitWatch(ctx, cl, watch, func() (bool, string) { return watch.Done(), "the step is not done" }); err != nil {
-			fail(s, "its solution did not make it done: %v", err)
+		if err := solveStep(ctx, cl, s); err != nil {
+			fail(s, "%v", err)
 			return failures
 		}
 		// Done right, no hint may speak (but those that wait for a learner to be stuck).
+		watch := tutorial.NewWatch(s, start, checkStuck)
+		if err := awaitWatch(ctx, cl, watch, func() (bool, string) { return watch.Done(), "the step is not done" }); err != nil {
+			fail(s, "the lab no longer shows it done: %v", err)
+			return failures
+		}
 		for _, h := range watch.Hints(false) {
 			fail(s, "hint %s fires although the step is done right", h.ID)
 		}

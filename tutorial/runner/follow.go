@@ -38,8 +38,9 @@ func Reset(ctx context.Context, sc tutorial.Screen) error {
 }
 
 // Run is the interactive tutorial: one step at a time, each checked against the lab until done, the lab
-// in a microVM booted as machine says when it is not nil, the learner's lines read from stdin.
-func Run(ctx context.Context, sc tutorial.Screen, machine *labs.Machine, stdin io.Reader, w, stderr io.Writer) error {
+// in a microVM booted as machine says when it is not nil, the learner's lines read from stdin. With from
+// (1-based) above 0 it starts at that step, the steps before it solved in the lab first.
+func Run(ctx context.Context, sc tutorial.Screen, machine *labs.Machine, from int, stdin io.Reader, w, stderr io.Writer) error {
 	c := sc.Course
 	folder, _ := os.Getwd()
 	p, err := loadProgress(c, sc.Lab)
@@ -58,6 +59,11 @@ func Run(ctx context.Context, sc tutorial.Screen, machine *labs.Machine, stdin i
 	p.Folder = folder
 	if err := p.save(); err != nil {
 		return err
+	}
+	if from > 0 {
+		if err := p.fastForward(ctx, w, sc, cl, from); err != nil {
+			return err
+		}
 	}
 	_, inVMLab := cl.lab.(labs.InVM)
 	fmt.Fprint(w, sc.Ready(inVMLab, folder))

@@ -1,0 +1,56 @@
+package runner
+
+import (
+	"context"
+	"fmt"
+	"io"
+
+	"github.com/lvslab/lvslab/tutorial"
+)
+
+// fastForward brings the lab to the state the steps before step from (1-based) leave: it runs the
+// solution of each of them not done yet, as --check does, waits until the lab shows it done, and keeps it
+// as done. A step from on, done already, would leave the lab past the state step from starts from: that
+// asks for a fresh lab (--reset).
+func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Screen, cl *courseLab, from int) error {
+	steps := sc.Course.Steps
+	if from < 1 || from > len(steps) {
+		return fmt.Errorf("--from %d: the %s course has steps 1 to %d", from, sc.Course.Name, len(steps))
+	}
+	for i := from - 1; i < len(steps); i++ {
+		if p.done(steps[i].ID) {
+			return fmt.Errorf("--from %d: step %d (%s) is done already in lab %s, which is past where step %d starts; `%s --reset --from %d` starts a fresh lab there",
+				from, i+1, steps[i].ID, sc.Lab, from, sc.Command(), from)
+		}
+	}
+	for i, s := range steps[:from-1] {
+		if p.done(s.ID) {
+			continue
+		}
+		fmt.Fprint(w, sc.SolvedForYou(i))
+		if err := solveStep(ctx, cl, s); err != nil {
+			return fmt.Errorf("--from %d: step %d (%s): %w", from, i+1, s.ID, err)
+		}
+		p.Done = append(p.Done, s.ID)
+		if err := p.save(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// solveStep runs step s's solution and waits until the lab shows the step done (within checkWait).
+func solveStep(ctx context.Context, cl *courseLab, s *tutorial.Step) error {
+	start, err := cl.state(ctx)
+	if err != nil {
+		return fmt.Errorf("reading the lab: %w", err)
+	}
+	if err := runAll(ctx, cl, s.Solution); err != nil {
+		return fmt.Errorf("the solution: %w", err)
+	}
+	watch := tutorial.NewWatch(s, start, checkStuck)
+	if err := awaitWatch(ctx, cl, watch, func() (bool, string) { return watch.Done(), "the step is not done" }); err != nil {
+		return fmt.Errorf("its solution did not make it done: %w", err)
+	}
+	return nil
+}
