@@ -89,7 +89,7 @@ func (a *Archive) Index(ctx context.Context) (*Index, error) {
 		a.notice("no security archive known for %s (none in apt's sources, or a --mirror whose path does not end in /debian): security updates are left out", a.Mirror.URL)
 	}
 	for _, s := range a.suites() {
-		rel, err := a.release(ctx, s.root, s.suite)
+		rel, data, err := a.release(ctx, s.root, s.suite)
 		if errors.Is(err, errNotFound) && !s.required {
 			a.notice("%s has no %s: its updates are left out", s.root, s.suite)
 			continue
@@ -97,6 +97,7 @@ func (a *Archive) Index(ctx context.Context) (*Index, error) {
 		if err != nil {
 			return nil, err
 		}
+		ix.Sources = append(ix.Sources, Source{Root: s.root, Path: "dists/" + s.suite + "/InRelease", Data: data})
 		if err := a.addPackages(ctx, ix, rel, s); err != nil {
 			return nil, err
 		}
@@ -104,17 +105,17 @@ func (a *Archive) Index(ctx context.Context) (*Index, error) {
 	return ix, nil
 }
 
-// release fetches and verifies a suite's InRelease.
-func (a *Archive) release(ctx context.Context, root, suite string) (*Release, error) {
+// release fetches and verifies a suite's InRelease, and returns it read and as it came.
+func (a *Archive) release(ctx context.Context, root, suite string) (*Release, []byte, error) {
 	url := root + "/dists/" + suite + "/InRelease"
 	data, err := getSmall(ctx, url, maxInRelease)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	keys := a.Keys
 	if keys == nil {
 		if keys, err = ArchiveKeys(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	now := time.Now
@@ -126,9 +127,9 @@ func (a *Archive) release(ctx context.Context, root, suite string) (*Release, er
 		err = a.notOlder(suite, rel.Date)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: refused: %w", url, err)
+		return nil, nil, fmt.Errorf("%s: refused: %w", url, err)
 	}
-	return rel, nil
+	return rel, data, nil
 }
 
 // notOlder refuses a release older than the newest of that suite this cache has seen, from any mirror: a
@@ -199,6 +200,7 @@ func (a *Archive) addPackages(ctx context.Context, ix *Index, rel *Release, s su
 		if err != nil {
 			return fmt.Errorf("%s: %w", url, err)
 		}
+		ix.Sources = append(ix.Sources, Source{Root: s.root, Path: "dists/" + s.suite + "/" + path, File: file})
 		return nil
 	}
 	return fmt.Errorf("%s/dists/%s/InRelease lists no main/binary-%s/Packages.xz or .gz: expected the archive to carry %s for %s", s.root, s.suite, a.Arch, s.suite, a.Arch)

@@ -22,6 +22,16 @@ type Package struct {
 // Index is the packages of one or more signed Packages indexes, by name.
 type Index struct {
 	byName map[string][]*Package
+	// Sources are the verified files Archive.Index read it from, for a copy of the archive (a bundle).
+	Sources []Source
+}
+
+// Source is one file of an archive an Index was read from: a suite's InRelease (Data, as fetched) or a
+// Packages index it lists (File, its verified copy in the cache), at Path under the archive's Root.
+type Source struct {
+	Root, Path string
+	Data       []byte
+	File       string
 }
 
 // The bound of an uncompressed Packages index: Debian's main component is about 50 MB.

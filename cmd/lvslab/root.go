@@ -32,7 +32,7 @@ brought to a testable state (bad input, not root, missing kernel feature); the m
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.AddCommand(newUpCommand(), newDownCommand(), newStatusCommand(), newExecCommand(), newLoadCommand(),
-		newDemoCommand(), newTestCommand(), newReportCommand(), newVMCommand(), newCacheCommand(), newShellCommand(), newTutorialCommand(), newGraphCommand())
+		newDemoCommand(), newTestCommand(), newReportCommand(), newVMCommand(), newCacheCommand(), newBundleCommand(), newShellCommand(), newTutorialCommand(), newGraphCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return unusable(err)
 	})

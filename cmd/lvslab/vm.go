@@ -21,40 +21,7 @@ func newVMCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "vm [--accel auto|kvm|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
-		Long: `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel, with IPVS and every
-scheduler, veth, bridge and ipip loaded. Its programs are Debian's (--userland debian, the default: ipvsadm,
-ab, curl, ip, ping, tcpdump, bash and the usual tools, built once into the cache from Debian's packages) or
-this machine's (--userland host); the working folder, and a command or file named by its absolute path,
-are seen as here (writes land in the VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
-that started the VM is first on the command's PATH, so scripts in the VM can call lvslab. This is how
-lvslab runs IPVS labs where the kernel has no IPVS (WSL2, containers, sandboxes); lvslab demo and
-lvslab test do it by themselves (--vm=auto).
-
-The accelerator (--accel, or $LVSLAB_ACCEL for every command that boots the VM): auto, the default,
-uses KVM where /dev/kvm can boot a stock kernel and TCG (software emulation, about 2 s to boot)
-elsewhere. A /dev/kvm that opens is not always one that boots: PVM devices (kvm_pvm, found on cloud
-machines without VMX or SVM) are ruled out up front; any other KVM must get the guest's /init running
-within 10 s, and a KVM boot that fails, or that qemu reports failing ("KVM internal error"), is retried
-once under TCG. That verdict is remembered in the cache's accel/ folder for this host (its kernel and
-device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
-accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it.
-
-The kernel (linux-image-amd64) is fetched once from Debian's archive into ~/.cache/lvslab (or
-$LVSLAB_CACHE), in Go, with no apt: the archive's InRelease checked against Debian's signing keys, which
-lvslab carries, its Packages index against InRelease, and the .deb against the index; anything altered is
-refused, naming the file and its digest. The mirror is --mirror, else $LVSLAB_DEBIAN_MIRROR, else the
-Debian archive in apt's sources (a mirror's security updates are read from <mirror>-security when its
-path ends in /debian). With the kernel in the cache, no network is touched. --prepare only fetches. --kernel-package picks another of Debian's kernel packages, e.g.
-linux-image-6.12-amd64 (Linux 6.12, which has the twos scheduler); $LVSLAB_KERNEL_PACKAGE does the same
-for every command that boots the microVM (lvslab test, demo, --vm). --kernel and --modules boot your own
-kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tree. Nothing outlives
-lvslab: qemu dies with it.
-
-The guest is this host's architecture unless --arch (or $LVSLAB_ARCH, for every command that boots the
-microVM) says amd64 or arm64, or the kernel package names one (linux-image-arm64). An arm64 guest boots
-Debian's arm64 kernel and programs under qemu-system-aarch64 (-machine virt, console ttyAMA0; apt-get
-install qemu-system-arm) and runs lvslab built for linux/arm64 as its /init: lvslab-linux-arm64 beside
-lvslab (make build makes it). Another architecture than the host's runs under TCG.`,
+		Long:  vmLong,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
   lvslab vm -- sh -c 'lvslab up && lvslab exec client -- curl -s http://192.168.0.75/ && lvslab down'
   lvslab vm --accel tcg -- uname -r       # never try KVM
@@ -118,3 +85,38 @@ lvslab (make build makes it). Another architecture than the host's runs under TC
 	f.BoolVar(&prepare, "prepare", false, "only check that this lvslab can be the guest's /init, and fetch and unpack the kernel (and Debian's userland) into the cache")
 	return cmd
 }
+
+const vmLong = `Run a command inside a throwaway microVM: qemu boots Debian's stock kernel, with IPVS and every
+scheduler, veth, bridge and ipip loaded. Its programs are Debian's (--userland debian, the default: ipvsadm,
+ab, curl, ip, ping, tcpdump, bash and the usual tools, built once into the cache from Debian's packages) or
+this machine's (--userland host); the working folder, and a command or file named by its absolute path,
+are seen as here (writes land in the VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
+that started the VM is first on the command's PATH, so scripts in the VM can call lvslab. This is how
+lvslab runs IPVS labs where the kernel has no IPVS (WSL2, containers, sandboxes); lvslab demo and
+lvslab test do it by themselves (--vm=auto).
+
+The accelerator (--accel, or $LVSLAB_ACCEL for every command that boots the VM): auto, the default,
+uses KVM where /dev/kvm can boot a stock kernel and TCG (software emulation, about 2 s to boot)
+elsewhere. A /dev/kvm that opens is not always one that boots: PVM devices (kvm_pvm, found on cloud
+machines without VMX or SVM) are ruled out up front; any other KVM must get the guest's /init running
+within 10 s, and a KVM boot that fails, or that qemu reports failing ("KVM internal error"), is retried
+once under TCG. That verdict is remembered in the cache's accel/ folder for this host (its kernel and
+device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
+accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it.
+
+The kernel (linux-image-amd64) is fetched once from Debian's archive into ~/.cache/lvslab (or
+$LVSLAB_CACHE), in Go, with no apt: the archive's InRelease checked against Debian's signing keys, which
+lvslab carries, its Packages index against InRelease, and the .deb against the index; anything altered is
+refused, naming the file and its digest. The mirror is --mirror, else $LVSLAB_DEBIAN_MIRROR, else the
+Debian archive in apt's sources (a mirror's security updates are read from <mirror>-security when its
+path ends in /debian). With the kernel in the cache, no network is touched. --prepare only fetches. --kernel-package picks another of Debian's kernel packages, e.g.
+linux-image-6.12-amd64 (Linux 6.12, which has the twos scheduler); $LVSLAB_KERNEL_PACKAGE does the same
+for every command that boots the microVM (lvslab test, demo, --vm). --kernel and --modules boot your own
+kernel instead: a vmlinuz and the directory holding its lib/modules/<version> tree. Nothing outlives
+lvslab: qemu dies with it.
+
+The guest is this host's architecture unless --arch (or $LVSLAB_ARCH, for every command that boots the
+microVM) says amd64 or arm64, or the kernel package names one (linux-image-arm64). An arm64 guest boots
+Debian's arm64 kernel and programs under qemu-system-aarch64 (-machine virt, console ttyAMA0; apt-get
+install qemu-system-arm) and runs lvslab built for linux/arm64 as its /init: lvslab-linux-arm64 beside
+lvslab (make build makes it). Another architecture than the host's runs under TCG.`

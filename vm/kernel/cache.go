@@ -120,7 +120,7 @@ func fetchKernel(ctx context.Context, root, pkg string, opts Choice) (*Kernel, e
 	if err != nil {
 		return nil, fmt.Errorf("kernel package %s: %w", pkg, err)
 	}
-	p, err := resolvePackage(ix, pkg, a.Arch)
+	p, err := ResolvePackage(ix, pkg, a.Arch)
 	if err != nil {
 		return nil, err
 	}
@@ -312,6 +312,8 @@ type Choice struct {
 	Mirror           string    // the Debian mirror to fetch from; default debian.FindMirror's
 	Suite, Arch      string    // the Debian release and architecture; default debian.SuiteFromEnv(), DefaultArch
 	Notices          io.Writer // one-line notices; nil drops them
+	// Now is the clock the archive's Valid-Until is read against; default time.Now.
+	Now func() time.Time
 }
 
 func (opts Choice) notice(format string, args ...any) {

@@ -16,16 +16,16 @@ func (opts Choice) archive(root string) (*debian.Archive, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &debian.Archive{Mirror: m, Suite: opts.suite(), Arch: opts.arch(), Cache: archiveCache(root), Notices: opts.Notices}, nil
+	return &debian.Archive{Mirror: m, Suite: opts.suite(), Arch: opts.arch(), Now: opts.Now, Cache: archiveCache(root), Notices: opts.Notices}, nil
 }
 
 // archiveCache is where what is fetched from Debian's archive is kept: beside the kernels' folder root.
 func archiveCache(root string) string { return debian.CacheIn(filepath.Dir(root)) }
 
-// resolvePackage is the versioned kernel package pkg stands for in the index. A metapackage
+// ResolvePackage is the versioned kernel package pkg stands for in the index. A metapackage
 // (linux-image-amd64, linux-image-6.12-amd64) depends on the versioned package, which depends on no
 // linux-image-* package itself.
-func resolvePackage(ix *debian.Index, pkg, arch string) (*debian.Package, error) {
+func ResolvePackage(ix *debian.Index, pkg, arch string) (*debian.Package, error) {
 	p := ix.Newest(pkg, arch)
 	if p == nil {
 		return nil, fmt.Errorf("kernel package %s: not in the Debian archive's index for %s: check the name (e.g. linux-image-amd64, linux-image-6.12-amd64), or pass --kernel and --modules", pkg, arch)

@@ -27,11 +27,11 @@ func TestResolvePackageFollowsTheMetapackage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := resolvePackage(ix, "linux-image-amd64", "amd64")
+	p, err := ResolvePackage(ix, "linux-image-amd64", "amd64")
 	if err != nil || p.Name != "linux-image-6.1.0-57-amd64" || p.Version != "6.1.192-3" {
 		t.Errorf("linux-image-amd64 resolved to %+v, %v; want linux-image-6.1.0-57-amd64 6.1.192-3", p, err)
 	}
-	if _, err := resolvePackage(ix, "linux-image-6.99-amd64", "amd64"); err == nil || !strings.Contains(err.Error(), "not in the Debian archive's index for amd64") {
+	if _, err := ResolvePackage(ix, "linux-image-6.99-amd64", "amd64"); err == nil || !strings.Contains(err.Error(), "not in the Debian archive's index for amd64") {
 		t.Errorf("an unknown package: %v, want it said plainly", err)
 	}
 }

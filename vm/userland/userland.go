@@ -91,6 +91,7 @@ type Options struct {
 	Suite   string             // debian.SuiteFromEnv() unless said
 	Arch    string             // amd64 unless said
 	Keys    openpgp.EntityList // the archive's signing keys; Debian's unless said (tests sign their own)
+	Now     func() time.Time   // the clock the archive's Valid-Until is read against; default time.Now
 	Notices io.Writer
 }
 
@@ -173,7 +174,7 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 	if err != nil {
 		return nil, err
 	}
-	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: opts.Arch, Cache: debian.CacheIn(opts.Cache), Keys: opts.Keys, Notices: opts.Notices}
+	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: opts.Arch, Cache: debian.CacheIn(opts.Cache), Keys: opts.Keys, Now: opts.Now, Notices: opts.Notices}
 	ix, err := a.Index(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("the guest's userland: %w", err)
