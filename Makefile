@@ -9,7 +9,7 @@ BIN := bin/lvslab
 # by package, for test-vm to run again in the microVM.
 IPVS_TESTS := bin/ipvs-tests.txt
 
-.PHONY: build test test-deps test-vm test-arch lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
+.PHONY: build test test-deps test-vm test-arch dist lint bench bench-quick bench-deps bench-suite chaos fuzz demo kernel vm-deps clean
 
 # What the binary says it is, in every report: the commit it was built from, and whether the work tree had
 # changes not committed (Go's own stamp needs -buildvcs, which some machines turn off in GOFLAGS).
@@ -74,6 +74,8 @@ DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvs
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode $(TOOLS)/actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	@for t in $(filter-out linux/$(shell $(GO) env GOARCH),$(DIST_TARGETS)); do echo "GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./..."; \
+		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; done
 	$(TOOLS)/staticcheck ./...
 	@out=$$($(TOOLS)/deadcode -filter '$(DEADCODE_PACKAGES)' ./cmd/lvslab ./internal/testsel | grep -v -E -f <(grep -v '^#' .deadcode-allow) || true); \
 	if [ -n "$$out" ]; then echo "deadcode: unreachable from cmd/lvslab (use it, delete it, or allow it in .deadcode-allow):"; echo "$$out"; exit 1; fi
@@ -145,6 +147,24 @@ vm-deps:
 
 kernel: build
 	$(BIN) vm --prepare
+
+# The archives a release hands out, in bin/dist: for each OS and architecture lvslab builds for, lvslab and,
+# beside it, lvslab built for Linux on every architecture the microVM boots (its /init there), with the
+# README. Linux on amd64 and arm64 so far; macOS and Windows are yet to come.
+DIST_TARGETS := linux/amd64 linux/arm64
+dist:
+	@set -e; rm -rf bin/dist; mkdir -p bin/dist; \
+	for a in amd64 arm64; do \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/dist/guest/lvslab-linux-$$a ./cmd/lvslab; done; \
+	for t in $(DIST_TARGETS); do os=$${t%/*}; arch=$${t#*/}; name=lvslab-$(VERSION)-$$os-$$arch; \
+		mkdir -p bin/dist/$$name; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/dist/$$name/lvslab ./cmd/lvslab; \
+		for a in amd64 arm64; do [ "$$os/$$a" = "$$t" ] || cp bin/dist/guest/lvslab-linux-$$a bin/dist/$$name/; done; \
+		cp README.md bin/dist/$$name/; \
+		tar -C bin/dist -czf bin/dist/$$name.tar.gz $$name; rm -rf bin/dist/$$name; \
+		echo "bin/dist/$$name.tar.gz"; done; \
+	rm -rf bin/dist/guest; \
+	$(GO) run ./internal/distcheck bin/dist/*.tar.gz
 
 clean:
 	rm -rf bin

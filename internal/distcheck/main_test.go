@@ -1,0 +1,54 @@
+package main
+
+import (
+	"archive/tar"
+	"compress/gzip"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+)
+
+// archiveOf writes lvslab-v-OS-ARCH.tar.gz holding the files given (name in the archive -> source).
+func archiveOf(t *testing.T, goos, goarch string, files map[string]string) string {
+	t.Helper()
+	name := "lvslab-v1-" + goos + "-" + goarch
+	path := filepath.Join(t.TempDir(), name+".tar.gz")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gz := gzip.NewWriter(f)
+	tw := tar.NewWriter(gz)
+	for inside, src := range files {
+		data, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tw.WriteHeader(&tar.Header{Name: name + "/" + inside, Mode: 0o755, Size: int64(len(data)), Typeflag: tar.TypeReg})
+		tw.Write(data)
+	}
+	tw.Close()
+	gz.Close()
+	f.Close()
+	return path
+}
+
+// An archive named for arm64 whose lvslab is this machine's amd64 build is refused, as is one that lacks
+// the other architecture's Linux lvslab.
+func TestDistcheckReadsTheExecutablesHeaders(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("the test passes this linux/amd64 test binary off as the archives' executables")
+	}
+	self, _ := os.Executable()
+	if checkELF(self, guestArches["amd64"]) != nil {
+		t.Skip("this test binary is not a static executable (make test builds it with CGO_ENABLED=0)")
+	}
+	if err := check(archiveOf(t, "linux", "arm64", map[string]string{"lvslab": self, "lvslab-linux-amd64": self})); err == nil || !strings.Contains(err.Error(), "expected an executable for EM_AARCH64") {
+		t.Errorf("an amd64 lvslab in the arm64 archive: got %v", err)
+	}
+	if err := check(archiveOf(t, "linux", "amd64", map[string]string{"lvslab": self})); err == nil || !strings.Contains(err.Error(), "lvslab-linux-arm64") {
+		t.Errorf("an archive without the arm64 guest's lvslab: got %v", err)
+	}
+}
