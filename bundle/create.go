@@ -48,20 +48,33 @@ func Create(ctx context.Context, dest string, opts CreateOptions) (*Manifest, er
 	if err != nil {
 		return nil, err
 	}
-	man := &Manifest{Format: Format, Created: time.Now().UTC().Truncate(time.Second), Suite: opts.Suite, Mirror: m.URL, Machines: opts.Machines}
+	man := &Manifest{Format: Format, Suite: opts.Suite, Mirror: m.URL, Machines: opts.Machines}
+	if err := man.checkMachines(); err != nil {
+		return nil, err
+	}
 	var entries []entry
-	add := func(e entry) {
-		if !slices.ContainsFunc(entries, func(o entry) bool { return o.Path == e.Path }) {
+	add := func(e entry) error {
+		i := slices.IndexFunc(entries, func(o entry) bool { return o.Path == e.Path })
+		switch {
+		case i < 0:
 			entries = append(entries, e)
+		case e.data != nil && !bytes.Equal(entries[i].data, e.data):
+			// Each architecture's indexes must be those one InRelease lists.
+			return fmt.Errorf("%s changed while the bundle was made (the mirror published a new release): make it again", e.Path)
 		}
+		return nil
 	}
 	for _, mc := range opts.Machines {
 		if err := machineEntries(ctx, m, mc, opts, add); err != nil {
 			return nil, err
 		}
 	}
+	// After the fetches: the InReleases were signed before this, and are read as of it on import.
+	man.Created = time.Now().UTC().Truncate(time.Second)
 	for name, file := range opts.Binaries {
-		add(entry{File: File{Path: binDir + "/" + name}, file: file})
+		if err := add(entry{File: File{Path: binDir + "/" + name}, file: file}); err != nil {
+			return nil, err
+		}
 	}
 	for i := range entries {
 		if err := entries[i].digest(); err != nil {
@@ -77,7 +90,7 @@ func Create(ctx context.Context, dest string, opts CreateOptions) (*Manifest, er
 
 // machineEntries adds what one architecture boots: the signed indexes, the kernels' packages and the
 // guest's programs' packages, each where the mirror has it.
-func machineEntries(ctx context.Context, m debian.Mirror, mc Machine, opts CreateOptions, add func(entry)) error {
+func machineEntries(ctx context.Context, m debian.Mirror, mc Machine, opts CreateOptions, add func(entry) error) error {
 	a := &debian.Archive{Mirror: m, Suite: opts.Suite, Arch: mc.Arch, Cache: debian.CacheIn(opts.Cache), Notices: opts.Notices}
 	ix, err := a.Index(ctx)
 	if err != nil {
@@ -97,7 +110,9 @@ func machineEntries(ctx context.Context, m debian.Mirror, mc Machine, opts Creat
 		if err != nil {
 			return err
 		}
-		add(entry{File: File{Path: dir + "/" + s.Path}, file: s.File, data: s.Data})
+		if err := add(entry{File: File{Path: dir + "/" + s.Path}, file: s.File, data: s.Data}); err != nil {
+			return err
+		}
 	}
 	var pkgs []*debian.Package
 	for _, k := range mc.Kernels {
@@ -120,7 +135,9 @@ func machineEntries(ctx context.Context, m debian.Mirror, mc Machine, opts Creat
 		if err != nil {
 			return err
 		}
-		add(entry{File: File{Path: dir + "/" + p.Filename}, file: file})
+		if err := add(entry{File: File{Path: dir + "/" + p.Filename}, file: file}); err != nil {
+			return err
+		}
 	}
 	return nil
 }

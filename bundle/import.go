@@ -12,11 +12,14 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/userland"
 )
@@ -47,36 +50,70 @@ func Import(ctx context.Context, path string, opts ImportOptions) (*Imported, er
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp(root, ".import-")
+	lock, err := lockfile.Wait(ctx, filepath.Join(root, ".lock"), 10*time.Minute, "another lvslab imports a bundle into "+root)
+	if err != nil {
+		return nil, err
+	}
+	defer lock.Release(false)
+	sweepImports(root) // what an import that was killed left; none runs now
+	dir, err := os.MkdirTemp(root, importPrefix)
 	if err != nil {
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	man, err := extract(bufio.NewReaderSize(f, 1<<20), dir)
+	man, err := extract(&ctxReader{ctx: ctx, r: bufio.NewReaderSize(f, 1<<20)}, dir)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", path, err)
 	}
-	mirror := "file://" + filepath.Join(dir, archiveDir)
+	mirror := (&url.URL{Scheme: "file", Path: filepath.Join(dir, archiveDir)}).String()
 	made := func() time.Time { return man.Created }
 	for _, mc := range man.Machines {
 		for _, k := range mc.Kernels {
-			if _, err := kernel.Ensure(ctx, kernel.Choice{Package: k, Arch: mc.Arch, Suite: man.Suite, Cache: opts.Cache, Mirror: mirror, Now: made, Notices: opts.Notices}); err != nil {
+			if _, err := kernel.Ensure(ctx, kernel.Choice{Package: k, Arch: mc.Arch, Suite: man.Suite, Cache: opts.Cache, Mirror: mirror, Now: made, Resolve: true, Notices: opts.Notices}); err != nil {
 				return nil, fmt.Errorf("bundle %s: kernel %s: %w", path, k, err)
 			}
 		}
-		if _, err := userland.Ensure(ctx, userland.Options{Cache: opts.Cache, Mirror: mirror, Suite: man.Suite, Arch: mc.Arch, Now: made, Notices: opts.Notices}); err != nil {
+		if _, err := userland.Ensure(ctx, userland.Options{Cache: opts.Cache, Mirror: mirror, Suite: man.Suite, Arch: mc.Arch, Now: made, Resolve: true, Notices: opts.Notices}); err != nil {
 			return nil, fmt.Errorf("bundle %s: the guest's programs: %w", path, err)
 		}
 	}
 	out := &Imported{Manifest: man}
 	if _, err := os.Stat(filepath.Join(dir, binDir)); err == nil {
-		out.Binaries = filepath.Join(root, "bin-"+man.Created.Format("20060102T150405Z"))
-		os.RemoveAll(out.Binaries)
+		out.Binaries = filepath.Join(root, "bin-"+man.Created.UTC().Format("20060102T150405Z"))
+		if err := os.RemoveAll(out.Binaries); err != nil {
+			return nil, err
+		}
 		if err := os.Rename(filepath.Join(dir, binDir), out.Binaries); err != nil {
 			return nil, err
 		}
 	}
 	return out, nil
+}
+
+// importPrefix begins the name of the folder an import unpacks a bundle into, in the cache's bundles/.
+const importPrefix = ".import-"
+
+// sweepImports removes the folders imports that died left in root. The caller holds root's lock.
+func sweepImports(root string) {
+	entries, _ := os.ReadDir(root)
+	for _, e := range entries {
+		if e.IsDir() && strings.HasPrefix(e.Name(), importPrefix) {
+			os.RemoveAll(filepath.Join(root, e.Name()))
+		}
+	}
+}
+
+// ctxReader stops a read once its context is done: an import of gigabytes can be interrupted.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c *ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }
 
 // extract reads a bundle: its manifest first, checked as data, then each file it lists, written under dir
@@ -97,6 +134,9 @@ func extract(r io.Reader, dir string) (*Manifest, error) {
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(man); err != nil {
 		return nil, fmt.Errorf("%s: %w", manifestName, err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, fmt.Errorf("%s: expected one JSON object, found more after it", manifestName)
 	}
 	if err := man.check(); err != nil {
 		return nil, fmt.Errorf("%s: %w", manifestName, err)
@@ -138,7 +178,7 @@ func writeChecked(r io.Reader, dest string, f File) error {
 		return err
 	}
 	mode := os.FileMode(0o644)
-	if filepath.Base(filepath.Dir(dest)) == binDir {
+	if strings.HasPrefix(f.Path, binDir+"/") {
 		mode = 0o755
 	}
 	out, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)

@@ -79,18 +79,11 @@ func (m *Manifest) check() error {
 	if !slices.Contains(debian.Suites, m.Suite) {
 		return fmt.Errorf("suite %q: expected one of %s", m.Suite, strings.Join(debian.Suites, ", "))
 	}
-	if len(m.Machines) == 0 || len(m.Machines) > len(debian.Arches) {
-		return fmt.Errorf("%d machines: expected 1 to %d", len(m.Machines), len(debian.Arches))
+	if err := m.checkMachines(); err != nil {
+		return err
 	}
-	for _, mc := range m.Machines {
-		if !slices.Contains(debian.Arches, mc.Arch) || len(mc.Kernels) == 0 || len(mc.Kernels) > 8 {
-			return fmt.Errorf("machine %q with %d kernels: expected amd64 or arm64, with 1 to 8 kernel packages", mc.Arch, len(mc.Kernels))
-		}
-		for _, k := range mc.Kernels {
-			if !debian.IsPackageName(k) || !strings.HasSuffix(k, "-"+mc.Arch) {
-				return fmt.Errorf("kernel package %q: expected a Debian kernel package for %s", k, mc.Arch)
-			}
-		}
+	if m.Created.IsZero() || m.Created.After(time.Now().Add(24*time.Hour)) || m.Created.Location() != time.UTC {
+		return fmt.Errorf("made %s: expected a time in UTC, not in the future", m.Created)
 	}
 	if len(m.Files) == 0 || len(m.Files) > maxFiles {
 		return fmt.Errorf("%d files: expected 1 to %d", len(m.Files), maxFiles)
@@ -110,6 +103,27 @@ func (m *Manifest) check() error {
 		seen[f.Path] = true
 		if total += f.Size; total > maxTotal {
 			return fmt.Errorf("the files add up to more than %d GB", int64(maxTotal)>>30)
+		}
+	}
+	return nil
+}
+
+// checkMachines validates the architectures and kernel packages a bundle is for: each architecture once.
+func (m *Manifest) checkMachines() error {
+	if len(m.Machines) == 0 || len(m.Machines) > len(debian.Arches) {
+		return fmt.Errorf("%d machines: expected 1 to %d", len(m.Machines), len(debian.Arches))
+	}
+	for i, mc := range m.Machines {
+		if slices.ContainsFunc(m.Machines[:i], func(o Machine) bool { return o.Arch == mc.Arch }) {
+			return fmt.Errorf("machine %s twice: expected each architecture once", mc.Arch)
+		}
+		if !slices.Contains(debian.Arches, mc.Arch) || len(mc.Kernels) == 0 || len(mc.Kernels) > 8 {
+			return fmt.Errorf("machine %q with %d kernels: expected amd64 or arm64, with 1 to 8 kernel packages", mc.Arch, len(mc.Kernels))
+		}
+		for _, k := range mc.Kernels {
+			if !debian.IsPackageName(k) || !strings.HasSuffix(k, "-"+mc.Arch) {
+				return fmt.Errorf("kernel package %q: expected a Debian kernel package for %s", k, mc.Arch)
+			}
 		}
 	}
 	return nil

@@ -55,7 +55,7 @@ type Kernel struct {
 
 // Machine is the microVM a run was in.
 type Machine struct {
-	QEMU  string `json:"qemu"`  // qemu-system-x86_64 --version, first line
+	QEMU  string `json:"qemu"`  // the guest's qemu --version (qemu-system-x86_64, -aarch64), first line
 	Accel string `json:"accel"` // kvm or tcg
 	// Arch is the guest's architecture: amd64 or arm64; empty in reports from before it was kept (amd64).
 	Arch string `json:"arch,omitempty"`

@@ -36,25 +36,31 @@ var guestArches = []guestArch{
 	{name: "arm64", qemu: "qemu-system-aarch64", qemuPackage: "qemu-system-arm", elfMachine: elf.EM_AARCH64,
 		// virt's devices are virtio-mmio, as microvm's are, so the same -device names serve. Pointer
 		// authentication with QARMA, as -cpu max has it, costs much under TCG; the implementation-defined
-		// algorithm is as good for a throwaway machine.
-		machine: "virt", tcgCPU: "max,pauth-impdef=on", console: "ttyAMA0"},
+		// algorithm is as good for a throwaway machine. virt's default GICv2 takes 8 CPUs at most.
+		machine: "virt,gic-version=3", tcgCPU: "max,pauth-impdef=on", console: "ttyAMA0"},
 }
 
-// archOf is the guest architecture asked for: name (Options.Arch), else $LVSLAB_ARCH, else that of the
-// kernel package pkg (Options.Package, else $LVSLAB_KERNEL_PACKAGE: linux-image-arm64 is arm64's), else
-// the host's.
+// archOf is the guest architecture asked for: name (--arch, Options.Arch), else that of the kernel
+// package pkg asked for (linux-image-arm64 is arm64's), else $LVSLAB_ARCH, else that of
+// $LVSLAB_KERNEL_PACKAGE, else the host's.
 func archOf(name, pkg string) (guestArch, error) {
 	from := "--arch"
+	ofPackage := func(pkg, from string) (string, string) {
+		for _, a := range guestArches {
+			if strings.HasSuffix(pkg, "-"+a.name) {
+				return a.name, from + " " + pkg
+			}
+		}
+		return "", ""
+	}
+	if name == "" {
+		name, from = ofPackage(pkg, "the kernel package")
+	}
 	if name == "" {
 		name, from = os.Getenv(ArchEnv), "$"+ArchEnv
 	}
-	if pkg == "" {
-		pkg = os.Getenv(kernel.PackageEnv)
-	}
-	for _, a := range guestArches {
-		if name == "" && strings.HasSuffix(pkg, "-"+a.name) {
-			name, from = a.name, "the kernel package "+pkg
-		}
+	if name == "" {
+		name, from = ofPackage(os.Getenv(kernel.PackageEnv), "$"+kernel.PackageEnv)
 	}
 	if name == "" {
 		name, from = runtime.GOARCH, "this host's architecture"
@@ -97,10 +103,23 @@ func (a guestArch) guestInit() (string, error) {
 			return "", fmt.Errorf("an %s guest needs lvslab built for linux/%s as its /init, expected beside lvslab: %w; build it with make build (or GOOS=linux GOARCH=%s CGO_ENABLED=0 go build -o %s ./cmd/lvslab)", a.name, a.name, err, a.name, exe)
 		}
 	}
-	if err := checkStatic(exe); err != nil {
-		return "", err
+	return exe, checkGuestBinary(exe, a)
+}
+
+// CheckGuestBinary tells whether exe can be the /init of a guest of arch: a static ELF executable for it.
+func CheckGuestBinary(exe, arch string) error {
+	a, err := archOf(arch, "")
+	if err != nil {
+		return err
 	}
-	return exe, checkMachine(exe, a)
+	return checkGuestBinary(exe, a)
+}
+
+func checkGuestBinary(exe string, a guestArch) error {
+	if err := checkStatic(exe); err != nil {
+		return err
+	}
+	return checkMachine(exe, a)
 }
 
 // checkMachine makes sure exe is built for the guest's architecture.

@@ -29,8 +29,19 @@ func TestGuestArchitectureChoice(t *testing.T) {
 		}
 	}
 	t.Setenv(ArchEnv, "arm64")
-	if a, _ := archOf("", "linux-image-amd64"); a.name != "arm64" {
+	if a, _ := archOf("", ""); a.name != "arm64" {
 		t.Errorf("$%s=arm64: got %s", ArchEnv, a.name)
+	}
+	if a, _ := archOf("", "linux-image-amd64"); a.name != "amd64" {
+		t.Errorf("$%s=arm64 and the kernel package linux-image-amd64 asked for: got %s, want the package's", ArchEnv, a.name)
+	}
+	t.Setenv(ArchEnv, "")
+	t.Setenv(kernel.PackageEnv, "linux-image-arm64")
+	if a, _ := archOf("", ""); a.name != "arm64" {
+		t.Errorf("$%s=linux-image-arm64: got %s", kernel.PackageEnv, a.name)
+	}
+	if got := kernel.DefaultPackageFor("amd64"); got != "linux-image-amd64" {
+		t.Errorf("$%s=linux-image-arm64, an amd64 guest's default kernel: %s, want linux-image-amd64", kernel.PackageEnv, got)
 	}
 }
 

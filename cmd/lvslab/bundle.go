@@ -70,7 +70,7 @@ func newBundleCreateCommand() *cobra.Command {
 				size += f.Size
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %.0f MB: Debian %s %s, and lvslab for %s\n", args[0], len(man.Files), float64(size)/1e6,
-				man.Suite, describeMachines(man.Machines), strings.Join(slices.Sorted(maps.Keys(bins)), ", "))
+				man.Suite, describeMachines(man.Machines), strings.Join(binaryPlatforms(bins), ", "))
 			return nil
 		},
 	}
@@ -157,9 +157,21 @@ func guestBinaries(machines []bundle.Machine) (map[string]string, error) {
 		if _, err := os.Stat(file); err != nil {
 			return nil, fmt.Errorf("lvslab for linux/%s, which the bundle carries, expected at %s: %w; build it with make build", m.Arch, file, err)
 		}
+		if err := vm.CheckGuestBinary(file, m.Arch); err != nil {
+			return nil, err
+		}
 		bins[name] = file
 	}
 	return bins, nil
+}
+
+// binaryPlatforms names the bundle's binaries by the platform each is for: linux/amd64, ...
+func binaryPlatforms(bins map[string]string) []string {
+	var out []string
+	for _, name := range slices.Sorted(maps.Keys(bins)) {
+		out = append(out, "linux/"+strings.TrimPrefix(name, "lvslab-linux-"))
+	}
+	return out
 }
 
 func describeMachines(ms []bundle.Machine) string {

@@ -20,7 +20,7 @@ func TestBundleImportedWithNoNetwork(t *testing.T) {
 	c.exe = builtBinary(t, dir)
 	file := filepath.Join(dir, "workshop.lvslab")
 	out := c.expect(0, "bundle", "create", file, "--arch", "amd64")
-	if !strings.Contains(out, "Debian bookworm amd64 (linux-image-amd64), and lvslab for lvslab-linux-amd64") {
+	if !strings.Contains(out, "Debian bookworm amd64 (linux-image-amd64), and lvslab for linux/amd64") {
 		t.Errorf("bundle create: %s", out)
 	}
 	offline := func(args ...string) (string, error) {

@@ -82,7 +82,7 @@ load, status and down reach into it, and down powers it off.`,
 	cmd.Flags().StringVarP(&file, "file", "f", "", "topology file, or the name of a built-in topology")
 	cmd.Flags().StringVar(&name, "name", "", "lab name (default: the topology's name)")
 	cmd.Flags().BoolVar(&noLint, "no-lint", false, "bring the lab up even if its real servers are not set up for their forwarding methods (to see what breaks)")
-	cmd.Flags().StringVar(&kernelPackage, "kernel-package", "", "in the microVM: boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
+	cmd.Flags().StringVar(&kernelPackage, "kernel-package", "", "in the microVM: boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-<arch>: linux-image-amd64 on an amd64 guest)")
 	addVMFlag(cmd)
 	return cmd
 }

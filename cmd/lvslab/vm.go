@@ -71,7 +71,7 @@ func newVMCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-amd64)")
+	f.StringVar(&o.Package, "kernel-package", "", "boot the kernel of this Debian package, e.g. linux-image-6.12-amd64 (default $"+kernel.PackageEnv+", else linux-image-<arch>: linux-image-amd64 on an amd64 guest)")
 	f.StringVar(&o.Suite, "suite", "", "the Debian release the kernel and the guest's programs come from: bookworm or trixie (default $"+debian.SuiteEnv+", else bookworm)")
 	f.StringVar(&o.Mirror, "mirror", "", "fetch kernels from this Debian mirror (http, https or file URL of the folder holding dists/ and pool/; default $"+debian.MirrorEnv+", else apt's Debian archive)")
 	f.StringVar(&o.UserlandFrom, "userland", "", "where the guest's programs come from: host (this machine's root, read-only) or debian (Debian's packages, fetched once into the cache) (default $"+userland.Env+", else debian)")
@@ -91,7 +91,8 @@ scheduler, veth, bridge and ipip loaded. Its programs are Debian's (--userland d
 ab, curl, ip, ping, tcpdump, bash and the usual tools, built once into the cache from Debian's packages) or
 this machine's (--userland host); the working folder, and a command or file named by its absolute path,
 are seen as here (writes land in the VM's memory and vanish with it). Output streams live and the exit status is the command's. The lvslab
-that started the VM is first on the command's PATH, so scripts in the VM can call lvslab. This is how
+that started the VM (or its build for the guest's architecture) is first on the command's PATH, so
+scripts in the VM can call lvslab. This is how
 lvslab runs IPVS labs where the kernel has no IPVS (WSL2, containers, sandboxes); lvslab demo and
 lvslab test do it by themselves (--vm=auto).
 

@@ -29,7 +29,7 @@ func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Scr
 		}
 		fmt.Fprint(w, sc.SolvedForYou(i))
 		if err := solveStep(ctx, cl, s); err != nil {
-			return fmt.Errorf("--from %d: step %d (%s): %w", from, i+1, s.ID, err)
+			return fmt.Errorf("--from %d: solving step %d (%s): %w; the lab may be half-way through it: `%s --reset --from %d` starts a fresh lab there", from, i+1, s.ID, err, sc.Command(), from)
 		}
 		p.Done = append(p.Done, s.ID)
 		if err := p.save(); err != nil {

@@ -57,7 +57,7 @@ func Ensure(ctx context.Context, opts Choice) (*Kernel, error) {
 		return nil, err
 	}
 	cleanStaleIfIdle(root)
-	if k := opts.cached(root, pkg); k != nil {
+	if k := opts.cached(root, pkg); k != nil && !opts.Resolve {
 		if k.Vmlinux == "" && bootsELF(opts.arch()) {
 			opts.completeCache(ctx, root, k)
 		}
@@ -314,6 +314,9 @@ type Choice struct {
 	Notices          io.Writer // one-line notices; nil drops them
 	// Now is the clock the archive's Valid-Until is read against; default time.Now.
 	Now func() time.Time
+	// Resolve asks the archive what the package stands for even when the cache holds a kernel for it, and
+	// links the package to that one (an import from a bundle: the bundle's kernel, not an older one).
+	Resolve bool
 }
 
 func (opts Choice) notice(format string, args ...any) {

@@ -49,6 +49,10 @@ func TestWarmCacheTouchesNoNetwork(t *testing.T) {
 	if err != nil || k.Version != "6.1.0-57-amd64" {
 		t.Fatalf("warm cache: %+v, %v; want the cached kernel without asking %s", k, err, dead)
 	}
+	// An import asks the archive (the bundle) what the package stands for, whatever the cache holds.
+	if _, err := Ensure(context.Background(), Choice{Cache: cache, Package: MetaPackage, Mirror: dead, Resolve: true}); err == nil || !strings.Contains(err.Error(), "check the network") {
+		t.Errorf("Resolve with a warm cache: %v; want the mirror asked", err)
+	}
 	os.Remove(filepath.Join(root, MetaPackage))
 	os.RemoveAll(filepath.Join(root, "linux-image-6.1.0-57-amd64_6.1.192-3"))
 	_, err = Ensure(context.Background(), Choice{Cache: cache, Package: MetaPackage, Mirror: dead})

@@ -69,9 +69,11 @@ func readConfig(path string) map[string]string {
 	return config
 }
 
-// unsignedLoads tells whether a kernel with this config loads modules that carry no signature.
+// unsignedLoads tells whether a kernel with this config loads modules that carry no signature: not one
+// that enforces signatures, nor one locked down from its start (lockdown refuses unsigned modules).
 func unsignedLoads(config map[string]string) bool {
-	return config != nil && config["CONFIG_MODULE_SIG_FORCE"] != "y"
+	return config != nil && config["CONFIG_MODULE_SIG_FORCE"] != "y" &&
+		config["CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY"] != "y" && config["CONFIG_LOCK_DOWN_KERNEL_FORCE_CONFIDENTIALITY"] != "y"
 }
 
 // configUnpacks is the module suffix that a kernel with this config decompresses in finit_module: it

@@ -23,7 +23,8 @@ func StripSignature(module []byte) []byte {
 		return module
 	}
 	info := module[end-moduleSigInfoLen : end]
-	if info[2] != pkeyIDPKCS7 {
+	// As mod_check_sig: a PKCS#7 signature, and algo, hash, signer_len, key_id_len and the padding zero.
+	if info[2] != pkeyIDPKCS7 || info[0]|info[1]|info[3]|info[4]|info[5]|info[6]|info[7] != 0 {
 		return module
 	}
 	sigLen := binary.BigEndian.Uint32(info[8:])

@@ -20,6 +20,12 @@ func overlong(m []byte) []byte {
 	return m
 }
 
+// withInfo sets byte i of a signed module's struct module_signature.
+func withInfo(m []byte, i int, v byte) []byte {
+	m[len(m)-len(moduleSigMagic)-moduleSigInfoLen+i] = v
+	return m
+}
+
 func TestStripSignature(t *testing.T) {
 	const module = "\x7fELF a module's text"
 	for _, c := range []struct {
@@ -31,6 +37,7 @@ func TestStripSignature(t *testing.T) {
 		{"unsigned", []byte(module), module},
 		{"a signature longer than the file", overlong(signed(module, 300, pkeyIDPKCS7)), ""},
 		{"not PKCS#7", signed(module, 300, 1), ""},
+		{"a signer named, which PKCS#7 signatures do not", withInfo(signed(module, 300, pkeyIDPKCS7), 3, 5), ""},
 		{"only the magic", []byte(moduleSigMagic), moduleSigMagic},
 	} {
 		got := StripSignature(c.in)
@@ -52,6 +59,7 @@ func TestUnsignedLoadsFromConfig(t *testing.T) {
 		{map[string]string{"CONFIG_MODULE_SIG": "y"}, true},
 		{map[string]string{"CONFIG_MODULE_SIG": "y", "CONFIG_MODULE_SIG_FORCE": "y"}, false},
 		{map[string]string{}, true},
+		{map[string]string{"CONFIG_MODULE_SIG": "y", "CONFIG_LOCK_DOWN_KERNEL_FORCE_INTEGRITY": "y"}, false},
 		{nil, false},
 	} {
 		if got := unsignedLoads(c.config); got != c.want {

@@ -13,9 +13,16 @@ import (
 const PackageEnv = "LVSLAB_KERNEL_PACKAGE"
 
 // DefaultPackageFor is the kernel package an arch's microVM boots when nothing else names one:
-// $LVSLAB_KERNEL_PACKAGE, else Debian's kernel for arch (linux-image-amd64, linux-image-arm64).
+// $LVSLAB_KERNEL_PACKAGE unless it is another architecture's kernel (its name ends in -arm64 where arch
+// is amd64), else Debian's kernel for arch (linux-image-amd64, linux-image-arm64).
 func DefaultPackageFor(arch string) string {
-	if pkg := os.Getenv(PackageEnv); pkg != "" {
+	pkg := os.Getenv(PackageEnv)
+	for _, other := range debian.Arches {
+		if other != arch && strings.HasSuffix(pkg, "-"+other) {
+			pkg = ""
+		}
+	}
+	if pkg != "" {
 		return pkg
 	}
 	return "linux-image-" + arch

@@ -86,12 +86,15 @@ func (img *Image) Describe() string {
 
 // Options say which userland to use and where from.
 type Options struct {
-	Cache   string             // the cache folder (kernel.CacheDir())
-	Mirror  string             // the Debian mirror (debian.FindMirror)
-	Suite   string             // debian.SuiteFromEnv() unless said
-	Arch    string             // amd64 unless said
-	Keys    openpgp.EntityList // the archive's signing keys; Debian's unless said (tests sign their own)
-	Now     func() time.Time   // the clock the archive's Valid-Until is read against; default time.Now
+	Cache  string             // the cache folder (kernel.CacheDir())
+	Mirror string             // the Debian mirror (debian.FindMirror)
+	Suite  string             // debian.SuiteFromEnv() unless said
+	Arch   string             // amd64 unless said
+	Keys   openpgp.EntityList // the archive's signing keys; Debian's unless said (tests sign their own)
+	Now    func() time.Time   // the clock the archive's Valid-Until is read against; default time.Now
+	// Resolve builds the image from the archive's index (or finds it built) even when the cache links
+	// one for the list already, and links that (an import from a bundle: the bundle's packages).
+	Resolve bool
 	Notices io.Writer
 }
 
@@ -112,7 +115,7 @@ func Ensure(ctx context.Context, opts Options) (*Image, error) {
 		return nil, fmt.Errorf("userland cache: %w", err)
 	}
 	link := opts.Suite + "-" + opts.Arch + "-" + listHash() // a new list is a new image
-	if img, err := open(root, link); err == nil {
+	if img, err := open(root, link); err == nil && !opts.Resolve {
 		return img, nil
 	}
 	lock, err := lockRoot(ctx, root)
@@ -120,7 +123,7 @@ func Ensure(ctx context.Context, opts Options) (*Image, error) {
 		return nil, err
 	}
 	defer lock.Release(false)
-	if img, err := open(root, link); err == nil { // another lvslab built it meanwhile
+	if img, err := open(root, link); err == nil && !opts.Resolve { // another lvslab built it meanwhile
 		return img, nil
 	}
 	return build(ctx, root, link, opts)
