@@ -11,16 +11,21 @@ import (
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked, and that it
-// holds no modprobe: the kernel's own module requests while it boots would each start /init for nothing.
-func TestInitramfsUnpacksModules(t *testing.T) {
-	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
+// twoModules makes a module tree with two modules in kernel/x, virtio_mmio and ip_vs, and returns the
+// tree and their files.
+func twoModules(t *testing.T) (tree, virtioMMIO, ipvs string) {
+	tree = filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
 	dir := filepath.Join(tree, "kernel/x")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	plain := kerneltest.FakeModule(t, dir, "virtio_mmio", "depends=\x00")
-	packed := kerneltest.FakeModule(t, dir, "ip_vs", "depends=\x00")
+	return tree, kerneltest.FakeModule(t, dir, "virtio_mmio", "depends=\x00"), kerneltest.FakeModule(t, dir, "ip_vs", "depends=\x00")
+}
+
+// TestInitramfsUnpacksModules checks that compressed modules land in the initramfs unpacked, and that it
+// holds no modprobe: the kernel's own module requests while it boots would each start /init for nothing.
+func TestInitramfsUnpacksModules(t *testing.T) {
+	tree, plain, packed := twoModules(t)
 	want, _ := os.ReadFile(packed)
 	kerneltest.Compress(t, "xz", packed)
 
@@ -67,13 +72,7 @@ func TestInitramfsUnpacksModules(t *testing.T) {
 // initramfs without their signatures (the guest would hash them under emulation), and that a kernel that
 // enforces signatures gets them as they are.
 func TestInitramfsDropsSignatures(t *testing.T) {
-	tree := filepath.Join(t.TempDir(), "lib/modules/6.12.0-test")
-	dir := filepath.Join(tree, "kernel/x")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	plain := kerneltest.FakeModule(t, dir, "virtio_mmio", "depends=\x00")
-	packed := kerneltest.FakeModule(t, dir, "ip_vs", "depends=\x00")
+	tree, plain, packed := twoModules(t)
 	unsigned := map[string][]byte{}
 	for _, p := range []string{plain, packed} {
 		unsigned[p], _ = os.ReadFile(p)

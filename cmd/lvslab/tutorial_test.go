@@ -3,7 +3,9 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -31,6 +33,26 @@ func TestIPVSTutorialFollowedOnThisKernel(t *testing.T) {
 	followTutorial(t, tutorial.Chinese, "learner2", "--vm=never")
 }
 
+// startTutorial starts lvslab with args in folder, its output gathered, its stdin a pipe; it is killed
+// when the test ends, if it has not exited.
+func startTutorial(t *testing.T, c *cli, folder string, args ...string) (*exec.Cmd, io.WriteCloser, *syncBuffer) {
+	t.Helper()
+	tut := c.command(args...)
+	tut.Dir = folder
+	tut.Env = append(tut.Env, "LANG=C", "LC_ALL=")
+	stdin, err := tut.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &syncBuffer{}
+	tut.Stdout, tut.Stderr = out, out
+	if err := tut.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { stdin.Close(); tut.Process.Kill(); tut.Wait() })
+	return tut, stdin, out
+}
+
 func followTutorial(t *testing.T, lang tutorial.Lang, name string, flags ...string) {
 	c := newCLI(t)
 	folder := t.TempDir()
@@ -42,16 +64,7 @@ func followTutorial(t *testing.T, lang tutorial.Lang, name string, flags ...stri
 		args = append(args, "--name", name)
 	}
 	t.Cleanup(func() { c.run("down", sc.Lab) })
-	tut := c.command(append(args, flags...)...)
-	tut.Dir = folder
-	tut.Env = append(tut.Env, "LANG=C", "LC_ALL=")
-	stdin, _ := tut.StdinPipe()
-	out := &syncBuffer{}
-	tut.Stdout, tut.Stderr = out, out
-	if err := tut.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); tut.Process.Kill(); tut.Wait() }()
+	_, stdin, out := startTutorial(t, c, folder, append(args, flags...)...)
 	shows := func(what string, times int, timeout time.Duration) {
 		t.Helper()
 		what = strings.TrimSpace(what)
@@ -198,15 +211,7 @@ func TestTutorialFromAStep(t *testing.T) {
 	}
 	sc := tutorial.Screen{Lang: tutorial.English, Course: course, Lab: course.Lab}
 	t.Cleanup(func() { c.run("down", sc.Lab) })
-	tut := c.command("tutorial", "--from", "7", "--lang", "en")
-	tut.Dir = t.TempDir()
-	stdin, _ := tut.StdinPipe()
-	out := &syncBuffer{}
-	tut.Stdout, tut.Stderr = out, out
-	if err := tut.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { stdin.Close(); tut.Process.Kill(); tut.Wait() }()
+	tut, stdin, out := startTutorial(t, c, t.TempDir(), "tutorial", "--from", "7", "--lang", "en")
 	step7 := strings.SplitN(sc.Step(6), "\n", 2)[0]
 	if err := wait.Until(t.Context(), 3*time.Minute, func() (bool, string) {
 		return strings.Contains(out.String(), step7), "the tutorial has not shown step 7"
