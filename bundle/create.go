@@ -44,6 +44,9 @@ func Create(ctx context.Context, dest string, opts CreateOptions) (*Manifest, er
 	if opts.Suite == "" {
 		opts.Suite = debian.SuiteFromEnv()
 	}
+	if st, err := os.Stat(filepath.Dir(dest)); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("%s: expected its folder to exist, to write the bundle into: %v", dest, err)
+	}
 	m, err := debian.FindMirror(opts.Mirror)
 	if err != nil {
 		return nil, err

@@ -64,3 +64,14 @@ func TestVMRefusesAnUnknownAccelerator(t *testing.T) {
 		t.Errorf("LVSLAB_ACCEL=xen: got\n%s", out)
 	}
 }
+
+// An architecture lvslab does not boot is refused before anything says a machine boots.
+func TestAnUnknownArchitectureIsRefusedAtOnce(t *testing.T) {
+	c := newCLI(t)
+	for _, args := range [][]string{{"demo", "--arch", "mips"}, {"vm", "--arch", "mips", "--", "true"}, {"test", "--arch", "mips"}} {
+		out := c.expect(exitUnusable, args...)
+		if !strings.Contains(out, `guest architecture "mips" (from --arch): expected amd64 or arm64`) || strings.Contains(out, "microVM") {
+			t.Errorf("lvslab %s: got\n%s", strings.Join(args, " "), out)
+		}
+	}
+}

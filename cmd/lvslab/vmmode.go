@@ -42,6 +42,11 @@ func decide(cmd *cobra.Command, needs labs.Needs) (labs.Decision, error) {
 	if err != nil {
 		return labs.Decision{}, unusable(err)
 	}
+	if arch := archFlag(cmd); arch != "" {
+		if _, err := vm.GuestArch(arch, ""); err != nil {
+			return labs.Decision{}, unusable(err) // before anything says a machine boots
+		}
+	}
 	d, err := labs.Decide(mode, needs)
 	if err != nil {
 		return d, unusable(err)
