@@ -138,15 +138,19 @@ func machineEntries(ctx context.Context, m debian.Mirror, mc Machine, opts Creat
 		if err != nil {
 			return err
 		}
-		if err := add(entry{File: File{Path: dir + "/" + p.Filename}, file: file}); err != nil {
+		// Its size and digest are the index's, which Deb checked the file against: no need to read it again.
+		if err := add(entry{File: File{Path: dir + "/" + p.Filename, Size: p.Size, SHA256: p.SHA256}, file: file}); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// digest fills in the entry's size and SHA256.
+// digest fills in the entry's size and SHA256, unless it knows them (a .deb, from its signed index).
 func (e *entry) digest() error {
+	if e.SHA256 != "" {
+		return nil
+	}
 	h := sha256.New()
 	if e.file == "" {
 		h.Write(e.data)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -137,13 +138,7 @@ var usrDirs = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"}
 
 // isUsrDir tells whether an entry's name is one of the top-level folders kept in /usr.
 func isUsrDir(name string) bool {
-	name = filepath.Clean(strings.TrimPrefix(name, "./"))
-	for _, d := range usrDirs {
-		if name == d {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(usrDirs, filepath.Clean(strings.TrimPrefix(name, "./")))
 }
 
 // usrLinks makes dest's bin, sbin and lib* links into usr/, as a merged-/usr system has them.

@@ -18,13 +18,17 @@ const ArchEnv = "LVSLAB_ARCH"
 
 // guestArch is what a guest of one architecture boots with.
 type guestArch struct {
-	name        string // Debian's and Go's name: amd64, arm64
-	qemu        string // the qemu program that emulates it
-	qemuPackage string // Debian's package of that program
-	machine     string // qemu's -machine
-	tcgCPU      string // qemu's -cpu under TCG
-	console     string // the kernel's serial console
+	name        string   // Debian's and Go's name: amd64, arm64
+	qemu        string   // the qemu program that emulates it
+	qemuPackage string   // Debian's package of that program
+	machine     string   // qemu's -machine
+	tcgCPU      string   // qemu's -cpu under TCG
+	console     string   // the kernel's serial console
+	cmdline     []string // kernel command-line words of this machine's own
 	elfMachine  elf.Machine
+	// x86: qemu boots the kernel's ELF vmlinux through its PVH entry (bootImage), and under TCG the
+	// guest's TSC runs at the host's rate, which the kernel is told.
+	x86 bool
 }
 
 var guestArches = []guestArch{
@@ -32,7 +36,9 @@ var guestArches = []guestArch{
 		// microvm has no PCI, firmware tables to speak of or legacy devices to probe: under TCG it reaches
 		// init about as fast as the kernel allows. Without the RTC the kernel waits a second for it, twice;
 		// without the PIT it cannot calibrate.
-		machine: "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on", tcgCPU: "max", console: "ttyS0"},
+		machine: "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on", tcgCPU: "max", console: "ttyS0",
+		// microvm has one ISA serial port; do not probe for more.
+		cmdline: []string{"8250.nr_uarts=1"}, x86: true},
 	{name: "arm64", qemu: "qemu-system-aarch64", qemuPackage: "qemu-system-arm", elfMachine: elf.EM_AARCH64,
 		// virt's devices are virtio-mmio, as microvm's are, so the same -device names serve. Pointer
 		// authentication with QARMA, as -cpu max has it, costs much under TCG; the implementation-defined
@@ -115,22 +121,15 @@ func CheckGuestBinary(exe, arch string) error {
 	return checkGuestBinary(exe, a)
 }
 
+// checkGuestBinary makes sure exe is built for the guest's architecture, and static.
 func checkGuestBinary(exe string, a guestArch) error {
-	if err := checkStatic(exe); err != nil {
-		return err
-	}
-	return checkMachine(exe, a)
-}
-
-// checkMachine makes sure exe is built for the guest's architecture.
-func checkMachine(exe string, a guestArch) error {
-	f, err := elf.Open(exe)
+	f, err := openInit(exe)
 	if err != nil {
-		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+		return err
 	}
 	defer f.Close()
 	if f.Machine != a.elfMachine {
 		return fmt.Errorf("%s is built for %s, but the guest is %s (%s): rebuild it for linux/%s", exe, f.Machine, a.name, a.elfMachine, a.name)
 	}
-	return nil
+	return staticErr(f, exe)
 }

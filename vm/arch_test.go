@@ -58,7 +58,7 @@ func TestAForeignGuestNeedsItsOwnBuildAndTCG(t *testing.T) {
 		t.Fatal(err)
 	}
 	self, _ := os.Executable()
-	if err := checkMachine(self, a); err == nil || !strings.Contains(err.Error(), "rebuild it for linux/"+foreign) {
+	if err := checkGuestBinary(self, a); err == nil || !strings.Contains(err.Error(), "rebuild it for linux/"+foreign) {
 		t.Errorf("the host's binary as an %s guest's /init: got %v, want it refused", foreign, err)
 	}
 	if _, err := a.guestInit(); err == nil || !strings.Contains(err.Error(), GuestBinaryName(foreign)) {

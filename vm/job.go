@@ -90,15 +90,9 @@ func hostBinds(dir, argv0 string, opts *Options) []string {
 		if strings.Contains(opts.Argv[0], "/") {
 			folders = append(folders, filepath.Dir(argv0))
 		}
-		folders = append(folders, proto.ArgFolders(opts.Argv[1:], dir, hostStat)...)
+		folders = append(folders, proto.ArgFolders(opts.Argv[1:], dir, proto.StatUnder(""))...)
 	}
 	return proto.Topmost(folders, opts.Share)
-}
-
-// hostStat says whether path is on the host, and a folder.
-func hostStat(path string) (isDir, ok bool) {
-	st, err := os.Stat(path)
-	return err == nil && st.IsDir(), err == nil
 }
 
 // inUserland tells whether the userland at root has a file (or a link) at path.

@@ -49,10 +49,7 @@ func qemuArgs(c qemuConfig) []string {
 		// A panic reboots, and -no-reboot makes qemu exit.
 		"panic=-1",
 	}
-	if c.arch.name == "amd64" {
-		// microvm has one ISA serial port; do not probe for more.
-		cmdline = append(cmdline, "8250.nr_uarts=1")
-	}
+	cmdline = append(cmdline, c.arch.cmdline...)
 	cmdline = append(cmdline,
 		// Crypto self-tests take 0.2 s under TCG.
 		"cryptomgr.notests", "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace",

@@ -200,7 +200,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		share:    opts.Share,
 		userland: opts.Userland,
 	}}
-	if a.name == "amd64" {
+	if a.x86 {
 		m.cfg.tscKHz = hostTSCkHz()
 		m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	} else {

@@ -10,11 +10,25 @@ import (
 
 // checkStatic makes sure exe can run as /init in an initramfs that has no dynamic loader or libc.
 func checkStatic(exe string) error {
-	f, err := elf.Open(exe)
+	f, err := openInit(exe)
 	if err != nil {
-		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+		return err
 	}
 	defer f.Close()
+	return staticErr(f, exe)
+}
+
+// openInit opens exe, the guest's /init to be, as the ELF executable it must be.
+func openInit(exe string) (*elf.File, error) {
+	f, err := elf.Open(exe)
+	if err != nil {
+		return nil, fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+	}
+	return f, nil
+}
+
+// staticErr says why f, the executable exe, cannot run without a libc, if it cannot.
+func staticErr(f *elf.File, exe string) error {
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			interp, _ := io.ReadAll(p.Open())

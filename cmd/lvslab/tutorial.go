@@ -86,8 +86,10 @@ the race of a rules file created empty before it is written: the course tests it
 			if err != nil {
 				return unusable(err)
 			}
-			if n := len(courses[0].Steps); cmd.Flags().Changed("from") && (from < 1 || from > n) {
-				return unusable(fmt.Errorf("--from %d: the %s course has steps 1 to %d", from, courses[0].Name, n))
+			if cmd.Flags().Changed("from") {
+				if err := runner.CheckFrom(courses[0], from); err != nil {
+					return unusable(err) // before anything boots
+				}
 			}
 			if reset {
 				if err := runner.Reset(cmd.Context(), sc); err != nil {

@@ -14,8 +14,8 @@ import (
 // asks for a fresh lab (--reset).
 func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Screen, cl *courseLab, from int) error {
 	steps := sc.Course.Steps
-	if from < 1 || from > len(steps) {
-		return fmt.Errorf("--from %d: the %s course has steps 1 to %d", from, sc.Course.Name, len(steps))
+	if err := CheckFrom(sc.Course, from); err != nil {
+		return err
 	}
 	for i := from - 1; i < len(steps); i++ {
 		if p.done(steps[i].ID) {
@@ -28,7 +28,7 @@ func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Scr
 			continue
 		}
 		fmt.Fprint(w, sc.SolvedForYou(i))
-		if err := solveStep(ctx, cl, s); err != nil {
+		if _, err := solveStep(ctx, cl, s); err != nil {
 			return fmt.Errorf("--from %d: solving step %d (%s): %w; the lab may be half-way through it: `%s --reset --from %d` starts a fresh lab there", from, i+1, s.ID, err, sc.Command(), from)
 		}
 		p.Done = append(p.Done, s.ID)
@@ -39,18 +39,27 @@ func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Scr
 	return nil
 }
 
-// solveStep runs step s's solution and waits until the lab shows the step done (within checkWait).
-func solveStep(ctx context.Context, cl *courseLab, s *tutorial.Step) error {
+// CheckFrom tells whether course has a step from (1-based) to start at.
+func CheckFrom(course *tutorial.Course, from int) error {
+	if from < 1 || from > len(course.Steps) {
+		return fmt.Errorf("--from %d: the %s course has steps 1 to %d", from, course.Name, len(course.Steps))
+	}
+	return nil
+}
+
+// solveStep runs step s's solution and waits until the lab shows the step done (within checkWait); the
+// watch that saw it done says which hints spoke.
+func solveStep(ctx context.Context, cl *courseLab, s *tutorial.Step) (*tutorial.Watch, error) {
 	start, err := cl.state(ctx)
 	if err != nil {
-		return fmt.Errorf("reading the lab: %w", err)
+		return nil, fmt.Errorf("reading the lab: %w", err)
 	}
 	if err := runAll(ctx, cl, s.Solution); err != nil {
-		return fmt.Errorf("the solution: %w", err)
+		return nil, fmt.Errorf("the solution: %w", err)
 	}
 	watch := tutorial.NewWatch(s, start, checkStuck)
 	if err := awaitWatch(ctx, cl, watch, func() (bool, string) { return watch.Done(), "the step is not done" }); err != nil {
-		return fmt.Errorf("its solution did not make it done: %w", err)
+		return nil, fmt.Errorf("its solution did not make it done: %w", err)
 	}
-	return nil
+	return watch, nil
 }

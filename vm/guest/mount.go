@@ -208,19 +208,13 @@ func showHostFolder(dir string) error {
 // showHostFolders shows what a command of a machine that serves needs of the host: the folder it runs in
 // and those its arguments name (proto.ArgFolders), parents first.
 func showHostFolders(dir string, argv []string) error {
-	folders := append([]string{dir}, proto.ArgFolders(argv[min(1, len(argv)):], dir, guestHostStat)...)
+	folders := append([]string{dir}, proto.ArgFolders(argv[min(1, len(argv)):], dir, proto.StatUnder(proto.HostMount))...)
 	for _, d := range proto.Topmost(folders, "") {
 		if err := showHostFolder(d); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// guestHostStat says whether path is on the host, and a folder, through the host's share.
-func guestHostStat(path string) (isDir, ok bool) {
-	st, err := os.Stat(filepath.Join(proto.HostMount, path))
-	return err == nil && st.IsDir(), err == nil
 }
 
 // installSelf puts this binary, the one that booted the VM, in SelfDir under the name the job gives it;

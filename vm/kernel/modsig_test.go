@@ -3,15 +3,13 @@ package kernel
 import (
 	"encoding/binary"
 	"testing"
+
+	"github.com/lvslab/lvslab/vm/kernel/kerneltest"
 )
 
 // signed appends a signature of sigLen bytes the way scripts/sign-file does, with id_type idType.
 func signed(module string, sigLen int, idType byte) []byte {
-	out := append([]byte(module), make([]byte, sigLen)...)
-	info := make([]byte, moduleSigInfoLen)
-	info[2] = idType
-	binary.BigEndian.PutUint32(info[8:], uint32(sigLen))
-	return append(append(out, info...), moduleSigMagic...)
+	return withInfo(append([]byte(module), kerneltest.Signature(sigLen)...), 2, idType)
 }
 
 // overlong makes a signed module's signature claim more bytes than the file holds before it.

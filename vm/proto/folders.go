@@ -70,6 +70,15 @@ func ArgFolders(args []string, dir string, stat func(path string) (isDir, ok boo
 	return out
 }
 
+// StatUnder is ArgFolders' stat for the host's files as they are under root ("" on the host itself, the
+// host's share in the guest): whether path is there, and a folder.
+func StatUnder(root string) func(path string) (isDir, ok bool) {
+	return func(path string) (bool, bool) {
+		st, err := os.Stat(filepath.Join(root, path))
+		return err == nil && st.IsDir(), err == nil
+	}
+}
+
 // Topmost are the folders to show a command, each once: never /, the machine's own (GuestOwn), nor one
 // within share (the host's already) or within another of them; parents first.
 func Topmost(folders []string, share string) []string {
@@ -80,11 +89,7 @@ func Topmost(folders []string, share string) []string {
 		if d == "/" || !filepath.IsAbs(d) || GuestOwn(d) || (share != "" && Within(d, share)) {
 			continue
 		}
-		inside := false
-		for _, o := range out {
-			inside = inside || Within(d, o)
-		}
-		if !inside {
+		if !WithinAny(d, out) {
 			out = append(out, d)
 		}
 	}

@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -74,11 +75,8 @@ var keyPackages = []string{"ipvsadm", "apache2-utils", "curl", "iproute2"}
 func (img *Image) Describe() string {
 	var named []string
 	for _, p := range img.Packages {
-		name, _, _ := strings.Cut(p, " ")
-		for _, k := range keyPackages {
-			if name == k {
-				named = append(named, p)
-			}
+		if name, _, _ := strings.Cut(p, " "); slices.Contains(keyPackages, name) {
+			named = append(named, p)
 		}
 	}
 	return fmt.Sprintf("Debian %s %s, %d packages: %s", img.Suite, img.Arch, len(img.Packages), strings.Join(named, ", "))

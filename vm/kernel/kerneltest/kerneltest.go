@@ -85,19 +85,25 @@ func Compress(t *testing.T, method string, files ...string) {
 // Zstd is data compressed as zstd does.
 func Zstd(t *testing.T, data []byte) []byte { return debiantest.Zstd(t, data) }
 
+// Signature is what scripts/sign-file appends to a module: sigLen bytes of (here, zero) PKCS#7
+// signature, its struct module_signature (id_type PKEY_ID_PKCS7, the length big-endian) and the magic.
+func Signature(sigLen int) []byte {
+	info := make([]byte, 12)
+	info[2] = 2 // PKEY_ID_PKCS7
+	binary.BigEndian.PutUint32(info[8:], uint32(sigLen))
+	return append(append(make([]byte, sigLen), info...), "~Module signature appended~\n"...)
+}
+
 // Sign appends to a module file a signature the way the kernel's scripts/sign-file does (PKCS#7 type,
 // sigLen bytes, its struct module_signature and the magic string), of zeros: no kernel would accept it,
 // but it is where the kernel looks for one.
 func Sign(t *testing.T, path string, sigLen int) {
 	t.Helper()
-	info := make([]byte, 12)
-	info[2] = 2 // PKEY_ID_PKCS7
-	binary.BigEndian.PutUint32(info[8:], uint32(sigLen))
 	f, err := os.OpenFile(path, os.O_APPEND|os.O_WRONLY, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = f.Write(append(append(make([]byte, sigLen), info...), "~Module signature appended~\n"...))
+	_, err = f.Write(Signature(sigLen))
 	if err := errors.Join(err, f.Close()); err != nil {
 		t.Fatal(err)
 	}
