@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package hostload runs lvslab's load generator from inside a lab host: a process of its own in the
 // host's network namespace, every thread of which dials from there.
 package hostload

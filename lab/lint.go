@@ -1,3 +1,5 @@
+//go:build linux
+
 package lab
 
 import (
@@ -13,9 +15,6 @@ import (
 
 	"github.com/lvslab/lvslab/topology"
 )
-
-// ErrLint says the lab's real servers are not set up for their forwarding methods: traffic would fail.
-var ErrLint = errors.New("the real servers are not set up for their forwarding methods")
 
 // Lint reads each real server's live set-up and names every setting its forwarding method needs and
 // lacks, before any traffic: the VIP on lo (direct routing) or tunl0 (tunnelling), arp_ignore and

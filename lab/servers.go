@@ -1,3 +1,5 @@
+//go:build linux
+
 package lab
 
 import (
@@ -8,7 +10,6 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -23,9 +24,6 @@ import (
 const serverChild = "lvslab-serve"
 
 func init() { child.Register(serverChild, func() int { return realserver.Main(serverChild) }) }
-
-func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
-func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }
 
 // hostSockets are the sockets a host's servers answer on, opened inside the host's namespace and handed to
 // the server process.

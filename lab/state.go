@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"time"
 
 	"github.com/lvslab/lvslab/topology"
@@ -18,12 +19,26 @@ const DefaultStateDir = "/run/lvslab"
 // user's own folder, which only they may read: $XDG_RUNTIME_DIR/lvslab, or where there is none
 // $XDG_STATE_HOME/lvslab (~/.local/state/lvslab), never a name in /tmp that another user could take
 // first. (Only root builds labs on this kernel; a user's labs live in microVMs, whose records need no
-// privilege.)
-func StateDir() string { return stateDirFor(os.Geteuid(), os.Getenv) }
+// privilege.) On macOS, ~/Library/Application Support/lvslab; on Windows, %LocalAppData%\lvslab: there
+// every lab lives in a microVM.
+func StateDir() string { return stateDirFor(runtime.GOOS, os.Geteuid(), os.Getenv) }
 
-func stateDirFor(euid int, getenv func(string) string) string {
+func stateDirFor(goos string, euid int, getenv func(string) string) string {
 	if d := getenv("LVSLAB_STATE_DIR"); d != "" {
 		return d
+	}
+	switch goos {
+	case "linux":
+	case "darwin":
+		if home := getenv("HOME"); filepath.IsAbs(home) {
+			return filepath.Join(home, "Library", "Application Support", "lvslab")
+		}
+		return filepath.Join(os.TempDir(), fmt.Sprintf("lvslab-%d", euid))
+	case "windows":
+		if d := getenv("LocalAppData"); d != "" {
+			return filepath.Join(d, "lvslab")
+		}
+		return filepath.Join(os.TempDir(), "lvslab")
 	}
 	if euid == 0 {
 		return DefaultStateDir
@@ -174,3 +189,7 @@ func existsError(dir, name string) error {
 func notFoundError(dir, name string) error {
 	return fmt.Errorf("%w: no lab named %q is up (no state file %s); `lvslab status` lists the labs", ErrNotFound, name, statePath(dir, name))
 }
+
+// controlPath and logPath are the real servers' control socket and log of a lab, beside its state file.
+func controlPath(dir, lab string) string { return filepath.Join(dir, lab+".sock") }
+func logPath(dir, lab string) string     { return filepath.Join(dir, lab+".log") }

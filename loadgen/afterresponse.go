@@ -1,9 +1,6 @@
 package loadgen
 
-import (
-	"errors"
-	"syscall"
-)
+import "syscall"
 
 // resetAfterResponseError is a connection the server reset after its whole response and its FIN had
 // arrived: the server no longer knew the connection when the client's next segment (an acknowledgement,
@@ -19,14 +16,3 @@ func (e *resetAfterResponseError) Error() string {
 }
 
 func (e *resetAfterResponseError) Unwrap() error { return e.errno }
-
-// pendingError is the error the kernel holds for the socket and no read has reported, if any: a reset that
-// came after the server's FIN, as a resetAfterResponseError.
-func pendingError(fd int) error {
-	err := nbSocketError(fd)
-	var errno syscall.Errno
-	if errors.As(err, &errno) && (errno == syscall.ECONNRESET || errno == syscall.EPIPE) {
-		return &resetAfterResponseError{errno}
-	}
-	return err
-}

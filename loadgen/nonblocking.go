@@ -1,8 +1,12 @@
+//go:build linux
+
 package loadgen
 
 import (
 	"encoding/binary"
+	"errors"
 	"net/netip"
+	"syscall"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -127,4 +131,15 @@ func nbEpollReady(epfd int, events []unix.EpollEvent) (int, error) {
 			return int(n), errnoOf(e)
 		}
 	}
+}
+
+// pendingError is the error the kernel holds for the socket and no read has reported, if any: a reset that
+// came after the server's FIN, as a resetAfterResponseError.
+func pendingError(fd int) error {
+	err := nbSocketError(fd)
+	var errno syscall.Errno
+	if errors.As(err, &errno) && (errno == syscall.ECONNRESET || errno == syscall.EPIPE) {
+		return &resetAfterResponseError{errno}
+	}
+	return err
 }

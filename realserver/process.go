@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package realserver is the tiny HTTP and UDP echo servers a lab's real servers run: every response names
 // the server and the client address it saw (package wire), and every server counts what it answered. One
 // process serves all the real servers of a lab, on sockets its parent opened inside each host's network

@@ -13,8 +13,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/lvslab/lvslab/vm/kernel"
 )
 
@@ -56,29 +54,9 @@ func openMemo(cache string) *memo {
 			return nil
 		}
 	}
-	k := hostKVMKey()
+	k := hostAccelKey()
 	sum := sha256.Sum256([]byte(k.HostKernel + "\x00" + k.Device + "\x00" + k.KVMModules))
-	return &memo{path: filepath.Join(cache, "accel", "kvm-"+hex.EncodeToString(sum[:8])+".json"), key: k}
-}
-
-func hostKVMKey() memoKey {
-	var k memoKey
-	var u unix.Utsname
-	if unix.Uname(&u) == nil {
-		k.HostKernel = unix.ByteSliceToString(u.Release[:])
-	}
-	var st unix.Stat_t
-	if unix.Stat(kvmDevice, &st) == nil {
-		k.Device = fmt.Sprintf("%d:%d", unix.Major(st.Rdev), unix.Minor(st.Rdev))
-	}
-	var mods []string
-	for _, m := range []string{"kvm", "kvm_intel", "kvm_amd", "kvm_pvm"} {
-		if moduleLoaded(m) {
-			mods = append(mods, m)
-		}
-	}
-	k.KVMModules = strings.Join(mods, ",")
-	return k
+	return &memo{path: filepath.Join(cache, "accel", hostAccel.name+"-"+hex.EncodeToString(sum[:8])+".json"), key: k}
 }
 
 // recalled is the remembered verdict, or nil if there is none or the file is not one lvslab would have

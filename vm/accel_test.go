@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,17 +12,17 @@ import (
 )
 
 // withProbe makes planAccel see the KVM st describes, for one test.
-func withProbe(t *testing.T, st kvmState) {
+func withProbe(t *testing.T, st hwState) {
 	t.Helper()
-	old := kvmProbe
-	kvmProbe = func() kvmState { return st }
-	t.Cleanup(func() { kvmProbe = old })
+	old := hwProbe
+	hwProbe = func() hwState { return st }
+	t.Cleanup(func() { hwProbe = old })
 }
 
 var (
-	usableKVM = kvmState{usable: true}
-	pvmKVM    = kvmState{pvm: true, why: "/dev/kvm is a PVM device"}
-	noKVM     = kvmState{why: "there is no /dev/kvm"}
+	usableKVM = hwState{usable: true}
+	pvmKVM    = hwState{pvm: true, why: "/dev/kvm is a PVM device"}
+	noKVM     = hwState{why: "there is no /dev/kvm"}
 )
 
 func TestAccelModeFromOptionsThenEnv(t *testing.T) {
@@ -41,13 +42,51 @@ func TestAccelModeFromOptionsThenEnv(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"hvf"`) || !strings.Contains(err.Error(), "$"+AccelEnv) || !strings.Contains(err.Error(), "auto, kvm or tcg") {
 		t.Errorf("$%s=hvf: got %v, want an error naming the value, where it came from and the choices", AccelEnv, err)
 	}
+	if err == nil || !strings.Contains(err.Error(), "macOS") {
+		t.Errorf("$%s=hvf on Linux: got %v, want it said to be macOS's accelerator", AccelEnv, err)
+	}
+	t.Setenv(AccelEnv, "xen")
+	if _, _, err := (&Options{}).accelMode(); err == nil || !strings.Contains(err.Error(), "auto, kvm or tcg") {
+		t.Errorf("$%s=xen: got %v, want the choices", AccelEnv, err)
+	}
+}
+
+// TestHVFProbe judges macOS's kern.hv_support as a Mac would report it: 1 is HVF to try, 0 or no answer is
+// TCG with the reason.
+func TestHVFProbe(t *testing.T) {
+	if st := hvfState(1, nil); !st.usable || !strings.Contains(st.found, "kern.hv_support") {
+		t.Errorf("kern.hv_support=1: got %+v, want usable", st)
+	}
+	if st := hvfState(0, nil); st.usable || !strings.Contains(st.why, "kern.hv_support is 0") {
+		t.Errorf("kern.hv_support=0: got %+v, want unusable, saying why", st)
+	}
+	if st := hvfState(0, errors.New("unknown oid")); st.usable || !strings.Contains(st.why, "unknown oid") {
+		t.Errorf("no kern.hv_support: got %+v, want unusable, saying what failed", st)
+	}
+}
+
+// TestHardwareAcceleratorArgs: each host OS's hardware accelerator gets its own qemu arguments.
+func TestHardwareAcceleratorArgs(t *testing.T) {
+	want := map[string]string{AccelKVM: "-accel kvm -cpu host", AccelHVF: "-accel hvf -cpu host", AccelWHPX: "-accel whpx,kernel-irqchip=off -cpu max"}
+	for _, hw := range hwAccels {
+		if got := strings.Join(hw.args, " "); got != want[hw.name] {
+			t.Errorf("%s: qemu arguments %q, want %q", hw.name, got, want[hw.name])
+		}
+	}
+	old := hostAccel
+	t.Cleanup(func() { hostAccel = old })
+	hostAccel = hwAccels[1]
+	args := strings.Join(qemuArgs(qemuConfig{hw: true, arch: guestArches[1]}), " ")
+	if !strings.Contains(args, "-accel hvf -cpu host") || strings.Contains(args, "tcg") {
+		t.Errorf("an arm64 guest under HVF: got %s", args)
+	}
 }
 
 func TestPlanAccel(t *testing.T) {
 	t.Setenv(AccelEnv, "")
 	for _, c := range []struct {
 		name     string
-		probe    kvmState
+		probe    hwState
 		opts     Options
 		kvm      bool
 		fallback bool
@@ -76,8 +115,8 @@ func TestPlanAccel(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if p.kvm != c.kvm || p.fallback != c.fallback || !strings.Contains(p.why, c.why) {
-				t.Errorf("got kvm=%v fallback=%v why %q; want kvm=%v fallback=%v why containing %q", p.kvm, p.fallback, p.why, c.kvm, c.fallback, c.why)
+			if p.hw != c.kvm || p.fallback != c.fallback || !strings.Contains(p.why, c.why) {
+				t.Errorf("got kvm=%v fallback=%v why %q; want kvm=%v fallback=%v why containing %q", p.hw, p.fallback, p.why, c.kvm, c.fallback, c.why)
 			}
 		})
 	}
@@ -95,14 +134,14 @@ func TestPlanAccelRecallsAKVMThatCouldNotBoot(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.kvm || !strings.Contains(p.why, "KVM internal error") || !strings.Contains(p.why, m.path) {
-		t.Errorf("got kvm=%v, why %q; want TCG, saying what failed before and where that is remembered", p.kvm, p.why)
+	if p.hw || !strings.Contains(p.why, "KVM internal error") || !strings.Contains(p.why, m.path) {
+		t.Errorf("got kvm=%v, why %q; want TCG, saying what failed before and where that is remembered", p.hw, p.why)
 	}
-	if p, _ := planAccel(&Options{Cache: cache, Accel: "kvm"}); p == nil || !p.kvm {
+	if p, _ := planAccel(&Options{Cache: cache, Accel: "kvm"}); p == nil || !p.hw {
 		t.Errorf("--accel kvm with a remembered failure: got %+v, want KVM (the user insists)", p)
 	}
 	m.forget()
-	if p, _ := planAccel(&Options{Cache: cache}); !p.kvm {
+	if p, _ := planAccel(&Options{Cache: cache}); !p.hw {
 		t.Error("after forget, auto still avoids KVM")
 	}
 }
@@ -163,18 +202,18 @@ func TestProbeKVMSaysWhy(t *testing.T) {
 	sysModule = filepath.Join(dir, "module")
 
 	kvmDevice = filepath.Join(dir, "missing")
-	if st := probeKVM(); st.usable || !strings.Contains(st.why, "there is no "+kvmDevice) {
+	if st := probeHW(); st.usable || !strings.Contains(st.why, "there is no "+kvmDevice) {
 		t.Errorf("missing device: got %+v", st)
 	}
 	kvmDevice = filepath.Join(dir, "plain-file")
 	os.WriteFile(kvmDevice, nil, 0o600)
-	if st := probeKVM(); st.usable || !strings.Contains(st.why, "KVM_GET_API_VERSION") {
+	if st := probeHW(); st.usable || !strings.Contains(st.why, "KVM_GET_API_VERSION") {
 		t.Errorf("a file that is no KVM device: got %+v", st)
 	}
 	if os.Geteuid() != 0 { // root opens anything
 		kvmDevice = filepath.Join(dir, "unreadable")
 		os.WriteFile(kvmDevice, nil, 0)
-		if st := probeKVM(); st.usable || !strings.Contains(st.why, "does not open read-write") {
+		if st := probeHW(); st.usable || !strings.Contains(st.why, "does not open read-write") {
 			t.Errorf("a device this user cannot open: got %+v", st)
 		}
 	}
@@ -194,7 +233,7 @@ func TestProbeKVMSaysWhy(t *testing.T) {
 
 // TestProbeKVMOnThisHost checks the probe against what /sys says of this machine's KVM.
 func TestProbeKVMOnThisHost(t *testing.T) {
-	st := probeKVM()
+	st := probeHW()
 	t.Logf("this host's KVM: %+v", st)
 	if st.usable && isPVM() {
 		t.Error("a PVM device passed as usable")

@@ -68,7 +68,7 @@ func TestAForeignGuestNeedsItsOwnBuildAndTCG(t *testing.T) {
 		t.Errorf("--accel kvm for an %s guest: got %v", foreign, err)
 	}
 	plan, err := planAccel(&Options{Arch: foreign, Cache: t.TempDir()})
-	if err != nil || plan.kvm || !strings.Contains(plan.why, "only TCG emulates another architecture") {
+	if err != nil || plan.hw || !strings.Contains(plan.why, "only TCG emulates another architecture") {
 		t.Errorf("auto for an %s guest: %+v, %v; want TCG", foreign, plan, err)
 	}
 }

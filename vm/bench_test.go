@@ -89,7 +89,7 @@ func bareBoot(b *testing.B, ctx context.Context, opts Options) float64 {
 	if m.kernel != nil {
 		b.Skip("the kernel has no unpacked vmlinux in the cache: a bare boot would not compare")
 	}
-	m.cfg.kvm = plan.kvm
+	m.cfg.hw = plan.hw
 	var args []string
 	full := qemuArgs(m.cfg)
 	for i := 0; i < len(full); i++ {

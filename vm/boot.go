@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -121,7 +120,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, Port: port, Secret: opts.secret, Kernel: kernel,
-		Accel: strings.ToLower(accelName(cfg.kvm)), Console: cfg.consoleLog, Log: qemuLogPath}
+		Accel: strings.ToLower(accelName(cfg.hw)), Console: cfg.consoleLog, Log: qemuLogPath}
 	_, m.StartTime, err = proc.Stat(m.PID)
 	if err == nil && opts.OnStart != nil {
 		err = opts.OnStart(m)
@@ -174,7 +173,7 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 	defer readyBy.Stop()
 	complaints := time.NewTicker(50 * time.Millisecond)
 	defer complaints.Stop()
-	accel := accelName(cfg.kvm)
+	accel := accelName(cfg.hw)
 	var helloAt time.Time
 	for {
 		select {
@@ -253,7 +252,7 @@ func (m *Machine) Running() bool {
 	if !proc.Running(m.PID, m.StartTime) {
 		return false
 	}
-	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", m.PID))
+	cmdline, err := proc.Cmdline(m.PID)
 	return err == nil && strings.Contains(string(cmdline), "\x00"+m.Name+"\x00")
 }
 
@@ -296,13 +295,9 @@ func (m *Machine) gone() (bool, string) { return !m.Running(), "qemu " + m.Name 
 func KillStrays(ctx context.Context, name, logDir string) error {
 	strays := func() []int {
 		var pids []int
-		entries, _ := os.ReadDir("/proc")
-		for _, e := range entries {
-			pid, err := strconv.Atoi(e.Name())
-			if err != nil {
-				continue
-			}
-			cmdline, err := os.ReadFile("/proc/" + e.Name() + "/cmdline")
+		all, _ := proc.PIDs()
+		for _, pid := range all {
+			cmdline, err := proc.Cmdline(pid)
 			if err == nil && strings.Contains(string(cmdline), "\x00-name\x00"+name+"\x00") &&
 				strings.Contains(string(cmdline), "path="+filepath.Join(logDir, name+".console")) && !zombie(pid) {
 				pids = append(pids, pid)

@@ -17,7 +17,7 @@ func (m *machine) bootTimeout(opts *Options) time.Duration {
 	switch {
 	case opts.BootTimeout > 0:
 		return opts.BootTimeout
-	case m.cfg.kvm:
+	case m.cfg.hw:
 		return bootTimeoutKVM
 	}
 	return bootTimeoutTCG

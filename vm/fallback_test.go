@@ -263,7 +263,7 @@ func TestRunPicksAnAcceleratorThatBoots(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := probeKVM()
+	st := probeHW()
 	t.Logf("KVM here: %+v; ran under %s in %v (boot to init %v); notices:\n%s", st, res.Accel, res.Total, res.BootToInit, &notices)
 	if !st.usable && (res.Accel != AccelTCG || res.AccelFallback != "") {
 		t.Errorf("KVM ruled out (%s), yet accel %q, fallback %q; want TCG at once", st.why, res.Accel, res.AccelFallback)

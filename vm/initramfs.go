@@ -10,27 +10,24 @@ import (
 	"os"
 	"path/filepath"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
-// inflate it), into a memfd: qemu opens it as /proc/self/fd/N and nothing lands on disk.
+// inflate it), into an anonymous file (anonFile) that qemu inherits: nothing is left on disk.
 // mods are the modules it carries, unpacked if compressed, and without their signatures if unsigned (for a
 // kernel that loads unsigned modules: kernel.StripSignature).
 func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) (*os.File, error) {
-	fd, err := unix.MemfdCreate("lvslab-initramfs", unix.MFD_CLOEXEC)
+	f, err := anonFile("lvslab-initramfs")
 	if err != nil {
-		return nil, fmt.Errorf("initramfs: memfd_create: %w", err)
+		return nil, fmt.Errorf("initramfs: %w", err)
 	}
-	f := os.NewFile(uintptr(fd), "lvslab-initramfs")
 	if err := writeInitramfs(ctx, f, exe, j, ix, mods, unsigned); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return f, nil
+	return f, rewind(f)
 }
 
 func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) error {

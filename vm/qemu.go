@@ -2,13 +2,10 @@ package vm
 
 import (
 	"fmt"
-	"os"
 	"runtime"
 	"runtime/debug"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/vm/proto"
 )
@@ -27,9 +24,9 @@ type qemuConfig struct {
 	name   string // -name, unique per run, so a stray qemu can be told apart
 	memory int
 	cpus   int
-	kvm    bool
-	tscKHz int // the host's TSC rate, which a TCG guest shares; 0 if unknown (unused under KVM)
-	hz     int // the kernel's CONFIG_HZ; 0 if unknown
+	hw     bool // under the host's hardware accelerator (hostAccel), not TCG
+	tscKHz int  // the host's TSC rate, which a TCG guest shares; 0 if unknown (unused under KVM)
+	hz     int  // the kernel's CONFIG_HZ; 0 if unknown
 	// A machine that serves (Boot): the host port qemu forwards to the guest's agent, and the file that
 	// takes the kernel console instead of fdConsole.
 	agentPort  int
@@ -41,8 +38,8 @@ type qemuConfig struct {
 // qemuArgs is the whole qemu command line.
 func qemuArgs(c qemuConfig) []string {
 	accel := []string{"-accel", "tcg,thread=multi", "-cpu", c.arch.tcgCPU}
-	if c.kvm {
-		accel = []string{"-accel", "kvm", "-cpu", "host"}
+	if c.hw {
+		accel = hostAccel.args
 	}
 	cmdline := []string{
 		"console=" + c.arch.console, "quiet", "loglevel=4",
@@ -55,7 +52,7 @@ func qemuArgs(c qemuConfig) []string {
 		"cryptomgr.notests", "initcall_blacklist=crypto_kdf108_init,init_kprobe_trace",
 		proto.CmdlineMarker,
 	)
-	if !c.kvm {
+	if !c.hw {
 		// What costs much under emulation only, in a throwaway machine whose commands run as root anyway:
 		cmdline = append(cmdline,
 			// making the kernel's text read-only and checking every mapping for W+X (Debian's DEBUG_WX),
@@ -89,7 +86,7 @@ func qemuArgs(c qemuConfig) []string {
 		"-m", strconv.Itoa(c.memory),
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		"-kernel", c.kernel,
-		"-initrd", "/proc/self/fd/"+strconv.Itoa(fdInitrd),
+		"-initrd", fdPath(fdInitrd),
 		"-append", strings.Join(cmdline, " "),
 		"-chardev", consoleChardev(c),
 		"-serial", "chardev:console",
@@ -143,17 +140,4 @@ func consoleChardev(c qemuConfig) string {
 		return "file,id=console,path=" + c.consoleLog
 	}
 	return "socket,id=console,fd=" + strconv.Itoa(fdConsole)
-}
-
-// socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
-// take deadlines, and one for qemu.
-func socketpair(name string) (ours, theirs *os.File, err error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
-	if err == nil {
-		err = unix.SetNonblock(fds[0], true)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("socketpair for the %s: %w", name, err)
-	}
-	return os.NewFile(uintptr(fds[0]), name), os.NewFile(uintptr(fds[1]), name+" (qemu)"), nil
 }

@@ -10,7 +10,7 @@ import (
 // GODEBUG, init_on_alloc=0) is asked of the kernel under TCG, and that a KVM guest keeps Debian's defaults.
 func TestEmulationOnlyKernelOptions(t *testing.T) {
 	for _, kvm := range []bool{false, true} {
-		args := qemuArgs(qemuConfig{kvm: kvm, arch: guestArches[0]})
+		args := qemuArgs(qemuConfig{hw: kvm, arch: guestArches[0]})
 		i := slices.Index(args, "-append")
 		if i < 0 || i+1 == len(args) {
 			t.Fatalf("kvm=%v: no -append in %q", kvm, args)

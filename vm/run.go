@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"regexp"
 	"slices"
 	"sync"
@@ -35,7 +34,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	defer func() { b.describe(res) }()
 	var be *bootError
 	if !errors.As(err, &be) {
-		if plan.kvm && err == nil && plan.probeWhy == "" {
+		if plan.hw && err == nil && plan.probeWhy == "" {
 			plan.memo.forget() // KVM boots here after all
 		}
 		return res, err
@@ -71,8 +70,8 @@ func planAndPrepare(ctx context.Context, opts *Options) (*accelPlan, *machine, e
 	if err != nil {
 		return nil, nil, err
 	}
-	b.cfg.kvm = plan.kvm
-	opts.notice("microVM under %s: %s", accelName(plan.kvm), plan.why)
+	b.cfg.hw = plan.hw
+	opts.notice("microVM under %s: %s", accelName(plan.hw), plan.why)
 	return plan, b, nil
 }
 
@@ -108,7 +107,7 @@ func (p *accelPlan) fallBackToTCG(be *bootError, opts *Options, b *machine) bool
 		remembered = rememberKVMFailure(p.memo, be.what)
 	}
 	opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG%s", be.what, remembered)
-	b.cfg.kvm = false
+	b.cfg.hw = false
 	return true
 }
 
@@ -144,9 +143,9 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	qemu, err := exec.LookPath(a.qemu)
+	qemu, err := findQemu(a)
 	if err != nil {
-		return nil, fmt.Errorf("%s not found, which an %s guest needs; install it: apt-get install %s", a.qemu, a.name, a.qemuPackage)
+		return nil, err
 	}
 	k, err := EnsureKernel(ctx, *opts)
 	if err != nil {

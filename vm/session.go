@@ -134,7 +134,7 @@ wait:
 	<-framesDone
 	<-consoleDone
 
-	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.kvm)), Timings: s.timings}
+	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.hw)), Timings: s.timings}
 	if at := s.console.initTime(); !at.IsZero() {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {
@@ -257,7 +257,7 @@ func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Resu
 	if s.opts.Console == nil {
 		tail += s.console.String()
 	}
-	accel := accelName(m.cfg.kvm)
+	accel := accelName(m.cfg.hw)
 	switch {
 	case e.stopped == stoppedComplaint:
 		return nil, &bootError{

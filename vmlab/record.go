@@ -55,22 +55,6 @@ type Process struct {
 // Running tells whether the process still runs.
 func (p *Process) Running() bool { return p != nil && proc.Running(p.PID, p.StartTime) }
 
-// holds tells whether the process has the file at path open: the lock an Up holds proves that process
-// the lab's booter, not one that took its pid.
-func (p *Process) holds(path string) bool {
-	fds := fmt.Sprintf("/proc/%d/fd", p.PID)
-	entries, err := os.ReadDir(fds)
-	if err != nil {
-		return false
-	}
-	for _, e := range entries {
-		if link, err := os.Readlink(filepath.Join(fds, e.Name())); err == nil && link == path {
-			return true
-		}
-	}
-	return false
-}
-
 func thisProcess() (*Process, error) {
 	_, start, err := proc.Stat(os.Getpid())
 	return &Process{PID: os.Getpid(), StartTime: start}, err

@@ -19,7 +19,7 @@ func newCacheCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "cache [list | check | prune]",
 		Short: "List, check or prune what lvslab fetched from Debian's archive (kernels, packages)",
-		Long: `What lvslab keeps in its cache (~/.cache/lvslab, $XDG_CACHE_HOME/lvslab or $LVSLAB_CACHE, or --cache):
+		Long: `What lvslab keeps in its cache (~/.cache/lvslab, $XDG_CACHE_HOME/lvslab or $LVSLAB_CACHE, or --cache; on macOS ~/Library/Caches/lvslab):
 the kernels it fetched from Debian's archive, unpacked (kernel/<package>_<version>, each package asked
 for linked to the kernel it stood for: kernel/linux-image-amd64 -> …), the .debs they came from
 (debian/debs/<package>_<version>_<arch>.<sha256>.deb, the digest their signed index gave) and the
@@ -79,7 +79,7 @@ another list of packages, and what fetches that died left.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&dir, "cache", "", "the cache folder (default $LVSLAB_CACHE, else $XDG_CACHE_HOME/lvslab, else ~/.cache/lvslab)")
+	cmd.Flags().StringVar(&dir, "cache", "", "the cache folder (default $LVSLAB_CACHE, else $XDG_CACHE_HOME/lvslab, else ~/.cache/lvslab; on macOS ~/Library/Caches/lvslab)")
 	return cmd
 }
 

@@ -11,8 +11,6 @@ import (
 	"os/exec"
 	"syscall"
 	"time"
-
-	"golang.org/x/sys/unix"
 )
 
 // Run runs the registered child with in as its JSON input, started by start (where is where it runs, for
@@ -92,5 +90,5 @@ func (l *limitedWriter) Write(p []byte) (int, error) {
 func exitWhenParentGoes(r io.Reader) {
 	io.Copy(io.Discard, r)
 	fmt.Fprintf(os.Stderr, "%s: parent went away; stopping\n", os.Args[0])
-	unix.Exit(3)
+	syscall.Exit(3)
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package nsmount reads which network namespaces are mounted on a path, hidden copies included, and
 // removes such a file where a copy lies beneath a mount that is not lvslab's.
 //

@@ -9,14 +9,14 @@ import (
 	"time"
 )
 
-// Start starts cmd so that it dies with this process: Pdeathsig fires when the thread that
-// forked the child exits, so the fork happens on a goroutine locked to its thread that lives until the
-// child is reaped. The returned channel yields cmd.Wait's result.
+// Start starts cmd so that it dies with this process where the OS can say so (Linux: Pdeathsig, which
+// fires when the thread that forked the child exits, so the fork happens on a goroutine locked to its
+// thread that lives until the child is reaped). The returned channel yields cmd.Wait's result.
 func Start(cmd *exec.Cmd) (<-chan error, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
 	}
-	cmd.SysProcAttr.Pdeathsig = syscall.SIGKILL
+	dieWithParent(cmd.SysProcAttr)
 	if cmd.WaitDelay == 0 {
 		cmd.WaitDelay = 2 * time.Second // a grandchild holding the output pipes must not stall Wait
 	}

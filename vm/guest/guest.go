@@ -1,3 +1,5 @@
+//go:build linux
+
 // Package guest is the microVM's inside: lvslab as the guest's /init (the boot modules, the host's root
 // over 9p under an overlay, the command run and its output sent back as frames), its modprobe, and the
 // agent of a machine that serves commands until it powers off.

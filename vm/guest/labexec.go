@@ -1,3 +1,5 @@
+//go:build linux
+
 package guest
 
 import (
@@ -10,12 +12,6 @@ import (
 	"github.com/lvslab/lvslab/internal/netnsenter"
 	"github.com/lvslab/lvslab/vm/proto"
 )
-
-// LabNamespace finds the network namespace of a lab's host in the guest, checked to be the one the lab
-// made, from the request's environment (which names the labs' state folder), for the agent to run a
-// request's command there (ExecRequest.Lab and Host). It runs with the command's root: the host's files
-// and the guest's own /run.
-type LabNamespace func(env []string, lab, host string) (string, error)
 
 // startInLab runs start on a thread of its own whose root is the command's and whose network namespace
 // is the lab host's, found by labNamespace, so that the command forked there has both; the thread is

@@ -27,19 +27,18 @@ const DefaultArch = "amd64"
 // directory that still carries the prefix was left by a run that died and is removed by the next one.
 const tmpPrefix = ".tmp-"
 
-// CacheDir is where fetched kernels live: $LVSLAB_CACHE, else $XDG_CACHE_HOME/lvslab, else ~/.cache/lvslab.
+// CacheDir is where fetched kernels live: $LVSLAB_CACHE, else lvslab in the OS's cache folder:
+// $XDG_CACHE_HOME/lvslab or ~/.cache/lvslab on Linux, ~/Library/Caches/lvslab on macOS,
+// %LocalAppData%\lvslab on Windows.
 func CacheDir() (string, error) {
 	if d := os.Getenv("LVSLAB_CACHE"); d != "" {
 		return d, nil
 	}
-	if d := os.Getenv("XDG_CACHE_HOME"); d != "" {
-		return filepath.Join(d, "lvslab"), nil
-	}
-	home, err := os.UserHomeDir()
+	d, err := os.UserCacheDir()
 	if err != nil {
 		return "", fmt.Errorf("no cache directory: set LVSLAB_CACHE (%v)", err)
 	}
-	return filepath.Join(home, ".cache", "lvslab"), nil
+	return filepath.Join(d, "lvslab"), nil
 }
 
 // Ensure returns the kernel to boot: the one given in opts.Vmlinuz and opts.Modules, else the

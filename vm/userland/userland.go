@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -45,7 +46,9 @@ const (
 
 // Source is where the guest's programs come from: from ("host" or "debian"), else $LVSLAB_USERLAND, else
 // Debian's packages, so that a host needs nothing but qemu and lvslab.
-func Source(from string) (string, error) {
+func Source(from string) (string, error) { return sourceOn(runtime.GOOS, from) }
+
+func sourceOn(goos, from string) (string, error) {
 	what := "--userland"
 	if from == "" {
 		from, what = os.Getenv(Env), "$"+Env
@@ -53,7 +56,12 @@ func Source(from string) (string, error) {
 	switch from {
 	case "":
 		return FromDebian, nil
-	case FromHost, FromDebian:
+	case FromHost:
+		if goos != "linux" {
+			return "", fmt.Errorf("%s %s: the guest runs Linux programs, and this host's are %s's; use %s (the default)", what, from, goos, FromDebian)
+		}
+		return from, nil
+	case FromDebian:
 		return from, nil
 	}
 	return "", fmt.Errorf("%s %q: expected %s or %s", what, from, FromHost, FromDebian)
