@@ -74,8 +74,9 @@ DEADCODE_PACKAGES := ^github.com/lvslab/lvslab/(assert|assert/model|bars|cmd/lvs
 lint: $(TOOLS)/staticcheck $(TOOLS)/deadcode $(TOOLS)/actionlint
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt: not formatted:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	@for t in $(filter-out linux/$(shell $(GO) env GOARCH),$(DIST_TARGETS)); do echo "GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./..."; \
-		CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; done
+	@for t in $(filter-out linux/$(shell $(GO) env GOARCH),$(DIST_TARGETS)); do \
+		if [ "$${t%/*}" = linux ]; then echo "GOOS=$${t%/*} GOARCH=$${t#*/} go vet ./..."; CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) vet ./... || exit 1; \
+		else echo "GOOS=$${t%/*} GOARCH=$${t#*/} go build ./... (its tests are Linux's)"; CGO_ENABLED=0 GOOS=$${t%/*} GOARCH=$${t#*/} $(GO) build ./... || exit 1; fi; done
 	$(TOOLS)/staticcheck ./...
 	@out=$$($(TOOLS)/deadcode -filter '$(DEADCODE_PACKAGES)' ./cmd/lvslab ./internal/testsel | grep -v -E -f <(grep -v '^#' .deadcode-allow) || true); \
 	if [ -n "$$out" ]; then echo "deadcode: unreachable from cmd/lvslab (use it, delete it, or allow it in .deadcode-allow):"; echo "$$out"; exit 1; fi
@@ -150,8 +151,8 @@ kernel: build
 
 # The archives a release hands out, in bin/dist: for each OS and architecture lvslab builds for, lvslab and,
 # beside it, lvslab built for Linux on every architecture the microVM boots (its /init there), with the
-# README. Linux on amd64 and arm64 so far; macOS and Windows are yet to come.
-DIST_TARGETS := linux/amd64 linux/arm64
+# README. Linux and macOS on amd64 and arm64; Windows is yet to come.
+DIST_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 dist:
 	@set -e; rm -rf bin/dist; mkdir -p bin/dist; \
 	for a in amd64 arm64; do \
@@ -159,7 +160,7 @@ dist:
 	for t in $(DIST_TARGETS); do os=$${t%/*}; arch=$${t#*/}; name=lvslab-$(VERSION)-$$os-$$arch; \
 		mkdir -p bin/dist/$$name; \
 		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/dist/$$name/lvslab ./cmd/lvslab; \
-		for a in amd64 arm64; do [ "$$os/$$a" = "$$t" ] || cp bin/dist/guest/lvslab-linux-$$a bin/dist/$$name/; done; \
+		for a in amd64 arm64; do [ "linux/$$a" = "$$t" ] || cp bin/dist/guest/lvslab-linux-$$a bin/dist/$$name/; done; \
 		cp README.md bin/dist/$$name/; \
 		tar -C bin/dist -czf bin/dist/$$name.tar.gz $$name; rm -rf bin/dist/$$name; \
 		echo "bin/dist/$$name.tar.gz"; done; \

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"runtime"
 
 	"github.com/lvslab/lvslab/ipvsnl"
 	"github.com/lvslab/lvslab/vm/proto"
@@ -61,7 +62,19 @@ func Decide(mode Mode, needs Needs) (Decision, error) {
 	if mode == Always {
 		return Decision{InVM: true, Reason: "--vm=always"}, nil
 	}
+	if runtime.GOOS != "linux" {
+		return elsewhere(mode, runtime.GOOS)
+	}
 	return decide(mode, needs, needs.Root && os.Geteuid() != 0)
+}
+
+// elsewhere decides for a host that is not Linux: a lab is Linux's network namespaces, so it lives in
+// the microVM.
+func elsewhere(mode Mode, goos string) (Decision, error) {
+	if mode == Never {
+		return Decision{}, fmt.Errorf("--vm=never: a lab is made of Linux's network namespaces and IPVS, and this is %s: drop --vm=never, and the lab lives in a microVM", goos)
+	}
+	return Decision{InVM: true, Reason: "this is " + goos + ", not Linux"}, nil
 }
 
 // ErrNeedsRoot is a lab kept on this kernel (--vm=never) for a user who is not root.

@@ -2,6 +2,7 @@ package labs
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/lvslab/lvslab/ipvsnl"
@@ -47,5 +48,17 @@ func TestDecideFollowsTheFlagTheKernelAndTheUser(t *testing.T) {
 	}
 	if _, err := Decide("sometimes", ipvs); err == nil {
 		t.Error("--vm=sometimes was taken")
+	}
+}
+
+// TestDecideElsewhere: on macOS or Windows a lab always lives in the microVM, and --vm=never says why not.
+func TestDecideElsewhere(t *testing.T) {
+	for _, goos := range []string{"darwin", "windows"} {
+		if d, err := elsewhere(Auto, goos); err != nil || !d.InVM || !strings.Contains(d.Reason, goos) {
+			t.Errorf("%s, --vm=auto: got %+v, %v; want the microVM, saying why", goos, d, err)
+		}
+		if _, err := elsewhere(Never, goos); err == nil || !strings.Contains(err.Error(), "drop --vm=never") {
+			t.Errorf("%s, --vm=never: got %v, want it refused", goos, err)
+		}
 	}
 }

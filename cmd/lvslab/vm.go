@@ -19,7 +19,7 @@ func newVMCommand() *cobra.Command {
 	var o vm.Options
 	var prepare, timings bool
 	cmd := &cobra.Command{
-		Use:   "vm [--accel auto|kvm|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
+		Use:   "vm [--accel auto|kvm|hvf|tcg] [--kernel-package NAME | --kernel VMLINUZ --modules DIR] [--timeout D] -- COMMAND [ARG...]",
 		Short: "Run a command in a microVM booted from Debian's kernel, which has IPVS",
 		Long:  vmLong,
 		Example: `  lvslab vm -- cat /proc/net/ip_vs
@@ -78,7 +78,7 @@ func newVMCommand() *cobra.Command {
 	f.StringVar(&o.Kernel, "kernel", "", "boot this kernel image (vmlinuz) instead of Debian's")
 	f.StringVar(&o.ModulesDir, "modules", "", "the modules of --kernel: a lib/modules/<version> tree or a directory holding one")
 	addArchFlag(f, &o.Arch)
-	f.StringVar(&o.Accel, "accel", "", "auto (KVM where it can boot the kernel, else TCG), kvm or tcg (default $"+vm.AccelEnv+", else auto)")
+	f.StringVar(&o.Accel, "accel", "", "auto (the host's hardware accelerator where it can boot the kernel: KVM on Linux, HVF on macOS; else TCG), kvm (hvf on macOS) or tcg (default $"+vm.AccelEnv+", else auto)")
 	f.DurationVar(&o.Timeout, "timeout", 10*time.Minute, "stop the VM after this long")
 	f.DurationVar(&o.BootTimeout, "boot-timeout", 0, "give up when the guest's /init has not started after this long (default 10s under KVM, 30s under TCG)")
 	f.BoolVar(&timings, "timings", false, "print where the boot's time went, phase by phase: the kernel's start to /init, the boot modules, the host's files, the lab's modules, the command")
@@ -103,7 +103,8 @@ machines without VMX or SVM) are ruled out up front; any other KVM must get the 
 within 10 s, and a KVM boot that fails, or that qemu reports failing ("KVM internal error"), is retried
 once under TCG. That verdict is remembered in the cache's accel/ folder for this host (its kernel and
 device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
-accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it.
+accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it. On macOS the same goes for
+HVF (Hypervisor.framework, where sysctl kern.hv_support is 1): --accel hvf.
 
 The kernel (linux-image-amd64) is fetched once from Debian's archive into ~/.cache/lvslab (or
 $LVSLAB_CACHE), in Go, with no apt: the archive's InRelease checked against Debian's signing keys, which

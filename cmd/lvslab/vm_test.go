@@ -55,7 +55,7 @@ func TestVMRunsLvslabFromItsPATH(t *testing.T) {
 func TestVMRefusesAnUnknownAccelerator(t *testing.T) {
 	c := newCLI(t)
 	out := c.expect(exitUnusable, "vm", "--accel", "hvf", "--", "true")
-	if !strings.Contains(out, `accelerator "hvf" (from --accel): expected auto, kvm or tcg`) {
+	if !strings.Contains(out, `accelerator "hvf" (from --accel) is macOS's, and this is linux: expected auto, kvm or tcg`) {
 		t.Errorf("--accel hvf: got\n%s", out)
 	}
 	t.Setenv(vm.AccelEnv, "xen")

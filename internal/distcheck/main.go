@@ -1,6 +1,7 @@
 // Command distcheck checks the archives make dist writes: each holds lvslab for the OS and architecture
-// its name says (the executable's format and machine read from its headers), and lvslab built for Linux
-// on every architecture the microVM boots beside it; the lvslab this machine can run is run with --help.
+// its name says (the executable's format, ELF or Mach-O, and machine read from its headers), and lvslab
+// built for Linux on every architecture the microVM boots beside it; the lvslab this machine can run is
+// run with --help.
 // It exits 1 naming what is wrong.
 package main
 
@@ -8,6 +9,7 @@ import (
 	"archive/tar"
 	"compress/gzip"
 	"debug/elf"
+	"debug/macho"
 	"errors"
 	"fmt"
 	"io"
@@ -53,14 +55,11 @@ func check(archive string) error {
 		return err
 	}
 	root := filepath.Join(dir, base)
-	if goos != "linux" {
-		return fmt.Errorf("%s: this check knows Linux executables only so far", goos)
-	}
-	if err := checkELF(filepath.Join(root, "lvslab"), guestArches[goarch]); err != nil {
+	if err := checkHostBinary(filepath.Join(root, "lvslab"), goos, goarch); err != nil {
 		return err
 	}
 	for arch, machine := range guestArches {
-		if arch != goarch {
+		if goos != "linux" || arch != goarch { // Linux's own lvslab is its guest's /init too
 			if err := checkELF(filepath.Join(root, "lvslab-linux-"+arch), machine); err != nil {
 				return err
 			}
@@ -71,6 +70,42 @@ func check(archive string) error {
 		if err != nil || !strings.Contains(string(out), "lvslab") {
 			return fmt.Errorf("lvslab --help: %v\n%s", err, out)
 		}
+	}
+	return nil
+}
+
+// machoCPUs are the Mac CPUs lvslab builds for.
+var machoCPUs = map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}
+
+// checkHostBinary makes sure path is lvslab for goos and goarch: a static ELF executable for Linux, a
+// Mach-O executable for macOS.
+func checkHostBinary(path, goos, goarch string) error {
+	switch goos {
+	case "linux":
+		machine, ok := guestArches[goarch]
+		if !ok {
+			return fmt.Errorf("linux/%s: expected amd64 or arm64", goarch)
+		}
+		return checkELF(path, machine)
+	case "darwin":
+		cpu, ok := machoCPUs[goarch]
+		if !ok {
+			return fmt.Errorf("darwin/%s: expected amd64 or arm64", goarch)
+		}
+		return checkMachO(path, cpu)
+	}
+	return fmt.Errorf("%s: this check knows Linux and macOS executables", goos)
+}
+
+// checkMachO makes sure path is a macOS executable for cpu.
+func checkMachO(path string, cpu macho.Cpu) error {
+	f, err := macho.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: expected a macOS executable: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	if f.Cpu != cpu || f.Type != macho.TypeExec {
+		return fmt.Errorf("%s: expected a macOS executable for %s, found a %s for %s", filepath.Base(path), cpu, f.Type, f.Cpu)
 	}
 	return nil
 }

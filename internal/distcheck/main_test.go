@@ -3,6 +3,8 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
+	"debug/macho"
+	"encoding/binary"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -50,5 +52,35 @@ func TestDistcheckReadsTheExecutablesHeaders(t *testing.T) {
 	}
 	if err := check(archiveOf(t, "linux", "amd64", map[string]string{"lvslab": self})); err == nil || !strings.Contains(err.Error(), "lvslab-linux-arm64") {
 		t.Errorf("an archive without the arm64 guest's lvslab: got %v", err)
+	}
+}
+
+// machoHeader writes the header of a 64-bit Mach-O executable for cpu, which is all checkMachO reads.
+func machoHeader(t *testing.T, cpu macho.Cpu) string {
+	t.Helper()
+	var b []byte
+	for _, v := range []uint32{macho.Magic64, uint32(cpu), 0, uint32(macho.TypeExec), 0, 0, 0, 0} {
+		b = binary.LittleEndian.AppendUint32(b, v)
+	}
+	path := filepath.Join(t.TempDir(), "lvslab")
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// A macOS archive must hold a Mach-O lvslab for its CPU, and lvslab for Linux on both guest architectures.
+func TestDistcheckMacArchives(t *testing.T) {
+	self, _ := os.Executable()
+	if err := check(archiveOf(t, "darwin", "arm64", map[string]string{"lvslab": self})); err == nil || !strings.Contains(err.Error(), "expected a macOS executable") {
+		t.Errorf("a Linux lvslab in the darwin archive: got %v", err)
+	}
+	intel := machoHeader(t, macho.CpuAmd64)
+	if err := check(archiveOf(t, "darwin", "arm64", map[string]string{"lvslab": intel})); err == nil || !strings.Contains(err.Error(), "for CpuArm64") {
+		t.Errorf("an Intel lvslab in the Apple Silicon archive: got %v", err)
+	}
+	silicon := machoHeader(t, macho.CpuArm64)
+	if err := check(archiveOf(t, "darwin", "arm64", map[string]string{"lvslab": silicon})); err == nil || !strings.Contains(err.Error(), "lvslab-linux-") {
+		t.Errorf("a macOS archive without the guests' lvslab: got %v", err)
 	}
 }
