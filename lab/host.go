@@ -44,8 +44,8 @@ var hostDefaults = []topology.Sysctl{
 // timeWaitRoom is tcp_max_tw_buckets in every host: four client addresses' ports, 4 × 65536.
 const timeWaitRoom = 4 << 16
 
-// configureHost runs inside the host's namespace once its interfaces exist: loopback, addresses, links up,
-// sysctls, routes, the HTTP listener and the UDP socket; then it waits until every interface has carrier.
+// configureHost runs inside the host's namespace once its interfaces exist: loopback, addresses, links up
+// and shaped, sysctls, routes, the HTTP listener and the UDP socket; then it waits until every interface has carrier.
 // The sockets are returned to hand to the server process; nil when the host serves nothing.
 func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) {
 	nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
@@ -71,6 +71,11 @@ func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) 
 		}
 		if err := nl.LinkSetUp(link); err != nil {
 			return nil, fmt.Errorf("bringing up %s: %w", ifc.Name, err)
+		}
+		if !ifc.Shape.IsZero() {
+			if err := shapeLink(nl, link, ifc.Shape); err != nil {
+				return nil, err
+			}
 		}
 		links[i] = link
 	}

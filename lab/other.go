@@ -65,3 +65,12 @@ func (l *Lab) AwaitEmptyConnectionTable(context.Context, time.Duration) error {
 func (l *Lab) ServerStats(context.Context) (map[string]realserver.Stats, error) {
 	return nil, errNotLinux("lab " + l.Name)
 }
+func (l *Lab) SetShape(string, string, topology.Shape) (string, topology.Shape, error) {
+	return "", topology.Shape{}, errNotLinux("lab " + l.Name)
+}
+func (l *Lab) ShapeOf(string, string) (string, topology.Shape, error) {
+	return "", topology.Shape{}, errNotLinux("lab " + l.Name)
+}
+func (l *Lab) Shapes() (map[string]map[string]topology.Shape, error) {
+	return nil, errNotLinux("lab " + l.Name)
+}

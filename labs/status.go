@@ -83,18 +83,38 @@ func (n Native) WriteStatus(ctx context.Context, w io.Writer, style bars.Style) 
 		fmt.Fprintln(w, "  problem:", p)
 	}
 	stats, _ := l.ServerStats(ctx)
+	shapes, err := l.Shapes()
+	if err != nil {
+		fmt.Fprintln(w, "  problem: reading how links are shaped:", err)
+	}
 	fmt.Fprintln(w)
-	n.WriteHosts(w, stats)
+	n.writeHosts(w, stats, shapes)
 	writeIPVS(w, l, style)
 	return len(problems) == 0
 }
 
 // WriteHosts prints one line per host interface: namespace, addresses, gateway, server and its counts
-// (stats, nil for none).
+// (stats, nil for none), and the shaping the topology gave it.
 func (n Native) WriteHosts(w io.Writer, stats map[string]realserver.Stats) {
+	shapes := map[string]map[string]topology.Shape{}
+	for _, h := range n.Lab.Topology.Hosts {
+		for _, ifc := range h.Interfaces {
+			if !ifc.Shape.IsZero() {
+				if shapes[h.Name] == nil {
+					shapes[h.Name] = map[string]topology.Shape{}
+				}
+				shapes[h.Name][ifc.Name] = ifc.Shape
+			}
+		}
+	}
+	n.writeHosts(w, stats, shapes)
+}
+
+// writeHosts is WriteHosts with each interface's shaping given (host, then interface; none where absent).
+func (n Native) writeHosts(w io.Writer, stats map[string]realserver.Stats, shapes map[string]map[string]topology.Shape) {
 	l := n.Lab
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER")
+	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER\tSHAPING")
 	for _, h := range l.Topology.Hosts {
 		server := serverColumn(h, stats)
 		gw := "-"
@@ -106,7 +126,11 @@ func (n Native) WriteHosts(w io.Writer, stats map[string]realserver.Stats) {
 			if i > 0 {
 				name, ns, gw, server = "", "", "", ""
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ns, ifc.Name, ifc.Address, ifc.Network, gw, server)
+			shaping := "-"
+			if sh, ok := shapes[h.Name][ifc.Name]; ok {
+				shaping = sh.String()
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ns, ifc.Name, ifc.Address, ifc.Network, gw, server, shaping)
 		}
 	}
 	tw.Flush()

@@ -12,7 +12,7 @@ var (
 	topologyFields  = []string{"name", "networks", "hosts", "ipvs"}
 	networkFields   = []string{"subnet"}
 	hostFields      = []string{"interfaces", "gateway", "routes", "sysctls", "http", "udp"}
-	interfaceFields = []string{"name", "network", "address"}
+	interfaceFields = []string{"name", "network", "address", "shape"}
 	routeFields     = []string{"to", "via"}
 	httpFields      = []string{"port", "body"}
 	udpFields       = []string{"port"}
@@ -96,9 +96,32 @@ func (d *decoder) interfaces(n *yaml.Node, path string, t *Topology) []*Interfac
 		if v := f["address"]; v != nil {
 			ifc.Address = d.hostAddress(v, childField(ipath, "address"), t.Network(ifc.Network))
 		}
+		if v := f["shape"]; v != nil {
+			ifc.Shape = d.shape(v, childField(ipath, "shape"))
+		}
 		out = append(out, ifc)
 	}
 	return out
+}
+
+// shape reads an interface's shaping: {delay: 50ms, jitter: 10ms, loss: 1%, rate: 10mbit, …}.
+func (d *decoder) shape(n *yaml.Node, path string) Shape {
+	var s Shape
+	f := d.fields(n, path, ShapeSettings...)
+	for _, name := range ShapeSettings {
+		v := f[name]
+		if v == nil {
+			continue
+		}
+		text, ok := d.scalar(v, childField(path, name), "a value such as 50ms, 1% or 10mbit")
+		if !ok {
+			continue
+		}
+		if err := s.Set(name, text); err != nil {
+			d.unreadable(v, childField(path, name), "%v", err)
+		}
+	}
+	return s
 }
 
 // hostAddress reads "172.16.0.45/16" or "172.16.0.45"; the latter gets the network's prefix length (the full

@@ -41,6 +41,7 @@ type Interface struct {
 	Name    string // as seen inside the host, at most 15 bytes ("eth0")
 	Network string
 	Address netip.Prefix // the host's address with its network's prefix length
+	Shape   Shape        // how the interface shapes what the host sends on it; the zero Shape: not at all
 }
 
 // Route is an extra static route.

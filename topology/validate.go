@@ -139,6 +139,9 @@ func (v *validator) interfaces(h *Host, hostField string) {
 		} else if v.t.Network(ifc.Network) == nil {
 			v.add(childField(ifield, "network"), "%s", unknown("network", ifc.Network, v.networkNames()))
 		}
+		if err := ifc.Shape.Check(); err != nil {
+			v.add(childField(ifield, "shape"), "%v", err)
+		}
 	}
 }
 

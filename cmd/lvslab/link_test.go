@@ -1,0 +1,62 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/labs"
+	"github.com/lvslab/lvslab/topology"
+)
+
+// parseLink reads lvslab link's arguments (without the word link) as the command does.
+func parseLink(t *testing.T, args ...string) (labs.LinkRequest, error) {
+	t.Helper()
+	cmd, lf := linkCommand()
+	if err := cmd.Flags().Parse(args); err != nil {
+		return labs.LinkRequest{}, err
+	}
+	if len(cmd.Flags().Args()) != 1 {
+		t.Fatalf("%q: positional arguments %q", args, cmd.Flags().Args())
+	}
+	return lf.request(cmd, cmd.Flags().Args()[0])
+}
+
+// A request sent into a lab's microVM is the same request there: LinkArgs, read back by lvslab link, give
+// it again, for setting, clearing and showing.
+func TestLinkRequestsSurviveTheTripIntoAMicroVM(t *testing.T) {
+	for _, req := range []labs.LinkRequest{
+		{Host: "rs1", Set: true, Shape: topology.Shape{Delay: 50 * time.Millisecond, Jitter: 10 * time.Millisecond, Loss: 1.5, Duplicate: 0.1, Reorder: 25, Corrupt: 0.01, Rate: 10e6}},
+		{Host: "director", Interface: "eth1", Set: true, Shape: topology.Shape{Rate: 512e3}},
+		{Host: "rs2", Set: true},
+		{Host: "rs2", Interface: "eth0"},
+	} {
+		args := labs.LinkArgs("lab1", req)
+		if args[0] != "link" || args[1] != "--lab" || args[2] != "lab1" {
+			t.Fatalf("LinkArgs: %q", args)
+		}
+		got, err := parseLink(t, args[3:]...)
+		if err != nil || got != req {
+			t.Errorf("%+v: sent as %q, read back as %+v, %v", req, args, got, err)
+		}
+	}
+}
+
+// What lvslab link refuses, before it looks for a lab, with the reason.
+func TestLinkRefusesWhatCannotBe(t *testing.T) {
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rs1", "--jitter", "5ms"}, "give a delay too"},
+		{[]string{"rs1", "--loss", "5"}, "expected a per cent"},
+		{[]string{"rs1", "--clear", "--delay", "5ms"}, "--clear takes the shaping away"},
+		{[]string{"rs1", "--loss", "0%"}, "use --clear"},
+		{[]string{"rs1:", "--loss", "1%"}, "HOST:INTERFACE"},
+		{[]string{":eth0"}, "HOST:INTERFACE"},
+	} {
+		if _, err := parseLink(t, c.args...); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v, want %q", c.args, err, c.want)
+		}
+	}
+}
