@@ -62,7 +62,7 @@ func TestVMLabLinkShaping(t *testing.T) {
 		t.Errorf("link rs1: %q, want the shaping read back: %s", out, rs1Shaped)
 	}
 	status := c.expect(0, "status", name)
-	if !regexp.MustCompile(`(?m)^rs1 .*` + regexp.QuoteMeta(rs1Shaped) + `$`).MatchString(status) ||
+	if !regexp.MustCompile(`(?m)^rs1 .*`+regexp.QuoteMeta(rs1Shaped)+`$`).MatchString(status) ||
 		!regexp.MustCompile(`(?m)^rs2 .*delay 20ms duplicate 1%$`).MatchString(status) ||
 		!regexp.MustCompile(`(?m)^client .* -$`).MatchString(status) {
 		t.Errorf("status does not show each link's shaping:\n%s", status)
