@@ -73,8 +73,13 @@ func upTopologyWith(t testing.TB, topo *topology.Topology, o Options) *Lab {
 	return l
 }
 
-// get performs GET url from inside host, on a connection dialled from that host's namespace.
+// get performs GET url from inside host, on a connection dialled from that host's namespace, within 2 s.
 func get(l *Lab, host, url string) (*http.Response, string, error) {
+	return getWithin(l, host, url, 2*time.Second)
+}
+
+// getWithin is get, within timeout.
+func getWithin(l *Lab, host, url string, timeout time.Duration) (*http.Response, string, error) {
 	req, err := http.NewRequest(http.MethodGet, url, nil)
 	if err != nil {
 		return nil, "", err
@@ -88,12 +93,12 @@ func get(l *Lab, host, url string) (*http.Response, string, error) {
 	var body []byte
 	err = inNamespace(path, func() error {
 		// A single literal address is dialled on this goroutine, hence from this namespace.
-		conn, err := net.DialTimeout("tcp", req.URL.Host+":80", 2*time.Second)
+		conn, err := net.DialTimeout("tcp", req.URL.Host+":80", timeout)
 		if err != nil {
 			return err
 		}
 		defer conn.Close()
-		conn.SetDeadline(time.Now().Add(2 * time.Second))
+		conn.SetDeadline(time.Now().Add(timeout))
 		if err := req.Write(conn); err != nil {
 			return err
 		}

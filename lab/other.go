@@ -74,3 +74,9 @@ func (l *Lab) ShapeOf(string, string) (string, topology.Shape, error) {
 func (l *Lab) Shapes() (map[string]map[string]topology.Shape, error) {
 	return nil, errNotLinux("lab " + l.Name)
 }
+func (l *Lab) ServerFault(context.Context, string, string) (string, error) {
+	return "", errNotLinux("lab " + l.Name)
+}
+func (l *Lab) SetLinkUp(string, string, bool) (string, error) {
+	return "", errNotLinux("lab " + l.Name)
+}

@@ -17,6 +17,7 @@ import (
 	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/internal/fds"
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topology"
 )
 
 // serverChild is the process that serves every real server of a lab (realserver.Main). It lives in the
@@ -41,18 +42,20 @@ func (s *hostSockets) Close() {
 	}
 }
 
-// startServers starts the lab's server process inside the switch namespace, hands it each host's sockets,
-// and waits until it says it serves. It returns the process.
-func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[string]*hostSockets, bodies map[string]string) (*Process, error) {
+// startServers starts the lab's server process inside the switch namespace, hands it each host's sockets
+// (and, for a fault that stops and starts a server, where to open them again), and waits until it says it
+// serves. It returns the process.
+func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[string]*hostSockets, t *topology.Topology) (*Process, error) {
 	spec := realserver.Spec{Lab: lab}
 	var files []*os.File
 	for host, s := range sockets {
+		h, ns := t.Host(host), netnsPath(NamespaceName(lab, host))
 		if s.http != nil {
-			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: bodies[host], FD: 3 + len(files)})
+			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: h.HTTP.Body, Port: h.HTTP.Port, Namespace: ns, FD: 3 + len(files)})
 			files = append(files, s.http)
 		}
 		if s.udp != nil {
-			spec.UDP = append(spec.UDP, realserver.UDP{Host: host, FD: 3 + len(files)})
+			spec.UDP = append(spec.UDP, realserver.UDP{Host: host, Port: h.UDP.Port, Namespace: ns, FD: 3 + len(files)})
 			files = append(files, s.udp)
 		}
 	}

@@ -142,13 +142,7 @@ func (l *Lab) build(ctx context.Context) error {
 		}
 	}
 	if len(listeners) > 0 {
-		bodies := map[string]string{}
-		for _, h := range l.Topology.Hosts {
-			if h.HTTP != nil {
-				bodies[h.Name] = h.HTTP.Body
-			}
-		}
-		proc, err := startServers(ctx, l.dir, l.Name, switchNS, listeners, bodies)
+		proc, err := startServers(ctx, l.dir, l.Name, switchNS, listeners, l.Topology)
 		s.Server = proc
 		if err != nil {
 			return err

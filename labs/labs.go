@@ -26,6 +26,8 @@ type Lab interface {
 	// Load sends load from one of the lab's hosts and reports it on t (LoadRequest). The result comes back
 	// for a lab on this kernel; from a microVM, only the exit status of the load there.
 	Load(ctx context.Context, req LoadRequest, t Terminal) (*loadgen.Result, error)
+	// Fault stops, starts, hangs or resumes a host's server, or takes its link down or up (FaultRequest).
+	Fault(ctx context.Context, req FaultRequest, t Terminal) error
 	// Link shapes one host's interface, or shows how it is shaped (LinkRequest).
 	Link(ctx context.Context, req LinkRequest, t Terminal) error
 	// Status shows the lab as lvslab status does, or with save its director's table for ipvsadm -R.

@@ -201,5 +201,8 @@ func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 	if len(parts) == 0 {
 		return "-"
 	}
+	if counted && st.State != "" && st.State != realserver.Serving {
+		parts = append(parts, strings.ToUpper(st.State)) // a fault's doing: lvslab fault
+	}
 	return strings.Join(parts, ", ")
 }

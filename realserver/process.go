@@ -15,7 +15,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 )
 
 // Spec is what the parent hands the server process on stdin: each socket's file descriptor, from 3 on.
@@ -26,17 +25,22 @@ type Spec struct {
 	Control int    `json:"control"` // fd of the unix socket answering /stats
 }
 
-// HTTP is a host's HTTP server: its listening socket and the page it serves.
+// HTTP is a host's HTTP server: its listening socket and the page it serves, and where to open the socket
+// again after a fault stopped it (its port, in the host's namespace).
 type HTTP struct {
-	Host string `json:"host"`
-	Body string `json:"body"`
-	FD   int    `json:"fd"`
+	Host      string `json:"host"`
+	Body      string `json:"body"`
+	FD        int    `json:"fd"`
+	Port      uint16 `json:"port"`
+	Namespace string `json:"namespace"`
 }
 
-// UDP is a host's UDP echo server: its bound socket, opened with ListenUDP.
+// UDP is a host's UDP echo server: its bound socket, opened with ListenUDP, and where to open it again.
 type UDP struct {
-	Host string `json:"host"`
-	FD   int    `json:"fd"`
+	Host      string `json:"host"`
+	FD        int    `json:"fd"`
+	Port      uint16 `json:"port"`
+	Namespace string `json:"namespace"`
 }
 
 // Main is the server process: it reads a Spec from stdin, serves every socket it names, writes "ready" on
@@ -47,38 +51,46 @@ func Main(name string) int {
 		fmt.Fprintf(os.Stderr, "%s: reading spec: %v\n", name, err)
 		return 1
 	}
-	stats := map[string]*counters{}
-	countersOf := func(host string) *counters {
-		if stats[host] == nil {
-			stats[host] = &counters{}
+	servers := map[string]*hostServer{}
+	serverOf := func(host, ns string) *hostServer {
+		if servers[host] == nil {
+			servers[host] = &hostServer{host: host, namespace: ns, c: &counters{}, state: Serving}
 		}
-		return stats[host]
+		return servers[host]
 	}
+	// net.FileListener and net.FilePacketConn keep copies of the sockets: the inherited descriptors are
+	// closed, so that a fault's stop closes the last one and the port refuses.
 	for _, s := range spec.HTTP {
-		ln, err := net.FileListener(os.NewFile(uintptr(s.FD), s.Host))
+		f := os.NewFile(uintptr(s.FD), s.Host)
+		ln, err := net.FileListener(f)
+		f.Close()
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "%s: %s: %v\n", name, s.Host, err)
 			return 1
 		}
-		c := countersOf(s.Host)
-		srv := &http.Server{Handler: handler(s.Host, s.Body, c), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
-		go srv.Serve(countingListener{ln, c})
+		hs := serverOf(s.Host, s.Namespace)
+		hs.body, hs.httpPort = s.Body, s.Port
+		hs.serveHTTP(ln)
 	}
 	for _, s := range spec.UDP {
-		conn, err := net.FilePacketConn(os.NewFile(uintptr(s.FD), s.Host+" udp"))
+		f := os.NewFile(uintptr(s.FD), s.Host+" udp")
+		conn, err := net.FilePacketConn(f)
+		f.Close()
 		udp, ok := conn.(*net.UDPConn)
 		if err != nil || !ok {
 			fmt.Fprintf(os.Stderr, "%s: %s: UDP socket: %v (a %T)\n", name, s.Host, err, conn)
 			return 1
 		}
-		serveUDP(udp, s.Host, countersOf(s.Host))
+		hs := serverOf(s.Host, s.Namespace)
+		hs.udpPort = s.Port
+		hs.serveUDP(udp)
 	}
 	control, err := net.FileListener(os.NewFile(uintptr(spec.Control), "control"))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "%s: control socket: %v\n", name, err)
 		return 1
 	}
-	go http.Serve(control, statsHandler(stats))
+	go http.Serve(control, controlHandler(servers))
 	// The parent waits for this line; if it died meanwhile the write fails and we leave with it.
 	if _, err := fmt.Fprintln(os.Stdout, "ready"); err != nil {
 		return 1

@@ -60,15 +60,16 @@ func reportDestinations(conn *net.UDPConn) error {
 	return errors.Join(err, opErr)
 }
 
-// serveUDP answers conn's datagrams until conn is closed, counting them in c. A few readers share the
-// socket, so one slow reply does not hold up the others.
-func serveUDP(conn *net.UDPConn, host string, c *counters) {
+// serveUDP answers conn's datagrams until conn is closed, counting them in c; gate holds each datagram
+// while the server is hung and says false once it is stopped. A few readers share the socket, so one slow
+// reply does not hold up the others.
+func serveUDP(conn *net.UDPConn, host string, c *counters, gate func() bool) {
 	for range max(1, min(4, runtime.NumCPU())) {
-		go echoUDP(conn, host, c)
+		go echoUDP(conn, host, c, gate)
 	}
 }
 
-func echoUDP(conn *net.UDPConn, host string, c *counters) {
+func echoUDP(conn *net.UDPConn, host string, c *counters, gate func() bool) {
 	buf := make([]byte, 64<<10)
 	oob := make([]byte, pktinfoSpace)
 	var reply []byte
@@ -79,6 +80,9 @@ func echoUDP(conn *net.UDPConn, host string, c *counters) {
 		}
 		if err != nil {
 			continue // an ICMP error queued on the socket, say: it concerns one datagram, not the server
+		}
+		if !gate() {
+			return
 		}
 		c.datagrams.Add(1)
 		reply = wire.AppendUDPReply(reply[:0], host, from)

@@ -25,7 +25,7 @@ func startEcho(t *testing.T, host string) (uint16, *counters) {
 	conn := pc.(*net.UDPConn)
 	t.Cleanup(func() { conn.Close() })
 	c := &counters{}
-	serveUDP(conn, host, c)
+	serveUDP(conn, host, c, func() bool { return true })
 	return conn.LocalAddr().(*net.UDPAddr).AddrPort().Port(), c
 }
 

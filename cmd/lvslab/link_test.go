@@ -60,3 +60,23 @@ func TestLinkRefusesWhatCannotBe(t *testing.T) {
 		}
 	}
 }
+
+// A fault sent into a lab's microVM is the same fault there, and what lvslab fault cannot do is refused
+// before any lab is asked.
+func TestFaultRequests(t *testing.T) {
+	for _, req := range []labs.FaultRequest{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: labs.LinkDown}} {
+		args := labs.FaultArgs("lab1", req)
+		if got, err := faultRequest(args[3], args[4]); err != nil || got != req || args[1] != "--lab" || args[2] != "lab1" {
+			t.Errorf("%+v: sent as %q, read back as %+v, %v", req, args, got, err)
+		}
+	}
+	for _, c := range [][3]string{
+		{"rs1", "explode", "expected one of stop, start, hang, resume, link-down, link-up"},
+		{"rs1:eth0", "stop", "name the host alone"},
+		{"rs1:", "link-down", "HOST:INTERFACE"},
+	} {
+		if _, err := faultRequest(c[0], c[1]); err == nil || !strings.Contains(err.Error(), c[2]) {
+			t.Errorf("fault %s %s: got %v, want %q", c[0], c[1], err, c[2])
+		}
+	}
+}

@@ -97,3 +97,46 @@ func TestVMLabLinkShaping(t *testing.T) {
 	c.expect(0, "down", name)
 	requireNothingLeft(t, c, r)
 }
+
+// A real server stopped, started, hung and resumed, and its link taken down and up, in a lab's microVM:
+// status shows the server's state, and the director's view of it follows.
+func TestVMLabFaults(t *testing.T) {
+	c := newCLI(t)
+	name, r := upLabInVM(t, c)
+	fetch := func(timeout string) (string, int) {
+		return c.run("exec", "--lab", name, "director", "--", "curl", "-s", "-m", timeout, "http://172.16.0.45/")
+	}
+	if out := c.expect(0, "fault", "--lab", name, "rs1", "stop"); !strings.Contains(out, "rs1's server: stopped") {
+		t.Errorf("fault rs1 stop: %q", out)
+	}
+	if _, code := fetch("5"); code != 7 { // curl: failed to connect
+		t.Errorf("rs1 stopped: curl exited %d, want 7 (connection refused)", code)
+	}
+	if status := c.expect(0, "status", name); !regexp.MustCompile(`(?m)^rs1 .*"RS1.magedu.com".*STOPPED`).MatchString(status) {
+		t.Errorf("status does not say rs1's server is stopped:\n%s", status)
+	}
+	c.expect(0, "fault", "--lab", name, "rs1", "start")
+	if out, code := fetch("5"); code != 0 || !strings.Contains(out, "RS1.magedu.com") {
+		t.Errorf("rs1 started again: %q, exit %d", out, code)
+	}
+	c.expect(0, "fault", "--lab", name, "rs1", "hang")
+	if _, code := fetch("1"); code != 28 { // curl: timed out
+		t.Errorf("rs1 hung: curl exited %d, want 28 (timed out)", code)
+	}
+	c.expect(0, "fault", "--lab", name, "rs1", "resume")
+	if out := c.expect(0, "fault", "--lab", name, "rs1", "link-down"); !strings.Contains(out, "rs1 eth0: down") {
+		t.Errorf("fault rs1 link-down: %q", out)
+	}
+	if _, code := fetch("1"); code == 0 {
+		t.Errorf("rs1's link down: the director still reached it")
+	}
+	c.expect(0, "fault", "--lab", name, "rs1", "link-up")
+	if out, code := fetch("5"); code != 0 || !strings.Contains(out, "RS1.magedu.com") {
+		t.Errorf("rs1's link up again: %q, exit %d", out, code)
+	}
+	if out := c.expect(exitUnusable, "fault", "--lab", name, "rs1", "resume"); !strings.Contains(out, "not hung") {
+		t.Errorf("fault rs1 resume while serving: %q", out)
+	}
+	c.expect(0, "down", name)
+	requireNothingLeft(t, c, r)
+}

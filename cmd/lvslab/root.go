@@ -31,7 +31,7 @@ brought to a testable state (bad input, not root, missing kernel feature); the m
 		SilenceErrors: true,
 	}
 	root.CompletionOptions.HiddenDefaultCmd = true
-	root.AddCommand(newUpCommand(), newDownCommand(), newStatusCommand(), newExecCommand(), newLinkCommand(), newLoadCommand(),
+	root.AddCommand(newUpCommand(), newDownCommand(), newStatusCommand(), newExecCommand(), newLinkCommand(), newFaultCommand(), newLoadCommand(),
 		newDemoCommand(), newTestCommand(), newReportCommand(), newVMCommand(), newCacheCommand(), newBundleCommand(), newShellCommand(), newTutorialCommand(), newGraphCommand())
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return unusable(err)

@@ -1,0 +1,60 @@
+package main
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/lvslab/lvslab/labs"
+)
+
+func newFaultCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "fault [--lab NAME] HOST[:INTERFACE] " + strings.Join(labs.FaultActions, "|"),
+		Short: "Break a lab host on purpose: stop, start, hang or resume its server; take its link down or up",
+		Long: `Break a running lab's host as real servers break, to see what IPVS does then:
+
+  stop       its HTTP and UDP servers die: their sockets close, open connections end, and the host's
+             kernel refuses new connections (a reset) and answers datagrams with port unreachable
+  start      they come back, on new sockets, after a stop
+  hang       they freeze: nothing more is accepted or answered, connections wait in the listen queue
+             until it fills, requests go unanswered; the kernel still completes handshakes
+  resume     they go on after a hang, answering what waited
+  link-down  the host's interface goes down, as a cable pulled (HOST:INTERFACE names one of several)
+  link-up    it comes back, with the host's routes
+
+IPVS does not notice by itself: the director keeps scheduling to a dead server (a health checker such
+as keepalived would take it out with ipvsadm -d, or its weight to 0 with ipvsadm -e -w 0). lvslab status
+shows each server's state.`,
+		Example: `  sudo lvslab fault rs1 stop              # rs1's server dies
+  sudo lvslab exec client -- curl -s http://192.168.0.75/   # half the fetches fail under rr
+  sudo lvslab exec director -- ipvsadm -e -t 192.168.0.75:80 -r 172.16.0.45:80 -m -w 0
+  sudo lvslab fault rs1 start
+  sudo lvslab fault rs2 link-down`,
+		Args: cobra.ExactArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			req, err := faultRequest(args[0], args[1])
+			if err != nil {
+				return unusable(err)
+			}
+			l, err := selectLab(cmd)
+			if err != nil {
+				return unusable(err)
+			}
+			return labError(l.Fault(cmd.Context(), req, terminal(cmd)))
+		},
+	}
+	addLabFlag(cmd)
+	return cmd
+}
+
+// faultRequest reads lvslab fault's target and action.
+func faultRequest(target, action string) (labs.FaultRequest, error) {
+	host, ifname, _ := strings.Cut(target, ":")
+	req := labs.FaultRequest{Host: host, Interface: ifname, Action: action}
+	if host == "" || (strings.Contains(target, ":") && ifname == "") {
+		return req, errors.New("expected HOST or HOST:INTERFACE, as rs1 or director:eth1")
+	}
+	return req, req.Check()
+}

@@ -1,0 +1,80 @@
+//go:build linux
+
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/vishvananda/netlink"
+
+	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topology"
+)
+
+// ServerFault applies a fault to host's servers (realserver.Stop, Start, Hang, Resume) on the running lab
+// and returns their state after.
+func (l *Lab) ServerFault(ctx context.Context, host, action string) (string, error) {
+	h := l.Topology.Host(host)
+	switch {
+	case h == nil:
+		return "", fmt.Errorf("lab %s has no host %q", l.Name, host)
+	case h.HTTP == nil && h.UDP == nil:
+		return "", fmt.Errorf("host %s runs no server in lab %s", host, l.Name)
+	}
+	if l.state.Server == nil || !l.state.Server.running() {
+		return "", fmt.Errorf("lab %s's server process is not running: `lvslab status %s` shows what is wrong", l.Name, l.Name)
+	}
+	state, err := realserver.AskFault(ctx, controlPath(l.dir, l.Name), host, action)
+	if err != nil {
+		return "", fmt.Errorf("%s %s's server: %w", action, host, err)
+	}
+	return state, nil
+}
+
+// SetLinkUp takes host's interface ifname ("" for its only one) down or brings it up again, on the
+// running lab, as a cable pulled and plugged back; it returns the interface's name. Taking a link down
+// makes the kernel drop the routes through it (and an IPv6 address on it): bringing it up puts the
+// topology's back.
+func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
+	ifc, err := l.hostInterface(host, ifname)
+	if err != nil {
+		return "", err
+	}
+	h := l.Topology.Host(host)
+	return ifc.Name, l.inHost(host, func(nl *netlink.Handle) error {
+		link, err := nl.LinkByName(ifc.Name)
+		if err != nil {
+			return fmt.Errorf("%s's %s: %w", host, ifc.Name, err)
+		}
+		if !up {
+			if err := nl.LinkSetDown(link); err != nil {
+				return fmt.Errorf("taking %s's %s down: %w", host, ifc.Name, err)
+			}
+			return nil
+		}
+		if err := nl.LinkSetUp(link); err != nil {
+			return fmt.Errorf("bringing %s's %s up: %w", host, ifc.Name, err)
+		}
+		if err := nl.AddrReplace(link, labAddr(ifc.Address)); err != nil {
+			return fmt.Errorf("%s on %s's %s: %w", ifc.Address, host, ifc.Name, err)
+		}
+		return restoreRoutes(nl, h)
+	})
+}
+
+// restoreRoutes puts back the host's default route and its extra routes, where the kernel dropped them.
+func restoreRoutes(nl *netlink.Handle, h *topology.Host) error {
+	if h.Gateway.IsValid() {
+		if err := nl.RouteReplace(&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}); err != nil {
+			return fmt.Errorf("%s's default route via %s: %w", h.Name, h.Gateway, err)
+		}
+	}
+	for _, r := range h.Routes {
+		if err := nl.RouteReplace(&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}); err != nil {
+			return fmt.Errorf("%s's route to %s via %s: %w", h.Name, r.To, r.Via, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,113 @@
+package lab
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/realserver"
+)
+
+// A real server's faults, as a client sees them: stopped, its port refuses; started, it answers again;
+// hung, a connection is taken by the kernel but its request waits, and is answered on resume; its link
+// down, it is unreachable, and back up, reachable through its routes again.
+func TestServerFaultsAsAClientSeesThem(t *testing.T) {
+	l := upDefault(t)
+	ctx := context.Background()
+	const url = "http://172.16.0.45/"
+	answers := func(when string) {
+		t.Helper()
+		if _, body, err := get(l, "director", url); err != nil || body != "RS1.magedu.com\n" {
+			t.Fatalf("%s: director → rs1: %q, %v", when, body, err)
+		}
+	}
+	fault := func(action, want string) {
+		t.Helper()
+		if got, err := l.ServerFault(ctx, "rs1", action); err != nil || got != want {
+			t.Fatalf("%s rs1: got %q, %v; want %s", action, got, err, want)
+		}
+		stats, err := l.ServerStats(ctx)
+		if err != nil || stats["rs1"].State != want || stats["rs2"].State != realserver.Serving {
+			t.Fatalf("after %s rs1, the counts say rs1 %q, rs2 %q (%v)", action, stats["rs1"].State, stats["rs2"].State, err)
+		}
+	}
+	answers("before any fault")
+
+	fault(realserver.Stop, realserver.Stopped)
+	if _, _, err := get(l, "director", url); !errors.Is(err, syscall.ECONNREFUSED) {
+		t.Errorf("rs1 stopped: got %v, want the connection refused", err)
+	}
+	fault(realserver.Start, realserver.Serving)
+	answers("after start")
+
+	fault(realserver.Hang, realserver.Hung)
+	conn := dialFrom(t, l, "director", "172.16.0.45:80") // the kernel completes the handshake
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "GET / HTTP/1.1\r\nHost: rs1\r\nConnection: close\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if _, err := conn.Read(make([]byte, 1)); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("rs1 hung: a request got %v, want no answer", err)
+	}
+	fault(realserver.Resume, realserver.Serving)
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("rs1 resumed: the request that waited got %v, %v", resp, err)
+	}
+
+	for action, want := range map[string]string{realserver.Resume: "not hung", realserver.Start: "not stopped", "explode": "expected stop"} {
+		if _, err := l.ServerFault(ctx, "rs1", action); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s rs1 while serving: got %v, want %q", action, err, want)
+		}
+	}
+	if _, err := l.ServerFault(ctx, "client", realserver.Stop); err == nil || !strings.Contains(err.Error(), "runs no server") {
+		t.Errorf("stop client: got %v", err)
+	}
+
+	if name, err := l.SetLinkUp("rs1", "", false); err != nil || name != "eth0" {
+		t.Fatalf("rs1's link down: %q, %v", name, err)
+	}
+	if _, _, err := getWithin(l, "director", url, 300*time.Millisecond); err == nil {
+		t.Errorf("rs1's link down: director still reaches it")
+	}
+	if _, err := l.SetLinkUp("rs1", "", true); err != nil {
+		t.Fatal(err)
+	}
+	err = wait.Until(ctx, 5*time.Second, func() (bool, string) {
+		_, body, err := getWithin(l, "director", url, 500*time.Millisecond)
+		return err == nil && body == "RS1.magedu.com\n", "rs1 unreachable after its link came back up"
+	})
+	if err != nil {
+		t.Error(err)
+	}
+}
+
+// dialFrom opens a TCP connection from host's namespace.
+func dialFrom(t *testing.T, l *Lab, host, addr string) net.Conn {
+	t.Helper()
+	path, err := l.Namespace(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conn net.Conn
+	err = inNamespace(path, func() error {
+		var err error
+		conn, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
