@@ -4,8 +4,11 @@ package lab
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
+	"os"
 
 	"github.com/vishvananda/netlink"
 
@@ -34,9 +37,8 @@ func (l *Lab) ServerFault(ctx context.Context, host, action string) (string, err
 }
 
 // SetLinkUp takes host's interface ifname ("" for its only one) down or brings it up again, on the
-// running lab, as a cable pulled and plugged back; it returns the interface's name. Taking a link down
-// makes the kernel drop the routes through it (and an IPv6 address on it): bringing it up puts the
-// topology's back.
+// running lab, as a cable pulled and plugged back; it returns the interface's name. The link keeps its
+// addresses; the kernel drops the routes through it, which bringing it up puts back.
 func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
 	ifc, err := l.hostInterface(host, ifname)
 	if err != nil {
@@ -49,6 +51,12 @@ func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
 			return fmt.Errorf("%s's %s: %w", host, ifc.Name, err)
 		}
 		if !up {
+			// A link that goes down keeps its IPv6 addresses (the lab's, the VIPs derived for it), as
+			// its IPv4 ones: a cable pulled does not unconfigure the host.
+			keep := "/proc/sys/net/ipv6/conf/" + ifc.Name + "/keep_addr_on_down"
+			if err := os.WriteFile(keep, []byte("1"), 0); err != nil && !errors.Is(err, fs.ErrNotExist) { // no IPv6
+				return fmt.Errorf("keeping %s's addresses on %s while it is down: %w", host, ifc.Name, err)
+			}
 			if err := nl.LinkSetDown(link); err != nil {
 				return fmt.Errorf("taking %s's %s down: %w", host, ifc.Name, err)
 			}
@@ -57,21 +65,22 @@ func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
 		if err := nl.LinkSetUp(link); err != nil {
 			return fmt.Errorf("bringing %s's %s up: %w", host, ifc.Name, err)
 		}
-		if err := nl.AddrReplace(link, labAddr(ifc.Address)); err != nil {
-			return fmt.Errorf("%s on %s's %s: %w", ifc.Address, host, ifc.Name, err)
-		}
-		return restoreRoutes(nl, h)
+		return restoreRoutes(nl, h, ifc)
 	})
 }
 
-// restoreRoutes puts back the host's default route and its extra routes, where the kernel dropped them.
-func restoreRoutes(nl *netlink.Handle, h *topology.Host) error {
-	if h.Gateway.IsValid() {
+// restoreRoutes puts back the host's default route and its extra routes whose next hop is on ifc: the
+// kernel dropped them with the link.
+func restoreRoutes(nl *netlink.Handle, h *topology.Host, ifc *topology.Interface) error {
+	if h.Gateway.IsValid() && ifc.Address.Masked().Contains(h.Gateway) {
 		if err := nl.RouteReplace(&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}); err != nil {
 			return fmt.Errorf("%s's default route via %s: %w", h.Name, h.Gateway, err)
 		}
 	}
 	for _, r := range h.Routes {
+		if !ifc.Address.Masked().Contains(r.Via) {
+			continue
+		}
 		if err := nl.RouteReplace(&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}); err != nil {
 			return fmt.Errorf("%s's route to %s via %s: %w", h.Name, r.To, r.Via, err)
 		}

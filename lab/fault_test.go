@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
 	"strings"
 	"syscall"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/realserver"
+	"github.com/lvslab/lvslab/topology"
 )
 
 // A real server's faults, as a client sees them: stopped, its port refuses; started, it answers again;
@@ -104,6 +106,90 @@ func dialFrom(t *testing.T, l *Lab, host, addr string) net.Conn {
 	err = inNamespace(path, func() error {
 		var err error
 		conn, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return conn
+}
+
+// A UDP echo server's faults: stopped, its port answers with port unreachable; started, it echoes again;
+// hung, a datagram waits, and is answered on resume; stopped while hung, what waited is never answered.
+func TestUDPServerFaults(t *testing.T) {
+	topo, err := topology.Embedded("nat-udp")
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := upTopology(t, topo)
+	ctx := context.Background()
+	rs1 := netip.MustParseAddrPort("172.16.0.45:53")
+	if _, err := l.ServerFault(ctx, "rs1", realserver.Stop); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := udpExchange(l, "director", rs1); err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Errorf("rs1 stopped: %v, want port unreachable (connection refused)", err)
+	}
+	if _, err := l.ServerFault(ctx, "rs1", realserver.Start); err != nil {
+		t.Fatal(err)
+	}
+	if reply, err := udpExchange(l, "director", rs1); err != nil || !strings.HasPrefix(reply, "rs1 ") {
+		t.Fatalf("rs1 started again: %q, %v", reply, err)
+	}
+	sendHeld := func() net.Conn {
+		conn := udpFrom(t, l, "director", rs1)
+		if _, err := conn.Write([]byte("hello\n")); err != nil {
+			t.Fatal(err)
+		}
+		conn.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+		if _, err := conn.Read(make([]byte, 512)); !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("rs1 hung: a datagram got %v, want no answer", err)
+		}
+		return conn
+	}
+	if _, err := l.ServerFault(ctx, "rs1", realserver.Hang); err != nil {
+		t.Fatal(err)
+	}
+	conn := sendHeld()
+	defer conn.Close()
+	if _, err := l.ServerFault(ctx, "rs1", realserver.Resume); err != nil {
+		t.Fatal(err)
+	}
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	if n, err := conn.Read(buf); err != nil || !strings.HasPrefix(string(buf[:n]), "rs1 ") {
+		t.Fatalf("rs1 resumed: the datagram that waited got %q, %v", buf[:n], err)
+	}
+	if _, err := l.ServerFault(ctx, "rs1", realserver.Hang); err != nil {
+		t.Fatal(err)
+	}
+	held := sendHeld()
+	defer held.Close()
+	for _, action := range []string{realserver.Stop, realserver.Start} {
+		if _, err := l.ServerFault(ctx, "rs1", action); err != nil {
+			t.Fatal(err)
+		}
+	}
+	held.SetReadDeadline(time.Now().Add(500 * time.Millisecond))
+	if n, err := held.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Errorf("a datagram held by a hang that ended in a stop was answered after all: %q, %v", buf[:n], err)
+	}
+	if reply, err := udpExchange(l, "director", rs1); err != nil || !strings.HasPrefix(reply, "rs1 ") {
+		t.Errorf("rs1 started after a stop while hung: %q, %v", reply, err)
+	}
+}
+
+// udpFrom opens a UDP socket in host's namespace, connected to to.
+func udpFrom(t *testing.T, l *Lab, host string, to netip.AddrPort) net.Conn {
+	t.Helper()
+	path, err := l.Namespace(host)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conn net.Conn
+	err = inNamespace(path, func() error {
+		var err error
+		conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
 		return err
 	})
 	if err != nil {

@@ -2,7 +2,9 @@ package lab
 
 import (
 	"testing"
+	"time"
 
+	"github.com/lvslab/lvslab/internal/wait"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -33,5 +35,27 @@ func TestIPv6LabAnswersAsSoonAsItIsUp(t *testing.T) {
 	}
 	if failed > 0 {
 		t.Errorf("%d of 20 requests made right after Up failed", failed)
+	}
+}
+
+// An IPv6 host whose link went down and came back up still has its address: a pulled cable does not
+// unconfigure it (the kernel's default drops IPv6 addresses with the link).
+func TestIPv6LinkDownAndUpKeepsTheAddress(t *testing.T) {
+	topo, err := topology.Parse("v6.yaml", []byte(ipv6Lab))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := upTopology(t, topo)
+	for _, up := range []bool{false, true} {
+		if _, err := l.SetLinkUp("rs1", "", up); err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = wait.Until(t.Context(), 5*time.Second, func() (bool, string) {
+		_, body, err := getWithin(l, "client", "http://[fd00:10::45]/", 500*time.Millisecond)
+		return err == nil && body == "RS1\n", "rs1 unreachable over IPv6 after its link came back up"
+	})
+	if err != nil {
+		t.Error(err)
 	}
 }

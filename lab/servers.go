@@ -127,6 +127,10 @@ func listenUnix(path string) (*os.File, error) {
 	}
 	ln.SetUnlinkOnClose(false) // the server process keeps serving it after we close our copy
 	defer ln.Close()
+	// Its faults stop servers: the owner's alone, whatever the umask.
+	if err := os.Chmod(path, 0o600); err != nil {
+		return nil, fmt.Errorf("control socket: %w", err)
+	}
 	return ln.File()
 }
 

@@ -4,9 +4,8 @@ package realserver
 
 import (
 	"encoding/json"
-	"errors"
-	"io"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -19,8 +18,8 @@ import (
 // hostServer is one real server's servers in the process: its HTTP server and its UDP echo server, which
 // faults stop, hang and start again. A stopped server's sockets are closed, as a dead process's are, so
 // the host's kernel refuses new connections (and answers datagrams with port unreachable); a hung one
-// keeps them open but takes and answers nothing more, as a frozen process does, so connections wait in the
-// listen queue until it fills and requests go unanswered. Starting again opens new sockets in the host's
+// keeps them open but answers nothing more, as a frozen process does: requests go unanswered and new
+// connections wait in the listen queue until it fills (the one accept already under way takes one). Starting again opens new sockets in the host's
 // namespace.
 type hostServer struct {
 	host, body string
@@ -29,11 +28,12 @@ type hostServer struct {
 	udpPort    uint16 // 0: none
 	c          *counters
 
-	mu     sync.Mutex
-	state  string
-	resume chan struct{} // closed when a hang ends; nil while not hung
-	http   *http.Server
-	udp    *net.UDPConn
+	mu         sync.Mutex
+	state      string
+	generation int           // how many times the server was stopped: what waited before a stop gives up
+	resume     chan struct{} // closed when a hang ends; nil while not hung
+	http       *http.Server
+	udp        *net.UDPConn
 }
 
 // serveHTTP serves ln as the host's HTTP server.
@@ -49,18 +49,19 @@ func (s *hostServer) serveUDP(conn *net.UDPConn) {
 	serveUDP(conn, s.host, s.c, s.wait)
 }
 
-// wait holds the caller while the server is hung; it returns false once the server is stopped.
+// wait holds the caller while the server is hung; it returns false once the server it was serving for
+// has been stopped (even if started again since: a new generation serves on new sockets).
 func (s *hostServer) wait() bool {
 	s.mu.Lock()
-	resume, state := s.resume, s.state
-	s.mu.Unlock()
-	if resume != nil {
+	defer s.mu.Unlock()
+	gen := s.generation
+	for s.state == Hung && s.generation == gen {
+		resume := s.resume
+		s.mu.Unlock()
 		<-resume
 		s.mu.Lock()
-		state = s.state
-		s.mu.Unlock()
 	}
-	return state != Stopped
+	return s.state != Stopped && s.generation == gen
 }
 
 // gated holds each request of a hung server before it is answered.
@@ -94,6 +95,7 @@ func (s *hostServer) apply(action string) (string, error) {
 		if s.state == Stopped {
 			return s.state, nil
 		}
+		s.generation++
 		s.release(Stopped)
 		if s.http != nil {
 			s.http.Close() // its listener and every connection, as a process's death closes them
@@ -162,24 +164,33 @@ func (s *hostServer) reopen() error {
 	if err != nil {
 		return fmt.Errorf("starting %s's server again: %w", s.host, err)
 	}
+	var ln net.Listener
+	var conn *net.UDPConn
 	if tcp != nil {
-		ln, err := net.FileListener(tcp)
-		if err != nil {
+		if ln, err = net.FileListener(tcp); err != nil {
 			return err
 		}
-		s.serveHTTP(ln)
 	}
 	if udp != nil {
-		conn, err := net.FilePacketConn(udp)
-		if err != nil {
-			return err
+		pc, err := net.FilePacketConn(udp)
+		u, ok := pc.(*net.UDPConn)
+		if err != nil || !ok {
+			if pc != nil {
+				pc.Close()
+			}
+			if ln != nil {
+				ln.Close()
+			}
+			return fmt.Errorf("starting %s's UDP server again: %v (a %T)", s.host, err, pc)
 		}
-		u, ok := conn.(*net.UDPConn)
-		if !ok {
-			conn.Close()
-			return errors.New("the UDP socket opened again is not UDP")
-		}
-		s.serveUDP(u)
+		conn = u
+	}
+	// Both sockets are good: only now does either serve.
+	if ln != nil {
+		s.serveHTTP(ln)
+	}
+	if conn != nil {
+		s.serveUDP(conn)
 	}
 	return nil
 }

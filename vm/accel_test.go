@@ -20,7 +20,7 @@ func withProbe(t *testing.T, st hwState) {
 }
 
 var (
-	usableKVM = hwState{usable: true}
+	usableKVM = hwState{usable: true, found: "/dev/kvm"}
 	pvmKVM    = hwState{pvm: true, why: "/dev/kvm is a PVM device"}
 	noKVM     = hwState{why: "there is no /dev/kvm"}
 )
@@ -93,7 +93,7 @@ func TestPlanAccel(t *testing.T) {
 		why      string // in the plan's reason, or in the error when errs
 		errs     bool
 	}{
-		{name: "auto, usable KVM", probe: usableKVM, kvm: true, fallback: true, why: "usable"},
+		{name: "auto, usable KVM", probe: usableKVM, kvm: true, fallback: true, why: "/dev/kvm is usable"},
 		{name: "auto, PVM", probe: pvmKVM, why: "PVM"},
 		{name: "auto, no device", probe: noKVM, why: "no /dev/kvm"},
 		{name: "tcg, usable KVM", probe: usableKVM, opts: Options{Accel: "tcg"}, why: "--accel=tcg"},

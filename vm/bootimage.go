@@ -17,9 +17,9 @@ func bootImage(ctx context.Context, k *kernel.Kernel) (string, *os.File) {
 	if err != nil {
 		return k.Vmlinuz, nil
 	}
-	if kernel.ExtractVmlinux(ctx, k.Vmlinuz, f) != nil || rewind(f) != nil || !kernel.HasPVHEntry(fdPath(int(f.Fd()))) {
-		f.Close()
+	if kernel.ExtractVmlinux(ctx, k.Vmlinuz, f) != nil || !kernel.HasPVHEntry(ownPath(f)) {
+		closeAnon(f)
 		return k.Vmlinuz, nil
 	}
-	return fdPath(fdKernel), f
+	return qemuPath(f, fdKernel), f
 }

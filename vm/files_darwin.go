@@ -3,37 +3,56 @@ package vm
 import (
 	"fmt"
 	"os"
-	"strconv"
+	"path/filepath"
+	"strings"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
 
-// anonFile is a file no other process can reach: macOS has no memfd, so a temporary file removed as soon
-// as it is made, which lives on while open (qemu inherits it).
+// anonFile is a file only this user can reach, for qemu to read: macOS has no memfd, and opening
+// /dev/fd/N there shares the descriptor's offset, which qemu's loaders do not expect (they open a kernel
+// twice, and read an initrd after seeking to its end for its size). So a named file, in a folder of its
+// own that only this user may enter, removed by closeAnon.
 func anonFile(name string) (*os.File, error) {
-	f, err := os.CreateTemp("", name+"-*")
+	dir, err := os.MkdirTemp("", "lvslab-qemu-")
 	if err != nil {
 		return nil, err
 	}
-	if err := os.Remove(f.Name()); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("removing the name of %s: %w", f.Name(), err)
+	f, err := os.OpenFile(filepath.Join(dir, name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	return f, nil
 }
 
-// fdPath is the path by which a process opens its own descriptor fd: on macOS, /dev/fd/N, which shares
-// the descriptor's offset (rewind puts it at the start).
-func fdPath(fd int) string { return "/dev/fd/" + strconv.Itoa(fd) }
+// closeAnon closes a file of anonFile's and removes it with its folder.
+func closeAnon(f *os.File) {
+	f.Close()
+	if dir := filepath.Dir(f.Name()); strings.HasPrefix(filepath.Base(dir), "lvslab-qemu-") {
+		os.RemoveAll(dir)
+	}
+}
+
+// qemuPath is the path qemu opens the file by: on macOS, its name.
+func qemuPath(f *os.File, _ int) string { return f.Name() }
+
+// ownPath is the path by which this process opens its own f anew: its name.
+func ownPath(f *os.File) string { return f.Name() }
 
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
-// take deadlines, and one for qemu. macOS has no SOCK_CLOEXEC: close-on-exec is set right after, and
-// lvslab starts no other process meanwhile (fds.CloseOnExecInherited runs before qemu starts).
+// take deadlines, and one for qemu. macOS has no SOCK_CLOEXEC: close-on-exec is set right after, under
+// the lock that keeps Go's own forks out of that window.
 func socketpair(name string) (ours, theirs *os.File, err error) {
+	syscall.ForkLock.RLock()
 	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM, 0)
 	if err == nil {
 		unix.CloseOnExec(fds[0])
 		unix.CloseOnExec(fds[1])
+	}
+	syscall.ForkLock.RUnlock()
+	if err == nil {
 		err = unix.SetNonblock(fds[0], true)
 	}
 	if err != nil {

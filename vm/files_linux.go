@@ -17,8 +17,15 @@ func anonFile(name string) (*os.File, error) {
 	return os.NewFile(uintptr(fd), name), nil
 }
 
-// fdPath is the path by which a process opens its own descriptor fd: on Linux, the file anew, at offset 0.
-func fdPath(fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+// closeAnon closes a file of anonFile's, which goes with it.
+func closeAnon(f *os.File) { f.Close() }
+
+// qemuPath is the path by which qemu, which inherits f as its descriptor fd, opens it: on Linux
+// /proc/self/fd/N, which opens the file anew, at offset 0.
+func qemuPath(_ *os.File, fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
+
+// ownPath is the path by which this process opens its own f anew.
+func ownPath(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }
 
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
 // take deadlines, and one for qemu.

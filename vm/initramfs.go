@@ -24,10 +24,10 @@ func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.Mo
 		return nil, fmt.Errorf("initramfs: %w", err)
 	}
 	if err := writeInitramfs(ctx, f, exe, j, ix, mods, unsigned); err != nil {
-		f.Close()
+		closeAnon(f)
 		return nil, err
 	}
-	return f, rewind(f)
+	return f, nil
 }
 
 func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) error {

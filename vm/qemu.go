@@ -22,6 +22,7 @@ type qemuConfig struct {
 	arch   guestArch
 	kernel string // what -kernel loads
 	name   string // -name, unique per run, so a stray qemu can be told apart
+	initrd string // the path qemu opens the initramfs by
 	memory int
 	cpus   int
 	hw     bool // under the host's hardware accelerator (hostAccel), not TCG
@@ -86,7 +87,7 @@ func qemuArgs(c qemuConfig) []string {
 		"-m", strconv.Itoa(c.memory),
 		"-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		"-kernel", c.kernel,
-		"-initrd", fdPath(fdInitrd),
+		"-initrd", c.initrd,
 		"-append", strings.Join(cmdline, " "),
 		"-chardev", consoleChardev(c),
 		"-serial", "chardev:console",

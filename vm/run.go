@@ -46,11 +46,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res, err = (&session{opts: &opts}).run(ctx, b)
 	if errors.As(err, &be) {
 		be.adviseFor(&accelPlan{})
-		return res, fmt.Errorf("under KVM: %s\nthen under TCG: %w", first.what, be)
+		return res, fmt.Errorf("under %s: %s\nthen under TCG: %w", hostAccel.title, first.what, be)
 	}
 	if !first.accelFault && res != nil {
 		if r := rememberKVMFailure(plan.memo, first.what); r != "" {
-			opts.notice("microVM: TCG booted where KVM did not%s", r)
+			opts.notice("microVM: TCG booted where %s did not%s", hostAccel.title, r)
 		}
 	}
 	if res != nil {
@@ -106,7 +106,7 @@ func (p *accelPlan) fallBackToTCG(be *bootError, opts *Options, b *machine) bool
 	if be.accelFault {
 		remembered = rememberKVMFailure(p.memo, be.what)
 	}
-	opts.notice("microVM: KVM could not boot the kernel (%s); retrying under TCG%s", be.what, remembered)
+	opts.notice("microVM: %s could not boot the kernel (%s); retrying under TCG%s", hostAccel.title, be.what, remembered)
 	b.cfg.hw = false
 	return true
 }
@@ -131,9 +131,9 @@ type machine struct {
 }
 
 func (m *machine) close() {
-	m.initrd.Close()
+	closeAnon(m.initrd)
 	if m.kernel != nil {
-		m.kernel.Close()
+		closeAnon(m.kernel)
 	}
 }
 
@@ -183,7 +183,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		name = fmt.Sprintf("lvslab-%d-%08x", os.Getpid(), rand.Uint32())
 	}
 	if !machineName().MatchString(name) {
-		initrd.Close()
+		closeAnon(initrd)
 		return nil, fmt.Errorf("machine name %q: expected lvslab- then letters, digits and dashes", name)
 	}
 	says := "the host's root"
@@ -192,6 +192,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	}
 	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, cfg: qemuConfig{
 		name:     name,
+		initrd:   qemuPath(initrd, fdInitrd),
 		memory:   opts.Memory,
 		cpus:     opts.CPUs,
 		arch:     a,

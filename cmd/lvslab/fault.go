@@ -18,8 +18,8 @@ func newFaultCommand() *cobra.Command {
   stop       its HTTP and UDP servers die: their sockets close, open connections end, and the host's
              kernel refuses new connections (a reset) and answers datagrams with port unreachable
   start      they come back, on new sockets, after a stop
-  hang       they freeze: nothing more is accepted or answered, connections wait in the listen queue
-             until it fills, requests go unanswered; the kernel still completes handshakes
+  hang       they freeze: nothing more is answered, and new connections wait in the listen queue (the
+             kernel still completes their handshakes) until it fills
   resume     they go on after a hang, answering what waited
   link-down  the host's interface goes down, as a cable pulled (HOST:INTERFACE names one of several)
   link-up    it comes back, with the host's routes

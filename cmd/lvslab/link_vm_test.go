@@ -56,8 +56,8 @@ func TestVMLabLinkShaping(t *testing.T) {
 	if out := c.expect(0, "link", "--lab", name, "rs2"); !strings.Contains(out, "rs2 eth0: delay 20ms duplicate 1%") {
 		t.Errorf("rs2's link as the topology shaped it: %q", out)
 	}
-	out := c.expect(0, "link", "--lab", name, "rs1", "--delay", "150ms", "--jitter", "1ms", "--loss", "0.5%", "--reorder", "10%", "--corrupt", "0.01%", "--rate", "10mbit")
-	const rs1Shaped = "delay 150ms 1ms loss 0.5% reorder 10% corrupt 0.01% rate 10mbit"
+	out := c.expect(0, "link", "--lab", name, "rs1", "--delay", "150ms", "--jitter", "1ms", "--loss", "0.5%", "--corrupt", "0.01%", "--rate", "10mbit")
+	const rs1Shaped = "delay 150ms 1ms loss 0.5% corrupt 0.01% rate 10mbit"
 	if !strings.Contains(out, "rs1 eth0: "+rs1Shaped) {
 		t.Errorf("link rs1: %q, want the shaping read back: %s", out, rs1Shaped)
 	}
@@ -67,7 +67,8 @@ func TestVMLabLinkShaping(t *testing.T) {
 		!regexp.MustCompile(`(?m)^client .* -$`).MatchString(status) {
 		t.Errorf("status does not show each link's shaping:\n%s", status)
 	}
-	// rs1's SYN-ACK and its answer each wait 150 ms (± 1 ms) on its link: no fetch from it can be sooner.
+	// rs1's SYN-ACK and its answer each wait 150 ms (± 1 ms) on its link (nothing reordered, which would
+	// send some at once): no fetch from it can be sooner.
 	took := func(url string) float64 {
 		out := c.expect(0, "exec", "--lab", name, "director", "--", "curl", "-s", "-o", "/dev/null", "-w", "%{time_total}", url)
 		s, err := strconv.ParseFloat(strings.TrimSpace(out), 64)
@@ -78,6 +79,9 @@ func TestVMLabLinkShaping(t *testing.T) {
 	}
 	if s := took("http://172.16.0.45/"); s < 0.298 {
 		t.Errorf("a fetch from rs1, its link delayed by 150 ms each way out, took %.3f s", s)
+	}
+	if out := c.expect(0, "link", "--lab", name, "rs1", "--delay", "10ms", "--reorder", "25%"); !strings.Contains(out, "rs1 eth0: delay 10ms reorder 25%") {
+		t.Errorf("link rs1 with reordering: %q (the rest of the shaping replaced)", out)
 	}
 	if out := c.expect(exitUnusable, "link", "--lab", name, "director", "--delay", "1ms"); !strings.Contains(out, "name one, as director:eth0") {
 		t.Errorf("link director (two interfaces): %q", out)

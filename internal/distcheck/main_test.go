@@ -3,6 +3,7 @@ package main
 import (
 	"archive/tar"
 	"compress/gzip"
+	"debug/elf"
 	"debug/macho"
 	"encoding/binary"
 	"os"
@@ -83,4 +84,26 @@ func TestDistcheckMacArchives(t *testing.T) {
 	if err := check(archiveOf(t, "darwin", "arm64", map[string]string{"lvslab": silicon})); err == nil || !strings.Contains(err.Error(), "lvslab-linux-") {
 		t.Errorf("a macOS archive without the guests' lvslab: got %v", err)
 	}
+	whole := map[string]string{"lvslab": silicon, "lvslab-linux-amd64": elfHeader(t, elf.EM_X86_64), "lvslab-linux-arm64": elfHeader(t, elf.EM_AARCH64)}
+	if err := check(archiveOf(t, "darwin", "arm64", whole)); err != nil {
+		t.Errorf("a whole Apple Silicon archive: %v", err)
+	}
+}
+
+// elfHeader writes the header of a static 64-bit ELF executable for machine, which is all checkELF reads.
+func elfHeader(t *testing.T, machine elf.Machine) string {
+	t.Helper()
+	b := []byte{0x7f, 'E', 'L', 'F', byte(elf.ELFCLASS64), byte(elf.ELFDATA2LSB), byte(elf.EV_CURRENT)}
+	b = append(b, make([]byte, 16-len(b))...)
+	b = binary.LittleEndian.AppendUint16(b, uint16(elf.ET_EXEC))
+	b = binary.LittleEndian.AppendUint16(b, uint16(machine))
+	b = binary.LittleEndian.AppendUint32(b, uint32(elf.EV_CURRENT))
+	b = append(b, make([]byte, 8*3+4)...)       // entry, phoff, shoff, flags
+	b = binary.LittleEndian.AppendUint16(b, 64) // ehsize
+	b = append(b, make([]byte, 2*5)...)         // phentsize, phnum, shentsize, shnum, shstrndx
+	path := filepath.Join(t.TempDir(), "lvslab-linux")
+	if err := os.WriteFile(path, b, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -3,6 +3,7 @@ package fds
 
 import (
 	"os"
+	"runtime"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -14,7 +15,7 @@ import (
 // and whoever waits on its other end, for as long as the child lives. Children get what exec.Cmd's
 // Stdin, Stdout, Stderr and ExtraFiles name, and nothing else.
 func CloseOnExecInherited() error {
-	entries, err := os.ReadDir("/proc/self/fd")
+	entries, err := os.ReadDir(fdDir)
 	if err != nil {
 		return err
 	}
@@ -31,3 +32,11 @@ func CloseOnExecInherited() error {
 	}
 	return nil
 }
+
+// fdDir lists this process's descriptors: Linux's /proc/self/fd, else /dev/fd (macOS).
+var fdDir = func() string {
+	if runtime.GOOS == "linux" {
+		return "/proc/self/fd"
+	}
+	return "/dev/fd"
+}()
