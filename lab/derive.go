@@ -182,16 +182,7 @@ func (l *Lab) deriveDirectorVIPs() error {
 	if len(missing) == 0 {
 		return nil
 	}
-	path, err := l.Namespace(d.Name)
-	if err != nil {
-		return err
-	}
-	return inNamespace(path, func() error {
-		nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		defer nl.Close()
+	return l.inHost(d.Name, func(nl *netlink.Handle) error {
 		for ifname, vips := range missing {
 			if _, err := addAddrs(nl, ifname, hostPrefixes(vips)...); err != nil {
 				return fmt.Errorf("the director: %w", err)

@@ -97,6 +97,11 @@ func TestServerFaultsAsAClientSeesThem(t *testing.T) {
 
 // dialFrom opens a TCP connection from host's namespace.
 func dialFrom(t *testing.T, l *Lab, host, addr string) net.Conn {
+	return connFrom(t, l, host, func() (net.Conn, error) { return net.DialTimeout("tcp", addr, 2*time.Second) })
+}
+
+// connFrom opens a connection with dial in host's namespace.
+func connFrom(t *testing.T, l *Lab, host string, dial func() (net.Conn, error)) net.Conn {
 	t.Helper()
 	path, err := l.Namespace(host)
 	if err != nil {
@@ -105,7 +110,7 @@ func dialFrom(t *testing.T, l *Lab, host, addr string) net.Conn {
 	var conn net.Conn
 	err = inNamespace(path, func() error {
 		var err error
-		conn, err = net.DialTimeout("tcp", addr, 2*time.Second)
+		conn, err = dial()
 		return err
 	})
 	if err != nil {
@@ -181,19 +186,5 @@ func TestUDPServerFaults(t *testing.T) {
 
 // udpFrom opens a UDP socket in host's namespace, connected to to.
 func udpFrom(t *testing.T, l *Lab, host string, to netip.AddrPort) net.Conn {
-	t.Helper()
-	path, err := l.Namespace(host)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var conn net.Conn
-	err = inNamespace(path, func() error {
-		var err error
-		conn, err = net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to))
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return conn
+	return connFrom(t, l, host, func() (net.Conn, error) { return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to)) })
 }
