@@ -188,3 +188,31 @@ func TestUDPServerFaults(t *testing.T) {
 func udpFrom(t *testing.T, l *Lab, host string, to netip.AddrPort) net.Conn {
 	return connFrom(t, l, host, func() (net.Conn, error) { return net.DialUDP("udp", nil, net.UDPAddrFromAddrPort(to)) })
 }
+
+// A real server that thinks answers no sooner than its think time, and the others as fast as ever.
+func TestThinkingServerAnswersLater(t *testing.T) {
+	topo, err := topology.Parse("think.yaml", []byte(`name: think
+networks: {lan: {subnet: 10.0.0.0/24}}
+hosts:
+  client: {interfaces: [{network: lan, address: 10.0.0.100}]}
+  slow: {interfaces: [{network: lan, address: 10.0.0.1}], http: {body: SLOW, think: 200ms-250ms}}
+  fast: {interfaces: [{network: lan, address: 10.0.0.2}], http: {body: FAST}}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := upTopology(t, topo)
+	took := func(url, want string) time.Duration {
+		start := time.Now()
+		if _, body, err := get(l, "client", url); err != nil || body != want+"\n" {
+			t.Fatalf("client → %s: %q, %v", url, body, err)
+		}
+		return time.Since(start)
+	}
+	for range 3 {
+		slow, fast := took("http://10.0.0.1/", "SLOW"), took("http://10.0.0.2/", "FAST")
+		if slow < 200*time.Millisecond || fast >= 200*time.Millisecond {
+			t.Errorf("the server that thinks 200-250 ms answered in %v, the other in %v", slow, fast)
+		}
+	}
+}

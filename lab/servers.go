@@ -51,7 +51,8 @@ func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[st
 	for host, s := range sockets {
 		h, ns := t.Host(host), netnsPath(NamespaceName(lab, host))
 		if s.http != nil {
-			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: h.HTTP.Body, Port: h.HTTP.Port, Namespace: ns, FD: 3 + len(files)})
+			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: h.HTTP.Body, Port: h.HTTP.Port, Namespace: ns, FD: 3 + len(files),
+				ThinkMin: int64(h.HTTP.Think.Min), ThinkMax: int64(h.HTTP.Think.Max)})
 			files = append(files, s.http)
 		}
 		if s.udp != nil {

@@ -186,6 +186,9 @@ func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 	var parts []string
 	if h.HTTP != nil {
 		p := fmt.Sprintf("http :%d %q", h.HTTP.Port, strings.TrimSpace(h.HTTP.Body))
+		if think := h.HTTP.Think.String(); think != "" {
+			p += " thinks " + think
+		}
 		if counted {
 			p += fmt.Sprintf(" (%d connections, %d requests)", st.Connections, st.Requests)
 		}

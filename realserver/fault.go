@@ -25,6 +25,7 @@ type hostServer struct {
 	host, body string
 	namespace  string // the host's network namespace, where sockets are opened again
 	httpPort   uint16 // 0: none
+	think      thinker
 	udpPort    uint16 // 0: none
 	c          *counters
 
@@ -38,7 +39,7 @@ type hostServer struct {
 
 // serveHTTP serves ln as the host's HTTP server.
 func (s *hostServer) serveHTTP(ln net.Listener) {
-	srv := &http.Server{Handler: s.gated(handler(s.host, s.body, s.c)), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: s.gated(s.think.slowed(handler(s.host, s.body, s.c))), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	s.http = srv
 	go srv.Serve(gatedListener{countingListener{ln, s.c}, s})
 }

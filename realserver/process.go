@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 )
 
 // Spec is what the parent hands the server process on stdin: each socket's file descriptor, from 3 on.
@@ -30,6 +31,8 @@ type Spec struct {
 type HTTP struct {
 	Host      string `json:"host"`
 	Body      string `json:"body"`
+	ThinkMin  int64  `json:"think_min_ns,omitempty"` // how long it thinks before each answer: drawn evenly
+	ThinkMax  int64  `json:"think_max_ns,omitempty"` // between ThinkMin and ThinkMax, in nanoseconds
 	FD        int    `json:"fd"`
 	Port      uint16 `json:"port"`
 	Namespace string `json:"namespace"`
@@ -70,6 +73,7 @@ func Main(name string) int {
 		}
 		hs := serverOf(s.Host, s.Namespace)
 		hs.body, hs.httpPort = s.Body, s.Port
+		hs.think = thinker{min: time.Duration(s.ThinkMin), max: time.Duration(s.ThinkMax)}
 		hs.serveHTTP(ln)
 	}
 	for _, s := range spec.UDP {

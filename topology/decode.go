@@ -14,7 +14,7 @@ var (
 	hostFields      = []string{"interfaces", "gateway", "routes", "sysctls", "http", "udp"}
 	interfaceFields = []string{"name", "network", "address", "shape"}
 	routeFields     = []string{"to", "via"}
-	httpFields      = []string{"port", "body"}
+	httpFields      = []string{"port", "body", "think"}
 	udpFields       = []string{"port"}
 )
 
@@ -185,6 +185,15 @@ func (d *decoder) http(n *yaml.Node, path, host string) *HTTPServer {
 	}
 	if v := f["body"]; v != nil {
 		s.Body = d.str(v, childField(path, "body"))
+	}
+	if v := f["think"]; v != nil {
+		if text, ok := d.scalar(v, childField(path, "think"), "a duration such as 50ms, or a range such as 20ms-80ms"); ok {
+			t, err := ParseThink(text)
+			if err != nil {
+				d.unreadable(v, childField(path, "think"), "think %q: %v", text, err)
+			}
+			s.Think = t
+		}
 	}
 	return s
 }

@@ -59,8 +59,9 @@ type Sysctl struct {
 // HTTPServer is the tiny web server a real server runs. It answers every request with Body and names
 // itself and the client address it saw in its headers.
 type HTTPServer struct {
-	Port uint16
-	Body string
+	Port  uint16
+	Body  string
+	Think Think // how long it thinks before each answer
 }
 
 // UDPServer is the tiny UDP echo server a real server runs. It answers every datagram with one that names

@@ -86,3 +86,26 @@ hosts:
 		}
 	}
 }
+
+// A real server's think time reads as a duration or a range, writes back the same, and is bounded.
+func TestThinkTime(t *testing.T) {
+	for text, want := range map[string]Think{"50ms": {50 * time.Millisecond, 50 * time.Millisecond}, "20ms-80ms": {20 * time.Millisecond, 80 * time.Millisecond}} {
+		got, err := ParseThink(text)
+		if err != nil || got != want || got.String() != text {
+			t.Errorf("%q: got %+v (%q), %v", text, got, got.String(), err)
+		}
+	}
+	for _, bad := range []string{"fast", "80ms-20ms", "-5ms", "2m", "1s-2m", "10ms-"} {
+		if got, err := ParseThink(bad); err == nil {
+			t.Errorf("%q: accepted as %+v", bad, got)
+		}
+	}
+	src := "name: t\nnetworks: {lan: {subnet: 10.0.0.0/24}}\nhosts:\n  rs1: {interfaces: [{network: lan, address: 10.0.0.1}], http: {think: THINK}}\n"
+	topo, err := Parse("t.yaml", []byte(strings.Replace(src, "THINK", "20ms-80ms", 1)))
+	if err != nil || topo.Host("rs1").HTTP.Think.String() != "20ms-80ms" {
+		t.Fatalf("think in a topology file: %v, %v", topo, err)
+	}
+	if _, err := Parse("t.yaml", []byte(strings.Replace(src, "THINK", "80ms-20ms", 1))); err == nil || !strings.Contains(err.Error(), "hosts.rs1.http.think") {
+		t.Errorf("a backwards think range: got %v, want it refused at its place", err)
+	}
+}

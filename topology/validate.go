@@ -104,6 +104,11 @@ func (v *validator) hosts() {
 		if h.HTTP != nil && h.HTTP.Port == 0 {
 			v.add(childField(field, "http.port"), "port 0 is not allowed; allowed: 1 to 65535")
 		}
+		if h.HTTP != nil {
+			if err := h.HTTP.Think.Check(); err != nil {
+				v.add(childField(field, "http.think"), "%v", err)
+			}
+		}
 		v.udp(h, childField(field, "udp"))
 	}
 }
