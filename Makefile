@@ -17,14 +17,16 @@ COMMIT := $(shell git rev-parse HEAD 2>/dev/null)
 MODIFIED := $(shell test -n "$$(git status --porcelain --untracked-files=no 2>/dev/null)" && echo true)
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.modified=$(MODIFIED)
+# How every lvslab binary is built, for the OS and architecture GOOS and GOARCH say (the host's by default).
+BUILD_LVSLAB := $(GO) build -trimpath -ldflags='$(LDFLAGS)'
 
 # lvslab, and beside it lvslab built for each other architecture the microVM boots (lvslab-linux-arm64 on
 # amd64): the /init of a guest of that architecture (lvslab vm --arch arm64).
 GUEST_ARCHES := $(filter-out $(shell $(GO) env GOARCH),amd64 arm64)
 build:
-	CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN) ./cmd/lvslab
+	CGO_ENABLED=0 $(BUILD_LVSLAB) -o $(BIN) ./cmd/lvslab
 	@for a in $(GUEST_ARCHES); do \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o $(BIN)-linux-$$a ./cmd/lvslab || exit 1; done
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(BUILD_LVSLAB) -o $(BIN)-linux-$$a ./cmd/lvslab || exit 1; done
 
 # Every test, natively (VM tests included: LVSLAB_VM_TESTS=1; the tests that look at pictures in headless
 # Chromium fail rather than skip without it: LVSLAB_BROWSER_TESTS=1), then again in the microVM those that
@@ -156,10 +158,10 @@ DIST_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
 dist:
 	@set -e; rm -rf bin/dist; mkdir -p bin/dist; \
 	for a in amd64 arm64; do \
-		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/dist/guest/lvslab-linux-$$a ./cmd/lvslab; done; \
+		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(BUILD_LVSLAB) -o bin/dist/guest/lvslab-linux-$$a ./cmd/lvslab; done; \
 	for t in $(DIST_TARGETS); do os=$${t%/*}; arch=$${t#*/}; name=lvslab-$(VERSION)-$$os-$$arch; \
 		mkdir -p bin/dist/$$name; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/dist/$$name/lvslab ./cmd/lvslab; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(BUILD_LVSLAB) -o bin/dist/$$name/lvslab ./cmd/lvslab; \
 		for a in amd64 arm64; do [ "linux/$$a" = "$$t" ] || cp bin/dist/guest/lvslab-linux-$$a bin/dist/$$name/; done; \
 		cp README.md bin/dist/$$name/; \
 		tar -C bin/dist -czf bin/dist/$$name.tar.gz $$name; rm -rf bin/dist/$$name; \

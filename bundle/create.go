@@ -189,10 +189,6 @@ func writeTar(w io.Writer, man *Manifest, entries []entry) error {
 
 // writeFileEntry writes one entry, checking that it is still what was digested.
 func writeFileEntry(tw *tar.Writer, e entry) error {
-	mode := int64(0o644)
-	if filepath.Dir(e.Path) == binDir {
-		mode = 0o755
-	}
 	var r io.Reader = bytes.NewReader(e.data)
 	if e.file != "" {
 		f, err := os.Open(e.file)
@@ -203,7 +199,7 @@ func writeFileEntry(tw *tar.Writer, e entry) error {
 		r = f
 	}
 	h := sha256.New()
-	if err := writeEntry(tw, e.Path, mode, e.Size, io.TeeReader(r, h)); err != nil {
+	if err := writeEntry(tw, e.Path, int64(e.mode()), e.Size, io.TeeReader(r, h)); err != nil {
 		return err
 	}
 	if hex.EncodeToString(h.Sum(nil)) != e.SHA256 {

@@ -177,11 +177,7 @@ func writeChecked(r io.Reader, dest string, f File) error {
 	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
 		return err
 	}
-	mode := os.FileMode(0o644)
-	if strings.HasPrefix(f.Path, binDir+"/") {
-		mode = 0o755
-	}
-	out, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	out, err := os.OpenFile(dest, os.O_CREATE|os.O_EXCL|os.O_WRONLY, f.mode())
 	if err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ package bundle
 import (
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"path"
 	"regexp"
 	"slices"
@@ -69,6 +70,14 @@ func validPath(p string) bool {
 	top, rest, _ := strings.Cut(p, "/")
 	return len(p) <= 512 && pathChars().MatchString(p) && path.Clean(p) == p && rest != "" &&
 		!slices.Contains(strings.Split(p, "/"), "..") && slices.Contains([]string{archiveDir, securityDir, binDir}, top)
+}
+
+// mode is the permission bits f has, written and unpacked: lvslab's binaries are executables.
+func (f File) mode() fs.FileMode {
+	if strings.HasPrefix(f.Path, binDir+"/") {
+		return 0o755
+	}
+	return 0o644
 }
 
 // check validates a manifest read from a bundle, as data.

@@ -7,7 +7,6 @@ import (
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
-	"golang.org/x/sys/unix"
 )
 
 // AddAddresses gives host n more addresses on its first interface, the next free ones of its network
@@ -43,24 +42,18 @@ func (l *Lab) AddAddresses(host string, n int) ([]netip.Addr, error) {
 			addrs = append(addrs, a)
 		}
 	}
-	path, err := l.Namespace(host)
-	if err != nil {
-		return nil, err
-	}
 	prefixes := make([]netip.Prefix, len(addrs))
 	for i, a := range addrs {
 		prefixes[i] = netip.PrefixFrom(a, ifc.Address.Bits())
 	}
-	err = inNamespace(path, func() error {
-		nl, err := netlink.NewHandle(unix.NETLINK_ROUTE)
-		if err != nil {
-			return err
-		}
-		defer nl.Close()
-		_, err = addAddrs(nl, ifc.Name, prefixes...)
+	err := l.inHost(host, func(nl *netlink.Handle) error {
+		_, err := addAddrs(nl, ifc.Name, prefixes...)
 		return err
 	})
-	return addrs, err
+	if err != nil {
+		return nil, err
+	}
+	return addrs, nil
 }
 
 // addAddrs adds prefixes to the interface ifname of the handle's namespace and returns the interface.

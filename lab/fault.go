@@ -40,16 +40,7 @@ func (l *Lab) ServerFault(ctx context.Context, host, action string) (string, err
 // running lab, as a cable pulled and plugged back; it returns the interface's name. The link keeps its
 // addresses; the kernel drops the routes through it, which bringing it up puts back.
 func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
-	ifc, err := l.hostInterface(host, ifname)
-	if err != nil {
-		return "", err
-	}
-	h := l.Topology.Host(host)
-	return ifc.Name, l.inHost(host, func(nl *netlink.Handle) error {
-		link, err := nl.LinkByName(ifc.Name)
-		if err != nil {
-			return fmt.Errorf("%s's %s: %w", host, ifc.Name, err)
-		}
+	return l.onLink(host, ifname, func(nl *netlink.Handle, ifc *topology.Interface, link netlink.Link) error {
 		if !up {
 			// A link that goes down keeps its IPv6 addresses (the lab's, the VIPs derived for it), as
 			// its IPv4 ones: a cable pulled does not unconfigure the host.
@@ -65,7 +56,7 @@ func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
 		if err := nl.LinkSetUp(link); err != nil {
 			return fmt.Errorf("bringing %s's %s up: %w", host, ifc.Name, err)
 		}
-		return restoreRoutes(nl, h, ifc)
+		return restoreRoutes(nl, l.Topology.Host(host), ifc)
 	})
 }
 

@@ -96,42 +96,28 @@ func (l *Lab) SetShape(host, ifname string, s topology.Shape) (string, topology.
 	if err := s.Check(); err != nil {
 		return "", topology.Shape{}, err
 	}
-	ifc, err := l.hostInterface(host, ifname)
-	if err != nil {
-		return "", topology.Shape{}, err
-	}
 	var now topology.Shape
-	err = l.inHost(host, func(nl *netlink.Handle) error {
-		link, err := nl.LinkByName(ifc.Name)
-		if err != nil {
-			return fmt.Errorf("%s's %s: %w", host, ifc.Name, err)
-		}
+	name, err := l.onLink(host, ifname, func(nl *netlink.Handle, _ *topology.Interface, link netlink.Link) error {
 		if err := shapeLink(nl, link, s); err != nil {
 			return err
 		}
+		var err error
 		now, err = readShape(nl, link)
 		return err
 	})
-	return ifc.Name, now, err
+	return name, now, err
 }
 
 // ShapeOf reads from the kernel how host's interface ifname ("" for its only one) is shaped, and that
 // interface's name.
 func (l *Lab) ShapeOf(host, ifname string) (string, topology.Shape, error) {
-	ifc, err := l.hostInterface(host, ifname)
-	if err != nil {
-		return "", topology.Shape{}, err
-	}
 	var s topology.Shape
-	err = l.inHost(host, func(nl *netlink.Handle) error {
-		link, err := nl.LinkByName(ifc.Name)
-		if err != nil {
-			return fmt.Errorf("%s's %s: %w", host, ifc.Name, err)
-		}
+	name, err := l.onLink(host, ifname, func(nl *netlink.Handle, _ *topology.Interface, link netlink.Link) error {
+		var err error
 		s, err = readShape(nl, link)
 		return err
 	})
-	return ifc.Name, s, err
+	return name, s, err
 }
 
 // Shapes reads from the kernel how each host's interfaces are shaped: host, then interface, for those
@@ -142,9 +128,9 @@ func (l *Lab) Shapes() (map[string]map[string]topology.Shape, error) {
 	for _, h := range l.Topology.Hosts {
 		err := l.inHost(h.Name, func(nl *netlink.Handle) error {
 			for _, ifc := range h.Interfaces {
-				link, err := nl.LinkByName(ifc.Name)
+				link, err := linkOf(nl, h.Name, ifc.Name)
 				if err != nil {
-					return fmt.Errorf("%s's %s: %w", h.Name, ifc.Name, err)
+					return err
 				}
 				s, err := readShape(nl, link)
 				if err != nil {
@@ -190,6 +176,31 @@ func (l *Lab) hostInterface(host, ifname string) (*topology.Interface, error) {
 		}
 	}
 	return nil, fmt.Errorf("host %s has no interface %q", host, ifname)
+}
+
+// onLink runs fn in host's namespace on its interface ifname ("" for its only one), and returns that
+// interface's name.
+func (l *Lab) onLink(host, ifname string, fn func(*netlink.Handle, *topology.Interface, netlink.Link) error) (string, error) {
+	ifc, err := l.hostInterface(host, ifname)
+	if err != nil {
+		return "", err
+	}
+	return ifc.Name, l.inHost(host, func(nl *netlink.Handle) error {
+		link, err := linkOf(nl, host, ifc.Name)
+		if err != nil {
+			return err
+		}
+		return fn(nl, ifc, link)
+	})
+}
+
+// linkOf is host's interface ifname, in the handle's namespace.
+func linkOf(nl *netlink.Handle, host, ifname string) (netlink.Link, error) {
+	link, err := nl.LinkByName(ifname)
+	if err != nil {
+		return nil, fmt.Errorf("%s's %s: %w", host, ifname, err)
+	}
+	return link, nil
 }
 
 // inHost runs fn with a netlink handle in host's namespace, proven the lab's.

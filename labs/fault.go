@@ -66,9 +66,5 @@ func (v InVM) Fault(ctx context.Context, req FaultRequest, t Terminal) error {
 
 // FaultArgs is lvslab fault's command line for req in the lab named lab: what a lab's machine runs.
 func FaultArgs(lab string, req FaultRequest) []string {
-	target := req.Host
-	if req.Interface != "" {
-		target += ":" + req.Interface
-	}
-	return []string{"fault", "--lab", lab, target, req.Action}
+	return []string{"fault", "--lab", lab, hostTarget(req.Host, req.Interface), req.Action}
 }

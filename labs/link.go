@@ -40,36 +40,23 @@ func (v InVM) Link(ctx context.Context, req LinkRequest, t Terminal) error {
 
 // LinkArgs is lvslab link's command line for req in the lab named lab: what a lab's machine runs.
 func LinkArgs(lab string, req LinkRequest) []string {
-	target := req.Host
-	if req.Interface != "" {
-		target += ":" + req.Interface
-	}
-	args := []string{"link", "--lab", lab, target}
+	args := []string{"link", "--lab", lab, hostTarget(req.Host, req.Interface)}
 	switch {
 	case !req.Set:
 	case req.Shape.IsZero():
 		args = append(args, "--clear")
 	default:
-		s := req.Shape
-		for _, v := range []struct {
-			name string
-			set  bool
-			text string
-		}{
-			{"delay", s.Delay > 0, s.Delay.String()},
-			{"jitter", s.Jitter > 0, s.Jitter.String()},
-			{"loss", s.Loss > 0, percent(s.Loss)},
-			{"duplicate", s.Duplicate > 0, percent(s.Duplicate)},
-			{"reorder", s.Reorder > 0, percent(s.Reorder)},
-			{"corrupt", s.Corrupt > 0, percent(s.Corrupt)},
-			{"rate", s.Rate > 0, topology.FormatRate(s.Rate)},
-		} {
-			if v.set {
-				args = append(args, "--"+v.name, v.text)
-			}
+		for _, v := range req.Shape.Settings() {
+			args = append(args, "--"+v.Name, v.Value)
 		}
 	}
 	return args
 }
 
-func percent(p float64) string { return fmt.Sprintf("%g%%", p) }
+// hostTarget is a host's interface as lvslab link and lvslab fault take it: HOST, or HOST:INTERFACE.
+func hostTarget(host, ifname string) string {
+	if ifname == "" {
+		return host
+	}
+	return host + ":" + ifname
+}

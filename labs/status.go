@@ -88,7 +88,7 @@ func (n Native) WriteStatus(ctx context.Context, w io.Writer, style bars.Style) 
 		fmt.Fprintln(w, "  problem: reading how links are shaped:", err)
 	}
 	fmt.Fprintln(w)
-	n.writeHosts(w, stats, shapes)
+	n.writeHosts(w, stats, func(host string, ifc *topology.Interface) topology.Shape { return shapes[host][ifc.Name] })
 	writeIPVS(w, l, style)
 	return len(problems) == 0
 }
@@ -96,22 +96,11 @@ func (n Native) WriteStatus(ctx context.Context, w io.Writer, style bars.Style) 
 // WriteHosts prints one line per host interface: namespace, addresses, gateway, server and its counts
 // (stats, nil for none), and the shaping the topology gave it.
 func (n Native) WriteHosts(w io.Writer, stats map[string]realserver.Stats) {
-	shapes := map[string]map[string]topology.Shape{}
-	for _, h := range n.Lab.Topology.Hosts {
-		for _, ifc := range h.Interfaces {
-			if !ifc.Shape.IsZero() {
-				if shapes[h.Name] == nil {
-					shapes[h.Name] = map[string]topology.Shape{}
-				}
-				shapes[h.Name][ifc.Name] = ifc.Shape
-			}
-		}
-	}
-	n.writeHosts(w, stats, shapes)
+	n.writeHosts(w, stats, func(_ string, ifc *topology.Interface) topology.Shape { return ifc.Shape })
 }
 
-// writeHosts is WriteHosts with each interface's shaping given (host, then interface; none where absent).
-func (n Native) writeHosts(w io.Writer, stats map[string]realserver.Stats, shapes map[string]map[string]topology.Shape) {
+// writeHosts is WriteHosts with each interface's shaping given by shapeOf.
+func (n Native) writeHosts(w io.Writer, stats map[string]realserver.Stats, shapeOf func(host string, ifc *topology.Interface) topology.Shape) {
 	l := n.Lab
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "HOST\tNAMESPACE\tINTERFACE\tADDRESS\tNETWORK\tGATEWAY\tSERVER\tSHAPING")
@@ -127,7 +116,7 @@ func (n Native) writeHosts(w io.Writer, stats map[string]realserver.Stats, shape
 				name, ns, gw, server = "", "", "", ""
 			}
 			shaping := "-"
-			if sh, ok := shapes[h.Name][ifc.Name]; ok {
+			if sh := shapeOf(h.Name, ifc); !sh.IsZero() {
 				shaping = sh.String()
 			}
 			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", name, ns, ifc.Name, ifc.Address, ifc.Network, gw, server, shaping)

@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/netnsenter"
@@ -19,8 +20,8 @@ import (
 // faults stop, hang and start again. A stopped server's sockets are closed, as a dead process's are, so
 // the host's kernel refuses new connections (and answers datagrams with port unreachable); a hung one
 // keeps them open but answers nothing more, as a frozen process does: requests go unanswered and new
-// connections wait in the listen queue until it fills (the one accept already under way takes one). Starting again opens new sockets in the host's
-// namespace.
+// connections wait in the listen queue until it fills (the one accept already under way takes one).
+// Starting again opens new sockets in the host's namespace.
 type hostServer struct {
 	host, body string
 	namespace  string // the host's network namespace, where sockets are opened again
@@ -30,7 +31,8 @@ type hostServer struct {
 	c          *counters
 
 	mu         sync.Mutex
-	state      string
+	state      string        // set with setState
+	serving    atomic.Bool   // state == Serving: what every request and datagram checks, without mu
 	generation int           // how many times the server was stopped: what waited before a stop gives up
 	resume     chan struct{} // closed when a hang ends; nil while not hung
 	http       *http.Server
@@ -53,6 +55,9 @@ func (s *hostServer) serveUDP(conn *net.UDPConn) {
 // wait holds the caller while the server is hung; it returns false once the server it was serving for
 // has been stopped (even if started again since: a new generation serves on new sockets).
 func (s *hostServer) wait() bool {
+	if s.serving.Load() {
+		return true
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	gen := s.generation
@@ -111,12 +116,13 @@ func (s *hostServer) apply(action string) (string, error) {
 		if err := s.reopen(); err != nil {
 			return s.state, err
 		}
-		s.state = Serving
+		s.setState(Serving)
 	case Hang:
 		if s.state != Serving {
 			return s.state, fmt.Errorf("%s's server is %s, not serving", s.host, s.state)
 		}
-		s.state, s.resume = Hung, make(chan struct{})
+		s.setState(Hung)
+		s.resume = make(chan struct{})
 	case Resume:
 		if s.state != Hung {
 			return s.state, fmt.Errorf("%s's server is %s, not hung", s.host, s.state)
@@ -128,9 +134,15 @@ func (s *hostServer) apply(action string) (string, error) {
 	return s.state, nil
 }
 
+// setState sets the state, under mu.
+func (s *hostServer) setState(state string) {
+	s.state = state
+	s.serving.Store(state == Serving)
+}
+
 // release sets the state and lets whatever a hang held go on (or, stopped, give up).
 func (s *hostServer) release(state string) {
-	s.state = state
+	s.setState(state)
 	if s.resume != nil {
 		close(s.resume)
 		s.resume = nil
@@ -173,18 +185,12 @@ func (s *hostServer) reopen() error {
 		}
 	}
 	if udp != nil {
-		pc, err := net.FilePacketConn(udp)
-		u, ok := pc.(*net.UDPConn)
-		if err != nil || !ok {
-			if pc != nil {
-				pc.Close()
-			}
+		if conn, err = udpConn(udp); err != nil {
 			if ln != nil {
 				ln.Close()
 			}
-			return fmt.Errorf("starting %s's UDP server again: %v (a %T)", s.host, err, pc)
+			return fmt.Errorf("starting %s's UDP server again: %w", s.host, err)
 		}
-		conn = u
 	}
 	// Both sockets are good: only now does either serve.
 	if ln != nil {

@@ -57,7 +57,8 @@ func Main(name string) int {
 	servers := map[string]*hostServer{}
 	serverOf := func(host, ns string) *hostServer {
 		if servers[host] == nil {
-			servers[host] = &hostServer{host: host, namespace: ns, c: &counters{}, state: Serving}
+			servers[host] = &hostServer{host: host, namespace: ns, c: &counters{}}
+			servers[host].setState(Serving)
 		}
 		return servers[host]
 	}
@@ -78,11 +79,10 @@ func Main(name string) int {
 	}
 	for _, s := range spec.UDP {
 		f := os.NewFile(uintptr(s.FD), s.Host+" udp")
-		conn, err := net.FilePacketConn(f)
+		udp, err := udpConn(f)
 		f.Close()
-		udp, ok := conn.(*net.UDPConn)
-		if err != nil || !ok {
-			fmt.Fprintf(os.Stderr, "%s: %s: UDP socket: %v (a %T)\n", name, s.Host, err, conn)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "%s: %s: UDP socket: %v\n", name, s.Host, err)
 			return 1
 		}
 		hs := serverOf(s.Host, s.Namespace)
@@ -104,6 +104,18 @@ func Main(name string) int {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	<-sig
 	return 0
+}
+
+// udpConn is a copy of f's socket, which must be a UDP one, as a *net.UDPConn.
+func udpConn(f *os.File) (*net.UDPConn, error) {
+	pc, err := net.FilePacketConn(f)
+	if u, ok := pc.(*net.UDPConn); ok {
+		return u, nil
+	}
+	if pc != nil {
+		pc.Close()
+	}
+	return nil, fmt.Errorf("%v (a %T)", err, pc)
 }
 
 // ListenTCP opens an HTTP server's socket in the calling thread's namespace; the server process inherits

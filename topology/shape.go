@@ -141,28 +141,46 @@ func (s Shape) Check() error {
 	return errors.Join(errs...)
 }
 
+// ShapeSetting is one setting of a Shape, by its name in ShapeSettings, written as Set reads it.
+type ShapeSetting struct{ Name, Value string }
+
+// Settings are the shape's settings that are not zero, in ShapeSettings' order.
+func (s Shape) Settings() []ShapeSetting {
+	var out []ShapeSetting
+	for _, v := range []struct {
+		set bool
+		ShapeSetting
+	}{
+		{s.Delay > 0, ShapeSetting{"delay", s.Delay.String()}},
+		{s.Jitter > 0, ShapeSetting{"jitter", s.Jitter.String()}},
+		{s.Loss > 0, ShapeSetting{"loss", formatPercent(s.Loss)}},
+		{s.Duplicate > 0, ShapeSetting{"duplicate", formatPercent(s.Duplicate)}},
+		{s.Reorder > 0, ShapeSetting{"reorder", formatPercent(s.Reorder)}},
+		{s.Corrupt > 0, ShapeSetting{"corrupt", formatPercent(s.Corrupt)}},
+		{s.Rate > 0, ShapeSetting{"rate", FormatRate(s.Rate)}},
+	} {
+		if v.set {
+			out = append(out, v.ShapeSetting)
+		}
+	}
+	return out
+}
+
+func formatPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
+
 // String is the shape as tc shows netem's options: "delay 50ms 10ms loss 1% rate 10mbit"; "none" for none.
 func (s Shape) String() string {
 	if s.IsZero() {
 		return "none"
 	}
 	var w []string
-	if s.Delay > 0 {
-		w = append(w, "delay "+s.Delay.String())
-		if s.Jitter > 0 {
-			w = append(w, s.Jitter.String())
+	for _, v := range s.Settings() {
+		switch {
+		case v.Name != "jitter":
+			w = append(w, v.Name+" "+v.Value)
+		case s.Delay > 0: // tc writes the jitter after the delay, unnamed
+			w = append(w, v.Value)
 		}
-	}
-	for _, p := range []struct {
-		name string
-		v    float64
-	}{{"loss", s.Loss}, {"duplicate", s.Duplicate}, {"reorder", s.Reorder}, {"corrupt", s.Corrupt}} {
-		if p.v > 0 {
-			w = append(w, p.name+" "+strconv.FormatFloat(p.v, 'f', -1, 64)+"%")
-		}
-	}
-	if s.Rate > 0 {
-		w = append(w, "rate "+FormatRate(s.Rate))
 	}
 	return strings.Join(w, " ")
 }

@@ -28,12 +28,12 @@ func ParseThink(v string) (Think, error) {
 	}
 	min, err1 := time.ParseDuration(lo)
 	max, err2 := time.ParseDuration(hi)
-	t := Think{Min: min, Max: max}
-	switch {
-	case err1 != nil || err2 != nil:
+	if err1 != nil || err2 != nil {
 		return Think{}, errors.New("expected a duration such as 50ms, or a range such as 20ms-80ms")
-	case t.Check() != nil:
-		return Think{}, t.Check()
+	}
+	t := Think{Min: min, Max: max}
+	if err := t.Check(); err != nil {
+		return Think{}, err
 	}
 	return t, nil
 }

@@ -56,28 +56,30 @@ type hwState struct {
 
 // hwAccel is a host OS's hardware accelerator, as qemu names and runs it.
 type hwAccel struct {
-	name  string   // --accel's word and qemu's: kvm, hvf, whpx
-	title string   // for people: KVM, HVF, WHPX
-	args  []string // qemu's arguments under it
-	os    string   // the OS it belongs to, for people
+	name string   // --accel's word and qemu's: kvm, hvf, whpx
+	args []string // qemu's arguments under it
+	os   string   // the OS it belongs to, for people
 }
+
+// title is the accelerator's name for people: KVM, HVF, WHPX.
+func (h hwAccel) title() string { return strings.ToUpper(h.name) }
 
 // hwAccels are the hardware accelerators lvslab knows: one per host OS (hostAccel is this host's).
 var hwAccels = []hwAccel{
-	{name: AccelKVM, title: "KVM", args: []string{"-accel", "kvm", "-cpu", "host"}, os: "Linux"},
+	{name: AccelKVM, args: []string{"-accel", "kvm", "-cpu", "host"}, os: "Linux"},
 	// Hypervisor.framework: qemu's -cpu host is the Mac's own CPU, Intel or Apple Silicon.
-	{name: AccelHVF, title: "HVF", args: []string{"-accel", "hvf", "-cpu", "host"}, os: "macOS"},
+	{name: AccelHVF, args: []string{"-accel", "hvf", "-cpu", "host"}, os: "macOS"},
 	// The Windows Hypervisor Platform: qemu's own interrupt controller (kernel-irqchip=off), which every
 	// qemu release with WHPX runs a Linux guest with; -cpu max is the host's features that WHPX passes.
-	{name: AccelWHPX, title: "WHPX", args: []string{"-accel", "whpx,kernel-irqchip=off", "-cpu", "max"}, os: "Windows"},
+	{name: AccelWHPX, args: []string{"-accel", "whpx,kernel-irqchip=off", "-cpu", "max"}, os: "Windows"},
 }
 
 // accelPlan is the accelerator a run starts with, why, and whether a failed boot under it falls back to TCG.
 type accelPlan struct {
 	hw       bool // the host's hardware accelerator (hostAccel), not TCG
 	why      string
-	fallback bool   // auto chose KVM: a boot that fails falls back to TCG
-	memo     *memo  // where a KVM that cannot boot is remembered; nil if the cache is not writable
+	fallback bool   // auto chose the hardware accelerator: a boot that fails falls back to TCG
+	memo     *memo  // where an accelerator that cannot boot is remembered; nil if the cache is not writable
 	probeWhy string // why the probe would have ruled the hardware accelerator out, when --accel overrode it
 }
 
@@ -95,7 +97,7 @@ func planAccel(opts *Options) (*accelPlan, error) {
 	hw := hostAccel
 	if !a.native() {
 		if mode == hw.name {
-			return nil, fmt.Errorf("%s=%s, but the guest is %s and this host %s: %s runs only the host's own architecture; use --accel tcg (or auto, the default)", from, hw.name, a.name, runtime.GOARCH, hw.title)
+			return nil, fmt.Errorf("%s=%s, but the guest is %s and this host %s: %s runs only the host's own architecture; use --accel tcg (or auto, the default)", from, hw.name, a.name, runtime.GOARCH, hw.title())
 		}
 		return &accelPlan{why: fmt.Sprintf("an %s guest on this %s host: only TCG emulates another architecture", a.name, runtime.GOARCH), memo: mem}, nil
 	}
@@ -109,7 +111,7 @@ func planAccel(opts *Options) (*accelPlan, error) {
 		case !st.usable && !st.pvm:
 			return nil, fmt.Errorf("%s=%s, but %s; use --accel tcg (or auto, the default)", from, hw.name, st.why)
 		case st.pvm && opts.Kernel == "":
-			return nil, fmt.Errorf("%s=%s, but the %s here cannot boot a stock kernel: %s; use --accel tcg (or auto, the default)", from, hw.name, hw.title, st.why)
+			return nil, fmt.Errorf("%s=%s, but the %s here cannot boot a stock kernel: %s; use --accel tcg (or auto, the default)", from, hw.name, hw.title(), st.why)
 		}
 		return &accelPlan{hw: true, why: from + "=" + hw.name, memo: mem, probeWhy: st.why}, nil
 	}
@@ -118,7 +120,7 @@ func planAccel(opts *Options) (*accelPlan, error) {
 		return &accelPlan{why: st.why, memo: mem}, nil
 	}
 	if v := mem.recalled(); v != nil {
-		return &accelPlan{why: fmt.Sprintf("%s failed to boot the kernel here before (%s; remembered in %s, delete it to try %s again)", hw.title, v.Why, mem.path, hw.title), memo: mem}, nil
+		return &accelPlan{why: fmt.Sprintf("%s failed to boot the kernel here before (%s; remembered in %s, delete it to try %s again)", hw.title(), v.Why, mem.path, hw.title()), memo: mem}, nil
 	}
 	return &accelPlan{hw: true, why: st.found + " is usable", fallback: true, memo: mem}, nil
 }
@@ -130,12 +132,16 @@ func PlannedAccel(opts Options) (accel, why string, err error) {
 	if err != nil {
 		return "", "", err
 	}
-	return strings.ToLower(accelName(plan.hw)), plan.why, nil
+	return accelWord(plan.hw), plan.why, nil
 }
 
-func accelName(hw bool) string {
+// accelWord is the accelerator a run is under as --accel and Result.Accel say it: hostAccel's, or tcg.
+func accelWord(hw bool) string {
 	if hw {
-		return hostAccel.title
+		return hostAccel.name
 	}
-	return "TCG"
+	return AccelTCG
 }
+
+// accelName is accelWord for people: KVM, HVF, TCG.
+func accelName(hw bool) string { return strings.ToUpper(accelWord(hw)) }

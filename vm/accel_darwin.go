@@ -6,14 +6,10 @@ import (
 
 var hostAccel = hwAccels[1] // HVF
 
-// hvSupport is the sysctl that says whether this Mac's kernel offers Hypervisor.framework; tests replace
-// the reading.
-var hvSupport = func() (uint32, error) { return unix.SysctlUint32("kern.hv_support") }
-
 // probeHW asks macOS whether Hypervisor.framework is there (kern.hv_support = 1: a Mac with VT-x and EPT,
 // or Apple Silicon, not itself a VM without nested virtualization). A Mac that says yes may still fail to
 // boot the guest under HVF: the boot watchdog catches that, as it does for KVM.
-func probeHW() hwState { return hvfState(hvSupport()) }
+func probeHW() hwState { return hvfState(unix.SysctlUint32("kern.hv_support")) }
 
 func hostAccelKey() memoKey {
 	var k memoKey

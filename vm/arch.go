@@ -26,9 +26,6 @@ type guestArch struct {
 	console     string   // the kernel's serial console
 	cmdline     []string // kernel command-line words of this machine's own
 	elfMachine  elf.Machine
-	// x86: qemu boots the kernel's ELF vmlinux through its PVH entry (bootImage), and under TCG the
-	// guest's TSC runs at the host's rate, which the kernel is told.
-	x86 bool
 }
 
 var guestArches = []guestArch{
@@ -38,7 +35,7 @@ var guestArches = []guestArch{
 		// without the PIT it cannot calibrate.
 		machine: "microvm,x-option-roms=off,rtc=on,pit=on,isa-serial=on", tcgCPU: "max", console: "ttyS0",
 		// microvm has one ISA serial port; do not probe for more.
-		cmdline: []string{"8250.nr_uarts=1"}, x86: true},
+		cmdline: []string{"8250.nr_uarts=1"}},
 	{name: "arm64", qemu: "qemu-system-aarch64", qemuPackage: "qemu-system-arm", elfMachine: elf.EM_AARCH64,
 		// virt's devices are virtio-mmio, as microvm's are, so the same -device names serve. Pointer
 		// authentication with QARMA, as -cpu max has it, costs much under TCG; the implementation-defined
@@ -85,6 +82,10 @@ func GuestArch(arch, pkg string) (string, error) {
 	return a.name, err
 }
 
+// x86 tells whether qemu boots the kernel's ELF vmlinux through its PVH entry (bootImage), and whether
+// under TCG the guest's TSC runs at the host's rate, which the kernel is told.
+func (a guestArch) x86() bool { return a.elfMachine == elf.EM_X86_64 }
+
 // native tells whether the host's CPU runs this guest's code itself, as KVM needs.
 func (a guestArch) native() bool { return a.name == runtime.GOARCH }
 
@@ -122,14 +123,4 @@ func CheckGuestBinary(exe, arch string) error {
 }
 
 // checkGuestBinary makes sure exe is built for the guest's architecture, and static.
-func checkGuestBinary(exe string, a guestArch) error {
-	f, err := openInit(exe)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if f.Machine != a.elfMachine {
-		return fmt.Errorf("%s is built for %s, but the guest is %s (%s): rebuild it for linux/%s", exe, f.Machine, a.name, a.elfMachine, a.name)
-	}
-	return staticErr(f, exe)
-}
+func checkGuestBinary(exe string, a guestArch) error { return checkInit(exe, &a) }

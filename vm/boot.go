@@ -120,7 +120,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
 	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, Port: port, Secret: opts.secret, Kernel: kernel,
-		Accel: strings.ToLower(accelName(cfg.hw)), Console: cfg.consoleLog, Log: qemuLogPath}
+		Accel: accelWord(cfg.hw), Console: cfg.consoleLog, Log: qemuLogPath}
 	_, m.StartTime, err = proc.Stat(m.PID)
 	if err == nil && opts.OnStart != nil {
 		err = opts.OnStart(m)

@@ -46,10 +46,10 @@ func (e *bootError) Error() string {
 func (e *bootError) adviseFor(p *accelPlan) {
 	var a []string
 	switch {
-	case e.accel == hostAccel.title && p.probeWhy != "":
-		a = append(a, "the "+hostAccel.title+" here cannot boot a stock kernel: "+p.probeWhy+"; use --accel tcg (or auto, the default), or LVSLAB_ACCEL=tcg")
-	case e.accel == hostAccel.title:
-		a = append(a, "the "+hostAccel.title+" here cannot boot the kernel; use --accel tcg (or LVSLAB_ACCEL=tcg)")
+	case e.accel == hostAccel.title() && p.probeWhy != "":
+		a = append(a, "the "+hostAccel.title()+" here cannot boot a stock kernel: "+p.probeWhy+"; use --accel tcg (or auto, the default), or LVSLAB_ACCEL=tcg")
+	case e.accel == hostAccel.title():
+		a = append(a, "the "+hostAccel.title()+" here cannot boot the kernel; use --accel tcg (or LVSLAB_ACCEL=tcg)")
 	case !e.accelFault && strings.Contains(e.what, "did not start within"):
 		a = append(a, "under TCG the kernel reaches /init in a few seconds: the machine may be overloaded (raise --boot-timeout), or qemu or the kernel is broken (see below)")
 	default:

@@ -17,7 +17,7 @@ func bootImage(ctx context.Context, k *kernel.Kernel) (string, *os.File) {
 	if err != nil {
 		return k.Vmlinuz, nil
 	}
-	if kernel.ExtractVmlinux(ctx, k.Vmlinuz, f) != nil || !kernel.HasPVHEntry(ownPath(f)) {
+	if kernel.ExtractVmlinux(ctx, k.Vmlinuz, f) != nil || !kernel.PVHEntryIn(f) {
 		closeAnon(f)
 		return k.Vmlinuz, nil
 	}

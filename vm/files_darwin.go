@@ -38,9 +38,6 @@ func closeAnon(f *os.File) {
 // qemuPath is the path qemu opens the file by: on macOS, its name.
 func qemuPath(f *os.File, _ int) string { return f.Name() }
 
-// ownPath is the path by which this process opens its own f anew: its name.
-func ownPath(f *os.File) string { return f.Name() }
-
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
 // take deadlines, and one for qemu. macOS has no SOCK_CLOEXEC: close-on-exec is set right after, under
 // the lock that keeps Go's own forks out of that window.

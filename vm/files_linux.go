@@ -24,9 +24,6 @@ func closeAnon(f *os.File) { f.Close() }
 // /proc/self/fd/N, which opens the file anew, at offset 0.
 func qemuPath(_ *os.File, fd int) string { return "/proc/self/fd/" + strconv.Itoa(fd) }
 
-// ownPath is the path by which this process opens its own f anew.
-func ownPath(f *os.File) string { return "/proc/self/fd/" + strconv.Itoa(int(f.Fd())) }
-
 // socketpair returns two connected stream sockets: one end for this process, non-blocking so that reads
 // take deadlines, and one for qemu.
 func socketpair(name string) (ours, theirs *os.File, err error) {

@@ -12,10 +12,10 @@ import (
 
 // File descriptors qemu inherits, in exec.Cmd.ExtraFiles order.
 const (
-	fdInitrd  = 3 // the memfd initramfs
+	fdInitrd  = 3 // the initramfs (anonFile)
 	fdChannel = 4 // socketpair end for the virtio serial port
-	fdConsole = 5 // socketpair end for ttyS0, the kernel console
-	fdKernel  = 6 // a memfd with the kernel, when it was unpacked for this run
+	fdConsole = 5 // socketpair end for the kernel console
+	fdKernel  = 6 // the kernel (anonFile), when it was unpacked for this run
 )
 
 type qemuConfig struct {
@@ -26,7 +26,7 @@ type qemuConfig struct {
 	memory int
 	cpus   int
 	hw     bool // under the host's hardware accelerator (hostAccel), not TCG
-	tscKHz int  // the host's TSC rate, which a TCG guest shares; 0 if unknown (unused under KVM)
+	tscKHz int  // the host's TSC rate, which an x86 TCG guest shares; 0 if unknown or unused
 	hz     int  // the kernel's CONFIG_HZ; 0 if unknown
 	// A machine that serves (Boot): the host port qemu forwards to the guest's agent, and the file that
 	// takes the kernel console instead of fdConsole.

@@ -46,11 +46,11 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 	res, err = (&session{opts: &opts}).run(ctx, b)
 	if errors.As(err, &be) {
 		be.adviseFor(&accelPlan{})
-		return res, fmt.Errorf("under %s: %s\nthen under TCG: %w", hostAccel.title, first.what, be)
+		return res, fmt.Errorf("under %s: %s\nthen under TCG: %w", hostAccel.title(), first.what, be)
 	}
 	if !first.accelFault && res != nil {
 		if r := rememberKVMFailure(plan.memo, first.what); r != "" {
-			opts.notice("microVM: TCG booted where %s did not%s", hostAccel.title, r)
+			opts.notice("microVM: TCG booted where %s did not%s", hostAccel.title(), r)
 		}
 	}
 	if res != nil {
@@ -83,14 +83,18 @@ func (m *machine) describe(res *Result) {
 }
 
 // QEMUVersion is the first line of `qemu-system-x86_64 --version` ("QEMU emulator version 7.2.19 (Debian
-// …)"), or of the qemu of the arch named (as Options.Arch), or "" when there is no qemu or it does not say
-// within a few seconds.
+// …)"), or of the qemu of the arch named (as Options.Arch), found as a run finds it (findQemu), or "" when
+// there is no qemu or it does not say within a few seconds.
 func QEMUVersion(ctx context.Context, arch string) string {
 	a, err := archOf(arch, "")
 	if err != nil {
 		return ""
 	}
-	return toolver.FirstLine(ctx, a.qemu)
+	qemu, err := findQemu(a)
+	if err != nil {
+		return ""
+	}
+	return toolver.FirstLine(ctx, qemu)
 }
 
 // fallBackToTCG takes a boot that failed and says whether to try again under TCG: only where auto chose
@@ -106,7 +110,7 @@ func (p *accelPlan) fallBackToTCG(be *bootError, opts *Options, b *machine) bool
 	if be.accelFault {
 		remembered = rememberKVMFailure(p.memo, be.what)
 	}
-	opts.notice("microVM: %s could not boot the kernel (%s); retrying under TCG%s", hostAccel.title, be.what, remembered)
+	opts.notice("microVM: %s could not boot the kernel (%s); retrying under TCG%s", hostAccel.title(), be.what, remembered)
 	b.cfg.hw = false
 	return true
 }
@@ -125,7 +129,7 @@ type machine struct {
 	booted *kernel.Kernel
 	cfg    qemuConfig
 	initrd *os.File
-	kernel *os.File // a memfd with the unpacked kernel, or nil when cfg.kernel is a path
+	kernel *os.File // the unpacked kernel (anonFile), or nil when cfg.kernel is a path
 	// userland says where the guest's programs come from, for Result.Userland
 	userland string
 }
@@ -200,7 +204,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		share:    opts.Share,
 		userland: opts.Userland,
 	}}
-	if a.x86 {
+	if a.x86() {
 		m.cfg.tscKHz = hostTSCkHz()
 		m.cfg.kernel, m.kernel = bootImage(ctx, k)
 	} else {

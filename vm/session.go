@@ -134,7 +134,7 @@ wait:
 	<-framesDone
 	<-consoleDone
 
-	res := &Result{ExitCode: s.exitCode, Total: total, Accel: strings.ToLower(accelName(m.cfg.hw)), Timings: s.timings}
+	res := &Result{ExitCode: s.exitCode, Total: total, Accel: accelWord(m.cfg.hw), Timings: s.timings}
 	if at := s.console.initTime(); !at.IsZero() {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {

@@ -9,26 +9,19 @@ import (
 )
 
 // checkStatic makes sure exe can run as /init in an initramfs that has no dynamic loader or libc.
-func checkStatic(exe string) error {
-	f, err := openInit(exe)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return staticErr(f, exe)
-}
+func checkStatic(exe string) error { return checkInit(exe, nil) }
 
-// openInit opens exe, the guest's /init to be, as the ELF executable it must be.
-func openInit(exe string) (*elf.File, error) {
+// checkInit makes sure exe can be the guest's /init: an ELF executable, built for a (any architecture when
+// a is nil), that runs without a libc.
+func checkInit(exe string, a *guestArch) error {
 	f, err := elf.Open(exe)
 	if err != nil {
-		return nil, fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
+		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
 	}
-	return f, nil
-}
-
-// staticErr says why f, the executable exe, cannot run without a libc, if it cannot.
-func staticErr(f *elf.File, exe string) error {
+	defer f.Close()
+	if a != nil && f.Machine != a.elfMachine {
+		return fmt.Errorf("%s is built for %s, but the guest is %s (%s): rebuild it for linux/%s", exe, f.Machine, a.name, a.elfMachine, a.name)
+	}
 	for _, p := range f.Progs {
 		if p.Type == elf.PT_INTERP {
 			interp, _ := io.ReadAll(p.Open())

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -70,7 +69,7 @@ func newBundleCreateCommand() *cobra.Command {
 				size += f.Size
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s: %d files, %.0f MB: Debian %s %s, and lvslab for %s\n", args[0], len(man.Files), float64(size)/1e6,
-				man.Suite, describeMachines(man.Machines), strings.Join(binaryPlatforms(bins), ", "))
+				man.Suite, describeMachines(man.Machines), strings.Join(binaryPlatforms(man.Machines), ", "))
 			return nil
 		},
 	}
@@ -165,12 +164,14 @@ func guestBinaries(machines []bundle.Machine) (map[string]string, error) {
 	return bins, nil
 }
 
-// binaryPlatforms names the bundle's binaries by the platform each is for: linux/amd64, ...
-func binaryPlatforms(bins map[string]string) []string {
+// binaryPlatforms are the platforms of the lvslab binaries the bundle carries, one a machine, sorted:
+// linux/amd64, ...
+func binaryPlatforms(ms []bundle.Machine) []string {
 	var out []string
-	for _, name := range slices.Sorted(maps.Keys(bins)) {
-		out = append(out, "linux/"+strings.TrimPrefix(name, "lvslab-linux-"))
+	for _, m := range ms {
+		out = append(out, "linux/"+m.Arch)
 	}
+	slices.Sort(out)
 	return out
 }
 

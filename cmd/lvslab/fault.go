@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -51,10 +50,10 @@ shows each server's state.`,
 
 // faultRequest reads lvslab fault's target and action.
 func faultRequest(target, action string) (labs.FaultRequest, error) {
-	host, ifname, _ := strings.Cut(target, ":")
+	host, ifname, err := parseTarget(target)
 	req := labs.FaultRequest{Host: host, Interface: ifname, Action: action}
-	if host == "" || (strings.Contains(target, ":") && ifname == "") {
-		return req, errors.New("expected HOST or HOST:INTERFACE, as rs1 or director:eth1")
+	if err != nil {
+		return req, err
 	}
 	return req, req.Check()
 }

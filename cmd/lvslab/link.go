@@ -72,17 +72,16 @@ rates in bits per second as 10mbit, 512kbit or 1gbit. A topology file shapes an 
 
 // request reads lvslab link's target and flags.
 func (lf *linkFlags) request(cmd *cobra.Command, target string) (labs.LinkRequest, error) {
-	clear := lf.clear
-	host, ifname, _ := strings.Cut(target, ":")
-	req := labs.LinkRequest{Host: host, Interface: ifname, Set: clear}
-	if host == "" || (strings.Contains(target, ":") && ifname == "") {
-		return req, errors.New("expected HOST or HOST:INTERFACE, as rs1 or director:eth1")
+	host, ifname, err := parseTarget(target)
+	req := labs.LinkRequest{Host: host, Interface: ifname, Set: lf.clear}
+	if err != nil {
+		return req, err
 	}
 	for _, name := range topology.ShapeSettings {
 		if !cmd.Flags().Changed(name) {
 			continue
 		}
-		if clear {
+		if lf.clear {
 			return req, errors.New("--clear takes the shaping away: give it alone, or the settings alone")
 		}
 		if err := req.Shape.Set(name, *lf.values[name]); err != nil {
@@ -90,13 +89,23 @@ func (lf *linkFlags) request(cmd *cobra.Command, target string) (labs.LinkReques
 		}
 		req.Set = true
 	}
-	if req.Set && !clear {
-		if err := req.Shape.Check(); err != nil {
-			return req, err
-		}
-		if req.Shape.IsZero() {
-			return req, errors.New("every setting given is zero: use --clear to take the shaping away")
-		}
+	if !req.Set || lf.clear {
+		return req, nil
+	}
+	if err := req.Shape.Check(); err != nil {
+		return req, err
+	}
+	if req.Shape.IsZero() {
+		return req, errors.New("every setting given is zero: use --clear to take the shaping away")
 	}
 	return req, nil
+}
+
+// parseTarget reads lvslab link's and lvslab fault's HOST or HOST:INTERFACE.
+func parseTarget(target string) (host, ifname string, err error) {
+	host, ifname, found := strings.Cut(target, ":")
+	if host == "" || found && ifname == "" {
+		return host, ifname, errors.New("expected HOST or HOST:INTERFACE, as rs1 or director:eth1")
+	}
+	return host, ifname, nil
 }

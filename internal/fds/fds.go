@@ -15,7 +15,11 @@ import (
 // and whoever waits on its other end, for as long as the child lives. Children get what exec.Cmd's
 // Stdin, Stdout, Stderr and ExtraFiles name, and nothing else.
 func CloseOnExecInherited() error {
-	entries, err := os.ReadDir(fdDir)
+	dir := "/dev/fd" // macOS's
+	if runtime.GOOS == "linux" {
+		dir = "/proc/self/fd"
+	}
+	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return err
 	}
@@ -32,11 +36,3 @@ func CloseOnExecInherited() error {
 	}
 	return nil
 }
-
-// fdDir lists this process's descriptors: Linux's /proc/self/fd, else /dev/fd (macOS).
-var fdDir = func() string {
-	if runtime.GOOS == "linux" {
-		return "/proc/self/fd"
-	}
-	return "/dev/fd"
-}()

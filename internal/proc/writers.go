@@ -18,15 +18,12 @@ import (
 func OpenForWriting(path string) (bool, error) {
 	path = filepath.Clean(path)
 	target, _ := os.Stat(path)
-	procs, err := os.ReadDir("/proc")
+	pids, err := PIDs()
 	if err != nil {
 		return false, err
 	}
-	for _, p := range procs {
-		if _, err := strconv.Atoi(p.Name()); err != nil {
-			continue
-		}
-		dir := "/proc/" + p.Name()
+	for _, pid := range pids {
+		dir := "/proc/" + strconv.Itoa(pid)
 		fds, err := os.ReadDir(dir + "/fd")
 		if err != nil {
 			continue // gone, or not ours to see

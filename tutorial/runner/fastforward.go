@@ -31,8 +31,7 @@ func (p *progress) fastForward(ctx context.Context, w io.Writer, sc tutorial.Scr
 		if _, err := solveStep(ctx, cl, s); err != nil {
 			return fmt.Errorf("--from %d: solving step %d (%s): %w; the lab may be half-way through it: `%s --reset --from %d` starts a fresh lab there", from, i+1, s.ID, err, sc.Command(), from)
 		}
-		p.Done = append(p.Done, s.ID)
-		if err := p.save(); err != nil {
+		if err := p.markDone(s.ID); err != nil {
 			return err
 		}
 	}

@@ -81,8 +81,7 @@ func Run(ctx context.Context, sc tutorial.Screen, machine *labs.Machine, from in
 			}
 			return err
 		}
-		p.Done = append(p.Done, s.ID)
-		if err := p.save(); err != nil {
+		if err := p.markDone(s.ID); err != nil {
 			return err
 		}
 	}

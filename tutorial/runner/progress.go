@@ -89,4 +89,10 @@ func (p *progress) save() error {
 
 func (p *progress) done(id string) bool { return slices.Contains(p.Done, id) }
 
+// markDone records step id as done, and saves it.
+func (p *progress) markDone(id string) error {
+	p.Done = append(p.Done, id)
+	return p.save()
+}
+
 func removeProgress(c *tutorial.Course, labName string) { os.Remove(progressPath(c, labName)) }

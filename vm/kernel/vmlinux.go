@@ -101,11 +101,20 @@ func (c ctxReader) Read(p []byte) (int, error) {
 // HasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
 // PHYS32_ENTRY note (CONFIG_PVH).
 func HasPVHEntry(path string) bool {
-	f, err := elf.Open(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
+	return PVHEntryIn(f)
+}
+
+// PVHEntryIn is HasPVHEntry of a kernel already open, read at offsets (an *os.File's own offset stays).
+func PVHEntryIn(r io.ReaderAt) bool {
+	f, err := elf.NewFile(r)
+	if err != nil {
+		return false
+	}
 	for _, p := range f.Progs {
 		if p.Type != elf.PT_NOTE {
 			continue
