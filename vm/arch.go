@@ -110,7 +110,7 @@ func (a guestArch) guestInit() (string, error) {
 			return "", fmt.Errorf("an %s guest needs lvslab built for linux/%s as its /init, expected beside lvslab: %w; build it with make build (or GOOS=linux GOARCH=%s CGO_ENABLED=0 go build -o %s ./cmd/lvslab)", a.name, a.name, err, a.name, exe)
 		}
 	}
-	return exe, checkGuestBinary(exe, a)
+	return exe, checkInit(exe, a)
 }
 
 // CheckGuestBinary tells whether exe can be the /init of a guest of arch: a static ELF executable for it.
@@ -119,8 +119,5 @@ func CheckGuestBinary(exe, arch string) error {
 	if err != nil {
 		return err
 	}
-	return checkGuestBinary(exe, a)
+	return checkInit(exe, a)
 }
-
-// checkGuestBinary makes sure exe is built for the guest's architecture, and static.
-func checkGuestBinary(exe string, a guestArch) error { return checkInit(exe, &a) }

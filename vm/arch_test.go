@@ -58,7 +58,7 @@ func TestAForeignGuestNeedsItsOwnBuildAndTCG(t *testing.T) {
 		t.Fatal(err)
 	}
 	self, _ := os.Executable()
-	if err := checkGuestBinary(self, a); err == nil || !strings.Contains(err.Error(), "rebuild it for linux/"+foreign) {
+	if err := checkInit(self, a); err == nil || !strings.Contains(err.Error(), "rebuild it for linux/"+foreign) {
 		t.Errorf("the host's binary as an %s guest's /init: got %v, want it refused", foreign, err)
 	}
 	if _, err := a.guestInit(); err == nil || !strings.Contains(err.Error(), GuestBinaryName(foreign)) {
@@ -70,5 +70,21 @@ func TestAForeignGuestNeedsItsOwnBuildAndTCG(t *testing.T) {
 	plan, err := planAccel(&Options{Arch: foreign, Cache: t.TempDir()})
 	if err != nil || plan.hw || !strings.Contains(plan.why, "only TCG emulates another architecture") {
 		t.Errorf("auto for an %s guest: %+v, %v; want TCG", foreign, plan, err)
+	}
+}
+
+// lvslab vm --prepare checks the /init the guest would boot, not the running binary: an arm64 guest on an
+// amd64 host needs lvslab-linux-arm64 beside lvslab, as a Mac needs one for either architecture.
+func TestCheckInitLooksForTheGuestsInit(t *testing.T) {
+	if runtime.GOOS != "linux" || runtime.GOARCH != "amd64" {
+		t.Skip("passes this linux/amd64 test binary off as lvslab")
+	}
+	t.Setenv(ArchEnv, "")
+	t.Setenv(kernel.PackageEnv, "")
+	if err := CheckInit("arm64", ""); err == nil || !strings.Contains(err.Error(), GuestBinaryName("arm64")) {
+		t.Errorf("an arm64 guest with no lvslab-linux-arm64 beside the test binary: got %v", err)
+	}
+	if err := CheckInit("", "linux-image-arm64"); err == nil || !strings.Contains(err.Error(), GuestBinaryName("arm64")) {
+		t.Errorf("an arm64 kernel package, no lvslab-linux-arm64: got %v", err)
 	}
 }

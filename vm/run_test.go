@@ -40,11 +40,7 @@ func needGuestKernel(t *testing.T) {
 	if testing.Short() {
 		t.Skip("-short: skipping the tests that need the VM's kernel")
 	}
-	exe, err := os.Executable()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := checkStatic(exe); err != nil {
+	if err := CheckInit("", ""); err != nil {
 		t.Skipf("the test binary cannot be the guest's /init: %v", err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

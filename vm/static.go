@@ -5,21 +5,17 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"os"
 )
 
-// checkStatic makes sure exe can run as /init in an initramfs that has no dynamic loader or libc.
-func checkStatic(exe string) error { return checkInit(exe, nil) }
-
-// checkInit makes sure exe can be the guest's /init: an ELF executable, built for a (any architecture when
-// a is nil), that runs without a libc.
-func checkInit(exe string, a *guestArch) error {
+// checkInit makes sure exe can be the guest's /init: an ELF executable, built for a, that runs without a
+// libc.
+func checkInit(exe string, a guestArch) error {
 	f, err := elf.Open(exe)
 	if err != nil {
 		return fmt.Errorf("%s: expected an ELF executable to run as the guest's /init: %w", exe, err)
 	}
 	defer f.Close()
-	if a != nil && f.Machine != a.elfMachine {
+	if f.Machine != a.elfMachine {
 		return fmt.Errorf("%s is built for %s, but the guest is %s (%s): rebuild it for linux/%s", exe, f.Machine, a.name, a.elfMachine, a.name)
 	}
 	for _, p := range f.Progs {
@@ -31,11 +27,14 @@ func checkInit(exe string, a *guestArch) error {
 	return nil
 }
 
-// CheckInit tells whether the running binary can be the guest's /init, and if not, why.
-func CheckInit() error {
-	exe, err := os.Executable()
+// CheckInit tells whether this lvslab has the /init a guest of arch (or of the kernel package pkg's, or
+// the default: see Options.Arch) would boot: itself, or on another architecture or OS its Linux build
+// beside it; and if not, why.
+func CheckInit(arch, pkg string) error {
+	a, err := archOf(arch, pkg)
 	if err != nil {
 		return err
 	}
-	return checkStatic(exe)
+	_, err = a.guestInit()
+	return err
 }

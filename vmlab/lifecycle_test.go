@@ -150,7 +150,7 @@ func TestClaimOnAFullDiskLeavesNothing(t *testing.T) {
 // machine, status says what happened, and down (or the next up) stops it. Nothing is left.
 func TestUpKilledAfterItsMachineDetachedLeavesItReachable(t *testing.T) {
 	needs.VM(t)
-	if err := vm.CheckInit(); err != nil {
+	if err := vm.CheckInit("", ""); err != nil {
 		t.Skipf("the test binary cannot be the guest's /init: %v", err)
 	}
 	state := t.TempDir()
@@ -211,7 +211,7 @@ func killNamed(name, folder string) {
 // its console in the records' folder, and stops it; nothing is left.
 func TestUpKilledBeforeItRecordedItsMachineLeavesNoQemu(t *testing.T) {
 	needs.VM(t)
-	if err := vm.CheckInit(); err != nil {
+	if err := vm.CheckInit("", ""); err != nil {
 		t.Skipf("the test binary cannot be the guest's /init: %v", err)
 	}
 	state := t.TempDir()
@@ -235,7 +235,7 @@ func TestUpKilledBeforeItRecordedItsMachineLeavesNoQemu(t *testing.T) {
 // down of a lab that is up powers its machine off, as a machine is shut down: not killed.
 func TestDownPowersAMachineOff(t *testing.T) {
 	needs.VM(t)
-	if err := vm.CheckInit(); err != nil {
+	if err := vm.CheckInit("", ""); err != nil {
 		t.Skipf("the test binary cannot be the guest's /init: %v", err)
 	}
 	state := t.TempDir()

@@ -33,7 +33,7 @@ func newVMCommand() *cobra.Command {
   lvslab vm --arch arm64 -- uname -m     # an arm64 guest (TCG on an amd64 host)`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if prepare {
-				if err := vm.CheckInit(); err != nil {
+				if err := vm.CheckInit(o.Arch, o.Package); err != nil {
 					return unusable(err)
 				}
 				o.Notices = cmd.ErrOrStderr()

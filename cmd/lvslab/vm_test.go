@@ -24,7 +24,7 @@ func needMicroVM(t *testing.T) {
 	if proto.InGuest() {
 		t.Skip("already in the microVM, which does not nest")
 	}
-	if err := vm.CheckInit(); err != nil {
+	if err := vm.CheckInit("", ""); err != nil {
 		t.Skipf("this test binary cannot be the guest's /init: %v", err)
 	}
 	if _, err := exec.LookPath("qemu-system-x86_64"); err != nil {
