@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/lvslab/lvslab/internal/ctxio"
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/userland"
@@ -61,7 +62,7 @@ func Import(ctx context.Context, path string, opts ImportOptions) (*Imported, er
 		return nil, err
 	}
 	defer os.RemoveAll(dir)
-	man, err := extract(&ctxReader{ctx: ctx, r: bufio.NewReaderSize(f, 1<<20)}, dir)
+	man, err := extract(ctxio.Reader(ctx, bufio.NewReaderSize(f, 1<<20)), dir)
 	if err != nil {
 		return nil, fmt.Errorf("bundle %s: %w", path, err)
 	}
@@ -101,19 +102,6 @@ func sweepImports(root string) {
 			os.RemoveAll(filepath.Join(root, e.Name()))
 		}
 	}
-}
-
-// ctxReader stops a read once its context is done: an import of gigabytes can be interrupted.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c *ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // extract reads a bundle: its manifest first, checked as data, then each file it lists, written under dir

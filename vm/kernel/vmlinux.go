@@ -14,6 +14,7 @@ import (
 	"github.com/ulikunitz/xz/lzma"
 
 	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/ctxio"
 )
 
 // A bzImage decompresses itself at boot, which under TCG takes seconds (about 5 s for Debian 12's
@@ -72,7 +73,7 @@ func ExtractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 		r, err := m.open(bytes.NewReader(payload))
 		var n int64
 		if err == nil {
-			n, err = io.Copy(w, ctxReader{ctx, io.LimitReader(r, size+1)})
+			n, err = io.Copy(w, ctxio.Reader(ctx, io.LimitReader(r, size+1)))
 		}
 		if err == nil && n != size {
 			err = fmt.Errorf("unpacked %d bytes, its trailer says %d", n, size)
@@ -83,19 +84,6 @@ func ExtractVmlinux(ctx context.Context, bzImage string, w io.Writer) error {
 		return nil
 	}
 	return fmt.Errorf("%s: payload compressed with a method lvslab does not unpack (magic % x); expected xz, zstd, gzip, bzip2, lz4 or lzma", bzImage, payload[:min(6, len(payload))])
-}
-
-// ctxReader stops a long copy when ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // HasPVHEntry reports whether path is an ELF kernel that qemu can boot directly: one with a Xen
