@@ -34,6 +34,14 @@ func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 	if req.Progress {
 		o.Progress = os.Stderr
 	}
+	if len(o.Pauses) > 0 {
+		link := os.NewFile(3, "pauses")
+		if link == nil {
+			return nil, errors.New("a load with pauses, but no descriptor 3 to its caller")
+		}
+		defer link.Close()
+		o.Pause = childPauses(link)
+	}
 	var res *loadgen.Result
 	var err error
 	if o.Rate > 0 {
@@ -56,7 +64,12 @@ func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progre
 		progress = io.Discard
 	}
 	var res loadgen.Result
-	err := l.RunChild(ctx, host, loadChild, req, &res, progress)
+	var err error
+	if len(o.Pauses) > 0 {
+		err = runPaused(ctx, l, host, req, &res, progress)
+	} else {
+		err = l.RunChild(ctx, host, loadChild, req, &res, progress)
+	}
 	switch {
 	case errors.Is(err, child.ErrInterrupted):
 		res.Interrupted = true
@@ -65,4 +78,21 @@ func Run(ctx context.Context, l *lab.Lab, host string, o loadgen.Options, progre
 		return nil, err
 	}
 	return &res, nil
+}
+
+// runPaused runs a load with pauses, calling the options' Pause at each; a Pause that fails ends the load
+// with its error.
+func runPaused(ctx context.Context, l *lab.Lab, host string, req loadRequest, res *loadgen.Result, progress io.Writer) error {
+	if req.Options.Pause == nil {
+		return errors.New("hostload: Pauses are given, but no Pause function to call at them")
+	}
+	pauses, err := servePauses(ctx, req.Options)
+	if err != nil {
+		return err
+	}
+	err = l.RunChild(ctx, host, loadChild, req, res, progress, pauses.theirs)
+	if perr := pauses.finish(); perr != nil {
+		return perr
+	}
+	return err
 }

@@ -67,9 +67,13 @@ func (l *Lab) Exec(host string, argv, env []string) error {
 	})
 }
 
-// RunChild runs the registered child inside the host's namespace (see child.Run).
-func (l *Lab) RunChild(ctx context.Context, host, name string, in, out any, stderr io.Writer) error {
-	return child.Run(ctx, func(cmd *exec.Cmd) error { return l.Start(cmd, host) }, host, name, in, out, stderr)
+// RunChild runs the registered child inside the host's namespace (see child.Run), with files as its
+// descriptors 3 and on.
+func (l *Lab) RunChild(ctx context.Context, host, name string, in, out any, stderr io.Writer, files ...*os.File) error {
+	return child.Run(ctx, func(cmd *exec.Cmd) error {
+		cmd.ExtraFiles = files
+		return l.Start(cmd, host)
+	}, host, name, in, out, stderr)
 }
 
 func (l *Lab) checkNamespace(ns Namespace) (string, error) {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"os/exec"
 	"runtime"
 	"time"
@@ -39,7 +40,7 @@ func (l *Lab) Run(*exec.Cmd, string) error      { return l.notLinux() }
 func (l *Lab) Exec(string, []string, []string) error {
 	return l.notLinux()
 }
-func (l *Lab) RunChild(context.Context, string, string, any, any, io.Writer) error {
+func (l *Lab) RunChild(context.Context, string, string, any, any, io.Writer, ...*os.File) error {
 	return l.notLinux()
 }
 func (l *Lab) Sysctl(string, string) (string, error) { return "", l.notLinux() }

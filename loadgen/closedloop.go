@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,7 +55,6 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		loop.locals = &localRecord{}
 	}
 	defer loop.releaseHeld()
-	loop.remaining.Store(int64(o.Requests))
 	var c crew
 	defer c.close()
 	for _, slots := range shares(o.Concurrency, pollersFor(o.Concurrency)) {
@@ -65,12 +65,38 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		c.add(p.stop, p.run, p.tally)
 		c.closers = append(c.closers, p.close)
 	}
-	elapsed, stopped := c.drive(runCtx, o.Progress, o.Requests, &loop.counters)
+	elapsed, stopped, pauseErr := loop.stages(runCtx, &c, o)
 	total := newTally().recording(o.Sequence).merged(c.tallies)
 	res := total.result(loop.opened.Load(), elapsed)
 	res.URL, res.Concurrency, res.KeepAlive = o.URL, o.Concurrency, o.KeepAlive
 	res.Locals = loop.locals.list()
+	if pauseErr != nil {
+		return res, pauseErr
+	}
 	return res, endOfRun(ctx, stopped, res)
+}
+
+// stages runs the crew through the requests, stopping at each of o.Pauses until the connections started
+// have ended, to call o.Pause. elapsed is the time the crew ran, the pauses left out.
+func (l *closedLoop) stages(run context.Context, c *crew, o Options) (elapsed time.Duration, stopped bool, err error) {
+	done := 0
+	for _, upTo := range append(slices.Clip(o.Pauses), o.Requests) {
+		if done > 0 {
+			if err := o.Pause(run, done); err != nil {
+				if run.Err() != nil {
+					return elapsed, true, nil
+				}
+				return elapsed, false, fmt.Errorf("loadgen: at the pause after %d connections: %w", done, err)
+			}
+		}
+		l.remaining.Store(int64(upTo - done))
+		took, s := c.drive(run, o.Progress, o.Requests, &l.counters)
+		if elapsed += took; s {
+			return elapsed, true, nil
+		}
+		done = upTo
+	}
+	return elapsed, false, nil
 }
 
 // checkOpenFiles refuses a run that would hold more sockets at once than the process may open: each of

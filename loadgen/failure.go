@@ -114,3 +114,10 @@ type noResponseError struct{ err error }
 
 func (e *noResponseError) Error() string { return "no response: " + e.err.Error() }
 func (e *noResponseError) Unwrap() error { return e.err }
+
+// classNames are the failure classes as Result.Failed names them: Failures' JSON names.
+var classNames = [numClasses]string{
+	refused: "refused", reset: "reset", resetAfterResponse: "reset_after_response", noResponse: "no_response",
+	shortResponse: "short_response", timedOut: "timeout", unreachable: "unreachable", badStatus: "bad_status",
+	badResponse: "bad_response", otherFailure: "other",
+}

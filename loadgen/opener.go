@@ -65,6 +65,7 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 			nbClose(fd, false)
 			fd = -1
 		default:
+			local = o.local(fd, from, port)
 			nbClose(fd, false)
 			return -1, local, false, &connectError{to: o.loop.to, errno: err.(unix.Errno)}
 		}

@@ -2,6 +2,7 @@ package loadgen
 
 import (
 	"cmp"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -54,10 +55,21 @@ type Options struct {
 	// Rate (requests per second) and Duration drive RunRate's open loop.
 	Rate     float64
 	Duration time.Duration
+	// Pauses are points in a closed loop over TCP, counted in connections, where the run stops starting
+	// connections: once that many have ended (answered, failed, or held open with Hold), Pause is called,
+	// and the run goes on when it returns. Ascending, each more than 0 and less than Requests. What a
+	// caller does at a pause (a fault, a rule changed) thus falls between two known connections, whatever
+	// the concurrency.
+	Pauses []int
+	// Pause is called at each of Pauses with the connections ended so far; an error ends the run with it.
+	Pause func(ctx context.Context, ended int) error `json:"-"`
 	// Progress, when set, receives a progress line redrawn in place; pass a
 	// terminal only.
 	Progress io.Writer `json:"-"`
 }
+
+// maxPauses bounds Options.Pauses: a scenario's steps in one load.
+const maxPauses = 100
 
 const (
 	defaultTimeout        = 10 * time.Second
@@ -86,9 +98,35 @@ func (o Options) closedLoop() (Options, error) {
 	if o.Concurrency > o.Requests {
 		return o, invalid("Concurrency", o.Concurrency, fmt.Sprintf("at most Requests (%d), as in ab", o.Requests))
 	}
+	if err := o.checkPauses(); err != nil {
+		return o, err
+	}
 	o.Timeout = cmp.Or(o.Timeout, defaultTimeout)
 	o.TimeLimit = cmp.Or(o.TimeLimit, defaultTimeLimit)
 	return o, nil
+}
+
+func (o Options) checkPauses() error {
+	if len(o.Pauses) == 0 {
+		return nil
+	}
+	if isUDP(o.URL) {
+		return invalid("Pauses", o.Pauses, "none for a udp:// URL: pauses are counted in TCP connections")
+	}
+	if len(o.Pauses) > maxPauses {
+		return invalid("Pauses", len(o.Pauses), fmt.Sprintf("at most %d pauses", maxPauses))
+	}
+	last := 0
+	for i, n := range o.Pauses {
+		if n <= last || n >= o.Requests {
+			return invalid(fmt.Sprintf("Pauses[%d]", i), n, fmt.Sprintf("more than %d and less than Requests (%d), ascending", last, o.Requests))
+		}
+		last = n
+	}
+	if o.Pause == nil {
+		return errors.New("loadgen: Pauses are given, but no Pause function to call at them")
+	}
+	return nil
 }
 
 // openLoop validates o for RunRate and fills in its defaults.
@@ -104,6 +142,9 @@ func (o Options) openLoop() (Options, error) {
 	}
 	if isUDP(o.URL) || o.Datagrams != 0 {
 		return o, invalid("URL", o.URL, "an http:// URL for RunRate; udp:// URLs and Datagrams are for Run (the closed loop)")
+	}
+	if len(o.Pauses) > 0 {
+		return o, errors.New("loadgen: Pauses are for Run (the closed loop), which counts connections")
 	}
 	if o.Sequence {
 		return o, errors.New("loadgen: Sequence is for Run (the closed loop), where the order of connections is known")

@@ -140,14 +140,12 @@ func (p *poller) run() {
 	}
 }
 
-// restart starts the next request in every free slot, while requests remain.
+// restart starts the next request in every free slot, while requests remain. A slot stays free when none
+// does: the next stage of a run with pauses starts it.
 func (p *poller) restart() {
-	for len(p.free) > 0 && !p.stopping.Load() {
+	for len(p.free) > 0 && !p.stopping.Load() && p.loop.claim() {
 		s := p.free[len(p.free)-1]
 		p.free = p.free[:len(p.free)-1]
-		if !p.loop.claim() {
-			continue
-		}
 		s.start = time.Now()
 		s.due = s.start.Add(p.loop.timeout)
 		p.due.push(s)
@@ -163,11 +161,12 @@ func (p *poller) begin(s *slot) {
 		return
 	}
 	fd, local, connected, err := p.open.open()
+	s.local = local
 	if err != nil {
 		p.fail(s, err)
 		return
 	}
-	s.fd, s.local = fd, local
+	s.fd = fd
 	if err := p.ep.add(fd, &unix.EpollEvent{Events: socketEvents, Fd: int32(fd), Pad: s.index}); err != nil {
 		p.fail(s, fmt.Errorf("loadgen: epoll: %w", err))
 		return
@@ -389,6 +388,9 @@ func (p *poller) finish(s *slot, o outcome) {
 	now := time.Now()
 	if o.failure != timedOut && now.After(s.due) {
 		o = outcome{failure: timedOut, err: p.timeoutError()}
+	}
+	if !o.answered {
+		o.freshConn, o.local = s.fresh, s.local
 	}
 	o.latency = now.Sub(s.start)
 	p.tally.add(o)

@@ -41,14 +41,25 @@ type Result struct {
 	Clients []string `json:"clients,omitempty"`
 	// Locals is, with Sequence, the local address and port of every connection (UDP: socket) opened, in the
 	// order opened, answered or not: what the director's connection table is keyed by.
-	Locals   []netip.AddrPort `json:"locals,omitempty"`
-	Failures Failures         `json:"failures"`
+	Locals []netip.AddrPort `json:"locals,omitempty"`
+	// Failed is, with Sequence, every new connection that failed before its first response, in the order
+	// they ended: its place among the connections (Sequence's answered ones and these, in the order each
+	// ended: with Concurrency 1, the order the scheduler chose them), where it came from, and why.
+	Failed   []FailedConn `json:"failed,omitempty"`
+	Failures Failures     `json:"failures"`
 	// Latency summarises the completed requests, connecting included.
 	Latency Latency `json:"latency"`
 	// TimeLimitReached says the run stopped at Options.TimeLimit, not done.
 	TimeLimitReached bool `json:"time_limit_reached,omitempty"`
 	// Interrupted says the run was stopped part-way by its caller (a signal), not done.
 	Interrupted bool `json:"interrupted,omitempty"`
+}
+
+// FailedConn is one new connection that failed before its first response.
+type FailedConn struct {
+	Index   int            `json:"index"`   // how many connections ended before it
+	Local   netip.AddrPort `json:"local"`   // where it came from: what the director's table is keyed by
+	Failure string         `json:"failure"` // Failures' name for its cause: refused, reset, timeout, …
 }
 
 // ServerCount is what one real server answered.

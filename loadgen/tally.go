@@ -3,6 +3,7 @@ package loadgen
 import (
 	"cmp"
 	"fmt"
+	"net/netip"
 	"time"
 )
 
@@ -13,7 +14,8 @@ type outcome struct {
 	status    int
 	server    string
 	client    string
-	freshConn bool // the first response on its connection
+	freshConn bool           // the first response on its connection
+	local     netip.AddrPort // a failed new connection's local address and port, when recorded
 	latency   time.Duration
 	err       error
 }
@@ -31,8 +33,9 @@ type tally struct {
 	example   string
 	latencies []time.Duration
 	perServer map[string]*ServerCount
-	sequence  []string // nil unless recorded
-	clients   []string // with sequence
+	sequence  []string     // nil unless recorded
+	clients   []string     // with sequence
+	failed    []FailedConn // with sequence: new connections that failed
 	// everyRequest records the server of every answered request in sequence, not only of each
 	// connection's first: a UDP socket's datagrams are each scheduled on their own under ipvsadm -o.
 	everyRequest bool
@@ -73,6 +76,9 @@ func (t *tally) add(o outcome) {
 		return
 	}
 	t.failures[o.failure]++
+	if t.sequence != nil && !o.answered && o.freshConn {
+		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + len(t.failed), Local: o.local, Failure: classNames[o.failure]})
+	}
 	if t.example == "" {
 		t.example = o.describe()
 	}
@@ -111,6 +117,11 @@ func (t *tally) merge(other *tally) {
 	t.example = cmp.Or(t.example, other.example)
 	t.latencies = append(t.latencies, other.latencies...)
 	if other.sequence != nil {
+		base := len(t.sequence) + len(t.failed)
+		for _, f := range other.failed {
+			f.Index += base
+			t.failed = append(t.failed, f)
+		}
 		t.sequence = append(t.sequence, other.sequence...)
 		t.clients = append(t.clients, other.clients...)
 	}
@@ -138,6 +149,7 @@ func (t *tally) result(connections int64, elapsed time.Duration) *Result {
 		Latency:  summarize(t.latencies),
 		Sequence: t.sequence,
 		Clients:  t.clients,
+		Failed:   t.failed,
 	}
 	if elapsed > 0 {
 		r.RequestsPerSecond = float64(t.requests) / elapsed.Seconds()

@@ -1,0 +1,104 @@
+//go:build linux
+
+package loadgen
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/lvslab/lvslab/wire"
+)
+
+// At each pause, the connections ended are exactly those the servers saw: none is in flight, whatever the
+// concurrency, so what the caller does there falls between two known connections.
+func TestRunPausesBetweenKnownConnections(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	var at, seen []int
+	o := Options{URL: rs1.url, Requests: 10, Concurrency: 3, Pauses: []int{4, 7}, Pause: func(_ context.Context, ended int) error {
+		at, seen = append(at, ended), append(seen, int(rs1.accepted.Load()))
+		return nil
+	}}
+	res := measure(t, Run, o)
+	wantNoFailures(t, res)
+	if !slices.Equal(at, []int{4, 7}) || !slices.Equal(seen, []int{4, 7}) {
+		t.Errorf("paused after %v connections, with the server having seen %v; want both 4 then 7", at, seen)
+	}
+	if res.Requests != 10 || rs1.accepted.Load() != 10 {
+		t.Errorf("%d requests, %d connections seen; want all 10 after the pauses", res.Requests, rs1.accepted.Load())
+	}
+}
+
+// A server that dies at a pause: the connections after it fail, each recorded in its place among the
+// connections, with where it came from and why.
+func TestRunRecordsFailedConnectionsInTheirPlace(t *testing.T) {
+	ln := listen(t)
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set(wire.ServerHeader, "rs1")
+		w.Write([]byte("rs1"))
+	})}
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	url := "http://" + ln.Addr().String() + "/"
+	o := Options{URL: url, Requests: 4, Sequence: true, Pauses: []int{2}, Pause: func(context.Context, int) error {
+		return srv.Close() // the listener goes: the next connections are refused
+	}}
+	res, err := Run(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Sequence, []string{"rs1", "rs1"}) || res.Failures.Refused != 2 {
+		t.Fatalf("sequence %v, %d refused; want rs1 twice, then 2 refused", res.Sequence, res.Failures.Refused)
+	}
+	if len(res.Failed) != 2 {
+		t.Fatalf("failed %v, want the 2 refused connections", res.Failed)
+	}
+	for i, f := range res.Failed {
+		if f.Index != 2+i || f.Failure != "refused" || !f.Local.IsValid() || f.Local.Port() == 0 {
+			t.Errorf("failed[%d] = %+v, want index %d, refused, from 127.0.0.1 and a port", i, f, 2+i)
+		}
+	}
+	if res.Failed[0].Local == res.Failed[1].Local {
+		t.Errorf("both failed connections came from %s; each has a port of its own", res.Failed[0].Local)
+	}
+}
+
+func TestRunEndsWhenAPauseFails(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	broken := errors.New("the fault could not be applied")
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: 6, Pauses: []int{3}, Pause: func(context.Context, int) error { return broken }})
+	if !errors.Is(err, broken) || !strings.Contains(err.Error(), "after 3 connections") {
+		t.Fatalf("error %v, want the pause's, saying where the run stopped", err)
+	}
+	if res == nil || res.Requests != 3 || rs1.accepted.Load() != 3 {
+		t.Errorf("result %+v, %d connections seen; want the 3 made before the pause, and no more", res, rs1.accepted.Load())
+	}
+}
+
+func TestPausesAreChecked(t *testing.T) {
+	pause := func(context.Context, int) error { return nil }
+	for _, c := range []struct {
+		o    Options
+		want string
+	}{
+		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{5, 5}, Pause: pause}, "ascending"},
+		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{10}, Pause: pause}, "less than Requests (10)"},
+		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{0}, Pause: pause}, "more than 0"},
+		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{3}}, "no Pause function"},
+		{Options{URL: "udp://127.0.0.1:53", Requests: 10, Pauses: []int{3}, Pause: pause}, "udp"},
+		{Options{URL: "http://127.0.0.1/", Rate: 10, Duration: 1, Pauses: []int{3}, Pause: pause}, "closed loop"},
+	} {
+		var err error
+		if c.o.Rate > 0 {
+			_, err = c.o.openLoop()
+		} else {
+			_, err = c.o.closedLoop()
+		}
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: error %v, want one saying %q", c.o.Pauses, err, c.want)
+		}
+	}
+}
