@@ -9,12 +9,32 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"strings"
 
 	"github.com/vishvananda/netlink"
 
 	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topology"
 )
+
+// ApplyFault applies f on the running lab and says what it left: "rs1's server: stopped", "rs2 eth0: down".
+func (l *Lab) ApplyFault(ctx context.Context, f Fault) (string, error) {
+	if err := f.Check(); err != nil {
+		return "", err
+	}
+	if f.OnLink() {
+		ifname, err := l.SetLinkUp(f.Host, f.Interface, f.Action == LinkUp)
+		if err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s %s: %s", f.Host, ifname, strings.TrimPrefix(f.Action, "link-")), nil
+	}
+	state, err := l.ServerFault(ctx, f.Host, f.Action)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("%s's server: %s", f.Host, state), nil
+}
 
 // ServerFault applies a fault to host's servers (realserver.Stop, Start, Hang, Resume) on the running lab
 // and returns their state after.

@@ -2,7 +2,10 @@ package lab
 
 import (
 	"errors"
+	"fmt"
 	"io/fs"
+	"os"
+	"strconv"
 )
 
 // DirectorSysctls reads the director's SchedulingSysctls, by their names under net.ipv4.vs; one this
@@ -24,4 +27,23 @@ func (l *Lab) DirectorSysctls() (map[string]string, error) {
 		out[k] = v
 	}
 	return out, nil
+}
+
+// SetDirectorSysctl sets one of SettableSysctls in the director's namespace.
+func (l *Lab) SetDirectorSysctl(s Sysctl) error {
+	host, err := l.director()
+	if err != nil {
+		return err
+	}
+	path, err := l.Namespace(host)
+	if err != nil {
+		return err
+	}
+	err = inNamespace(path, func() error {
+		return os.WriteFile("/proc/sys/net/ipv4/vs/"+s.Name, []byte(strconv.Itoa(s.Value)), 0)
+	})
+	if err != nil {
+		return fmt.Errorf("setting net.ipv4.vs.%s on %s: %w", s, host, err)
+	}
+	return nil
 }

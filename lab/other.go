@@ -57,6 +57,7 @@ func (l *Lab) Conns() ([]ipvsadm.Conn, error) { return nil, l.notLinux() }
 func (l *Lab) IPVSTotals() (ipvsadm.Counters, error) {
 	return ipvsadm.Counters{}, l.notLinux()
 }
+func (l *Lab) SetDirectorSysctl(Sysctl) error { return l.notLinux() }
 func (l *Lab) DirectorSysctls() (map[string]string, error) {
 	return nil, l.notLinux()
 }
@@ -78,6 +79,7 @@ func (l *Lab) ShapeOf(string, string) (string, topology.Shape, error) {
 func (l *Lab) Shapes() (map[string]map[string]topology.Shape, error) {
 	return nil, l.notLinux()
 }
+func (l *Lab) ApplyFault(context.Context, Fault) (string, error) { return "", l.notLinux() }
 func (l *Lab) ServerFault(context.Context, string, string) (string, error) {
 	return "", l.notLinux()
 }

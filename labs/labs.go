@@ -27,7 +27,7 @@ type Lab interface {
 	// for a lab on this kernel; from a microVM, only the exit status of the load there.
 	Load(ctx context.Context, req LoadRequest, t Terminal) (*loadgen.Result, error)
 	// Fault stops, starts, hangs or resumes a host's server, or takes its link down or up (FaultRequest).
-	Fault(ctx context.Context, req FaultRequest, t Terminal) error
+	Fault(ctx context.Context, f lab.Fault, t Terminal) error
 	// Link shapes one host's interface, or shows how it is shaped (LinkRequest).
 	Link(ctx context.Context, req LinkRequest, t Terminal) error
 	// Status shows the lab as lvslab status does, or with save its director's table for ipvsadm -R.

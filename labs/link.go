@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/topology"
 )
 
@@ -38,9 +39,9 @@ func (v InVM) Link(ctx context.Context, req LinkRequest, t Terminal) error {
 	return v.Lvslab(ctx, LinkArgs(v.Name(), req), t)
 }
 
-// LinkArgs is lvslab link's command line for req in the lab named lab: what a lab's machine runs.
-func LinkArgs(lab string, req LinkRequest) []string {
-	args := []string{"link", "--lab", lab, hostTarget(req.Host, req.Interface)}
+// LinkArgs is lvslab link's command line for req in the lab named name: what a lab's machine runs.
+func LinkArgs(name string, req LinkRequest) []string {
+	args := []string{"link", "--lab", name, lab.Target(req.Host, req.Interface)}
 	switch {
 	case !req.Set:
 	case req.Shape.IsZero():
@@ -51,12 +52,4 @@ func LinkArgs(lab string, req LinkRequest) []string {
 		}
 	}
 	return args
-}
-
-// hostTarget is a host's interface as lvslab link and lvslab fault take it: HOST, or HOST:INTERFACE.
-func hostTarget(host, ifname string) string {
-	if ifname == "" {
-		return host
-	}
-	return host + ":" + ifname
 }

@@ -115,6 +115,9 @@ type noResponseError struct{ err error }
 func (e *noResponseError) Error() string { return "no response: " + e.err.Error() }
 func (e *noResponseError) Unwrap() error { return e.err }
 
+// FailureNames are the causes Result.Failed names, in Failures' order.
+var FailureNames = classNames[refused:]
+
 // classNames are the failure classes as Result.Failed names them: Failures' JSON names.
 var classNames = [numClasses]string{
 	refused: "refused", reset: "reset", resetAfterResponse: "reset_after_response", noResponse: "no_response",

@@ -25,6 +25,7 @@ const (
 	maxText    = 256 << 10 // an error, a verdict's detail (a table of a thousand servers fits)
 
 	maxPhases   = 100          // a scenario has at most 100
+	maxSteps    = 100          // a phase has at most 100
 	maxVerdicts = 32           // a phase of lvslab test has at most 9 checks
 	maxSplit    = 1_024        // a share per real server: a topology has at most 1024 hosts
 	maxOrder    = 40           // assert keeps a window of 40 connections around the first difference

@@ -97,6 +97,8 @@ const (
 type Phase struct {
 	Verdicts []Verdict       `json:"verdicts"`
 	Load     *loadgen.Result `json:"load,omitempty"`
+	// Steps say what the scenario did during the load, and where: "after 50 connections: rs1's server: stopped".
+	Steps []string `json:"steps,omitempty"`
 }
 
 // Verdict is one expectation's outcome.

@@ -36,6 +36,8 @@ var lists = map[string]listBound{
 	"phases[].verdicts[].order.observed": {maxOrder, "connections", "lvslab test keeps a window of 40 around the first difference", sizeOf[string]()},
 	"phases[].load.sequence":             {maxSequence, "connections", "a load records at most 2^20", sizeOf[string]()},
 	"phases[].load.clients":              {maxSequence, "connections", "a load records at most 2^20", sizeOf[string]()},
+	"phases[].steps":                     {maxSteps, "steps", "a phase has at most 100", sizeOf[string]()},
+	"phases[].load.failed":               {maxSequence, "connections", "a load records at most 2^20", sizeOf[loadgen.FailedConn]()},
 	"phases[].load.locals":               {maxSequence, "connections", "a load records at most 2^20", sizeOf[netip.AddrPort]()},
 	"phases[].load.per_server":           {maxServers, "servers", "a lab has at most 1024 hosts", mapEntry},
 	"sysctls":                            {maxSysctls, "sysctls", "lvslab records the few that change how IPVS schedules", mapEntry},

@@ -37,6 +37,11 @@ func (res *Result) WriteText(w io.Writer, style bars.Style) {
 		fmt.Fprintf(w, "      could not run: %s\n", res.Error)
 	}
 	for i, p := range res.Phases {
+		for _, s := range p.Steps {
+			if status != "PASS" {
+				fmt.Fprintln(w, indent(fmt.Sprintf("phase %d: %s", i+1, s), "      "))
+			}
+		}
 		for _, v := range p.Verdicts {
 			if !v.Pass || status != "PASS" {
 				text := assert.Verdict{Name: v.Name, Pass: v.Pass, Summary: v.Summary, Detail: v.Detail}.String()

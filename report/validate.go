@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"math"
+	"slices"
+	"strings"
 	"unicode"
 
 	"github.com/lvslab/lvslab/assert"
@@ -100,6 +102,11 @@ func (res *Result) validate() error {
 		}
 	}
 	for i, p := range res.Phases {
+		for j, s := range p.Steps {
+			if err := line(fmt.Sprintf(".phases[%d].steps[%d]", i, j), s, maxLine); err != nil {
+				return err
+			}
+		}
 		for j := range p.Verdicts {
 			if err := p.Verdicts[j].validate(); err != nil {
 				return fmt.Errorf(".phases[%d].verdicts[%d]%w", i, j, err)
@@ -204,6 +211,11 @@ func validLoad(l *loadgen.Result) error {
 	}
 	if err := text(at+".failures.example", f.Example, maxText); err != nil {
 		return err
+	}
+	for i, c := range l.Failed {
+		if !slices.Contains(loadgen.FailureNames, c.Failure) || c.Index < 0 || c.Index >= maxSequence {
+			return fmt.Errorf("%s.failed[%d]: cause %q at %d: expected one of %s, at 0 to %d", at, i, clip(c.Failure), c.Index, strings.Join(loadgen.FailureNames, ", "), maxSequence-1)
+		}
 	}
 	for server, c := range l.PerServer {
 		if err := line(at+".per_server key", server, maxName); err != nil {

@@ -4,6 +4,8 @@ import (
 	"net/netip"
 	"net/url"
 
+	"github.com/lvslab/lvslab/loadgen"
+
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
 
@@ -22,18 +24,7 @@ type connKey struct {
 // ends; a client port used twice leaves one entry, of its last connection; one-packet scheduling (-o)
 // keeps none.
 func inTable(conns []ipvsadm.Conn, locals []netip.AddrPort, proto ipvsadm.Protocol, rawURL string, name func(netip.Addr) string) (per map[string]int, complete bool) {
-	var target netip.Addr
-	if u, err := url.Parse(rawURL); err == nil {
-		target, _ = netip.ParseAddr(u.Hostname())
-	}
-	dest := make(map[connKey]ipvsadm.Conn, len(conns))
-	for _, c := range conns {
-		k := connKey{c.Protocol, c.Client}
-		if old, ok := dest[k]; ok && old.Virtual.Addr() == target {
-			continue
-		}
-		dest[k] = c
-	}
+	dest := byClient(conns, rawURL)
 	per = map[string]int{}
 	used := make(map[netip.AddrPort]bool, len(locals))
 	complete = true
@@ -63,4 +54,49 @@ func reusedLocals(locals []netip.AddrPort) int {
 		seen[l] = true
 	}
 	return n
+}
+
+// byClient is the director's connection table keyed by the client's address and port: where a client port
+// has entries for two virtual addresses (an old one still expiring), the one for the load's target.
+func byClient(conns []ipvsadm.Conn, rawURL string) map[connKey]ipvsadm.Conn {
+	var target netip.Addr
+	if u, err := url.Parse(rawURL); err == nil {
+		target, _ = netip.ParseAddr(u.Hostname())
+	}
+	dest := make(map[connKey]ipvsadm.Conn, len(conns))
+	for _, c := range conns {
+		k := connKey{c.Protocol, c.Client}
+		if old, ok := dest[k]; ok && old.Virtual.Addr() == target {
+			continue
+		}
+		dest[k] = c
+	}
+	return dest
+}
+
+// failedMark is how a timeline shows a connection that failed: its server and the cause, "rs1 (refused)".
+func failedMark(server, cause string) string { return server + " (" + cause + ")" }
+
+// timeline is the server of each of a TCP load's connections in the order they ended: the one that
+// answered, or for one that failed before its response, the director's choice, read from its table by
+// the port the connection came from, and the cause: "rs1 (refused)". A failed connection the table has no
+// entry for (it expired) shows "? (cause)".
+func timeline(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []string {
+	if len(res.Failed) == 0 {
+		return res.Sequence
+	}
+	dest := byClient(conns, rawURL)
+	out := make([]string, 0, len(res.Sequence)+len(res.Failed))
+	answered := res.Sequence
+	for _, f := range res.Failed {
+		for len(out) < f.Index && len(answered) > 0 {
+			out, answered = append(out, answered[0]), answered[1:]
+		}
+		server := "?"
+		if c, ok := dest[connKey{ipvsadm.TCP, f.Local}]; ok {
+			server = name(c.Dest.Addr())
+		}
+		out = append(out, failedMark(server, f.Failure))
+	}
+	return append(out, answered...)
 }

@@ -12,6 +12,7 @@ const (
 	costLab        = 500 * time.Millisecond
 	costPhase      = 100 * time.Millisecond
 	costConnection = 2 * time.Millisecond
+	costStep       = 100 * time.Millisecond // a pause in the load, a fault or rules applied
 )
 
 // Estimate is how long a scenario should take, from what it does: its labs, phases and connections, and
@@ -28,7 +29,7 @@ func Estimate(sc *Scenario) time.Duration {
 			}
 		}
 		units := p.Load.Connections * max(1, p.Load.Datagrams)
-		d += costPhase + time.Duration(units)*costConnection
+		d += costPhase + time.Duration(units)*costConnection + time.Duration(len(p.Steps))*costStep
 		if p.AwaitExpiry {
 			d += time.Duration(persistence) * time.Second
 		}

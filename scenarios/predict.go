@@ -6,6 +6,8 @@ import (
 	"net/netip"
 
 	"github.com/lvslab/lvslab/assert/model"
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/realserver"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -17,6 +19,9 @@ type predictor struct {
 	key   ipvsadm.ServiceKey
 	topo  *topology.Topology
 	unfit error // why the model cannot predict this scenario, if it cannot
+	// failing is how a new connection to a server fails, by the server's name, while a step's fault
+	// holds: refused once its server stopped, a timeout once it hung.
+	failing map[string]string
 }
 
 // apply mirrors one ipvsadm command in the model.
@@ -53,26 +58,56 @@ func (p *predictor) apply(c ipvsadm.Command) {
 	}
 }
 
+// fault mirrors a step's fault in the model: how connections to the server fail from now on.
+func (p *predictor) fault(f lab.Fault) {
+	if p.failing == nil {
+		p.failing = map[string]string{}
+	}
+	switch f.Action {
+	case realserver.Stop:
+		p.failing[f.Host] = "refused"
+	case realserver.Hang:
+		p.failing[f.Host] = "timeout"
+	case realserver.Start, realserver.Resume:
+		delete(p.failing, f.Host)
+	default:
+		p.unfit = fmt.Errorf("the model does not say how connections fail after %q: a link down ends them by timeout or by an ICMP unreachable, as the neighbour's entry times out; expect failures instead", f)
+	}
+}
+
 // predict gives the server the model picks for each connection, in order: the kernel's view of each
 // connection is its client address (ports are the kernel's own choice, and only sh-port/mh-port read
 // them). Connections not held are closed after their response, as the load generator does.
-func (p *predictor) predict(clients []netip.Addr, hold bool) ([]string, error) {
-	if p.unfit != nil {
-		return nil, p.unfit
-	}
-	if p.svc == nil {
+//
+// at, when set, runs before each connection with its index: a phase's steps change the model there.
+func (p *predictor) predict(clients []netip.Addr, hold bool, at func(i int)) ([]string, error) {
+	if p.svc == nil && p.unfit == nil {
 		return nil, errors.New("no virtual service to predict")
 	}
 	var out []string
 	var held []*model.Entry
-	for _, client := range clients {
+	for i, client := range clients {
+		if at != nil {
+			at(i)
+		}
+		if p.unfit != nil {
+			return nil, p.unfit
+		}
 		conn := model.Conn{Proto: model.Protocol(p.key.Protocol), Client: netip.AddrPortFrom(client, 0), Virtual: p.key.Addr}
 		e, err := p.svc.Connect(conn)
 		if err != nil {
 			out = append(out, "(none)")
 			continue
 		}
-		out = append(out, p.serverName(e.Dest.Addr()))
+		server := p.serverName(e.Dest.Addr())
+		if cause, ok := p.failing[server]; ok {
+			// The director scheduled it, and the server's kernel refused it or it waits unanswered: an
+			// entry all the same, which a reset closes as a refused one, and a timeout as the client leaves.
+			out = append(out, failedMark(server, cause))
+			p.svc.Close(e)
+			continue
+		}
+		out = append(out, server)
 		if hold {
 			held = append(held, e)
 		} else {
@@ -115,7 +150,7 @@ func simulatedShares(topo *topology.Topology, rules []ipvsadm.Command, clients [
 			return nil, p.unfit
 		}
 		p.svc.Random = xorshift(uint32(2*run + 1))
-		got, err := p.predict(clients, hold)
+		got, err := p.predict(clients, hold, nil)
 		if err != nil {
 			return nil, err
 		}

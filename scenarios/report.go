@@ -24,7 +24,7 @@ func (o *Outcome) Result(run int) report.Result {
 		r.Diagram = graph.Of(t)
 	}
 	for _, p := range o.Phases {
-		rp := report.Phase{Verdicts: []report.Verdict{}}
+		rp := report.Phase{Verdicts: []report.Verdict{}, Steps: p.Steps}
 		if p.Load != nil {
 			load := *p.Load
 			load.Locals = nil // how the runner found each connection in the director's table: not a measurement

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -37,6 +38,7 @@ type Outcome struct {
 type PhaseOutcome struct {
 	Verdicts assert.Verdicts
 	Load     *loadgen.Result
+	Steps    []string // what each step did, where in the load: "after 50 connections: rs1's server: stopped"
 }
 
 // Pass reports whether every expectation of every phase held.
@@ -110,7 +112,11 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 func schedulers(sc *Scenario) []string {
 	var out []string
 	for _, p := range sc.Phases {
-		for _, c := range p.Rules {
+		rules := slices.Clone(p.Rules)
+		for _, st := range p.Steps {
+			rules = append(rules, st.Rules...)
+		}
+		for _, c := range rules {
 			if c.Op == ipvsadm.OpAddService || c.Op == ipvsadm.OpEditService {
 				out = append(out, c.Service.Scheduler)
 			}
@@ -205,9 +211,11 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if len(sources) > 1 {
 		o.Sources = sources
 	}
+	st := &stepper{r: r, steps: p.Steps}
+	o.Pauses, o.Pause = st.pauses(), st.pause
 	res, err := hostload.Run(r.ctx, r.l, p.Load.From, o, nil)
 	if err != nil {
-		return PhaseOutcome{}, err
+		return PhaseOutcome{Steps: st.done}, err
 	}
 	serversAfter, err := r.l.ServerStats(r.ctx)
 	if err != nil {
@@ -227,17 +235,28 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
 	}
-	vs := r.verdicts(p, res, sources, m)
+	got := res.Sequence
+	if p.Load.Protocol == ProtocolTCP {
+		got = timeline(res, conns, url, r.hostName)
+	}
+	vs := r.verdicts(p, res, got, sources, m)
 	if p.Expect.DirectReturn {
 		vs = append(vs, directReturn(counters, res.Connections))
 	}
-	return PhaseOutcome{Load: res, Verdicts: vs}, nil
+	if !p.Expect.Model {
+		r.pred.skipSteps(p.Steps)
+	}
+	return PhaseOutcome{Load: res, Verdicts: vs, Steps: st.done}, nil
 }
 
-func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m measured) assert.Verdicts {
+// verdicts checks a phase's expectations; got is the server of each connection (of each datagram under
+// UDP), a failed one marked with its cause.
+func (r *runner) verdicts(p *Phase, res *loadgen.Result, got []string, sources []netip.Addr, m measured) assert.Verdicts {
 	e := p.Expect
 	var vs assert.Verdicts
-	if n := res.Failures.Total(); n > 0 {
+	if len(e.Failures) > 0 {
+		vs = append(vs, failuresVerdict(e.Failures, got))
+	} else if n := res.Failures.Total(); n > 0 {
 		what := "connections"
 		if p.Load.Protocol == ProtocolUDP {
 			what = "datagrams"
@@ -249,7 +268,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		if err != nil {
 			vs = append(vs, assert.Verdict{Name: "sequence", Summary: "expect.sequence: " + err.Error(), Err: err})
 		} else {
-			vs = append(vs, assert.Sequence(want, res.Sequence))
+			vs = append(vs, assert.Sequence(want, got))
 		}
 	}
 	if len(e.Split) > 0 {
@@ -271,7 +290,11 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		vs = append(vs, assert.Affinity(pairs))
 	}
 	if e.Model {
-		predicted, err := r.pred.predict(inTurn(sources, res.Connections), p.Load.Hold)
+		n := res.Connections
+		if p.Load.Protocol == ProtocolTCP {
+			n = len(got) // failed connections too, which were never established
+		}
+		predicted, err := r.pred.predict(inTurn(sources, n), p.Load.Hold, r.pred.stepsAt(p.Steps))
 		if err == nil && m.onePacket {
 			err = errors.New("the model does not follow one-packet scheduling (-o), which schedules every datagram on its own; expect a sequence instead")
 		}
@@ -279,7 +302,7 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, sources []netip.Addr, m
 		if err != nil {
 			vs = append(vs, assert.Verdict{Name: "model", Summary: err.Error(), Err: err})
 		} else {
-			v := assert.Sequence(predicted, res.Sequence)
+			v := assert.Sequence(predicted, got)
 			v.Name = "model"
 			vs = append(vs, v)
 		}

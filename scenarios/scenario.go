@@ -16,6 +16,8 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/lvslab/lvslab/assert"
+	"github.com/lvslab/lvslab/lab"
+	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/topology"
 	"github.com/lvslab/lvslab/topology/ipvsadm"
 )
@@ -40,7 +42,39 @@ type Phase struct {
 	// connection entry and persistence template of the earlier phases has expired.
 	AwaitExpiry bool
 	Load        Load
-	Expect      Expect
+	// Steps happen during the load, each once a number of its connections have ended: a fault, rules
+	// changed, a sysctl set. The load pauses there until they are done.
+	Steps  []Step
+	Expect Expect
+}
+
+// Step is one thing done during a phase's load: exactly one of Fault, Rules and Sysctl.
+type Step struct {
+	After  int               // the load's connections ended before it
+	Fault  *lab.Fault        // as lvslab fault does it: "rs1 stop", "rs2 link-down"
+	Rules  []ipvsadm.Command // ipvsadm commands, as a later phase's rules
+	Sysctl *lab.Sysctl       // one of the director's lab.SettableSysctls
+}
+
+func (st Step) String() string {
+	switch {
+	case st.Fault != nil:
+		return "fault " + st.Fault.String()
+	case st.Sysctl != nil:
+		return "sysctl " + st.Sysctl.String()
+	}
+	var rules []string
+	for _, c := range st.Rules {
+		rules = append(rules, c.String())
+	}
+	return "ipvsadm " + strings.Join(rules, "; ")
+}
+
+type stepYAML struct {
+	After  int    `yaml:"after"`
+	Fault  string `yaml:"fault"`
+	Rules  string `yaml:"rules"`
+	Sysctl string `yaml:"sysctl"`
 }
 
 // Timeouts are ipvsadm --set's, in seconds; zero keeps one as it is.
@@ -82,17 +116,22 @@ type Expect struct {
 	Model        bool           `yaml:"model"`         // every connection went where the reference model says
 	Conservation *bool          `yaml:"conservation"`  // sent = seen by the servers = the director's table = IPVS Conns (default on)
 	DirectReturn bool           `yaml:"direct_return"` // replies bypassed the director: IPVS OutPkts did not move (DR, TUN)
+	// Failures are the connections expected to fail, per real server (the director's choice) and cause
+	// (refused, reset, timeout, …): {rs1: {refused: 25}}. Given, it stands for the load's own verdict (no
+	// connection fails): servers and causes not named must see none.
+	Failures map[string]map[string]int `yaml:"failures"`
 	// Distribution checks the split against the shares the model expects, averaged over many simulated
 	// runs, for a scheduler that draws random numbers (twos).
 	Distribution bool `yaml:"distribution"`
 }
 
 type phaseYAML struct {
-	Rules       string   `yaml:"rules"`
-	Timeouts    Timeouts `yaml:"timeouts"`
-	AwaitExpiry bool     `yaml:"await_expiry"`
-	Load        Load     `yaml:"load"`
-	Expect      Expect   `yaml:"expect"`
+	Rules       string     `yaml:"rules"`
+	Timeouts    Timeouts   `yaml:"timeouts"`
+	AwaitExpiry bool       `yaml:"await_expiry"`
+	Load        Load       `yaml:"load"`
+	Steps       []stepYAML `yaml:"steps"`
+	Expect      Expect     `yaml:"expect"`
 }
 
 type scenarioYAML struct {
@@ -113,6 +152,7 @@ const (
 	MaxUnits       = 1_000_000 // connections × datagrams: the length of a sequence
 	MaxTimeout     = 31 * 86400
 	maxPhases      = 100
+	maxSteps       = 100
 )
 
 // LoadFile reads a scenario file.
@@ -175,7 +215,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		return nil, w.errf("topology", "%v", err)
 	}
 	phases, prefix := y.Phases, "phases[%d]."
-	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry {
+	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry || len(y.Steps) > 0 {
 		if len(phases) > 0 {
 			return nil, w.errf("phases", "give rules, load and expect either at the top or under phases, not both")
 		}
@@ -212,7 +252,8 @@ func (pw *phaseWhere) errf(field, format string, args ...any) error {
 }
 
 func emptyExpect(e Expect) bool {
-	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn && !e.Distribution
+	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn && !e.Distribution &&
+		len(e.Failures) == 0
 }
 
 // scenarioTopology is a built-in topology by name, or a topology file beside the scenario (its path taken
@@ -297,7 +338,103 @@ func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error
 	if e.Affinity && l.Sources < 2 {
 		return nil, w.errf("expect.affinity", "needs load.sources of 2 or more client addresses")
 	}
+	steps, err := s.steps(py.Steps, l, w)
+	if err != nil {
+		return nil, err
+	}
+	p.Steps = steps
+	if err := s.checkFailures(e.Failures, l, w); err != nil {
+		return nil, err
+	}
 	return p, nil
+}
+
+// steps reads a phase's steps: in the order given, each after as many or more connections than the last,
+// and before the load's end.
+func (s *Scenario) steps(ys []stepYAML, l *Load, w *phaseWhere) ([]Step, error) {
+	if len(ys) > maxSteps {
+		return nil, w.errf("steps", "%d steps; a phase has at most %d", len(ys), maxSteps)
+	}
+	if len(ys) > 0 && l.Protocol != ProtocolTCP {
+		return nil, w.errf("steps", "steps pause a TCP load between two connections; give protocol: tcp (a UDP load has none)")
+	}
+	var out []Step
+	last := 1
+	for i, y := range ys {
+		field := fmt.Sprintf("steps[%d].", i)
+		if y.After < last || y.After >= l.Connections {
+			return nil, w.errf(field+"after", "%d: want from %d (the step before) to %d, less than the load's %d connections", y.After, last, l.Connections-1, l.Connections)
+		}
+		last = y.After
+		st, err := s.step(y, field, w)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
+	st := Step{After: y.After}
+	given := 0
+	for _, v := range []string{y.Fault, y.Rules, y.Sysctl} {
+		if strings.TrimSpace(v) != "" {
+			given++
+		}
+	}
+	if given != 1 {
+		return st, w.errf(field[:len(field)-1], "give one of fault, rules and sysctl in each step (found %d)", given)
+	}
+	switch {
+	case y.Fault != "":
+		f, err := lab.ParseFault(y.Fault)
+		if err != nil {
+			return st, w.errf(field+"fault", "%v", err)
+		}
+		if h := s.Topology.Host(f.Host); h == nil {
+			return st, w.errf(field+"fault", "no host %q in %s", topology.Clip(f.Host, 40), s.Topology.Source)
+		} else if !f.OnLink() && h.HTTP == nil && h.UDP == nil {
+			return st, w.errf(field+"fault", "%s runs no server to %s", f.Host, f.Action)
+		}
+		st.Fault = &f
+	case y.Sysctl != "":
+		c, err := lab.ParseSysctl(y.Sysctl)
+		if err != nil {
+			return st, w.errf(field+"sysctl", "%v", err)
+		}
+		st.Sysctl = &c
+	default:
+		cmds, errs := ipvsadm.ParseRules(y.Rules)
+		if len(errs) > 0 {
+			return st, w.errf(field+"rules", "%v", errs[0])
+		}
+		st.Rules = cmds
+	}
+	return st, nil
+}
+
+// checkFailures checks expect.failures: real servers of the load's protocol, causes the load generator
+// counts, counts no more than the load's connections.
+func (s *Scenario) checkFailures(failures map[string]map[string]int, l *Load, w *phaseWhere) error {
+	if len(failures) > 0 && l.Protocol != ProtocolTCP {
+		return w.errf("expect.failures", "counts the TCP connections that failed; give protocol: tcp")
+	}
+	for server, causes := range failures {
+		field := "expect.failures." + topology.Clip(server, 40)
+		if h := s.Topology.Host(server); h == nil || !serves(h, l.Protocol) {
+			return w.errf(field, "%q is not a real server of %s with %s server", topology.Clip(server, 40), s.Topology.Source, serverKind(l.Protocol))
+		}
+		for cause, n := range causes {
+			if !slices.Contains(loadgen.FailureNames, cause) {
+				return w.errf(field+"."+topology.Clip(cause, 20), "unknown cause; expected one of %s", strings.Join(loadgen.FailureNames, ", "))
+			}
+			if n < 0 || n > l.Connections {
+				return w.errf(field+"."+cause, "%d: want 0 to the load's %d connections", n, l.Connections)
+			}
+		}
+	}
+	return nil
 }
 
 // checkCounts fills in the load's defaults and bounds its numbers.

@@ -24,7 +24,7 @@ func TestTheSuiteLoads(t *testing.T) {
 
 func TestParseSaysWhatIsWrong(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
-		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {connections: 3}\nexpect: {splitt: {rs1: 1}}\n", `t.yaml:4:10: unknown field "splitt"; allowed: affinity, conservation, direct_return, distribution, exact, model, sequence, split`},
+		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {connections: 3}\nexpect: {splitt: {rs1: 1}}\n", `t.yaml:4:10: unknown field "splitt"; allowed: affinity, conservation, direct_return, distribution, exact, failures, model, sequence, split`},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rrr'\n", "rrr"},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nexpect: {split: {rs9: 1}}\n", `"rs9" is not a real server`},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {concurrency: 5}\nexpect: {model: true}\n", "concurrency 1"},
@@ -55,7 +55,7 @@ func TestSuiteSequencesAgreeWithTheModel(t *testing.T) {
 			pred.apply(c)
 		}
 		client := s.Topology.Host(p.Load.From).Interfaces[0].Address.Addr()
-		got, err := pred.predict(inTurn([]netip.Addr{client}, p.Load.Connections), p.Load.Hold)
+		got, err := pred.predict(inTurn([]netip.Addr{client}, p.Load.Connections), p.Load.Hold, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -85,5 +85,33 @@ func TestTheModelIsComparedWithTheKernelForEveryDeterministicScheduler(t *testin
 		if !covered[s] {
 			t.Errorf("no scenario compares the model with the kernel for %s", s)
 		}
+	}
+}
+
+func TestParseSaysWhatIsWrongWithAStep(t *testing.T) {
+	const head = "name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {connections: 10}\n"
+	for _, tc := range []struct{ steps, want string }{
+		{"steps: [{after: 3, fault: rs1 stop, sysctl: expire_nodest_conn=1}]", "steps[0]: give one of fault, rules and sysctl in each step (found 2)"},
+		{"steps: [{after: 10, fault: rs1 stop}]", "steps[0].after: 10: want from 1 (the step before) to 9"},
+		{"steps: [{after: 5, fault: rs1 stop}, {after: 4, fault: rs1 start}]", "steps[1].after: 4: want from 5"},
+		{"steps: [{after: 3, fault: rs9 stop}]", `steps[0].fault: no host "rs9"`},
+		{"steps: [{after: 3, fault: rs1 explode}]", `fault "explode": expected one of stop, start, hang, resume, link-down, link-up`},
+		{"steps: [{after: 3, fault: client stop}]", "client runs no server to stop"},
+		{"steps: [{after: 3, fault: rs1:eth0 stop}]", "stop acts on rs1's server, not on an interface"},
+		{"steps: [{after: 3, sysctl: ip_forward=1}]", "expected NAME=VALUE, NAME one of conn_reuse_mode, expire_nodest_conn"},
+		{"steps: [{after: 3, sysctl: expire_nodest_conn=7}]", "expected a value from 0 to 3"},
+		{"steps: [{after: 3, rules: -d -t 192.168.0.75:80}]", "steps[0].rules"},
+		{"expect: {failures: {rs1: {refussed: 2}}}", "expect.failures.rs1.refussed: unknown cause; expected one of refused, reset"},
+		{"expect: {failures: {rs1: {refused: 11}}}", "11: want 0 to the load's 10 connections"},
+		{"expect: {failures: {client: {refused: 1}}}", `"client" is not a real server`},
+	} {
+		_, err := Parse("t.yaml", []byte(head+tc.steps+"\n"))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "t.yaml:") {
+			t.Errorf("%s: got %v, want an error naming t.yaml: and %q", tc.steps, err, tc.want)
+		}
+	}
+	udp := "name: x\nrules: '-A -u 192.168.0.75:53 -s rr'\nload: {protocol: udp, connections: 10}\nsteps: [{after: 3, fault: rs1 stop}]\n"
+	if _, err := Parse("t.yaml", []byte(udp)); err == nil || !strings.Contains(err.Error(), "give protocol: tcp") {
+		t.Errorf("steps in a UDP load: got %v, want them refused", err)
 	}
 }

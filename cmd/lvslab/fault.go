@@ -5,12 +5,12 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/lvslab/lvslab/labs"
+	"github.com/lvslab/lvslab/lab"
 )
 
 func newFaultCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "fault [--lab NAME] HOST[:INTERFACE] " + strings.Join(labs.FaultActions, "|"),
+		Use:   "fault [--lab NAME] HOST[:INTERFACE] " + strings.Join(lab.FaultActions, "|"),
 		Short: "Break a lab host on purpose: stop, start, hang or resume its server; take its link down or up",
 		Long: `Break a running lab's host as real servers break, to see what IPVS does then:
 
@@ -49,11 +49,11 @@ shows each server's state.`,
 }
 
 // faultRequest reads lvslab fault's target and action.
-func faultRequest(target, action string) (labs.FaultRequest, error) {
-	host, ifname, err := parseTarget(target)
-	req := labs.FaultRequest{Host: host, Interface: ifname, Action: action}
+func faultRequest(target, action string) (lab.Fault, error) {
+	host, ifname, err := lab.ParseTarget(target)
+	f := lab.Fault{Host: host, Interface: ifname, Action: action}
 	if err != nil {
-		return req, err
+		return f, err
 	}
-	return req, req.Check()
+	return f, f.Check()
 }

@@ -274,3 +274,27 @@ func TestBarsFollowTheTerminal(t *testing.T) {
 		}
 	}
 }
+
+// A wrong promise about a fault, on the kernel's IPVS: a server deleted under load said to take new
+// connections still. The run exits 1, and says where the step came, where the kernel parted from the
+// promise, and draws the split.
+func TestVMWrongPromiseAboutADeletedServer(t *testing.T) {
+	needMicroVM(t)
+	c := newCLI(t)
+	wrong, err := filepath.Abs(filepath.Join("testdata", "deleted-server-wrong.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := c.expect(exitFailed, "test", wrong, "--bars", "ascii")
+	for _, want := range []string{
+		"FAIL  deleted-server-wrong",
+		"phase 1: after 10 connections: ipvsadm -d -t 192.168.0.75:80 -r 172.16.0.45:80",
+		"first at #12: expected rs1, observed rs2",
+		"rs1           10         5    -5  <- differs",
+		"observed ############# 5  <- outside the accepted 9..11",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the output lacks %q:\n%s", want, out)
+		}
+	}
+}

@@ -2,10 +2,10 @@ package main
 
 import (
 	"errors"
-	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 )
@@ -72,7 +72,7 @@ rates in bits per second as 10mbit, 512kbit or 1gbit. A topology file shapes an 
 
 // request reads lvslab link's target and flags.
 func (lf *linkFlags) request(cmd *cobra.Command, target string) (labs.LinkRequest, error) {
-	host, ifname, err := parseTarget(target)
+	host, ifname, err := lab.ParseTarget(target)
 	req := labs.LinkRequest{Host: host, Interface: ifname, Set: lf.clear}
 	if err != nil {
 		return req, err
@@ -99,13 +99,4 @@ func (lf *linkFlags) request(cmd *cobra.Command, target string) (labs.LinkReques
 		return req, errors.New("every setting given is zero: use --clear to take the shaping away")
 	}
 	return req, nil
-}
-
-// parseTarget reads lvslab link's and lvslab fault's HOST or HOST:INTERFACE.
-func parseTarget(target string) (host, ifname string, err error) {
-	host, ifname, found := strings.Cut(target, ":")
-	if host == "" || found && ifname == "" {
-		return host, ifname, errors.New("expected HOST or HOST:INTERFACE, as rs1 or director:eth1")
-	}
-	return host, ifname, nil
 }

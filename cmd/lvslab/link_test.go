@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lvslab/lvslab/lab"
 	"github.com/lvslab/lvslab/labs"
 	"github.com/lvslab/lvslab/topology"
 )
@@ -64,7 +65,7 @@ func TestLinkRefusesWhatCannotBe(t *testing.T) {
 // A fault sent into a lab's microVM is the same fault there, and what lvslab fault cannot do is refused
 // before any lab is asked.
 func TestFaultRequests(t *testing.T) {
-	for _, req := range []labs.FaultRequest{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: labs.LinkDown}} {
+	for _, req := range []lab.Fault{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: lab.LinkDown}} {
 		args := labs.FaultArgs("lab1", req)
 		if got, err := faultRequest(args[3], args[4]); err != nil || got != req || args[1] != "--lab" || args[2] != "lab1" {
 			t.Errorf("%+v: sent as %q, read back as %+v, %v", req, args, got, err)
