@@ -63,10 +63,11 @@ func Boot(ctx context.Context, opts Options, logDir string) (*Machine, error) {
 		return nil, err
 	}
 	defer b.close()
-	m, err := bootDetached(ctx, b, &opts, logDir, b.booted.Version)
+	boot := func() (*Machine, error) { return bootDetached(ctx, b, &opts, logDir, b.booted.Version) }
+	m, err := againIfStalled(&opts, boot)
 	var be *bootError
 	if errors.As(err, &be) && plan.fallBackToTCG(be, &opts, b) {
-		m, err = bootDetached(ctx, b, &opts, logDir, b.booted.Version)
+		m, err = againIfStalled(&opts, boot)
 	}
 	return m, err
 }
@@ -194,7 +195,7 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
 				what: fmt.Sprintf("qemu exited (%s) before the machine's agent served, under %s", exitStatus(err), accel)}
 		case <-watchdog.C:
-			return false, helloAt, &bootError{accel: accel, beforeInit: true,
+			return false, helloAt, &bootError{accel: accel, beforeInit: true, stalled: true,
 				what: fmt.Sprintf("the guest's /init did not start within %v under %s", m.bootTimeout(opts), accel)}
 		case <-readyBy.C:
 			return false, helloAt, fmt.Errorf("the machine's agent did not serve within %v of its /init", bootReadyTimeout)

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"strings"
 	"time"
 )
@@ -23,6 +24,33 @@ func (m *machine) bootTimeout(opts *Options) time.Duration {
 	return bootTimeoutTCG
 }
 
+// againIfStalled boots once more when the boot stalled under TCG before the guest's /init: qemu alive, the
+// console stopped partway through the kernel's start. That happens to about one TCG boot in several
+// hundred on a loaded machine, at no fixed point, and the next boot does not meet it; a kernel or qemu that
+// cannot boot stalls twice, and the error says so.
+func againIfStalled[T any](opts *Options, boot func() (T, error)) (T, error) {
+	r, err := boot()
+	var be *bootError
+	if !errors.As(err, &be) || !be.stalled || be.accel != accelName(false) {
+		return r, err
+	}
+	opts.notice("microVM: %s%s; booting it once more", be.what, lastConsoleLine(be.tail))
+	r, err = boot()
+	if errors.As(err, &be) && be.stalled {
+		be.what += ", for the second time in a row"
+	}
+	return r, err
+}
+
+// lastConsoleLine is ", the console's last line: …" from a boot error's tail, or "".
+func lastConsoleLine(tail string) string {
+	lines := strings.Split(strings.TrimRight(tail, "\n"), "\n")
+	if last := strings.TrimSpace(lines[len(lines)-1]); strings.HasPrefix(last, "[") {
+		return ", the console's last line: " + last
+	}
+	return ", the console silent"
+}
+
 // bootError is a VM that never ran the command because the machine failed under it: qemu said its
 // accelerator cannot run the guest, the guest's /init did not start in time, or qemu exited first.
 type bootError struct {
@@ -30,6 +58,7 @@ type bootError struct {
 	what       string // what happened
 	accelFault bool   // qemu named the accelerator
 	beforeInit bool   // nothing of the command ran, so another boot may take its place
+	stalled    bool   // the watchdog ended it: qemu ran on, and the guest's /init never started
 	advice     string // what to do, set by Run once it knows how the accelerator was chosen
 	tail       string // what qemu said and the console's last lines
 }

@@ -30,7 +30,8 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return nil, err
 	}
 	defer b.close()
-	res, err := (&session{opts: &opts}).run(ctx, b)
+	run := func() (*Result, error) { return (&session{opts: &opts}).run(ctx, b) }
+	res, err := againIfStalled(&opts, run)
 	defer func() { b.describe(res) }()
 	var be *bootError
 	if !errors.As(err, &be) {
@@ -43,7 +44,7 @@ func Run(ctx context.Context, opts Options) (*Result, error) {
 		return res, err
 	}
 	first := be
-	res, err = (&session{opts: &opts}).run(ctx, b)
+	res, err = againIfStalled(&opts, run)
 	if errors.As(err, &be) {
 		be.adviseFor(&accelPlan{})
 		return res, fmt.Errorf("under %s: %s\nthen under TCG: %w", hostAccel.title(), first.what, be)

@@ -266,7 +266,7 @@ func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Resu
 		}
 	case e.stopped == stoppedWatchdog:
 		return nil, &bootError{
-			accel: accel, beforeInit: true, tail: tail,
+			accel: accel, beforeInit: true, stalled: true, tail: tail,
 			what: fmt.Sprintf("the guest's /init did not start within %v under %s (%s); killed qemu %s", e.bootTimeout, accel, qemuState(qemuOut), m.cfg.name),
 		}
 	case e.stopped == stoppedContext && !s.exited:

@@ -104,7 +104,9 @@ within 10 s, and a KVM boot that fails, or that qemu reports failing ("KVM inter
 once under TCG. That verdict is remembered in the cache's accel/ folder for this host (its kernel and
 device), so later runs go straight to TCG; delete the file to try KVM again. A line on stderr says which
 accelerator ran and why. --accel kvm insists on KVM; --accel tcg never tries it. On macOS the same goes for
-HVF (Hypervisor.framework, where sysctl kern.hv_support is 1): --accel hvf.
+HVF (Hypervisor.framework, where sysctl kern.hv_support is 1): --accel hvf. A TCG boot that stalls before
+the guest's /init (--boot-timeout; qemu's emulation now and then does, on a loaded machine) is booted once
+more, and says so.
 
 The kernel (linux-image-amd64) is fetched once from Debian's archive into ~/.cache/lvslab (or
 $LVSLAB_CACHE), in Go, with no apt: the archive's InRelease checked against Debian's signing keys, which
