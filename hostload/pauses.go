@@ -11,8 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
-
-	"golang.org/x/sys/unix"
+	"syscall"
 
 	"github.com/lvslab/lvslab/loadgen"
 )
@@ -56,7 +55,7 @@ type pauseServer struct {
 }
 
 func servePauses(ctx context.Context, o loadgen.Options) (*pauseServer, error) {
-	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_STREAM|unix.SOCK_CLOEXEC, 0)
+	fds, err := syscall.Socketpair(syscall.AF_UNIX, syscall.SOCK_STREAM|syscall.SOCK_CLOEXEC, 0)
 	if err != nil {
 		return nil, fmt.Errorf("a socket pair for the load's pauses: %w", err)
 	}
