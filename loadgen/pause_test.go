@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lvslab/lvslab/wire"
 )
@@ -100,5 +101,21 @@ func TestPausesAreChecked(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: error %v, want one saying %q", c.o.Pauses, err, c.want)
 		}
+	}
+}
+
+// Each server's mean answer time is measured apart: what a model of a dynamic scheduler needs to know how
+// long a server holds a connection.
+func TestRunMeasuresEachServersAnswerTime(t *testing.T) {
+	fast := startServer(t, "fast", nil)
+	slow := startServer(t, "slow", func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(40 * time.Millisecond) // the server's think time, as a lab's real server takes it
+		w.Write([]byte("slow"))
+	})
+	res := measure(t, Run, Options{URL: startProxy(t, fast, slow).url, Requests: 6, Concurrency: 2})
+	wantNoFailures(t, res)
+	f, s := res.PerServer["fast"], res.PerServer["slow"]
+	if f == nil || s == nil || s.Latency < 40*time.Millisecond || f.Latency >= 40*time.Millisecond {
+		t.Errorf("per server %+v %+v: want slow's mean answer time 40 ms or more, fast's less", f, s)
 	}
 }

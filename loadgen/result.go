@@ -66,6 +66,11 @@ type FailedConn struct {
 type ServerCount struct {
 	Connections int `json:"connections"`
 	Requests    int `json:"requests"`
+	// Latency is the mean time its answered requests took, connecting included: how long it held a
+	// connection, in a closed loop without keep-alive.
+	Latency time.Duration `json:"latency_ns,omitempty"`
+
+	latencySum time.Duration
 }
 
 // Failures counts the requests that did not complete, by cause.

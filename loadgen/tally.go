@@ -62,6 +62,7 @@ func (t *tally) add(o outcome) {
 	if o.answered {
 		s := t.server(cmp.Or(o.server, UnknownServer))
 		s.Requests++
+		s.latencySum += o.latency
 		if o.freshConn {
 			s.Connections++
 		}
@@ -129,6 +130,7 @@ func (t *tally) merge(other *tally) {
 		s := t.server(name)
 		s.Connections += o.Connections
 		s.Requests += o.Requests
+		s.latencySum += o.latencySum
 	}
 }
 
@@ -150,6 +152,11 @@ func (t *tally) result(connections int64, elapsed time.Duration) *Result {
 		Sequence: t.sequence,
 		Clients:  t.clients,
 		Failed:   t.failed,
+	}
+	for _, s := range r.PerServer {
+		if s.Requests > 0 {
+			s.Latency = s.latencySum / time.Duration(s.Requests)
+		}
 	}
 	if elapsed > 0 {
 		r.RequestsPerSecond = float64(t.requests) / elapsed.Seconds()

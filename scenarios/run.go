@@ -307,6 +307,13 @@ func (r *runner) verdicts(p *Phase, res *loadgen.Result, got []string, sources [
 			vs = append(vs, v)
 		}
 	}
+	if e.ModelShares > 0 {
+		times := map[string]time.Duration{}
+		for s, c := range res.PerServer {
+			times[s] = c.Latency
+		}
+		vs = append(vs, r.modelShares(e.ModelShares, inTurn(sources, res.Connections), p.Load.Concurrency, times, m.split))
+	}
 	if e.Distribution {
 		if shares, err := simulatedShares(r.topo, r.rules, inTurn(sources, res.Connections), p.Load.Hold, 200); err != nil {
 			vs = append(vs, assert.Verdict{Name: "distribution", Summary: err.Error(), Err: err})

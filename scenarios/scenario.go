@@ -120,6 +120,11 @@ type Expect struct {
 	// (refused, reset, timeout, …): {rs1: {refused: 25}}. Given, it stands for the load's own verdict (no
 	// connection fails): servers and causes not named must see none.
 	Failures map[string]map[string]int `yaml:"failures"`
+	// ModelShares checks the split, within that many percentage points of the connections, against the
+	// model run in simulated time with each server holding a connection for its mean answer time in this
+	// run: what lc, wlc, sed and nq give a slow server (think time). The bound covers what the model does
+	// not know: each connection's own time, and earlier phases' entries.
+	ModelShares int `yaml:"model_shares"`
 	// Distribution checks the split against the shares the model expects, averaged over many simulated
 	// runs, for a scheduler that draws random numbers (twos).
 	Distribution bool `yaml:"distribution"`
@@ -253,7 +258,7 @@ func (pw *phaseWhere) errf(field, format string, args ...any) error {
 
 func emptyExpect(e Expect) bool {
 	return e.Sequence == "" && len(e.Split) == 0 && !e.Exact && !e.Affinity && !e.Model && e.Conservation == nil && !e.DirectReturn && !e.Distribution &&
-		len(e.Failures) == 0
+		len(e.Failures) == 0 && e.ModelShares == 0
 }
 
 // scenarioTopology is a built-in topology by name, or a topology file beside the scenario (its path taken
@@ -337,6 +342,12 @@ func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error
 	}
 	if e.Affinity && l.Sources < 2 {
 		return nil, w.errf("expect.affinity", "needs load.sources of 2 or more client addresses")
+	}
+	if e.ModelShares < 0 || e.ModelShares > 50 {
+		return nil, w.errf("expect.model_shares", "%d: want percentage points from 1 to 50", e.ModelShares)
+	}
+	if e.ModelShares > 0 && (l.Protocol != ProtocolTCP || l.Hold || len(py.Steps) > 0) {
+		return nil, w.errf("expect.model_shares", "runs a TCP load of connections that each end on their answer, without steps, through the model; leave out hold, steps and protocol: udp")
 	}
 	steps, err := s.steps(py.Steps, l, w)
 	if err != nil {

@@ -24,7 +24,7 @@ func TestTheSuiteLoads(t *testing.T) {
 
 func TestParseSaysWhatIsWrong(t *testing.T) {
 	for _, tc := range []struct{ yaml, want string }{
-		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {connections: 3}\nexpect: {splitt: {rs1: 1}}\n", `t.yaml:4:10: unknown field "splitt"; allowed: affinity, conservation, direct_return, distribution, exact, failures, model, sequence, split`},
+		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {connections: 3}\nexpect: {splitt: {rs1: 1}}\n", `t.yaml:4:10: unknown field "splitt"; allowed: affinity, conservation, direct_return, distribution, exact, failures, model, model_shares, sequence, split`},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rrr'\n", "rrr"},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nexpect: {split: {rs9: 1}}\n", `"rs9" is not a real server`},
 		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {concurrency: 5}\nexpect: {model: true}\n", "concurrency 1"},
