@@ -80,7 +80,10 @@ type Step struct {
 type Command struct {
 	Line string
 	Exec string
-	Note Text
+	// Lvslab says Line is an lvslab command typed on the host machine ("fault rs2 stop"), shown with the
+	// lab's name when it has one of its own.
+	Lvslab bool
+	Note   Text
 }
 
 // Hint names a mistake the state shows, and how to see it, not the answer. Fix is what `solve` shows
@@ -93,11 +96,23 @@ type Hint struct {
 	Fix  []Command
 }
 
-// Action is one command run in a lab host, for --check.
+// Action is one command run in a lab host, for --check; or, with Fault, a fault as lvslab fault applies
+// it ("rs2 stop").
 type Action struct {
-	Host string
-	Argv []string
+	Host  string
+	Argv  []string
+	Fault string
 }
+
+func (a Action) String() string {
+	if a.Fault != "" {
+		return "lvslab fault " + a.Fault
+	}
+	return strings.Join(a.Argv, " ") + " on " + a.Host
+}
+
+// Runs says the action runs the program named.
+func (a Action) Runs(program string) bool { return len(a.Argv) > 0 && a.Argv[0] == program }
 
 // Mistake makes a hint fire, and then undoes itself.
 type Mistake struct {

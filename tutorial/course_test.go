@@ -180,3 +180,36 @@ func TestLangFrom(t *testing.T) {
 		t.Errorf("--lang fr: %v", err)
 	}
 }
+
+// The server-dies step is done once rs2's server is stopped, rs2 is out of rotation and rs1 has carried
+// the load since; a stopped rs2 still weighted, or a drained rs2 still serving, each has its hint.
+func TestServerDiesReadsTheServersState(t *testing.T) {
+	c, _ := Find("nat")
+	s := c.Step("server-dies")
+	masq := func(addr string, w int) Dest { return Dest{Addr: addr, Method: "Masq", Weight: w} }
+	at := func(rs2Weight int, rs2State string, rs1Conns uint64) *Context {
+		cur := state(svc("wrr", masq(rs1Addr, 3), masq(rs2Addr, rs2Weight)))
+		cur.Served = map[string]Served{"rs1": {Connections: rs1Conns}, "rs2": {State: rs2State}}
+		return &Context{Cur: cur, Start: state(), StuckAfter: time.Hour}
+	}
+	for _, tc := range []struct {
+		ctx  *Context
+		done bool
+		hint string
+	}{
+		{at(1, "serving", 600), false, ""},
+		{at(1, serverStopped, 600), false, "dead-but-weighted"},
+		{at(0, "serving", 600), false, "drained-but-alive"},
+		{at(0, serverStopped, 100), false, ""},
+		{at(0, serverStopped, 600), true, ""},
+	} {
+		if got := s.Done(tc.ctx); got != tc.done {
+			t.Errorf("%+v: done %v, want %v", tc.ctx.Cur.Served, got, tc.done)
+		}
+		for _, h := range []string{"dead-but-weighted", "drained-but-alive"} {
+			if fired := s.Hint(h).When(tc.ctx); fired != (h == tc.hint) {
+				t.Errorf("%+v, rs2 weight %d: hint %s fired %v", tc.ctx.Cur.Served, tc.ctx.Cur.Services[0].Dests[1].Weight, h, fired)
+			}
+		}
+	}
+}

@@ -236,7 +236,7 @@ func natCourse() *Course {
 		Lab:      "nat-tutorial",
 		Steps: []*Step{
 			natServiceStep(), natRealServersStep(), natForwardStep(), natRoundRobinStep(), natRemoveRs3Step(), natWrrStep(),
-			natWeightsStep(), natLoadStep(), natSaveStep(), natClearStep(), natRestoreStep(),
+			natWeightsStep(), natLoadStep(), natSaveStep(), natClearStep(), natRestoreStep(), natServerDiesStep(),
 		},
 	}
 }

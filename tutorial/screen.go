@@ -29,6 +29,14 @@ func (sc Screen) Shell(host string) string {
 // Line is a command as the learner types it, with its note.
 func (sc Screen) Line(c Command) string {
 	line := c.Line
+	if c.Lvslab {
+		verb, rest, _ := strings.Cut(c.Line, " ")
+		line = "lvslab " + verb + " "
+		if sc.named() {
+			line += "--lab " + sc.Lab + " "
+		}
+		line += rest
+	}
 	if c.Exec != "" {
 		lab := ""
 		if sc.named() {

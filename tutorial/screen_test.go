@@ -107,13 +107,13 @@ func TestChineseHasNoEnglish(t *testing.T) {
 func TestNamedLabGoesIntoTheCommands(t *testing.T) {
 	c, _ := Find("nat")
 	named := everything(English, c, "alice")
-	for _, want := range []string{"lvslab shell --lab alice director", "lvslab exec --lab alice client -- curl", "lvslab tutorial nat --name alice", "lvslab down alice", "nat (alice): 1 of 11 steps done"} {
+	for _, want := range []string{"lvslab shell --lab alice director", "lvslab exec --lab alice client -- curl", "lvslab tutorial nat --name alice", "lvslab down alice", "nat (alice): 1 of 12 steps done", "lvslab fault --lab alice rs2 stop"} {
 		if !strings.Contains(named, want) {
 			t.Errorf("lab alice: no %q in the text", want)
 		}
 	}
 	own := everything(English, c, c.Lab)
-	for _, not := range []string{"shell --lab", "exec --lab", "nat --name"} {
+	for _, not := range []string{"shell --lab", "exec --lab", "nat --name", "fault --lab"} {
 		if strings.Contains(own, not) {
 			t.Errorf("the course's own lab: %q in the text", not)
 		}

@@ -35,6 +35,7 @@ type Dest struct {
 type Served struct {
 	Connections uint64 `json:"connections"`
 	Requests    uint64 `json:"requests"`
+	State       string `json:"state,omitempty"` // its server's: serving, stopped or hung (lvslab fault)
 }
 
 // Saved is the rules file the course saves with ipvsadm -S and restores with -R. Writing says it was

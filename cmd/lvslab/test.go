@@ -46,7 +46,7 @@ connection table and by IPVS.
 
 With no SCENARIO, the built-in suite runs: every scheduler under NAT, DR and TUN, and the tutorial's own
 examples (wrr 3:1, sed with weights 1, 4, 6 and held connections, nq, weight 0, a scheduler change with
--E). A SCENARIO is a scenario file, or the name of a built-in one. -j runs that many side by side, each in
+-E), and real servers that die, drain or are slow under load (faults and rules as steps in a load). A SCENARIO is a scenario file, or the name of a built-in one. -j runs that many side by side, each in
 its own lab.
 
 --kernel runs the suite on another kernel, in a microVM: a Debian package (linux-image-amd64 is Debian

@@ -36,7 +36,7 @@ is wrong and how to see it. A rules file is judged only once the command writing
 Type hint for what the lab shows wrong now, solve for the commands (and the way back, when a step's
 work was undone), quit to stop (progress is kept).
 
-Courses: nat (the LVS NAT course, 11 steps), dr and tun (shorter follow-ups). Text in English or
+Courses: nat (the LVS NAT course, 11 steps, and a 12th beyond it: a real server that dies), dr and tun (shorter follow-ups). Text in English or
 Simplified Chinese: --lang, else $LANG. Where this kernel has no IPVS the lab lives in a microVM.
 The lab is named after the course (nat-tutorial); --name gives it another name, so that several
 learners on one machine each have a lab and progress of their own (the commands shown then carry

@@ -78,9 +78,12 @@ func followTutorial(t *testing.T, lang tutorial.Lang, name string, flags ...stri
 	typeIn := func(a tutorial.Action) {
 		t.Helper()
 		cmd := c.command(append([]string{"exec", "--lab", sc.Lab, a.Host, "--"}, a.Argv...)...)
+		if a.Fault != "" {
+			cmd = c.command(append([]string{"fault", "--lab", sc.Lab}, strings.Fields(a.Fault)...)...)
+		}
 		cmd.Dir = folder
-		if b, err := cmd.CombinedOutput(); err != nil && a.Argv[0] != "curl" {
-			t.Fatalf("%s: %v\n%s", strings.Join(a.Argv, " "), err, b)
+		if b, err := cmd.CombinedOutput(); err != nil && !a.Runs("curl") {
+			t.Fatalf("%s: %v\n%s", a, err, b)
 		}
 	}
 	mistake := func(s *tutorial.Step, hint string) tutorial.Mistake {
@@ -105,6 +108,16 @@ func followTutorial(t *testing.T, lang tutorial.Lang, name string, flags ...stri
 				for _, a := range m.Undo {
 					typeIn(a)
 				}
+			}
+		case "server-dies":
+			// rs2's server stopped, its weight left: the hint says the director still sends it connections.
+			m := mistake(s, "dead-but-weighted")
+			for _, a := range m.Do {
+				typeIn(a)
+			}
+			shows(sc.Hint(s.Hint("dead-but-weighted")), 1, 30*time.Second)
+			for _, a := range m.Undo {
+				typeIn(a)
 			}
 		case "round-robin":
 			fmt.Fprintln(stdin, "solve")
@@ -174,10 +187,10 @@ func TestTutorialNameAndStatus(t *testing.T) {
 	progress := filepath.Join(c.stateDir, "tutorial", "nat.alice.json")
 	os.MkdirAll(filepath.Dir(progress), 0o700)
 	os.WriteFile(progress, []byte(`{"course":"nat","lab":"alice","folder":"/tmp","done":["service","real-servers","forward"],"updated":"2025-01-01T00:00:00Z"}`), 0o600)
-	if out := c.expect(0, "tutorial", "status", "nat", "--name", "alice", "--lang", "zh"); !strings.Contains(out, "nat (alice):共 11 步,已完成 3 步") || strings.Contains(out, "steps done") {
+	if out := c.expect(0, "tutorial", "status", "nat", "--name", "alice", "--lang", "zh"); !strings.Contains(out, "nat (alice):共 12 步,已完成 3 步") || strings.Contains(out, "steps done") {
 		t.Errorf("status --name alice --lang zh:\n%s", out)
 	}
-	if out := c.expect(0, "tutorial", "status", "nat", "--lang", "en"); !strings.Contains(out, "nat: 0 of 11 steps done") {
+	if out := c.expect(0, "tutorial", "status", "nat", "--lang", "en"); !strings.Contains(out, "nat: 0 of 12 steps done") {
 		t.Errorf("status of the course's own lab:\n%s", out)
 	}
 	// Where this laptop runs the lab, beside its progress, for a teacher's table of a room's laptops.
@@ -204,8 +217,8 @@ func TestTutorialFromAStep(t *testing.T) {
 	needMicroVM(t)
 	c := newCLI(t)
 	course, _ := tutorial.Find("nat")
-	for _, bad := range []string{"0", "12"} {
-		if out := c.expect(exitUnusable, "tutorial", "--from", bad); !strings.Contains(out, "--from "+bad+": the nat course has steps 1 to 11") || strings.Contains(out, "microVM") {
+	for _, bad := range []string{"0", "13"} {
+		if out := c.expect(exitUnusable, "tutorial", "--from", bad); !strings.Contains(out, "--from "+bad+": the nat course has steps 1 to 12") || strings.Contains(out, "microVM") {
 			t.Errorf("--from %s: %s", bad, out)
 		}
 	}

@@ -176,7 +176,7 @@ func startHeld(ctx context.Context, cl *courseLab, a tutorial.Action) (release f
 	go func() {
 		out, err := cl.run(ctx, a, stdin)
 		if err != nil {
-			err = fmt.Errorf("%s on %s: %v %s", strings.Join(a.Argv, " "), a.Host, err, strings.TrimSpace(out))
+			err = fmt.Errorf("%s: %v %s", a, err, strings.TrimSpace(out))
 		}
 		done <- err
 	}()
@@ -200,8 +200,8 @@ func hintIDs(hints []*tutorial.Hint) []string {
 
 func runAll(ctx context.Context, cl *courseLab, actions []tutorial.Action) error {
 	for _, a := range actions {
-		if out, err := cl.run(ctx, a, nil); err != nil && a.Argv[0] != "curl" { // a curl that hangs is the point of some mistakes
-			return fmt.Errorf("%s on %s: %v %s", strings.Join(a.Argv, " "), a.Host, err, strings.TrimSpace(out))
+		if out, err := cl.run(ctx, a, nil); err != nil && !a.Runs("curl") { // a curl that hangs is the point of some mistakes
+			return fmt.Errorf("%s: %v %s", a, err, strings.TrimSpace(out))
 		}
 	}
 	return nil

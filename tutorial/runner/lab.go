@@ -99,7 +99,7 @@ func nativeSnapshot(ctx context.Context, l *lab.Lab, savedPath string) (LabSnaps
 	}
 	st.Served = map[string]tutorial.Served{}
 	for host, s := range stats {
-		st.Served[host] = tutorial.Served{Connections: s.Connections, Requests: s.Requests}
+		st.Served[host] = tutorial.Served{Connections: s.Connections, Requests: s.Requests, State: s.State}
 	}
 	if savedPath != "" {
 		snap.SavedWriting, err = proc.OpenForWriting(savedPath)
@@ -163,6 +163,13 @@ func (r savedRead) settle(writingElsewhere bool) *tutorial.Saved {
 // run runs one of a step's commands in its host, in the tutorial's folder, stdin its input (nil: none).
 func (c *courseLab) run(ctx context.Context, a tutorial.Action, stdin io.Reader) (string, error) {
 	var out bytes.Buffer
+	if a.Fault != "" {
+		f, err := lab.ParseFault(a.Fault)
+		if err == nil {
+			err = c.lab.Fault(ctx, f, labs.Terminal{Stdout: &out, Stderr: &out})
+		}
+		return out.String(), err
+	}
 	if v, ok := c.lab.(labs.InVM); ok {
 		args := append([]string{"exec", "--lab", c.lab.Name(), a.Host, "--"}, a.Argv...)
 		code, err := v.Record.Run(ctx, args, c.folder, vm.ExecIO{Stdin: stdin, Stdout: &out, Stderr: &out})
