@@ -58,7 +58,7 @@ func natServerDiesStep() *Step {
 		// Done once rs2 is dead and out of rotation: the load after it is for the learner to see, not a
 		// count to check, as the table's change resets what the counts start from, at a moment the
 		// tutorial may see only once the load is over.
-		Done: func(c *Context) bool { return rs2Dead(c.Cur) && rs2Out(c.Cur) },
+		Done:  func(c *Context) bool { return rs2Dead(c.Cur) && rs2Out(c.Cur) },
 		Hints: []*Hint{deadButWeightedHint, drainedButAliveHint, forwardHint, routeHint},
 		Solution: []Action{
 			{Fault: "rs2 stop"}, actions([]Command{rs2Drained})[0],
