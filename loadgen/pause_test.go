@@ -5,6 +5,7 @@ package loadgen
 import (
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"slices"
 	"strings"
@@ -117,5 +118,30 @@ func TestRunMeasuresEachServersAnswerTime(t *testing.T) {
 	f, s := res.PerServer["fast"], res.PerServer["slow"]
 	if f == nil || s == nil || s.Latency < 40*time.Millisecond || f.Latency >= 40*time.Millisecond {
 		t.Errorf("per server %+v %+v: want slow's mean answer time 40 ms or more, fast's less", f, s)
+	}
+}
+
+// A request that fails on a kept connection is recorded as such, where it failed, with the connection's
+// port: a server deleted from the director's table leaves its kept connections hanging.
+func TestRunRecordsARequestFailedOnAKeptConnection(t *testing.T) {
+	rs1 := startRawServer(t, func(c net.Conn) {
+		defer c.Close()
+		buf := make([]byte, 4096)
+		if _, err := c.Read(buf); err != nil {
+			return
+		}
+		c.Write([]byte("HTTP/1.1 200 OK\r\n" + wire.ServerHeader + ": rs1\r\nContent-Length: 3\r\n\r\nrs1"))
+		c.Read(buf) // the second request is never answered; the run's cleanup closes the connection
+		c.Read(buf)
+	})
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: 2, KeepAlive: true, Sequence: true, Timeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(res.Sequence, []string{"rs1"}) || len(res.Failed) != 1 {
+		t.Fatalf("sequence %v, failed %+v; want rs1's connection, then its second request failed", res.Sequence, res.Failed)
+	}
+	if f := res.Failed[0]; !f.Kept || f.Index != 1 || f.Failure != "timeout" || f.Local != res.Locals[0] {
+		t.Errorf("failed %+v, want the kept connection (from %s) timed out after the first connection", f, res.Locals[0])
 	}
 }

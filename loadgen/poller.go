@@ -364,8 +364,7 @@ func (p *poller) fail(s *slot, err error) {
 // expire fails the requests that outlived their timeout.
 func (p *poller) expire(now time.Time) {
 	for s := p.due.first; s != nil && !now.Before(s.due); s = p.due.first {
-		s.fresh = true // no second try
-		p.fail(s, p.timeoutError())
+		p.fail(s, p.timeoutError()) // not a noResponseError: no second try
 	}
 }
 
@@ -376,8 +375,7 @@ func (p *poller) timeoutError() error {
 // failAll ends every request in flight with err.
 func (p *poller) failAll(err error) {
 	for s := p.due.first; s != nil; s = p.due.first {
-		s.fresh = true
-		p.fail(s, err)
+		p.fail(s, err) // not a noResponseError: no second try
 	}
 }
 

@@ -42,9 +42,10 @@ type Result struct {
 	// Locals is, with Sequence, the local address and port of every connection (UDP: socket) opened, in the
 	// order opened, answered or not: what the director's connection table is keyed by.
 	Locals []netip.AddrPort `json:"locals,omitempty"`
-	// Failed is, with Sequence, every new connection that failed before its first response, in the order
-	// they ended: its place among the connections (Sequence's answered ones and these, in the order each
-	// ended: with Concurrency 1, the order the scheduler chose them), where it came from, and why.
+	// Failed is, with Sequence, every new connection that failed before its first response, and every
+	// request that failed on a kept connection (Kept), in the order they ended: its place among the
+	// connections (Sequence's answered ones and the new ones failed, in the order each ended: with
+	// Concurrency 1, the order the scheduler chose them), where it came from, and why.
 	Failed   []FailedConn `json:"failed,omitempty"`
 	Failures Failures     `json:"failures"`
 	// Latency summarises the completed requests, connecting included.
@@ -60,6 +61,9 @@ type FailedConn struct {
 	Index   int            `json:"index"`   // how many connections ended before it
 	Local   netip.AddrPort `json:"local"`   // where it came from: what the director's table is keyed by
 	Failure string         `json:"failure"` // Failures' name for its cause: refused, reset, timeout, …
+	// Kept says a request failed on a connection kept from an earlier one (keep-alive), which has its
+	// place already: Index is where it failed.
+	Kept bool `json:"kept,omitempty"`
 }
 
 // ServerCount is what one real server answered.

@@ -35,7 +35,9 @@ type tally struct {
 	perServer map[string]*ServerCount
 	sequence  []string     // nil unless recorded
 	clients   []string     // with sequence
-	failed    []FailedConn // with sequence: new connections that failed
+	failed    []FailedConn // with sequence: connections that failed, and requests on kept ones
+	// failedFresh counts the new connections in failed: with sequence, the connections so far
+	failedFresh int
 	// everyRequest records the server of every answered request in sequence, not only of each
 	// connection's first: a UDP socket's datagrams are each scheduled on their own under ipvsadm -o.
 	everyRequest bool
@@ -77,8 +79,11 @@ func (t *tally) add(o outcome) {
 		return
 	}
 	t.failures[o.failure]++
-	if t.sequence != nil && !o.answered && o.freshConn {
-		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + len(t.failed), Local: o.local, Failure: classNames[o.failure]})
+	if t.sequence != nil && !o.answered {
+		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + t.failedFresh, Local: o.local, Failure: classNames[o.failure], Kept: !o.freshConn})
+		if o.freshConn {
+			t.failedFresh++
+		}
 	}
 	if t.example == "" {
 		t.example = o.describe()
@@ -118,11 +123,12 @@ func (t *tally) merge(other *tally) {
 	t.example = cmp.Or(t.example, other.example)
 	t.latencies = append(t.latencies, other.latencies...)
 	if other.sequence != nil {
-		base := len(t.sequence) + len(t.failed)
+		base := len(t.sequence) + t.failedFresh
 		for _, f := range other.failed {
 			f.Index += base
 			t.failed = append(t.failed, f)
 		}
+		t.failedFresh += other.failedFresh
 		t.sequence = append(t.sequence, other.sequence...)
 		t.clients = append(t.clients, other.clients...)
 	}

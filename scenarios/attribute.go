@@ -77,26 +77,42 @@ func byClient(conns []ipvsadm.Conn, rawURL string) map[connKey]ipvsadm.Conn {
 // failedMark is how a timeline shows a connection that failed: its server and the cause, "rs1 (refused)".
 func failedMark(server, cause string) string { return server + " (" + cause + ")" }
 
-// timeline is the server of each of a TCP load's connections in the order they ended: the one that
-// answered, or for one that failed before its response, the director's choice, read from its table by
-// the port the connection came from, and the cause: "rs1 (refused)". A failed connection the table has no
-// entry for (it expired) shows "? (cause)".
-func timeline(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []string {
-	if len(res.Failed) == 0 {
-		return res.Sequence
-	}
+// failure is a connection that failed before its response, or a request that failed on a kept one: the
+// server the director's table names for the port it came from ("?" when the table has no entry: it
+// expired), and the cause.
+type failure struct {
+	loadgen.FailedConn
+	server string
+}
+
+// failuresOf finds the server of each of a TCP load's failures in the director's table.
+func failuresOf(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []failure {
 	dest := byClient(conns, rawURL)
-	out := make([]string, 0, len(res.Sequence)+len(res.Failed))
-	answered := res.Sequence
+	var out []failure
 	for _, f := range res.Failed {
-		for len(out) < f.Index && len(answered) > 0 {
-			out, answered = append(out, answered[0]), answered[1:]
-		}
 		server := "?"
 		if c, ok := dest[connKey{ipvsadm.TCP, f.Local}]; ok {
 			server = name(c.Dest.Addr())
 		}
-		out = append(out, failedMark(server, f.Failure))
+		out = append(out, failure{FailedConn: f, server: server})
+	}
+	return out
+}
+
+// timeline is the server of each of a TCP load's connections in the order they ended: the one that
+// answered, or for one that failed before its response, the director's choice and the cause: "rs1
+// (refused)". A request failed on a kept connection is not a connection of its own.
+func timeline(res *loadgen.Result, failed []failure) []string {
+	out := make([]string, 0, len(res.Sequence)+len(failed))
+	answered := res.Sequence
+	for _, f := range failed {
+		if f.Kept {
+			continue
+		}
+		for len(out) < f.Index && len(answered) > 0 {
+			out, answered = append(out, answered[0]), answered[1:]
+		}
+		out = append(out, failedMark(f.server, f.Failure))
 	}
 	return append(out, answered...)
 }

@@ -207,7 +207,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		return PhaseOutcome{}, err
 	}
 	o := loadgen.Options{URL: url, Requests: p.Load.Connections, Concurrency: p.Load.Concurrency, Hold: p.Load.Hold, Reset: p.Load.Reset,
-		Datagrams: p.Load.Datagrams, Sequence: true}
+		Datagrams: p.Load.Datagrams, Sequence: true, KeepAlive: p.Load.KeepAlive, Timeout: p.Load.Timeout}
 	if len(sources) > 1 {
 		o.Sources = sources
 	}
@@ -235,11 +235,12 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
 	}
-	got := res.Sequence
+	got, failed := res.Sequence, []failure(nil)
 	if p.Load.Protocol == ProtocolTCP {
-		got = timeline(res, conns, url, r.hostName)
+		failed = failuresOf(res, conns, url, r.hostName)
+		got = timeline(res, failed)
 	}
-	vs := r.verdicts(p, res, got, sources, m)
+	vs := r.verdicts(p, res, got, failed, sources, m)
 	if p.Expect.DirectReturn {
 		vs = append(vs, directReturn(counters, res.Connections))
 	}
@@ -250,12 +251,12 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 }
 
 // verdicts checks a phase's expectations; got is the server of each connection (of each datagram under
-// UDP), a failed one marked with its cause.
-func (r *runner) verdicts(p *Phase, res *loadgen.Result, got []string, sources []netip.Addr, m measured) assert.Verdicts {
+// UDP), a failed one marked with its cause, and failed what failed, kept connections' requests included.
+func (r *runner) verdicts(p *Phase, res *loadgen.Result, got []string, failed []failure, sources []netip.Addr, m measured) assert.Verdicts {
 	e := p.Expect
 	var vs assert.Verdicts
 	if len(e.Failures) > 0 {
-		vs = append(vs, failuresVerdict(e.Failures, got))
+		vs = append(vs, failuresVerdict(e.Failures, failed, res.Requests))
 	} else if n := res.Failures.Total(); n > 0 {
 		what := "connections"
 		if p.Load.Protocol == ProtocolUDP {

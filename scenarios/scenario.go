@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -99,6 +100,13 @@ type Load struct {
 	Reset       bool   `yaml:"reset"`       // close connections with a TCP reset (the director forgets them in 10 s) (tcp)
 	Sources     int    `yaml:"sources"`     // client addresses to send from, in turn (default 1)
 	Datagrams   int    `yaml:"datagrams"`   // udp: datagrams per socket, one after another (default 1)
+	// KeepAlive sends the requests on kept connections, as ab -k does (tcp): Connections counts requests
+	// then, and a step's after too. A kept connection that fails before its response is tried once more
+	// on a new one, as ab does.
+	KeepAlive bool `yaml:"keep_alive"`
+	// Timeout bounds each request, connecting included (default 10s): a hung server's connections fail
+	// after it, counted as timeouts.
+	Timeout time.Duration `yaml:"timeout"`
 }
 
 // Load protocols.
@@ -158,6 +166,7 @@ const (
 	MaxTimeout     = 31 * 86400
 	maxPhases      = 100
 	maxSteps       = 100
+	maxLoadTimeout = 5 * time.Minute
 )
 
 // LoadFile reads a scenario file.
@@ -346,6 +355,9 @@ func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error
 	if e.ModelShares < 0 || e.ModelShares > 50 {
 		return nil, w.errf("expect.model_shares", "%d: want percentage points from 1 to 50", e.ModelShares)
 	}
+	if l.KeepAlive && (e.Model || e.Distribution || e.ModelShares > 0) {
+		return nil, w.errf("load.keep_alive", "the model predicts connections, and kept ones carry several requests each, as many as the timing allows; leave out model, distribution and model_shares, or keep_alive")
+	}
 	if e.ModelShares > 0 && (l.Protocol != ProtocolTCP || l.Hold || len(py.Steps) > 0) {
 		return nil, w.errf("expect.model_shares", "runs a TCP load of connections that each end on their answer, without steps, through the model; leave out hold, steps and protocol: udp")
 	}
@@ -465,6 +477,9 @@ func checkCounts(l *Load, w *phaseWhere) error {
 	if l.Concurrency > l.Connections {
 		return w.errf("load.concurrency", "%d is more than the %d connections", l.Concurrency, l.Connections)
 	}
+	if l.Timeout < 0 || l.Timeout > maxLoadTimeout {
+		return w.errf("load.timeout", "%s: want more than 0 and at most %s, or leave it out for 10s", l.Timeout, maxLoadTimeout)
+	}
 	if l.Connections*max(l.Datagrams, 1) > MaxUnits {
 		return w.errf("load", "%d connections of %d datagrams: at most %d datagrams in a phase", l.Connections, l.Datagrams, MaxUnits)
 	}
@@ -487,7 +502,10 @@ func (s *Scenario) checkSequence(seq string, l *Load) error {
 			return fmt.Errorf("%q is not a real server of %s with %s server", topology.Clip(name, 40), s.Topology.Source, serverKind(l.Protocol))
 		}
 	}
-	if len(want) != units {
+	switch {
+	case l.KeepAlive && len(want) > units:
+		return fmt.Errorf("%d servers for %d requests on kept connections: give one for each connection, at most one per request", len(want), units)
+	case !l.KeepAlive && len(want) != units:
 		return fmt.Errorf("%d servers for %d %s: give one for each", len(want), units, unitName(l))
 	}
 	return nil
@@ -552,6 +570,9 @@ func checkProtocol(l *Load, w *phaseWhere) error {
 		}
 	case ProtocolUDP:
 		l.Datagrams = max(l.Datagrams, 1)
+		if l.KeepAlive {
+			return w.errf("load.keep_alive", "keeps TCP connections for several requests; a UDP socket has none (leave keep_alive out for protocol: udp)")
+		}
 		if l.Hold {
 			return w.errf("load.hold", "holds TCP connections open; a UDP socket has none to hold (leave hold out for protocol: udp)")
 		}

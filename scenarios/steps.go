@@ -89,22 +89,15 @@ func (p *predictor) skipSteps(steps []Step) {
 	}
 }
 
-// failuresVerdict compares the connections that failed, per server and cause, with what the scenario
-// expects: every server and cause it names, and none elsewhere.
-func failuresVerdict(want map[string]map[string]int, got []string) assert.Verdict {
+// failuresVerdict compares what failed (connections, and requests on kept ones), per server and cause,
+// with what the scenario expects: every server and cause it names, and none elsewhere.
+func failuresVerdict(want map[string]map[string]int, failed []failure, requests int) assert.Verdict {
 	counted := map[string]map[string]int{}
-	total := 0
-	for _, g := range got {
-		server, cause, failed := strings.Cut(g, " (")
-		if !failed {
-			continue
+	for _, f := range failed {
+		if counted[f.server] == nil {
+			counted[f.server] = map[string]int{}
 		}
-		cause = strings.TrimSuffix(cause, ")")
-		if counted[server] == nil {
-			counted[server] = map[string]int{}
-		}
-		counted[server][cause]++
-		total++
+		counted[f.server][f.Failure]++
 	}
 	v := assert.Verdict{Name: "failures", Pass: true}
 	var diffs []string
@@ -116,7 +109,7 @@ func failuresVerdict(want map[string]map[string]int, got []string) assert.Verdic
 			}
 		}
 	}
-	v.Summary = fmt.Sprintf("%d of %d connections failed: %s", total, len(got), describeFailures(counted))
+	v.Summary = fmt.Sprintf("%d of %d requests failed: %s", len(failed), requests, describeFailures(counted))
 	v.Detail = strings.Join(diffs, "\n")
 	return v
 }

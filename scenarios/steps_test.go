@@ -11,7 +11,7 @@ import (
 )
 
 // A failed connection takes its place among the answered ones, under the server the director's table
-// names for the port it came from.
+// names for the port it came from; a request failed on a kept connection is counted, not placed.
 func TestTimelinePlacesFailedConnectionsByTheDirectorsTable(t *testing.T) {
 	client := netip.MustParseAddr("192.168.0.10")
 	rs1, rs2 := netip.MustParseAddrPort("172.16.0.45:80"), netip.MustParseAddrPort("172.16.0.55:80")
@@ -20,29 +20,37 @@ func TestTimelinePlacesFailedConnectionsByTheDirectorsTable(t *testing.T) {
 		{Protocol: ipvsadm.TCP, Client: netip.AddrPortFrom(client, 4001), Virtual: vip, Dest: rs1},
 		{Protocol: ipvsadm.TCP, Client: netip.AddrPortFrom(client, 4003), Virtual: vip, Dest: rs2},
 	}
-	res := &loadgen.Result{Sequence: []string{"rs2", "rs1", "rs2"}, Failed: []loadgen.FailedConn{
+	res := &loadgen.Result{Requests: 7, Sequence: []string{"rs2", "rs1", "rs2"}, Failed: []loadgen.FailedConn{
 		{Index: 1, Local: netip.AddrPortFrom(client, 4001), Failure: "refused"},
 		{Index: 3, Local: netip.AddrPortFrom(client, 4003), Failure: "timeout"},
+		{Index: 4, Local: netip.AddrPortFrom(client, 4003), Failure: "timeout", Kept: true},
 		{Index: 5, Local: netip.AddrPortFrom(client, 4005), Failure: "reset"},
 	}}
 	name := func(a netip.Addr) string { return map[netip.Addr]string{rs1.Addr(): "rs1", rs2.Addr(): "rs2"}[a] }
-	got := timeline(res, conns, "http://192.168.0.75/", name)
+	failed := failuresOf(res, conns, "http://192.168.0.75/", name)
+	got := timeline(res, failed)
 	want := []string{"rs2", "rs1 (refused)", "rs1", "rs2 (timeout)", "rs2", "? (reset)"}
 	if !slices.Equal(got, want) {
 		t.Errorf("timeline %q, want %q", got, want)
 	}
+	if v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 1}, "rs2": {"timeout": 2}, "?": {"reset": 1}}, failed, res.Requests); !v.Pass {
+		t.Errorf("the failures as they came did not pass: %s\n%s", v.Summary, v.Detail)
+	}
 }
 
 func TestFailuresVerdictNamesEveryDifference(t *testing.T) {
-	got := []string{"rs2", "rs1 (refused)", "rs2", "rs1 (refused)", "rs2 (timeout)"}
-	if v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 2}, "rs2": {"timeout": 1}}, got); !v.Pass {
+	f := func(server, cause string) failure {
+		return failure{FailedConn: loadgen.FailedConn{Failure: cause}, server: server}
+	}
+	failed := []failure{f("rs1", "refused"), f("rs1", "refused"), f("rs2", "timeout")}
+	if v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 2}, "rs2": {"timeout": 1}}, failed, 5); !v.Pass {
 		t.Errorf("the failures as expected did not pass: %s\n%s", v.Summary, v.Detail)
 	}
-	v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 3}}, got)
+	v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 3}}, failed, 5)
 	if v.Pass || !strings.Contains(v.Detail, "rs1 refused: 2, want 3") || !strings.Contains(v.Detail, "rs2 timeout: 1, want 0") {
 		t.Errorf("verdict %v %q %q, want a failure naming rs1's missing refusal and rs2's timeout", v.Pass, v.Summary, v.Detail)
 	}
-	if !strings.Contains(v.Summary, "3 of 5 connections failed: rs1 2 refused, rs2 1 timeout") {
+	if !strings.Contains(v.Summary, "3 of 5 requests failed: rs1 2 refused, rs2 1 timeout") {
 		t.Errorf("summary %q does not say what failed", v.Summary)
 	}
 }
