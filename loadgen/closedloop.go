@@ -38,6 +38,9 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(o.LocalPorts) > 0 {
+		ports = fixedPorts(o.LocalPorts)
+	}
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
 

@@ -22,6 +22,9 @@ type localPorts struct {
 	lo, n    uint32
 	next     atomic.Uint32
 	reserved map[uint32]bool // ip_local_reserved_ports: connect never picks them, nor does this
+	// fixed are the ports Options.LocalPorts gives, taken in turn instead of the range's: a port in use
+	// is then an error, not a reason to take the next.
+	fixed []uint16
 }
 
 // The range connect chooses from, and the ports it leaves alone, in the network namespace of the process
@@ -46,6 +49,11 @@ func newLocalPorts() (*localPorts, error) {
 	}
 	p.next.Store(rand.Uint32N(p.n))
 	return p, nil
+}
+
+// fixedPorts are local ports given, in turn from the first.
+func fixedPorts(ports []uint16) *localPorts {
+	return &localPorts{fixed: ports}
 }
 
 // readReservedPorts reads the kernel's list of ports it keeps for services: "8080,9000-9100", or empty.
@@ -96,6 +104,9 @@ func readPortRange() (lo, hi uint32, err error) {
 
 // take is the next port that is not reserved (0, connect's choice, when the whole range is).
 func (p *localPorts) take() int {
+	if len(p.fixed) > 0 {
+		return int(p.fixed[(p.next.Add(1)-1)%uint32(len(p.fixed))])
+	}
 	for range p.n {
 		port := p.lo + (p.next.Add(1)-1)%p.n
 		if !p.reserved[port] {

@@ -49,7 +49,7 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 		port := o.loop.ports.take()
 		if port != 0 || from.IsValid() {
 			o.from.set(from, uint16(port), o.scopes[from])
-			if err = nbBind(fd, &o.from); errors.Is(err, unix.EADDRINUSE) {
+			if err = nbBind(fd, &o.from); errors.Is(err, unix.EADDRINUSE) && o.loop.ports.fixed == nil {
 				continue
 			} else if err != nil {
 				nbClose(fd, false)
@@ -64,6 +64,9 @@ func (o *socketOpener) open() (fd int, local netip.AddrPort, connected bool, err
 		case unix.EADDRNOTAVAIL: // the port is taken towards the target: the next, on a new socket
 			nbClose(fd, false)
 			fd = -1
+			if o.loop.ports.fixed != nil {
+				return -1, local, false, fmt.Errorf("dial tcp %s->%s: the port given is in use towards the target (a connection of this run in TIME_WAIT?): %w", localName(from, port), o.loop.to, err)
+			}
 		default:
 			local = o.local(fd, from, port)
 			nbClose(fd, false)

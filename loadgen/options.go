@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -55,6 +56,11 @@ type Options struct {
 	// Rate (requests per second) and Duration drive RunRate's open loop.
 	Rate     float64
 	Duration time.Duration
+	// LocalPorts, when given, are the local ports the connections come from, in turn from the first,
+	// instead of the range's (Run, over TCP): a caller reuses an earlier run's ports, to meet the
+	// director's entries of its connections. A port in use here or towards the target fails its
+	// connection.
+	LocalPorts []uint16
 	// Pauses are points in a closed loop over TCP, counted in connections, where the run stops starting
 	// connections: once that many have ended (answered, failed, or held open with Hold), Pause is called,
 	// and the run goes on when it returns. Ascending, each more than 0 and less than Requests. What a
@@ -101,6 +107,12 @@ func (o Options) closedLoop() (Options, error) {
 	if err := o.checkPauses(); err != nil {
 		return o, err
 	}
+	if len(o.LocalPorts) > 0 && isUDP(o.URL) {
+		return o, invalid("LocalPorts", len(o.LocalPorts), "none for a udp:// URL: they are for TCP connections")
+	}
+	if len(o.LocalPorts) > maxSequence || slices.Contains(o.LocalPorts, 0) {
+		return o, invalid("LocalPorts", len(o.LocalPorts), fmt.Sprintf("at most %d ports, none of them 0", maxSequence))
+	}
 	o.Timeout = cmp.Or(o.Timeout, defaultTimeout)
 	o.TimeLimit = cmp.Or(o.TimeLimit, defaultTimeLimit)
 	return o, nil
@@ -143,8 +155,8 @@ func (o Options) openLoop() (Options, error) {
 	if isUDP(o.URL) || o.Datagrams != 0 {
 		return o, invalid("URL", o.URL, "an http:// URL for RunRate; udp:// URLs and Datagrams are for Run (the closed loop)")
 	}
-	if len(o.Pauses) > 0 {
-		return o, errors.New("loadgen: Pauses are for Run (the closed loop), which counts connections")
+	if len(o.Pauses) > 0 || len(o.LocalPorts) > 0 {
+		return o, errors.New("loadgen: Pauses and LocalPorts are for Run (the closed loop)")
 	}
 	if o.Sequence {
 		return o, errors.New("loadgen: Sequence is for Run (the closed loop), where the order of connections is known")

@@ -91,7 +91,7 @@ func TestPausesAreChecked(t *testing.T) {
 		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{0}, Pause: pause}, "more than 0"},
 		{Options{URL: "http://127.0.0.1/", Requests: 10, Pauses: []int{3}}, "no Pause function"},
 		{Options{URL: "udp://127.0.0.1:53", Requests: 10, Pauses: []int{3}, Pause: pause}, "udp"},
-		{Options{URL: "http://127.0.0.1/", Rate: 10, Duration: 1, Pauses: []int{3}, Pause: pause}, "closed loop"},
+		{Options{URL: "http://127.0.0.1/", Rate: 10, Duration: 1, Pauses: []int{3}, Pause: pause}, "for Run (the closed loop)"},
 	} {
 		var err error
 		if c.o.Rate > 0 {
@@ -143,5 +143,29 @@ func TestRunRecordsARequestFailedOnAKeptConnection(t *testing.T) {
 	}
 	if f := res.Failed[0]; !f.Kept || f.Index != 1 || f.Failure != "timeout" || f.Local != res.Locals[0] {
 		t.Errorf("failed %+v, want the kept connection (from %s) timed out after the first connection", f, res.Locals[0])
+	}
+}
+
+// Connections come from the local ports given, in turn, and again from the first when they run out: a
+// port reused towards the same server, whose side of the last connection waits in TIME_WAIT.
+func TestRunComesFromTheLocalPortsGiven(t *testing.T) {
+	rs1 := startServer(t, "rs1", nil)
+	var ports []uint16
+	for range 2 {
+		ln := listen(t)
+		ports = append(ports, uint16(ln.Addr().(*net.TCPAddr).Port))
+		ln.Close()
+	}
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: 4, LocalPorts: ports, Sequence: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantNoFailures(t, res)
+	var got []uint16
+	for _, l := range res.Locals {
+		got = append(got, l.Port())
+	}
+	if want := append(slices.Clone(ports), ports...); !slices.Equal(got, want) {
+		t.Errorf("connections came from ports %v, want %v", got, want)
 	}
 }

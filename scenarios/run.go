@@ -149,22 +149,25 @@ func firstTable(sc *Scenario) (*topology.Topology, error) {
 }
 
 type runner struct {
-	ctx     context.Context
-	l       *lab.Lab
-	sc      *Scenario
-	pred    *predictor
-	sources map[string][]netip.Addr // per host, its own address first
-	topo    *topology.Topology
-	rules   []ipvsadm.Command // every rule applied so far
+	ctx       context.Context
+	l         *lab.Lab
+	sc        *Scenario
+	pred      *predictor
+	sources   map[string][]netip.Addr // per host, its own address first
+	topo      *topology.Topology
+	rules     []ipvsadm.Command // every rule applied so far
+	lastPorts []uint16          // the local ports of the last phase's connections, in order
 	// attributed is how many connections the director sent to each real server in the phases so far.
 	attributed map[string]int
 }
 
-func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
+// setUp brings the director to the phase's start: its rules (the first phase's are the lab's own), IPVS
+// timeouts and sysctls, and the connection table emptied when the phase waits for that.
+func (r *runner) setUp(i int, p *Phase) error {
 	for _, c := range p.Rules {
 		if i > 0 {
 			if err := r.l.ApplyRule(r.ctx, c); err != nil {
-				return PhaseOutcome{}, err
+				return err
 			}
 		}
 		r.pred.apply(c)
@@ -173,13 +176,25 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if t := p.Timeouts; t != (Timeouts{}) {
 		sec := func(n int) time.Duration { return time.Duration(n) * time.Second }
 		if err := r.l.SetTimeouts(sec(t.TCP), sec(t.TCPFin), sec(t.UDP)); err != nil {
-			return PhaseOutcome{}, err
+			return err
+		}
+	}
+	for _, c := range p.Sysctls {
+		if err := r.l.SetDirectorSysctl(c); err != nil {
+			return err
 		}
 	}
 	if p.AwaitExpiry {
 		if err := r.l.AwaitEmptyConnectionTable(r.ctx, 3*time.Minute); err != nil {
-			return PhaseOutcome{}, fmt.Errorf("waiting for the connection entries to expire: %w", err)
+			return fmt.Errorf("waiting for the connection entries to expire: %w", err)
 		}
+	}
+	return nil
+}
+
+func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
+	if err := r.setUp(i, p); err != nil {
+		return PhaseOutcome{}, err
 	}
 	sources, err := r.clientAddrs(p.Load.From, p.Load.Sources)
 	if err != nil {
@@ -211,6 +226,12 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if len(sources) > 1 {
 		o.Sources = sources
 	}
+	if p.Load.ReusePorts {
+		if len(r.lastPorts) < p.Load.Connections {
+			return PhaseOutcome{}, fmt.Errorf("load.reuse_ports: the phase before made %d connections, %d are asked for", len(r.lastPorts), p.Load.Connections)
+		}
+		o.LocalPorts = r.lastPorts[:p.Load.Connections]
+	}
 	st := &stepper{r: r, steps: p.Steps}
 	o.Pauses, o.Pause = st.pauses(), st.pause
 	res, err := hostload.Run(r.ctx, r.l, p.Load.From, o, nil)
@@ -234,6 +255,10 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	m.ipvs = int(counters.Conns)
 	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
+	}
+	r.lastPorts = r.lastPorts[:0]
+	for _, l := range res.Locals {
+		r.lastPorts = append(r.lastPorts, l.Port())
 	}
 	got, failed := res.Sequence, []failure(nil)
 	if p.Load.Protocol == ProtocolTCP {

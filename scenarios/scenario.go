@@ -42,7 +42,9 @@ type Phase struct {
 	// AwaitExpiry waits, before the load, until the director's connection table is empty: every
 	// connection entry and persistence template of the earlier phases has expired.
 	AwaitExpiry bool
-	Load        Load
+	// Sysctls are the director's lab.SettableSysctls set before the load: conn_reuse_mode=0.
+	Sysctls []lab.Sysctl
+	Load    Load
 	// Steps happen during the load, each once a number of its connections have ended: a fault, rules
 	// changed, a sysctl set. The load pauses there until they are done.
 	Steps  []Step
@@ -104,6 +106,9 @@ type Load struct {
 	// then, and a step's after too. A kept connection that fails before its response is tried once more
 	// on a new one, as ab does.
 	KeepAlive bool `yaml:"keep_alive"`
+	// ReusePorts sends each connection from the local port the previous phase's connection in its place
+	// came from, to meet the director's entries of those connections (tcp): what conn_reuse_mode is about.
+	ReusePorts bool `yaml:"reuse_ports"`
 	// Timeout bounds each request, connecting included (default 10s): a hung server's connections fail
 	// after it, counted as timeouts.
 	Timeout time.Duration `yaml:"timeout"`
@@ -142,6 +147,7 @@ type phaseYAML struct {
 	Rules       string     `yaml:"rules"`
 	Timeouts    Timeouts   `yaml:"timeouts"`
 	AwaitExpiry bool       `yaml:"await_expiry"`
+	Sysctls     []string   `yaml:"sysctls"`
 	Load        Load       `yaml:"load"`
 	Steps       []stepYAML `yaml:"steps"`
 	Expect      Expect     `yaml:"expect"`
@@ -229,7 +235,7 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		return nil, w.errf("topology", "%v", err)
 	}
 	phases, prefix := y.Phases, "phases[%d]."
-	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry || len(y.Steps) > 0 {
+	if y.Rules != "" || y.Load != (Load{}) || !emptyExpect(y.Expect) || y.Timeouts != (Timeouts{}) || y.AwaitExpiry || len(y.Steps) > 0 || len(y.Sysctls) > 0 {
 		if len(phases) > 0 {
 			return nil, w.errf("phases", "give rules, load and expect either at the top or under phases, not both")
 		}
@@ -246,7 +252,11 @@ func Parse(source string, data []byte) (*Scenario, error) {
 		if prefix != "" {
 			pw.prefix = fmt.Sprintf(prefix, i)
 		}
-		p, err := s.phase(py, i == 0, pw)
+		var prev *Phase
+		if i > 0 {
+			prev = s.Phases[i-1]
+		}
+		p, err := s.phase(py, prev, pw)
 		if err != nil {
 			return nil, err
 		}
@@ -301,7 +311,8 @@ func scenarioTopology(source, name string) (*topology.Topology, error) {
 	return t, nil
 }
 
-func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error) {
+func (s *Scenario) phase(py phaseYAML, prev *Phase, w *phaseWhere) (*Phase, error) {
+	first := prev == nil
 	p := &Phase{Load: py.Load, Expect: py.Expect, Timeouts: py.Timeouts, AwaitExpiry: py.AwaitExpiry}
 	for field, v := range map[string]int{"timeouts.tcp": py.Timeouts.TCP, "timeouts.tcpfin": py.Timeouts.TCPFin, "timeouts.udp": py.Timeouts.UDP} {
 		if v < 0 || v > MaxTimeout {
@@ -360,6 +371,16 @@ func (s *Scenario) phase(py phaseYAML, first bool, w *phaseWhere) (*Phase, error
 	}
 	if e.ModelShares > 0 && (l.Protocol != ProtocolTCP || l.Hold || len(py.Steps) > 0) {
 		return nil, w.errf("expect.model_shares", "runs a TCP load of connections that each end on their answer, without steps, through the model; leave out hold, steps and protocol: udp")
+	}
+	for i, text := range py.Sysctls {
+		c, err := lab.ParseSysctl(text)
+		if err != nil {
+			return nil, w.errf(fmt.Sprintf("sysctls[%d]", i), "%v", err)
+		}
+		p.Sysctls = append(p.Sysctls, c)
+	}
+	if err := checkReuse(l, prev, w); err != nil {
+		return nil, err
 	}
 	steps, err := s.steps(py.Steps, l, w)
 	if err != nil {
@@ -598,4 +619,22 @@ func serverKind(protocol string) string {
 		return "a UDP"
 	}
 	return "an HTTP"
+}
+
+// checkReuse checks that a load reusing ports has the previous phase's to reuse: the same host sending
+// from one address, no more connections than it made.
+func checkReuse(l *Load, prev *Phase, w *phaseWhere) error {
+	switch {
+	case !l.ReusePorts:
+		return nil
+	case prev == nil:
+		return w.errf("load.reuse_ports", "reuses the previous phase's ports, and this is the first phase")
+	case l.Protocol != ProtocolTCP || prev.Load.Protocol != ProtocolTCP:
+		return w.errf("load.reuse_ports", "reuses TCP connections' ports: give protocol: tcp here and in the phase before")
+	case l.From != prev.Load.From || l.Sources != 1 || prev.Load.Sources != 1:
+		return w.errf("load.reuse_ports", "reuses the ports of the phase before from the same address: give the same from and one source in both")
+	case l.Connections > prev.Load.Connections:
+		return w.errf("load.reuse_ports", "%d connections, but the phase before made %d to reuse the ports of", l.Connections, prev.Load.Connections)
+	}
+	return nil
 }

@@ -115,3 +115,20 @@ func TestParseSaysWhatIsWrongWithAStep(t *testing.T) {
 		t.Errorf("steps in a UDP load: got %v, want them refused", err)
 	}
 }
+
+func TestParseSaysWhatIsWrongWithReusedPortsAndSysctls(t *testing.T) {
+	const first = "name: x\nphases:\n  - rules: '-A -t 192.168.0.75:80 -s rr'\n    load: {connections: 5}\n"
+	for _, tc := range []struct{ yaml, want string }{
+		{"name: x\nrules: '-A -t 192.168.0.75:80 -s rr'\nload: {reuse_ports: true}\n", "load.reuse_ports: reuses the previous phase's ports, and this is the first phase"},
+		{first + "  - load: {connections: 6, reuse_ports: true}\n", "phases[1].load.reuse_ports: 6 connections, but the phase before made 5"},
+		{first + "  - load: {connections: 5, reuse_ports: true, sources: 2}\n", "from the same address"},
+		{first + "  - sysctls: [conn_reuse_mode=9]\n    load: {connections: 5}\n", "phases[1].sysctls[0]: conn_reuse_mode=9: expected a value from 0 to 3"},
+		{first + "  - load: {connections: 5, keep_alive: true}\n    expect: {model: true}\n", "phases[1].load.keep_alive: the model predicts connections"},
+		{first + "  - load: {connections: 5, timeout: -1s}\n", "phases[1].load.timeout: -1s"},
+	} {
+		_, err := Parse("t.yaml", []byte(tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) || !strings.HasPrefix(err.Error(), "t.yaml:") {
+			t.Errorf("%q: got %v, want an error naming t.yaml: and %q", tc.yaml, err, tc.want)
+		}
+	}
+}
