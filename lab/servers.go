@@ -52,7 +52,7 @@ func startServers(ctx context.Context, dir, lab, switchNS string, sockets map[st
 		h, ns := t.Host(host), netnsPath(NamespaceName(lab, host))
 		if s.http != nil {
 			spec.HTTP = append(spec.HTTP, realserver.HTTP{Host: host, Body: h.HTTP.Body, Port: h.HTTP.Port, Namespace: ns, FD: 3 + len(files),
-				ThinkMin: int64(h.HTTP.Think.Min), ThinkMax: int64(h.HTTP.Think.Max)})
+				ThinkMin: int64(h.HTTP.Think.Min), ThinkMax: int64(h.HTTP.Think.Max), FailPercent: h.HTTP.Fail})
 			files = append(files, s.http)
 		}
 		if s.udp != nil {

@@ -178,6 +178,9 @@ func serverColumn(h *topology.Host, stats map[string]realserver.Stats) string {
 		if think := h.HTTP.Think.String(); think != "" {
 			p += " thinks " + think
 		}
+		if h.HTTP.Fail > 0 {
+			p += " fails " + topology.FormatPercent(h.HTTP.Fail)
+		}
 		if counted {
 			p += fmt.Sprintf(" (%d connections, %d requests)", st.Connections, st.Requests)
 		}

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -167,5 +168,25 @@ func TestRunComesFromTheLocalPortsGiven(t *testing.T) {
 	}
 	if want := append(slices.Clone(ports), ports...); !slices.Equal(got, want) {
 		t.Errorf("connections came from ports %v, want %v", got, want)
+	}
+}
+
+// A failed answer (a bad status) keeps its place in the sequence, under the server that gave it, and is
+// recorded as failed there.
+func TestRunRecordsAFailedAnswerUnderItsServer(t *testing.T) {
+	var n atomic.Int64
+	rs1 := startServer(t, "rs1", func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 2 {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		w.Write([]byte("rs1"))
+	})
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: 3, Sequence: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []FailedConn{{Index: 1, Failure: "bad_status", Server: "rs1"}}
+	if !slices.Equal(res.Sequence, []string{"rs1", "rs1", "rs1"}) || !slices.Equal(res.Failed, want) {
+		t.Errorf("sequence %v, failed %+v; want rs1 three times, the second failed %+v", res.Sequence, res.Failed, want)
 	}
 }

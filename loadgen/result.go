@@ -64,6 +64,9 @@ type FailedConn struct {
 	// Kept says a request failed on a connection kept from an earlier one (keep-alive), which has its
 	// place already: Index is where it failed.
 	Kept bool `json:"kept,omitempty"`
+	// Server is the server a failed answer named (a bad status): that connection is in Sequence, at Index
+	// unless Kept. Local is then not recorded.
+	Server string `json:"server,omitempty"`
 }
 
 // ServerCount is what one real server answered.

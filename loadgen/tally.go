@@ -79,11 +79,17 @@ func (t *tally) add(o outcome) {
 		return
 	}
 	t.failures[o.failure]++
-	if t.sequence != nil && !o.answered {
+	switch {
+	case t.sequence == nil:
+	case !o.answered:
 		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + t.failedFresh, Local: o.local, Failure: classNames[o.failure], Kept: !o.freshConn})
 		if o.freshConn {
 			t.failedFresh++
 		}
+	case o.freshConn || t.everyRequest: // answered, in the sequence already: a bad status, say
+		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) - 1 + t.failedFresh, Failure: classNames[o.failure], Server: cmp.Or(o.server, UnknownServer)})
+	default: // answered on a kept connection
+		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + t.failedFresh, Failure: classNames[o.failure], Server: cmp.Or(o.server, UnknownServer), Kept: true})
 	}
 	if t.example == "" {
 		t.example = o.describe()

@@ -27,6 +27,7 @@ type hostServer struct {
 	namespace  string // the host's network namespace, where sockets are opened again
 	httpPort   uint16 // 0: none
 	think      thinker
+	fail       *failer
 	udpPort    uint16 // 0: none
 	c          *counters
 
@@ -41,7 +42,7 @@ type hostServer struct {
 
 // serveHTTP serves ln as the host's HTTP server.
 func (s *hostServer) serveHTTP(ln net.Listener) {
-	srv := &http.Server{Handler: s.gated(s.think.slowed(handler(s.host, s.body, s.c))), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: s.gated(s.think.slowed(s.fail.failing(s.host, s.c, handler(s.host, s.body, s.c)))), ReadHeaderTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	s.http = srv
 	go srv.Serve(gatedListener{countingListener{ln, s.c}, s})
 }

@@ -33,6 +33,8 @@ type HTTP struct {
 	Body      string `json:"body"`
 	ThinkMin  int64  `json:"think_min_ns,omitempty"` // how long it thinks before each answer: drawn evenly
 	ThinkMax  int64  `json:"think_max_ns,omitempty"` // between ThinkMin and ThinkMax, in nanoseconds
+	// FailPercent is the per cent of requests answered 503, evenly spread (topology.HTTPServer.Fail).
+	FailPercent float64 `json:"fail_percent,omitempty"`
 	FD        int    `json:"fd"`
 	Port      uint16 `json:"port"`
 	Namespace string `json:"namespace"`
@@ -75,6 +77,7 @@ func Main(name string) int {
 		hs := serverOf(s.Host, s.Namespace)
 		hs.body, hs.httpPort = s.Body, s.Port
 		hs.think = thinker{min: time.Duration(s.ThinkMin), max: time.Duration(s.ThinkMax)}
+		hs.fail = newFailer(s.FailPercent)
 		hs.serveHTTP(ln)
 	}
 	for _, s := range spec.UDP {

@@ -216,6 +216,9 @@ func validLoad(l *loadgen.Result) error {
 		if !slices.Contains(loadgen.FailureNames, c.Failure) || c.Index < 0 || c.Index >= maxSequence {
 			return fmt.Errorf("%s.failed[%d]: cause %q at %d: expected one of %s, at 0 to %d", at, i, clip(c.Failure), c.Index, strings.Join(loadgen.FailureNames, ", "), maxSequence-1)
 		}
+		if err := line(fmt.Sprintf("%s.failed[%d].server", at, i), c.Server, maxName); err != nil {
+			return err
+		}
 	}
 	for server, c := range l.PerServer {
 		if err := line(at+".per_server key", server, maxName); err != nil {

@@ -94,6 +94,9 @@ func failuresOf(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name f
 		if c, ok := dest[connKey{ipvsadm.TCP, f.Local}]; ok {
 			server = name(c.Dest.Addr())
 		}
+		if f.Server != "" {
+			server = f.Server // a failed answer names its server
+		}
 		out = append(out, failure{FailedConn: f, server: server})
 	}
 	return out
@@ -101,12 +104,13 @@ func failuresOf(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name f
 
 // timeline is the server of each of a TCP load's connections in the order they ended: the one that
 // answered, or for one that failed before its response, the director's choice and the cause: "rs1
-// (refused)". A request failed on a kept connection is not a connection of its own.
+// (refused)". A request failed on a kept connection is not a connection of its own, and one answered with a
+// bad status is in its place already, under the server that answered.
 func timeline(res *loadgen.Result, failed []failure) []string {
 	out := make([]string, 0, len(res.Sequence)+len(failed))
 	answered := res.Sequence
 	for _, f := range failed {
-		if f.Kept {
+		if f.Kept || f.Server != "" {
 			continue
 		}
 		for len(out) < f.Index && len(answered) > 0 {

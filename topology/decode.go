@@ -14,7 +14,7 @@ var (
 	hostFields      = []string{"interfaces", "gateway", "routes", "sysctls", "http", "udp"}
 	interfaceFields = []string{"name", "network", "address", "shape"}
 	routeFields     = []string{"to", "via"}
-	httpFields      = []string{"port", "body", "think"}
+	httpFields      = []string{"port", "body", "think", "fail"}
 	udpFields       = []string{"port"}
 )
 
@@ -193,6 +193,15 @@ func (d *decoder) http(n *yaml.Node, path, host string) *HTTPServer {
 				d.unreadable(v, childField(path, "think"), "think %q: %v", text, err)
 			}
 			s.Think = t
+		}
+	}
+	if v := f["fail"]; v != nil {
+		if text, ok := d.scalar(v, childField(path, "fail"), "a per cent such as 10%"); ok {
+			p, err := shapePercent(text)
+			if err != nil {
+				d.unreadable(v, childField(path, "fail"), "fail %q: %v", text, err)
+			}
+			s.Fail = p
 		}
 	}
 	return s

@@ -62,6 +62,9 @@ type HTTPServer struct {
 	Port  uint16
 	Body  string
 	Think Think // how long it thinks before each answer
+	// Fail is the per cent of its requests it fails, answering 503 Service Unavailable: evenly spread,
+	// request k failing when k×Fail/100 passes a whole number, so n requests fail ⌊n×Fail/100⌋ times.
+	Fail float64
 }
 
 // UDPServer is the tiny UDP echo server a real server runs. It answers every datagram with one that names

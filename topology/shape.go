@@ -153,10 +153,10 @@ func (s Shape) Settings() []ShapeSetting {
 	}{
 		{s.Delay > 0, ShapeSetting{"delay", s.Delay.String()}},
 		{s.Jitter > 0, ShapeSetting{"jitter", s.Jitter.String()}},
-		{s.Loss > 0, ShapeSetting{"loss", formatPercent(s.Loss)}},
-		{s.Duplicate > 0, ShapeSetting{"duplicate", formatPercent(s.Duplicate)}},
-		{s.Reorder > 0, ShapeSetting{"reorder", formatPercent(s.Reorder)}},
-		{s.Corrupt > 0, ShapeSetting{"corrupt", formatPercent(s.Corrupt)}},
+		{s.Loss > 0, ShapeSetting{"loss", FormatPercent(s.Loss)}},
+		{s.Duplicate > 0, ShapeSetting{"duplicate", FormatPercent(s.Duplicate)}},
+		{s.Reorder > 0, ShapeSetting{"reorder", FormatPercent(s.Reorder)}},
+		{s.Corrupt > 0, ShapeSetting{"corrupt", FormatPercent(s.Corrupt)}},
 		{s.Rate > 0, ShapeSetting{"rate", FormatRate(s.Rate)}},
 	} {
 		if v.set {
@@ -166,7 +166,8 @@ func (s Shape) Settings() []ShapeSetting {
 	return out
 }
 
-func formatPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
+// FormatPercent writes a per cent as a shape's setting or a server's failure rate reads: "0.5%".
+func FormatPercent(p float64) string { return strconv.FormatFloat(p, 'f', -1, 64) + "%" }
 
 // String is the shape as tc shows netem's options: "delay 50ms 10ms loss 1% rate 10mbit"; "none" for none.
 func (s Shape) String() string {

@@ -109,3 +109,17 @@ func TestThinkTime(t *testing.T) {
 		t.Errorf("a backwards think range: got %v, want it refused at its place", err)
 	}
 }
+
+// A real server's failure rate reads as a per cent, and is bounded.
+func TestServerFailureRate(t *testing.T) {
+	src := "name: t\nnetworks: {lan: {subnet: 10.0.0.0/24}}\nhosts:\n  rs1: {interfaces: [{network: lan, address: 10.0.0.1}], http: {fail: FAIL}}\n"
+	topo, err := Parse("t.yaml", []byte(strings.Replace(src, "FAIL", "12.5%", 1)))
+	if err != nil || topo.Host("rs1").HTTP.Fail != 12.5 || FormatPercent(topo.Host("rs1").HTTP.Fail) != "12.5%" {
+		t.Fatalf("fail in a topology file: %+v, %v", topo.Host("rs1").HTTP, err)
+	}
+	for _, bad := range []string{"150%", "-1%", "often", "10"} {
+		if _, err := Parse("t.yaml", []byte(strings.Replace(src, "FAIL", bad, 1))); err == nil || !strings.Contains(err.Error(), "hosts.rs1.http.fail") {
+			t.Errorf("fail: %s: got %v, want it refused at its place", bad, err)
+		}
+	}
+}
