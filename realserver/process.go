@@ -29,15 +29,15 @@ type Spec struct {
 // HTTP is a host's HTTP server: its listening socket and the page it serves, and where to open the socket
 // again after a fault stopped it (its port, in the host's namespace).
 type HTTP struct {
-	Host      string `json:"host"`
-	Body      string `json:"body"`
-	ThinkMin  int64  `json:"think_min_ns,omitempty"` // how long it thinks before each answer: drawn evenly
-	ThinkMax  int64  `json:"think_max_ns,omitempty"` // between ThinkMin and ThinkMax, in nanoseconds
+	Host     string `json:"host"`
+	Body     string `json:"body"`
+	ThinkMin int64  `json:"think_min_ns,omitempty"` // how long it thinks before each answer: drawn evenly
+	ThinkMax int64  `json:"think_max_ns,omitempty"` // between ThinkMin and ThinkMax, in nanoseconds
 	// FailPercent is the per cent of requests answered 503, evenly spread (topology.HTTPServer.Fail).
 	FailPercent float64 `json:"fail_percent,omitempty"`
-	FD        int    `json:"fd"`
-	Port      uint16 `json:"port"`
-	Namespace string `json:"namespace"`
+	FD          int     `json:"fd"`
+	Port        uint16  `json:"port"`
+	Namespace   string  `json:"namespace"`
 }
 
 // UDP is a host's UDP echo server: its bound socket, opened with ListenUDP, and where to open it again.
