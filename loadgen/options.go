@@ -56,8 +56,8 @@ type Options struct {
 	// Rate (requests per second) and Duration drive RunRate's open loop.
 	Rate     float64
 	Duration time.Duration
-	// LocalPorts, when given, are the local ports the connections come from, in turn from the first,
-	// instead of the range's (Run, over TCP): a caller reuses an earlier run's ports, to meet the
+	// LocalPorts, when given, are the local ports the connections (UDP sockets) come from, in turn from
+	// the first, instead of the range's (Run): a caller reuses an earlier run's ports, to meet the
 	// director's entries of its connections. A port in use here or towards the target fails its
 	// connection.
 	LocalPorts []uint16
@@ -106,9 +106,6 @@ func (o Options) closedLoop() (Options, error) {
 	}
 	if err := o.checkPauses(); err != nil {
 		return o, err
-	}
-	if len(o.LocalPorts) > 0 && isUDP(o.URL) {
-		return o, invalid("LocalPorts", len(o.LocalPorts), "none for a udp:// URL: they are for TCP connections")
 	}
 	if len(o.LocalPorts) > maxSequence || slices.Contains(o.LocalPorts, 0) {
 		return o, invalid("LocalPorts", len(o.LocalPorts), fmt.Sprintf("at most %d ports, none of them 0", maxSequence))

@@ -190,3 +190,31 @@ func TestRunRecordsAFailedAnswerUnderItsServer(t *testing.T) {
 		t.Errorf("sequence %v, failed %+v; want rs1 three times, the second failed %+v", res.Sequence, res.Failed, want)
 	}
 }
+
+// UDP sockets come from the ports given too, and a datagram left unanswered is recorded failed with the
+// socket's port, as the first of its socket.
+func TestRunUDPComesFromThePortsGivenAndRecordsItsFailures(t *testing.T) {
+	rs1 := startUDPServer(t, "rs1", nil)
+	ln := listen(t)
+	port := uint16(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	res, err := Run(context.Background(), Options{URL: rs1.url, Requests: 1, LocalPorts: []uint16{port}, Sequence: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Locals) != 1 || res.Locals[0].Port() != port || res.Completed != 1 {
+		t.Fatalf("locals %v, %d completed; want one socket from port %d, answered", res.Locals, res.Completed, port)
+	}
+	silent, err := net.ListenUDP("udp", &net.UDPAddr{IP: net.IPv4(127, 0, 0, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	res, err = Run(context.Background(), Options{URL: "udp://" + silent.LocalAddr().String(), Requests: 1, LocalPorts: []uint16{port}, Sequence: true, Timeout: 200 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Failed) != 1 || res.Failed[0].Failure != "timeout" || res.Failed[0].Local.Port() != port || res.Failed[0].Kept {
+		t.Errorf("failed %+v, want the socket's one datagram timed out, from port %d", res.Failed, port)
+	}
+}

@@ -21,7 +21,7 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
 
-	loop := &udpLoop{run: runCtx, to: net.UDPAddrFromAddrPort(to.addr), datagrams: o.Datagrams, timeout: o.Timeout}
+	loop := &udpLoop{run: runCtx, to: net.UDPAddrFromAddrPort(to.addr), datagrams: o.Datagrams, timeout: o.Timeout, ports: o.LocalPorts}
 	for _, s := range o.Sources {
 		loop.sources = append(loop.sources, net.UDPAddrFromAddrPort(netip.AddrPortFrom(s, 0)))
 	}
@@ -52,6 +52,8 @@ type udpLoop struct {
 	run       context.Context
 	to        *net.UDPAddr
 	sources   []*net.UDPAddr // bound in turn; none: the kernel picks
+	ports     []uint16       // Options.LocalPorts, bound in turn; none: the kernel picks
+	nextPort  atomic.Uint64
 	datagrams int
 	timeout   time.Duration
 	remaining atomic.Int64
@@ -73,6 +75,14 @@ func (l *udpLoop) open() (*net.UDPConn, error) {
 	var local *net.UDPAddr
 	if len(l.sources) > 0 {
 		local = l.sources[(l.next.Add(1)-1)%uint64(len(l.sources))]
+	}
+	if len(l.ports) > 0 {
+		port := int(l.ports[(l.nextPort.Add(1)-1)%uint64(len(l.ports))])
+		if local == nil {
+			local = &net.UDPAddr{Port: port}
+		} else {
+			local = &net.UDPAddr{IP: local.IP, Port: port, Zone: local.Zone}
+		}
 	}
 	conn, err := net.DialUDP("udp", local, l.to)
 	if err != nil {
@@ -162,7 +172,8 @@ func (w *udpWorker) exchange(conn *net.UDPConn, first bool) (o outcome, counted,
 		if w.loop.run.Err() != nil {
 			return outcome{}, false, false
 		}
-		return outcome{failure: classify(err), err: err, latency: time.Since(start)}, true, false
+		local := conn.LocalAddr().(*net.UDPAddr).AddrPort()
+		return outcome{failure: classify(err), err: err, latency: time.Since(start), freshConn: first, local: local}, true, false
 	}
 	o = outcome{answered: true, server: server, client: client, freshConn: first, latency: time.Since(start)}
 	return o, true, !timedOut

@@ -85,13 +85,13 @@ type failure struct {
 	server string
 }
 
-// failuresOf finds the server of each of a TCP load's failures in the director's table.
-func failuresOf(res *loadgen.Result, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []failure {
+// failuresOf finds the server of each of a load's failures in the director's table.
+func failuresOf(res *loadgen.Result, proto ipvsadm.Protocol, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []failure {
 	dest := byClient(conns, rawURL)
 	var out []failure
 	for _, f := range res.Failed {
 		server := "?"
-		if c, ok := dest[connKey{ipvsadm.TCP, f.Local}]; ok {
+		if c, ok := dest[connKey{proto, f.Local}]; ok {
 			server = name(c.Dest.Addr())
 		}
 		if f.Server != "" {

@@ -16,13 +16,14 @@ const (
 )
 
 // Estimate is how long a scenario should take, from what it does: its labs, phases and connections, and
-// its waits for persistence templates to expire (each about the template's timeout). It orders the
+// its waits for persistence templates and UDP entries to expire (each about its timeout). It orders the
 // suite's scenarios longest first, so that running them side by side ends soonest, and balances shards;
 // it depends only on the scenario, so every machine splits a suite alike.
 func Estimate(sc *Scenario) time.Duration {
 	d := costLab
 	var persistence uint32
 	for _, p := range sc.Phases {
+		persistence = max(persistence, uint32(p.Timeouts.UDP)) // UDP entries wait as long to expire
 		for _, c := range p.Rules {
 			if (c.Op == ipvsadm.OpAddService || c.Op == ipvsadm.OpEditService) && c.Service.Persistent {
 				persistence = max(persistence, c.Service.Timeout)

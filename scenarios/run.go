@@ -260,9 +260,12 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	for _, l := range res.Locals {
 		r.lastPorts = append(r.lastPorts, l.Port())
 	}
-	got, failed := res.Sequence, []failure(nil)
+	proto, got := ipvsadm.TCP, res.Sequence
+	if p.Load.Protocol == ProtocolUDP {
+		proto = ipvsadm.UDP
+	}
+	failed := failuresOf(res, proto, conns, url, r.hostName)
 	if p.Load.Protocol == ProtocolTCP {
-		failed = failuresOf(res, conns, url, r.hostName)
 		got = timeline(res, failed)
 	}
 	vs := r.verdicts(p, res, got, failed, sources, m)

@@ -106,8 +106,9 @@ type Load struct {
 	// then, and a step's after too. A kept connection that fails before its response is tried once more
 	// on a new one, as ab does.
 	KeepAlive bool `yaml:"keep_alive"`
-	// ReusePorts sends each connection from the local port the previous phase's connection in its place
-	// came from, to meet the director's entries of those connections (tcp): what conn_reuse_mode is about.
+	// ReusePorts sends each connection (UDP socket) from the local port the previous phase's in its place
+	// came from, to meet the director's entries of those connections: what conn_reuse_mode is about, and
+	// what UDP entries of a removed server do until they expire.
 	ReusePorts bool `yaml:"reuse_ports"`
 	// Timeout bounds each request, connecting included (default 10s): a hung server's connections fail
 	// after it, counted as timeouts.
@@ -461,9 +462,6 @@ func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
 // checkFailures checks expect.failures: real servers of the load's protocol, causes the load generator
 // counts, counts no more than the load's connections.
 func (s *Scenario) checkFailures(failures map[string]map[string]int, l *Load, w *phaseWhere) error {
-	if len(failures) > 0 && l.Protocol != ProtocolTCP {
-		return w.errf("expect.failures", "counts the TCP connections that failed; give protocol: tcp")
-	}
 	for server, causes := range failures {
 		field := "expect.failures." + topology.Clip(server, 40)
 		if h := s.Topology.Host(server); h == nil || !serves(h, l.Protocol) {
@@ -629,8 +627,8 @@ func checkReuse(l *Load, prev *Phase, w *phaseWhere) error {
 		return nil
 	case prev == nil:
 		return w.errf("load.reuse_ports", "reuses the previous phase's ports, and this is the first phase")
-	case l.Protocol != ProtocolTCP || prev.Load.Protocol != ProtocolTCP:
-		return w.errf("load.reuse_ports", "reuses TCP connections' ports: give protocol: tcp here and in the phase before")
+	case l.Protocol != prev.Load.Protocol:
+		return w.errf("load.reuse_ports", "reuses the ports of the phase before: give the same protocol in both")
 	case l.From != prev.Load.From || l.Sources != 1 || prev.Load.Sources != 1:
 		return w.errf("load.reuse_ports", "reuses the ports of the phase before from the same address: give the same from and one source in both")
 	case l.Connections > prev.Load.Connections:
