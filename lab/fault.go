@@ -10,6 +10,7 @@ import (
 	"net"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/vishvananda/netlink"
 
@@ -21,6 +22,18 @@ import (
 func (l *Lab) ApplyFault(ctx context.Context, f Fault) (string, error) {
 	if err := f.Check(); err != nil {
 		return "", err
+	}
+	switch {
+	case f.Sysctl != nil:
+		if director, _ := l.director(); f.Host != director {
+			return "", fmt.Errorf("%s is a sysctl of the director's IPVS, and %s is not lab %s's director (%s)", f.Sysctl.Name, f.Host, l.Name, director)
+		}
+		if err := l.SetDirectorSysctl(*f.Sysctl); err != nil {
+			return "", err
+		}
+		return fmt.Sprintf("%s: net.ipv4.vs.%s", f.Host, f.Sysctl), nil
+	case f.Action == LinkFlap:
+		return l.flap(ctx, f)
 	}
 	if f.OnLink() {
 		ifname, err := l.SetLinkUp(f.Host, f.Interface, f.Action == LinkUp)
@@ -34,6 +47,47 @@ func (l *Lab) ApplyFault(ctx context.Context, f Fault) (string, error) {
 		return "", err
 	}
 	return fmt.Sprintf("%s's server: %s", f.Host, state), nil
+}
+
+// flap takes the host's link down for the fault's period, then up for as long, its times over; a flap cut
+// short by ctx leaves the link up.
+func (l *Lab) flap(ctx context.Context, f Fault) (string, error) {
+	var ifname string
+	for i := range f.Times {
+		var err error
+		if ifname, err = l.SetLinkUp(f.Host, f.Interface, false); err != nil {
+			return "", err
+		}
+		if testHookFlapDown != nil {
+			testHookFlapDown(i)
+		}
+		held := holdFor(ctx, f.Period)
+		if _, err := l.SetLinkUp(f.Host, f.Interface, true); err != nil {
+			return "", err
+		}
+		if !held {
+			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, i, f.Times, ctx.Err())
+		}
+		if i < f.Times-1 && !holdFor(ctx, f.Period) {
+			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, i+1, f.Times, ctx.Err())
+		}
+	}
+	return fmt.Sprintf("%s %s: flapped %d times, down %v and up %v each, now up", f.Host, ifname, f.Times, f.Period, f.Period), nil
+}
+
+// testHookFlapDown, when set, runs each time a flap has taken the link down: tests look at the lab then.
+var testHookFlapDown func(time int)
+
+// holdFor keeps a state for d, the point of a flap: false if ctx ended first.
+func holdFor(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // ServerFault applies a fault to host's servers (realserver.Stop, Start, Hang, Resume) on the running lab

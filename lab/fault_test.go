@@ -216,3 +216,42 @@ hosts:
 		}
 	}
 }
+
+// A flap takes the link down its times over, each time long enough to be seen, and leaves it up; one
+// stopped part-way leaves it up too, and says so.
+func TestLinkFlapEndsUp(t *testing.T) {
+	l := upDefault(t)
+	ctx := context.Background()
+	const url = "http://172.16.0.45/"
+	var downs []int
+	testHookFlapDown = func(i int) {
+		if _, _, err := getWithin(l, "director", url, 200*time.Millisecond); err == nil {
+			t.Errorf("flap %d: rs1's link is down, and the director still reaches it", i)
+		}
+		downs = append(downs, i)
+	}
+	t.Cleanup(func() { testHookFlapDown = nil })
+	reachable := func(when string) {
+		t.Helper()
+		err := wait.Until(ctx, 5*time.Second, func() (bool, string) {
+			_, body, err := getWithin(l, "director", url, 500*time.Millisecond)
+			return err == nil && body == "RS1.magedu.com\n", "rs1 unreachable " + when
+		})
+		if err != nil {
+			t.Error(err)
+		}
+	}
+	what, err := l.ApplyFault(ctx, Fault{Host: "rs1", Action: LinkFlap, Period: 300 * time.Millisecond, Times: 2})
+	if err != nil || len(downs) != 2 || !strings.Contains(what, "flapped 2 times") {
+		t.Fatalf("flap: %q, %v, down %v times; want 2", what, err, downs)
+	}
+	reachable("after the flap")
+
+	stop, cancel := context.WithCancel(ctx)
+	testHookFlapDown = func(int) { cancel() }
+	_, err = l.ApplyFault(stop, Fault{Host: "rs1", Action: LinkFlap, Period: time.Minute, Times: 3})
+	if err == nil || !strings.Contains(err.Error(), "stopped after 0 of 3 times") || !strings.Contains(err.Error(), "the link is up") {
+		t.Errorf("a flap stopped part-way: %v", err)
+	}
+	reachable("after a flap stopped part-way")
+}

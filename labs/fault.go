@@ -3,6 +3,7 @@ package labs
 import (
 	"context"
 	"fmt"
+	"strconv"
 
 	"github.com/lvslab/lvslab/lab"
 )
@@ -24,5 +25,9 @@ func (v InVM) Fault(ctx context.Context, f lab.Fault, t Terminal) error {
 
 // FaultArgs is lvslab fault's command line for f in the lab named name: what a lab's machine runs.
 func FaultArgs(name string, f lab.Fault) []string {
-	return []string{"fault", "--lab", name, lab.Target(f.Host, f.Interface), f.Action}
+	args := []string{"fault", "--lab", name, lab.Target(f.Host, f.Interface), f.Action}
+	if f.Action == lab.LinkFlap {
+		args = append(args, "--period", f.Period.String(), "--times", strconv.Itoa(f.Times))
+	}
+	return args
 }

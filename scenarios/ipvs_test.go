@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 
@@ -66,5 +67,28 @@ func TestIPVSAbThroughTheVIPSplitsThreeToOne(t *testing.T) {
 	if requests != 4000 || total < 4000 || abs(rs1-3*total/4) > 1 || abs(rs2-total/4) > 1 {
 		t.Errorf("ab's 4000 requests came on %d connections, rs1 %d and rs2 %d; want 3:1 within one (%d and %d)",
 			total, rs1, rs2, 3*total/4, total/4)
+	}
+}
+
+// A step given a time is done while the load goes on, and said where; one the load does not last to is
+// an error that says so.
+func TestIPVSStepsAtATime(t *testing.T) {
+	labtest.RequireIPVS(t)
+	parse := func(yaml string) *Scenario {
+		t.Helper()
+		sc, err := Parse("t.yaml", []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return sc
+	}
+	const head = "rules: |\n  -A -t 192.168.0.75:80 -s rr\n  -a -t 192.168.0.75:80 -r 172.16.0.45 -m\n  -a -t 192.168.0.75:80 -r 172.16.0.55 -m\n"
+	out := Run(context.Background(), parse("name: at-sysctl\n"+head+"load: {connections: 20}\nsteps: [{at: 1ms, sysctl: expire_nodest_conn=1}]\n"), RunOptions{})
+	if !out.Pass() || len(out.Phases) != 1 || !slices.Equal(out.Phases[0].Steps, []string{"at 1ms: net.ipv4.vs.expire_nodest_conn=1"}) || out.Sysctls["expire_nodest_conn"] != "1" {
+		t.Errorf("a sysctl at 1 ms: pass %v, err %v, steps %v, sysctls %v", out.Pass(), out.Err, out.Phases, out.Sysctls)
+	}
+	out = Run(context.Background(), parse("name: at-too-late\n"+head+"load: {connections: 2}\nsteps: [{at: 4m, sysctl: expire_nodest_conn=1}]\n"), RunOptions{})
+	if out.Err == nil || !strings.Contains(out.Err.Error(), "step at 4m0s") || !strings.Contains(out.Err.Error(), "before it") {
+		t.Errorf("a step after the load's end: %v, want an error saying the load ended before it", out.Err)
 	}
 }

@@ -68,10 +68,14 @@ func (p *predictor) fault(f lab.Fault) {
 		p.failing[f.Host] = "refused"
 	case realserver.Hang:
 		p.failing[f.Host] = "timeout"
-	case realserver.Start, realserver.Resume:
+	case lab.LinkDown:
+		// Its SYN goes nowhere, and the kernel sends it again only after 1 s, 3 s, …: the client gives
+		// up first, or the connection waits out the outage (a step ends it only between connections).
+		p.failing[f.Host] = "timeout"
+	case realserver.Start, realserver.Resume, lab.LinkUp:
 		delete(p.failing, f.Host)
 	default:
-		p.unfit = fmt.Errorf("the model does not say how connections fail after %q: a link down ends them by timeout or by an ICMP unreachable, as the neighbour's entry times out; expect failures instead", f)
+		p.unfit = fmt.Errorf("the model does not say where in a flap (%q) each connection falls; give the link's steps as link-down and link-up after a count of connections", f)
 	}
 }
 

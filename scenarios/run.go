@@ -234,7 +234,11 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	}
 	st := &stepper{r: r, steps: p.Steps}
 	o.Pauses, o.Pause = st.pauses(), st.pause
+	finishTimed := st.timed(r.ctx)
 	res, err := hostload.Run(r.ctx, r.l, p.Load.From, o, nil)
+	if terr := finishTimed(); err == nil {
+		err = terr
+	}
 	if err != nil {
 		return PhaseOutcome{Steps: st.done}, err
 	}

@@ -51,9 +51,11 @@ type Phase struct {
 	Expect Expect
 }
 
-// Step is one thing done during a phase's load: exactly one of Fault, Rules and Sysctl.
+// Step is one thing done during a phase's load: exactly one of Fault, Rules and Sysctl, after a number
+// of the load's connections (the load paused there) or at a time into it (the load going on meanwhile).
 type Step struct {
 	After  int               // the load's connections ended before it
+	At     time.Duration     // or: how long after the load started
 	Fault  *lab.Fault        // as lvslab fault does it: "rs1 stop", "rs2 link-down"
 	Rules  []ipvsadm.Command // ipvsadm commands, as a later phase's rules
 	Sysctl *lab.Sysctl       // one of the director's lab.SettableSysctls
@@ -74,10 +76,11 @@ func (st Step) String() string {
 }
 
 type stepYAML struct {
-	After  int    `yaml:"after"`
-	Fault  string `yaml:"fault"`
-	Rules  string `yaml:"rules"`
-	Sysctl string `yaml:"sysctl"`
+	After  int           `yaml:"after"`
+	At     time.Duration `yaml:"at"`
+	Fault  string        `yaml:"fault"`
+	Rules  string        `yaml:"rules"`
+	Sysctl string        `yaml:"sysctl"`
 }
 
 // Timeouts are ipvsadm --set's, in seconds; zero keeps one as it is.
@@ -133,7 +136,7 @@ type Expect struct {
 	// Failures are the connections expected to fail, per real server (the director's choice) and cause
 	// (refused, reset, timeout, …): {rs1: {refused: 25}}. Given, it stands for the load's own verdict (no
 	// connection fails): servers and causes not named must see none.
-	Failures map[string]map[string]int `yaml:"failures"`
+	Failures map[string]map[string]Count `yaml:"failures"`
 	// ModelShares checks the split, within that many percentage points of the connections, against the
 	// model run in simulated time with each server holding a connection for its mean answer time in this
 	// run: what lc, wlc, sed and nq give a slow server (think time). The bound covers what the model does
@@ -388,6 +391,9 @@ func (s *Scenario) phase(py phaseYAML, prev *Phase, w *phaseWhere) (*Phase, erro
 		return nil, err
 	}
 	p.Steps = steps
+	if slices.ContainsFunc(steps, func(st Step) bool { return st.At != 0 }) && (e.Model || e.Distribution) {
+		return nil, w.errf("expect", "the model follows steps after a count of connections; one at a time lands where the timing puts it: leave out model and distribution, or give the step an after")
+	}
 	if err := s.checkFailures(e.Failures, l, w); err != nil {
 		return nil, err
 	}
@@ -404,13 +410,21 @@ func (s *Scenario) steps(ys []stepYAML, l *Load, w *phaseWhere) ([]Step, error) 
 		return nil, w.errf("steps", "steps pause a TCP load between two connections; give protocol: tcp (a UDP load has none)")
 	}
 	var out []Step
-	last := 1
+	last, lastAt := 1, time.Duration(0)
 	for i, y := range ys {
 		field := fmt.Sprintf("steps[%d].", i)
-		if y.After < last || y.After >= l.Connections {
+		switch {
+		case (y.After != 0) == (y.At != 0):
+			return nil, w.errf(field[:len(field)-1], "give after (connections ended) or at (time into the load), one of them")
+		case y.At != 0 && (y.At < lastAt || y.At < 0 || y.At > maxLoadTimeout):
+			return nil, w.errf(field+"at", "%s: want from %s (the step at a time before) to %s", y.At, lastAt, maxLoadTimeout)
+		case y.At != 0:
+			lastAt = y.At
+		case y.After < last || y.After >= l.Connections:
 			return nil, w.errf(field+"after", "%d: want from %d (the step before) to %d, less than the load's %d connections", y.After, last, l.Connections-1, l.Connections)
+		default:
+			last = y.After
 		}
-		last = y.After
 		st, err := s.step(y, field, w)
 		if err != nil {
 			return nil, err
@@ -421,7 +435,7 @@ func (s *Scenario) steps(ys []stepYAML, l *Load, w *phaseWhere) ([]Step, error) 
 }
 
 func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
-	st := Step{After: y.After}
+	st := Step{After: y.After, At: y.At}
 	given := 0
 	for _, v := range []string{y.Fault, y.Rules, y.Sysctl} {
 		if strings.TrimSpace(v) != "" {
@@ -461,7 +475,7 @@ func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
 
 // checkFailures checks expect.failures: real servers of the load's protocol, causes the load generator
 // counts, counts no more than the load's connections.
-func (s *Scenario) checkFailures(failures map[string]map[string]int, l *Load, w *phaseWhere) error {
+func (s *Scenario) checkFailures(failures map[string]map[string]Count, l *Load, w *phaseWhere) error {
 	for server, causes := range failures {
 		field := "expect.failures." + topology.Clip(server, 40)
 		if h := s.Topology.Host(server); h == nil || !serves(h, l.Protocol) {
@@ -471,8 +485,8 @@ func (s *Scenario) checkFailures(failures map[string]map[string]int, l *Load, w 
 			if !slices.Contains(loadgen.FailureNames, cause) {
 				return w.errf(field+"."+topology.Clip(cause, 20), "unknown cause; expected one of %s", strings.Join(loadgen.FailureNames, ", "))
 			}
-			if n < 0 || n > l.Connections {
-				return w.errf(field+"."+cause, "%d: want 0 to the load's %d connections", n, l.Connections)
+			if n.Min > l.Connections*max(l.Datagrams, 1) {
+				return w.errf(field+"."+cause, "%s: more than the load's %d connections", n, l.Connections)
 			}
 		}
 	}

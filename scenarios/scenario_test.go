@@ -102,7 +102,8 @@ func TestParseSaysWhatIsWrongWithAStep(t *testing.T) {
 		{"steps: [{after: 3, sysctl: expire_nodest_conn=7}]", "expected a value from 0 to 3"},
 		{"steps: [{after: 3, rules: -d -t 192.168.0.75:80}]", "steps[0].rules"},
 		{"expect: {failures: {rs1: {refussed: 2}}}", "expect.failures.rs1.refussed: unknown cause; expected one of refused, reset"},
-		{"expect: {failures: {rs1: {refused: 11}}}", "11: want 0 to the load's 10 connections"},
+		{"expect: {failures: {rs1: {refused: 11}}}", "expect.failures.rs1.refused: 11: more than the load's 10 connections"},
+		{"expect: {failures: {rs1: {refused: 5-2}}}", `t.yaml:4:36: expected a count: 5, 1+ (at least) or 2-6 (a range), found "5-2"`},
 		{"expect: {failures: {client: {refused: 1}}}", `"client" is not a real server`},
 	} {
 		_, err := Parse("t.yaml", []byte(head+tc.steps+"\n"))

@@ -33,7 +33,7 @@ func TestTimelinePlacesFailedConnectionsByTheDirectorsTable(t *testing.T) {
 	if !slices.Equal(got, want) {
 		t.Errorf("timeline %q, want %q", got, want)
 	}
-	if v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 1}, "rs2": {"timeout": 2}, "?": {"reset": 1}}, failed, res.Requests); !v.Pass {
+	if v := failuresVerdict(map[string]map[string]Count{"rs1": {"refused": {1, 1}}, "rs2": {"timeout": {2, 2}}, "?": {"reset": {1, 1}}}, failed, res.Requests); !v.Pass {
 		t.Errorf("the failures as they came did not pass: %s\n%s", v.Summary, v.Detail)
 	}
 }
@@ -43,10 +43,10 @@ func TestFailuresVerdictNamesEveryDifference(t *testing.T) {
 		return failure{FailedConn: loadgen.FailedConn{Failure: cause}, server: server}
 	}
 	failed := []failure{f("rs1", "refused"), f("rs1", "refused"), f("rs2", "timeout")}
-	if v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 2}, "rs2": {"timeout": 1}}, failed, 5); !v.Pass {
+	if v := failuresVerdict(map[string]map[string]Count{"rs1": {"refused": {2, 2}}, "rs2": {"timeout": {1, countMax}}}, failed, 5); !v.Pass {
 		t.Errorf("the failures as expected did not pass: %s\n%s", v.Summary, v.Detail)
 	}
-	v := failuresVerdict(map[string]map[string]int{"rs1": {"refused": 3}}, failed, 5)
+	v := failuresVerdict(map[string]map[string]Count{"rs1": {"refused": {3, 3}}}, failed, 5)
 	if v.Pass || !strings.Contains(v.Detail, "rs1 refused: 2, want 3") || !strings.Contains(v.Detail, "rs2 timeout: 1, want 0") {
 		t.Errorf("verdict %v %q %q, want a failure naming rs1's missing refusal and rs2's timeout", v.Pass, v.Summary, v.Detail)
 	}
@@ -85,5 +85,21 @@ steps:
 	want := []string{"rs2", "rs1", "rs2", "rs1 (refused)", "rs2", "rs1", "rs2", "rs2"}
 	if !slices.Equal(got, want) {
 		t.Errorf("predicted %q, want %q", got, want)
+	}
+}
+
+func TestCountsReadExactlyAtLeastAndRanges(t *testing.T) {
+	for text, want := range map[string]Count{"5": {5, 5}, "1+": {1, countMax}, "2-6": {2, 6}, "0": {0, 0}} {
+		if got, err := ParseCount(text); err != nil || got != want {
+			t.Errorf("%q: %+v, %v; want %+v", text, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "-1", "6-2", "many", "1++", "99999999999"} {
+		if got, err := ParseCount(bad); err == nil {
+			t.Errorf("%q: read as %+v", bad, got)
+		}
+	}
+	if c := (Count{1, countMax}); !c.Holds(7) || c.Holds(0) || c.String() != "1 or more" {
+		t.Errorf("1+: holds 7 %v, holds 0 %v, says %q", c.Holds(7), c.Holds(0), c)
 	}
 }

@@ -72,7 +72,11 @@ func (w *yamlWalk) walk(path string, n *yaml.Node, t reflect.Type) {
 		return // the zero value, or a node walked before through another alias
 	}
 	w.walked[walked{n, t}] = true
-	switch t.Kind() {
+	kind := t.Kind()
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
+		kind = reflect.Invalid // a value that reads itself, from a scalar
+	}
+	switch kind {
 	case reflect.Struct:
 		fields := yamlFields(t)
 		for _, e := range w.pairs(n, path) {
@@ -165,7 +169,16 @@ func sortedKeys(m map[string]reflect.Type) []string {
 }
 
 // kindWords says what a value of type t is, for "expected …" messages.
+// unmarshalerType is a type that reads itself from YAML: the walk takes it as a scalar.
+var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
+
+// YAMLWorded is a type that says what its YAML value looks like, for a value that does not fit.
+type YAMLWorded interface{ YAMLWords() string }
+
 func kindWords(t reflect.Type) string {
+	if w, ok := reflect.Zero(t).Interface().(YAMLWorded); ok {
+		return w.YAMLWords()
+	}
 	switch t.Kind() {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:

@@ -2,6 +2,7 @@ package main
 
 import (
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -9,9 +10,11 @@ import (
 )
 
 func newFaultCommand() *cobra.Command {
+	var period time.Duration
+	var times int
 	cmd := &cobra.Command{
-		Use:   "fault [--lab NAME] HOST[:INTERFACE] " + strings.Join(lab.FaultActions, "|"),
-		Short: "Break a lab host on purpose: stop, start, hang or resume its server; take its link down or up",
+		Use:   "fault [--lab NAME] HOST[:INTERFACE] " + strings.Join(lab.FaultActions, "|") + " [--period D --times N] | director NAME=VALUE",
+		Short: "Break a lab host on purpose: stop, start, hang or resume its server; take its link down, up, or flap it; set a director's IPVS sysctl",
 		Long: `Break a running lab's host as real servers break, to see what IPVS does then:
 
   stop       its HTTP and UDP servers die: their sockets close, open connections end, and the host's
@@ -22,6 +25,10 @@ func newFaultCommand() *cobra.Command {
   resume     they go on after a hang, answering what waited
   link-down  the host's interface goes down, as a cable pulled (HOST:INTERFACE names one of several)
   link-up    it comes back, with the host's routes
+  link-flap  down for --period, up for as long, --times times (lvslab waits; Ctrl-C leaves it up)
+
+On the director, NAME=VALUE sets one of its IPVS sysctls that decide what becomes of a removed or
+drained server's connections: ` + strings.Join(lab.SettableSysctls, ", ") + `.
 
 IPVS does not notice by itself: the director keeps scheduling to a dead server (a health checker such
 as keepalived would take it out with ipvsadm -d, or its weight to 0 with ipvsadm -e -w 0). lvslab status
@@ -30,10 +37,12 @@ shows each server's state.`,
   sudo lvslab exec client -- curl -s http://192.168.0.75/   # half the fetches fail under rr
   sudo lvslab exec director -- ipvsadm -e -t 192.168.0.75:80 -r 172.16.0.45:80 -m -w 0
   sudo lvslab fault rs1 start
-  sudo lvslab fault rs2 link-down`,
+  sudo lvslab fault rs2 link-down
+  sudo lvslab fault rs1 link-flap --period 500ms --times 3
+  sudo lvslab fault director expire_nodest_conn=1`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			req, err := faultRequest(args[0], args[1])
+			req, err := faultRequest(args[0], args[1], period, times)
 			if err != nil {
 				return unusable(err)
 			}
@@ -45,15 +54,21 @@ shows each server's state.`,
 		},
 	}
 	addLabFlag(cmd)
+	cmd.Flags().DurationVar(&period, "period", 0, "link-flap: how long the link stays down, then up")
+	cmd.Flags().IntVar(&times, "times", 1, "link-flap: how many times it goes down")
 	return cmd
 }
 
 // faultRequest reads lvslab fault's target and action.
-func faultRequest(target, action string) (lab.Fault, error) {
+func faultRequest(target, action string, period time.Duration, times int) (lab.Fault, error) {
 	host, ifname, err := lab.ParseTarget(target)
 	f := lab.Fault{Host: host, Interface: ifname, Action: action}
+	if action == lab.LinkFlap {
+		f.Period, f.Times = period, times
+	}
 	if err != nil {
 		return f, err
 	}
-	return f, f.Check()
+	err = f.Check()
+	return f, err
 }

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -65,19 +67,44 @@ func TestLinkRefusesWhatCannotBe(t *testing.T) {
 // A fault sent into a lab's microVM is the same fault there, and what lvslab fault cannot do is refused
 // before any lab is asked.
 func TestFaultRequests(t *testing.T) {
-	for _, req := range []lab.Fault{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: lab.LinkDown}} {
+	sysctl := lab.Sysctl{Name: "expire_nodest_conn", Value: 1}
+	for _, req := range []lab.Fault{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: lab.LinkDown},
+		{Host: "rs2", Action: lab.LinkFlap, Period: 500 * time.Millisecond, Times: 3}, {Host: "director", Action: "expire_nodest_conn=1", Sysctl: &sysctl}} {
 		args := labs.FaultArgs("lab1", req)
-		if got, err := faultRequest(args[3], args[4]); err != nil || got != req || args[1] != "--lab" || args[2] != "lab1" {
+		got, err := parseFault(args[1:])
+		if err != nil || !reflect.DeepEqual(got, req) || args[1] != "--lab" || args[2] != "lab1" {
 			t.Errorf("%+v: sent as %q, read back as %+v, %v", req, args, got, err)
 		}
 	}
-	for _, c := range [][3]string{
-		{"rs1", "explode", "expected one of stop, start, hang, resume, link-down, link-up"},
-		{"rs1:eth0", "stop", "name the host alone"},
-		{"rs1:", "link-down", "HOST:INTERFACE"},
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"rs1", "explode"}, "expected one of stop, start, hang, resume, link-down, link-up, link-flap, or NAME=VALUE"},
+		{[]string{"rs1:eth0", "stop"}, "name the host alone"},
+		{[]string{"rs1:", "link-down"}, "HOST:INTERFACE"},
+		{[]string{"rs1", "link-flap", "--period", "1ms"}, "link-flap's period 1ms: expected 10ms to 1m0s"},
+		{[]string{"rs1", "link-flap", "--period", "1s", "--times", "0"}, "link-flap's times 0: expected 1 to 100"},
+		{[]string{"director", "ip_forward=1"}, "expected NAME=VALUE, NAME one of conn_reuse_mode"},
+		{[]string{"director:eth0", "expire_nodest_conn=1"}, "not of an interface"},
 	} {
-		if _, err := faultRequest(c[0], c[1]); err == nil || !strings.Contains(err.Error(), c[2]) {
-			t.Errorf("fault %s %s: got %v, want %q", c[0], c[1], err, c[2])
+		if _, err := parseFault(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("fault %q: got %v, want %q", c.args, err, c.want)
 		}
 	}
+}
+
+// parseFault reads lvslab fault's arguments (after "fault") as the command does.
+func parseFault(args []string) (lab.Fault, error) {
+	cmd := newFaultCommand()
+	if err := cmd.ParseFlags(args); err != nil {
+		return lab.Fault{}, err
+	}
+	period, _ := cmd.Flags().GetDuration("period")
+	times, _ := cmd.Flags().GetInt("times")
+	rest := cmd.Flags().Args()
+	if len(rest) != 2 {
+		return lab.Fault{}, fmt.Errorf("%q: want HOST and ACTION", rest)
+	}
+	return faultRequest(rest[0], rest[1], period, times)
 }
