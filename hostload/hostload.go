@@ -35,9 +35,9 @@ func runLoad(ctx context.Context, req loadRequest) (*loadgen.Result, error) {
 		o.Progress = os.Stderr
 	}
 	if len(o.Pauses) > 0 {
-		link := os.NewFile(3, "pauses")
-		if link == nil {
-			return nil, errors.New("a load with pauses, but no descriptor 3 to its caller")
+		link, err := pauseLink()
+		if err != nil {
+			return nil, err
 		}
 		defer link.Close()
 		o.Pause = childPauses(link)

@@ -26,6 +26,15 @@ const (
 	maxLine    = 64
 )
 
+// pauseLink is the child's end of the pair, its descriptor 3, once it is known to be a socket.
+func pauseLink() (*os.File, error) {
+	var st syscall.Stat_t
+	if err := syscall.Fstat(3, &st); err != nil || st.Mode&syscall.S_IFMT != syscall.S_IFSOCK {
+		return nil, errors.New("a load with pauses, but descriptor 3 is not the socket to its caller")
+	}
+	return os.NewFile(3, "pauses"), nil
+}
+
 // childPauses is the child's side: its Pause, told to go on by the caller.
 func childPauses(link *os.File) func(context.Context, int) error {
 	r := bufio.NewReaderSize(link, maxLine)
@@ -62,7 +71,10 @@ func servePauses(ctx context.Context, o loadgen.Options) (*pauseServer, error) {
 	s := &pauseServer{ours: os.NewFile(uintptr(fds[0]), "pauses"), theirs: os.NewFile(uintptr(fds[1]), "pauses"), done: make(chan struct{})}
 	go func() {
 		defer close(s.done)
-		s.err = s.serve(ctx, o)
+		if s.err = s.serve(ctx, o); s.err != nil {
+			// The child may wait for an answer: shut the pair, and it reads the end of it.
+			syscall.Shutdown(int(s.ours.Fd()), syscall.SHUT_RDWR)
+		}
 	}()
 	return s, nil
 }

@@ -61,11 +61,11 @@ type Options struct {
 	// director's entries of its connections. A port in use here or towards the target fails its
 	// connection.
 	LocalPorts []uint16
-	// Pauses are points in a closed loop over TCP, counted in connections, where the run stops starting
-	// connections: once that many have ended (answered, failed, or held open with Hold), Pause is called,
-	// and the run goes on when it returns. Ascending, each more than 0 and less than Requests. What a
-	// caller does at a pause (a fault, a rule changed) thus falls between two known connections, whatever
-	// the concurrency.
+	// Pauses are points in a closed loop over TCP, counted in connections (requests, with KeepAlive),
+	// where the run stops starting connections: once that many have ended (answered, failed, or held
+	// open with Hold), Pause is called, and the run goes on when it returns. Ascending, each more than 0
+	// and less than Requests. What a caller does at a pause (a fault, a rule changed) thus falls between
+	// two known connections, whatever the concurrency. The run's TimeLimit runs on through the pauses.
 	Pauses []int
 	// Pause is called at each of Pauses with the connections ended so far; an error ends the run with it.
 	Pause func(ctx context.Context, ended int) error `json:"-"`
@@ -106,6 +106,9 @@ func (o Options) closedLoop() (Options, error) {
 	}
 	if err := o.checkPauses(); err != nil {
 		return o, err
+	}
+	if isUDP(o.URL) && len(o.LocalPorts) > 0 && len(o.LocalPorts) < o.Requests {
+		return o, invalid("LocalPorts", len(o.LocalPorts), fmt.Sprintf("one for each of the %d sockets: a UDP run keeps every socket open to its end", o.Requests))
 	}
 	if len(o.LocalPorts) > maxSequence || slices.Contains(o.LocalPorts, 0) {
 		return o, invalid("LocalPorts", len(o.LocalPorts), fmt.Sprintf("at most %d ports, none of them 0", maxSequence))

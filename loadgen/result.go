@@ -45,7 +45,8 @@ type Result struct {
 	// Failed is, with Sequence, every new connection that failed before its first response, and every
 	// request that failed on a kept connection (Kept), in the order they ended: its place among the
 	// connections (Sequence's answered ones and the new ones failed, in the order each ended: with
-	// Concurrency 1, the order the scheduler chose them), where it came from, and why.
+	// Concurrency 1, the order the scheduler chose them; with several pollers, each one's in turn),
+	// where it came from, and why.
 	Failed   []FailedConn `json:"failed,omitempty"`
 	Failures Failures     `json:"failures"`
 	// Latency summarises the completed requests, connecting included.

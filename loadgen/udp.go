@@ -131,7 +131,7 @@ func (w *udpWorker) socket() bool {
 		if w.loop.run.Err() != nil {
 			return false
 		}
-		w.record(outcome{failure: classify(err), err: err})
+		w.record(outcome{failure: classify(err), err: err, freshConn: true})
 		return true
 	}
 	if !w.dog.watch(conn) {

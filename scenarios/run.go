@@ -100,6 +100,9 @@ func Run(ctx context.Context, sc *Scenario, o RunOptions) (out *Outcome) {
 	for i, p := range sc.Phases {
 		po, err := r.phase(i, p)
 		if err != nil {
+			if len(po.Steps) > 0 {
+				out.Phases = append(out.Phases, po) // what it did before it failed
+			}
 			out.Err = fmt.Errorf("phase %d: %w", i+1, err)
 			return out
 		}
@@ -157,6 +160,9 @@ type runner struct {
 	topo      *topology.Topology
 	rules     []ipvsadm.Command // every rule applied so far
 	lastPorts []uint16          // the local ports of the last phase's connections, in order
+	// lastFailed is how many of its TCP connections failed before they were up: their ports are not in
+	// lastPorts.
+	lastFailed int
 	// attributed is how many connections the director sent to each real server in the phases so far.
 	attributed map[string]int
 }
@@ -227,8 +233,9 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 		o.Sources = sources
 	}
 	if p.Load.ReusePorts {
-		if len(r.lastPorts) < p.Load.Connections {
-			return PhaseOutcome{}, fmt.Errorf("load.reuse_ports: the phase before made %d connections, %d are asked for", len(r.lastPorts), p.Load.Connections)
+		if r.lastFailed > 0 || len(r.lastPorts) < p.Load.Connections {
+			return PhaseOutcome{}, fmt.Errorf("load.reuse_ports: the phase before made %d connections, %d of them failed, and %d are asked for: its ports are not known in their places",
+				len(r.lastPorts), r.lastFailed, p.Load.Connections)
 		}
 		o.LocalPorts = r.lastPorts[:p.Load.Connections]
 	}
@@ -238,6 +245,9 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	res, err := hostload.Run(r.ctx, r.l, p.Load.From, o, nil)
 	if terr := finishTimed(); err == nil {
 		err = terr
+	}
+	if err == nil && len(st.done) < len(p.Steps) {
+		err = fmt.Errorf("%d of the phase's %d steps were done: the load stopped first (at its time limit: %v)", len(st.done), len(p.Steps), res.TimeLimitReached)
 	}
 	if err != nil {
 		return PhaseOutcome{Steps: st.done}, err
@@ -260,9 +270,14 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
 	}
-	r.lastPorts = r.lastPorts[:0]
+	r.lastPorts, r.lastFailed = r.lastPorts[:0], 0
 	for _, l := range res.Locals {
 		r.lastPorts = append(r.lastPorts, l.Port())
+	}
+	for _, f := range res.Failed {
+		if p.Load.Protocol == ProtocolTCP && !f.Kept && f.Server == "" {
+			r.lastFailed++ // never established, so not among the Locals (a UDP socket is, once open)
+		}
 	}
 	proto, got := ipvsadm.TCP, res.Sequence
 	if p.Load.Protocol == ProtocolUDP {

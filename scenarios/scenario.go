@@ -391,8 +391,13 @@ func (s *Scenario) phase(py phaseYAML, prev *Phase, w *phaseWhere) (*Phase, erro
 		return nil, err
 	}
 	p.Steps = steps
-	if slices.ContainsFunc(steps, func(st Step) bool { return st.At != 0 }) && (e.Model || e.Distribution) {
-		return nil, w.errf("expect", "the model follows steps after a count of connections; one at a time lands where the timing puts it: leave out model and distribution, or give the step an after")
+	switch timed := slices.ContainsFunc(steps, func(st Step) bool { return st.At != 0 }); {
+	case timed && e.Model:
+		return nil, w.errf("expect.model", "the model follows steps after a count of connections; one at a time lands where the timing puts it: leave out model, or give the step an after")
+	case len(steps) > 0 && e.Distribution:
+		return nil, w.errf("expect.distribution", "the simulated runs start from the phase's rules and follow no step; leave out distribution, or the steps")
+	case timed && slices.ContainsFunc(steps, func(st Step) bool { return st.After != 0 }):
+		return nil, w.errf("steps", "give a phase's steps all after a count of connections or all at a time: the load's pauses would hold up the clock of the others")
 	}
 	if err := s.checkFailures(e.Failures, l, w); err != nil {
 		return nil, err
@@ -451,9 +456,16 @@ func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
 		if err != nil {
 			return st, w.errf(field+"fault", "%v", err)
 		}
-		if h := s.Topology.Host(f.Host); h == nil {
+		h := s.Topology.Host(f.Host)
+		switch {
+		case h == nil:
 			return st, w.errf(field+"fault", "no host %q in %s", topology.Clip(f.Host, 40), s.Topology.Source)
-		} else if !f.OnLink() && h.HTTP == nil && h.UDP == nil {
+		case f.Sysctl != nil && f.Host != s.Topology.IPVS.On:
+			return st, w.errf(field+"fault", "%s is a sysctl of the director's IPVS, and %s is not the director (%s)", f.Sysctl.Name, f.Host, s.Topology.IPVS.On)
+		case f.Sysctl != nil:
+			st.Sysctl = f.Sysctl // as a sysctl step
+			return st, nil
+		case !f.OnLink() && h.HTTP == nil && h.UDP == nil:
 			return st, w.errf(field+"fault", "%s runs no server to %s", f.Host, f.Action)
 		}
 		st.Fault = &f
@@ -645,6 +657,8 @@ func checkReuse(l *Load, prev *Phase, w *phaseWhere) error {
 		return w.errf("load.reuse_ports", "reuses the ports of the phase before: give the same protocol in both")
 	case l.From != prev.Load.From || l.Sources != 1 || prev.Load.Sources != 1:
 		return w.errf("load.reuse_ports", "reuses the ports of the phase before from the same address: give the same from and one source in both")
+	case prev.Load.KeepAlive:
+		return w.errf("load.reuse_ports", "the phase before kept its connections (keep_alive): its requests did not each have a port of their own")
 	case l.Connections > prev.Load.Connections:
 		return w.errf("load.reuse_ports", "%d connections, but the phase before made %d to reuse the ports of", l.Connections, prev.Load.Connections)
 	}

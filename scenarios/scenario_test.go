@@ -133,3 +133,23 @@ func TestParseSaysWhatIsWrongWithReusedPortsAndSysctls(t *testing.T) {
 		}
 	}
 }
+
+func TestParseRefusesStepsTheChecksCannotFollow(t *testing.T) {
+	const head = "name: x\nrules: |\n  -A -t 192.168.0.75:80 -s rr\n  -a -t 192.168.0.75:80 -r 172.16.0.45 -m\nload: {connections: 10}\n"
+	for _, tc := range []struct{ yaml, want string }{
+		{"steps: [{after: 3, fault: rs1 stop}]\nexpect: {distribution: true}\n", "expect.distribution: the simulated runs start from the phase's rules and follow no step"},
+		{"steps: [{at: 1s, fault: rs1 stop}]\nexpect: {model: true}\n", "expect.model: the model follows steps after a count of connections"},
+		{"steps: [{after: 3, fault: rs1 stop}, {at: 1s, fault: rs1 start}]\n", "steps: give a phase's steps all after a count of connections or all at a time"},
+		{"steps: [{after: 3, fault: rs1 expire_nodest_conn=1}]\n", "expire_nodest_conn is a sysctl of the director's IPVS, and rs1 is not the director (director)"},
+		{"steps: [{after: 3, at: 1s, fault: rs1 stop}]\n", "give after (connections ended) or at (time into the load), one of them"},
+	} {
+		_, err := Parse("t.yaml", []byte(head+tc.yaml))
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: got %v, want %q", tc.yaml, err, tc.want)
+		}
+	}
+	sc, err := Parse("t.yaml", []byte(head+"steps: [{after: 3, fault: director expire_nodest_conn=1}]\n"))
+	if err != nil || sc.Phases[0].Steps[0].Sysctl == nil || sc.Phases[0].Steps[0].Fault != nil {
+		t.Errorf("a sysctl given as the director's fault: %+v, %v; want it read as a sysctl step", sc, err)
+	}
+}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -42,6 +43,9 @@ shows each server's state.`,
   sudo lvslab fault director expire_nodest_conn=1`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if args[1] != lab.LinkFlap && (cmd.Flags().Changed("period") || cmd.Flags().Changed("times")) {
+				return unusable(fmt.Errorf("--period and --times are for %s, not %s", lab.LinkFlap, args[1]))
+			}
 			req, err := faultRequest(args[0], args[1], period, times)
 			if err != nil {
 				return unusable(err)
