@@ -136,7 +136,7 @@ func TestUDPScenariosUseUDPTopologies(t *testing.T) {
 			}
 		}
 	}
-	if names = slices.Compact(names); !slices.Equal(names, []string{"udp-expire-nodest", "udp-ops", "udp-removed-server", "udp-rr", "udp-wrr"}) {
-		t.Errorf("UDP scenarios %v, want udp-expire-nodest, udp-ops, udp-removed-server, udp-rr, udp-wrr", names)
+	if names = slices.Compact(names); !slices.Equal(names, []string{"dr-udp-removed-server", "udp-expire-nodest", "udp-ops", "udp-removed-server", "udp-rr", "udp-wrr"}) {
+		t.Errorf("UDP scenarios %v, want dr-udp-removed-server, udp-expire-nodest, udp-ops, udp-removed-server, udp-rr, udp-wrr", names)
 	}
 }

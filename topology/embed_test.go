@@ -31,7 +31,7 @@ func TestEmbeddedByFileName(t *testing.T) {
 
 func TestEmbeddedUnknownNameListsTheKnownOnes(t *testing.T) {
 	_, err := Embedded("nat")
-	if err == nil || !strings.Contains(err.Error(), `no embedded topology "nat"; embedded: dr, dr-udp, nat-failing-server, nat-fwmark, nat-portmap, nat-slow-server, nat-tutorial, nat-udp, nat-walkthrough, tun`) {
+	if err == nil || !strings.Contains(err.Error(), `no embedded topology "nat"; embedded: dr, dr-failing-server, dr-slow-server, dr-udp, nat-failing-server, nat-fwmark, nat-portmap, nat-slow-server, nat-tutorial, nat-udp, nat-walkthrough, tun`) {
 		t.Errorf("Embedded(nat): %v", err)
 	}
 }
