@@ -79,9 +79,16 @@ func servePauses(ctx context.Context, o loadgen.Options) (*pauseServer, error) {
 	return s, nil
 }
 
+// testHookExpected, when set, changes the pause the caller expects next: tests make the two sides
+// disagree with it.
+var testHookExpected func(want int) int
+
 func (s *pauseServer) serve(ctx context.Context, o loadgen.Options) error {
 	r := bufio.NewReaderSize(s.ours, maxLine)
 	for _, want := range o.Pauses {
+		if testHookExpected != nil {
+			want = testHookExpected(want)
+		}
 		line, err := readLine(r)
 		if errors.Is(err, io.EOF) {
 			return nil // the load ended before this pause: its own error says why

@@ -8,7 +8,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/labtest"
 	"github.com/lvslab/lvslab/loadgen"
 	"github.com/lvslab/lvslab/realserver"
@@ -54,5 +56,21 @@ func TestAPauseThatFailsStopsTheLoad(t *testing.T) {
 		Pause: func(context.Context, int) error { return broken }}, nil)
 	if !errors.Is(err, broken) || !strings.Contains(err.Error(), "after 2 connections") {
 		t.Fatalf("error %v, want the pause's, saying where", err)
+	}
+}
+
+// When the two sides disagree (here the caller expects another pause than the child reaches), the caller
+// shuts the pair: the child, waiting for its answer, reads the end of it and stops at once, rather than
+// waiting until its context ends.
+func TestADisagreementAtAPauseEndsTheLoadAtOnce(t *testing.T) {
+	l := labtest.New(t, topology.Default())
+	testHookExpected = func(int) int { return 99 }
+	t.Cleanup(func() { testHookExpected = nil })
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err := Run(ctx, l, "director", loadgen.Options{URL: "http://172.16.0.45/", Requests: 6, Pauses: []int{2},
+		Pause: func(context.Context, int) error { return nil }}, nil)
+	if err == nil || !strings.Contains(err.Error(), `expected "paused 99"`) || errors.Is(err, child.ErrInterrupted) || ctx.Err() != nil {
+		t.Fatalf("error %v (context: %v); want the disagreement, told at once", err, ctx.Err())
 	}
 }
