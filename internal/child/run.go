@@ -69,8 +69,9 @@ func Run(ctx context.Context, start func(*exec.Cmd) error, where, child string, 
 	return nil
 }
 
-// maxChildOutput bounds what a child may send back: a load's result with a sequence of a million servers.
-const maxChildOutput = 64 << 20
+// maxChildOutput bounds what a child may send back: a load's result with a million connections recorded,
+// each with its server, client and local port, or with its failure (about 92 MiB when all failed).
+const maxChildOutput = 160 << 20
 
 // limitedWriter keeps the first n bytes and fails after, so that a runaway child cannot fill memory.
 type limitedWriter struct {
