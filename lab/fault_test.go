@@ -86,9 +86,15 @@ func TestServerFaultsAsAClientSeesThem(t *testing.T) {
 	if _, err := l.SetLinkUp("rs1", "", true); err != nil {
 		t.Fatal(err)
 	}
-	err = wait.Until(ctx, 5*time.Second, func() (bool, string) {
-		_, body, err := getWithin(l, "director", url, 500*time.Millisecond)
-		return err == nil && body == "RS1.magedu.com\n", "rs1 unreachable after its link came back up"
+	awaitRS1(t, l, "after its link came back up")
+}
+
+// awaitRS1 waits until the director reaches rs1's server again.
+func awaitRS1(t *testing.T, l *Lab, when string) {
+	t.Helper()
+	err := wait.Until(context.Background(), 5*time.Second, func() (bool, string) {
+		_, body, err := getWithin(l, "director", "http://172.16.0.45/", 500*time.Millisecond)
+		return err == nil && body == "RS1.magedu.com\n", "rs1 unreachable " + when
 	})
 	if err != nil {
 		t.Error(err)
@@ -231,21 +237,11 @@ func TestLinkFlapEndsUp(t *testing.T) {
 		downs = append(downs, i)
 	}
 	t.Cleanup(func() { testHookFlapDown = nil })
-	reachable := func(when string) {
-		t.Helper()
-		err := wait.Until(ctx, 5*time.Second, func() (bool, string) {
-			_, body, err := getWithin(l, "director", url, 500*time.Millisecond)
-			return err == nil && body == "RS1.magedu.com\n", "rs1 unreachable " + when
-		})
-		if err != nil {
-			t.Error(err)
-		}
-	}
 	what, err := l.ApplyFault(ctx, Fault{Host: "rs1", Action: LinkFlap, Period: 300 * time.Millisecond, Times: 2})
 	if err != nil || len(downs) != 2 || !strings.Contains(what, "flapped 2 times") {
 		t.Fatalf("flap: %q, %v, down %v times; want 2", what, err, downs)
 	}
-	reachable("after the flap")
+	awaitRS1(t, l, "after the flap")
 
 	stop, cancel := context.WithCancel(ctx)
 	testHookFlapDown = func(int) { cancel() }
@@ -253,5 +249,5 @@ func TestLinkFlapEndsUp(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "stopped after 0 of 3 times") || !strings.Contains(err.Error(), "the link is up") {
 		t.Errorf("a flap stopped part-way: %v", err)
 	}
-	reachable("after a flap stopped part-way")
+	awaitRS1(t, l, "after a flap stopped part-way")
 }

@@ -4,8 +4,6 @@ import (
 	"math"
 	"net/http"
 	"sync/atomic"
-
-	"github.com/lvslab/lvslab/wire"
 )
 
 // failer fails a share of a server's requests with 503 Service Unavailable, evenly spread: request k
@@ -30,8 +28,7 @@ func (f *failer) failing(host string, c *counters, h http.Handler) http.Handler 
 			return
 		}
 		c.requests.Add(1)
-		w.Header().Set(wire.ServerHeader, host)
-		w.Header().Set(wire.ClientHeader, r.RemoteAddr)
+		identify(w, host, r)
 		http.Error(w, "Service Unavailable (lvslab: this server fails a share of its requests)", http.StatusServiceUnavailable)
 	})
 }

@@ -32,6 +32,12 @@ func (l countingListener) Accept() (net.Conn, error) {
 
 // handler answers every path with the server's body (as a one-line page, like the tutorial's
 // `echo RS1.magedu.com > index.html`), except /whoami, which tells the server and the client it saw.
+// identify names the server and the client address it saw in an answer's headers.
+func identify(w http.ResponseWriter, host string, r *http.Request) {
+	w.Header().Set(wire.ServerHeader, host)
+	w.Header().Set(wire.ClientHeader, r.RemoteAddr)
+}
+
 func handler(host, body string, c *counters) http.Handler {
 	page := []byte(body)
 	if !strings.HasSuffix(body, "\n") {
@@ -39,10 +45,8 @@ func handler(host, body string, c *counters) http.Handler {
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c.requests.Add(1)
-		h := w.Header()
-		h.Set(wire.ServerHeader, host)
-		h.Set(wire.ClientHeader, r.RemoteAddr)
-		h.Set("Content-Type", "text/plain; charset=utf-8")
+		identify(w, host, r)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if r.URL.Path == "/whoami" {
 			fmt.Fprintf(w, "server %s %s\nclient %s\n", host, r.Context().Value(http.LocalAddrContextKey), r.RemoteAddr)
 			return

@@ -23,8 +23,7 @@ type connKey struct {
 // one address and port. It may not: an entry closed by a reset expires in 10 s, long before a long load
 // ends; a client port used twice leaves one entry, of its last connection; one-packet scheduling (-o)
 // keeps none.
-func inTable(conns []ipvsadm.Conn, locals []netip.AddrPort, proto ipvsadm.Protocol, rawURL string, name func(netip.Addr) string) (per map[string]int, complete bool) {
-	dest := byClient(conns, rawURL)
+func inTable(table clientTable, locals []netip.AddrPort, name func(netip.Addr) string) (per map[string]int, complete bool) {
 	per = map[string]int{}
 	used := make(map[netip.AddrPort]bool, len(locals))
 	complete = true
@@ -33,7 +32,7 @@ func inTable(conns []ipvsadm.Conn, locals []netip.AddrPort, proto ipvsadm.Protoc
 			complete = false
 		}
 		used[l] = true
-		c, ok := dest[connKey{proto, l}]
+		c, ok := table.of(l)
 		if !ok {
 			complete = false
 			continue
@@ -56,9 +55,21 @@ func reusedLocals(locals []netip.AddrPort) int {
 	return n
 }
 
-// byClient is the director's connection table keyed by the client's address and port: where a client port
-// has entries for two virtual addresses (an old one still expiring), the one for the load's target.
-func byClient(conns []ipvsadm.Conn, rawURL string) map[connKey]ipvsadm.Conn {
+// clientTable is the director's connection table for a load's protocol, keyed by the client's address and
+// port: where a client port has entries for two virtual addresses (an old one still expiring), the one
+// for the load's target. A phase reads it once, to place its connections and its failures.
+type clientTable struct {
+	proto ipvsadm.Protocol
+	dest  map[connKey]ipvsadm.Conn
+}
+
+// of is the entry of the load's connection from local.
+func (t clientTable) of(local netip.AddrPort) (ipvsadm.Conn, bool) {
+	c, ok := t.dest[connKey{t.proto, local}]
+	return c, ok
+}
+
+func byClient(conns []ipvsadm.Conn, proto ipvsadm.Protocol, rawURL string) clientTable {
 	var target netip.Addr
 	if u, err := url.Parse(rawURL); err == nil {
 		target, _ = netip.ParseAddr(u.Hostname())
@@ -71,7 +82,7 @@ func byClient(conns []ipvsadm.Conn, rawURL string) map[connKey]ipvsadm.Conn {
 		}
 		dest[k] = c
 	}
-	return dest
+	return clientTable{proto: proto, dest: dest}
 }
 
 // failedMark is how a timeline shows a connection that failed: its server and the cause, "rs1 (refused)".
@@ -86,12 +97,11 @@ type failure struct {
 }
 
 // failuresOf finds the server of each of a load's failures in the director's table.
-func failuresOf(res *loadgen.Result, proto ipvsadm.Protocol, conns []ipvsadm.Conn, rawURL string, name func(netip.Addr) string) []failure {
-	dest := byClient(conns, rawURL)
+func failuresOf(res *loadgen.Result, table clientTable, name func(netip.Addr) string) []failure {
 	var out []failure
 	for _, f := range res.Failed {
 		server := "?"
-		if c, ok := dest[connKey{proto, f.Local}]; ok {
+		if c, ok := table.of(f.Local); ok {
 			server = name(c.Dest.Addr())
 		}
 		if f.Server != "" {

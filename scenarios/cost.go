@@ -21,18 +21,18 @@ const (
 // it depends only on the scenario, so every machine splits a suite alike.
 func Estimate(sc *Scenario) time.Duration {
 	d := costLab
-	var persistence uint32
+	var expiry uint32 // the longest a template or a UDP entry waits to expire, in seconds
 	for _, p := range sc.Phases {
-		persistence = max(persistence, uint32(p.Timeouts.UDP)) // UDP entries wait as long to expire
+		expiry = max(expiry, uint32(p.Timeouts.UDP))
 		for _, c := range p.Rules {
 			if (c.Op == ipvsadm.OpAddService || c.Op == ipvsadm.OpEditService) && c.Service.Persistent {
-				persistence = max(persistence, c.Service.Timeout)
+				expiry = max(expiry, c.Service.Timeout)
 			}
 		}
 		units := p.Load.Connections * max(1, p.Load.Datagrams)
 		d += costPhase + time.Duration(units)*costConnection + time.Duration(len(p.Steps))*costStep
 		if p.AwaitExpiry {
-			d += time.Duration(persistence) * time.Second
+			d += time.Duration(expiry) * time.Second
 		}
 	}
 	return d

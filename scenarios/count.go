@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/lvslab/lvslab/topology"
 )
 
 // Count is an expected count: exactly N (5), at least N (1+), or a range (2-6), for what timing decides.
@@ -18,7 +20,7 @@ const countMax = MaxConnections * MaxDatagrams
 func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 	parsed, err := ParseCount(n.Value)
 	if err != nil || n.Kind != yaml.ScalarNode {
-		return fmt.Errorf("line %d: %q: expected a count: 5, 1+ (at least) or 2-6 (a range)", n.Line, clipCount(n.Value))
+		return fmt.Errorf("line %d: %q: expected %s", n.Line, topology.Clip(n.Value, 20), c.YAMLWords())
 	}
 	*c = parsed
 	return nil
@@ -29,7 +31,7 @@ func ParseCount(s string) (Count, error) {
 	num := func(s string) (int, error) {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 0 || n > countMax {
-			return 0, fmt.Errorf("%q: expected a whole number from 0 to %d", clipCount(s), countMax)
+			return 0, fmt.Errorf("%q: expected a whole number from 0 to %d", topology.Clip(s, 20), countMax)
 		}
 		return n, nil
 	}
@@ -44,7 +46,7 @@ func ParseCount(s string) (Count, error) {
 		}
 		b, err := num(hi)
 		if err == nil && b < a {
-			err = fmt.Errorf("%q: the range runs backwards", clipCount(s))
+			err = fmt.Errorf("%q: the range runs backwards", topology.Clip(s, 20))
 		}
 		return Count{a, b}, err
 	}
@@ -66,11 +68,4 @@ func (c Count) String() string {
 		return strconv.Itoa(c.Min) + " or more"
 	}
 	return fmt.Sprintf("%d to %d", c.Min, c.Max)
-}
-
-func clipCount(s string) string {
-	if len(s) > 20 {
-		return s[:20] + "…"
-	}
-	return s
 }

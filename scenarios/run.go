@@ -208,7 +208,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	}
 	url := p.Load.URL
 	if url == "" {
-		if url, err = firstServiceURL(r.l, p.Load.Protocol); err != nil {
+		if url, err = firstServiceURL(r.l, p.Load); err != nil {
 			return PhaseOutcome{}, err
 		}
 	}
@@ -267,7 +267,8 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 	counters := totalsAfter.Minus(totalsBefore)
 	m := measure(p.Load, res, serversBefore, serversAfter, onePacket(r.l.Topology, table, p.Load, url))
 	m.ipvs = int(counters.Conns)
-	if err := r.attribute(&m, p.Load, res, url, conns, totalsAfter.Conns); err != nil {
+	byPort := byClient(conns, p.Load.ipvsProtocol(), url)
+	if err := r.attribute(&m, res, byPort, totalsAfter.Conns); err != nil {
 		return PhaseOutcome{}, err
 	}
 	r.lastPorts, r.lastFailed = r.lastPorts[:0], 0
@@ -279,11 +280,7 @@ func (r *runner) phase(i int, p *Phase) (PhaseOutcome, error) {
 			r.lastFailed++ // never established, so not among the Locals (a UDP socket is, once open)
 		}
 	}
-	proto, got := ipvsadm.TCP, res.Sequence
-	if p.Load.Protocol == ProtocolUDP {
-		proto = ipvsadm.UDP
-	}
-	failed := failuresOf(res, proto, conns, url, r.hostName)
+	failed, got := failuresOf(res, byPort, r.hostName), res.Sequence
 	if p.Load.Protocol == ProtocolTCP {
 		got = timeline(res, failed)
 	}
@@ -411,12 +408,8 @@ func (r *runner) clientAddrs(host string, n int) ([]netip.Addr, error) {
 // table, and where the table cannot account for them all, in IPVS's per-server Conns counters: read once,
 // when the kernel's estimator has folded in all ipvsTotal connections IPVS counted since the lab began
 // (up to two seconds), less what the earlier phases sent to each server.
-func (r *runner) attribute(m *measured, l Load, res *loadgen.Result, url string, conns []ipvsadm.Conn, ipvsTotal uint64) error {
-	proto := ipvsadm.TCP
-	if l.Protocol == ProtocolUDP {
-		proto = ipvsadm.UDP
-	}
-	per, complete := inTable(conns, res.Locals, proto, url, r.hostName)
+func (r *runner) attribute(m *measured, res *loadgen.Result, table clientTable, ipvsTotal uint64) error {
+	per, complete := inTable(table, res.Locals, r.hostName)
 	m.reused = reusedLocals(res.Locals)
 	m.director, m.directorFrom = per, "director's table"
 	if !complete || m.onePacket {
@@ -468,13 +461,17 @@ func directReturn(c ipvsadm.Counters, conns int) assert.Verdict {
 }
 
 // firstServiceURL is the URL of the lab's first virtual service of the load's protocol.
-func firstServiceURL(l *lab.Lab, protocol string) (string, error) {
-	want := ipvsadm.TCP
-	if protocol == ProtocolUDP {
-		want = ipvsadm.UDP
-	}
-	if u := l.Topology.FirstServiceURL(want); u != "" {
+func firstServiceURL(l *lab.Lab, load Load) (string, error) {
+	if u := l.Topology.FirstServiceURL(load.ipvsProtocol()); u != "" {
 		return u, nil
 	}
-	return "", fmt.Errorf("no %s virtual service to send to; give load.url", strings.ToUpper(protocol))
+	return "", fmt.Errorf("no %s virtual service to send to; give load.url", strings.ToUpper(load.Protocol))
+}
+
+// ipvsProtocol is the load's protocol as the director's table names it.
+func (l Load) ipvsProtocol() ipvsadm.Protocol {
+	if l.Protocol == ProtocolUDP {
+		return ipvsadm.UDP
+	}
+	return ipvsadm.TCP
 }

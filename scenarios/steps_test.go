@@ -27,7 +27,7 @@ func TestTimelinePlacesFailedConnectionsByTheDirectorsTable(t *testing.T) {
 		{Index: 5, Local: netip.AddrPortFrom(client, 4005), Failure: "reset"},
 	}}
 	name := func(a netip.Addr) string { return map[netip.Addr]string{rs1.Addr(): "rs1", rs2.Addr(): "rs2"}[a] }
-	failed := failuresOf(res, ipvsadm.TCP, conns, "http://192.168.0.75/", name)
+	failed := failuresOf(res, byClient(conns, ipvsadm.TCP, "http://192.168.0.75/"), name)
 	got := timeline(res, failed)
 	want := []string{"rs2", "rs1 (refused)", "rs1", "rs2 (timeout)", "rs2", "? (reset)"}
 	if !slices.Equal(got, want) {
