@@ -20,9 +20,9 @@ LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.mod
 # How every lvslab binary is built, for the OS and architecture GOOS and GOARCH say (the host's by default).
 BUILD_LVSLAB := $(GO) build -trimpath -ldflags='$(LDFLAGS)'
 
-# lvslab, and beside it lvslab built for each other architecture the microVM boots (lvslab-linux-arm64 on
-# amd64): the /init of a guest of that architecture (lvslab vm --arch arm64).
-GUEST_ARCHES := $(filter-out $(shell $(GO) env GOARCH),amd64 arm64)
+# lvslab, and beside it lvslab built for Linux for each architecture the microVM boots that this binary
+# cannot be itself (lvslab-linux-arm64 on Linux amd64; both on a Mac): the /init of such a guest.
+GUEST_ARCHES := $(if $(filter linux,$(shell $(GO) env GOOS)),$(filter-out $(shell $(GO) env GOARCH),amd64 arm64),amd64 arm64)
 build:
 	CGO_ENABLED=0 $(BUILD_LVSLAB) -o $(BIN) ./cmd/lvslab
 	@for a in $(GUEST_ARCHES); do \

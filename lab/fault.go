@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net"
 	"os"
 	"strings"
 	"time"
@@ -65,11 +64,14 @@ func (l *Lab) flap(ctx context.Context, f Fault) (string, error) {
 		if _, err := l.SetLinkUp(f.Host, f.Interface, true); err != nil {
 			return "", err
 		}
-		if !held {
-			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, i, f.Times, ctx.Err())
+		done := i + 1
+		if held && done < f.Times {
+			held = holdFor(ctx, f.Period)
+		} else if !held {
+			done = i
 		}
-		if i < f.Times-1 && !holdFor(ctx, f.Period) {
-			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, i+1, f.Times, ctx.Err())
+		if !held {
+			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, done, f.Times, ctx.Err())
 		}
 	}
 	return fmt.Sprintf("%s %s: flapped %d times, down %v and up %v each, now up", f.Host, ifname, f.Times, f.Period, f.Period), nil
@@ -137,17 +139,9 @@ func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
 // restoreRoutes puts back the host's default route and its extra routes whose next hop is on ifc: the
 // kernel dropped them with the link.
 func restoreRoutes(nl *netlink.Handle, h *topology.Host, ifc *topology.Interface) error {
-	if h.Gateway.IsValid() && ifc.Address.Masked().Contains(h.Gateway) {
-		if err := nl.RouteReplace(&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}); err != nil {
-			return fmt.Errorf("%s's default route via %s: %w", h.Name, h.Gateway, err)
-		}
-	}
-	for _, r := range h.Routes {
-		if !ifc.Address.Masked().Contains(r.Via) {
-			continue
-		}
-		if err := nl.RouteReplace(&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}); err != nil {
-			return fmt.Errorf("%s's route to %s via %s: %w", h.Name, r.To, r.Via, err)
+	for _, r := range routesOf(h, ifc.Address.Masked().Contains) {
+		if err := nl.RouteReplace(r.route); err != nil {
+			return fmt.Errorf("%s's %s: %w", h.Name, r.what, err)
 		}
 	}
 	return nil

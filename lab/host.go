@@ -84,14 +84,9 @@ func configureHost(ctx context.Context, h *topology.Host) (*hostSockets, error) 
 			return nil, err
 		}
 	}
-	if h.Gateway.IsValid() {
-		if err := nl.RouteAdd(&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}); err != nil {
-			return nil, fmt.Errorf("adding default route via %s: %w", h.Gateway, err)
-		}
-	}
-	for _, r := range h.Routes {
-		if err := nl.RouteAdd(&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}); err != nil {
-			return nil, fmt.Errorf("adding route to %s via %s: %w", r.To, r.Via, err)
+	for _, r := range routesOf(h, func(netip.Addr) bool { return true }) {
+		if err := nl.RouteAdd(r.route); err != nil {
+			return nil, fmt.Errorf("adding %s: %w", r.what, err)
 		}
 	}
 	sockets, err := openServerSockets(h)
@@ -182,6 +177,26 @@ func waitCarrier(ctx context.Context, nl *netlink.Handle, links []netlink.Link) 
 		}
 		return true, ""
 	})
+}
+
+// namedRoute is one of a host's routes, and how errors name it.
+type namedRoute struct {
+	route *netlink.Route
+	what  string // "default route via 172.16.0.10", "route to 10.1.0.0/16 via 172.16.0.10"
+}
+
+// routesOf are the host's default route and its extra routes, those whose next hop via takes.
+func routesOf(h *topology.Host, via func(netip.Addr) bool) []namedRoute {
+	var out []namedRoute
+	if h.Gateway.IsValid() && via(h.Gateway) {
+		out = append(out, namedRoute{&netlink.Route{Gw: net.IP(h.Gateway.AsSlice())}, fmt.Sprintf("default route via %s", h.Gateway)})
+	}
+	for _, r := range h.Routes {
+		if via(r.Via) {
+			out = append(out, namedRoute{&netlink.Route{Dst: ipNet(r.To.Masked()), Gw: net.IP(r.Via.AsSlice())}, fmt.Sprintf("route to %s via %s", r.To, r.Via)})
+		}
+	}
+	return out
 }
 
 // writeSysctl sets a /proc/sys value for the calling thread's network namespace ("net.ipv4.ip_forward";

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"strconv"
 )
 
@@ -39,9 +38,7 @@ func (l *Lab) SetDirectorSysctl(s Sysctl) error {
 	if err != nil {
 		return err
 	}
-	err = inNamespace(path, func() error {
-		return os.WriteFile("/proc/sys/net/ipv4/vs/"+s.Name, []byte(strconv.Itoa(s.Value)), 0)
-	})
+	err = inNamespace(path, func() error { return writeSysctl("net.ipv4.vs."+s.Name, strconv.Itoa(s.Value)) })
 	if err != nil {
 		return fmt.Errorf("setting net.ipv4.vs.%s on %s: %w", s, host, err)
 	}

@@ -20,18 +20,17 @@ import (
 
 // processesIn lists the processes whose network namespace is one of inodes, never this process.
 func processesIn(inodes map[uint64]bool) []int {
-	entries, err := os.ReadDir("/proc")
+	all, err := proc.PIDs()
 	if err != nil {
 		return nil
 	}
 	self := os.Getpid()
 	var pids []int
-	for _, e := range entries {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || pid == self {
+	for _, pid := range all {
+		if pid == self {
 			continue
 		}
-		link, err := os.Readlink("/proc/" + e.Name() + "/ns/net")
+		link, err := os.Readlink("/proc/" + strconv.Itoa(pid) + "/ns/net")
 		if err != nil {
 			continue // gone, or a kernel thread
 		}

@@ -170,10 +170,8 @@ func (l *Lab) hostInterface(host, ifname string) (*topology.Interface, error) {
 		}
 		return h.Interfaces[0], nil
 	}
-	for _, ifc := range h.Interfaces {
-		if ifc.Name == ifname {
-			return ifc, nil
-		}
+	if ifc := h.Interface(ifname); ifc != nil {
+		return ifc, nil
 	}
 	return nil, fmt.Errorf("host %s has no interface %q", host, ifname)
 }

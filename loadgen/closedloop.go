@@ -34,12 +34,11 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if to.udp {
 		return runUDP(ctx, o, to)
 	}
-	ports, err := newLocalPorts()
-	if err != nil {
-		return nil, err
-	}
-	if len(o.LocalPorts) > 0 {
-		ports = fixedPorts(o.LocalPorts)
+	ports := fixedPorts(o.LocalPorts)
+	if len(o.LocalPorts) == 0 {
+		if ports, err = newLocalPorts(); err != nil {
+			return nil, err
+		}
 	}
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
@@ -183,8 +182,9 @@ type closedLoop struct {
 	held   []int // with hold: the socket of every answered connection, open until the run ends
 }
 
-// claim takes one of the remaining requests.
-func (l *closedLoop) claim() bool { return l.remaining.Add(-1) >= 0 }
+// claim takes one of the remaining requests. Once none remain, a poller's every wake-up asks again: a
+// load, not a write to the counter all pollers share.
+func (l *closedLoop) claim() bool { return l.remaining.Load() > 0 && l.remaining.Add(-1) >= 0 }
 
 // source is the address the next connection comes from; the zero Addr when the kernel chooses.
 func (l *closedLoop) source() netip.Addr {

@@ -79,21 +79,31 @@ func (t *tally) add(o outcome) {
 		return
 	}
 	t.failures[o.failure]++
-	switch {
-	case t.sequence == nil:
-	case !o.answered:
-		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + t.failedFresh, Local: o.local, Failure: classNames[o.failure], Kept: !o.freshConn})
-		if o.freshConn {
-			t.failedFresh++
-		}
-	case o.freshConn || t.everyRequest: // answered, in the sequence already: a bad status, say
-		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) - 1 + t.failedFresh, Failure: classNames[o.failure], Server: cmp.Or(o.server, UnknownServer)})
-	default: // answered on a kept connection
-		t.failed = append(t.failed, FailedConn{Index: len(t.sequence) + t.failedFresh, Failure: classNames[o.failure], Server: cmp.Or(o.server, UnknownServer), Kept: true})
+	if t.sequence != nil {
+		t.recordFailed(o)
 	}
 	if t.example == "" {
 		t.example = o.describe()
 	}
+}
+
+// recordFailed records a failed request in its place among the connections: one that failed before its
+// answer with its local port, one answered with a failure (a bad status) under the server that gave it.
+func (t *tally) recordFailed(o outcome) {
+	f := FailedConn{Index: len(t.sequence) + t.failedFresh, Failure: classNames[o.failure]}
+	switch {
+	case !o.answered:
+		f.Local, f.Kept = o.local, !o.freshConn
+		if o.freshConn {
+			t.failedFresh++
+		}
+	case o.freshConn || t.everyRequest: // in the sequence already
+		f.Index--
+		f.Server = cmp.Or(o.server, UnknownServer)
+	default: // answered on a kept connection
+		f.Server, f.Kept = cmp.Or(o.server, UnknownServer), true
+	}
+	t.failed = append(t.failed, f)
 }
 
 func (o outcome) describe() string {

@@ -21,7 +21,7 @@ func runUDP(ctx context.Context, o Options, to target) (*Result, error) {
 	runCtx, cancel := runContext(ctx, o.TimeLimit)
 	defer cancel()
 
-	loop := &udpLoop{run: runCtx, to: net.UDPAddrFromAddrPort(to.addr), datagrams: o.Datagrams, timeout: o.Timeout, ports: o.LocalPorts}
+	loop := &udpLoop{run: runCtx, to: net.UDPAddrFromAddrPort(to.addr), datagrams: o.Datagrams, timeout: o.Timeout, ports: fixedPorts(o.LocalPorts)}
 	for _, s := range o.Sources {
 		loop.sources = append(loop.sources, net.UDPAddrFromAddrPort(netip.AddrPortFrom(s, 0)))
 	}
@@ -52,8 +52,7 @@ type udpLoop struct {
 	run       context.Context
 	to        *net.UDPAddr
 	sources   []*net.UDPAddr // bound in turn; none: the kernel picks
-	ports     []uint16       // Options.LocalPorts, bound in turn; none: the kernel picks
-	nextPort  atomic.Uint64
+	ports     *localPorts    // Options.LocalPorts, bound in turn; none: the kernel picks
 	datagrams int
 	timeout   time.Duration
 	remaining atomic.Int64
@@ -76,8 +75,8 @@ func (l *udpLoop) open() (*net.UDPConn, error) {
 	if len(l.sources) > 0 {
 		local = l.sources[(l.next.Add(1)-1)%uint64(len(l.sources))]
 	}
-	if len(l.ports) > 0 {
-		port := int(l.ports[(l.nextPort.Add(1)-1)%uint64(len(l.ports))])
+	if len(l.ports.fixed) > 0 {
+		port := l.ports.take()
 		if local == nil {
 			local = &net.UDPAddr{Port: port}
 		} else {

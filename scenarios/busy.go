@@ -22,12 +22,9 @@ import (
 // states a bound: each connection's own time (it takes each server's mean), and the entries of earlier
 // phases (rules is every command so far, replayed on an empty table).
 func busyShares(topo *topology.Topology, rules []ipvsadm.Command, clients []netip.Addr, concurrency int, answer map[string]time.Duration) (map[string]int, error) {
-	p := &predictor{topo: topo}
-	for _, c := range rules {
-		p.apply(c)
-	}
-	if p.unfit != nil {
-		return nil, p.unfit
+	p, err := replayed(topo, rules)
+	if err != nil {
+		return nil, err
 	}
 	took := map[string]int{}
 	var inFlight flights

@@ -146,12 +146,9 @@ func destConfig(d ipvsadm.Dest) model.DestConfig {
 func simulatedShares(topo *topology.Topology, rules []ipvsadm.Command, clients []netip.Addr, hold bool, runs int) (map[string]float64, error) {
 	shares := map[string]float64{}
 	for run := 0; run < runs; run++ {
-		p := &predictor{topo: topo}
-		for _, c := range rules {
-			p.apply(c)
-		}
-		if p.unfit != nil {
-			return nil, p.unfit
+		p, err := replayed(topo, rules)
+		if err != nil {
+			return nil, err
 		}
 		p.svc.Random = xorshift(uint32(2*run + 1))
 		got, err := p.predict(clients, hold, nil)
@@ -163,6 +160,21 @@ func simulatedShares(topo *topology.Topology, rules []ipvsadm.Command, clients [
 		}
 	}
 	return shares, nil
+}
+
+// replayed is a model of the service that rules, every command so far, build from an empty table.
+func replayed(topo *topology.Topology, rules []ipvsadm.Command) (*predictor, error) {
+	p := &predictor{topo: topo}
+	for _, c := range rules {
+		p.apply(c)
+	}
+	switch {
+	case p.unfit != nil:
+		return nil, p.unfit
+	case p.svc == nil:
+		return nil, errors.New("no virtual service to predict")
+	}
+	return p, nil
 }
 
 // xorshift is a small seeded generator standing in for the kernel's prandom_u32.

@@ -421,7 +421,7 @@ func (s *Scenario) steps(ys []stepYAML, l *Load, w *phaseWhere) ([]Step, error) 
 		switch {
 		case (y.After != 0) == (y.At != 0):
 			return nil, w.errf(field[:len(field)-1], "give after (connections ended) or at (time into the load), one of them")
-		case y.At != 0 && (y.At < lastAt || y.At < 0 || y.At > maxLoadTimeout):
+		case y.At != 0 && (y.At < lastAt || y.At > maxLoadTimeout):
 			return nil, w.errf(field+"at", "%s: want from %s (the step at a time before) to %s", y.At, lastAt, maxLoadTimeout)
 		case y.At != 0:
 			lastAt = y.At

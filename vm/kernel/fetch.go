@@ -106,11 +106,11 @@ func writeVmlinux(ctx context.Context, k *Kernel) error {
 		return fmt.Errorf("kernel cache: %w", err)
 	}
 	err = ExtractVmlinux(ctx, k.Vmlinuz, f)
+	if err == nil && !PVHEntryIn(f) {
+		err = fmt.Errorf("%s: unpacked an image that is no ELF kernel with a PVH entry (CONFIG_PVH) for qemu to boot", k.Vmlinuz)
+	}
 	if cerr := f.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil && !HasPVHEntry(f.Name()) {
-		err = fmt.Errorf("%s: unpacked an image that is no ELF kernel with a PVH entry (CONFIG_PVH) for qemu to boot", k.Vmlinuz)
 	}
 	if err == nil {
 		err = os.Rename(f.Name(), path)
