@@ -116,24 +116,48 @@ func (l *Lab) ServerFault(ctx context.Context, host, action string) (string, err
 // running lab, as a cable pulled and plugged back; it returns the interface's name. The link keeps its
 // addresses; the kernel drops the routes through it, which bringing it up puts back.
 func (l *Lab) SetLinkUp(host, ifname string, up bool) (string, error) {
-	return l.onLink(host, ifname, func(nl *netlink.Handle, ifc *topology.Interface, link netlink.Link) error {
-		if !up {
-			// A link that goes down keeps its IPv6 addresses (the lab's, the VIPs derived for it), as
-			// its IPv4 ones: a cable pulled does not unconfigure the host.
-			keep := "/proc/sys/net/ipv6/conf/" + ifc.Name + "/keep_addr_on_down"
-			if err := os.WriteFile(keep, []byte("1"), 0); err != nil && !errors.Is(err, fs.ErrNotExist) { // no IPv6
-				return fmt.Errorf("keeping %s's addresses on %s while it is down: %w", host, ifc.Name, err)
-			}
-			if err := nl.LinkSetDown(link); err != nil {
-				return fmt.Errorf("taking %s's %s down: %w", host, ifc.Name, err)
-			}
-			return nil
-		}
-		if err := nl.LinkSetUp(link); err != nil {
-			return fmt.Errorf("bringing %s's %s up: %w", host, ifc.Name, err)
-		}
-		return restoreRoutes(nl, l.Topology.Host(host), ifc)
+	var peer int // the switch's end of the cable: its index there
+	name, err := l.onLink(host, ifname, func(nl *netlink.Handle, ifc *topology.Interface, link netlink.Link) error {
+		peer = link.Attrs().ParentIndex
+		return setLinkUp(nl, l.Topology.Host(host), ifc, link, up)
 	})
+	if err != nil || !up {
+		return name, err
+	}
+	// The switch's end comes back too, and its queue as late as the host's.
+	return name, l.inSwitch(func(nl *netlink.Handle) error {
+		port, err := nl.LinkByIndex(peer)
+		if err != nil {
+			return fmt.Errorf("the switch's end of %s's %s: %w", host, name, err)
+		}
+		return waitCarrier(context.Background(), nl, []netlink.Link{port})
+	})
+}
+
+// setLinkUp takes the host's interface down, or up with its routes, in the host's namespace.
+func setLinkUp(nl *netlink.Handle, h *topology.Host, ifc *topology.Interface, link netlink.Link, up bool) error {
+	if !up {
+		// A link that goes down keeps its IPv6 addresses (the lab's, the VIPs derived for it), as
+		// its IPv4 ones: a cable pulled does not unconfigure the host.
+		keep := "/proc/sys/net/ipv6/conf/" + ifc.Name + "/keep_addr_on_down"
+		if err := os.WriteFile(keep, []byte("1"), 0); err != nil && !errors.Is(err, fs.ErrNotExist) { // no IPv6
+			return fmt.Errorf("keeping %s's addresses on %s while it is down: %w", h.Name, ifc.Name, err)
+		}
+		if err := nl.LinkSetDown(link); err != nil {
+			return fmt.Errorf("taking %s's %s down: %w", h.Name, ifc.Name, err)
+		}
+		return nil
+	}
+	if err := nl.LinkSetUp(link); err != nil {
+		return fmt.Errorf("bringing %s's %s up: %w", h.Name, ifc.Name, err)
+	}
+	// The kernel turns a link's queue on only once it sees the carrier, a moment later (at once on a
+	// fast machine; under emulation, after the next connection was lost): until then it drops what
+	// is sent, as if the link were still down.
+	if err := waitCarrier(context.Background(), nl, []netlink.Link{link}); err != nil {
+		return fmt.Errorf("bringing %s's %s up: %w", h.Name, ifc.Name, err)
+	}
+	return restoreRoutes(nl, h, ifc)
 }
 
 // restoreRoutes puts back the host's default route and its extra routes whose next hop is on ifc: the
