@@ -93,10 +93,17 @@ func (a guestArch) native() bool { return a.name == runtime.GOARCH }
 // a guest of another architecture than the host's, or a host that is not Linux.
 func GuestBinaryName(arch string) string { return "lvslab-linux-" + arch }
 
+// testHookSelf, when set, stands for the running binary: a benchmark boots the lvslab users run, not
+// itself (a test binary, which takes longer to reach its main under emulation).
+var testHookSelf string
+
 // guestInit is the binary the guest runs as /init: the running one for a guest of the host's own
 // architecture on Linux, else GuestBinaryName beside it. It must be a static ELF executable for the guest.
 func (a guestArch) guestInit() (string, error) {
 	self, err := os.Executable()
+	if testHookSelf != "" {
+		self = testHookSelf
+	}
 	if err != nil {
 		return "", fmt.Errorf("finding the running binary, the guest's /init or beside it: %w", err)
 	}

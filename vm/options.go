@@ -87,7 +87,7 @@ type Options struct {
 // Result is how a run ended.
 type Result struct {
 	ExitCode   int           // the command's; 128+n when signal n killed it
-	BootToInit time.Duration // from starting qemu to the guest's /init saying hello
+	BootToInit time.Duration // from starting qemu to the guest's /init saying hello (see KernelToInit)
 	Total      time.Duration // from starting qemu to its exit, of the boot that ran the command
 	Accel      string        // the accelerator that ran the command: kvm or tcg
 	// AccelFallback says why KVM was tried first and failed, when the command ran under TCG after it.
@@ -129,6 +129,28 @@ func EnsureKernel(ctx context.Context, opts Options) (*kernel.Kernel, error) {
 		Cache: opts.Cache, Mirror: opts.Mirror, Suite: opts.Suite, Arch: a.name, Notices: opts.Notices})
 }
 
+// KernelToInit is from starting qemu to the guest's kernel running /init, on the host's clock: BootToInit less
+// the time /init took from the kernel's exec to its hello (Go's runtime and lvslab's packages starting), as
+// the guest's clock measured it. Without the kernel's record of that exec among Timings, BootToInit.
+func (r *Result) KernelToInit() time.Duration {
+	ran, ok := r.phase(proto.PhaseKernelRanInit)
+	main, ok2 := r.phase("init")
+	if !ok || !ok2 || main < ran || main-ran > r.BootToInit {
+		return r.BootToInit
+	}
+	return r.BootToInit - (main - ran)
+}
+
+// phase is when the guest reached the named phase, on its clock.
+func (r *Result) phase(name string) (time.Duration, bool) {
+	for _, t := range r.Timings {
+		if t.Phase == name {
+			return t.At, true
+		}
+	}
+	return 0, false
+}
+
 // Summary is the line a command prints after a run: the accelerator (and the guest's architecture), the
 // kernel's time to /init, and the whole time as the caller saw it (total).
 func (r *Result) Summary(total time.Duration) string {
@@ -136,7 +158,7 @@ func (r *Result) Summary(total time.Duration) string {
 	if r.Arch != "" {
 		accel += ", " + r.Arch
 	}
-	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", accel, r.BootToInit.Seconds(), total.Seconds())
+	return fmt.Sprintf("lvslab: microVM (%s): kernel booted to init in %.1f s; %.1f s in all", accel, r.KernelToInit().Seconds(), total.Seconds())
 }
 
 // EnsureUserland sets opts.Userland to the tree of Debian's packages when opts asks for it, building it

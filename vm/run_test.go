@@ -87,8 +87,11 @@ func TestRunExitCodeAndStreams(t *testing.T) {
 	for _, p := range res.Timings {
 		phases = append(phases, p.Phase)
 	}
-	if want := []string{"init", "boot modules", "root mounted", "modules loaded", "command started", "command exited"}; !slices.Equal(phases, want) {
+	if want := []string{proto.PhaseKernelRanInit, "init", "boot modules", "root mounted", "modules loaded", "command started", "command exited"}; !slices.Equal(phases, want) {
 		t.Errorf("the guest's phases: %v, want %v", phases, want)
+	}
+	if k := res.KernelToInit(); k <= 0 || k >= res.BootToInit {
+		t.Errorf("the kernel ran /init after %v, /init said hello after %v: expected the kernel's exec before the hello", k, res.BootToInit)
 	}
 	if res.ExitCode != 3 || out.String() != "hi\n" || errOut.String() != "oops\n" {
 		t.Errorf("got exit %d, stdout %q, stderr %q; want 3, \"hi\\n\", \"oops\\n\"", res.ExitCode, out.String(), errOut.String())

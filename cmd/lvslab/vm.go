@@ -61,8 +61,8 @@ func newVMCommand() *cobra.Command {
 				return unusable(err)
 			}
 			if timings {
-				fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: where the microVM's %.3f s went: qemu started, its kernel reached /init after %.3f s (host's clock); then, on the guest's clock from the kernel's start:\n%s",
-					res.Total.Seconds(), res.BootToInit.Seconds(), proto.FormatTimings(res.Timings))
+				fmt.Fprintf(cmd.ErrOrStderr(), "lvslab: where the microVM's %.3f s went: qemu started, its kernel ran /init after %.3f s and /init was running its main after %.3f s (host's clock); then, on the guest's clock from the kernel's start:\n%s",
+					res.Total.Seconds(), res.KernelToInit().Seconds(), res.BootToInit.Seconds(), proto.FormatTimings(res.Timings))
 			}
 			if res.ExitCode != 0 {
 				return &exitError{code: res.ExitCode, quiet: true}

@@ -14,6 +14,10 @@ type Timing struct {
 	At    time.Duration `json:"at_ns"`
 }
 
+// PhaseKernelRanInit is the first phase when the guest's kernel log tells it: the kernel ran /init, before
+// Go's runtime and lvslab's packages started there (the phase "init" is /init's main).
+const PhaseKernelRanInit = "kernel ran /init"
+
 // MaxTimings bounds the timings frame: /init marks a handful of phases.
 const (
 	MaxTimings      = 16
