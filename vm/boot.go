@@ -83,14 +83,18 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		return nil, err
 	}
 	cfg.agentPort = port
-	chanOurs, chanQemu, err := socketpair("guest channel")
+	channel, err := newLink("control channel", "channel", fdChannel)
 	if err != nil {
 		return nil, err
 	}
-	defer chanOurs.Close()
+	defer channel.close()
+	cfg.channel = channel.chardev()
+	chanQemu, err := channel.qemuFile()
+	if err != nil {
+		return nil, err
+	}
 	qemuLog, err := os.OpenFile(qemuLogPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o600)
 	if err != nil {
-		chanQemu.Close()
 		return nil, err
 	}
 	cleanup := func() { os.Remove(cfg.consoleLog); os.Remove(qemuLogPath) }
@@ -98,7 +102,6 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	placeholder, err := os.Open(os.DevNull)
 	if err != nil {
 		qemuLog.Close()
-		chanQemu.Close()
 		return nil, err
 	}
 	cmd := exec.Command(b.qemu, qemuArgs(cfg)...)
@@ -111,7 +114,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	fds.CloseOnExecInherited()
 	start := time.Now()
 	err = cmd.Start()
-	chanQemu.Close()
+	channel.started()
 	qemuLog.Close()
 	placeholder.Close()
 	if err != nil {
@@ -119,7 +122,11 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		return nil, fmt.Errorf("starting %s: %w", b.qemu, err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	qemuGone := make(chan struct{})
+	go func() {
+		exited <- cmd.Wait()
+		close(qemuGone)
+	}()
 	m := &Machine{Name: cfg.name, PID: cmd.Process.Pid, Port: port, Secret: opts.secret, Kernel: kernel,
 		Accel: accelWord(cfg.hw), Console: cfg.consoleLog, Log: qemuLogPath}
 	_, m.StartTime, err = proc.Stat(m.PID)
@@ -127,8 +134,16 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		err = opts.OnStart(m)
 	}
 	ready, helloAt := false, time.Time{}
+	var ch stream
+	connect := func() (stream, error) {
+		c, err := channel.accept(start.Add(b.bootTimeout(opts)), qemuGone)
+		if err == nil {
+			err = channel.proveGuest(b.linkSecret)
+		}
+		return c, err
+	}
 	if err == nil {
-		ready, helloAt, err = awaitReady(ctx, chanOurs, exited, cfg, qemuLogPath, opts)
+		ch, ready, helloAt, err = awaitReady(ctx, connect, exited, cfg, qemuLogPath, opts)
 	}
 	if err != nil || !ready {
 		cmd.Process.Kill()
@@ -142,22 +157,28 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		}
 		return nil, fmt.Errorf("%w%s", err, tail)
 	}
-	if err := (proto.NewFrameWriter(chanOurs)).Send(proto.FrameDetach); err != nil {
+	if err := (proto.NewFrameWriter(ch)).Send(proto.FrameDetach); err != nil {
 		cmd.Process.Kill()
 		<-exited
 		cleanup()
 		return nil, fmt.Errorf("letting the machine go: %w", err)
 	}
-	opts.notice("microVM: kernel booted to init in %.1f s", helloAt.Sub(start).Seconds())
+	opts.notice("microVM: kernel booted and its /init running in %.1f s", helloAt.Sub(start).Seconds())
 	return m, nil // its exit is this process's to reap while it lives (the goroutine above), init's after
 }
 
-// awaitReady reads the control channel until the agent says ready: hello within the boot watchdog's
-// deadline, then ready. qemu's complaints about its accelerator, in its log, end the wait at once.
-func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuConfig, qemuLogPath string, opts *Options) (bool, time.Time, error) {
+// awaitReady reads the control channel, once connect has it and has seen the guest on it, until the agent
+// says ready (and returns the channel): hello within the boot watchdog's deadline, then ready. qemu's complaints about its accelerator, in its log, end the wait at once.
+func awaitReady(ctx context.Context, connect func() (stream, error), exited <-chan error, cfg qemuConfig, qemuLogPath string, opts *Options) (stream, bool, time.Time, error) {
 	frames := make(chan proto.Frame, 4)
 	readErr := make(chan error, 1)
+	var ch stream // set before the first frame is sent on, so read after one
 	go func() {
+		var err error
+		if ch, err = connect(); err != nil {
+			readErr <- err
+			return
+		}
 		for {
 			f, err := proto.ReadFrame(ch, proto.FromBootingGuest)
 			if err != nil {
@@ -184,23 +205,23 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 				helloAt = time.Now()
 				watchdog.Stop()
 			case proto.FrameReady:
-				return true, helloAt, nil
+				return ch, true, helloAt, nil
 			case proto.FrameError:
-				return false, helloAt, fmt.Errorf("the VM's init failed: %s", f.Payload)
+				return nil, false, helloAt, fmt.Errorf("the VM's init failed: %s", f.Payload)
 			}
 		case err := <-readErr:
-			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
+			return nil, false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
 				what: fmt.Sprintf("the machine's control channel closed (%v) before its agent served, under %s", err, accel)}
 		case err := <-exited:
-			return false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
+			return nil, false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
 				what: fmt.Sprintf("qemu exited (%s) before the machine's agent served, under %s", exitStatus(err), accel)}
 		case <-watchdog.C:
-			return false, helloAt, &bootError{accel: accel, beforeInit: true, stalled: true,
+			return nil, false, helloAt, &bootError{accel: accel, beforeInit: true, stalled: true,
 				what: fmt.Sprintf("the guest's /init did not start within %v under %s", m.bootTimeout(opts), accel)}
 		case <-readyBy.C:
-			return false, helloAt, fmt.Errorf("the machine's agent did not serve within %v of its /init", bootReadyTimeout)
+			return nil, false, helloAt, fmt.Errorf("the machine's agent did not serve within %v of its /init", bootReadyTimeout)
 		case <-ctx.Done():
-			return false, helloAt, fmt.Errorf("booting the machine: %w", ctx.Err())
+			return nil, false, helloAt, fmt.Errorf("booting the machine: %w", ctx.Err())
 		case <-complaints.C:
 			l := newQemuLog(8 << 10)
 			if data, err := os.ReadFile(qemuLogPath); err == nil {
@@ -208,7 +229,7 @@ func awaitReady(ctx context.Context, ch *os.File, exited <-chan error, cfg qemuC
 			}
 			select {
 			case line := <-l.complained:
-				return false, helloAt, &bootError{accel: accel, accelFault: true, beforeInit: helloAt.IsZero(),
+				return nil, false, helloAt, &bootError{accel: accel, accelFault: true, beforeInit: helloAt.IsZero(),
 					what: fmt.Sprintf("qemu reported that %s cannot run the VM: %q", accel, line)}
 			default:
 			}

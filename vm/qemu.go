@@ -13,8 +13,8 @@ import (
 // File descriptors qemu inherits, in exec.Cmd.ExtraFiles order.
 const (
 	fdInitrd  = 3 // the initramfs (anonFile)
-	fdChannel = 4 // socketpair end for the virtio serial port
-	fdConsole = 5 // socketpair end for the kernel console
+	fdChannel = 4 // the link for the virtio serial port (or a placeholder: linksOverLoopback)
+	fdConsole = 5 // the link for the kernel console (or a placeholder)
 	fdKernel  = 6 // the kernel (anonFile), when it was unpacked for this run
 )
 
@@ -32,8 +32,11 @@ type qemuConfig struct {
 	// takes the kernel console instead of fdConsole.
 	agentPort  int
 	consoleLog string
-	share      string // Options.Share
-	userland   string // Options.Userland
+	// The -chardev options of the guest's channel and of the console (link.chardev); a machine that serves
+	// takes its console in consoleLog instead.
+	channel, console string
+	share            string // Options.Share
+	userland         string // Options.Userland
 }
 
 // qemuArgs is the whole qemu command line.
@@ -93,7 +96,7 @@ func qemuArgs(c qemuConfig) []string {
 		"-chardev", consoleChardev(c),
 		"-serial", "chardev:console",
 		"-device", "virtio-serial-device",
-		"-chardev", "socket,id=channel,fd="+strconv.Itoa(fdChannel),
+		"-chardev", c.channel,
 		"-device", "virtserialport,chardev=channel,name="+proto.PortName,
 		// multidevs=remap keeps inode numbers unique across the host's filesystems: without it the guest
 		// takes /proc and /sys (both inode 1) for one directory.
@@ -145,5 +148,5 @@ func consoleChardev(c qemuConfig) string {
 	if c.consoleLog != "" {
 		return "file,id=console,path=" + c.consoleLog
 	}
-	return "socket,id=console,fd=" + strconv.Itoa(fdConsole)
+	return c.console
 }

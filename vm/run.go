@@ -2,6 +2,8 @@ package vm
 
 import (
 	"context"
+	cryptorand "crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -133,6 +135,8 @@ type machine struct {
 	kernel *os.File // the unpacked kernel (anonFile), or nil when cfg.kernel is a path
 	// userland says where the guest's programs come from, for Result.Userland
 	userland string
+	// linkSecret is what the guest sends first on its channel, in the job, when links go over the loopback.
+	linkSecret []byte
 }
 
 func (m *machine) close() {
@@ -175,6 +179,12 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	var linkSecret []byte
+	if linksOverLoopback {
+		linkSecret = make([]byte, proto.AgentSecretLen)
+		cryptorand.Read(linkSecret)
+		j.LinkSecret = hex.EncodeToString(linkSecret)
+	}
 	exe, err := a.guestInit()
 	if err != nil {
 		return nil, err
@@ -195,7 +205,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if opts.Userland != "" {
 		says = opts.userlandSays
 	}
-	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, cfg: qemuConfig{
+	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, linkSecret: linkSecret, cfg: qemuConfig{
 		name:     name,
 		initrd:   qemuPath(initrd, fdInitrd),
 		memory:   opts.Memory,

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -33,6 +34,14 @@ type session struct {
 	hello    chan struct{} // closed when the guest's /init first shows it runs
 	helloAt  time.Time
 	timings  []proto.Timing // the guest's phases
+	linkMu   sync.Mutex
+	linkFail error // a link to qemu that never carried the guest (link.accept, link.proveGuest)
+}
+
+func (s *session) linkErr(err error) {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	s.linkFail = errors.Join(s.linkFail, err)
 }
 
 // How a run ended before the guest finished, when it was lvslab that stopped it.
@@ -44,17 +53,25 @@ const (
 )
 
 func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
-	chanOurs, chanQemu, err := socketpair("guest channel")
+	channel, err := newLink("guest channel", "channel", fdChannel)
 	if err != nil {
 		return nil, err
 	}
-	defer chanOurs.Close()
-	conOurs, conQemu, err := socketpair("console")
+	defer channel.close()
+	console, err := newLink("console", "console", fdConsole)
 	if err != nil {
-		chanQemu.Close()
 		return nil, err
 	}
-	defer conOurs.Close()
+	defer console.close()
+	m.cfg.channel, m.cfg.console = channel.chardev(), console.chardev()
+	chanQemu, err := channel.qemuFile()
+	if err != nil {
+		return nil, err
+	}
+	conQemu, err := console.qemuFile()
+	if err != nil {
+		return nil, err
+	}
 	cmd := exec.Command(m.qemu, qemuArgs(m.cfg)...)
 	cmd.ExtraFiles = []*os.File{m.initrd, chanQemu, conQemu}
 	if m.kernel != nil {
@@ -69,26 +86,44 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	fds.CloseOnExecInherited()
 	start := time.Now()
 	done, err := supervise.Start(cmd)
-	chanQemu.Close()
-	conQemu.Close()
+	channel.started()
+	console.started()
 	if err != nil {
 		return nil, err
 	}
+	// Closed once qemu is gone: a link still waiting for qemu to connect stops waiting.
+	qemuGone := make(chan struct{})
+	goneOnce := sync.OnceFunc(func() { close(qemuGone) })
+	defer goneOnce()
+	connectBy := start.Add(m.bootTimeout(s.opts))
 
 	consoleDone := make(chan struct{})
 	go func() {
+		defer close(consoleDone)
+		con, err := console.accept(connectBy, qemuGone)
+		if err != nil {
+			s.linkErr(err)
+			return
+		}
 		w := io.Writer(&s.console)
 		if s.opts.Console != nil {
 			w = io.MultiWriter(&s.console, s.opts.Console)
 		}
-		io.Copy(w, conOurs)
-		close(consoleDone)
+		io.Copy(w, con)
 	}()
 	framesDone := make(chan struct{})
 	lastFrame := make(chan struct{})
 	go func() {
-		s.readFrames(chanOurs, chanOurs, lastFrame)
-		close(framesDone)
+		defer close(framesDone)
+		ch, err := channel.accept(connectBy, qemuGone)
+		if err == nil {
+			err = channel.proveGuest(m.linkSecret)
+		}
+		if err != nil {
+			s.linkErr(err)
+			return
+		}
+		s.readFrames(ch, ch, lastFrame)
 	}()
 
 	bootTimeout := m.bootTimeout(s.opts)
@@ -128,9 +163,10 @@ wait:
 		waitErr = s.reap(cmd, done, stopped != stoppedNot)
 	}
 	total := time.Since(start)
+	goneOnce()
 	// qemu is gone, so both streams end now; the deadline is for a qemu that left a child holding them.
-	chanOurs.SetReadDeadline(time.Now().Add(2 * time.Second))
-	conOurs.SetReadDeadline(time.Now().Add(2 * time.Second))
+	channel.unblock(time.Now().Add(2 * time.Second))
+	console.unblock(time.Now().Add(2 * time.Second))
 	<-framesDone
 	<-consoleDone
 
@@ -275,6 +311,8 @@ func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Resu
 			why = "the VM run was canceled"
 		}
 		return nil, fmt.Errorf("%s after %v; killed qemu %s%s", why, res.Total.Round(time.Millisecond), m.cfg.name, tail)
+	case s.linkFail != nil:
+		return nil, fmt.Errorf("%w; qemu %s stopped%s", s.linkFail, m.cfg.name, tail)
 	case s.guestErr != "":
 		return nil, fmt.Errorf("the VM's init failed: %s%s", s.guestErr, tail)
 	case !s.exited && !s.started():

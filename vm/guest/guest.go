@@ -7,6 +7,7 @@ package guest
 
 import (
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -203,6 +204,16 @@ func (g *guest) openChannel() error {
 	f, err := os.OpenFile(dev, os.O_RDWR, 0)
 	if err != nil {
 		return fmt.Errorf("opening the host channel: %w", err)
+	}
+	if g.job.LinkSecret != "" {
+		secret, err := hex.DecodeString(g.job.LinkSecret)
+		if err == nil {
+			_, err = f.Write(secret)
+		}
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("sending the host the job's secret: %w", err)
+		}
 	}
 	g.ch, g.fw = f, proto.NewFrameWriter(f)
 	return nil

@@ -31,6 +31,9 @@ type Job struct {
 	// folder and the folder of a command given by its host path.
 	Userland bool     `json:"userland,omitempty"`
 	Binds    []string `json:"binds,omitempty"`
+	// LinkSecret (hex), when set, is what /init sends first on its channel: the channel reaches lvslab
+	// through a loopback listener that anyone on the host could connect to, and this proves the guest.
+	LinkSecret string `json:"link_secret,omitempty"`
 }
 
 // BootModule is a module in the initramfs and the modules that must be loaded before it.
