@@ -38,6 +38,75 @@ type session struct {
 	linkFail error // a link to qemu that never carried the guest (link.accept, link.proveGuest)
 }
 
+// links makes the machine's channel and console, and has qemu's command line name them.
+func (m *machine) links() (channel, console *link, err error) {
+	if channel, err = newLink("guest channel", "channel", fdChannel); err != nil {
+		return nil, nil, err
+	}
+	if console, err = newLink("console", "console", fdConsole); err != nil {
+		channel.close()
+		return nil, nil, err
+	}
+	m.cfg.channel, m.cfg.console = channel.chardev(), console.chardev()
+	return channel, console, nil
+}
+
+// command is qemu's, with the files it inherits at the descriptors its command line names.
+func (m *machine) command(channel, console *link) (*exec.Cmd, error) {
+	chanQemu, err := channel.qemuFile()
+	if err != nil {
+		return nil, err
+	}
+	conQemu, err := console.qemuFile()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(m.qemu, qemuArgs(m.cfg)...)
+	cmd.ExtraFiles = []*os.File{m.initrd, chanQemu, conQemu}
+	if m.kernel != nil {
+		cmd.ExtraFiles = append(cmd.ExtraFiles, m.kernel)
+	}
+	return cmd, nil
+}
+
+// readConsole takes the kernel console, once qemu has connected it, until it ends (done closed then).
+func (s *session) readConsole(console *link, connectBy time.Time, qemuGone <-chan struct{}) (done chan struct{}) {
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		con, err := console.accept(connectBy, qemuGone)
+		if err != nil {
+			s.linkErr(err)
+			return
+		}
+		w := io.Writer(&s.console)
+		if s.opts.Console != nil {
+			w = io.MultiWriter(&s.console, s.opts.Console)
+		}
+		io.Copy(w, con)
+	}()
+	return done
+}
+
+// readChannel handles the guest's frames, once qemu has connected its channel and the guest has shown
+// the secret where it must (link.proveGuest): done closes when the channel ends, last after the final frame.
+func (s *session) readChannel(channel *link, connectBy time.Time, qemuGone <-chan struct{}, secret []byte) (done, last chan struct{}) {
+	done, last = make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(done)
+		ch, err := channel.accept(connectBy, qemuGone)
+		if err == nil {
+			err = channel.proveGuest(secret)
+		}
+		if err != nil {
+			s.linkErr(err)
+			return
+		}
+		s.readFrames(ch, ch, last)
+	}()
+	return done, last
+}
+
 func (s *session) linkErr(err error) {
 	s.linkMu.Lock()
 	defer s.linkMu.Unlock()
@@ -53,29 +122,15 @@ const (
 )
 
 func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
-	channel, err := newLink("guest channel", "channel", fdChannel)
+	channel, console, err := m.links()
 	if err != nil {
 		return nil, err
 	}
 	defer channel.close()
-	console, err := newLink("console", "console", fdConsole)
-	if err != nil {
-		return nil, err
-	}
 	defer console.close()
-	m.cfg.channel, m.cfg.console = channel.chardev(), console.chardev()
-	chanQemu, err := channel.qemuFile()
+	cmd, err := m.command(channel, console)
 	if err != nil {
 		return nil, err
-	}
-	conQemu, err := console.qemuFile()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(m.qemu, qemuArgs(m.cfg)...)
-	cmd.ExtraFiles = []*os.File{m.initrd, chanQemu, conQemu}
-	if m.kernel != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, m.kernel)
 	}
 	qemuOut := newQemuLog(8 << 10)
 	cmd.Stdout, cmd.Stderr = qemuOut, qemuOut
@@ -96,35 +151,8 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	goneOnce := sync.OnceFunc(func() { close(qemuGone) })
 	defer goneOnce()
 	connectBy := start.Add(m.bootTimeout(s.opts))
-
-	consoleDone := make(chan struct{})
-	go func() {
-		defer close(consoleDone)
-		con, err := console.accept(connectBy, qemuGone)
-		if err != nil {
-			s.linkErr(err)
-			return
-		}
-		w := io.Writer(&s.console)
-		if s.opts.Console != nil {
-			w = io.MultiWriter(&s.console, s.opts.Console)
-		}
-		io.Copy(w, con)
-	}()
-	framesDone := make(chan struct{})
-	lastFrame := make(chan struct{})
-	go func() {
-		defer close(framesDone)
-		ch, err := channel.accept(connectBy, qemuGone)
-		if err == nil {
-			err = channel.proveGuest(m.linkSecret)
-		}
-		if err != nil {
-			s.linkErr(err)
-			return
-		}
-		s.readFrames(ch, ch, lastFrame)
-	}()
+	consoleDone := s.readConsole(console, connectBy, qemuGone)
+	framesDone, lastFrame := s.readChannel(channel, connectBy, qemuGone, m.linkSecret)
 
 	bootTimeout := m.bootTimeout(s.opts)
 	watchdog := time.NewTimer(bootTimeout)
