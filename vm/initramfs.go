@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
@@ -67,6 +68,12 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 		}
 		c.File(name, 0o644, int64(len(data)), bytes.NewReader(data))
 	}
+	plan := make([]bootload.Module, len(j.Boot))
+	for i, m := range j.Boot {
+		plan[i] = bootload.Module{Name: m.Name, After: m.After}
+	}
+	data := bootload.Format(plan)
+	c.File(bootload.PlanPath[1:], 0o644, int64(len(data)), bytes.NewReader(data))
 	for name, v := range map[string]any{proto.JobPath: j, proto.IndexPath: ix} {
 		data, err := json.Marshal(v)
 		if err != nil {

@@ -30,8 +30,8 @@ type stream interface {
 // then lvslab neither reads a frame from it nor writes one to it.
 type link struct {
 	name  string
-	id    string   // the chardev's id in qemu's command line
-	fd    int      // the descriptor qemu inherits it as, when it does
+	id    string // the chardev's id in qemu's command line
+	fd    int    // the descriptor qemu inherits it as, when it does
 	mu    sync.Mutex
 	ours  stream   // lvslab's end: the socketpair's at once, the accepted connection over the loopback
 	qemus *os.File // qemu's end, or a placeholder over the loopback; closed once qemu runs

@@ -87,7 +87,7 @@ func TestRunExitCodeAndStreams(t *testing.T) {
 	for _, p := range res.Timings {
 		phases = append(phases, p.Phase)
 	}
-	if want := []string{proto.PhaseKernelRanInit, "init", "boot modules", "root mounted", "modules loaded", "command started", "command exited"}; !slices.Equal(phases, want) {
+	if want := []string{proto.PhaseKernelRanInit, "boot modules started", "init", "boot modules", "root mounted", "modules loaded", "command started", "command exited"}; !slices.Equal(phases, want) {
 		t.Errorf("the guest's phases: %v, want %v", phases, want)
 	}
 	if k := res.KernelToInit(); k <= 0 || k >= res.BootToInit {

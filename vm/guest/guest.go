@@ -21,6 +21,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
@@ -53,6 +54,9 @@ func guestInit(labNamespace LabNamespace) {
 		powerOff()
 	}()
 	fmt.Println(proto.InitMarker)
+	if at := bootload.Started(); at != 0 {
+		g.timings = append(g.timings, proto.Timing{Phase: "boot modules started", At: at})
+	}
 	g.mark("init")
 	if err := g.run(); err != nil {
 		g.fail(err)

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
+	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
@@ -176,6 +177,14 @@ func modprobe(names []string, params string) error {
 
 // loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in.
 func loadBootModules(mods []proto.BootModule, params map[string]string) error {
+	if at, err := bootload.Wait(); at != 0 {
+		for _, m := range mods {
+			if params[m.Name] != "" {
+				return errors.Join(err, fmt.Errorf("module %s was loaded at boot without the parameters the kernel command line gives it (%s)", m.Name, params[m.Name]))
+			}
+		}
+		return err
+	}
 	steps := make([]kernel.LoadStep, len(mods))
 	for i, m := range mods {
 		steps[i] = kernel.LoadStep{Name: m.Name, After: m.After}

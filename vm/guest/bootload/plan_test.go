@@ -1,0 +1,42 @@
+package bootload
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestPlanRoundTrip(t *testing.T) {
+	plan := []Module{{Name: "netfs"}, {Name: "virtio_mmio"}, {Name: "9pnet", After: []string{"netfs"}}, {Name: "9p", After: []string{"9pnet", "netfs"}}}
+	got, err := Parse(Format(plan))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(got, plan, func(a, b Module) bool { return a.Name == b.Name && slices.Equal(a.After, b.After) }) {
+		t.Errorf("Parse(Format(plan)) = %v, want %v", got, plan)
+	}
+}
+
+func TestParseRefusesWhatIsNotAPlan(t *testing.T) {
+	for _, c := range []struct{ plan, why string }{
+		{"9p\tnetfs\nnetfs\t\n", "not a module before it"},    // a wait on a later module could cycle
+		{"netfs\t\nnetfs\t\n", "expected a new module"},       // twice
+		{"../etc/passwd\t\n", "expected a new module"},        // a path, not a name
+		{"\t\n", "expected a new module"},                     // empty
+		{"virtio_mmio\tvirtio_mmio\n", "not a module before"}, // after itself
+		{strings.Repeat("m\t\n", 9000), "longer than 16 KiB"},
+		{strings.Repeat("a", 70) + "\t\n", "expected a new module"},
+	} {
+		if _, err := Parse([]byte(c.plan)); err == nil || !strings.Contains(err.Error(), c.why) {
+			t.Errorf("Parse(%.40q) = %v, want an error saying %q", c.plan, err, c.why)
+		}
+	}
+	var many strings.Builder
+	for i := range 65 {
+		many.WriteString("m" + strconv.Itoa(i) + "\t\n")
+	}
+	if _, err := Parse([]byte(many.String())); err == nil || !strings.Contains(err.Error(), "more than 64") {
+		t.Errorf("a plan of 65 modules: %v, want more than 64", err)
+	}
+}

@@ -1,0 +1,3 @@
+package bootload
+
+const sysFinitModule = 313
