@@ -83,7 +83,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		return nil, err
 	}
 	cfg.agentPort = port
-	channel, err := newLink("control channel", "channel", fdChannel)
+	channel, err := newLink("control channel", "channel", fdChannel, b.loopback)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +147,7 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	}
 	if err != nil || !ready {
 		cmd.Process.Kill()
-		<-exited
+		<-qemuGone // awaitReady may have taken exited's one value
 		tail := readTail(qemuLogPath, cfg.consoleLog)
 		cleanup()
 		var be *bootError
@@ -159,16 +159,17 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 	}
 	if err := (proto.NewFrameWriter(ch)).Send(proto.FrameDetach); err != nil {
 		cmd.Process.Kill()
-		<-exited
+		<-qemuGone // awaitReady may have taken exited's one value
 		cleanup()
 		return nil, fmt.Errorf("letting the machine go: %w", err)
 	}
-	opts.notice("microVM: kernel booted and its /init running in %.1f s", helloAt.Sub(start).Seconds())
+	opts.notice("microVM: booted, its /init answering after %.1f s", helloAt.Sub(start).Seconds())
 	return m, nil // its exit is this process's to reap while it lives (the goroutine above), init's after
 }
 
 // awaitReady reads the control channel, once connect has it and has seen the guest on it, until the agent
-// says ready (and returns the channel): hello within the boot watchdog's deadline, then ready. qemu's complaints about its accelerator, in its log, end the wait at once.
+// says ready (and returns the channel): hello within the boot watchdog's deadline, then ready. qemu's
+// complaints about its accelerator, in its log, end the wait at once.
 func awaitReady(ctx context.Context, connect func() (stream, error), exited <-chan error, cfg qemuConfig, qemuLogPath string, opts *Options) (stream, bool, time.Time, error) {
 	frames := make(chan proto.Frame, 4)
 	readErr := make(chan error, 1)

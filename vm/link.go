@@ -38,9 +38,9 @@ type link struct {
 	ln    net.Listener
 }
 
-func newLink(name, id string, fd int) (*link, error) {
+func newLink(name, id string, fd int, loopback bool) (*link, error) {
 	l := &link{name: name, id: id, fd: fd}
-	if !linksOverLoopback {
+	if !loopback {
 		ours, qemus, err := socketpair(name)
 		if err != nil {
 			return nil, err
@@ -105,7 +105,7 @@ func (l *link) accept(deadline time.Time, exited <-chan struct{}) (stream, error
 	}()
 	c, err := l.ln.Accept()
 	if err != nil {
-		return nil, fmt.Errorf("qemu did not connect its %s to lvslab's 127.0.0.1 listener: %w", l.name, err)
+		return nil, fmt.Errorf("qemu did not connect its %s to lvslab's 127.0.0.1 listener: %w (%v)", l.name, errLinkClosed, err)
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
@@ -123,19 +123,30 @@ func (l *link) unblock(deadline time.Time) {
 	}
 }
 
+// errNotTheGuest says that what connected to a link over the loopback did not send the job's secret;
+// errGuestSilent that its end closed first (qemu gone before its guest spoke, say).
+var (
+	errNotTheGuest = errors.New("did not send the job's secret: not this machine's qemu")
+	errGuestSilent = errors.New("its end closed before the secret came")
+	errLinkClosed  = errors.New("qemu gone, or its time up, before it connected")
+)
+
 // proveGuest reads the secret the guest's /init sends first on its channel, when the link goes over the
-// loopback, and fails unless it is the job's: whoever connected is not that guest, and is told nothing.
-// The read ends when qemu's end closes, or at unblock's deadline.
+// loopback, and fails unless it is the job's: whoever connected is not that guest (errNotTheGuest), and is
+// told nothing. The read ends when qemu's end closes (errGuestSilent), or at unblock's deadline.
 func (l *link) proveGuest(secret []byte) error {
 	if l.ln == nil {
 		return nil
 	}
+	if len(secret) == 0 {
+		return fmt.Errorf("the guest's %s goes over the loopback, but its job holds no secret to prove it", l.name)
+	}
 	got := make([]byte, len(secret))
 	if _, err := io.ReadFull(l.ours, got); err != nil {
-		return fmt.Errorf("reading the guest's secret on its %s: %w", l.name, err)
+		return fmt.Errorf("reading the guest's secret on its %s: %w (%v)", l.name, errGuestSilent, err)
 	}
 	if subtle.ConstantTimeCompare(got, secret) != 1 {
-		return errors.New("what connected to the guest's " + l.name + " on 127.0.0.1 did not send the job's secret: not this machine's qemu")
+		return fmt.Errorf("what connected to the guest's %s on 127.0.0.1 %w", l.name, errNotTheGuest)
 	}
 	return nil
 }

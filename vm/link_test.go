@@ -3,6 +3,7 @@ package vm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"net"
 	"strings"
@@ -41,7 +42,6 @@ func dialLink(t *testing.T, l *link) net.Conn {
 }
 
 func TestLinkOverLoopbackTrustsOnlyTheGuestWithTheSecret(t *testing.T) {
-	overLoopback(t)
 	secret := bytes.Repeat([]byte{7}, 32)
 	for _, c := range []struct {
 		name  string
@@ -50,9 +50,9 @@ func TestLinkOverLoopbackTrustsOnlyTheGuestWithTheSecret(t *testing.T) {
 	}{
 		{"the guest", secret, true},
 		{"another process", bytes.Repeat([]byte{8}, 32), false},
-		{"one that says too little and hangs up", secret[:5], false},
+		{"one that says too little and hangs up", secret[:5], false}, // errGuestSilent: as a qemu gone early
 	} {
-		l, err := newLink("guest channel", "channel", fdChannel)
+		l, err := newLink("guest channel", "channel", fdChannel, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,6 +68,9 @@ func TestLinkOverLoopbackTrustsOnlyTheGuestWithTheSecret(t *testing.T) {
 		err = l.proveGuest(secret)
 		if (err == nil) != c.ok {
 			t.Errorf("%s: proveGuest: %v, want ok %v", c.name, err, c.ok)
+		}
+		if err := l.proveGuest(nil); err == nil {
+			t.Errorf("%s: proveGuest with no secret to check against passed", c.name)
 		}
 		if c.ok {
 			qemu.Write([]byte("frames"))
@@ -85,8 +88,7 @@ func TestLinkOverLoopbackTrustsOnlyTheGuestWithTheSecret(t *testing.T) {
 }
 
 func TestLinkOverLoopbackStopsWaitingWhenQemuIsGone(t *testing.T) {
-	overLoopback(t)
-	l, err := newLink("console", "console", fdConsole)
+	l, err := newLink("console", "console", fdConsole, true)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,7 +97,7 @@ func TestLinkOverLoopbackStopsWaitingWhenQemuIsGone(t *testing.T) {
 	time.AfterFunc(50*time.Millisecond, func() { close(gone) })
 	start := time.Now()
 	_, err = l.accept(time.Now().Add(time.Minute), gone)
-	if err == nil || !strings.Contains(err.Error(), "qemu did not connect its console") {
+	if !errors.Is(err, errLinkClosed) || !strings.Contains(err.Error(), "qemu did not connect its console") {
 		t.Errorf("accept with qemu gone: %v, want qemu did not connect its console", err)
 	}
 	if waited := time.Since(start); waited > 10*time.Second {
@@ -104,7 +106,7 @@ func TestLinkOverLoopbackStopsWaitingWhenQemuIsGone(t *testing.T) {
 }
 
 func TestLinkOverSocketpairIsInheritedByDescriptor(t *testing.T) {
-	l, err := newLink("guest channel", "channel", fdChannel)
+	l, err := newLink("guest channel", "channel", fdChannel, false)
 	if err != nil {
 		t.Fatal(err)
 	}

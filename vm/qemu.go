@@ -125,7 +125,7 @@ func qemuArgs(c qemuConfig) []string {
 	return args
 }
 
-// tcgGodebug turns off, in the guest's Go programs under TCG, the x86 features emulation makes dear.
+// tcgGodebug turns off, in /init under TCG, the x86 features emulation makes dear.
 const tcgGodebug = "GODEBUG=cpu.sse42=off,cpu.avx=off"
 
 // x86FeaturesOptional tells whether this binary, the guest's /init, may be told not to use SSE4.2 and AVX:

@@ -135,7 +135,9 @@ type machine struct {
 	kernel *os.File // the unpacked kernel (anonFile), or nil when cfg.kernel is a path
 	// userland says where the guest's programs come from, for Result.Userland
 	userland string
-	// linkSecret is what the guest sends first on its channel, in the job, when links go over the loopback.
+	// loopback: qemu connects its links to lvslab's listeners on 127.0.0.1 (linksOverLoopback, read once);
+	// linkSecret is then what the guest sends first on its channel, from its job.
+	loopback   bool
 	linkSecret []byte
 }
 
@@ -180,7 +182,8 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		return nil, err
 	}
 	var linkSecret []byte
-	if linksOverLoopback {
+	loopback := linksOverLoopback // read once: the links and the job must agree
+	if loopback {
 		linkSecret = make([]byte, proto.AgentSecretLen)
 		cryptorand.Read(linkSecret)
 		j.LinkSecret = hex.EncodeToString(linkSecret)
@@ -205,7 +208,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if opts.Userland != "" {
 		says = opts.userlandSays
 	}
-	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, linkSecret: linkSecret, cfg: qemuConfig{
+	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, loopback: loopback, linkSecret: linkSecret, cfg: qemuConfig{
 		name:     name,
 		initrd:   qemuPath(initrd, fdInitrd),
 		memory:   opts.Memory,

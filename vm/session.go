@@ -35,15 +35,15 @@ type session struct {
 	helloAt  time.Time
 	timings  []proto.Timing // the guest's phases
 	linkMu   sync.Mutex
-	linkFail error // a link to qemu that never carried the guest (link.accept, link.proveGuest)
+	linkFail error // the channel's peer was not the guest (link.proveGuest)
 }
 
 // links makes the machine's channel and console, and has qemu's command line name them.
 func (m *machine) links() (channel, console *link, err error) {
-	if channel, err = newLink("guest channel", "channel", fdChannel); err != nil {
+	if channel, err = newLink("guest channel", "channel", fdChannel, m.loopback); err != nil {
 		return nil, nil, err
 	}
-	if console, err = newLink("console", "console", fdConsole); err != nil {
+	if console, err = newLink("console", "console", fdConsole, m.loopback); err != nil {
 		channel.close()
 		return nil, nil, err
 	}
@@ -76,8 +76,7 @@ func (s *session) readConsole(console *link, connectBy time.Time, qemuGone <-cha
 		defer close(done)
 		con, err := console.accept(connectBy, qemuGone)
 		if err != nil {
-			s.linkErr(err)
-			return
+			return // qemu gone before it connected: the verdict says how it ended
 		}
 		w := io.Writer(&s.console)
 		if s.opts.Console != nil {
@@ -99,7 +98,11 @@ func (s *session) readChannel(channel *link, connectBy time.Time, qemuGone <-cha
 			err = channel.proveGuest(secret)
 		}
 		if err != nil {
-			s.linkErr(err)
+			// qemu gone before it connected, or before the guest spoke: the verdict says how it ended. Any
+			// other failure is the link's own (a peer that is not the guest).
+			if !errors.Is(err, errLinkClosed) && !errors.Is(err, errGuestSilent) {
+				s.linkErr(err)
+			}
 			return
 		}
 		s.readFrames(ch, ch, last)
@@ -111,6 +114,12 @@ func (s *session) linkErr(err error) {
 	s.linkMu.Lock()
 	defer s.linkMu.Unlock()
 	s.linkFail = errors.Join(s.linkFail, err)
+}
+
+func (s *session) linkFailed() error {
+	s.linkMu.Lock()
+	defer s.linkMu.Unlock()
+	return s.linkFail
 }
 
 // How a run ended before the guest finished, when it was lvslab that stopped it.
@@ -137,7 +146,10 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	// A group of its own, so that what a qemu wrapper forks is stopped with it.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	s.hello = make(chan struct{})
-	s.console.initSeen = make(chan struct{})
+	if !m.loopback {
+		// Over the loopback, anyone could connect the console first: only the proven channel's hello counts.
+		s.console.initSeen = make(chan struct{})
+	}
 	fds.CloseOnExecInherited()
 	start := time.Now()
 	done, err := supervise.Start(cmd)
@@ -188,7 +200,7 @@ wait:
 		}
 	}
 	if done != nil {
-		waitErr = s.reap(cmd, done, stopped != stoppedNot)
+		waitErr = s.reap(cmd, done, stopped != stoppedNot || s.linkFailed() != nil)
 	}
 	total := time.Since(start)
 	goneOnce()
@@ -199,7 +211,7 @@ wait:
 	<-consoleDone
 
 	res := &Result{ExitCode: s.exitCode, Total: total, Accel: accelWord(m.cfg.hw), Timings: s.timings}
-	if at := s.console.initTime(); !at.IsZero() {
+	if at := s.console.initTime(); !at.IsZero() && !m.loopback {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {
 		res.BootToInit = s.helloAt.Sub(start)
@@ -339,8 +351,8 @@ func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Resu
 			why = "the VM run was canceled"
 		}
 		return nil, fmt.Errorf("%s after %v; killed qemu %s%s", why, res.Total.Round(time.Millisecond), m.cfg.name, tail)
-	case s.linkFail != nil:
-		return nil, fmt.Errorf("%w; qemu %s stopped%s", s.linkFail, m.cfg.name, tail)
+	case s.linkFailed() != nil:
+		return nil, fmt.Errorf("%w; killed qemu %s%s", s.linkFailed(), m.cfg.name, tail)
 	case s.guestErr != "":
 		return nil, fmt.Errorf("the VM's init failed: %s%s", s.guestErr, tail)
 	case !s.exited && !s.started():

@@ -54,7 +54,7 @@ func guestInit(labNamespace LabNamespace) {
 		powerOff()
 	}()
 	fmt.Println(proto.InitMarker)
-	if at := bootload.Started(); at != 0 {
+	if at, ok := bootload.Started(); ok && at != 0 {
 		g.timings = append(g.timings, proto.Timing{Phase: "boot modules started", At: at})
 	}
 	g.mark("init")

@@ -75,16 +75,7 @@ func fileExists(p string) bool {
 // the kernel applies them only to modules built in.
 func cmdlineParams() map[string]string {
 	data, _ := os.ReadFile("/proc/cmdline")
-	params := map[string]string{}
-	for _, w := range strings.Fields(string(data)) {
-		mod, param, ok := strings.Cut(w, ".")
-		if !ok || !strings.Contains(param, "=") || strings.Contains(mod, "=") {
-			continue
-		}
-		mod = kernel.ModName(mod)
-		params[mod] = strings.TrimSpace(params[mod] + " " + param)
-	}
-	return params
+	return bootload.ModuleParams(string(data))
 }
 
 // guestModprobe is `modprobe [-q] [-a] [--] NAME [PARAM=VALUE...]` for the guest: the kernel's
@@ -175,15 +166,11 @@ func modprobe(names []string, params string) error {
 	return nil
 }
 
-// loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in.
+// loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in, unless package
+// bootload has (where it knows how: amd64 and arm64).
 func loadBootModules(mods []proto.BootModule, params map[string]string) error {
-	if at, err := bootload.Wait(); at != 0 {
-		for _, m := range mods {
-			if params[m.Name] != "" {
-				return errors.Join(err, fmt.Errorf("module %s was loaded at boot without the parameters the kernel command line gives it (%s)", m.Name, params[m.Name]))
-			}
-		}
-		return err
+	if planned, err := bootload.Wait(); planned {
+		return err // loaded while lvslab's packages initialised
 	}
 	steps := make([]kernel.LoadStep, len(mods))
 	for i, m := range mods {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 )
 
@@ -46,7 +47,7 @@ type BootModule struct {
 const (
 	JobPath       = "/lvslab/job.json"
 	IndexPath     = "/lvslab/" + kernel.IndexFile // the module index, for the guest's modprobe
-	BootModuleDir = "/lvslab/ko"
+	BootModuleDir = bootload.BootModuleDir
 	// The kernel's request_module runs it. /init links it to itself once it runs, not in the initramfs:
 	// the kernel's own requests while it boots would each start this 15 MB binary for nothing (0.2 s
 	// under TCG), before it could load a module.

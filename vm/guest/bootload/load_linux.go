@@ -9,46 +9,53 @@ import (
 )
 
 var (
-	started  time.Duration // on the guest's clock; 0 when the plan was not there (not /init)
+	planned  bool          // this is the guest's /init, and its initramfs holds a plan
+	started  time.Duration // when loading began, on the guest's clock (0 if the clock could not be read)
 	finished = make(chan struct{})
 	loadErr  error
 )
 
 func init() {
-	if syscall.Getpid() != 1 {
+	if sysFinitModule == 0 || syscall.Getpid() != 1 {
 		close(finished)
 		return
 	}
-	data, err := readPlan()
+	data, err := readFile(PlanPath, maxPlanBytes+1)
 	if err != nil {
-		close(finished) // no plan: /init loads the modules itself, later
+		close(finished) // no plan: not the guest's /init
 		return
 	}
-	started = sinceBoot()
+	planned = true
 	mods, err := Parse(data)
 	if err != nil {
 		loadErr = err
 		close(finished)
 		return
 	}
+	started = sinceBoot()
 	go func() {
-		loadErr = loadAll(mods)
-		close(finished)
+		defer close(finished)
+		cmdline, err := kernelCmdline()
+		if err != nil {
+			loadErr = errors.New("boot modules: reading the kernel command line for their parameters: " + err.Error())
+			return
+		}
+		loadErr = loadAll(mods, ModuleParams(cmdline))
 	}()
 }
 
-// Started is when loading began, on the guest's clock; 0 if it did not (see Wait).
-func Started() time.Duration { return started }
+// Started tells whether the boot modules are being loaded, and since when on the guest's clock.
+func Started() (time.Duration, bool) { return started, planned }
 
-// Wait returns once the boot modules are loaded: when loading started (0 if it did not: the binary is not
-// the guest's /init, or its initramfs holds no plan), and what failed.
-func Wait() (time.Duration, error) {
+// Wait returns once the boot modules are loaded, with what failed; planned is false, and nothing loaded,
+// when this is not the guest's /init or its initramfs holds no plan.
+func Wait() (planned bool, err error) {
 	<-finished
-	return started, loadErr
+	return planned, loadErr
 }
 
 // loadAll loads each module as soon as those it comes after are in.
-func loadAll(mods []Module) error {
+func loadAll(mods []Module, params map[string]string) error {
 	done := map[string]chan struct{}{}
 	errs := make([]error, len(mods))
 	var wg sync.WaitGroup
@@ -64,35 +71,39 @@ func loadAll(mods []Module) error {
 			for _, c := range before {
 				<-c
 			}
-			errs[i] = load(m.Name)
+			errs[i] = load(m.Name, params[m.Name])
 		})
 	}
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-func load(name string) error {
+func load(name, params string) error {
 	path := BootModuleDir + "/" + name + ".ko"
 	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return errors.New("loading module " + name + ": " + err.Error())
 	}
 	defer syscall.Close(fd)
-	empty := [1]byte{} // no parameters
-	_, _, errno := syscall.Syscall(sysFinitModule, uintptr(fd), uintptr(unsafe.Pointer(&empty[0])), 0)
+	p, err := syscall.BytePtrFromString(params)
+	if err != nil {
+		return errors.New("loading module " + name + ": its parameters hold a NUL")
+	}
+	_, _, errno := syscall.Syscall(sysFinitModule, uintptr(fd), uintptr(unsafe.Pointer(p)), 0)
 	if errno != 0 && errno != syscall.EEXIST {
 		return errors.New("loading module " + name + " from " + path + ": " + errno.Error())
 	}
 	return nil
 }
 
-func readPlan() ([]byte, error) {
-	fd, err := syscall.Open(PlanPath, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
+// readFile reads at most limit bytes of path.
+func readFile(path string, limit int) ([]byte, error) {
+	fd, err := syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0)
 	if err != nil {
 		return nil, err
 	}
 	defer syscall.Close(fd)
-	buf := make([]byte, maxPlanBytes+1)
+	buf := make([]byte, limit)
 	n := 0
 	for n < len(buf) {
 		r, err := syscall.Read(fd, buf[n:])
@@ -105,6 +116,22 @@ func readPlan() ([]byte, error) {
 		n += r
 	}
 	return buf[:n], nil
+}
+
+// kernelCmdline reads /proc/cmdline through a proc mounted for the moment on a folder of its own: /init
+// mounts /proc itself, later.
+func kernelCmdline() (string, error) {
+	const dir = "/lvslab/proc"
+	if err := syscall.Mkdir(dir, 0o555); err != nil && err != syscall.EEXIST {
+		return "", err
+	}
+	defer syscall.Rmdir(dir)
+	if err := syscall.Mount("proc", dir, "proc", syscall.MS_NOSUID|syscall.MS_NODEV|syscall.MS_NOEXEC, ""); err != nil {
+		return "", err
+	}
+	defer syscall.Unmount(dir, syscall.MNT_DETACH)
+	data, err := readFile(dir+"/cmdline", 64<<10)
+	return string(data), err
 }
 
 // sinceBoot is the guest's CLOCK_BOOTTIME, as /init's timings are.

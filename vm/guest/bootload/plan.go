@@ -11,8 +11,8 @@ import (
 )
 
 // PlanPath is where the initramfs holds the plan: a line a boot module, in load order, its name and, after
-// a tab, the modules it comes after, by comma. Each module is BootModuleDir/NAME.ko, loaded without
-// parameters: the kernel command line lvslab writes has none for a boot module.
+// a tab, the modules it comes after, by comma. Each module is BootModuleDir/NAME.ko, loaded with the
+// parameters the kernel command line gives it (ModuleParams), as modprobe would.
 const (
 	PlanPath      = "/lvslab/boot.plan"
 	BootModuleDir = "/lvslab/ko"
@@ -82,4 +82,19 @@ func quote(s string) string {
 		s = s[:64] + "..."
 	}
 	return "\"" + s + "\""
+}
+
+// ModuleParams are the modules' parameters on a kernel command line: each word MODULE.PARAM=VALUE, by
+// module (its name with dashes as underscores, as the kernel has it), as modprobe reads them.
+func ModuleParams(cmdline string) map[string]string {
+	params := map[string]string{}
+	for _, w := range strings.Fields(cmdline) {
+		mod, param, ok := strings.Cut(w, ".")
+		if !ok || !strings.Contains(param, "=") || strings.Contains(mod, "=") {
+			continue
+		}
+		mod = strings.ReplaceAll(mod, "-", "_")
+		params[mod] = strings.TrimSpace(params[mod] + " " + param)
+	}
+	return params
 }

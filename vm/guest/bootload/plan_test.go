@@ -1,6 +1,8 @@
 package bootload
 
 import (
+	"go/build"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -38,5 +40,32 @@ func TestParseRefusesWhatIsNotAPlan(t *testing.T) {
 	}
 	if _, err := Parse([]byte(many.String())); err == nil || !strings.Contains(err.Error(), "more than 64") {
 		t.Errorf("a plan of 65 modules: %v, want more than 64", err)
+	}
+}
+
+func TestModuleParams(t *testing.T) {
+	got := ModuleParams("console=ttyS0 quiet virtio_mmio.device=512@0xfeb00e00:12 virtio-mmio.force_legacy=1 9p.debug=1 a=b.c=d lvslab.guest=1 .x=1")
+	want := map[string]string{"virtio_mmio": "device=512@0xfeb00e00:12 force_legacy=1", "9p": "debug=1", "lvslab": "guest=1", "": "x=1"}
+	if !maps.Equal(got, want) {
+		t.Errorf("ModuleParams = %v, want %v", got, want)
+	}
+}
+
+// Go initialises a package once what it imports is, in the order of their import paths: bootload starts
+// early only while it imports nothing that Go initialises late (os, fmt, lvslab's own packages, ...).
+func TestImportsOnlyWhatGoInitialisesEarly(t *testing.T) {
+	early := []string{"errors", "strings", "sync", "syscall", "time", "unsafe"}
+	for _, arch := range []string{"amd64", "arm64"} {
+		ctx := build.Default
+		ctx.GOOS, ctx.GOARCH = "linux", arch
+		pkg, err := ctx.ImportDir(".", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range pkg.Imports {
+			if !slices.Contains(early, imp) {
+				t.Errorf("bootload imports %s: only %v keep it early in Go's initialisation", imp, early)
+			}
+		}
 	}
 }

@@ -1,3 +1,5 @@
+//go:build linux
+
 package bootload
 
 const sysFinitModule = 313
