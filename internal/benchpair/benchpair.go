@@ -76,7 +76,7 @@ func (p Pairs) Report(b testing.TB, what, nameA, nameB, unit string) {
 		fmt.Printf("%-34s no pairs measured\n", what)
 		return
 	}
-	line := fmt.Sprintf("%-34s %s %9.4g %s   %s %9.4g %s   %s/%s median %.2f (range %.2f-%.2f, %d pairs)",
+	line := fmt.Sprintf("%-34s %s %9.4g %s   %s %9.4g %s   %s/%s median %.3f (range %.2f-%.2f, %d pairs)",
 		what, nameA, Median(p.A), unit, nameB, Median(p.B), unit, nameA, nameB, Median(r), r[0], r[len(r)-1], len(r))
 	fmt.Println(line)
 	if bb, ok := b.(*testing.B); ok {

@@ -54,7 +54,9 @@ func Wait() (planned bool, err error) {
 	return planned, loadErr
 }
 
-// loadAll loads each module as soon as those it comes after are in.
+// loadAll loads each module as soon as those it comes after are in: package guest's loadAll for the lab's
+// modules does the same over vm/kernel's steps, which this package must not import (Go would initialise it
+// after vm/kernel's compression libraries).
 func loadAll(mods []Module, params map[string]string) error {
 	done := map[string]chan struct{}{}
 	errs := make([]error, len(mods))
