@@ -22,16 +22,16 @@ func (l *Lab) ApplyFault(ctx context.Context, f Fault) (string, error) {
 	if err := f.Check(); err != nil {
 		return "", err
 	}
-	switch {
-	case f.Sysctl != nil:
+	if s, ok := f.Sysctl(); ok {
 		if director, _ := l.director(); f.Host != director {
-			return "", fmt.Errorf("%s is a sysctl of the director's IPVS, and %s is not lab %s's director (%s)", f.Sysctl.Name, f.Host, l.Name, director)
+			return "", fmt.Errorf("%s is a sysctl of the director's IPVS, and %s is not lab %s's director (%s)", s.Name, f.Host, l.Name, director)
 		}
-		if err := l.SetDirectorSysctl(*f.Sysctl); err != nil {
+		if err := l.SetDirectorSysctl(s); err != nil {
 			return "", err
 		}
-		return fmt.Sprintf("%s: net.ipv4.vs.%s", f.Host, f.Sysctl), nil
-	case f.Action == LinkFlap:
+		return fmt.Sprintf("%s: net.ipv4.vs.%s", f.Host, s), nil
+	}
+	if f.Action == LinkFlap {
 		return l.flap(ctx, f)
 	}
 	if f.OnLink() {
@@ -52,6 +52,9 @@ func (l *Lab) ApplyFault(ctx context.Context, f Fault) (string, error) {
 // short by ctx leaves the link up.
 func (l *Lab) flap(ctx context.Context, f Fault) (string, error) {
 	var ifname string
+	stopped := func(done int) error {
+		return fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, done, f.Times, ctx.Err())
+	}
 	for i := range f.Times {
 		var err error
 		if ifname, err = l.SetLinkUp(f.Host, f.Interface, false); err != nil {
@@ -64,14 +67,11 @@ func (l *Lab) flap(ctx context.Context, f Fault) (string, error) {
 		if _, err := l.SetLinkUp(f.Host, f.Interface, true); err != nil {
 			return "", err
 		}
-		done := i + 1
-		if held && done < f.Times {
-			held = holdFor(ctx, f.Period)
-		} else if !held {
-			done = i
-		}
-		if !held {
-			return "", fmt.Errorf("%s %s: the flap was stopped after %d of %d times (%w); the link is up", f.Host, ifname, done, f.Times, ctx.Err())
+		switch {
+		case !held:
+			return "", stopped(i)
+		case i+1 < f.Times && !holdFor(ctx, f.Period):
+			return "", stopped(i + 1)
 		}
 	}
 	return fmt.Sprintf("%s %s: flapped %d times, down %v and up %v each, now up", f.Host, ifname, f.Times, f.Period, f.Period), nil

@@ -39,7 +39,6 @@ type Fault struct {
 	// A flap's period (how long the link stays down, then up) and how many times it goes down.
 	Period time.Duration
 	Times  int
-	Sysctl *Sysctl // the Action NAME=VALUE, read
 }
 
 // ParseFault reads a fault as a scenario's step gives it: "rs1 stop", "rs2:eth0 link-down", "rs1 link-flap
@@ -68,18 +67,25 @@ func ParseFault(text string) (Fault, error) {
 	case len(words) != 2:
 		return f, fmt.Errorf("%q: expected HOST[:INTERFACE] and one action, as \"rs1 stop\"", topology.Clip(text, 60))
 	}
-	err = f.Check()
-	return f, err
+	return f, f.Check()
 }
 
-// Check says what is wrong with the fault before any lab is asked, and reads a sysctl's NAME=VALUE.
-func (f *Fault) Check() error {
+// Sysctl is the fault's Action read as one of the director's sysctls, NAME=VALUE, when it is one.
+func (f Fault) Sysctl() (Sysctl, bool) {
+	if !strings.Contains(f.Action, "=") {
+		return Sysctl{}, false
+	}
+	s, err := ParseSysctl(f.Action)
+	return s, err == nil
+}
+
+// Check says what is wrong with the fault before any lab is asked.
+func (f Fault) Check() error {
 	if strings.Contains(f.Action, "=") {
 		s, err := ParseSysctl(f.Action)
 		if err != nil {
 			return err
 		}
-		f.Sysctl = &s
 		if f.Interface != "" {
 			return fmt.Errorf("%s is a sysctl of %s's IPVS, not of an interface: name the host alone", s.Name, f.Host)
 		}

@@ -212,16 +212,7 @@ func (l *Lab) inHost(host string, fn func(*netlink.Handle) error) error {
 
 // inSwitch runs fn with a netlink handle in the namespace of the lab's bridges, proven the lab's.
 func (l *Lab) inSwitch(fn func(*netlink.Handle) error) error {
-	for _, ns := range l.state.Namespaces {
-		if ns.Host == "" {
-			path, err := l.checkNamespace(ns)
-			if err != nil {
-				return err
-			}
-			return withNetlink(path, fn)
-		}
-	}
-	return fmt.Errorf("lab %s records no namespace for its switch: `lvslab down %s` and `lvslab up` rebuild it", l.Name, l.Name)
+	return l.inHost("", fn) // the lab records its switch's namespace as no host's
 }
 
 // withNetlink runs fn with a netlink handle in the namespace at path.

@@ -30,14 +30,14 @@ func (l countingListener) Accept() (net.Conn, error) {
 	return conn, err
 }
 
-// handler answers every path with the server's body (as a one-line page, like the tutorial's
-// `echo RS1.magedu.com > index.html`), except /whoami, which tells the server and the client it saw.
 // identify names the server and the client address it saw in an answer's headers.
 func identify(w http.ResponseWriter, host string, r *http.Request) {
 	w.Header().Set(wire.ServerHeader, host)
 	w.Header().Set(wire.ClientHeader, r.RemoteAddr)
 }
 
+// handler answers every path with the server's body (as a one-line page, like the tutorial's
+// `echo RS1.magedu.com > index.html`), except /whoami, which tells the server and the client it saw.
 func handler(host, body string, c *counters) http.Handler {
 	page := []byte(body)
 	if !strings.HasSuffix(body, "\n") {

@@ -100,12 +100,12 @@ type failure struct {
 func failuresOf(res *loadgen.Result, table clientTable, name func(netip.Addr) string) []failure {
 	var out []failure
 	for _, f := range res.Failed {
-		server := "?"
-		if c, ok := table.of(f.Local); ok {
-			server = name(c.Dest.Addr())
-		}
-		if f.Server != "" {
-			server = f.Server // a failed answer names its server
+		server := f.Server // a failed answer names its server
+		if server == "" {
+			server = "?"
+			if c, ok := table.of(f.Local); ok {
+				server = name(c.Dest.Addr())
+			}
 		}
 		out = append(out, failure{FailedConn: f, server: server})
 	}

@@ -457,13 +457,14 @@ func (s *Scenario) step(y stepYAML, field string, w *phaseWhere) (Step, error) {
 			return st, w.errf(field+"fault", "%v", err)
 		}
 		h := s.Topology.Host(f.Host)
+		sysctl, isSysctl := f.Sysctl()
 		switch {
 		case h == nil:
 			return st, w.errf(field+"fault", "no host %q in %s", topology.Clip(f.Host, 40), s.Topology.Source)
-		case f.Sysctl != nil && f.Host != s.Topology.IPVS.On:
-			return st, w.errf(field+"fault", "%s is a sysctl of the director's IPVS, and %s is not the director (%s)", f.Sysctl.Name, f.Host, s.Topology.IPVS.On)
-		case f.Sysctl != nil:
-			st.Sysctl = f.Sysctl // as a sysctl step
+		case isSysctl && f.Host != s.Topology.IPVS.On:
+			return st, w.errf(field+"fault", "%s is a sysctl of the director's IPVS, and %s is not the director (%s)", sysctl.Name, f.Host, s.Topology.IPVS.On)
+		case isSysctl:
+			st.Sysctl = &sysctl // as a sysctl step
 			return st, nil
 		case !f.OnLink() && h.HTTP == nil && h.UDP == nil:
 			return st, w.errf(field+"fault", "%s runs no server to %s", f.Host, f.Action)

@@ -186,25 +186,29 @@ func (d *decoder) http(n *yaml.Node, path, host string) *HTTPServer {
 	if v := f["body"]; v != nil {
 		s.Body = d.str(v, childField(path, "body"))
 	}
-	if v := f["think"]; v != nil {
-		if text, ok := d.scalar(v, childField(path, "think"), "a duration such as 50ms, or a range such as 20ms-80ms"); ok {
-			t, err := ParseThink(text)
-			if err != nil {
-				d.unreadable(v, childField(path, "think"), "think %q: %v", text, err)
-			}
-			s.Think = t
-		}
-	}
-	if v := f["fail"]; v != nil {
-		if text, ok := d.scalar(v, childField(path, "fail"), "a per cent such as 10%"); ok {
-			p, err := shapePercent(text)
-			if err != nil {
-				d.unreadable(v, childField(path, "fail"), "fail %q: %v", text, err)
-			}
-			s.Fail = p
-		}
-	}
+	d.parsed(f, path, "think", "a duration such as 50ms, or a range such as 20ms-80ms", func(text string) (err error) {
+		s.Think, err = ParseThink(text)
+		return err
+	})
+	d.parsed(f, path, "fail", "a per cent such as 10%", func(text string) (err error) {
+		s.Fail, err = shapePercent(text)
+		return err
+	})
 	return s
+}
+
+// parsed reads the scalar field name of f, if there, with parse; what parse finds wrong is said where the
+// value stands, after the field's name and the value.
+func (d *decoder) parsed(f map[string]*yaml.Node, path, name, expected string, parse func(string) error) {
+	v := f[name]
+	if v == nil {
+		return
+	}
+	if text, ok := d.scalar(v, childField(path, name), expected); ok {
+		if err := parse(text); err != nil {
+			d.unreadable(v, childField(path, name), "%s %q: %v", name, text, err)
+		}
+	}
 }
 
 func (d *decoder) udp(n *yaml.Node, path string) *UDPServer {

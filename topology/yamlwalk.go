@@ -168,13 +168,13 @@ func sortedKeys(m map[string]reflect.Type) []string {
 	return out
 }
 
-// kindWords says what a value of type t is, for "expected …" messages.
 // unmarshalerType is a type that reads itself from YAML: the walk takes it as a scalar.
 var unmarshalerType = reflect.TypeFor[yaml.Unmarshaler]()
 
 // YAMLWorded is a type that says what its YAML value looks like, for a value that does not fit.
 type YAMLWorded interface{ YAMLWords() string }
 
+// kindWords says what a value of type t is, for "expected …" messages.
 func kindWords(t reflect.Type) string {
 	if w, ok := reflect.Zero(t).Interface().(YAMLWorded); ok {
 		return w.YAMLWords()

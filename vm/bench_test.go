@@ -184,12 +184,6 @@ func BenchmarkUserland(b *testing.B) {
 // test binary, until the benchmark ends.
 func bootLvslab(b *testing.B) {
 	b.Helper()
-	exe := filepath.Join(b.TempDir(), "lvslab")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", exe, "../cmd/lvslab")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("building lvslab, the guest's /init: %v\n%s", err, out)
-	}
-	testHookSelf = exe
+	testHookSelf = needs.Lvslab(b, b.TempDir())
 	b.Cleanup(func() { testHookSelf = "" })
 }

@@ -14,11 +14,13 @@ const consoleTailLines = 50
 // consoleTail copies the kernel console to an optional writer, keeps its last lines for error messages
 // and notes when /init announced itself.
 type consoleTail struct {
-	mu       sync.Mutex
-	lines    []string
-	partial  []byte
-	initAt   time.Time
-	initSeen chan struct{} // closed when the marker arrives, if not nil
+	mu      sync.Mutex
+	lines   []string
+	partial []byte
+	initAt  time.Time
+	// initSeen, if not nil, is closed when the marker arrives; if nil, the marker is not looked for (a
+	// console anyone could have connected is not believed about it).
+	initSeen chan struct{}
 }
 
 func (c *consoleTail) Write(p []byte) (int, error) {
@@ -32,11 +34,9 @@ func (c *consoleTail) Write(p []byte) (int, error) {
 		}
 		line := strings.TrimRight(string(c.partial[:i]), "\r")
 		c.partial = c.partial[i+1:]
-		if c.initAt.IsZero() && strings.Contains(line, proto.InitMarker) {
+		if c.initSeen != nil && c.initAt.IsZero() && strings.Contains(line, proto.InitMarker) {
 			c.initAt = time.Now()
-			if c.initSeen != nil {
-				close(c.initSeen)
-			}
+			close(c.initSeen)
 		}
 		c.lines = append(c.lines, line)
 		if len(c.lines) > consoleTailLines {

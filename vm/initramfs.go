@@ -68,11 +68,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 		}
 		c.File(name, 0o644, int64(len(data)), bytes.NewReader(data))
 	}
-	plan := make([]bootload.Module, len(j.Boot))
-	for i, m := range j.Boot {
-		plan[i] = bootload.Module{Name: m.Name, After: m.After}
-	}
-	data := bootload.Format(plan)
+	data := bootload.Format(j.Boot)
 	c.File(bootload.PlanPath[1:], 0o644, int64(len(data)), bytes.NewReader(data))
 	for name, v := range map[string]any{proto.JobPath: j, proto.IndexPath: ix} {
 		data, err := json.Marshal(v)

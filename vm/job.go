@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
@@ -72,7 +73,7 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 		j.Argv = append([]string{argv0}, opts.Argv[1:]...)
 	}
 	for _, s := range boot {
-		j.Boot = append(j.Boot, proto.BootModule{Name: s.Name, After: ix.Before(s.Name)})
+		j.Boot = append(j.Boot, bootload.Module{Name: s.Name, After: ix.Before(s.Name)})
 	}
 	for i := range j.Load {
 		j.Load[i].After = ix.Before(j.Load[i].Name)

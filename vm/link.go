@@ -109,8 +109,8 @@ func (l *link) accept(deadline time.Time, exited <-chan struct{}) (stream, error
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ours = c.(*net.TCPConn)
-	return l.ours, nil
+	l.ours = c
+	return c, nil
 }
 
 // unblock ends a read that waits on lvslab's end after the deadline: qemu is gone, and only a child it left

@@ -113,7 +113,7 @@ func (s *session) readChannel(channel *link, connectBy time.Time, qemuGone <-cha
 func (s *session) linkErr(err error) {
 	s.linkMu.Lock()
 	defer s.linkMu.Unlock()
-	s.linkFail = errors.Join(s.linkFail, err)
+	s.linkFail = err
 }
 
 func (s *session) linkFailed() error {
@@ -162,11 +162,11 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	qemuGone := make(chan struct{})
 	goneOnce := sync.OnceFunc(func() { close(qemuGone) })
 	defer goneOnce()
-	connectBy := start.Add(m.bootTimeout(s.opts))
+	bootTimeout := m.bootTimeout(s.opts)
+	connectBy := start.Add(bootTimeout)
 	consoleDone := s.readConsole(console, connectBy, qemuGone)
 	framesDone, lastFrame := s.readChannel(channel, connectBy, qemuGone, m.linkSecret)
 
-	bootTimeout := m.bootTimeout(s.opts)
 	watchdog := time.NewTimer(bootTimeout)
 	defer watchdog.Stop()
 	var waitErr, ctxErr error
@@ -211,7 +211,7 @@ wait:
 	<-consoleDone
 
 	res := &Result{ExitCode: s.exitCode, Total: total, Accel: accelWord(m.cfg.hw), Timings: s.timings}
-	if at := s.console.initTime(); !at.IsZero() && !m.loopback {
+	if at := s.console.initTime(); !at.IsZero() {
 		res.BootToInit = at.Sub(start)
 	} else if !s.helloAt.IsZero() {
 		res.BootToInit = s.helloAt.Sub(start)

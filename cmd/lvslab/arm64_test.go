@@ -27,7 +27,7 @@ func TestArm64Guest(t *testing.T) {
 	}
 	dir := t.TempDir()
 	c := newCLI(t)
-	c.exe = builtBinary(t, dir)
+	c.exe = needs.Lvslab(t, dir)
 	guest := filepath.Join(dir, vm.GuestBinaryName("arm64"))
 	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", guest, ".")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH=arm64")

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/lvslab/lvslab/internal/benchpair"
+	"github.com/lvslab/lvslab/internal/needs"
 	"github.com/lvslab/lvslab/labtest"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkExecRoundTrip(b *testing.B) {
 	needMicroVMBench(b)
 	// The binary users run: this test binary is twice its size, unstripped, and its start alone adds 8 ms
 	// to both sides.
-	c := &cli{t: b, stateDir: b.TempDir(), exe: builtBinary(b, b.TempDir())}
+	c := &cli{t: b, stateDir: b.TempDir(), exe: needs.Lvslab(b, b.TempDir())}
 	inVM, native := labName(), labName()
 	timed(b, c, "up", "--vm=always", "--name", inVM)
 	defer timed(b, c, "down", inVM)

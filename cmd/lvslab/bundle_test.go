@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/internal/needs"
 )
 
 // A workshop laptop with no network: a bundle made where the network is, imported and used in a network
@@ -17,7 +19,7 @@ func TestBundleImportedWithNoNetwork(t *testing.T) {
 	}
 	dir := t.TempDir()
 	c := newCLI(t)
-	c.exe = builtBinary(t, dir)
+	c.exe = needs.Lvslab(t, dir)
 	file := filepath.Join(dir, "workshop.lvslab")
 	out := c.expect(0, "bundle", "create", file, "--arch", "amd64")
 	if !strings.Contains(out, "Debian bookworm amd64 (linux-image-amd64), and lvslab for linux/amd64") {

@@ -43,10 +43,7 @@ shows each server's state.`,
   sudo lvslab fault director expire_nodest_conn=1`,
 		Args: cobra.ExactArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[1] != lab.LinkFlap && (cmd.Flags().Changed("period") || cmd.Flags().Changed("times")) {
-				return unusable(fmt.Errorf("--period and --times are for %s, not %s", lab.LinkFlap, args[1]))
-			}
-			req, err := faultRequest(args[0], args[1], period, times)
+			req, err := faultFromCommand(cmd, args, period, times)
 			if err != nil {
 				return unusable(err)
 			}
@@ -63,8 +60,12 @@ shows each server's state.`,
 	return cmd
 }
 
-// faultRequest reads lvslab fault's target and action.
-func faultRequest(target, action string, period time.Duration, times int) (lab.Fault, error) {
+// faultFromCommand reads lvslab fault's target and action, and its flags' period and times.
+func faultFromCommand(cmd *cobra.Command, args []string, period time.Duration, times int) (lab.Fault, error) {
+	target, action := args[0], args[1]
+	if action != lab.LinkFlap && (cmd.Flags().Changed("period") || cmd.Flags().Changed("times")) {
+		return lab.Fault{}, fmt.Errorf("--period and --times are for %s, not %s", lab.LinkFlap, action)
+	}
 	host, ifname, err := lab.ParseTarget(target)
 	f := lab.Fault{Host: host, Interface: ifname, Action: action}
 	if action == lab.LinkFlap {
@@ -73,6 +74,5 @@ func faultRequest(target, action string, period time.Duration, times int) (lab.F
 	if err != nil {
 		return f, err
 	}
-	err = f.Check()
-	return f, err
+	return f, f.Check()
 }

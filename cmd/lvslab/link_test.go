@@ -67,9 +67,8 @@ func TestLinkRefusesWhatCannotBe(t *testing.T) {
 // A fault sent into a lab's microVM is the same fault there, and what lvslab fault cannot do is refused
 // before any lab is asked.
 func TestFaultRequests(t *testing.T) {
-	sysctl := lab.Sysctl{Name: "expire_nodest_conn", Value: 1}
 	for _, req := range []lab.Fault{{Host: "rs1", Action: "stop"}, {Host: "director", Interface: "eth1", Action: lab.LinkDown},
-		{Host: "rs2", Action: lab.LinkFlap, Period: 500 * time.Millisecond, Times: 3}, {Host: "director", Action: "expire_nodest_conn=1", Sysctl: &sysctl}} {
+		{Host: "rs2", Action: lab.LinkFlap, Period: 500 * time.Millisecond, Times: 3}, {Host: "director", Action: "expire_nodest_conn=1"}} {
 		args := labs.FaultArgs("lab1", req)
 		got, err := parseFault(args[1:])
 		if err != nil || !reflect.DeepEqual(got, req) || args[1] != "--lab" || args[2] != "lab1" {
@@ -87,6 +86,7 @@ func TestFaultRequests(t *testing.T) {
 		{[]string{"rs1", "link-flap", "--period", "1s", "--times", "0"}, "link-flap's times 0: expected 1 to 100"},
 		{[]string{"director", "ip_forward=1"}, "expected NAME=VALUE, NAME one of conn_reuse_mode"},
 		{[]string{"director:eth0", "expire_nodest_conn=1"}, "not of an interface"},
+		{[]string{"rs1", "stop", "--times", "2"}, "--period and --times are for link-flap, not stop"},
 	} {
 		if _, err := parseFault(c.args); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("fault %q: got %v, want %q", c.args, err, c.want)
@@ -106,5 +106,5 @@ func parseFault(args []string) (lab.Fault, error) {
 	if len(rest) != 2 {
 		return lab.Fault{}, fmt.Errorf("%q: want HOST and ACTION", rest)
 	}
-	return faultRequest(rest[0], rest[1], period, times)
+	return faultFromCommand(cmd, rest, period, times)
 }

@@ -225,16 +225,3 @@ func TestVMFlagOnlyWhereItIsRead(t *testing.T) {
 		}
 	}
 }
-
-// builtBinary builds lvslab into dir as make build does (static, stripped): what users run, for a
-// benchmark to time or for a test to run as another user.
-func builtBinary(tb testing.TB, dir string) string {
-	tb.Helper()
-	path := filepath.Join(dir, "lvslab")
-	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, ".")
-	build.Env = append(os.Environ(), "CGO_ENABLED=0")
-	if out, err := build.CombinedOutput(); err != nil {
-		tb.Fatalf("building lvslab: %v\n%s", err, out)
-	}
-	return path
-}

@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/lvslab/lvslab/internal/needs"
 )
 
 // nobody is the ordinary user the test becomes.
@@ -34,7 +36,7 @@ func TestOrdinaryUserNeedsOnlyQemuAndLvslab(t *testing.T) {
 	if err := errors.Join(os.Chmod(dir, 0o755), os.Chown(home, nobody, nobody)); err != nil {
 		t.Fatal(err)
 	}
-	builtBinary(t, bin)
+	needs.Lvslab(t, bin)
 	qemu, err := exec.LookPath("qemu-system-x86_64")
 	if err != nil {
 		t.Fatal(err)

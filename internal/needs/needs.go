@@ -5,6 +5,8 @@ package needs
 
 import (
 	"os"
+	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/lvslab/lvslab/ipvsnl"
@@ -52,4 +54,17 @@ func OtherArchVM(t testing.TB) {
 	if os.Getenv(ArchEnv) != "1" {
 		t.Skipf("boots a guest of another architecture under TCG, for minutes: set %s=1 (make test runs it in test-arch)", ArchEnv)
 	}
+}
+
+// Lvslab builds lvslab into dir as make build does (static, stripped): the binary users run, for a test
+// or a benchmark that must not take its own test binary for it.
+func Lvslab(tb testing.TB, dir string) string {
+	tb.Helper()
+	path := filepath.Join(dir, "lvslab")
+	build := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", path, "github.com/lvslab/lvslab/cmd/lvslab")
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := build.CombinedOutput(); err != nil {
+		tb.Fatalf("building lvslab: %v\n%s", err, out)
+	}
+	return path
 }

@@ -86,7 +86,7 @@ func (g *guest) run() error {
 		return fmt.Errorf("job %s: %w", proto.JobPath, err)
 	}
 	params := cmdlineParams()
-	if err := loadBootModules(g.job.Boot, params); err != nil {
+	if err := loadBootModules(params); err != nil {
 		return err
 	}
 	g.mark("boot modules")

@@ -168,9 +168,13 @@ func modprobe(names []string, params string) error {
 
 // loadBootModules loads the initramfs's boot modules, each as soon as those it needs are in, unless package
 // bootload has (where it knows how: amd64 and arm64).
-func loadBootModules(mods []proto.BootModule, params map[string]string) error {
+func loadBootModules(params map[string]string) error {
 	if planned, err := bootload.Wait(); planned {
 		return err // loaded while lvslab's packages initialised
+	}
+	mods, err := bootload.ReadPlan()
+	if err != nil {
+		return fmt.Errorf("the boot modules' plan %s: %w", bootload.PlanPath, err)
 	}
 	steps := make([]kernel.LoadStep, len(mods))
 	for i, m := range mods {

@@ -69,7 +69,7 @@ func ranInitIn(log []byte) (time.Duration, bool) {
 	for line := range bytes.Lines(log) {
 		open, end := bytes.IndexByte(line, '['), bytes.IndexByte(line, ']')
 		// After the time, a kernel with CONFIG_PRINTK_CALLER says who logged it: "[    T1] Run /init ...".
-		if open < 0 || end < open || !bytes.Contains(line[end+1:], []byte("] Run /init as init process")) && !bytes.HasPrefix(bytes.TrimSpace(line[end+1:]), []byte("Run /init as init process")) {
+		if open < 0 || end < open || !bytes.Contains(line[end+1:], []byte(" Run /init as init process")) {
 			continue
 		}
 		secs, err := strconv.ParseFloat(string(bytes.TrimSpace(line[open+1:end])), 64)

@@ -11,11 +11,13 @@ import (
 
 // Job is what the host tells the guest's /init, as /lvslab/job.json in the initramfs.
 type Job struct {
-	Argv     []string          `json:"argv"` // Argv[0] is an absolute path, resolved on the host
-	Env      []string          `json:"env"`
-	Dir      string            `json:"dir"`
-	Tree     string            `json:"tree"` // host path of the module tree, reached in the guest under HostMount
-	Boot     []BootModule      `json:"boot"` // modules in the initramfs, in load order, as BootModuleDir/<name>.ko
+	Argv []string `json:"argv"` // Argv[0] is an absolute path, resolved on the host
+	Env  []string `json:"env"`
+	Dir  string   `json:"dir"`
+	Tree string   `json:"tree"` // host path of the module tree, reached in the guest under HostMount
+	// Boot are the modules in the initramfs that /init needs first, in load order, as BootModuleDir/<name>.ko:
+	// the guest reads them from their plan (bootload.PlanPath), not from the job.
+	Boot     []bootload.Module `json:"-"`
 	Load     []kernel.LoadStep `json:"load"` // Options.Modules and what they need, in load order
 	Outputs  []string          `json:"outputs"`
 	Hostname string            `json:"hostname"`
@@ -35,12 +37,6 @@ type Job struct {
 	// LinkSecret (hex), when set, is what /init sends first on its channel: the channel reaches lvslab
 	// through a loopback listener that anyone on the host could connect to, and this proves the guest.
 	LinkSecret string `json:"link_secret,omitempty"`
-}
-
-// BootModule is a module in the initramfs and the modules that must be loaded before it.
-type BootModule struct {
-	Name  string   `json:"name"`
-	After []string `json:"after,omitempty"`
 }
 
 // Paths in the initramfs and in the guest.

@@ -20,13 +20,12 @@ func init() {
 		close(finished)
 		return
 	}
-	data, err := readFile(PlanPath, maxPlanBytes+1)
-	if err != nil {
+	mods, err := ReadPlan()
+	if errors.Is(err, syscall.ENOENT) {
 		close(finished) // no plan: not the guest's /init
 		return
 	}
 	planned = true
-	mods, err := Parse(data)
 	if err != nil {
 		loadErr = err
 		close(finished)
@@ -96,6 +95,16 @@ func load(name, params string) error {
 		return errors.New("loading module " + name + " from " + path + ": " + errno.Error())
 	}
 	return nil
+}
+
+// ReadPlan reads the initramfs's plan (PlanPath), bounded, as untrusted data: a syscall.Errno when it cannot
+// be read (ENOENT: there is none), else Parse's error.
+func ReadPlan() ([]Module, error) {
+	data, err := readFile(PlanPath, maxPlanBytes+1)
+	if err != nil {
+		return nil, err
+	}
+	return Parse(data)
 }
 
 // readFile reads at most limit bytes of path.
