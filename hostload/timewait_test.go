@@ -25,7 +25,8 @@ import (
 // in a hundred (netem), so that it happens on any machine. Both generators must count those resets as
 // failed requests: lvslab load as many as the client's kernel saw reach its open connections
 // (TcpEstabResets), ab some (it loses track of a connection it saw reset, and may give up waiting for
-// it). With the lab's own limit the servers keep every connection they close, and neither generator
+// it). ab's own tally is not bounded by the kernel's: its "Exceptions" counts each error poll reports,
+// and it has been seen one above the resets that reached the client. With the lab's own limit the servers keep every connection they close, and neither generator
 // fails a request, over more connections than the kernel's default for a 1 GiB machine (4096) would hold.
 func TestIPVSLoadCountsTheFailuresAbCounts(t *testing.T) {
 	labtest.RequireIPVS(t)
@@ -57,9 +58,12 @@ func TestIPVSLoadCountsTheFailuresAbCounts(t *testing.T) {
 			t.Skipf("no reset reached a connection still open in one of the runs (%s; %s): this machine closed each connection before the server's reset came, so there was nothing to count", runs[0], runs[1])
 		}
 		for _, r := range runs {
-			if r.failed == 0 || int64(r.resetsCounted) > r.resets {
-				t.Errorf("%s counted %d failed requests, %d of them resets; the client's kernel saw %d resets reach open connections: want at least one, and no more resets than the kernel saw", r.name, r.failed, r.resetsCounted, r.resets)
+			if r.failed == 0 {
+				t.Errorf("%s counted no failed request; the client's kernel saw %d resets reach open connections: want at least one", r.name, r.resets)
 			}
+		}
+		if lg := runs[1]; int64(lg.resetsCounted) > lg.resets {
+			t.Errorf("lvslab load counted %d resets after a response; the client's kernel saw %d reach open connections: want no more", lg.resetsCounted, lg.resets)
 		}
 		if lg := runs[1]; 2*int64(lg.resetsCounted) < lg.resets {
 			t.Errorf("lvslab load counted %d of the %d resets that reached its connections; want at least half (it checks each connection for a reset just before closing it)", lg.resetsCounted, lg.resets)
