@@ -153,15 +153,17 @@ kernel: build
 
 # The archives a release hands out, in bin/dist: for each OS and architecture lvslab builds for, lvslab and,
 # beside it, lvslab built for Linux on every architecture the microVM boots (its /init there), with the
-# README. Linux and macOS on amd64 and arm64; Windows is yet to come.
-DIST_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64
+# README. Linux and macOS on amd64 and arm64, Windows on amd64 (lvslab.exe; its tar.gz opens with the tar
+# that Windows 10 and 11 bring).
+DIST_TARGETS := linux/amd64 linux/arm64 darwin/amd64 darwin/arm64 windows/amd64
 dist:
 	@set -e; rm -rf bin/dist; mkdir -p bin/dist; \
 	for a in amd64 arm64; do \
 		CGO_ENABLED=0 GOOS=linux GOARCH=$$a $(BUILD_LVSLAB) -o bin/dist/guest/lvslab-linux-$$a ./cmd/lvslab; done; \
 	for t in $(DIST_TARGETS); do os=$${t%/*}; arch=$${t#*/}; name=lvslab-$(VERSION)-$$os-$$arch; \
 		mkdir -p bin/dist/$$name; \
-		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(BUILD_LVSLAB) -o bin/dist/$$name/lvslab ./cmd/lvslab; \
+		exe=lvslab; [ $$os != windows ] || exe=lvslab.exe; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(BUILD_LVSLAB) -o bin/dist/$$name/$$exe ./cmd/lvslab; \
 		for a in amd64 arm64; do [ "linux/$$a" = "$$t" ] || cp bin/dist/guest/lvslab-linux-$$a bin/dist/$$name/; done; \
 		cp README.md bin/dist/$$name/; \
 		tar -C bin/dist -czf bin/dist/$$name.tar.gz $$name; rm -rf bin/dist/$$name; \

@@ -19,8 +19,8 @@ const DefaultStateDir = "/run/lvslab"
 // user's own folder, which only they may read: $XDG_RUNTIME_DIR/lvslab, or where there is none
 // $XDG_STATE_HOME/lvslab (~/.local/state/lvslab), never a name in /tmp that another user could take
 // first. (Only root builds labs on this kernel; a user's labs live in microVMs, whose records need no
-// privilege.) On macOS, ~/Library/Application Support/lvslab; on Windows, %LocalAppData%\lvslab: there
-// every lab lives in a microVM.
+// privilege.) On macOS, ~/Library/Application Support/lvslab; on Windows, %LocalAppData%\lvslab\state
+// (beside the cache, %LocalAppData%\lvslab): there every lab lives in a microVM.
 func StateDir() string { return stateDirFor(runtime.GOOS, os.Geteuid(), os.Getenv) }
 
 func stateDirFor(goos string, euid int, getenv func(string) string) string {
@@ -36,9 +36,9 @@ func stateDirFor(goos string, euid int, getenv func(string) string) string {
 		return filepath.Join(os.TempDir(), fmt.Sprintf("lvslab-%d", euid))
 	case "windows":
 		if d := getenv("LocalAppData"); d != "" {
-			return filepath.Join(d, "lvslab")
+			return filepath.Join(d, "lvslab", "state")
 		}
-		return filepath.Join(os.TempDir(), "lvslab")
+		return filepath.Join(os.TempDir(), "lvslab-state")
 	}
 	if euid == 0 {
 		return DefaultStateDir

@@ -46,3 +46,16 @@ func TestStateDirOnAMac(t *testing.T) {
 		t.Errorf("macOS with $LVSLAB_STATE_DIR: %s", got)
 	}
 }
+
+// On Windows, records live in the user's local application data, in a folder of their own beside lvslab's
+// cache there.
+func TestStateDirOnWindows(t *testing.T) {
+	env := map[string]string{"LocalAppData": `C:\Users\u\AppData\Local`}
+	if got, want := stateDirFor("windows", -1, func(k string) string { return env[k] }), filepath.Join(env["LocalAppData"], "lvslab", "state"); got != want {
+		t.Errorf("Windows: %s, want %s", got, want)
+	}
+	env["LVSLAB_STATE_DIR"] = `D:\labs`
+	if got := stateDirFor("windows", -1, func(k string) string { return env[k] }); got != `D:\labs` {
+		t.Errorf("Windows with $LVSLAB_STATE_DIR: %s", got)
+	}
+}

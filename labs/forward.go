@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"syscall"
 
@@ -52,6 +53,7 @@ func (v InVM) forward(ctx context.Context, req proto.ExecRequest, t Terminal, wr
 		if old, err := term.MakeRaw(int(stdin.Fd())); err == nil {
 			defer term.Restore(int(stdin.Fd()), old)
 		}
+		defer escapesShown(stdout)()
 		eio.Resize = followSize(stdout)
 	}
 	ctx, hangUp := context.WithCancel(context.WithoutCancel(ctx))
@@ -82,6 +84,18 @@ func guestDir(notices io.Writer, r *vmlab.Record, writes bool) string {
 	if err != nil {
 		return dir
 	}
+	return guestDirOf(notices, r, dir, writes)
+}
+
+// guestDirOf is guestDir for the folder dir.
+func guestDirOf(notices io.Writer, r *vmlab.Record, dir string, writes bool) string {
+	if !strings.HasPrefix(dir, "/") {
+		// Windows's C:\... : the machine reaches no folder of a host whose paths are not a Unix system's.
+		if writes {
+			fmt.Fprintf(notices, "lvslab: lab %s's microVM cannot see %s: the command runs in its / and what it writes stays in the machine\n", r.Lab, dir)
+		}
+		return "/"
+	}
 	if real, err := filepath.EvalSymlinks(dir); err == nil {
 		dir = real // the machine reaches the host's folders by their real paths, through no link of the host's
 	}
@@ -100,24 +114,6 @@ func guestDir(notices io.Writer, r *vmlab.Record, writes bool) string {
 		fmt.Fprintf(notices, "lvslab: %s is not shared with lab %s's microVM (%s): what the command writes there stays in the machine\n", dir, r.Lab, shared)
 	}
 	return dir
-}
-
-// followSize sends the terminal's size each time it changes (SIGWINCH).
-func followSize(tty *os.File) <-chan [2]uint16 {
-	winch := make(chan os.Signal, 1)
-	signal.Notify(winch, syscall.SIGWINCH)
-	sizes := make(chan [2]uint16, 1)
-	go func() {
-		for range winch {
-			if cols, rows, err := term.GetSize(int(tty.Fd())); err == nil {
-				select {
-				case sizes <- [2]uint16{uint16(rows), uint16(cols)}:
-				default:
-				}
-			}
-		}
-	}()
-	return sizes
 }
 
 // takeOverSignals hands SIGINT, SIGTERM and SIGQUIT over, for a command in the microVM to receive instead.

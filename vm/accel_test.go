@@ -65,6 +65,23 @@ func TestHVFProbe(t *testing.T) {
 	}
 }
 
+// TestWHPXProbe judges what WinHvPlatform.dll says as a Windows would: the hypervisor present is WHPX to
+// try; no DLL (the feature off), a failed call or no hypervisor is TCG with the reason and what to do.
+func TestWHPXProbe(t *testing.T) {
+	if st := whpxState(nil, 0, true); !st.usable || !strings.Contains(st.found, "Windows Hypervisor Platform") {
+		t.Errorf("hypervisor present: got %+v, want usable", st)
+	}
+	if st := whpxState(errors.New("The specified module could not be found."), 0, false); st.usable || !strings.Contains(st.why, "could not be found") || !strings.Contains(st.why, "turn on") {
+		t.Errorf("no WinHvPlatform.dll: got %+v, want unusable, saying what failed and what to do", st)
+	}
+	if st := whpxState(nil, 0x80070005, false); st.usable || !strings.Contains(st.why, "0x80070005") {
+		t.Errorf("a failed WHvGetCapability: got %+v, want unusable, with its HRESULT", st)
+	}
+	if st := whpxState(nil, 0, false); st.usable || !strings.Contains(st.why, "not running") {
+		t.Errorf("no hypervisor: got %+v, want unusable, saying so", st)
+	}
+}
+
 // TestHardwareAcceleratorArgs: each host OS's hardware accelerator gets its own qemu arguments.
 func TestHardwareAcceleratorArgs(t *testing.T) {
 	want := map[string]string{AccelKVM: "-accel kvm -cpu host", AccelHVF: "-accel hvf -cpu host", AccelWHPX: "-accel whpx,kernel-irqchip=off -cpu max"}

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/fds"
@@ -105,12 +104,12 @@ func bootDetached(ctx context.Context, b *machine, opts *Options, logDir, kernel
 		return nil, err
 	}
 	cmd := exec.Command(b.qemu, qemuArgs(cfg)...)
-	cmd.ExtraFiles = []*os.File{b.initrd, chanQemu, placeholder}
+	cmd.ExtraFiles = inherit(b.initrd, chanQemu, placeholder)
 	if b.kernel != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, b.kernel)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, inherit(b.kernel)...)
 	}
 	cmd.Stdout, cmd.Stderr = qemuLog, qemuLog
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true} // no terminal's Ctrl-C, no parent's death reaches it
+	detach(cmd)
 	fds.CloseOnExecInherited()
 	start := time.Now()
 	err = cmd.Start()
@@ -304,7 +303,7 @@ func (m *Machine) Kill(ctx context.Context) error {
 	if !m.Running() {
 		return nil
 	}
-	if err := syscall.Kill(m.PID, syscall.SIGKILL); err != nil { // proven the machine's by Running, just now
+	if err := kill(m.PID); err != nil { // proven the machine's by Running, just now
 		return fmt.Errorf("stopping qemu %d of machine %s: %w", m.PID, m.Name, err)
 	}
 	return wait.Until(ctx, 5*time.Second, m.gone)
@@ -329,7 +328,7 @@ func KillStrays(ctx context.Context, name, logDir string) error {
 		return pids
 	}
 	for _, pid := range strays() {
-		if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
+		if err := kill(pid); err != nil {
 			return fmt.Errorf("stopping qemu %d of machine %s: %w", pid, name, err)
 		}
 	}

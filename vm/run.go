@@ -150,6 +150,9 @@ func (m *machine) close() {
 
 // prepare finds qemu and the kernel, plans the modules and builds the initramfs.
 func prepare(ctx context.Context, opts *Options) (*machine, error) {
+	if !ninePShares {
+		return nil, errNoNinePShares
+	}
 	a, err := archOf(opts.Arch, opts.Package)
 	if err != nil {
 		return nil, err

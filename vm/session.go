@@ -11,7 +11,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/fds"
@@ -62,9 +61,9 @@ func (m *machine) command(channel, console *link) (*exec.Cmd, error) {
 		return nil, err
 	}
 	cmd := exec.Command(m.qemu, qemuArgs(m.cfg)...)
-	cmd.ExtraFiles = []*os.File{m.initrd, chanQemu, conQemu}
+	cmd.ExtraFiles = inherit(m.initrd, chanQemu, conQemu)
 	if m.kernel != nil {
-		cmd.ExtraFiles = append(cmd.ExtraFiles, m.kernel)
+		cmd.ExtraFiles = append(cmd.ExtraFiles, inherit(m.kernel)...)
 	}
 	return cmd, nil
 }
@@ -143,8 +142,7 @@ func (s *session) run(ctx context.Context, m *machine) (*Result, error) {
 	}
 	qemuOut := newQemuLog(8 << 10)
 	cmd.Stdout, cmd.Stderr = qemuOut, qemuOut
-	// A group of its own, so that what a qemu wrapper forks is stopped with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	inGroup(cmd)
 	s.hello = make(chan struct{})
 	if !m.loopback {
 		// Over the loopback, anyone could connect the console first: only the proven channel's hello counts.
@@ -256,7 +254,7 @@ func (s *session) reap(cmd *exec.Cmd, done <-chan error, kill bool) error {
 	default:
 	}
 	// qemu is not reaped yet, so its pid, which names the group, is still its own.
-	syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	killGroup(cmd.Process.Pid)
 	cmd.Process.Kill()
 	return <-done
 }

@@ -1,14 +1,25 @@
 package vm
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
+
+// ninePShares tells whether this host's qemu shares folders with the guest over virtio-9p, as the guest
+// reaches its programs, the kernel's modules and the host's folders: not on Windows, whose qemu has none.
+// A test turns it off.
+var ninePShares = runtime.GOOS != "windows"
+
+// errNoNinePShares is why a host without 9p shares boots no microVM yet.
+var errNoNinePShares = errors.New("the microVM reaches its programs, the kernel's modules and your folders over qemu's 9p shares, " +
+	"which qemu for Windows does not have: lvslab.exe cannot boot it yet; run lvslab in WSL2 (a Debian or Ubuntu distribution), where every command works")
 
 // systemFolders are the host's own: a machine never gets one writable, nor a folder under one or around
 // one. A lab's commands run as root in the machine; what they may write on the host is a folder of the

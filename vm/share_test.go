@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"errors"
 	"strings"
 	"testing"
 )
@@ -62,5 +63,16 @@ func TestQemuOptionEscapesCommas(t *testing.T) {
 	args := strings.Join(qemuArgs(qemuConfig{share: "/home/a,b", agentPort: 1, arch: guestArches[0]}), " ")
 	if !strings.Contains(args, "path=/home/a,,b,security_model") {
 		t.Errorf("qemu args: %s", args)
+	}
+}
+
+// A host whose qemu has no 9p shares (Windows) boots nothing, and says why and what to use instead,
+// before it looks for qemu or a kernel.
+func TestNoBootWithoutNinePShares(t *testing.T) {
+	defer func(was bool) { ninePShares = was }(ninePShares)
+	ninePShares = false
+	_, err := prepare(t.Context(), &Options{Arch: "arm64", Package: "no-such-kernel-package"})
+	if !errors.Is(err, errNoNinePShares) || !strings.Contains(err.Error(), "WSL2") {
+		t.Errorf("got %v, want the error that says 9p is missing and points at WSL2", err)
 	}
 }

@@ -7,7 +7,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"syscall"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
@@ -34,7 +33,7 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 	if errors.Is(err, lockfile.ErrBusy) {
 		busy := "lab " + name + " is still being brought up or taken down"
 		if r, err := Open(stateDir, name); err == nil && r.Phase == PhaseBooting && r.Booter.Running() && r.Booter.holds(lockPath(dir, name)) {
-			if err := syscall.Kill(r.Booter.PID, syscall.SIGTERM); err != nil {
+			if err := stopBooter(r.Booter.PID); err != nil {
 				return nil, fmt.Errorf("stopping the lvslab (pid %d) that brings lab %s up: %w", r.Booter.PID, name, err)
 			}
 			stopped = r.Booter

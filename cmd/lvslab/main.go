@@ -10,8 +10,6 @@ import (
 	"sync/atomic"
 	"syscall"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/lvslab/lvslab/internal/child"
 	"github.com/lvslab/lvslab/vm/guest"
 )
@@ -25,7 +23,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "lvslab:", err)
 	}
 	if sig := interruptedBy(); sig != 0 {
-		fmt.Fprintf(os.Stderr, "lvslab: stopped by %s\n", unix.SignalName(sig))
+		fmt.Fprintf(os.Stderr, "lvslab: stopped by %s\n", signalName(sig))
 		os.Exit(128 + int(sig))
 	}
 	if err != nil {

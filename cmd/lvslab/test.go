@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/bars"
 	"github.com/lvslab/lvslab/internal/toolver"
@@ -237,15 +236,6 @@ func absOutputs(paths ...*string) ([]string, error) {
 		out = append(out, abs)
 	}
 	return out, nil
-}
-
-// kernelRelease is uname -r.
-func kernelRelease() string {
-	var u unix.Utsname
-	if err := unix.Uname(&u); err != nil {
-		return "unknown"
-	}
-	return unix.ByteSliceToString(u.Release[:])
 }
 
 // ipvsadmVersion is the first line of `ipvsadm --version` where ipvsadm is installed, else "".

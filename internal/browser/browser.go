@@ -17,7 +17,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -125,15 +124,12 @@ func run(ctx context.Context, chromium, dir string, args ...string) ([]byte, err
 		base = append(base, "--no-sandbox") // Chromium refuses to run as root with its sandbox
 	}
 	cmd := exec.CommandContext(ctx, chromium, append(base, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	inGroup(cmd)
 	cmd.Env = append(os.Environ(), "HOME="+dir, "XDG_CONFIG_HOME="+dir, "XDG_CACHE_HOME="+dir)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // helpers left in the group
-	}
+	killGroup(cmd) // helpers left in the group
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w\n%s", chromium, err, tail(stderr.Bytes(), 2000))
 	}

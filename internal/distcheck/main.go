@@ -1,5 +1,5 @@
 // Command distcheck checks the archives make dist writes: each holds lvslab for the OS and architecture
-// its name says (the executable's format, ELF or Mach-O, and machine read from its headers), and lvslab
+// its name says (the executable's format, ELF, Mach-O or PE, and machine read from its headers), and lvslab
 // built for Linux on every architecture the microVM boots beside it; the lvslab this machine can run is
 // run with --help.
 // It exits 1 naming what is wrong.
@@ -10,6 +10,7 @@ import (
 	"compress/gzip"
 	"debug/elf"
 	"debug/macho"
+	"debug/pe"
 	"errors"
 	"fmt"
 	"io"
@@ -55,7 +56,11 @@ func check(archive string) error {
 		return err
 	}
 	root := filepath.Join(dir, base)
-	if err := checkHostBinary(filepath.Join(root, "lvslab"), goos, goarch); err != nil {
+	exe := "lvslab"
+	if goos == "windows" {
+		exe = "lvslab.exe"
+	}
+	if err := checkHostBinary(filepath.Join(root, exe), goos, goarch); err != nil {
 		return err
 	}
 	for arch, machine := range guestArches {
@@ -66,7 +71,7 @@ func check(archive string) error {
 		}
 	}
 	if goos == runtime.GOOS && goarch == runtime.GOARCH {
-		out, err := exec.Command(filepath.Join(root, "lvslab"), "--help").CombinedOutput()
+		out, err := exec.Command(filepath.Join(root, exe), "--help").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), "lvslab") {
 			return fmt.Errorf("lvslab --help: %v\n%s", err, out)
 		}
@@ -78,7 +83,7 @@ func check(archive string) error {
 var machoCPUs = map[string]macho.Cpu{"amd64": macho.CpuAmd64, "arm64": macho.CpuArm64}
 
 // checkHostBinary makes sure path is lvslab for goos and goarch: a static ELF executable for Linux, a
-// Mach-O executable for macOS.
+// Mach-O executable for macOS, a PE console program for Windows.
 func checkHostBinary(path, goos, goarch string) error {
 	switch goos {
 	case "linux":
@@ -93,8 +98,32 @@ func checkHostBinary(path, goos, goarch string) error {
 			return fmt.Errorf("darwin/%s: expected amd64 or arm64", goarch)
 		}
 		return checkMachO(path, cpu)
+	case "windows":
+		if goarch != "amd64" {
+			return fmt.Errorf("windows/%s: expected amd64", goarch)
+		}
+		return checkPE(path, pe.IMAGE_FILE_MACHINE_AMD64)
 	}
-	return fmt.Errorf("%s: this check knows Linux and macOS executables", goos)
+	return fmt.Errorf("%s: this check knows Linux, macOS and Windows executables", goos)
+}
+
+// checkPE makes sure path is a Windows console program (a command-line tool, not a window's) for machine.
+func checkPE(path string, machine uint16) error {
+	f, err := pe.Open(path)
+	if err != nil {
+		return fmt.Errorf("%s: expected a Windows executable: %w", filepath.Base(path), err)
+	}
+	defer f.Close()
+	var subsystem uint16
+	if h, ok := f.OptionalHeader.(*pe.OptionalHeader64); ok {
+		subsystem = h.Subsystem
+	}
+	if f.Machine != machine || f.Characteristics&pe.IMAGE_FILE_EXECUTABLE_IMAGE == 0 || f.Characteristics&pe.IMAGE_FILE_DLL != 0 ||
+		subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_CUI {
+		return fmt.Errorf("%s: expected a Windows console program for machine %#x, found machine %#x, characteristics %#x, subsystem %d",
+			filepath.Base(path), machine, f.Machine, f.Characteristics, subsystem)
+	}
+	return nil
 }
 
 // checkMachO makes sure path is a macOS executable for cpu.

@@ -7,6 +7,7 @@ import (
 	"debug/macho"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -106,4 +107,53 @@ func elfHeader(t *testing.T, machine elf.Machine) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// windowsProgram builds a do-nothing Windows program for amd64, with ldflags (-H=windowsgui: a window's
+// program, not a console's).
+func windowsProgram(t *testing.T, ldflags string) string {
+	t.Helper()
+	goTool, err := exec.LookPath("go")
+	if err != nil {
+		t.Skipf("needs the go command to build a Windows program: %v", err)
+	}
+	dir := t.TempDir()
+	src := filepath.Join(dir, "main.go")
+	if err := os.WriteFile(src, []byte("package main\n\nfunc main() {}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "lvslab.exe")
+	cmd := exec.Command(goTool, "build", "-ldflags="+ldflags, "-o", out, src)
+	cmd.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0", "GOFLAGS=")
+	if b, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building a Windows program: %v\n%s", err, b)
+	}
+	return out
+}
+
+// A Windows archive must hold lvslab.exe, a console program for amd64, and lvslab for Linux on both guest
+// architectures.
+func TestDistcheckWindowsArchives(t *testing.T) {
+	guests := map[string]string{"lvslab-linux-amd64": elfHeader(t, elf.EM_X86_64), "lvslab-linux-arm64": elfHeader(t, elf.EM_AARCH64)}
+	with := func(exe string) map[string]string {
+		files := map[string]string{"lvslab.exe": exe}
+		for k, v := range guests {
+			files[k] = v
+		}
+		return files
+	}
+	console := windowsProgram(t, "")
+	if err := check(archiveOf(t, "windows", "amd64", with(console))); err != nil {
+		t.Errorf("a whole Windows archive: %v", err)
+	}
+	if err := check(archiveOf(t, "windows", "amd64", with(windowsProgram(t, "-H=windowsgui")))); err == nil || !strings.Contains(err.Error(), "console program") {
+		t.Errorf("a window's program as lvslab.exe: got %v", err)
+	}
+	self, _ := os.Executable()
+	if err := check(archiveOf(t, "windows", "amd64", with(self))); err == nil || !strings.Contains(err.Error(), "expected a Windows executable") {
+		t.Errorf("a Linux lvslab in the Windows archive: got %v", err)
+	}
+	if err := check(archiveOf(t, "windows", "amd64", map[string]string{"lvslab.exe": console})); err == nil || !strings.Contains(err.Error(), "lvslab-linux-") {
+		t.Errorf("a Windows archive without the guests' lvslab: got %v", err)
+	}
 }

@@ -1,6 +1,6 @@
-// Package lockfile holds exclusive locks (flock) on files of lvslab's state folder: one per lab, held while
-// the lab is brought up or taken down, so that two commands never work on one lab at once. The kernel
-// drops a lock when its holder dies, however it dies.
+// Package lockfile holds exclusive locks on files of lvslab's state folder (flock; LockFileEx on Windows):
+// one per lab, held while the lab is brought up or taken down, so that two commands never work on one lab
+// at once. The kernel drops a lock when its holder dies, however it dies.
 package lockfile
 
 import (
@@ -9,8 +9,6 @@ import (
 	"fmt"
 	"os"
 	"time"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/internal/wait"
 )
@@ -40,19 +38,21 @@ func Try(path string) (*Lock, error) {
 var errReplaced = errors.New("the lock file was replaced")
 
 func try(path string) (*Lock, error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o600)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|openNoFollow, 0o600)
 	if err != nil {
 		return nil, err
 	}
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+	if err := lockNow(f); err != nil {
 		f.Close()
-		if errors.Is(err, unix.EWOULDBLOCK) {
-			return nil, ErrBusy
-		}
 		return nil, err
 	}
-	var fst, pst unix.Stat_t
-	if unix.Fstat(int(f.Fd()), &fst) != nil || unix.Lstat(path, &pst) != nil || fst.Ino != pst.Ino || fst.Dev != pst.Dev {
+	fst, ferr := f.Stat()
+	pst, perr := os.Lstat(path)
+	if perr == nil && pst.Mode()&os.ModeSymlink != 0 {
+		f.Close()
+		return nil, fmt.Errorf("%s is a symbolic link: expected lvslab's own lock file; remove it", path)
+	}
+	if ferr != nil || perr != nil || !os.SameFile(fst, pst) {
 		f.Close()
 		return nil, errReplaced
 	}
@@ -87,8 +87,11 @@ func Wait(ctx context.Context, path string, within time.Duration, busy string) (
 
 // Release lets the lock go; remove also deletes its file, for a holder that leaves nothing behind.
 func (l *Lock) Release(remove bool) {
-	if remove {
+	if remove && removeWhileOpen {
 		os.Remove(l.path)
 	}
 	l.f.Close()
+	if remove && !removeWhileOpen {
+		os.Remove(l.path) // fails, harmlessly, when another process has opened it meanwhile
+	}
 }

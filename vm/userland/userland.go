@@ -18,7 +18,6 @@ import (
 	"time"
 
 	"github.com/ProtonMail/go-crypto/openpgp"
-	"golang.org/x/sys/unix"
 
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/internal/lockfile"
@@ -242,7 +241,7 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 	if err := os.WriteFile(filepath.Join(tmp, manifestFile), []byte(manifest), 0o644); err != nil {
 		return err
 	}
-	unix.Sync()       // the files, before the rename that makes them the image
+	syncAll()         // the files, before the rename that makes them the image
 	os.RemoveAll(dir) // an unfinished one
 	return os.Rename(tmp, dir)
 }

@@ -1,4 +1,5 @@
-// Package fds keeps the descriptors a process inherited out of the programs it starts.
+//go:build unix
+
 package fds
 
 import (

@@ -1,0 +1,2 @@
+// Package fds keeps the descriptors a process inherited out of the programs it starts.
+package fds

@@ -1,0 +1,44 @@
+package vm
+
+import (
+	"errors"
+	"os"
+	"os/exec"
+	"syscall"
+
+	"golang.org/x/sys/windows"
+)
+
+// inherit is nothing: Windows's qemu inherits no file beyond its standard three. It opens the kernel and
+// the initramfs by name (anonFile) and connects its links over the loopback (linksOverLoopback).
+func inherit(...*os.File) []*os.File { return nil }
+
+// inGroup starts cmd in a process group of its own, which the console's Ctrl-C does not reach: lvslab
+// stops it itself.
+func inGroup(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP}
+}
+
+// detach starts cmd without a console and in a process group of its own: no Ctrl-C, no closed window
+// reaches it.
+func detach(cmd *exec.Cmd) {
+	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.CREATE_NEW_PROCESS_GROUP | windows.DETACHED_PROCESS}
+}
+
+// killGroup kills the process pid: Windows's qemu starts no helper of its own.
+func killGroup(pid int) { kill(pid) }
+
+// kill terminates the process pid, which the caller has just proven to be the one it means.
+func kill(pid int) error {
+	h, err := windows.OpenProcess(windows.PROCESS_TERMINATE, false, uint32(pid))
+	if err != nil {
+		return err
+	}
+	defer windows.CloseHandle(h)
+	return windows.TerminateProcess(h, 1)
+}
+
+// socketpair is never asked for on Windows, whose links go over the loopback.
+func socketpair(name string) (ours, theirs *os.File, err error) {
+	return nil, nil, errors.New("the " + name + ": Windows's qemu inherits no socket; its links go over the loopback")
+}
