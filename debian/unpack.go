@@ -3,10 +3,12 @@ package debian
 import (
 	"archive/tar"
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -17,28 +19,35 @@ import (
 const (
 	maxDebUnpacked = 4 << 30 // what data.tar may unpack to: a kernel package is about 500 MB
 	maxDebEntries  = 100000  // files, directories and links in data.tar: a kernel package has about 6,000
+	// maxSharedFile bounds a file held in memory to be written into several trees: a userland's largest
+	// are a few megabytes.
+	maxSharedFile = 256 << 20
 )
 
 // Unpack writes the files of the Debian package at path (its data.tar, compressed with xz, zstd or
 // gzip) under dest, as dpkg-deb -x does, but reading the package as untrusted data: every name must stay
 // under dest (no absolute name, no .., nothing written through a symbolic link the package made), a hard
 // link may only name a file the package wrote before it, and what it unpacks is bounded.
-func Unpack(path, dest string) error { return (&Unpacker{Dest: dest}).Unpack(path) }
+func Unpack(path, dest string) error { return (&Unpacker{Into: []Tree{DirTree(dest)}}).Unpack(path) }
 
-// Unpacker writes the files of several packages under one folder, Dest, as Unpack writes one: what one
-// package made (links included) binds the next, and the bounds hold for all of them together.
+// Unpacker writes the files of several packages into its trees, as Unpack writes one into a folder: what
+// one package made (links included) binds the next, and the bounds hold for all of them together.
 type Unpacker struct {
-	Dest string
+	Into []Tree // each gets every entry
 	// MergedUsr puts what a package ships in /bin, /sbin and /lib* in /usr's, as Debian's merged-/usr
 	// systems hold them; Dest's bin, sbin and lib* are then links into usr/, which lvslab makes.
 	MergedUsr bool
 	w         *debWriter
 }
 
+// Has tells whether a package unpacked so far made name (clean, relative to the trees' root): a file or a
+// link.
+func (u *Unpacker) Has(name string) bool { return u.w != nil && (u.w.files[name] || u.w.links[name]) }
+
 // Unpack writes the files of the package at path.
 func (u *Unpacker) Unpack(path string) error {
 	if u.w == nil {
-		u.w = &debWriter{dest: u.Dest, links: map[string]bool{}, files: map[string]bool{}, mergedUsr: u.MergedUsr}
+		u.w = &debWriter{into: u.Into, links: map[string]bool{}, files: map[string]bool{}, mergedUsr: u.MergedUsr}
 		if u.MergedUsr {
 			if err := u.w.usrLinks(); err != nil {
 				return err
@@ -123,9 +132,9 @@ func debDecompress(r io.Reader, name string) (io.Reader, func(), error) {
 	}, nil
 }
 
-// debWriter writes packages' entries under dest, remembering the links and files it made.
+// debWriter writes packages' entries into its trees, remembering the links and files it made.
 type debWriter struct {
-	dest      string
+	into      []Tree
 	links     map[string]bool // symbolic links made, by clean relative name: nothing is written through one
 	files     map[string]bool // regular files written, the only targets a hard link may have
 	mergedUsr bool
@@ -138,16 +147,28 @@ var usrDirs = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"}
 
 // isUsrDir tells whether an entry's name is one of the top-level folders kept in /usr.
 func isUsrDir(name string) bool {
-	return slices.Contains(usrDirs, filepath.Clean(strings.TrimPrefix(name, "./")))
+	return slices.Contains(usrDirs, cleanName(strings.TrimPrefix(name, "./")))
 }
 
-// usrLinks makes dest's bin, sbin and lib* links into usr/, as a merged-/usr system has them.
+// usrLinks makes the trees' bin, sbin and lib* links into usr/, as a merged-/usr system has them.
 func (w *debWriter) usrLinks() error {
 	for _, d := range usrDirs {
-		if err := os.MkdirAll(filepath.Join(w.dest, "usr", d), 0o755); err != nil {
-			return err
+		for _, t := range w.into {
+			if err := t.Dir("usr/"+d, 0o755); err != nil {
+				return err
+			}
+			if err := t.Symlink("usr/"+d, d); err != nil && !errors.Is(err, os.ErrExist) {
+				return err
+			}
 		}
-		if err := os.Symlink("usr/"+d, filepath.Join(w.dest, d)); err != nil && !errors.Is(err, os.ErrExist) {
+	}
+	return nil
+}
+
+// each does op on every tree, stopping at the first error.
+func (w *debWriter) each(op func(Tree) error) error {
+	for _, t := range w.into {
+		if err := op(t); err != nil {
 			return err
 		}
 	}
@@ -176,36 +197,26 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 		if rel == "." {
 			continue
 		}
-		target := filepath.Join(w.dest, rel)
 		if w.links[rel] && h.Typeflag != tar.TypeSymlink {
 			return fmt.Errorf("entry %q would replace the symbolic link a package made there", h.Name)
 		}
 		mode := os.FileMode(h.Mode) & 0o777
 		switch h.Typeflag {
 		case tar.TypeDir:
-			err = os.MkdirAll(target, 0o755)
-			if err == nil {
-				err = os.Chmod(target, mode|0o700)
-			}
+			err = w.each(func(t Tree) error { return t.Dir(rel, mode|0o700) })
 		case tar.TypeReg:
-			err = w.file(tr, target, rel, h.Size, mode)
+			err = w.file(tr, rel, h.Size, mode)
 		case tar.TypeSymlink:
-			if err = w.parent(target); err == nil {
-				if w.links[rel] { // another package made the same link: the later one wins, as with dpkg
-					os.Remove(target)
-				}
-				err = os.Symlink(h.Linkname, target)
-				w.links[rel] = true
-			}
+			// another package may have made the same link: the later one wins, as with dpkg
+			err = w.each(func(t Tree) error { return t.Symlink(h.Linkname, rel) })
+			w.links[rel] = true
 		case tar.TypeLink:
 			var from string
 			if from, err = w.name(h.Linkname); err == nil && !w.files[from] {
 				err = fmt.Errorf("hard link %s to %s, which the package has not written", h.Name, h.Linkname)
 			}
 			if err == nil {
-				if err = w.parent(target); err == nil {
-					err = os.Link(filepath.Join(w.dest, from), target)
-				}
+				err = w.each(func(t Tree) error { return t.Link(from, rel) })
 			}
 		default:
 			err = fmt.Errorf("entry %s of type %q: expected files, directories and links", h.Name, h.Typeflag)
@@ -219,8 +230,8 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 // name is an entry's name relative to dest, refused when it would leave dest: absolute, with .., or
 // under a symbolic link the package made.
 func (w *debWriter) name(n string) (string, error) {
-	rel := filepath.Clean(strings.TrimPrefix(n, "./"))
-	if filepath.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
+	rel := cleanName(strings.TrimPrefix(n, "./"))
+	if path.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", fmt.Errorf("entry %q: expected a name inside the package", n)
 	}
 	if w.mergedUsr {
@@ -231,7 +242,7 @@ func (w *debWriter) name(n string) (string, error) {
 			}
 		}
 	}
-	for d := filepath.Dir(rel); d != "."; d = filepath.Dir(d) {
+	for d := path.Dir(rel); d != "."; d = path.Dir(d) {
 		if w.links[d] {
 			return "", fmt.Errorf("entry %q lies under the symbolic link %s: refused, it could point anywhere", n, d)
 		}
@@ -239,30 +250,26 @@ func (w *debWriter) name(n string) (string, error) {
 	return rel, nil
 }
 
-// parent makes the directory a new entry goes in.
-func (w *debWriter) parent(target string) error { return os.MkdirAll(filepath.Dir(target), 0o755) }
-
-// file writes a regular file of size bytes, within the package's budget.
-func (w *debWriter) file(r io.Reader, target, rel string, size int64, mode os.FileMode) error {
+// file writes a regular file of size bytes, within the package's budget, into each tree (from memory when
+// there are several: a package's files are megabytes at most, and the budget bounds them).
+func (w *debWriter) file(r io.Reader, rel string, size int64, mode os.FileMode) error {
 	if size < 0 || w.written+size > maxDebUnpacked {
 		return fmt.Errorf("entry %s of %d bytes takes the package past %d bytes unpacked", rel, size, int64(maxDebUnpacked))
 	}
-	if err := w.parent(target); err != nil {
+	src := func() io.Reader { return r }
+	if len(w.into) > 1 {
+		if size > maxSharedFile {
+			return fmt.Errorf("entry %s of %d bytes: expected at most %d for a file written into several trees", rel, size, maxSharedFile)
+		}
+		data := make([]byte, size)
+		if _, err := io.ReadFull(r, data); err != nil {
+			return fmt.Errorf("entry %s: %w", rel, err)
+		}
+		src = func() io.Reader { return bytes.NewReader(data) }
+	}
+	// another package may have shipped the same file: the later one wins, as with dpkg
+	if err := w.each(func(t Tree) error { return t.File(rel, src(), size, mode) }); err != nil {
 		return err
-	}
-	if w.files[rel] { // another package shipped the same file: the later one wins, as with dpkg
-		os.Remove(target)
-	}
-	out, err := os.OpenFile(target, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode|0o600)
-	if err != nil {
-		return err
-	}
-	_, err = io.CopyN(out, r, size)
-	if cerr := out.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return fmt.Errorf("entry %s: %w", rel, err)
 	}
 	w.written += size
 	w.files[rel] = true

@@ -147,7 +147,7 @@ func TestUnpackerMergesPackagesIntoOneUsrMergedTree(t *testing.T) {
 	})
 	evil := write("evil.deb", []debiantest.Entry{{Name: "./usr/lib/escape/etc/passwd", Body: "x", Type: tar.TypeReg}})
 	root := filepath.Join(dir, "root")
-	u := &Unpacker{Dest: root, MergedUsr: true}
+	u := &Unpacker{Into: []Tree{DirTree(root)}, MergedUsr: true}
 	for _, p := range []string{dash, libc} {
 		if err := u.Unpack(p); err != nil {
 			t.Fatal(err)

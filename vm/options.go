@@ -64,6 +64,7 @@ type Options struct {
 	// userland.FromDebian (built into the cache first), or "" for userland.Source's default.
 	UserlandFrom string
 	userlandSays string // what EnsureUserland found, for Result.Userland
+	userlandDisk string // the same userland as an EROFS image, which the guest mounts from a read-only disk
 	// OnStart, for Boot, is called with each machine as soon as its qemu runs (its pid known), before the
 	// machine can outlive this process; an error stops the boot. Called again for a retry under TCG.
 	OnStart func(*Machine) error
@@ -189,6 +190,6 @@ func EnsureUserland(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	opts.Userland, opts.userlandSays = img.Root, img.Describe()
+	opts.Userland, opts.userlandSays, opts.userlandDisk = img.Root, img.Describe(), img.Disk
 	return nil
 }

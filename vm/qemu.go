@@ -37,6 +37,7 @@ type qemuConfig struct {
 	channel, console string
 	share            string // Options.Share
 	userland         string // Options.Userland
+	userlandDisk     string // the userland's EROFS image, given to the guest instead of userland's 9p share
 }
 
 // qemuArgs is the whole qemu command line.
@@ -110,7 +111,12 @@ func qemuArgs(c qemuConfig) []string {
 			"-device", "virtio-net-device,netdev=agent",
 		)
 	}
-	if c.userland != "" {
+	if c.userlandDisk != "" {
+		args = append(args,
+			"-drive", "file="+qemuOption(c.userlandDisk)+",if=none,id=userland,format=raw,readonly=on",
+			"-device", "virtio-blk-device,drive=userland,serial="+proto.UserlandDiskSerial,
+		)
+	} else if c.userland != "" {
 		args = append(args,
 			"-fsdev", "local,id=userland,path="+qemuOption(c.userland)+",security_model=none,readonly=on,multidevs=remap",
 			"-device", "virtio-9p-device,fsdev=userland,mount_tag="+proto.UserlandTag,

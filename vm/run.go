@@ -172,7 +172,11 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	boot, err := ix.Plan(proto.BootModules)
+	bootModules := proto.BootModules
+	if opts.userlandDisk != "" {
+		bootModules = append(slices.Clip(bootModules), proto.DiskModules...)
+	}
+	boot, err := ix.Plan(bootModules)
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
 	}
@@ -184,6 +188,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	j.UserlandDisk = opts.userlandDisk != ""
 	var linkSecret []byte
 	loopback := linksOverLoopback // read once: the links and the job must agree
 	if loopback {
@@ -212,14 +217,15 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		says = opts.userlandSays
 	}
 	m := &machine{qemu: qemu, initrd: initrd, booted: k, userland: says, loopback: loopback, linkSecret: linkSecret, cfg: qemuConfig{
-		name:     name,
-		initrd:   qemuPath(initrd, fdInitrd),
-		memory:   opts.Memory,
-		cpus:     opts.CPUs,
-		arch:     a,
-		hz:       k.HZ,
-		share:    opts.Share,
-		userland: opts.Userland,
+		name:         name,
+		initrd:       qemuPath(initrd, fdInitrd),
+		memory:       opts.Memory,
+		cpus:         opts.CPUs,
+		arch:         a,
+		hz:           k.HZ,
+		share:        opts.Share,
+		userland:     opts.Userland,
+		userlandDisk: opts.userlandDisk,
 	}}
 	if a.x86() {
 		m.cfg.tscKHz = hostTSCkHz()

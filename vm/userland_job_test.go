@@ -1,10 +1,14 @@
 package vm
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // In a userland, a command's name is looked up in the userland's folders, not the host's; a command
@@ -28,5 +32,22 @@ func TestJobInAUserland(t *testing.T) {
 	opts = &Options{Userland: root, Argv: []string{"ipvsadm"}, Share: work}
 	if got := hostBinds(work, "/usr/sbin/ipvsadm", opts); len(got) != 0 {
 		t.Errorf("binds %v, want none: the share is bound read-write, ipvsadm is the userland's", got)
+	}
+}
+
+// Debian's userland reaches the guest as its EROFS image on a read-only virtio disk, not over 9p: the
+// disk carries lvslab's serial, and the userland's files carry the image's date (the epoch), not the
+// packages'.
+func TestUserlandFromItsDisk(t *testing.T) {
+	opts := needVM(t)
+	var out, errOut bytes.Buffer
+	opts.Argv = []string{"/bin/sh", "-c", "echo $(cat /sys/block/vda/serial); stat -c %Y /usr/sbin/ipvsadm; touch /usr/sbin/ipvsadm && echo writable"}
+	opts.Stdout, opts.Stderr = &out, &errOut
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := proto.UserlandDiskSerial + "\n0\nwritable\n"; res.ExitCode != 0 || out.String() != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the disk's serial, the epoch, and a root still writable through its overlay (%q)", res.ExitCode, out.String(), errOut.String(), want)
 	}
 }

@@ -14,6 +14,7 @@ import (
 type Entry struct {
 	Name, Body, Link string
 	Type             byte
+	Mode             int64 // 0: 0644 for a file, 0755 for a folder
 }
 
 // DebFile is a .deb: debian-binary, control.tar.gz and data.tar compressed as method (gz, zst).
@@ -25,6 +26,9 @@ func DebFile(t *testing.T, method string, entries []Entry) []byte {
 		h := &tar.Header{Name: e.Name, Typeflag: e.Type, Linkname: e.Link, Mode: 0o644, Size: int64(len(e.Body))}
 		if e.Type == tar.TypeDir {
 			h.Mode = 0o755
+		}
+		if e.Mode != 0 {
+			h.Mode = e.Mode
 		}
 		if err := tw.WriteHeader(h); err != nil {
 			t.Fatal(err)

@@ -27,6 +27,7 @@ var externals = map[string][]string{
 	"netlink libs":     {"github.com/vishvananda/", "github.com/moby/ipvs", "github.com/google/nftables", "github.com/containernetworking/"},
 	"OpenPGP":          {"github.com/ProtonMail/go-crypto/"},
 	"compression libs": {"github.com/klauspost/compress/", "github.com/pierrec/lz4/", "github.com/ulikunitz/xz", "github.com/xi2/xz"},
+	"EROFS":            {"github.com/erofs/go-erofs"},
 }
 
 // impure are the standard packages a pure package may not import: they reach the network, start

@@ -69,6 +69,13 @@ func (g *guest) prepareRoot() error {
 	if g.job.Userland {
 		lower = proto.UserlandMount
 		userland := mountSpec{"9p", proto.UserlandTag, lower, "trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
+		if g.job.UserlandDisk {
+			dev, err := diskBySerial(proto.UserlandDiskSerial)
+			if err != nil {
+				return err
+			}
+			userland = mountSpec{"erofs", dev, lower, "", unix.MS_RDONLY}
+		}
 		if err := userland.mount(); err != nil {
 			return err
 		}

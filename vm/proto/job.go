@@ -32,8 +32,11 @@ type Job struct {
 	// Userland: the command's root is Options.Userland (over 9p as UserlandTag), not the host's; Binds
 	// are the host folders it reaches there all the same, read-only at their own paths: its working
 	// folder and the folder of a command given by its host path.
-	Userland bool     `json:"userland,omitempty"`
-	Binds    []string `json:"binds,omitempty"`
+	Userland bool `json:"userland,omitempty"`
+	// UserlandDisk: the userland comes as an EROFS image on a read-only virtio disk whose serial is
+	// UserlandDiskSerial, not over 9p.
+	UserlandDisk bool     `json:"userland_disk,omitempty"`
+	Binds        []string `json:"binds,omitempty"`
 	// LinkSecret (hex), when set, is what /init sends first on its channel: the channel reaches lvslab
 	// through a loopback listener that anyone on the host could connect to, and this proves the guest.
 	LinkSecret string `json:"link_secret,omitempty"`
@@ -64,6 +67,12 @@ const (
 // BootModules are what the guest's /init needs before it can reach the host: virtio over MMIO (microvm
 // has no PCI), the console port, 9p and overlayfs. Debian builds them all as modules.
 var BootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p", "overlay"}
+
+// DiskModules are the boot modules a userland on a disk needs besides: the disk, and its filesystem.
+var DiskModules = []string{"virtio_blk", "erofs"}
+
+// UserlandDiskSerial names the userland's disk to the guest (/sys/block/vdX/serial).
+const UserlandDiskSerial = "lvslab-userland"
 
 // IsExecutable tells whether p is a file someone may run.
 func IsExecutable(p string) bool {

@@ -22,7 +22,7 @@ type CachedImage struct {
 
 // listHash names the package list: an image built for another list is another image.
 func listHash() string {
-	sum := sha256.Sum256([]byte(strings.Join(Packages, " ")))
+	sum := sha256.Sum256([]byte(strings.Join(Packages, " ") + "\x00" + diskFile)) // an image with its disk is a new image
 	return fmt.Sprintf("%x", sum[:4])
 }
 

@@ -1,8 +1,12 @@
 package userland
 
 import (
-	"os"
-	"path/filepath"
+	"io/fs"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/lvslab/lvslab/debian"
 )
 
 // systemFiles are what a Debian system's maintainer scripts and installer make, which unpacked packages
@@ -22,33 +26,38 @@ var systemFiles = map[string]string{
 // generic names.
 var alternatives = map[string]string{"usr/bin/awk": "gawk", "usr/bin/nawk": "gawk", "usr/bin/pager": "less"}
 
-func writeSystemFiles(root string) error {
-	for _, d := range []string{"root", "tmp", "var/tmp", "run", "proc", "sys", "dev", "home"} {
-		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+// writeSystemFiles adds them to what u unpacked, in each of its trees.
+func writeSystemFiles(u *debian.Unpacker) error {
+	for _, t := range u.Into {
+		if err := systemFilesInto(t, u.Has); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func systemFilesInto(t debian.Tree, unpacked func(string) bool) error {
+	for _, d := range []string{"root", "run", "proc", "sys", "dev", "home"} {
+		if err := t.Dir(d, 0o755); err != nil {
 			return err
 		}
 	}
 	for _, d := range []string{"tmp", "var/tmp"} {
-		if err := os.Chmod(filepath.Join(root, d), 0o777|os.ModeSticky); err != nil {
+		if err := t.Dir(d, 0o777|fs.ModeSticky); err != nil {
 			return err
 		}
 	}
-	for name, target := range alternatives {
-		p := filepath.Join(root, name)
-		if _, err := os.Lstat(p); err == nil {
+	for _, name := range slices.Sorted(maps.Keys(alternatives)) {
+		if unpacked(name) {
 			continue
 		}
-		if err := os.Symlink(target, p); err != nil {
+		if err := t.Symlink(alternatives[name], name); err != nil {
 			return err
 		}
 	}
-	for name, body := range systemFiles {
-		p := filepath.Join(root, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return err
-		}
-		os.Remove(p)
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+	for _, name := range slices.Sorted(maps.Keys(systemFiles)) {
+		body := systemFiles[name]
+		if err := t.File(name, strings.NewReader(body), int64(len(body)), 0o644); err != nil {
 			return err
 		}
 	}

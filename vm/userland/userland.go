@@ -68,7 +68,8 @@ func sourceOn(goos, from string) (string, error) {
 
 // Image is a userland unpacked in the cache.
 type Image struct {
-	Root     string   // the tree the guest's programs come from
+	Root     string   // the tree the guest's programs come from, for qemu's 9p (absent on Windows)
+	Disk     string   // the same tree as an EROFS image, for a read-only disk
 	Suite    string   // the Debian release
 	Arch     string   // the Debian architecture
 	Packages []string // "name version" of each package in it
@@ -105,6 +106,26 @@ type Options struct {
 
 // manifestFile lists an image's packages, one "name version" a line; an image without it is unfinished.
 const manifestFile = "manifest"
+
+// diskFile is the image's tree as an EROFS filesystem, for the guest to mount from a read-only disk.
+const diskFile = "root.erofs"
+
+// treeOnHost tells whether the userland is also unpacked as a folder, for qemu to share over 9p: not on
+// Windows, whose filesystem holds no Linux modes or links and whose qemu has no 9p.
+var treeOnHost = runtime.GOOS != "windows"
+
+// writeImage writes the image tree to path, synced.
+func writeImage(t *imageTree, path, tmpDir string) error {
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
+	if err != nil {
+		return err
+	}
+	err = t.writeTo(f, tmpDir)
+	if err == nil {
+		err = f.Sync()
+	}
+	return errors.Join(err, f.Close())
+}
 
 // Ensure is the userland opts asks for: the one the cache holds for its suite and architecture (no
 // network touched), else one built now from the archive.
@@ -159,7 +180,11 @@ func open(root, link string) (*Image, error) {
 	}
 	parts := strings.Split(link, "-")
 	suite, arch := parts[0], parts[1]
-	return &Image{Root: filepath.Join(dir, "root"), Suite: suite, Arch: arch, Packages: pkgs}, nil
+	disk := filepath.Join(dir, diskFile)
+	if st, err := os.Stat(disk); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: expected the image's disk, a file lvslab made", disk)
+	}
+	return &Image{Root: filepath.Join(dir, "root"), Disk: disk, Suite: suite, Arch: arch, Packages: pkgs}, nil
 }
 
 // imageName tells whether target is the name build gives an image for link: <link>-<16 hex digits>.
@@ -216,7 +241,8 @@ func build(ctx context.Context, root, link string, opts Options) (*Image, error)
 	return open(root, link)
 }
 
-// unpackAll fetches each package and unpacks it into dir/root, adds what Debian's maintainer scripts
+// unpackAll fetches each package and unpacks it into dir/root (where the host's filesystem can hold a
+// Linux tree: not on Windows) and into the image dir/root.erofs, adds what Debian's maintainer scripts
 // would have made and the guest needs, and the manifest that marks the image finished: all in a temporary
 // folder, synced, then renamed into place, so that dir is whole or absent.
 func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, root, dir, manifest string) error {
@@ -225,7 +251,15 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 		return err
 	}
 	defer os.RemoveAll(tmp)
-	u := &debian.Unpacker{Dest: filepath.Join(tmp, "root"), MergedUsr: true}
+	image, err := newImageTree(tmp)
+	if err != nil {
+		return err
+	}
+	defer image.close()
+	u := &debian.Unpacker{Into: []debian.Tree{image}, MergedUsr: true}
+	if treeOnHost {
+		u.Into = append(u.Into, debian.DirTree(filepath.Join(tmp, "root")))
+	}
 	for _, p := range pkgs {
 		deb, err := a.Deb(ctx, p)
 		if err != nil {
@@ -235,7 +269,12 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 			return fmt.Errorf("the guest's userland: package %s: %w", p.Name, err)
 		}
 	}
-	if err := writeSystemFiles(filepath.Join(tmp, "root")); err != nil {
+	if err := writeSystemFiles(u); err != nil {
+		return err
+	}
+	err = writeImage(image, filepath.Join(tmp, diskFile), tmp)
+	image.close() // its spool is in tmp, which becomes the image
+	if err != nil {
 		return err
 	}
 	if err := os.WriteFile(filepath.Join(tmp, manifestFile), []byte(manifest), 0o644); err != nil {

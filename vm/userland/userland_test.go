@@ -3,11 +3,13 @@ package userland
 import (
 	"archive/tar"
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/erofs/go-erofs"
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/debian/debiantest"
 )
@@ -20,7 +22,7 @@ func TestEnsureBuildsOnceFromTheArchive(t *testing.T) {
 		m.Add(t, "debian", "bookworm", debiantest.Deb{Name: name, Version: "1.0-1", Arch: "amd64", Depends: depends,
 			Body: debiantest.DebFile(t, "gz", entries)})
 	}
-	deb("ipvsadm", "libc6", debiantest.Entry{Name: "./sbin/ipvsadm", Body: "ipvsadm", Type: tar.TypeReg})
+	deb("ipvsadm", "libc6", debiantest.Entry{Name: "./sbin/ipvsadm", Body: "ipvsadm", Type: tar.TypeReg, Mode: 0o755})
 	deb("libc6", "", debiantest.Entry{Name: "./lib/x86_64-linux-gnu/libc.so.6", Body: "libc", Type: tar.TypeReg})
 	deb("gawk", "libc6", debiantest.Entry{Name: "./usr/bin/gawk", Body: "gawk", Type: tar.TypeReg})
 	m.Publish(t)
@@ -45,9 +47,57 @@ func TestEnsureBuildsOnceFromTheArchive(t *testing.T) {
 	if st, err := os.Stat(filepath.Join(img.Root, "tmp")); err != nil || st.Mode()&os.ModeSticky == 0 {
 		t.Errorf("/tmp: %v, %v; want it sticky", st.Mode(), err)
 	}
+	checkDisk(t, img.Disk)
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(img.Disk), ".*")); len(left) > 0 {
+		t.Errorf("the image's folder holds what its build left: %v", left)
+	}
 	again, err := Ensure(context.Background(), Options{Cache: cache, Mirror: "http://127.0.0.1:1/debian"})
-	if err != nil || again.Root != img.Root {
+	if err != nil || again.Root != img.Root || again.Disk != img.Disk {
 		t.Errorf("a warm cache: %+v, %v; want the same image without a mirror", again, err)
+	}
+
+	// Where the host cannot hold a Linux tree (Windows), the disk alone holds the userland.
+	treeOnHost = false
+	t.Cleanup(func() { treeOnHost = true })
+	img, err = Ensure(context.Background(), Options{Cache: t.TempDir(), Mirror: m.Serve(t), Keys: m.Keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(img.Root); err == nil {
+		t.Errorf("the tree %s was unpacked on a host that cannot hold it", img.Root)
+	}
+	checkDisk(t, img.Disk)
+}
+
+// checkDisk reads the userland's disk as the guest's kernel would mount it: the packages' files, the
+// merged-/usr links, the alternatives' links and the system's files, with their modes.
+func checkDisk(t *testing.T, disk string) {
+	t.Helper()
+	f, err := os.Open(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := erofs.Open(f)
+	if err != nil {
+		t.Fatalf("%s: not an EROFS image: %v", disk, err)
+	}
+	for path, want := range map[string]string{"usr/sbin/ipvsadm": "ipvsadm", "usr/lib/x86_64-linux-gnu/libc.so.6": "libc", "etc/passwd": "tcpdump:x:101"} {
+		if data, err := fs.ReadFile(img, path); err != nil || !strings.Contains(string(data), want) {
+			t.Errorf("the disk's %s: %q, %v; want %q", path, data, err, want)
+		}
+	}
+	for link, want := range map[string]string{"sbin": "usr/sbin", "usr/bin/awk": "gawk"} {
+		if got, err := fs.ReadLink(img, link); err != nil || got != want {
+			t.Errorf("the disk's %s: a link to %q (%v), want %q", link, got, err, want)
+		}
+	}
+	// The reader gives the sticky bit as Unix's 01000 within the mode.
+	if st, err := fs.Stat(img, "tmp"); err != nil || !st.IsDir() || st.Mode()&0o1000 == 0 || st.Mode().Perm() != 0o777 {
+		t.Errorf("the disk's /tmp: %v, %v; want a sticky folder anyone may write", st.Mode(), err)
+	}
+	if st, err := fs.Stat(img, "usr/sbin/ipvsadm"); err != nil || st.Mode().Perm() != 0o755 {
+		t.Errorf("the disk's ipvsadm: %v, %v; want mode 755", st.Mode(), err)
 	}
 }
 
