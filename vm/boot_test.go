@@ -109,3 +109,18 @@ func TestBootRefusesAStranger(t *testing.T) {
 		t.Errorf("got %v, want the secret refused", err)
 	}
 }
+
+// A machine booted as Windows boots it: no 9p share, qemu's console and channel over the loopback. It
+// serves commands from its userland's disk, loads what they ask of the kernel from its modules' disk, and
+// powers off.
+func TestBootAsWindowsDoes(t *testing.T) {
+	defer func(shares, loopback bool) { ninePShares, linksOverLoopback = shares, loopback }(ninePShares, linksOverLoopback)
+	ninePShares, linksOverLoopback = false, true
+	m := bootForTest(t, "")
+	var out, errOut bytes.Buffer
+	code, err := m.Exec(context.Background(), proto.ExecRequest{Argv: []string{"sh", "-c", "ipvsadm -A -t 10.0.0.1:80 -s sh && ipvsadm -Ln | grep -c ' sh$'; grep -cw 9p /proc/filesystems"},
+		Env: []string{"PATH=/usr/sbin:/usr/bin"}, Dir: "/"}, ExecIO{Stdout: &out, Stderr: &errOut})
+	if err != nil || out.String() != "1\n0\n" {
+		t.Errorf("exit %d %v, stdout %q, stderr %q; want a sh service and no 9p", code, err, out.String(), errOut.String())
+	}
+}

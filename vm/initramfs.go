@@ -17,25 +17,25 @@ import (
 
 // buildInitramfs writes the guest's initramfs, uncompressed (the kernel unpacks it faster than it could
 // inflate it), into an anonymous file (anonFile) that qemu inherits: nothing is left on disk.
-// mods are the modules it carries, unpacked if compressed, and without their signatures if unsigned (for a
-// kernel that loads unsigned modules: kernel.StripSignature).
-func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) (*os.File, error) {
+// mods are the modules it carries, read from the host's module tree, unpacked if compressed, and without
+// their signatures if unsigned (for a kernel that loads unsigned modules: kernel.StripSignature).
+func buildInitramfs(ctx context.Context, exe string, j *proto.Job, ix *kernel.ModIndex, tree string, mods []kernel.LoadStep, unsigned bool) (*os.File, error) {
 	f, err := anonFile("lvslab-initramfs")
 	if err != nil {
 		return nil, fmt.Errorf("initramfs: %w", err)
 	}
-	if err := writeInitramfs(ctx, f, exe, j, ix, mods, unsigned); err != nil {
+	if err := writeInitramfs(ctx, f, exe, j, ix, tree, mods, unsigned); err != nil {
 		closeAnon(f)
 		return nil, err
 	}
 	return f, nil
 }
 
-func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, mods []kernel.LoadStep, unsigned bool) error {
+func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, ix *kernel.ModIndex, tree string, mods []kernel.LoadStep, unsigned bool) error {
 	var packed []string
 	for _, s := range mods {
 		if kernel.IsCompressed(s.Path) {
-			packed = append(packed, filepath.Join(j.Tree, s.Path))
+			packed = append(packed, filepath.Join(tree, s.Path))
 		}
 	}
 	unpacked := make([][]byte, len(packed))
@@ -60,7 +60,7 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 		var data []byte
 		if kernel.IsCompressed(s.Path) {
 			data, unpacked = unpacked[0], unpacked[1:]
-		} else if data, err = readModule(filepath.Join(j.Tree, s.Path)); err != nil {
+		} else if data, err = readModule(filepath.Join(tree, s.Path)); err != nil {
 			return err
 		}
 		if unsigned {

@@ -41,7 +41,7 @@ func TestInitramfsUnpacksModules(t *testing.T) {
 	}
 	defer f.Close()
 	j := &proto.Job{Tree: tree}
-	if err := writeInitramfs(context.Background(), f, plain, j, &kernel.ModIndex{}, mods, false); err != nil {
+	if err := writeInitramfs(context.Background(), f, plain, j, &kernel.ModIndex{}, tree, mods, false); err != nil {
 		t.Fatal(err)
 	}
 	data, _ := os.ReadFile(f.Name())
@@ -86,7 +86,7 @@ func TestInitramfsDropsSignatures(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := writeInitramfs(context.Background(), f, plain, &proto.Job{Tree: tree}, &kernel.ModIndex{}, mods, strip); err != nil {
+		if err := writeInitramfs(context.Background(), f, plain, &proto.Job{Tree: tree}, &kernel.ModIndex{}, tree, mods, strip); err != nil {
 			t.Fatal(err)
 		}
 		f.Close()

@@ -2,12 +2,15 @@ package vm
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/erofs/go-erofs"
 	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
@@ -47,11 +50,20 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 			dir = real // the guest reaches the host's files through no link of the host's
 		}
 	}
-	argv0 := filepath.Join(proto.SelfDir, opts.Self) // exists only in the guest
+	argv0 := path.Join(proto.SelfDir, opts.Self) // exists only in the guest
 	if opts.secret != "" {
 		argv0 = "" // a machine that serves has no command of its own
 	} else if opts.Self == "" || opts.Argv[0] != opts.Self {
-		if argv0, err = lookPath(opts.Argv[0], dir, env, opts.Userland); err != nil {
+		var view fs.FS
+		if opts.Userland != "" {
+			v, done, err := userlandView(opts.Userland, opts.userlandDisk)
+			if err != nil {
+				return nil, err
+			}
+			defer done()
+			view = v
+		}
+		if argv0, err = lookPath(opts.Argv[0], dir, env, view); err != nil {
 			return nil, err
 		}
 	}
@@ -96,33 +108,57 @@ func hostBinds(dir, argv0 string, opts *Options) []string {
 	return proto.Topmost(folders, opts.Share)
 }
 
-// inUserland tells whether the userland at root has a file (or a link) at path.
-func inUserland(root, path string) bool {
-	st, err := os.Lstat(filepath.Join(root, path))
+// userlandView is the userland as the host reads it: its tree, or where the host holds none (Windows) its
+// image; done closes it.
+func userlandView(tree, disk string) (view fs.FS, done func(), err error) {
+	if st, err := os.Stat(tree); err == nil && st.IsDir() {
+		return os.DirFS(tree), func() {}, nil
+	}
+	if disk == "" {
+		return nil, nil, fmt.Errorf("the guest's userland %s: expected a folder", tree)
+	}
+	f, err := os.Open(disk)
+	if err != nil {
+		return nil, nil, fmt.Errorf("the guest's userland: %w", err)
+	}
+	img, err := erofs.Open(f)
+	if err != nil {
+		f.Close()
+		return nil, nil, fmt.Errorf("the guest's userland %s: not an EROFS image: %w", disk, err)
+	}
+	return img, func() { f.Close() }, nil
+}
+
+// inUserland tells whether the userland has a file (or a link) at the absolute path p.
+func inUserland(view fs.FS, p string) bool {
+	if !path.IsAbs(p) {
+		return false
+	}
+	st, err := fs.Lstat(view, strings.TrimPrefix(path.Clean(p), "/"))
 	return err == nil && !st.IsDir()
 }
 
-// userlandOwns tells whether path lies in a folder the userland has and fills (/usr/bin): there the guest
+// userlandOwns tells whether p lies in a folder the userland has and fills (/usr/bin): there the guest
 // sees the userland's, not the host's.
-func userlandOwns(root, path string) bool {
-	for d := filepath.Dir(path); d != "/"; d = filepath.Dir(d) {
-		if proto.FillsFolder(filepath.Join(root, d)) {
+func userlandOwns(view fs.FS, p string) bool {
+	for d := path.Dir(p); d != "/"; d = path.Dir(d) {
+		if entries, err := fs.ReadDir(view, strings.TrimPrefix(d, "/")); err == nil && len(entries) > 0 {
 			return true
 		}
 	}
 	return false
 }
 
-// lookPath finds the command as the guest will: under root, the userland (a name in PATH, as the
-// userland has it), or with root "" the host's, which is the guest's; a name with a slash is a host path
-// either way, which the guest reaches.
-func lookPath(name, dir string, env []string, root string) (string, error) {
+// lookPath finds the command as the guest will: in view, the userland (a name in PATH, as the userland
+// has it), or with no view the host's, which is the guest's; a name with a slash is a host path either
+// way, which the guest reaches. Names are the guest's: Linux paths.
+func lookPath(name, dir string, env []string, view fs.FS) (string, error) {
 	if strings.Contains(name, "/") {
-		if !filepath.IsAbs(name) {
-			name = filepath.Join(dir, name)
+		if !path.IsAbs(name) {
+			name = path.Join(dir, name)
 		}
-		if root != "" && userlandOwns(root, name) {
-			if inUserland(root, name) {
+		if view != nil && userlandOwns(view, name) {
+			if inUserland(view, name) {
 				return name, nil
 			}
 			return "", fmt.Errorf("command %s: the guest's programs are Debian's (the userland), which has no %s; this machine's are there with --userland host (or LVSLAB_USERLAND=host)", name, name)
@@ -132,22 +168,22 @@ func lookPath(name, dir string, env []string, root string) (string, error) {
 		}
 		return "", fmt.Errorf("command %s: not an executable file", name)
 	}
-	path := ""
+	pathVar := ""
 	for _, kv := range env {
 		if p, ok := strings.CutPrefix(kv, "PATH="); ok {
-			path = p
+			pathVar = p
 		}
 	}
-	for _, d := range filepath.SplitList(path) {
+	for _, d := range strings.Split(pathVar, ":") { // the guest's PATH
 		if d == "" {
 			d = "."
 		}
-		if !filepath.IsAbs(d) {
-			d = filepath.Join(dir, d)
+		if !path.IsAbs(d) {
+			d = path.Join(dir, d)
 		}
-		p := filepath.Join(d, name)
-		if root != "" {
-			if inUserland(root, p) {
+		p := path.Join(d, name)
+		if view != nil {
+			if inUserland(view, p) {
 				return p, nil
 			}
 			continue
@@ -156,7 +192,7 @@ func lookPath(name, dir string, env []string, root string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("command %s: not found in PATH=%s", name, path)
+	return "", fmt.Errorf("command %s: not found in PATH=%s", name, pathVar)
 }
 
 var selfName = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z0-9._-]+$`) })

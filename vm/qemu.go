@@ -38,6 +38,8 @@ type qemuConfig struct {
 	share            string // Options.Share
 	userland         string // Options.Userland
 	userlandDisk     string // the userland's EROFS image, given to the guest instead of userland's 9p share
+	noHostRoot       bool   // no 9p share of the host's root: the host has none (ninePShares)
+	modulesDisk      string // then, the kernel's modules as an EROFS image
 }
 
 // qemuArgs is the whole qemu command line.
@@ -99,11 +101,17 @@ func qemuArgs(c qemuConfig) []string {
 		"-device", "virtio-serial-device",
 		"-chardev", c.channel,
 		"-device", "virtserialport,chardev=channel,name="+proto.PortName,
-		// multidevs=remap keeps inode numbers unique across the host's filesystems: without it the guest
-		// takes /proc and /sys (both inode 1) for one directory.
-		"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
-		"-device", "virtio-9p-device,fsdev=root,mount_tag="+proto.MountTag,
 	)
+	if c.noHostRoot {
+		args = append(args, readOnlyDisk("modules", c.modulesDisk, proto.ModulesDiskSerial)...)
+	} else {
+		args = append(args,
+			// multidevs=remap keeps inode numbers unique across the host's filesystems: without it the guest
+			// takes /proc and /sys (both inode 1) for one directory.
+			"-fsdev", "local,id=root,path=/,security_model=none,readonly=on,multidevs=remap",
+			"-device", "virtio-9p-device,fsdev=root,mount_tag="+proto.MountTag,
+		)
+	}
 	if c.agentPort != 0 {
 		args = append(args,
 			// restrict=on: the guest reaches nothing through it; only the host's forward reaches the agent.
@@ -112,10 +120,7 @@ func qemuArgs(c qemuConfig) []string {
 		)
 	}
 	if c.userlandDisk != "" {
-		args = append(args,
-			"-drive", "file="+qemuOption(c.userlandDisk)+",if=none,id=userland,format=raw,readonly=on",
-			"-device", "virtio-blk-device,drive=userland,serial="+proto.UserlandDiskSerial,
-		)
+		args = append(args, readOnlyDisk("userland", c.userlandDisk, proto.UserlandDiskSerial)...)
 	} else if c.userland != "" {
 		args = append(args,
 			"-fsdev", "local,id=userland,path="+qemuOption(c.userland)+",security_model=none,readonly=on,multidevs=remap",
@@ -129,6 +134,15 @@ func qemuArgs(c qemuConfig) []string {
 		)
 	}
 	return args
+}
+
+// readOnlyDisk is qemu's arguments for the image at file as a read-only virtio disk, whose serial names
+// it to the guest.
+func readOnlyDisk(id, file, serial string) []string {
+	return []string{
+		"-drive", "file=" + qemuOption(file) + ",if=none,id=" + id + ",format=raw,readonly=on",
+		"-device", "virtio-blk-device,drive=" + id + ",serial=" + serial,
+	}
 }
 
 // tcgGodebug turns off, in /init under TCG, the x86 features emulation makes dear.

@@ -150,9 +150,6 @@ func (m *machine) close() {
 
 // prepare finds qemu and the kernel, plans the modules and builds the initramfs.
 func prepare(ctx context.Context, opts *Options) (*machine, error) {
-	if !ninePShares {
-		return nil, errNoNinePShares
-	}
 	a, err := archOf(opts.Arch, opts.Package)
 	if err != nil {
 		return nil, err
@@ -172,11 +169,14 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	bootModules := proto.BootModules
-	if opts.userlandDisk != "" {
-		bootModules = append(slices.Clip(bootModules), proto.DiskModules...)
+	noHostRoot := !ninePShares // read once: qemu's devices and the job must agree
+	var modulesDisk string
+	if noHostRoot {
+		if modulesDisk, err = withoutHostFolders(ctx, opts, k); err != nil {
+			return nil, err
+		}
 	}
-	boot, err := ix.Plan(bootModules)
+	boot, err := ix.Plan(bootModules(opts.userlandDisk != "", noHostRoot))
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s cannot host the VM: %w", k.Version, err)
 	}
@@ -189,6 +189,9 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		return nil, err
 	}
 	j.UserlandDisk = opts.userlandDisk != ""
+	if noHostRoot {
+		j.NoHostRoot, j.Tree, j.Dir, j.Binds = true, proto.ModulesTree, "/", nil
+	}
 	var linkSecret []byte
 	loopback := linksOverLoopback // read once: the links and the job must agree
 	if loopback {
@@ -200,7 +203,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
-	initrd, err := buildInitramfs(ctx, exe, j, ix, initramfsModules(boot, load), k.UnsignedLoads)
+	initrd, err := buildInitramfs(ctx, exe, j, ix, k.Modules, initramfsModules(boot, load), k.UnsignedLoads)
 	if err != nil {
 		return nil, err
 	}
@@ -226,6 +229,8 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 		share:        opts.Share,
 		userland:     opts.Userland,
 		userlandDisk: opts.userlandDisk,
+		noHostRoot:   noHostRoot,
+		modulesDisk:  modulesDisk,
 	}}
 	if a.x86() {
 		m.cfg.tscKHz = hostTSCkHz()

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -12,14 +13,52 @@ import (
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// ninePShares tells whether this host's qemu shares folders with the guest over virtio-9p, as the guest
-// reaches its programs, the kernel's modules and the host's folders: not on Windows, whose qemu has none.
-// A test turns it off.
+// ninePShares tells whether this host's qemu shares folders with the guest over virtio-9p: not on
+// Windows, whose qemu has none. Without it the guest reaches no folder of the host: its programs are the
+// userland's disk, its modules another disk (kernel.ModulesImage), and it runs in its own /. A test turns
+// it off to boot that way on Linux.
 var ninePShares = runtime.GOOS != "windows"
 
-// errNoNinePShares is why a host without 9p shares boots no microVM yet.
-var errNoNinePShares = errors.New("the microVM reaches its programs, the kernel's modules and your folders over qemu's 9p shares, " +
-	"which qemu for Windows does not have: lvslab.exe cannot boot it yet; run lvslab in WSL2 (a Debian or Ubuntu distribution), where every command works")
+// withoutHostFolders checks that a run asks nothing of the host's folders, for a host without 9p shares,
+// and returns its kernel's modules image.
+func withoutHostFolders(ctx context.Context, opts *Options, k *kernel.Kernel) (string, error) {
+	const why = "this host's qemu has no 9p shares (Windows), so the microVM reaches none of its folders"
+	switch {
+	case opts.userlandDisk == "":
+		return "", fmt.Errorf("the guest's programs from the host's root (--userland host): %s; use Debian's (the default)", why)
+	case opts.Share != "":
+		return "", fmt.Errorf("sharing %s with the machine: %s", opts.Share, why)
+	case len(opts.Argv) > 0 && strings.Contains(opts.Argv[0], "/") && !proto.Within(proto.SelfDir, opts.Argv[0]) &&
+		!inImage(opts.userlandDisk, opts.Argv[0]):
+		return "", fmt.Errorf("command %s, a file of the host: %s; name a program of the guest's (ipvsadm, sh)", opts.Argv[0], why)
+	}
+	return kernel.ModulesImage(ctx, k)
+}
+
+// inImage tells whether the userland's EROFS image at disk has a file (or a link) at the absolute path p.
+func inImage(disk, p string) bool {
+	view, done, err := userlandView("", disk)
+	if err != nil {
+		return false
+	}
+	defer done()
+	return inUserland(view, p)
+}
+
+// bootModules are the modules /init loads first: those that reach the host's folders over 9p, unless
+// there are none (noHostRoot), and those that mount disks, where there are some.
+func bootModules(disks, noHostRoot bool) []string {
+	var mods []string
+	for _, m := range proto.BootModules {
+		if !noHostRoot || (m != "9pnet_virtio" && m != "9p") {
+			mods = append(mods, m)
+		}
+	}
+	if disks {
+		mods = append(mods, proto.DiskModules...)
+	}
+	return mods
+}
 
 // systemFolders are the host's own: a machine never gets one writable, nor a folder under one or around
 // one. A lab's commands run as root in the machine; what they may write on the host is a folder of the
@@ -40,6 +79,8 @@ var topLevelHomes = []string{"/root"}
 // lvslab's own that the machine must not write, nor share a folder around them (its records, say).
 func CheckShare(dir string, private ...string) error {
 	switch {
+	case !ninePShares:
+		return errors.New("this host's qemu has no 9p shares (Windows)")
 	case !filepath.IsAbs(dir) || filepath.Clean(dir) != dir:
 		return fmt.Errorf("folder %q: expected an absolute, clean path", dir)
 	case strings.ContainsAny(dir, "\x00\n"):

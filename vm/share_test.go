@@ -1,9 +1,11 @@
 package vm
 
 import (
-	"errors"
 	"strings"
 	"testing"
+
+	"github.com/lvslab/lvslab/vm/kernel"
+	"github.com/lvslab/lvslab/vm/proto"
 )
 
 // A machine's commands run as root: only a folder of the user's is shared with them.
@@ -66,13 +68,61 @@ func TestQemuOptionEscapesCommas(t *testing.T) {
 	}
 }
 
-// A host whose qemu has no 9p shares (Windows) boots nothing, and says why and what to use instead,
-// before it looks for qemu or a kernel.
-func TestNoBootWithoutNinePShares(t *testing.T) {
+// A host whose qemu has no 9p shares (Windows) boots a guest that asks nothing of its folders, and refuses,
+// saying why and what to do, a run that would: the host's own programs, a shared folder, a command given
+// by its path on the host.
+func TestWithoutHostFoldersRefusesWhatNeedsThem(t *testing.T) {
+	k := &kernel.Kernel{Version: "6.1.0-57-amd64", Modules: "/cache/kernel/k/lib/modules/6.1.0-57-amd64", Package: "linux-image-6.1.0-57-amd64"}
+	for _, c := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{Argv: []string{"sh"}}, "--userland host"},
+		{Options{Argv: []string{"sh"}, userlandDisk: "/u.erofs", Share: "/home/u/labs"}, "sharing /home/u/labs"},
+		{Options{Argv: []string{"/home/u/x.test"}, userlandDisk: "/u.erofs"}, "command /home/u/x.test, a file of the host"},
+	} {
+		_, err := withoutHostFolders(t.Context(), &c.opts, k)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "no 9p shares") {
+			t.Errorf("%+v: got %v, want an error about %q that says why", c.opts, err, c.want)
+		}
+	}
+	byHand := &kernel.Kernel{Version: "6.1.0", Modules: "/src/linux/mods"}
+	if _, err := withoutHostFolders(t.Context(), &Options{Argv: []string{"sh"}, userlandDisk: "/u.erofs"}, byHand); err == nil || !strings.Contains(err.Error(), "given by hand") {
+		t.Errorf("a kernel given by hand: got %v, want it refused", err)
+	}
+}
+
+// A host without 9p shares shares no folder, and CheckShare says why.
+func TestCheckShareWithoutNineP(t *testing.T) {
 	defer func(was bool) { ninePShares = was }(ninePShares)
 	ninePShares = false
-	_, err := prepare(t.Context(), &Options{Arch: "arm64", Package: "no-such-kernel-package"})
-	if !errors.Is(err, errNoNinePShares) || !strings.Contains(err.Error(), "WSL2") {
-		t.Errorf("got %v, want the error that says 9p is missing and points at WSL2", err)
+	if err := CheckShare("/root/labs"); err == nil || !strings.Contains(err.Error(), "no 9p shares") {
+		t.Errorf("got %v, want the folder refused for want of 9p", err)
+	}
+}
+
+// Without the host's folders, /init loads no 9p module, and the disks' modules instead.
+func TestBootModulesWithoutNineP(t *testing.T) {
+	if got := strings.Join(bootModules(true, true), " "); got != "virtio_mmio virtio_console overlay virtio_blk erofs" {
+		t.Errorf("no host root: %s", got)
+	}
+	if got := strings.Join(bootModules(false, false), " "); got != strings.Join(proto.BootModules, " ") {
+		t.Errorf("the host's root and programs over 9p: %s", got)
+	}
+}
+
+// qemu gets the module tree as a second read-only disk, and no 9p device at all, where the host has none.
+func TestQemuArgsWithoutNineP(t *testing.T) {
+	args := strings.Join(qemuArgs(qemuConfig{name: "lvslab-x", arch: guestArches[0], cpus: 1, memory: 512, kernel: "k", initrd: "i",
+		channel: "socket,id=channel,fd=4", console: "socket,id=console,fd=5", userland: "/u/root", userlandDisk: "/u/root.erofs",
+		noHostRoot: true, modulesDisk: "/k/modules.erofs"}), " ")
+	for _, want := range []string{"file=/u/root.erofs,if=none,id=userland,format=raw,readonly=on", "serial=" + proto.UserlandDiskSerial,
+		"file=/k/modules.erofs,if=none,id=modules,format=raw,readonly=on", "serial=" + proto.ModulesDiskSerial} {
+		if !strings.Contains(args, want) {
+			t.Errorf("qemu's arguments lack %q:\n%s", want, args)
+		}
+	}
+	if strings.Contains(args, "9p") || strings.Contains(args, "fsdev") {
+		t.Errorf("qemu's arguments share a folder over 9p:\n%s", args)
 	}
 }

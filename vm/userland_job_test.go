@@ -3,11 +3,13 @@ package vm
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/erofs/go-erofs"
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
@@ -18,10 +20,10 @@ func TestJobInAUserland(t *testing.T) {
 	os.MkdirAll(filepath.Join(root, "usr/sbin"), 0o755)
 	os.WriteFile(filepath.Join(root, "usr/sbin/ipvsadm"), []byte("x"), 0o755)
 	env := []string{"PATH=/usr/local/bin:/usr/sbin"}
-	if got, err := lookPath("ipvsadm", "/", env, root); err != nil || got != "/usr/sbin/ipvsadm" {
+	if got, err := lookPath("ipvsadm", "/", env, os.DirFS(root)); err != nil || got != "/usr/sbin/ipvsadm" {
 		t.Errorf("ipvsadm in the userland: %q, %v", got, err)
 	}
-	if _, err := lookPath("go", "/", []string{"PATH=/usr/local/go/bin"}, root); err == nil || !strings.Contains(err.Error(), "not found") {
+	if _, err := lookPath("go", "/", []string{"PATH=/usr/local/go/bin"}, os.DirFS(root)); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("a host program the userland lacks: %v, want not found", err)
 	}
 	work, bin := t.TempDir(), t.TempDir()
@@ -49,5 +51,60 @@ func TestUserlandFromItsDisk(t *testing.T) {
 	}
 	if want := proto.UserlandDiskSerial + "\n0\nwritable\n"; res.ExitCode != 0 || out.String() != want {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the disk's serial, the epoch, and a root still writable through its overlay (%q)", res.ExitCode, out.String(), errOut.String(), want)
+	}
+}
+
+// A guest on a host whose qemu has no 9p shares (Windows), booted here with them turned off: its programs
+// from the userland's disk, its modules from the kernel's (the kernel's own request for a scheduler
+// loads it), no 9p loaded, the command in the guest's /.
+func TestVMWithoutNinePShares(t *testing.T) {
+	opts := needVM(t)
+	defer func(was bool) { ninePShares = was }(ninePShares)
+	ninePShares = false
+	var out, errOut bytes.Buffer
+	opts.Argv = []string{"/bin/sh", "-c", "pwd; ipvsadm -A -t 10.0.0.1:80 -s wrr && ipvsadm -Ln | grep -c wrr; grep -c '^ip_vs_wrr ' /proc/modules; grep -cw 9p /proc/filesystems"}
+	opts.Stdout, opts.Stderr = &out, &errOut
+	res, err := Run(context.Background(), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "/\n1\n1\n0\n"; out.String() != want {
+		t.Errorf("exit %d, stdout %q, stderr %q; want the guest's /, a wrr service, ip_vs_wrr loaded and no 9p (%q)", res.ExitCode, out.String(), errOut.String(), want)
+	}
+}
+
+// Where the host holds no userland tree (Windows), commands are looked up in its image, links and all.
+func TestJobLooksUpCommandsInTheUserlandsImage(t *testing.T) {
+	disk := filepath.Join(t.TempDir(), "root.erofs")
+	out, err := os.Create(disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := erofs.Create(out)
+	f, err := w.Create("/usr/sbin/ipvsadm")
+	if err == nil {
+		f.Write([]byte("x"))
+		err = errors.Join(f.Close(), w.Symlink("usr/sbin", "/sbin"), w.Close(), out.Close())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	view, done, err := userlandView(filepath.Join(t.TempDir(), "no-tree"), disk)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer done()
+	env := []string{"PATH=/usr/local/bin:/usr/sbin"}
+	if got, err := lookPath("ipvsadm", `C:\Users\u`, env, view); err != nil || got != "/usr/sbin/ipvsadm" {
+		t.Errorf("ipvsadm in the image: %q, %v", got, err)
+	}
+	if got, err := lookPath("/sbin/ipvsadm", "/", env, view); err != nil || got != "/sbin/ipvsadm" {
+		t.Errorf("/sbin/ipvsadm through the image's link: %q, %v", got, err)
+	}
+	if _, err := lookPath("/usr/sbin/tc", "/", env, view); err == nil || !strings.Contains(err.Error(), "has no /usr/sbin/tc") {
+		t.Errorf("a program the image lacks: %v", err)
+	}
+	if !inImage(disk, "/sbin/ipvsadm") || inImage(disk, "/usr/bin/go") {
+		t.Error("inImage does not tell the image's files from others")
 	}
 }

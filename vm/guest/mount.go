@@ -60,10 +60,16 @@ func mountBasics(root string) error {
 func (g *guest) prepareRoot() error {
 	// msize=512000 is the most the virtio transport takes; cache=loose lets the guest cache what it read,
 	// which is safe as long as the host does not change those files during the run.
-	ninep := mountSpec{"9p", proto.MountTag, proto.HostMount,
-		"trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
-	if err := ninep.mount(); err != nil {
-		return err
+	if g.job.NoHostRoot {
+		if err := mountModulesOnly(); err != nil {
+			return err
+		}
+	} else {
+		ninep := mountSpec{"9p", proto.MountTag, proto.HostMount,
+			"trans=virtio,version=9p2000.L,msize=512000,cache=loose,access=any", unix.MS_RDONLY}
+		if err := ninep.mount(); err != nil {
+			return err
+		}
 	}
 	lower := proto.HostMount
 	if g.job.Userland {
@@ -113,6 +119,25 @@ func (g *guest) prepareRoot() error {
 		return err
 	}
 	return installSelf(g.job.Self)
+}
+
+// mountModulesOnly makes HostMount, for a host that shares no folder, hold the kernel's module tree alone,
+// at ModulesTree, from its disk: a read-only tmpfs with the disk mounted in it.
+func mountModulesOnly() error {
+	dev, err := diskBySerial(proto.ModulesDiskSerial)
+	if err != nil {
+		return err
+	}
+	if err := (mountSpec{"tmpfs", "host", proto.HostMount, "mode=0755,size=4k", 0}).mount(); err != nil {
+		return err
+	}
+	if err := (mountSpec{"erofs", dev, proto.HostMount + proto.ModulesTree, "", unix.MS_RDONLY}).mount(); err != nil {
+		return err
+	}
+	if err := unix.Mount("", proto.HostMount, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
+		return fmt.Errorf("%s read-only: %w", proto.HostMount, err)
+	}
+	return nil
 }
 
 // mountShare binds the folder the host shares read-write (Options.Share) over its own path in the

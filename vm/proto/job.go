@@ -2,7 +2,6 @@ package proto
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/lvslab/lvslab/vm/guest/bootload"
@@ -35,8 +34,11 @@ type Job struct {
 	Userland bool `json:"userland,omitempty"`
 	// UserlandDisk: the userland comes as an EROFS image on a read-only virtio disk whose serial is
 	// UserlandDiskSerial, not over 9p.
-	UserlandDisk bool     `json:"userland_disk,omitempty"`
-	Binds        []string `json:"binds,omitempty"`
+	UserlandDisk bool `json:"userland_disk,omitempty"`
+	// NoHostRoot: the host shares no folder (its qemu has no 9p); HostMount holds only the module tree, at
+	// Tree (ModulesTree), from a read-only disk whose serial is ModulesDiskSerial.
+	NoHostRoot bool     `json:"no_host_root,omitempty"`
+	Binds      []string `json:"binds,omitempty"`
 	// LinkSecret (hex), when set, is what /init sends first on its channel: the channel reaches lvslab
 	// through a loopback listener that anyone on the host could connect to, and this proves the guest.
 	LinkSecret string `json:"link_secret,omitempty"`
@@ -71,8 +73,13 @@ var BootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p"
 // DiskModules are the boot modules a userland on a disk needs besides: the disk, and its filesystem.
 var DiskModules = []string{"virtio_blk", "erofs"}
 
-// UserlandDiskSerial names the userland's disk to the guest (/sys/block/vdX/serial).
-const UserlandDiskSerial = "lvslab-userland"
+// UserlandDiskSerial names the userland's disk to the guest (/sys/block/vdX/serial); ModulesDiskSerial
+// the disk of the kernel's modules, mounted at HostMount/ModulesTree where the host shares no folder.
+const (
+	UserlandDiskSerial = "lvslab-userland"
+	ModulesDiskSerial  = "lvslab-modules"
+	ModulesTree        = "/lvslab-modules"
+)
 
 // IsExecutable tells whether p is a file someone may run.
 func IsExecutable(p string) bool {
@@ -86,7 +93,7 @@ func PrependPath(env []string, dir string) []string {
 	found := false
 	for _, kv := range env {
 		if p, ok := strings.CutPrefix(kv, "PATH="); ok && !found {
-			kv, found = "PATH="+dir+string(filepath.ListSeparator)+p, true
+			kv, found = "PATH="+dir+":"+p, true // the guest's PATH, whatever the host's separator
 		} else if ok {
 			continue // a second PATH= would not be the one a shell reads
 		}
