@@ -1,0 +1,57 @@
+package kernel
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/erofs/go-erofs"
+)
+
+// A cached kernel's module tree becomes one EROFS image beside it, built once; a kernel given by hand has
+// none.
+func TestModulesImage(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "linux-image-6.1.0-57-amd64_6.1.192-3")
+	mods := filepath.Join(dir, "lib", "modules", "6.1.0-57-amd64")
+	ko := filepath.Join(mods, "kernel", "net", "netfilter", "ipvs", "ip_vs_wrr.ko")
+	if err := os.MkdirAll(filepath.Dir(ko), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(ko, []byte("\x7fELF wrr"), 0o644)
+	os.WriteFile(filepath.Join(mods, "modules.dep"), []byte("kernel/net/netfilter/ipvs/ip_vs_wrr.ko: kernel/net/netfilter/ipvs/ip_vs.ko\n"), 0o644)
+	k := &Kernel{Version: "6.1.0-57-amd64", Modules: mods, Package: "linux-image-6.1.0-57-amd64"}
+	path, err := ModulesImage(context.Background(), k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	img, err := erofs.Open(f)
+	if err != nil {
+		t.Fatalf("%s: not an EROFS image: %v", path, err)
+	}
+	if data, err := fs.ReadFile(img, "kernel/net/netfilter/ipvs/ip_vs_wrr.ko"); err != nil || string(data) != "\x7fELF wrr" {
+		t.Errorf("the image's ip_vs_wrr.ko: %q, %v", data, err)
+	}
+	st, _ := os.Stat(path)
+	if again, err := ModulesImage(context.Background(), k); err != nil || again != path {
+		t.Errorf("asked again: %s, %v; want %s", again, err, path)
+	}
+	if st2, _ := os.Stat(path); !st2.ModTime().Equal(st.ModTime()) {
+		t.Error("asked again, the image was built again")
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, tmpPrefix+"*")); len(left) > 0 {
+		t.Errorf("the build left %v", left)
+	}
+	byHand := &Kernel{Version: "6.1.0", Modules: mods}
+	if _, err := ModulesImage(context.Background(), byHand); err == nil || !strings.Contains(err.Error(), "given by hand") {
+		t.Errorf("a kernel given by hand: %v", err)
+	}
+}
