@@ -11,7 +11,8 @@ import (
 
 // Start starts cmd so that it dies with this process where the OS can say so (Linux: Pdeathsig, which
 // fires when the thread that forked the child exits, so the fork happens on a goroutine locked to its
-// thread that lives until the child is reaped). The returned channel yields cmd.Wait's result.
+// thread that lives until the child is reaped; Windows: a job object that kills what it holds once this
+// process, its last holder, is gone). The returned channel yields cmd.Wait's result.
 func Start(cmd *exec.Cmd) (<-chan error, error) {
 	if cmd.SysProcAttr == nil {
 		cmd.SysProcAttr = &syscall.SysProcAttr{}
@@ -25,6 +26,12 @@ func Start(cmd *exec.Cmd) (<-chan error, error) {
 	go func() {
 		runtime.LockOSThread() // never unlocked: the thread exits with the goroutine, after the reap
 		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		if err := tieToThis(cmd.Process.Pid); err != nil {
+			cmd.Process.Kill() // it could outlive this process: it does not run at all
+			cmd.Wait()
 			started <- err
 			return
 		}
