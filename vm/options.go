@@ -65,6 +65,8 @@ type Options struct {
 	UserlandFrom string
 	userlandSays string // what EnsureUserland found, for Result.Userland
 	userlandDisk string // the same userland as an EROFS image, which the guest mounts from a read-only disk
+	// outputsFrom maps an output's path in a guest that reaches no host folder to Outputs' path on the host.
+	outputsFrom map[string]string
 	// OnStart, for Boot, is called with each machine as soon as its qemu runs (its pid known), before the
 	// machine can outlive this process; an error stops the boot. Called again for a retry under TCG.
 	OnStart func(*Machine) error

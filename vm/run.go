@@ -191,6 +191,7 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	j.UserlandDisk = opts.userlandDisk != ""
 	if noHostRoot {
 		j.NoHostRoot, j.Tree, j.Dir, j.Binds = true, proto.ModulesTree, "/", nil
+		opts.outputsFrom = outputsInGuest(j)
 	}
 	var linkSecret []byte
 	loopback := linksOverLoopback // read once: the links and the job must agree

@@ -304,6 +304,9 @@ func (s *session) readFrames(r io.Reader, w io.Writer, last chan<- struct{}) {
 
 func (s *session) saveFile(payload []byte) {
 	path, content, err := proto.ParseFile(payload)
+	if host, ok := s.opts.outputsFrom[path]; ok && err == nil {
+		path = host
+	}
 	if err == nil && !slices.Contains(s.opts.Outputs, path) {
 		err = fmt.Errorf("the guest sent %s, which is not among Options.Outputs", path)
 	}

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/lvslab/lvslab/vm/kernel"
@@ -43,6 +46,30 @@ func inImage(disk, p string) bool {
 	}
 	defer done()
 	return inUserland(view, p)
+}
+
+// outputsInGuest moves the job's outputs, for a guest that reaches no host folder, to folders of the
+// guest's own (/lvslab-outputs/N/NAME), and the command's arguments that name them with them (FILE, or
+// --flag=FILE): the guest cannot write a host path (C:\Users\…). It returns each guest path's host path.
+func outputsInGuest(j *proto.Job) map[string]string {
+	from := map[string]string{}
+	j.Outputs = slices.Clone(j.Outputs) // Options.Outputs keeps the host's paths
+	for i, host := range j.Outputs {
+		guest := path.Join("/lvslab-outputs", strconv.Itoa(i), filepath.Base(host))
+		from[guest] = host
+		j.Outputs[i] = guest
+		for k, a := range j.Argv {
+			if k == 0 {
+				continue
+			}
+			if a == host {
+				j.Argv[k] = guest
+			} else if flag, value, ok := strings.Cut(a, "="); ok && value == host && strings.HasPrefix(flag, "-") {
+				j.Argv[k] = flag + "=" + guest
+			}
+		}
+	}
+	return from
 }
 
 // bootModules are the modules /init loads first: those that reach the host's folders over 9p, unless

@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -98,6 +99,26 @@ func TestCheckShareWithoutNineP(t *testing.T) {
 	ninePShares = false
 	if err := CheckShare("/root/labs"); err == nil || !strings.Contains(err.Error(), "no 9p shares") {
 		t.Errorf("got %v, want the folder refused for want of 9p", err)
+	}
+}
+
+// A guest that reaches no host folder writes the outputs in folders of its own, the command's arguments
+// naming them there, and each comes back to its host path.
+func TestOutputsInGuest(t *testing.T) {
+	outputs := []string{`C:\Users\u\report.json`, `C:\Users\u\report.xml`}
+	j := &proto.Job{Argv: []string{"/usr/local/libexec/lvslab-vm/lvslab", "test", "--json", outputs[0], "--junit=" + outputs[1], "wrr"}, Outputs: outputs}
+	from := outputsInGuest(j)
+	wantArgv := "/usr/local/libexec/lvslab-vm/lvslab test --json /lvslab-outputs/0/" + filepath.Base(outputs[0]) + " --junit=/lvslab-outputs/1/" + filepath.Base(outputs[1]) + " wrr"
+	if got := strings.Join(j.Argv, " "); got != wantArgv {
+		t.Errorf("argv %s\nwant %s", got, wantArgv)
+	}
+	for i, g := range j.Outputs {
+		if from[g] != outputs[i] || !strings.HasPrefix(g, "/lvslab-outputs/") {
+			t.Errorf("output %d: in the guest %s, back to %s; want it back to %s", i, g, from[g], outputs[i])
+		}
+	}
+	if outputs[0] != `C:\Users\u\report.json` {
+		t.Errorf("the caller's outputs were changed: %v", outputs)
 	}
 }
 
