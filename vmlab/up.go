@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/lvslab/lvslab/internal/lockfile"
@@ -56,8 +57,8 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	afterBoot()
 	upCtx, cancel := context.WithTimeout(ctx, upInMachineWait)
 	runIn := cwd
-	if proto.GuestOwn(cwd) {
-		runIn = "/" // the machine has a /run of its own, say: this folder is not there
+	if proto.GuestOwn(cwd) || !strings.HasPrefix(cwd, "/") {
+		runIn = "/" // the machine has a /run of its own, say, or cannot see a Windows folder: this folder is not there
 	}
 	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), runIn, vm.ExecIO{Stdout: stdout, Stderr: stderr})
 	cancel()
