@@ -303,7 +303,7 @@ func (m *Machine) Kill(ctx context.Context) error {
 	if !m.Running() {
 		return nil
 	}
-	if err := kill(m.PID); err != nil { // proven the machine's by Running, just now
+	if err := proc.Kill(m.PID, m.StartTime); err != nil { // proven the machine's by Running, just now
 		return fmt.Errorf("stopping qemu %d of machine %s: %w", m.PID, m.Name, err)
 	}
 	return wait.Until(ctx, 5*time.Second, m.gone)
@@ -315,29 +315,32 @@ func (m *Machine) gone() (bool, string) { return !m.Running(), "qemu " + m.Name 
 // names: a qemu whose Boot was killed between starting it and OnStart. Its command line holds the
 // machine's name, random per machine, and its console in logDir: that proves it the machine's.
 func KillStrays(ctx context.Context, name, logDir string) error {
-	strays := func() []int {
-		var pids []int
+	type stray struct {
+		pid   int
+		start uint64
+	}
+	strays := func() []stray {
+		var found []stray
 		all, _ := proc.PIDs()
 		for _, pid := range all {
+			state, start, err := proc.Stat(pid) // before the proof: a later process given the pid differs
+			if err != nil || state == 'Z' || state == 'X' {
+				continue
+			}
 			cmdline, err := proc.Cmdline(pid)
 			if err == nil && strings.Contains(string(cmdline), "\x00-name\x00"+name+"\x00") &&
-				strings.Contains(string(cmdline), "path="+filepath.Join(logDir, name+".console")) && !zombie(pid) {
-				pids = append(pids, pid)
+				strings.Contains(string(cmdline), "path="+filepath.Join(logDir, name+".console")) {
+				found = append(found, stray{pid, start})
 			}
 		}
-		return pids
+		return found
 	}
-	for _, pid := range strays() {
-		if err := kill(pid); err != nil {
-			return fmt.Errorf("stopping qemu %d of machine %s: %w", pid, name, err)
+	for _, s := range strays() {
+		if err := proc.Kill(s.pid, s.start); err != nil {
+			return fmt.Errorf("stopping qemu %d of machine %s: %w", s.pid, name, err)
 		}
 	}
 	return wait.Until(ctx, 5*time.Second, func() (bool, string) {
 		return len(strays()) == 0, "a qemu of machine " + name + " still runs"
 	})
-}
-
-func zombie(pid int) bool {
-	state, _, err := proc.Stat(pid)
-	return err != nil || state == 'Z' || state == 'X'
 }

@@ -19,6 +19,3 @@ func detach(cmd *exec.Cmd) { cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true
 
 // killGroup kills the group inGroup gave the process pid (pid, not reaped yet, still names it).
 func killGroup(pid int) { syscall.Kill(-pid, syscall.SIGKILL) }
-
-// kill kills the process pid, which the caller has just proven to be the one it means.
-func kill(pid int) error { return syscall.Kill(pid, syscall.SIGKILL) }

@@ -22,6 +22,15 @@ import (
 // it off to boot that way on Linux.
 var ninePShares = runtime.GOOS != "windows"
 
+// SharesHostFolders tells whether the microVM sees this host's folders (over 9p): not on Windows.
+func SharesHostFolders() bool { return ninePShares }
+
+// HostFileArg is the first of args (FILE, or --flag=FILE) that names a regular file of this host, in dir
+// when relative, or "": a file a microVM that does not share the host's folders cannot read.
+func HostFileArg(args []string, dir string) string {
+	return hostFileArg(&Options{Argv: append([]string{""}, args...), Dir: dir})
+}
+
 // withoutHostFolders checks that a run asks nothing of the host's folders, for a host without 9p shares,
 // and returns its kernel's modules image.
 func withoutHostFolders(ctx context.Context, opts *Options, k *kernel.Kernel) (string, error) {
@@ -31,11 +40,38 @@ func withoutHostFolders(ctx context.Context, opts *Options, k *kernel.Kernel) (s
 		return "", fmt.Errorf("the guest's programs from the host's root (--userland host): %s; use Debian's (the default)", why)
 	case opts.Share != "":
 		return "", fmt.Errorf("sharing %s with the machine: %s", opts.Share, why)
-	case len(opts.Argv) > 0 && strings.Contains(opts.Argv[0], "/") && !proto.Within(proto.SelfDir, opts.Argv[0]) &&
+	case len(opts.Argv) > 0 && strings.ContainsAny(opts.Argv[0], `/\`) && !proto.Within(proto.SelfDir, opts.Argv[0]) &&
 		!inImage(opts.userlandDisk, opts.Argv[0]):
 		return "", fmt.Errorf("command %s, a file of the host: %s; name a program of the guest's (ipvsadm, sh)", opts.Argv[0], why)
 	}
+	if f := hostFileArg(opts); f != "" {
+		return "", fmt.Errorf("%s, a file of this host: %s, and it would not find it; name files of the guest's, or a built-in scenario", f, why)
+	}
 	return kernel.ModulesImage(ctx, k)
+}
+
+// hostFileArg is the first of the command's arguments (FILE, or --flag=FILE) that names a regular file of
+// this host, neither an output (which comes back) nor a file the guest has at that path itself, or "".
+func hostFileArg(opts *Options) string {
+	dir := opts.Dir
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	for _, a := range opts.Argv[min(1, len(opts.Argv)):] {
+		if flag, value, ok := strings.Cut(a, "="); ok && strings.HasPrefix(flag, "-") {
+			a = value
+		}
+		p := a
+		if !filepath.IsAbs(p) {
+			p = filepath.Join(dir, p)
+		}
+		st, err := os.Stat(p)
+		if a == "" || err != nil || !st.Mode().IsRegular() || slices.Contains(opts.Outputs, a) || inImage(opts.userlandDisk, a) {
+			continue
+		}
+		return a
+	}
+	return ""
 }
 
 // inImage tells whether the userland's EROFS image at disk has a file (or a link) at the absolute path p.
@@ -55,7 +91,7 @@ func outputsInGuest(j *proto.Job) map[string]string {
 	from := map[string]string{}
 	j.Outputs = slices.Clone(j.Outputs) // Options.Outputs keeps the host's paths
 	for i, host := range j.Outputs {
-		guest := path.Join("/lvslab-outputs", strconv.Itoa(i), filepath.Base(host))
+		guest := path.Join("/lvslab-outputs", strconv.Itoa(i), host[strings.LastIndexAny(host, `/\`)+1:]) // a Windows path's name too
 		from[guest] = host
 		j.Outputs[i] = guest
 		for k, a := range j.Argv {

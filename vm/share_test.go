@@ -1,6 +1,7 @@
 package vm
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -73,6 +74,8 @@ func TestQemuOptionEscapesCommas(t *testing.T) {
 // saying why and what to do, a run that would: the host's own programs, a shared folder, a command given
 // by its path on the host.
 func TestWithoutHostFoldersRefusesWhatNeedsThem(t *testing.T) {
+	scenario := filepath.Join(t.TempDir(), "my-scenario.yaml")
+	os.WriteFile(scenario, []byte("name: mine\n"), 0o644)
 	k := &kernel.Kernel{Version: "6.1.0-57-amd64", Modules: "/cache/kernel/k/lib/modules/6.1.0-57-amd64", Package: "linux-image-6.1.0-57-amd64"}
 	for _, c := range []struct {
 		opts Options
@@ -81,11 +84,17 @@ func TestWithoutHostFoldersRefusesWhatNeedsThem(t *testing.T) {
 		{Options{Argv: []string{"sh"}}, "--userland host"},
 		{Options{Argv: []string{"sh"}, userlandDisk: "/u.erofs", Share: "/home/u/labs"}, "sharing /home/u/labs"},
 		{Options{Argv: []string{"/home/u/x.test"}, userlandDisk: "/u.erofs"}, "command /home/u/x.test, a file of the host"},
+		{Options{Argv: []string{`.\x.test`}, userlandDisk: "/u.erofs"}, `command .\x.test, a file of the host`},
+		{Options{Argv: []string{"lvslab", "test", scenario}, userlandDisk: "/u.erofs"}, scenario + ", a file of this host"},
+		{Options{Argv: []string{"lvslab", "up", "--file=" + scenario}, userlandDisk: "/u.erofs"}, scenario + ", a file of this host"},
 	} {
 		_, err := withoutHostFolders(t.Context(), &c.opts, k)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "no 9p shares") {
 			t.Errorf("%+v: got %v, want an error about %q that says why", c.opts, err, c.want)
 		}
+	}
+	if got := HostFileArg([]string{"--name", "lab1", "-f", scenario}, "/"); got != scenario {
+		t.Errorf("lvslab up's arguments: %q, want the topology file %s", got, scenario)
 	}
 	byHand := &kernel.Kernel{Version: "6.1.0", Modules: "/src/linux/mods"}
 	if _, err := withoutHostFolders(t.Context(), &Options{Argv: []string{"sh"}, userlandDisk: "/u.erofs"}, byHand); err == nil || !strings.Contains(err.Error(), "given by hand") {
@@ -108,7 +117,7 @@ func TestOutputsInGuest(t *testing.T) {
 	outputs := []string{`C:\Users\u\report.json`, `C:\Users\u\report.xml`}
 	j := &proto.Job{Argv: []string{"/usr/local/libexec/lvslab-vm/lvslab", "test", "--json", outputs[0], "--junit=" + outputs[1], "wrr"}, Outputs: outputs}
 	from := outputsInGuest(j)
-	wantArgv := "/usr/local/libexec/lvslab-vm/lvslab test --json /lvslab-outputs/0/" + filepath.Base(outputs[0]) + " --junit=/lvslab-outputs/1/" + filepath.Base(outputs[1]) + " wrr"
+	wantArgv := "/usr/local/libexec/lvslab-vm/lvslab test --json /lvslab-outputs/0/report.json --junit=/lvslab-outputs/1/report.xml wrr"
 	if got := strings.Join(j.Argv, " "); got != wantArgv {
 		t.Errorf("argv %s\nwant %s", got, wantArgv)
 	}

@@ -59,8 +59,8 @@ func TestUserlandFromItsDisk(t *testing.T) {
 // loads it), no 9p loaded, the command in the guest's /.
 func TestVMWithoutNinePShares(t *testing.T) {
 	opts := needVM(t)
-	defer func(was bool) { ninePShares = was }(ninePShares)
-	ninePShares = false
+	defer func(shares, loopback bool) { ninePShares, linksOverLoopback = shares, loopback }(ninePShares, linksOverLoopback)
+	ninePShares, linksOverLoopback = false, true
 	var out, errOut bytes.Buffer
 	saved := filepath.Join(t.TempDir(), "rules.txt")
 	opts.Argv = []string{"/bin/sh", "-c", "pwd; ipvsadm -A -t 10.0.0.1:80 -s wrr && ipvsadm -Ln | grep -c wrr; grep -c '^ip_vs_wrr ' /proc/modules; grep -cw 9p /proc/filesystems; ipvsadm -Sn > \"$0\"", saved}

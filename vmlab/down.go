@@ -33,12 +33,12 @@ func Down(ctx context.Context, stateDir, name string) (stopped *Process, err err
 	if errors.Is(err, lockfile.ErrBusy) {
 		busy := "lab " + name + " is still being brought up or taken down"
 		if r, err := Open(stateDir, name); err == nil && r.Phase == PhaseBooting && r.Booter.Running() && r.Booter.holds(lockPath(dir, name)) {
-			if err := stopBooter(r.Booter.PID); err != nil {
+			if err := stopBooter(r.Booter.PID, r.Booter.StartTime); err != nil {
 				return nil, fmt.Errorf("stopping the lvslab (pid %d) that brings lab %s up: %w", r.Booter.PID, name, err)
 			}
 			stopped = r.Booter
-			busy = fmt.Sprintf("the lvslab (pid %d) that brought lab %s up still takes down what it made; stop it with kill -9 %d, then run lvslab down %s again",
-				r.Booter.PID, name, r.Booter.PID, name)
+			busy = fmt.Sprintf("the lvslab (pid %d) that brought lab %s up still takes down what it made; stop it with %s, then run lvslab down %s again",
+				r.Booter.PID, name, forceStopCommand(r.Booter.PID), name)
 		}
 		lock, err = lockfile.Wait(ctx, lockPath(dir, name), downWait, busy)
 	}
@@ -74,7 +74,10 @@ func removeEmptyFolders(euid int, stateDir string) {
 	if os.Remove(Dir(stateDir)) != nil {
 		return
 	}
-	if base := filepath.Base(stateDir); base == "lvslab" || base == fmt.Sprintf("lvslab-%d", euid) {
+	switch base := filepath.Base(stateDir); {
+	case base == "lvslab" || base == fmt.Sprintf("lvslab-%d", euid):
+		os.Remove(stateDir)
+	case base == "state" && filepath.Base(filepath.Dir(stateDir)) == "lvslab": // Windows's
 		os.Remove(stateDir)
 	}
 }

@@ -39,6 +39,10 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 		return nil, err
 	}
 	cwd, _ := os.Getwd()
+	if f := vm.HostFileArg(upArgs, cwd); f != "" && !vm.SharesHostFolders() {
+		return nil, fmt.Errorf("%s is a file of this host, which the microVM cannot read: this host's qemu has no 9p shares (Windows); "+
+			"bring up the default lab (no -f), or run lvslab in WSL2", f)
+	}
 	opts.Share = shareable(cwd, stateDir, stderr)
 	r, err := claim(dir, name, opts.Share, me)
 	if err != nil {

@@ -29,7 +29,7 @@ func diskBySerial(serial string) (string, error) {
 			}
 		}
 		if time.Now().After(deadline) {
-			return "", fmt.Errorf("no virtio disk with serial %q within %v (disks: %v): expected the host's userland image", serial, diskWait, blocks)
+			return "", fmt.Errorf("no virtio disk with serial %q within %v (disks: %v): expected the disk the host gave the machine", serial, diskWait, blocks)
 		}
 		time.Sleep(5 * time.Millisecond) // polling the kernel's view of its disks, bounded by the deadline
 	}

@@ -47,7 +47,14 @@ func writeModulesImage(modules, path string) error {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	w := erofs.Create(tmp, erofs.WithBuildTime(0, 0), erofs.WithTempDir(filepath.Dir(path)))
+	// go-erofs spools in a file it removes while open, which Windows refuses: a folder of its own, removed
+	// after.
+	spoolDir, err := os.MkdirTemp(filepath.Dir(path), tmpPrefix+"erofs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(spoolDir)
+	w := erofs.Create(tmp, erofs.WithBuildTime(0, 0), erofs.WithTempDir(spoolDir))
 	err = w.CopyFrom(os.DirFS(modules))
 	if err == nil {
 		err = w.Close()

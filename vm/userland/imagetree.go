@@ -118,7 +118,14 @@ func (t *imageTree) writeTo(out io.WriteSeeker, tmpDir string) error {
 		names = append(names, name)
 	}
 	sort.Strings(names) // a folder before what it holds
-	w := erofs.Create(out, erofs.WithBuildTime(0, 0), erofs.WithTempDir(tmpDir))
+	// go-erofs spools in a file it removes while open, which Windows refuses: a folder of its own, removed
+	// after, so that nothing is left in the image's folder either way.
+	spoolDir, err := os.MkdirTemp(tmpDir, ".erofs-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(spoolDir)
+	w := erofs.Create(out, erofs.WithBuildTime(0, 0), erofs.WithTempDir(spoolDir))
 	for _, name := range names {
 		n, p := t.nodes[name], "/"+name
 		var err error
