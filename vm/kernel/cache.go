@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,7 +164,7 @@ func kernelRoot(cache string) (string, error) {
 // a versioned package, the newest directory of that package; else, for linux-image-amd64, the newest
 // directory no link claims (caches filled before the links existed held only its kernels).
 func cachedKernel(root, pkg string) *Kernel {
-	if _, err := os.Readlink(filepath.Join(root, pkg)); err == nil {
+	if _, err := symlink.Read(root, pkg); err == nil {
 		return linkedKernel(root, pkg)
 	}
 	if k := newestCached(root, func(dir string) bool { return strings.HasPrefix(dir, pkg+"_") }); k != nil || pkg != MetaPackage {
@@ -174,8 +173,8 @@ func cachedKernel(root, pkg string) *Kernel {
 	claimed := map[string]bool{}
 	entries, _ := os.ReadDir(root)
 	for _, e := range entries {
-		if e.Type()&fs.ModeSymlink != 0 {
-			if target, err := os.Readlink(filepath.Join(root, e.Name())); err == nil {
+		if symlink.Is(root, e) {
+			if target, err := symlink.Read(root, e.Name()); err == nil {
 				claimed[target] = true
 			}
 		}
@@ -185,7 +184,7 @@ func cachedKernel(root, pkg string) *Kernel {
 
 // linkedKernel is the kernel the link names, or nil.
 func linkedKernel(root, link string) *Kernel {
-	target, err := os.Readlink(filepath.Join(root, link))
+	target, err := symlink.Read(root, link)
 	if err != nil || !isKernelDirName(target) {
 		return nil // none, or not a link lvslab made: fetch again, which replaces it
 	}

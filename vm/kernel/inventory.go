@@ -2,13 +2,13 @@ package kernel
 
 import (
 	"context"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/symlink"
 )
 
 // CachedKernel is one unpacked kernel package in the cache.
@@ -32,11 +32,11 @@ func Kernels(cache string) (kernels []CachedKernel, dangling []string, err error
 	}
 	links := map[string][]string{}
 	for _, e := range entries {
-		if e.Type()&fs.ModeSymlink == 0 {
+		if !symlink.Is(root, e) {
 			continue
 		}
-		target, err := os.Readlink(filepath.Join(root, e.Name()))
-		if st, serr := os.Stat(filepath.Join(root, e.Name())); err != nil || serr != nil || !st.IsDir() || !isKernelDirName(target) {
+		target, err := symlink.Read(root, e.Name())
+		if st, serr := os.Stat(filepath.Join(root, target)); err != nil || serr != nil || !st.IsDir() || !isKernelDirName(target) {
 			dangling = append(dangling, filepath.Join(root, e.Name()))
 			continue
 		}

@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/lvslab/lvslab/internal/dirsize"
+	"github.com/lvslab/lvslab/internal/symlink"
 )
 
 // CachedImage is a userland in the cache.
@@ -38,8 +38,8 @@ func Images(cache string) ([]CachedImage, error) {
 	}
 	links := map[string][]string{}
 	for _, e := range entries {
-		if e.Type()&fs.ModeSymlink != 0 {
-			if target, err := os.Readlink(filepath.Join(root, e.Name())); err == nil {
+		if symlink.Is(root, e) {
+			if target, err := symlink.Read(root, e.Name()); err == nil {
 				links[target] = append(links[target], e.Name())
 			}
 		}
@@ -83,8 +83,8 @@ func Prune(ctx context.Context, cache string) ([]string, error) {
 		case e.Name() == ".lock":
 		case strings.HasPrefix(e.Name(), ".tmp-"):
 			removed = append(removed, path)
-		case e.Type()&fs.ModeSymlink != 0:
-			target, err := os.Readlink(path)
+		case symlink.Is(root, e):
+			target, err := symlink.Read(root, e.Name())
 			if err == nil && strings.HasSuffix(e.Name(), "-"+listHash()) && !strings.ContainsRune(target, '/') {
 				current[target] = true
 			} else {

@@ -157,7 +157,7 @@ func Ensure(ctx context.Context, opts Options) (*Image, error) {
 
 // open reads the image the link names, if it is complete.
 func open(root, link string) (*Image, error) {
-	target, err := os.Readlink(filepath.Join(root, link))
+	target, err := symlink.Read(root, link)
 	if err != nil {
 		return nil, err
 	}
