@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 
 	"github.com/lvslab/lvslab/vm/guest/bootload"
@@ -67,6 +68,14 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 			data = kernel.StripSignature(data)
 		}
 		c.File(name, 0o644, int64(len(data)), bytes.NewReader(data))
+	}
+	for _, cf := range j.Carried {
+		for _, d := range []string{path.Dir(path.Dir(cf.Name)), path.Dir(cf.Name)} { // CarriedDir, then its N
+			c.Dir(d[1:], 0o755)
+		}
+		if err := addFile(c, cf.Name[1:], cf.Host); err != nil {
+			return err
+		}
 	}
 	data := bootload.Format(j.Boot)
 	c.File(bootload.PlanPath[1:], 0o644, int64(len(data)), bytes.NewReader(data))

@@ -192,6 +192,9 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if noHostRoot {
 		j.NoHostRoot, j.Tree, j.Dir, j.Binds = true, proto.ModulesTree, "/", nil
 		opts.outputsFrom = outputsInGuest(j)
+		if err := carryHostFiles(j, opts); err != nil {
+			return nil, err
+		}
 	}
 	var linkSecret []byte
 	loopback := linksOverLoopback // read once: the links and the job must agree

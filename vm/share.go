@@ -44,10 +44,68 @@ func withoutHostFolders(ctx context.Context, opts *Options, k *kernel.Kernel) (s
 		!inImage(opts.userlandDisk, opts.Argv[0]):
 		return "", fmt.Errorf("command %s, a file of the host: %s; name a program of the guest's (ipvsadm, sh)", opts.Argv[0], why)
 	}
-	if f := hostFileArg(opts); f != "" {
-		return "", fmt.Errorf("%s, a file of this host: %s, and it would not find it; name files of the guest's, or a built-in scenario", f, why)
-	}
 	return kernel.ModulesImage(ctx, k)
+}
+
+// Bounds on the host files carried into a guest that reaches no host folder: they travel in its memory.
+const (
+	maxCarriedFile  = 16 << 20
+	maxCarriedTotal = 64 << 20
+)
+
+// carryHostFiles puts the host files the command's arguments name (FILE, or --flag=FILE; not outputs, not
+// files the guest has itself) into the job, for a guest that reaches no host folder: each at
+// CarriedMount/N/NAME there, the argument rewritten to name it.
+func carryHostFiles(j *proto.Job, opts *Options) error {
+	dir := opts.Dir
+	if dir == "" {
+		dir, _ = os.Getwd()
+	}
+	var total int64
+	for k := 1; k < len(j.Argv); k++ {
+		flag, value, isFlag := strings.Cut(j.Argv[k], "=")
+		if isFlag = isFlag && strings.HasPrefix(flag, "-"); !isFlag {
+			value = j.Argv[k]
+		}
+		size, ok := hostFile(value, dir, opts)
+		if !ok {
+			continue
+		}
+		if total += size; size > maxCarriedFile || total > maxCarriedTotal {
+			return fmt.Errorf("%s (%d bytes), a file of this host, is more than the microVM takes in (%d MB a file, %d MB in all): "+
+				"this host's qemu has no 9p shares, so files travel in the machine's memory", value, size, maxCarriedFile>>20, maxCarriedTotal>>20)
+		}
+		n := strconv.Itoa(len(j.Carried))
+		name := value[strings.LastIndexAny(value, `/\`)+1:]
+		j.Carried = append(j.Carried, proto.Carried{Name: path.Join(proto.CarriedDir, n, name), Host: hostPath(value, dir)})
+		guest := path.Join(proto.CarriedMount, n, name)
+		if isFlag {
+			guest = flag + "=" + guest
+		}
+		j.Argv[k] = guest
+	}
+	return nil
+}
+
+// hostPath is a's path on the host: as it is when absolute, else in dir.
+func hostPath(a, dir string) string {
+	if filepath.IsAbs(a) {
+		return a
+	}
+	return filepath.Join(dir, a)
+}
+
+// hostFile tells whether a names a regular file of the host (in dir when relative) that the guest needs
+// carried in (neither an output nor a file it has at that path itself), and its size.
+func hostFile(a, dir string, opts *Options) (int64, bool) {
+	if a == "" || slices.Contains(opts.Outputs, a) {
+		return 0, false
+	}
+	st, err := os.Stat(hostPath(a, dir))
+	if err != nil || !st.Mode().IsRegular() || inImage(opts.userlandDisk, a) {
+		return 0, false
+	}
+	return st.Size(), true
 }
 
 // hostFileArg is the first of the command's arguments (FILE, or --flag=FILE) that names a regular file of
@@ -61,15 +119,9 @@ func hostFileArg(opts *Options) string {
 		if flag, value, ok := strings.Cut(a, "="); ok && strings.HasPrefix(flag, "-") {
 			a = value
 		}
-		p := a
-		if !filepath.IsAbs(p) {
-			p = filepath.Join(dir, p)
+		if _, ok := hostFile(a, dir, opts); ok {
+			return a
 		}
-		st, err := os.Stat(p)
-		if a == "" || err != nil || !st.Mode().IsRegular() || slices.Contains(opts.Outputs, a) || inImage(opts.userlandDisk, a) {
-			continue
-		}
-		return a
 	}
 	return ""
 }

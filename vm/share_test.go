@@ -85,8 +85,6 @@ func TestWithoutHostFoldersRefusesWhatNeedsThem(t *testing.T) {
 		{Options{Argv: []string{"sh"}, userlandDisk: "/u.erofs", Share: "/home/u/labs"}, "sharing /home/u/labs"},
 		{Options{Argv: []string{"/home/u/x.test"}, userlandDisk: "/u.erofs"}, "command /home/u/x.test, a file of the host"},
 		{Options{Argv: []string{`.\x.test`}, userlandDisk: "/u.erofs"}, `command .\x.test, a file of the host`},
-		{Options{Argv: []string{"lvslab", "test", scenario}, userlandDisk: "/u.erofs"}, scenario + ", a file of this host"},
-		{Options{Argv: []string{"lvslab", "up", "--file=" + scenario}, userlandDisk: "/u.erofs"}, scenario + ", a file of this host"},
 	} {
 		_, err := withoutHostFolders(t.Context(), &c.opts, k)
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "no 9p shares") {
@@ -108,6 +106,36 @@ func TestCheckShareWithoutNineP(t *testing.T) {
 	ninePShares = false
 	if err := CheckShare("/root/labs"); err == nil || !strings.Contains(err.Error(), "no 9p shares") {
 		t.Errorf("got %v, want the folder refused for want of 9p", err)
+	}
+}
+
+// A guest that reaches no host folder gets the host files its command names carried in, each argument
+// naming its copy; an output is not carried, and a file too big for the machine's memory is refused.
+func TestCarryHostFiles(t *testing.T) {
+	dir := t.TempDir()
+	scenario, topo := filepath.Join(dir, "my-scenario.yaml"), filepath.Join(dir, "lab.yaml")
+	os.WriteFile(scenario, []byte("name: mine\n"), 0o644)
+	os.WriteFile(topo, []byte("hosts: {}\n"), 0o644)
+	opts := &Options{Dir: dir, Outputs: []string{filepath.Join(dir, "report.json")}}
+	os.WriteFile(opts.Outputs[0], nil, 0o644)
+	j := &proto.Job{Argv: []string{"/usr/local/libexec/lvslab-vm/lvslab", "test", "my-scenario.yaml", "--topology=" + topo, "--json", opts.Outputs[0], "wrr"}}
+	if err := carryHostFiles(j, opts); err != nil {
+		t.Fatal(err)
+	}
+	want := "/usr/local/libexec/lvslab-vm/lvslab test /lvslab-carried/0/my-scenario.yaml --topology=/lvslab-carried/1/lab.yaml --json " + opts.Outputs[0] + " wrr"
+	if got := strings.Join(j.Argv, " "); got != want {
+		t.Errorf("argv %s\nwant %s", got, want)
+	}
+	if len(j.Carried) != 2 || j.Carried[0] != (proto.Carried{Name: "/lvslab/carried/0/my-scenario.yaml", Host: scenario}) || j.Carried[1].Host != topo {
+		t.Errorf("carried %+v", j.Carried)
+	}
+	big := filepath.Join(dir, "big.pcap")
+	if err := os.WriteFile(big, make([]byte, maxCarriedFile+1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j = &proto.Job{Argv: []string{"tcpdump", "-r", big}}
+	if err := carryHostFiles(j, opts); err == nil || !strings.Contains(err.Error(), "more than the microVM takes in") {
+		t.Errorf("a file too big: %v", err)
 	}
 }
 

@@ -62,8 +62,9 @@ func TestVMWithoutNinePShares(t *testing.T) {
 	defer func(shares, loopback bool) { ninePShares, linksOverLoopback = shares, loopback }(ninePShares, linksOverLoopback)
 	ninePShares, linksOverLoopback = false, true
 	var out, errOut bytes.Buffer
-	saved := filepath.Join(t.TempDir(), "rules.txt")
-	opts.Argv = []string{"/bin/sh", "-c", "pwd; ipvsadm -A -t 10.0.0.1:80 -s wrr && ipvsadm -Ln | grep -c wrr; grep -c '^ip_vs_wrr ' /proc/modules; grep -cw 9p /proc/filesystems; ipvsadm -Sn > \"$0\"", saved}
+	saved, rules := filepath.Join(t.TempDir(), "rules.txt"), filepath.Join(t.TempDir(), "in.rules")
+	os.WriteFile(rules, []byte("-A -t 10.0.0.2:80 -s sh\n"), 0o644)
+	opts.Argv = []string{"/bin/sh", "-c", "pwd; ipvsadm -A -t 10.0.0.1:80 -s wrr && ipvsadm -Ln | grep -c wrr; grep -c '^ip_vs_wrr ' /proc/modules; grep -cw 9p /proc/filesystems; ipvsadm -R < \"$1\" && ipvsadm -Sn > \"$0\"", saved, rules}
 	opts.Outputs = []string{saved}
 	opts.Stdout, opts.Stderr = &out, &errOut
 	res, err := Run(context.Background(), opts)
@@ -73,8 +74,8 @@ func TestVMWithoutNinePShares(t *testing.T) {
 	if want := "/\n1\n1\n0\n"; out.String() != want {
 		t.Errorf("exit %d, stdout %q, stderr %q; want the guest's /, a wrr service, ip_vs_wrr loaded and no 9p (%q)", res.ExitCode, out.String(), errOut.String(), want)
 	}
-	if got, err := os.ReadFile(saved); err != nil || !strings.Contains(string(got), "-A -t 10.0.0.1:80 -s wrr") {
-		t.Errorf("the output the command wrote in the guest, back on the host: %q, %v", got, err)
+	if got, err := os.ReadFile(saved); err != nil || !strings.Contains(string(got), "-A -t 10.0.0.1:80 -s wrr") || !strings.Contains(string(got), "-A -t 10.0.0.2:80 -s sh") {
+		t.Errorf("the output the command wrote in the guest, back on the host, with the rules it read from the host: %q, %v", got, err)
 	}
 }
 

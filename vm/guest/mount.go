@@ -115,6 +115,9 @@ func (g *guest) prepareRoot() error {
 	if err := g.bindHostFolders(); err != nil {
 		return err
 	}
+	if err := showCarried(); err != nil {
+		return err
+	}
 	if err := installModprobe(); err != nil {
 		return err
 	}
@@ -136,6 +139,25 @@ func mountModulesOnly() error {
 	}
 	if err := unix.Mount("", proto.HostMount, "", unix.MS_REMOUNT|unix.MS_RDONLY, ""); err != nil {
 		return fmt.Errorf("%s read-only: %w", proto.HostMount, err)
+	}
+	return nil
+}
+
+// showCarried shows the host files the initramfs carries (CarriedDir), for a host that shares no folder,
+// read-only at CarriedMount in the command's root.
+func showCarried() error {
+	if st, err := os.Stat(proto.CarriedDir); err != nil || !st.IsDir() {
+		return nil
+	}
+	target := filepath.Join(proto.NewRoot, proto.CarriedMount)
+	if err := os.MkdirAll(target, 0o755); err != nil {
+		return fmt.Errorf("the host's files: %w", err)
+	}
+	if err := unix.Mount(proto.CarriedDir, target, "", unix.MS_BIND, ""); err != nil {
+		return fmt.Errorf("showing the host's files at %s: %w", proto.CarriedMount, err)
+	}
+	if err := unix.Mount("", target, "", unix.MS_REMOUNT|unix.MS_BIND|unix.MS_RDONLY, ""); err != nil {
+		return fmt.Errorf("the host's files at %s read-only: %w", proto.CarriedMount, err)
 	}
 	return nil
 }

@@ -37,8 +37,11 @@ type Job struct {
 	UserlandDisk bool `json:"userland_disk,omitempty"`
 	// NoHostRoot: the host shares no folder (its qemu has no 9p); HostMount holds only the module tree, at
 	// Tree (ModulesTree), from a read-only disk whose serial is ModulesDiskSerial.
-	NoHostRoot bool     `json:"no_host_root,omitempty"`
-	Binds      []string `json:"binds,omitempty"`
+	NoHostRoot bool `json:"no_host_root,omitempty"`
+	// Carried are the host's files the command's arguments name, which a guest that reaches no host folder
+	// gets in its initramfs under CarriedDir, shown read-only at CarriedMount: the host's only record.
+	Carried []Carried `json:"-"`
+	Binds   []string  `json:"binds,omitempty"`
 	// LinkSecret (hex), when set, is what /init sends first on its channel: the channel reaches lvslab
 	// through a loopback listener that anyone on the host could connect to, and this proves the guest.
 	LinkSecret string `json:"link_secret,omitempty"`
@@ -72,6 +75,15 @@ var BootModules = []string{"virtio_mmio", "virtio_console", "9pnet_virtio", "9p"
 
 // DiskModules are the boot modules a userland on a disk needs besides: the disk, and its filesystem.
 var DiskModules = []string{"virtio_blk", "erofs"}
+
+// Carried is a host file carried into the initramfs: Name, its path there; Host, the file on the host.
+type Carried struct{ Name, Host string }
+
+// Where carried files are: in the initramfs, and in the command's root.
+const (
+	CarriedDir   = "/lvslab/carried"
+	CarriedMount = "/lvslab-carried"
+)
 
 // UserlandDiskSerial names the userland's disk to the guest (/sys/block/vdX/serial); ModulesDiskSerial
 // the disk of the kernel's modules, mounted at HostMount/ModulesTree where the host shares no folder.
