@@ -1,6 +1,7 @@
 package vmlab
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -39,9 +41,15 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 		return nil, err
 	}
 	cwd, _ := os.Getwd()
-	if f := vm.HostFileArg(upArgs, cwd); f != "" && !vm.SharesHostFolders() {
-		return nil, fmt.Errorf("%s is a file of this host, which the microVM cannot read: this host's qemu has no 9p shares (Windows); "+
-			"bring up the default lab (no -f), or run lvslab in WSL2", f)
+	var topo []byte // the topology file, sent as up's stdin where the machine cannot read the host's
+	if !vm.SharesHostFolders() {
+		if upArgs, topo, err = topologyOnStdin(upArgs, cwd); err != nil {
+			return nil, err
+		}
+		if f := vm.HostFileArg(upArgs, cwd); f != "" {
+			return nil, fmt.Errorf("%s is a file of this host, which the microVM cannot read: this host's qemu has no 9p shares (Windows); "+
+				"name only the topology file (-f), or run lvslab in WSL2", f)
+		}
 	}
 	opts.Share = shareable(cwd, stateDir, stderr)
 	r, err := claim(dir, name, opts.Share, me)
@@ -64,7 +72,11 @@ func Up(ctx context.Context, stateDir, name string, upArgs []string, opts vm.Opt
 	if proto.GuestOwn(cwd) || !strings.HasPrefix(cwd, "/") {
 		runIn = "/" // the machine has a /run of its own, say, or cannot see a Windows folder: this folder is not there
 	}
-	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), runIn, vm.ExecIO{Stdout: stdout, Stderr: stderr})
+	eio := vm.ExecIO{Stdout: stdout, Stderr: stderr}
+	if topo != nil {
+		eio.Stdin = bytes.NewReader(topo)
+	}
+	code, err := r.Run(upCtx, append([]string{"up"}, upArgs...), runIn, eio)
 	cancel()
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		err = fmt.Errorf("lab %s did not come up in its microVM within %v (see the output above)", name, upInMachineWait)
@@ -107,6 +119,37 @@ func clearAbandoned(ctx context.Context, stateDir, name string, notices io.Write
 	}
 	fmt.Fprintf(notices, "lvslab: lab %s: the lvslab that brought it up (pid %d) stopped midway; clearing what it left\n", name, r.Booter.PID)
 	return r.takeDown(ctx)
+}
+
+// topologyOnStdin, for a machine that cannot read the host's files, reads up's topology file (--file=FILE,
+// as the command line is passed on) on the host and has the up in the machine read it from its stdin
+// instead; a built-in topology's name is left as it is.
+func topologyOnStdin(upArgs []string, dir string) ([]string, []byte, error) {
+	out := slices.Clone(upArgs)
+	for i, a := range out {
+		file, ok := strings.CutPrefix(a, "--file=")
+		if !ok || vm.HostFileArg([]string{file}, dir) == "" {
+			continue
+		}
+		if !filepath.IsAbs(file) {
+			file = filepath.Join(dir, file)
+		}
+		f, err := os.Open(file)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := io.ReadAll(io.LimitReader(f, topology.MaxFileBytes+1))
+		f.Close()
+		if err != nil {
+			return nil, nil, fmt.Errorf("the topology %s: %w", file, err)
+		}
+		if len(data) > topology.MaxFileBytes {
+			return nil, nil, fmt.Errorf("the topology %s: more than %d bytes, which a topology is at most", file, topology.MaxFileBytes)
+		}
+		out[i] = "--file=/proc/self/fd/0"
+		return out, data, nil
+	}
+	return out, nil, nil
 }
 
 // shareable is the folder a lab's machine shares: cwd with its symbolic links resolved, or "" when it may
