@@ -6,7 +6,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path"
 	"path/filepath"
 )
 
@@ -78,6 +77,3 @@ func (d DirTree) Link(existing, name string) error {
 	}
 	return os.Link(d.path(existing), d.path(name))
 }
-
-// cleanName is a name as a Tree takes it: slash-separated and clean.
-func cleanName(n string) string { return path.Clean(n) }

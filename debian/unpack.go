@@ -147,7 +147,7 @@ var usrDirs = []string{"bin", "sbin", "lib", "lib32", "lib64", "libx32"}
 
 // isUsrDir tells whether an entry's name is one of the top-level folders kept in /usr.
 func isUsrDir(name string) bool {
-	return slices.Contains(usrDirs, cleanName(strings.TrimPrefix(name, "./")))
+	return slices.Contains(usrDirs, path.Clean(strings.TrimPrefix(name, "./")))
 }
 
 // usrLinks makes the trees' bin, sbin and lib* links into usr/, as a merged-/usr system has them.
@@ -230,7 +230,7 @@ func (w *debWriter) unpack(tr *tar.Reader) error {
 // name is an entry's name relative to dest, refused when it would leave dest: absolute, with .., or
 // under a symbolic link the package made.
 func (w *debWriter) name(n string) (string, error) {
-	rel := cleanName(strings.TrimPrefix(n, "./"))
+	rel := path.Clean(strings.TrimPrefix(n, "./"))
 	if path.IsAbs(rel) || rel == ".." || strings.HasPrefix(rel, "../") {
 		return "", fmt.Errorf("entry %q: expected a name inside the package", n)
 	}

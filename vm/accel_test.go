@@ -304,7 +304,7 @@ func TestPrependPath(t *testing.T) {
 
 func TestJobFindsSelfOnlyInTheGuest(t *testing.T) {
 	opts := &Options{Argv: []string{"lvslab", "up"}, Self: "lvslab", Env: []string{"PATH=/nonexistent"}, Dir: t.TempDir()}
-	j, err := newJob(opts, &kernel.Kernel{}, nil, nil, nil)
+	j, err := newJob(opts, nil, &kernel.Kernel{}, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -313,7 +313,7 @@ func TestJobFindsSelfOnlyInTheGuest(t *testing.T) {
 	}
 	for _, bad := range []string{"../lvslab", "a/b", "..", ""} {
 		opts.Self = bad
-		if _, err := newJob(opts, &kernel.Kernel{}, nil, nil, nil); bad != "" && err == nil {
+		if _, err := newJob(opts, nil, &kernel.Kernel{}, nil, nil, nil); bad != "" && err == nil {
 			t.Errorf("Self %q accepted", bad)
 		}
 	}

@@ -69,10 +69,11 @@ func writeInitramfs(ctx context.Context, f *os.File, exe string, j *proto.Job, i
 		}
 		c.File(name, 0o644, int64(len(data)), bytes.NewReader(data))
 	}
+	if len(j.Carried) > 0 {
+		c.Dir(proto.CarriedDir[1:], 0o755)
+	}
 	for _, cf := range j.Carried {
-		for _, d := range []string{path.Dir(path.Dir(cf.Name)), path.Dir(cf.Name)} { // CarriedDir, then its N
-			c.Dir(d[1:], 0o755)
-		}
+		c.Dir(path.Dir(cf.Name)[1:], 0o755) // CarriedDir/N
 		if err := addFile(c, cf.Name[1:], cf.Host); err != nil {
 			return err
 		}

@@ -10,14 +10,15 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/erofs/go-erofs"
+	"github.com/lvslab/lvslab/internal/erofsimage"
 	"github.com/lvslab/lvslab/vm/guest/bootload"
 	"github.com/lvslab/lvslab/vm/kernel"
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
-// newJob resolves what the guest cannot: the command's path and directory, the module plans.
-func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []kernel.LoadStep) (*proto.Job, error) {
+// newJob resolves what the guest cannot: the command's path (in view, the userland, when there is one) and
+// directory, the module plans.
+func newJob(opts *Options, view fs.FS, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []kernel.LoadStep) (*proto.Job, error) {
 	env := opts.Env
 	if env == nil {
 		env = os.Environ()
@@ -54,15 +55,6 @@ func newJob(opts *Options, k *kernel.Kernel, ix *kernel.ModIndex, boot, load []k
 	if opts.secret != "" {
 		argv0 = "" // a machine that serves has no command of its own
 	} else if opts.Self == "" || opts.Argv[0] != opts.Self {
-		var view fs.FS
-		if opts.Userland != "" {
-			v, done, err := userlandView(opts.Userland, opts.userlandDisk)
-			if err != nil {
-				return nil, err
-			}
-			defer done()
-			view = v
-		}
 		if argv0, err = lookPath(opts.Argv[0], dir, env, view); err != nil {
 			return nil, err
 		}
@@ -109,29 +101,27 @@ func hostBinds(dir, argv0 string, opts *Options) []string {
 }
 
 // userlandView is the userland as the host reads it: its tree, or where the host holds none (Windows) its
-// image; done closes it.
+// image, or nil for no userland (tree and disk ""); done closes it.
 func userlandView(tree, disk string) (view fs.FS, done func(), err error) {
+	if tree == "" && disk == "" {
+		return nil, func() {}, nil
+	}
 	if st, err := os.Stat(tree); err == nil && st.IsDir() {
 		return os.DirFS(tree), func() {}, nil
 	}
 	if disk == "" {
 		return nil, nil, fmt.Errorf("the guest's userland %s: expected a folder", tree)
 	}
-	f, err := os.Open(disk)
+	img, c, err := erofsimage.Open(disk)
 	if err != nil {
 		return nil, nil, fmt.Errorf("the guest's userland: %w", err)
 	}
-	img, err := erofs.Open(f)
-	if err != nil {
-		f.Close()
-		return nil, nil, fmt.Errorf("the guest's userland %s: not an EROFS image: %w", disk, err)
-	}
-	return img, func() { f.Close() }, nil
+	return img, func() { c.Close() }, nil
 }
 
-// inUserland tells whether the userland has a file (or a link) at the absolute path p.
+// inUserland tells whether the userland view (nil: none) has a file (or a link) at the absolute path p.
 func inUserland(view fs.FS, p string) bool {
-	if !path.IsAbs(p) {
+	if view == nil || !path.IsAbs(p) {
 		return false
 	}
 	st, err := fs.Lstat(view, strings.TrimPrefix(path.Clean(p), "/"))

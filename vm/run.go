@@ -169,10 +169,15 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, err
 	}
+	view, done, err := userlandView(opts.Userland, opts.userlandDisk) // where commands are looked up
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	noHostRoot := !ninePShares // read once: qemu's devices and the job must agree
 	var modulesDisk string
 	if noHostRoot {
-		if modulesDisk, err = withoutHostFolders(ctx, opts, k); err != nil {
+		if modulesDisk, err = withoutHostFolders(ctx, opts, k, view); err != nil {
 			return nil, err
 		}
 	}
@@ -184,15 +189,13 @@ func prepare(ctx context.Context, opts *Options) (*machine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("kernel %s: %w", k.Version, err)
 	}
-	j, err := newJob(opts, k, ix, boot, load)
+	j, err := newJob(opts, view, k, ix, boot, load)
 	if err != nil {
 		return nil, err
 	}
 	j.UserlandDisk = opts.userlandDisk != ""
 	if noHostRoot {
-		j.NoHostRoot, j.Tree, j.Dir, j.Binds = true, proto.ModulesTree, "/", nil
-		opts.outputsFrom = outputsInGuest(j)
-		if err := carryHostFiles(j, opts); err != nil {
+		if err := withoutHostFoldersJob(j, opts, view); err != nil {
 			return nil, err
 		}
 	}

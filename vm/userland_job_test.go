@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/erofs/go-erofs"
+	"github.com/lvslab/lvslab/internal/erofsimage"
 	"github.com/lvslab/lvslab/vm/proto"
 )
 
@@ -82,16 +83,14 @@ func TestVMWithoutNinePShares(t *testing.T) {
 // Where the host holds no userland tree (Windows), commands are looked up in its image, links and all.
 func TestJobLooksUpCommandsInTheUserlandsImage(t *testing.T) {
 	disk := filepath.Join(t.TempDir(), "root.erofs")
-	out, err := os.Create(disk)
-	if err != nil {
-		t.Fatal(err)
-	}
-	w := erofs.Create(out)
-	f, err := w.Create("/usr/sbin/ipvsadm")
-	if err == nil {
+	err := erofsimage.Write(disk, ".tmp-", func(w *erofs.Writer) error {
+		f, err := w.Create("/usr/sbin/ipvsadm")
+		if err != nil {
+			return err
+		}
 		f.Write([]byte("x"))
-		err = errors.Join(f.Close(), w.Symlink("usr/sbin", "/sbin"), w.Close(), out.Close())
-	}
+		return errors.Join(f.Close(), w.Symlink("usr/sbin", "/sbin"))
+	})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +109,7 @@ func TestJobLooksUpCommandsInTheUserlandsImage(t *testing.T) {
 	if _, err := lookPath("/usr/sbin/tc", "/", env, view); err == nil || !strings.Contains(err.Error(), "has no /usr/sbin/tc") {
 		t.Errorf("a program the image lacks: %v", err)
 	}
-	if !inImage(disk, "/sbin/ipvsadm") || inImage(disk, "/usr/bin/go") {
-		t.Error("inImage does not tell the image's files from others")
+	if !inUserland(view, "/sbin/ipvsadm") || inUserland(view, "/usr/bin/go") || inUserland(nil, "/sbin/ipvsadm") {
+		t.Error("inUserland does not tell the image's files from others")
 	}
 }

@@ -17,12 +17,8 @@ func Kill(pid int, start uint64) error {
 		return err
 	}
 	defer windows.CloseHandle(h)
-	var created, exited, kernel, user windows.Filetime
-	if err := windows.GetProcessTimes(h, &created, &exited, &kernel, &user); err != nil {
+	if created, err := createdAt(h); err != nil || created != start {
 		return err
-	}
-	if uint64(created.Nanoseconds()/1000) != start {
-		return nil
 	}
 	return windows.TerminateProcess(h, 1)
 }

@@ -23,8 +23,8 @@ func Stat(pid int) (state byte, start uint64, err error) {
 		return 0, 0, fmt.Errorf("process %d: %w", pid, err)
 	}
 	defer windows.CloseHandle(h)
-	var created, exited, kernel, user windows.Filetime
-	if err := windows.GetProcessTimes(h, &created, &exited, &kernel, &user); err != nil {
+	start, err = createdAt(h)
+	if err != nil {
 		return 0, 0, fmt.Errorf("process %d: %w", pid, err)
 	}
 	var code uint32
@@ -35,7 +35,16 @@ func Stat(pid int) (state byte, start uint64, err error) {
 	if code != stillActive {
 		state = 'Z'
 	}
-	return state, uint64(created.Nanoseconds() / 1000), nil
+	return state, start, nil
+}
+
+// createdAt is when the process h was created, in microseconds since the epoch: Stat's start time.
+func createdAt(h windows.Handle) (uint64, error) {
+	var created, exited, kernel, user windows.Filetime
+	if err := windows.GetProcessTimes(h, &created, &exited, &kernel, &user); err != nil {
+		return 0, err
+	}
+	return uint64(created.Nanoseconds() / 1000), nil
 }
 
 // maxCmdline bounds what Cmdline reads: Windows's limit on a command line, 32767 UTF-16 units, with the

@@ -2,12 +2,12 @@ package kernel
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 
 	"github.com/erofs/go-erofs"
+	"github.com/lvslab/lvslab/internal/erofsimage"
 )
 
 // modulesImageFile is the module tree as an EROFS image, in a cached kernel's folder beside boot/ and lib/.
@@ -39,31 +39,7 @@ func ModulesImage(ctx context.Context, k *Kernel) (string, error) {
 	return path, nil
 }
 
-// writeModulesImage writes the tree at modules to path, whole or not at all: into a temporary file in its
-// folder, synced, then renamed.
+// writeModulesImage writes the tree at modules to path, whole or not at all.
 func writeModulesImage(modules, path string) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), tmpPrefix+"modules-")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	// go-erofs spools in a file it removes while open, which Windows refuses: a folder of its own, removed
-	// after.
-	spoolDir, err := os.MkdirTemp(filepath.Dir(path), tmpPrefix+"erofs-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(spoolDir)
-	w := erofs.Create(tmp, erofs.WithBuildTime(0, 0), erofs.WithTempDir(spoolDir))
-	err = w.CopyFrom(os.DirFS(modules))
-	if err == nil {
-		err = w.Close()
-	}
-	if err == nil {
-		err = tmp.Sync()
-	}
-	if err = errors.Join(err, tmp.Close()); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return erofsimage.Write(path, tmpPrefix, func(w *erofs.Writer) error { return w.CopyFrom(os.DirFS(modules)) })
 }

@@ -54,17 +54,18 @@ func (t *imageTree) parents(name string) error {
 }
 
 func (t *imageTree) Dir(name string, mode fs.FileMode) error {
-	if n, ok := t.nodes[name]; ok {
-		if !n.mode.IsDir() {
-			return fmt.Errorf("%s: a folder where the image has a file or a link", name)
+	n := t.nodes[name]
+	switch {
+	case n != nil && !n.mode.IsDir():
+		return fmt.Errorf("%s: a folder where the image has a file or a link", name)
+	case n == nil:
+		if err := t.parents(name); err != nil {
+			return err
 		}
-		n.mode = fs.ModeDir | mode&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)
-		return nil
+		n = &imageNode{}
+		t.nodes[name] = n
 	}
-	if err := t.parents(name); err != nil {
-		return err
-	}
-	t.nodes[name] = &imageNode{mode: fs.ModeDir | mode&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)}
+	n.mode = fs.ModeDir | mode&(fs.ModePerm|fs.ModeSticky|fs.ModeSetgid)
 	return nil
 }
 
@@ -110,22 +111,13 @@ func (t *imageTree) Link(existing, name string) error {
 	return nil
 }
 
-// writeTo writes the image to out: every entry owned by root, dated at the epoch (so that the same
-// packages make the same image).
-func (t *imageTree) writeTo(out io.WriteSeeker, tmpDir string) error {
+// fill writes every entry into the image w: each owned by root.
+func (t *imageTree) fill(w *erofs.Writer) error {
 	names := make([]string, 0, len(t.nodes))
 	for name := range t.nodes {
 		names = append(names, name)
 	}
 	sort.Strings(names) // a folder before what it holds
-	// go-erofs spools in a file it removes while open, which Windows refuses: a folder of its own, removed
-	// after, so that nothing is left in the image's folder either way.
-	spoolDir, err := os.MkdirTemp(tmpDir, ".erofs-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(spoolDir)
-	w := erofs.Create(out, erofs.WithBuildTime(0, 0), erofs.WithTempDir(spoolDir))
 	for _, name := range names {
 		n, p := t.nodes[name], "/"+name
 		var err error
@@ -151,7 +143,7 @@ func (t *imageTree) writeTo(out io.WriteSeeker, tmpDir string) error {
 			return fmt.Errorf("the userland's image: %s: %w", name, err)
 		}
 	}
-	return w.Close()
+	return nil
 }
 
 // close removes the spool; once closed, the tree is gone.

@@ -20,6 +20,7 @@ import (
 	"github.com/ProtonMail/go-crypto/openpgp"
 
 	"github.com/lvslab/lvslab/debian"
+	"github.com/lvslab/lvslab/internal/erofsimage"
 	"github.com/lvslab/lvslab/internal/lockfile"
 	"github.com/lvslab/lvslab/internal/symlink"
 )
@@ -113,19 +114,6 @@ const diskFile = "root.erofs"
 // treeOnHost tells whether the userland is also unpacked as a folder, for qemu to share over 9p: not on
 // Windows, whose filesystem holds no Linux modes or links and whose qemu has no 9p.
 var treeOnHost = runtime.GOOS != "windows"
-
-// writeImage writes the image tree to path, synced.
-func writeImage(t *imageTree, path, tmpDir string) error {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_RDWR, 0o644)
-	if err != nil {
-		return err
-	}
-	err = t.writeTo(f, tmpDir)
-	if err == nil {
-		err = f.Sync()
-	}
-	return errors.Join(err, f.Close())
-}
 
 // Ensure is the userland opts asks for: the one the cache holds for its suite and architecture (no
 // network touched), else one built now from the archive.
@@ -272,7 +260,7 @@ func unpackAll(ctx context.Context, a *debian.Archive, pkgs []*debian.Package, r
 	if err := writeSystemFiles(u); err != nil {
 		return err
 	}
-	err = writeImage(image, filepath.Join(tmp, diskFile), tmp)
+	err = erofsimage.Write(filepath.Join(tmp, diskFile), ".tmp-", image.fill)
 	image.close() // its spool is in tmp, which becomes the image
 	if err != nil {
 		return err

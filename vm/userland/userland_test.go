@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/erofs/go-erofs"
 	"github.com/lvslab/lvslab/debian"
 	"github.com/lvslab/lvslab/debian/debiantest"
+	"github.com/lvslab/lvslab/internal/erofsimage"
 )
 
 // A userland built from a local mirror: the packages listed and what they depend on, in one merged-/usr
@@ -77,15 +77,11 @@ func TestEnsureBuildsOnceFromTheArchive(t *testing.T) {
 // merged-/usr links, the alternatives' links and the system's files, with their modes.
 func checkDisk(t *testing.T, disk string) {
 	t.Helper()
-	f, err := os.Open(disk)
+	img, c, err := erofsimage.Open(disk)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
-	img, err := erofs.Open(f)
-	if err != nil {
-		t.Fatalf("%s: not an EROFS image: %v", disk, err)
-	}
+	defer c.Close()
 	for path, want := range map[string]string{"usr/sbin/ipvsadm": "ipvsadm", "usr/lib/x86_64-linux-gnu/libc.so.6": "libc", "etc/passwd": "tcpdump:x:101"} {
 		if data, err := fs.ReadFile(img, path); err != nil || !strings.Contains(string(data), want) {
 			t.Errorf("the disk's %s: %q, %v; want %q", path, data, err, want)
