@@ -50,7 +50,8 @@ func loadModule(name, path, params, unpacks string) error {
 }
 
 // modulePath is where the guest finds a module: in the initramfs (root is "" for /init, /proc/1/root
-// elsewhere) if the host put it there, unpacked; else in the host's module tree over 9p.
+// elsewhere) if the host put it there, unpacked; else in the host's module tree, over 9p or, where the host
+// shares no folder, from the modules' disk at the same place.
 func modulePath(root, tree string, s kernel.LoadStep) string {
 	if p := filepath.Join(root, proto.BootModuleDir, s.Name+".ko"); fileExists(p) {
 		return p

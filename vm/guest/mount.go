@@ -55,8 +55,9 @@ func mountBasics(root string) error {
 	return nil
 }
 
-// prepareRoot builds the command's root: the host's / over 9p, read-only, under an overlay whose upper
-// layer is a tmpfs, so the command can write anywhere and nothing reaches the host.
+// prepareRoot builds the command's root: the userland (from its disk, or over 9p) or the host's / over 9p,
+// read-only, under an overlay whose upper layer is a tmpfs, so the command can write anywhere and nothing
+// reaches the host. Where the host shares no folder, HostMount holds only the kernel's modules.
 func (g *guest) prepareRoot() error {
 	// msize=512000 is the most the virtio transport takes; cache=loose lets the guest cache what it read,
 	// which is safe as long as the host does not change those files during the run.
