@@ -1,7 +1,8 @@
 // Package vm runs a command inside a throwaway qemu microVM that boots a stock Debian kernel, for hosts
-// whose kernel lacks IPVS or where lvslab may not touch the kernel. The host's root is the guest's root
-// (read-only over 9p, writable through an overlay), the running lvslab binary is the guest's /init, and the
-// command's output, result files and exit code come back over a virtio serial port.
+// whose kernel lacks IPVS or where lvslab may not touch the kernel. The guest's root is Debian's userland
+// from a read-only disk, or the host's root over 9p, writable through an overlay; the running lvslab binary
+// is the guest's /init, and the command's output, result files and exit code come back over a virtio
+// serial port.
 package vm
 
 import (

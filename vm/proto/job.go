@@ -13,7 +13,7 @@ type Job struct {
 	Argv []string `json:"argv"` // Argv[0] is an absolute path, resolved on the host
 	Env  []string `json:"env"`
 	Dir  string   `json:"dir"`
-	Tree string   `json:"tree"` // host path of the module tree, reached in the guest under HostMount
+	Tree string   `json:"tree"` // the module tree's host path, or ModulesTree (NoHostRoot): under HostMount in the guest
 	// Boot are the modules in the initramfs that /init needs first, in load order, as BootModuleDir/<name>.ko:
 	// the guest reads them from their plan (bootload.PlanPath), not from the job.
 	Boot     []bootload.Module `json:"-"`
@@ -28,7 +28,7 @@ type Job struct {
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as BootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
-	// Userland: the command's root is Options.Userland (over 9p as UserlandTag), not the host's; Binds
+	// Userland: the command's root is Options.Userland (over 9p as UserlandTag, or from its disk), not the host's; Binds
 	// are the host folders it reaches there all the same, read-only at their own paths: its working
 	// folder and the folder of a command given by its host path.
 	Userland bool `json:"userland,omitempty"`
@@ -56,11 +56,11 @@ const (
 	// the kernel's own requests while it boots would each start this 15 MB binary for nothing (0.2 s
 	// under TCG), before it could load a module.
 	KernelModprobe = "/sbin/modprobe"
-	HostMount      = "/host"  // the host's root over 9p, read-only
+	HostMount      = "/host"  // the host's root over 9p, read-only (NoHostRoot: the modules' disk alone)
 	RWMount        = "/rw"    // tmpfs holding the overlay's upper and work directories
 	ShareMount     = "/share" // a machine that serves: Options.Share over 9p, read-write
 	ShareTag       = "share"
-	UserlandMount  = "/userland" // Options.Userland over 9p, read-only: the lower layer of NewRoot
+	UserlandMount  = "/userland" // Options.Userland, read-only (its disk, or 9p): the lower layer of NewRoot
 	UserlandTag    = "userland"
 	NewRoot        = "/newroot" // the command's root: the overlay of RWMount over HostMount
 	PortName       = "lvslab"   // the virtio serial port that carries frames to the host

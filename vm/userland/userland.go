@@ -1,6 +1,7 @@
 // Package userland is the guest's programs: Debian's packages that the labs and the course use, with
 // what they depend on, resolved in and fetched from Debian's archive, unpacked once into a merged-/usr
-// tree in the cache, which the microVM reads over 9p instead of the host's root.
+// tree in the cache and an EROFS image of it, which the microVM mounts from a read-only disk instead of the
+// host's root.
 package userland
 
 import (
@@ -111,7 +112,7 @@ const manifestFile = "manifest"
 // diskFile is the image's tree as an EROFS filesystem, for the guest to mount from a read-only disk.
 const diskFile = "root.erofs"
 
-// treeOnHost tells whether the userland is also unpacked as a folder, for qemu to share over 9p: not on
+// treeOnHost tells whether the userland is also unpacked as a folder, where lvslab looks commands up: not on
 // Windows, whose filesystem holds no Linux modes or links and whose qemu has no 9p.
 var treeOnHost = runtime.GOOS != "windows"
 
