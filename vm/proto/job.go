@@ -28,9 +28,9 @@ type Job struct {
 	// Unpacks is Kernel.Unpacks, the compressed modules the kernel loads itself. The initramfs also holds
 	// the compressed modules of Load, unpacked as BootModuleDir/<name>.ko.
 	Unpacks string `json:"unpacks,omitempty"`
-	// Userland: the command's root is Options.Userland (over 9p as UserlandTag, or from its disk), not the host's; Binds
-	// are the host folders it reaches there all the same, read-only at their own paths: its working
-	// folder and the folder of a command given by its host path.
+	// Userland: the command's root is Options.Userland (over 9p as UserlandTag, or from its disk), not
+	// the host's; Binds are the host folders it reaches there all the same, read-only at their own paths:
+	// its working folder and the folder of a command given by its host path.
 	Userland bool `json:"userland,omitempty"`
 	// UserlandDisk: the userland comes as an EROFS image on a read-only virtio disk whose serial is
 	// UserlandDiskSerial, not over 9p.
