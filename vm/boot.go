@@ -213,7 +213,7 @@ func awaitReady(ctx context.Context, connect func() (stream, error), exited <-ch
 			return nil, false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
 				what: fmt.Sprintf("the machine's control channel closed (%v) before its agent served, under %s", err, accel)}
 		case err := <-exited:
-			return nil, false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(),
+			return nil, false, helloAt, &bootError{accel: accel, beforeInit: helloAt.IsZero(), reset: err == nil && helloAt.IsZero(),
 				what: fmt.Sprintf("qemu exited (%s) before the machine's agent served, under %s", exitStatus(err), accel)}
 		case <-watchdog.C:
 			return nil, false, helloAt, &bootError{accel: accel, beforeInit: true, stalled: true,

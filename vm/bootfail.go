@@ -24,19 +24,21 @@ func (m *machine) bootTimeout(opts *Options) time.Duration {
 	return bootTimeoutTCG
 }
 
-// againIfStalled boots once more when the boot stalled under TCG before the guest's /init: qemu alive, the
-// console stopped partway through the kernel's start. That happens to about one TCG boot in several
-// hundred on a loaded machine, at no fixed point, and the next boot does not meet it; a kernel or qemu that
-// cannot boot stalls twice, and the error says so.
+// againIfStalled boots once more when the boot failed under TCG before the guest's /init at no fault of the
+// kernel's or qemu's: it stalled (qemu alive, the console stopped partway through the kernel's start) or
+// the guest reset itself (qemu exited 0: a kernel panic, with -no-reboot; TCG's emulation of the kernel
+// patching its own code has been seen to oops in 6.12's start). Either happens to about one TCG boot in
+// several hundred on a loaded machine, at no fixed point, and the next boot does not meet it; a kernel or
+// qemu that cannot boot fails twice, and the error says so.
 func againIfStalled[T any](opts *Options, boot func() (T, error)) (T, error) {
 	r, err := boot()
 	var be *bootError
-	if !errors.As(err, &be) || !be.stalled || be.accel != accelName(false) {
+	if !errors.As(err, &be) || !(be.stalled || be.reset) || be.accel != accelName(false) {
 		return r, err
 	}
 	opts.notice("microVM: %s%s; booting it once more", be.what, lastConsoleLine(be.tail))
 	r, err = boot()
-	if errors.As(err, &be) && be.stalled {
+	if errors.As(err, &be) && (be.stalled || be.reset) {
 		be.what += ", for the second time in a row"
 	}
 	return r, err
@@ -59,6 +61,7 @@ type bootError struct {
 	accelFault bool   // qemu named the accelerator
 	beforeInit bool   // nothing of the command ran, so another boot may take its place
 	stalled    bool   // the watchdog ended it: qemu ran on, and the guest's /init never started
+	reset      bool   // qemu exited 0 before the guest's /init: the guest reset itself (a kernel panic)
 	advice     string // what to do, set by Run once it knows how the accelerator was chosen
 	tail       string // what qemu said and the console's last lines
 }

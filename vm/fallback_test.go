@@ -349,6 +349,30 @@ exec "$REAL_QEMU" "$@"`)
 	fake.requireNoneLeft(t)
 }
 
+// A guest that resets itself under TCG before its /init (qemu exits 0: a kernel panic, as 6.12's start has
+// met under emulation) is booted once more, and the notice says so.
+func TestATCGGuestThatResetsBeforeInitIsBootedOnceMore(t *testing.T) {
+	needRealQemu(t)
+	withProbe(t, noKVM)
+	reset := filepath.Join(t.TempDir(), "reset")
+	t.Setenv("RESET", reset)
+	fake := newFakeQemu(t, `if [ ! -e "$RESET" ]; then : >"$RESET"; exit 0; fi
+exec "$REAL_QEMU" "$@"`)
+	opts, notices := fakeOptions(t)
+	var out bytes.Buffer
+	opts.Argv, opts.Stdout = []string{"echo", "ran"}, &out
+	if _, err := Run(context.Background(), opts); err != nil {
+		t.Fatalf("%v\nnotices:\n%s", err, notices)
+	}
+	if got := strings.Join(fake.starts(t), " "); out.String() != "ran\n" || got != "tcg tcg" {
+		t.Errorf("output %q, qemu started under %q; want the command run after \"tcg tcg\": the reset boot, then one more", out.String(), got)
+	}
+	if !strings.Contains(notices.String(), "qemu exited (exited 0)") || !strings.Contains(notices.String(), "booting it once more") {
+		t.Errorf("the notices do not say the guest reset and was booted again:\n%s", notices)
+	}
+	fake.requireNoneLeft(t)
+}
+
 // rebooted is " tcg" for each TCG boot the notices say stalled and was booted once more: the real qemu
 // under TCG stalls now and then on a loaded machine, and a run boots it again.
 func rebooted(notices *bytes.Buffer) string {

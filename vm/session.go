@@ -358,7 +358,7 @@ func (s *session) verdict(res *Result, m *machine, e end, qemuOut string) (*Resu
 		return nil, fmt.Errorf("the VM's init failed: %s%s", s.guestErr, tail)
 	case !s.exited && !s.started():
 		return nil, &bootError{
-			accel: accel, beforeInit: true, tail: tail,
+			accel: accel, beforeInit: true, reset: e.waitErr == nil, tail: tail,
 			what: fmt.Sprintf("qemu exited (%s) %v after it started, before the guest's /init ran, under %s", exitStatus(e.waitErr), res.Total.Round(time.Millisecond), accel),
 		}
 	case !s.exited:
